@@ -1,0 +1,56 @@
+"""Global options shared by every command, resolved lazily.
+
+`devctl [-C DIR] [--config FILE] [--strict] [--dry-run] [--timeout S] [-v] COMMAND ...`
+The root callback stores them in an `AppContext`; commands call `app_context(ctx)` and then
+`load_config()` only if they need the config, so `status`/`logs`/`down` never parse YAML
+they do not use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from devctl.config import Config
+
+
+@dataclass
+class AppContext:
+    repo_root_opt: Path | None = None
+    config_opt: Path | None = None
+    strict: bool = False
+    dry_run: bool = False
+    timeout: float = 30.0
+    verbose: int = 0
+    _config: Config | None = field(default=None, repr=False)
+
+    def load_config(self) -> Config:
+        """Find and parse `.devctl.yaml` (once). Raises ConfigError with file:line on bad input."""
+        if self._config is None:
+            from devctl.config import load_config
+
+            self._config = load_config(repo_root=self.repo_root_opt, config_file=self.config_opt)
+        return self._config
+
+    def repo_root(self) -> Path:
+        """The repo root without parsing the config: -C, else the nearest dir with `.devctl.yaml`,
+        else the current directory (so `status`/`down` work in repos with no config at all)."""
+        if self.repo_root_opt is not None:
+            return self.repo_root_opt.resolve()
+        from devctl.config import find_repo_root
+
+        found = find_repo_root(Path.cwd())
+        return found if found is not None else Path.cwd().resolve()
+
+    def effective_strict(self) -> bool:
+        return self.strict or self.load_config().strictness == "error"
+
+
+def app_context(ctx: Any) -> AppContext:
+    """The AppContext of this invocation (a default one when a command runs standalone)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppContext):
+        root.obj = AppContext()
+    return root.obj

@@ -1,0 +1,111 @@
+"""A typer group whose sub-commands are imported only when used.
+
+`devctl status` must not pay for importing the supervisor, the plugin host, anyio or httpx.
+Each built-in command is registered here by module path; its module is imported when the
+command runs (or when `--help` lists it). Command modules therefore import only typer and
+the standard library at top level, and pull heavy modules inside their functions.
+
+Plugin-defined commands are resolved last, through `devctl.cli.plugin_commands`, so a
+built-in name always wins.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+
+@dataclass(frozen=True)
+class Builtin:
+    module: str
+    attr: str
+    panel: str
+
+
+#: Built-in commands, in the order `--help` lists them. `attr` names either a function
+#: (a single command) or a `typer.Typer` (a command group).
+BUILTINS: dict[str, Builtin] = {
+    "up": Builtin("devctl.cli.supervisor_cmds", "up", "Services"),
+    "down": Builtin("devctl.cli.supervisor_cmds", "down", "Services"),
+    "status": Builtin("devctl.cli.supervisor_cmds", "status", "Services"),
+    "logs": Builtin("devctl.cli.supervisor_cmds", "logs", "Services"),
+    "restart": Builtin("devctl.cli.supervisor_cmds", "restart", "Services"),
+    "stop": Builtin("devctl.cli.supervisor_cmds", "stop", "Services"),
+    "start": Builtin("devctl.cli.supervisor_cmds", "start", "Services"),
+    "plan": Builtin("devctl.cli.pipeline_cmds", "plan", "Pipeline"),
+    "build": Builtin("devctl.cli.pipeline_cmds", "build", "Pipeline"),
+    "prepare": Builtin("devctl.cli.pipeline_cmds", "prepare", "Pipeline"),
+    "validate": Builtin("devctl.cli.pipeline_cmds", "validate", "Pipeline"),
+    "plugins": Builtin("devctl.cli.plugins_cmds", "app", "Plugins"),
+    "stream": Builtin("devctl.cli.stream_cmd", "stream", "Plugins"),
+    "doctor": Builtin("devctl.cli.doctor_cmd", "doctor", "Plugins"),
+    "schema": Builtin("devctl.cli.schema_cmd", "schema", "Plugins"),
+    "dofek": Builtin("devctl.cli.dofek_cmds", "app", "Other plugin protocols"),
+    "dotagent": Builtin("devctl.cli.dotagent_cmds", "app", "Other plugin protocols"),
+}
+
+
+def _load_builtin(name: str, spec: Builtin) -> Any | None:
+    """Import a built-in command's module and build its click command; None if not present."""
+    try:
+        module = importlib.import_module(spec.module)
+    except ModuleNotFoundError as exc:
+        if exc.name == spec.module:
+            return None  # not built in this version
+        raise
+    target = getattr(module, spec.attr, None)
+    if target is None:
+        return None
+    if isinstance(target, typer.Typer):
+        target.info.name = name
+        cmd = typer.main.get_command(target)
+        cmd.name = name
+    else:
+        single = typer.Typer()
+        single.command(name=name)(target)
+        cmd = typer.main.get_command(single)
+    cmd.rich_help_panel = spec.panel  # type: ignore[attr-defined]
+    return cmd
+
+
+class LazyGroup(TyperGroup):
+    """Root group: built-ins from `BUILTINS`, then plugin commands, all resolved on demand."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = list(BUILTINS)
+        names += [n for n in self._plugin_command_names(ctx) if n not in BUILTINS]
+        return names
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        cmd = None
+        if cmd_name in BUILTINS:
+            cmd = _load_builtin(cmd_name, BUILTINS[cmd_name])
+        if cmd is None:
+            cmd = self._plugin_command(ctx, cmd_name)
+        if cmd is not None:
+            self.commands[cmd_name] = cmd
+        return cmd
+
+    # Plugin commands are provided by devctl.cli.plugin_commands when it exists.
+    @staticmethod
+    def _plugin_hooks() -> Any | None:
+        try:
+            return importlib.import_module("devctl.cli.plugin_commands")
+        except ModuleNotFoundError as exc:
+            if exc.name == "devctl.cli.plugin_commands":
+                return None
+            raise
+
+    def _plugin_command_names(self, ctx: Any) -> list[str]:
+        hooks = self._plugin_hooks()
+        return hooks.plugin_command_names(ctx) if hooks else []
+
+    def _plugin_command(self, ctx: Any, name: str) -> Any | None:
+        hooks = self._plugin_hooks()
+        return hooks.get_plugin_command(ctx, name) if hooks else None

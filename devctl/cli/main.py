@@ -1,0 +1,38 @@
+"""Console entry point. `--version` is answered before typer is even imported."""
+
+from __future__ import annotations
+
+import sys
+
+from devctl import PROTOCOLS, __version__
+
+
+def version_text() -> str:
+    protocols = ", ".join(f"{name} {ver}" for name, ver in PROTOCOLS.items())
+    return f"devctl {__version__} (protocols: {protocols})"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args in (["--version"], ["-V"]):
+        sys.stdout.write(version_text() + "\n")
+        return
+    import typer
+
+    from devctl.cli.app import app
+    from devctl.errors import EXIT_INTERRUPTED, DevctlError
+
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=args, prog_name="devctl", standalone_mode=True)
+    except DevctlError as exc:
+        from devctl.cli.output import error
+
+        error(exc.message, exc.details)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+
+
+if __name__ == "__main__":
+    main()

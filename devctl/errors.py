@@ -1,0 +1,48 @@
+"""Error types that carry their own exit code and user-facing message.
+
+One place decides what the user sees: the CLI entry point catches `DevctlError`, prints
+`error: <message>` on stderr and exits with `exit_code`. Code deep in the stack raises these
+instead of printing, so every failure path yields exactly one message.
+"""
+
+from __future__ import annotations
+
+#: Documented exit codes (see docs/cli.md).
+EXIT_OK = 0
+EXIT_FAILED = 1  # the operation failed: plugin error, invalid validation, collision, service failed
+EXIT_USAGE = 2  # usage or configuration error
+EXIT_NOT_RUNNING = 3  # `status`: some service is not running/healthy, or nothing runs
+EXIT_TIMEOUT = 124  # `dotagent run`: the job timed out (as coreutils `timeout`)
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+class DevctlError(Exception):
+    """A failure the user should see as one clear message."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, *, details: list[str] | None = None, exit_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        #: Extra lines shown under the message (e.g. a plugin's last stderr lines).
+        self.details = details or []
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class ConfigError(DevctlError):
+    """Bad `.devctl.yaml`, bad CLI usage, or a bad plan shape: exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class PluginError(DevctlError):
+    """A plugin broke the protocol, failed, timed out or crashed."""
+
+    def __init__(self, plugin: str, message: str, *, details: list[str] | None = None):
+        super().__init__(f"plugin {plugin!r}: {message}", details=details)
+        self.plugin = plugin
+
+
+class OperationFailed(DevctlError):
+    """The operation ran but its result is a failure (validation invalid, collision, step failed)."""

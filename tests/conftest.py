@@ -1,0 +1,48 @@
+"""Shared fixtures. The orphan check is autouse: every test proves it left no process behind.
+
+Each test gets a unique `DEVCTL_TEST_TAG` in its environment. Every process it starts
+(CLI, supervisor, plugins, services, grandchildren, even double-forked daemons) inherits
+it, so after the test we can find survivors by reading process environments — no matter
+how they re-parented or which process group they moved to.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTDATA = ROOT / "testdata"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from orphans import find_tagged, kill_tagged  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_orphans(monkeypatch: pytest.MonkeyPatch):
+    tag = uuid.uuid4().hex
+    monkeypatch.setenv("DEVCTL_TEST_TAG", tag)
+    yield tag
+    survivors = find_tagged(tag, wait=5.0)
+    if survivors:
+        kill_tagged(tag)
+        pytest.fail(f"processes left behind by this test: {survivors}")
+
+
+@pytest.fixture
+def testdata() -> Path:
+    return TESTDATA
+
+
+@pytest.fixture
+def python() -> str:
+    return sys.executable
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("NO_COLOR", "1")
+    os.environ.setdefault("COLUMNS", "200")
