@@ -10,6 +10,7 @@ alive. `pid_alive` checks the recorded create time and rejects zombies.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -139,10 +140,8 @@ async def stop_group(
 
 def _signal_pids(pids: list[int], sig: int) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def _any_alive(pids: list[int]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -25,10 +26,8 @@ def find_tagged(tag: str, wait: float = 0.0) -> list[str]:
 
 def kill_tagged(tag: str) -> None:
     for proc in _scan(tag):
-        try:
+        with contextlib.suppress(psutil.Error):
             proc.send_signal(signal.SIGKILL)
-        except psutil.Error:
-            pass
 
 
 def _scan(tag: str) -> list[psutil.Process]:

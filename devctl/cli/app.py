@@ -12,7 +12,8 @@ from devctl.cli.lazy import LazyGroup
 HELP = """\
 Run your repo's dev environment from plugins.
 
-devctl reads [bold].devctl.yaml[/bold], starts the repo's plugins, asks them for config, build and prepare steps, validation and a launch plan, then supervises the planned services.
+devctl reads [bold].devctl.yaml[/bold], starts the repo's plugins, asks them for config, \
+build and prepare steps, validation and a launch plan, then supervises the planned services.
 
   devctl up          start everything, wait until healthy
   devctl status      what runs, and how it is doing

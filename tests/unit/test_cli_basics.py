@@ -1,6 +1,5 @@
-from tests.cli import run_cli
-
 from devctl import __version__
+from tests.cli import run_cli
 
 
 def test_version_fast_path():
