@@ -39,9 +39,22 @@ class ConfigError(DevctlError):
 class PluginError(DevctlError):
     """A plugin broke the protocol, failed, timed out or crashed."""
 
-    def __init__(self, plugin: str, message: str, *, details: list[str] | None = None):
-        super().__init__(f"plugin {plugin!r}: {message}", details=details)
+    def __init__(
+        self,
+        plugin: str,
+        message: str,
+        *,
+        details: list[str] | None = None,
+        code: str | None = None,
+        op: str | None = None,
+    ):
+        # The stable code sits in the message itself (`plugin 'x' [E_TIMEOUT]: ...`) so a user
+        # can search docs/protocol.md for exactly what they see.
+        prefix = f"plugin {plugin!r} [{code}]" if code else f"plugin {plugin!r}"
+        super().__init__(f"{prefix}: {message}", details=details)
         self.plugin = plugin
+        self.code = code
+        self.op = op
 
 
 class OperationFailed(DevctlError):
