@@ -135,8 +135,9 @@ def _plugins(node: yaml.Node, root: Path, problems: n.Problems) -> list[PluginSp
         keypath = f"plugins[{index}]"
         plugin_id, spec = _plugin(item, keypath, root, problems)
         if plugin_id is not None and plugin_id in first_line:
-            problems.add(_value_node(item, "id") or item, f"{keypath}.id", f"duplicate id {plugin_id!r} (first used on line "
-                         f"{first_line[plugin_id]})")
+            where = _value_node(item, "id") or item
+            problems.add(where, f"{keypath}.id",
+                         f"duplicate id {plugin_id!r} (first used on line {first_line[plugin_id]})")
             continue
         if plugin_id is not None:
             first_line[plugin_id] = n.line_of(_value_node(item, "id") or item)
@@ -165,7 +166,7 @@ def _plugin(
         child = n.join(keypath, key)
         nodes[key] = value
         if key == "id":
-            text = n.want_str(value, child, problems)
+            text = n.want_text(value, child, problems)  # as written: `id: off` is "off", not False
             if text is not None:
                 try:
                     values["id"] = check_name(text, what="plugin id")

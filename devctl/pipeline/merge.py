@@ -1,0 +1,65 @@
+"""Merging what several plugins return: steps and services by name, artifacts by key.
+
+Plugins are merged in the order they ran ((priority, id)). When two plugins return the same
+step or service name, strict mode refuses (naming the item and both plugins); otherwise the
+later plugin wins and a note says who replaced whom. The item keeps the position where it was
+first seen, so the merged order is stable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from devctl.errors import OperationFailed
+
+
+@dataclass
+class NamedMerge:
+    """An ordered merge of named items (`kind` is "step" or "service", for messages)."""
+
+    kind: str
+    strict: bool = False
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, item: dict[str, Any], plugin: str) -> None:
+        if name in self.items:
+            previous = self.owners[name]
+            who = (
+                f"plugin {previous!r} and plugin {plugin!r}"
+                if previous != plugin
+                else f"plugin {plugin!r} twice"
+            )
+            if self.strict:
+                raise OperationFailed(
+                    f"{self.kind} {name!r} is returned by {who} (strict mode: rename one, or run "
+                    f"without --strict / strictness: error to let the last one win)"
+                )
+            self.notes.append(f"{self.kind} {name!r} is returned by {who}; the one from {plugin!r} wins")
+        self.items[name] = item
+        self.owners[name] = plugin
+
+    def values(self) -> list[dict[str, Any]]:
+        return list(self.items.values())
+
+
+@dataclass
+class ArtifactMerge:
+    """Artifacts merge by key; the last plugin wins, and a changed value is noted."""
+
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, artifacts: dict[str, Any], plugin: str) -> None:
+        for key, value in artifacts.items():
+            previous = self.owners.get(key)
+            if previous is not None and previous != plugin and self.artifacts[key] != value:
+                self.notes.append(
+                    f"artifact {key!r} is returned by plugin {previous!r} and plugin {plugin!r}; "
+                    f"the one from {plugin!r} wins"
+                )
+            self.artifacts[key] = value
+            self.owners[key] = plugin

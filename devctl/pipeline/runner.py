@@ -1,0 +1,244 @@
+"""Drive the plugins through the pipeline phases and fold their outputs into one result.
+
+Each phase calls only the plugins that declared its op, in (priority, id) order, with one
+deadline for the whole phase. Plugins are started once per run and always closed, also on
+error or Ctrl-C (`open_plugins` owns that). Everything a plugin returns is checked before it
+is used; a bad output fails with the plugin named and its last stderr lines attached.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from devctl.config import Config
+from devctl.errors import DevctlError, OperationFailed, PluginError
+from devctl.pipeline import PHASES, PipelineOptions, PipelineResult
+from devctl.pipeline.merge import ArtifactMerge, NamedMerge
+from devctl.pipeline.patch import apply_patch
+from devctl.pipeline.services import check_dependencies, normalize_service
+
+StderrCallback = Callable[[str, str], None]
+PhaseCallback = Callable[[str], None]
+
+
+class _Run:
+    """The state of one pipeline run: the current config and the merges so far."""
+
+    def __init__(self, cfg: Config, opts: PipelineOptions):
+        self.cfg = cfg
+        self.opts = opts
+        self.config: dict[str, Any] = {}
+        # Steps merge by name within a phase: build's "deps" and prepare's "deps" are two steps.
+        self.steps = {phase: NamedMerge("step", strict=opts.strict) for phase in ("build.run", "prepare.run")}
+        self.artifacts = ArtifactMerge()
+        self.services = NamedMerge("service", strict=opts.strict)
+        self.valid = True
+        self.errors: list[dict[str, Any]] = []
+        self.warnings: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+
+    def result(self) -> PipelineResult:
+        return PipelineResult(
+            config=self.config,
+            steps=[step for merge in self.steps.values() for step in merge.values()],
+            artifacts=dict(self.artifacts.artifacts),
+            valid=self.valid,
+            errors=self.errors,
+            warnings=self.warnings,
+            services=self.services.values(),
+            notes=[
+                *self.notes,
+                *(note for merge in self.steps.values() for note in merge.notes),
+                *self.artifacts.notes,
+                *self.services.notes,
+            ],
+        )
+
+    # -- one handler per op: check the plugin's output, merge it ----------------------------
+
+    def config_mutate(self, plugin: str, output: dict[str, Any]) -> None:
+        self.config = apply_patch(self.config, output.get("config_patch"), plugin)
+
+    def steps_run(self, plugin: str, output: dict[str, Any], phase: str) -> list[dict[str, Any]]:
+        steps = output.get("steps") or []
+        artifacts = output.get("artifacts") or {}
+        if not isinstance(steps, list):
+            raise PluginError(plugin, f"{phase}: 'steps' must be a list, got {type(steps).__name__}")
+        if not isinstance(artifacts, dict):
+            kind = type(artifacts).__name__
+            raise PluginError(plugin, f"{phase}: 'artifacts' must be an object, got {kind}")
+        failed = []
+        for index, step in enumerate(steps):
+            if not isinstance(step, dict) or not isinstance(step.get("name"), str) or not step["name"]:
+                raise PluginError(plugin, f"{phase}: steps[{index}] must be an object with a 'name' string, "
+                                  f"got {step!r}")
+            ok = step.get("ok", True)
+            if not isinstance(ok, bool):
+                raise PluginError(plugin, f"{phase}: step {step['name']!r}: 'ok' must be true or false")
+            merged = {**step, "ok": ok, "phase": phase, "plugin": plugin}
+            self.steps[phase].add(step["name"], merged, plugin)
+            if not ok:
+                failed.append(merged)
+        self.artifacts.add(artifacts, plugin)
+        return failed
+
+    def validate_run(self, plugin: str, output: dict[str, Any]) -> None:
+        errors = [_finding(plugin, item, "error") for item in _list(output, "errors", plugin)]
+        warnings = [_finding(plugin, item, "warning") for item in _list(output, "warnings", plugin)]
+        valid = output.get("valid", not errors)
+        if not isinstance(valid, bool):
+            raise PluginError(plugin, f"validate.run: 'valid' must be true or false, got {valid!r}")
+        self.valid = self.valid and valid
+        self.errors += errors
+        self.warnings += warnings
+
+    def launch_plan(self, plugin: str, output: dict[str, Any]) -> None:
+        for index, raw in enumerate(_list(output, "services", plugin)):
+            service = normalize_service(raw, plugin, self.cfg.repo_root, index=index)
+            self.services.add(service["name"], service, plugin)
+
+
+def _list(output: dict[str, Any], key: str, plugin: str) -> list[Any]:
+    value = output.get(key) or []
+    if not isinstance(value, list):
+        raise PluginError(plugin, f"'{key}' must be a list, got {type(value).__name__}")
+    return value
+
+
+def _finding(plugin: str, item: Any, what: str) -> dict[str, Any]:
+    """A validation error/warning, tagged with its plugin. A bare string is accepted as a message."""
+    if isinstance(item, str):
+        return {"plugin": plugin, "code": "", "message": item}
+    if not isinstance(item, dict):
+        raise PluginError(plugin, f"validate.run: each {what} must be an object, got {item!r}")
+    rest = {k: v for k, v in item.items() if k not in ("plugin", "code", "message")}
+    return {"plugin": plugin, "code": str(item.get("code") or ""), "message": str(item.get("message") or ""),
+            **rest}
+
+
+def _input(phase: str, run: _Run) -> dict[str, Any]:
+    if phase in ("build.run", "prepare.run"):
+        return {"config": run.config, "steps": list(run.opts.steps)}
+    return {"config": run.config}
+
+
+async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
+    opts = run.opts
+    deadline = time.monotonic() + opts.timeout
+    reported: set[str] = set()
+    for client in clients:
+        if not client.supports(phase):
+            continue
+        plugin = client.spec.id
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise PluginError(plugin, f"{phase}: not started, the phase's --timeout of {opts.timeout:g}s "
+                              "was used up by the plugins before it")
+        output = await client.request(phase, _input(phase, run), timeout=remaining, dry_run=opts.dry_run,
+                                      cwd=os.getcwd())
+        if not isinstance(output, dict):
+            raise PluginError(plugin, f"{phase}: 'output' must be an object")
+        try:
+            if phase == "config.mutate":
+                run.config_mutate(plugin, output)
+            elif phase in ("build.run", "prepare.run"):
+                failed = run.steps_run(plugin, output, phase)
+                reported |= {s["name"] for s in output.get("steps") or []}
+                if failed:
+                    raise _step_failure(phase, failed, run)
+            elif phase == "validate.run":
+                run.validate_run(plugin, output)
+            elif phase == "launch.plan":
+                run.launch_plan(plugin, output)
+        except DevctlError as exc:
+            if not exc.details:
+                exc.details = [f"[{plugin}] {line}" for line in client.stderr_tail()]
+            raise
+    if phase in ("build.run", "prepare.run"):
+        missing = [s for s in opts.steps if s not in reported]
+        if missing:
+            run.notes.append(f"{phase}: no plugin reported the requested step(s) {', '.join(missing)}")
+    if phase == "validate.run":
+        await _preflights(run)
+    if phase == "launch.plan":
+        check_dependencies(run.services.values())
+
+
+def _step_failure(phase: str, failed: list[dict[str, Any]], run: _Run) -> OperationFailed:
+    names = ", ".join(repr(s["name"]) for s in failed)
+    plugin = failed[0]["plugin"]
+    exc = OperationFailed(f"{phase}: step {names} of plugin {plugin!r} failed")
+    for step in failed:
+        why = step.get("error") or step.get("message")
+        if why:
+            exc.details.append(f"{step['name']}: {why if isinstance(why, str) else why!r}")
+    exc.result = run.result()  # type: ignore[attr-defined]  # the CLI still prints it with --json
+    return exc
+
+
+async def _preflights(run: _Run) -> None:
+    """dotagent preflight checks from `.devctl.yaml` (issue 6); their failures are validation errors."""
+    if not run.cfg.preflight:
+        return
+    try:
+        from devctl.dotagent.preflight import run_preflights
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("devctl.dotagent", "devctl.dotagent.preflight"):
+            raise
+        run.notes.append("preflight checks in .devctl.yaml were skipped: this devctl has no dotagent support")
+        return
+    import anyio.to_thread
+
+    call = functools.partial(run_preflights, run.cfg, dry_run=run.opts.dry_run)
+    errors = await anyio.to_thread.run_sync(call)
+    if errors:
+        run.valid = False
+        run.errors += [dict(e) for e in errors]
+
+
+async def run_pipeline(
+    cfg: Config,
+    opts: PipelineOptions,
+    *,
+    on_stderr: StderrCallback | None = None,
+    on_phase: PhaseCallback | None = None,
+) -> PipelineResult:
+    """Run `opts.phases` (in pipeline order) over the enabled plugins of `cfg`.
+
+    Raises PluginError (a plugin failed or returned a bad shape), OperationFailed (a strict
+    collision, a step with ok: false), ConfigError (a bad service). An invalid validation does
+    not raise: the caller decides what it means.
+    """
+    from devctl.plugins import open_plugins
+
+    unknown = [p for p in opts.phases if p not in PHASES]
+    if unknown:
+        raise ValueError(f"unknown phase(s): {', '.join(unknown)}")
+    run = _Run(cfg, opts)
+    specs = sorted(cfg.plugins, key=lambda s: s.sort_key())
+    async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr) as clients:
+        ordered = sorted(clients, key=lambda c: c.spec.sort_key())
+        for phase in PHASES:
+            if phase in opts.phases:
+                if on_phase is not None:
+                    on_phase(phase)
+                await _phase(phase, ordered, run)
+    return run.result()
+
+
+def run_pipeline_sync(
+    cfg: Config,
+    opts: PipelineOptions,
+    *,
+    on_stderr: StderrCallback | None = None,
+    on_phase: PhaseCallback | None = None,
+) -> PipelineResult:
+    """`run_pipeline` in a fresh event loop, for synchronous callers (the CLI)."""
+    import anyio
+
+    call = functools.partial(run_pipeline, cfg, opts, on_stderr=on_stderr, on_phase=on_phase)
+    return anyio.run(call)
