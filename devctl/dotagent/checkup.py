@@ -1,0 +1,98 @@
+"""Check one plugin *use* (a plugin + a config + the kind it is used as) before relying on it.
+
+The same sequence serves `dotagent doctor`, `dotagent run` (before the first attempt),
+the pipeline's preflights and the notifier bridge, so a misconfiguration reads the same
+everywhere: resolves → `info` is valid → the kind fits → the platform is supported →
+config passes the schema → the plugin's own `validate` says ok. It stops at the first
+error, since later checks depend on earlier ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devctl.dotagent.checks import current_platform
+from devctl.dotagent.host import Plugin, open_plugin
+from devctl.errors import ConfigError, PluginError
+
+
+@dataclass
+class Finding:
+    level: str  # "error" | "warning"
+    plugin: str
+    where: str  # e.g. "agent.toml [[notifiers]] #1" or ".devctl.yaml preflight[0]"
+    message: str
+    details: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "plugin": self.plugin, "where": self.where,
+                "message": self.message, "details": self.details}
+
+
+@dataclass
+class Checked:
+    plugin: Plugin | None
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return self.plugin is not None and not any(f.level == "error" for f in self.findings)
+
+
+def check_use(
+    ref: str,
+    config: Any,
+    kind: str,
+    where: str,
+    *,
+    base_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    system_dirs: Sequence[str] | None = None,
+    validate_timeout: float | None = None,
+    run_validate: bool = True,
+) -> Checked:
+    findings: list[Finding] = []
+
+    def fail(message: str, details: list[str] | None = None) -> Checked:
+        findings.append(Finding("error", ref, where, message, details or []))
+        return Checked(None, findings)
+
+    try:
+        plugin = open_plugin(ref, base_dir=base_dir, env=env, system_dirs=system_dirs)
+    except ConfigError as exc:
+        return fail(exc.message, exc.details)
+    try:
+        info = plugin.info()
+    except PluginError as exc:
+        return fail(f"{exc.message} ({plugin.path})", exc.details)
+    if kind not in info.kinds:
+        return fail(f"used as {kind}, but the plugin's kinds are {list(info.kinds)}")
+    if not info.supports_platform():
+        here = current_platform()
+        return fail(f"does not support this platform ({here}); it supports {list(info.platforms)}")
+    if info.name != plugin.name and "/" not in ref:
+        findings.append(Finding("warning", ref, where, f"info names itself {info.name!r}"))
+    if not isinstance(config, dict):
+        return fail(f"config must be an object, got {type(config).__name__}")
+    checked = plugin.check_config(config)
+    if not checked.ok:
+        return fail(checked.error or "config does not match the schema", checked.problems)
+    if run_validate:
+        verdict = plugin.validate(config, timeout=validate_timeout)
+        if not verdict.ok:
+            return fail(f"validate: {verdict.error}", verdict.details())
+        for note in verdict.notes:
+            findings.append(Finding("warning", ref, where, f"validate: {note}"))
+    return Checked(plugin, findings)
+
+
+def format_findings(findings: list[Finding]) -> list[str]:
+    """Plain-text lines (for error details)."""
+    lines = []
+    for f in findings:
+        lines.append(f"{f.level}: {f.where}: {f.plugin}: {f.message}")
+        lines += [f"    {d}" for d in f.details]
+    return lines
