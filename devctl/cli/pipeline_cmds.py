@@ -1,0 +1,229 @@
+"""`devctl plan | build | prepare | validate`: run pipeline phases and show what came out.
+
+Thin on purpose: options in, `run_pipeline_sync` out, then a rich table or `--json`. Only
+typer and the standard library are imported at module level; the pipeline, the plugin host
+and rich are imported when a command actually runs.
+"""
+
+from __future__ import annotations
+
+import typer
+
+JSON_HELP = "Print the result as JSON on stdout (messages stay on stderr)."
+STEP_HELP = "Run only this step (repeatable); passed to the plugins as input.steps."
+
+
+def plan(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Show the merged config and the services `up` would start.
+
+    Runs config.mutate, then launch.plan, on every plugin that declares them, in
+    (priority, id) order. Starts no service.
+
+    JSON: {"config": {...}, "services": [...]}, services in merged order.
+    """
+    result = _run(ctx, ("config.mutate", "launch.plan"), json_out=json_out)
+    if json_out:
+        _print_json({"config": result.config, "services": result.services})
+    else:
+        _render_plan(result, _context(ctx).load_config().repo_root)
+
+
+def build(
+    ctx: typer.Context,
+    step: list[str] | None = typer.Option(None, "--step", help=STEP_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Run the plugins' build steps (after config.mutate).
+
+    A step that reports ok: false fails the command (exit 1).
+
+    JSON: {"steps": [...], "artifacts": {...}}.
+    """
+    _steps_command(ctx, "build.run", step or [], json_out)
+
+
+def prepare(
+    ctx: typer.Context,
+    step: list[str] | None = typer.Option(None, "--step", help=STEP_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Run the plugins' prepare steps (after config.mutate): migrations, seed data, installs.
+
+    A step that reports ok: false fails the command (exit 1).
+
+    JSON: {"steps": [...], "artifacts": {...}}.
+    """
+    _steps_command(ctx, "prepare.run", step or [], json_out)
+
+
+def validate(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Check prerequisites: every plugin's validate.run (after config.mutate).
+
+    Exit 0 when every plugin says valid, 1 when any says invalid.
+
+    JSON: {"valid": bool, "errors": [{"plugin", "code", "message"}], "warnings": [...]}.
+    """
+    result = _run(ctx, ("config.mutate", "validate.run"), json_out=json_out)
+    if json_out:
+        _print_json({"valid": result.valid, "errors": result.errors, "warnings": result.warnings})
+    else:
+        _render_validation(result)
+    if not result.valid:
+        raise typer.Exit(1)
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def _context(ctx: typer.Context):  # noqa: ANN202 - AppContext, imported lazily
+    from devctl.cli.context import app_context
+
+    return app_context(ctx)
+
+
+def _run(ctx: typer.Context, phases: tuple[str, ...], *, json_out: bool, steps: list[str] | None = None):
+    """Run `phases` with the global options; print collision notes; return the PipelineResult."""
+    from devctl.cli.output import err, warn
+    from devctl.pipeline import PipelineOptions
+    from devctl.pipeline.runner import run_pipeline_sync
+
+    app = _context(ctx)
+    cfg = app.load_config()
+    opts = PipelineOptions(
+        phases=phases,
+        steps=list(steps or []),
+        strict=app.effective_strict(),
+        dry_run=app.dry_run,
+        timeout=app.timeout,
+        verbose=app.verbose,
+    )
+    on_stderr = _stderr_printer() if app.verbose else None
+    with err().status("starting plugins…") as status:
+        result = run_pipeline_sync(
+            cfg, opts, on_stderr=on_stderr, on_phase=lambda phase: status.update(f"{phase}…")
+        )
+    for note in result.notes:
+        warn(note)
+    return result
+
+
+def _steps_command(ctx: typer.Context, phase: str, steps: list[str], json_out: bool) -> None:
+    from devctl.errors import OperationFailed
+
+    try:
+        result = _run(ctx, ("config.mutate", phase), json_out=json_out, steps=steps)
+    except OperationFailed as exc:
+        partial = getattr(exc, "result", None)
+        if partial is not None:  # a step failed: still show what ran, then fail
+            _show_steps(partial, json_out)
+        raise
+    _show_steps(result, json_out)
+
+
+def _show_steps(result, json_out: bool) -> None:  # noqa: ANN001
+    if json_out:
+        _print_json({"steps": result.steps, "artifacts": result.artifacts})
+    else:
+        _render_steps(result)
+
+
+def _stderr_printer():  # noqa: ANN202
+    """-v: each plugin stderr line on our stderr, prefixed with the plugin id."""
+    from rich.text import Text
+
+    from devctl.cli.output import err
+
+    def show(plugin: str, line: str) -> None:
+        err().print(Text(f"[{plugin}] {line}", style="dim"))
+
+    return show
+
+
+def _print_json(obj: object) -> None:
+    from devctl.cli.output import print_json
+
+    print_json(obj)
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def _table(title: str, *columns: str):  # noqa: ANN202
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _cells(*values: object) -> list:
+    from rich.text import Text
+
+    return [Text("" if v is None else str(v)) for v in values]
+
+
+def _render_plan(result, repo_root) -> None:  # noqa: ANN001
+    import json
+    import os
+    import shlex
+
+    from rich.json import JSON
+
+    from devctl.cli.output import out
+
+    console = out()
+    console.print("[bold]Config[/bold]")
+    console.print(JSON(json.dumps(result.config, default=str)) if result.config else "  (empty)")
+    if not result.services:
+        console.print("\nNo services planned.")
+        return
+    table = _table("\nServices", "Service", "Plugin", "Command", "Cwd", "Health", "Depends on")
+    for svc in result.services:
+        health = svc["health"]
+        where = f"{health['type']} {health.get('url') or health.get('address')}" if health else "-"
+        cwd = os.path.relpath(svc["cwd"], repo_root)
+        table.add_row(*_cells(svc["name"], svc["plugin"], shlex.join(svc["command"]), cwd, where,
+                              ", ".join(svc["depends_on"]) or "-"))
+    console.print(table)
+
+
+def _render_steps(result) -> None:  # noqa: ANN001
+    import json
+
+    from devctl.cli.output import out
+
+    console = out()
+    if not result.steps:
+        console.print("No steps ran (no plugin declares this phase, or none matched --step).")
+    else:
+        table = _table("Steps", "Step", "Plugin", "Result", "Took")
+        for step in result.steps:
+            ms = step.get("duration_ms")
+            took = f"{ms / 1000:.2f} s" if isinstance(ms, (int, float)) else "-"
+            verdict = "ok" if step["ok"] else f"FAILED {step.get('error') or ''}".strip()
+            table.add_row(*_cells(step["name"], step["plugin"], verdict, took))
+        console.print(table)
+    if result.artifacts:
+        table = _table("Artifacts", "Key", "Value")
+        for key, value in result.artifacts.items():
+            table.add_row(*_cells(key, value if isinstance(value, str) else json.dumps(value)))
+        console.print(table)
+
+
+def _render_validation(result) -> None:  # noqa: ANN001
+    from devctl.cli.output import out
+
+    console = out()
+    for title, items in (("Errors", result.errors), ("Warnings", result.warnings)):
+        if items:
+            table = _table(title, "Plugin", "Code", "Message")
+            for item in items:
+                message = item["message"] + (f" (try: {item['suggest']})" if item.get("suggest") else "")
+                table.add_row(*_cells(item["plugin"], item["code"] or "-", message))
+            console.print(table)
+    counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
+    if result.valid:
+        console.print(f"[green]valid[/green] — {counts}")
+    else:
+        console.print(f"[bold red]invalid[/bold red] — {counts}")

@@ -1,0 +1,125 @@
+"""`devctl plugins …`: what the repo's plugins are and what they say they can do.
+
+`list` starts every enabled plugin just long enough to read its handshake, all at once, and
+closes it. One broken plugin is shown with its error while the others still show.
+Other `plugins` subcommands (new, check) register on `app` from their own module.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    help="Inspect the repo's plugins: their handshakes, ops, streams and commands.",
+    no_args_is_help=True,
+)
+
+
+@app.command("list")
+def list_plugins(
+    ctx: typer.Context,
+    json_out: bool = typer.Option(False, "--json", help="Print {\"plugins\": [...]} as JSON on stdout."),
+) -> None:
+    """List every plugin with its handshake (name, protocol, ops, streams, commands).
+
+    Each enabled plugin is started, its handshake read, and then closed. A plugin that fails
+    to start is listed with its error; the exit code is then 1.
+    """
+    import anyio
+
+    from devctl.cli.context import app_context
+    from devctl.cli.output import err, print_json
+
+    app_ctx = app_context(ctx)
+    cfg = app_ctx.load_config()
+    on_stderr = _stderr_printer() if app_ctx.verbose else None
+    with err().status("reading plugin handshakes…"):
+        entries = anyio.run(_probe_all, cfg, on_stderr)
+    if json_out:
+        print_json({"plugins": entries})
+    else:
+        _render(entries)
+    if any(e["error"] for e in entries):
+        raise typer.Exit(1)
+
+
+async def _probe_all(cfg, on_stderr) -> list[dict]:  # noqa: ANN001
+    import anyio
+
+    entries: list[dict] = [{} for _ in cfg.all_plugins]
+
+    async def probe(index: int) -> None:
+        entries[index] = await _probe(cfg.all_plugins[index], cfg.repo_root, on_stderr)
+
+    async with anyio.create_task_group() as tg:
+        for index in range(len(cfg.all_plugins)):
+            tg.start_soon(probe, index)
+    return entries
+
+
+async def _probe(spec, repo_root, on_stderr) -> dict:  # noqa: ANN001
+    import anyio
+
+    from devctl.errors import DevctlError
+    from devctl.plugins import start_plugin
+
+    entry = {
+        "id": spec.id, "name": None, "protocol": None, "ops": [], "streams": [], "commands": [],
+        "priority": spec.priority, "path": spec.path, "args": list(spec.args), "source": spec.source,
+        "enabled": spec.enabled, "error": None,
+    }
+    if not spec.enabled:
+        return entry
+    try:
+        client = await start_plugin(spec, repo_root, on_stderr=on_stderr)
+    except (DevctlError, OSError) as exc:
+        entry["error"] = getattr(exc, "message", None) or str(exc)
+        entry["details"] = list(getattr(exc, "details", []) or [])
+        return entry
+    try:
+        handshake = client.handshake
+        entry["name"] = handshake.get("plugin_name")
+        entry["protocol"] = handshake.get("protocol_version")
+        entry["ops"] = sorted(client.ops)
+        entry["streams"] = sorted(client.streams)
+        entry["commands"] = list(client.commands)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await client.close()
+    return entry
+
+
+def _stderr_printer():  # noqa: ANN202
+    from rich.text import Text
+
+    from devctl.cli.output import err
+
+    def show(plugin: str, line: str) -> None:
+        err().print(Text(f"[{plugin}] {line}", style="dim"))
+
+    return show
+
+
+def _render(entries: list[dict]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from devctl.cli.output import error, out
+
+    if not entries:
+        out().print("No plugins: add some to .devctl.yaml, or put executables in plugins/devctl-*.")
+        return
+    table = Table(title="Plugins", title_justify="left", title_style="bold")
+    for column in ("ID", "Name", "Protocol", "Priority", "Ops", "Streams", "Commands", "Path", "Status"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        status = "error" if e["error"] else ("ok" if e["enabled"] else "disabled")
+        path = " ".join([e["path"], *e["args"]]) + ("" if e["source"] == "config" else f" ({e['source']})")
+        cells = [e["id"], e["name"] or "-", e["protocol"] or "-", str(e["priority"]),
+                 ", ".join(e["ops"]) or "-", ", ".join(e["streams"]) or "-", ", ".join(e["commands"]) or "-",
+                 path, status]
+        table.add_row(*(Text(c) for c in cells))
+    out().print(table)
+    for e in entries:
+        if e["error"]:
+            error(e["error"], e.get("details"))
