@@ -70,9 +70,12 @@ class CallResult:
     parse_error: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def stderr_tail(self, n: int = 10) -> list[str]:
+    def stderr_tail(self, n: int = 10, width: int = 300) -> list[str]:
+        """The last `n` non-blank stderr lines, each cut to `width` characters."""
+        from devctl.protocol.ndjson import quote
+
         lines = [ln for ln in self.stderr.splitlines() if ln.strip()]
-        return lines[-n:]
+        return [quote(ln, width) for ln in lines[-n:]]
 
 
 def timeout_for(use: str, override: float | None = None) -> float:

@@ -112,9 +112,11 @@ def schema_problems(schema: Any) -> list[str]:
     cls = validators.validator_for(schema) if isinstance(schema, dict) else validators.validator_for({})
     try:
         cls.check_schema(schema)
-    except exceptions.SchemaError as exc:
-        where = _path(exc.absolute_path)
-        return [f"{where}: {exc.message}" if where != "$" else exc.message]
+    except exceptions.SchemaError:
+        # check_schema raises only the "best" error; list them all, like config errors.
+        meta = cls(cls.META_SCHEMA)
+        errors = sorted(meta.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path)))
+        return [f"{_path(e.absolute_path)}: {e.message}" for e in errors]
     return []
 
 
