@@ -1,0 +1,139 @@
+"""`.devctl/cache/commands.json`: what each plugin's `commands.list` said, and when it holds.
+
+Asking plugins costs a process start per plugin, so the answers are kept until one of the
+files that could change them changes: the config file, the `plugins/` directory (a new
+`plugins/devctl-*` appears there), and each plugin's files — its executable and every
+argument that names an existing file (`path: python3, args: [plugins/x.py]` → both).
+A file is "unchanged" when its path, mtime (ns) and size match.
+
+Checking freshness needs no YAML parsing: the cache records the file list it was built from,
+so `devctl --help` only stats a handful of files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from devctl.commands.names import Listing
+
+if TYPE_CHECKING:
+    from devctl.config import Config, PluginSpec
+
+CACHE_VERSION = 1
+CACHE_FILE = "commands.json"
+STATE_DIR = ".devctl"
+
+
+@dataclass
+class CommandCache:
+    config: str | None  # the config file it was built from (absolute), None for discovery only
+    strictness: str
+    files: list[list[Any]]  # [[path, mtime_ns, size], ...]
+    listings: list[Listing] = field(default_factory=list)
+    created: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": CACHE_VERSION, "config": self.config, "strictness": self.strictness,
+                "files": self.files, "listings": [item.to_json() for item in self.listings],
+                "created": self.created}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CommandCache:
+        if data.get("version") != CACHE_VERSION:
+            raise ValueError("cache version mismatch")
+        return cls(config=data.get("config"), strictness=str(data.get("strictness", "warn")),
+                   files=[list(f) for f in data["files"]],
+                   listings=[Listing.from_json(item) for item in data["listings"]],
+                   created=float(data.get("created", 0.0)))
+
+    def has_failures(self) -> bool:
+        return any(item.error for item in self.listings)
+
+
+def cache_path(repo_root: Path) -> Path:
+    return repo_root / STATE_DIR / "cache" / CACHE_FILE
+
+
+def stat_entry(path: Path | str) -> list[Any]:
+    """[path, mtime_ns, size]; a missing file is recorded as such, so its creation counts."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return [str(path), -1, -1]
+    return [str(path), st.st_mtime_ns, st.st_size]
+
+
+def plugin_files(spec: PluginSpec) -> list[Path]:
+    """The files whose change may change what `spec` declares."""
+    files = [Path(spec.executable)] if spec.executable else []
+    for arg in spec.args:
+        if arg.startswith("-"):
+            continue
+        candidate = Path(arg) if os.path.isabs(arg) else spec.workdir / arg
+        if candidate.is_file():
+            files.append(candidate)
+    return files
+
+
+def watched_files(cfg: Config) -> list[Path]:
+    from devctl.config import DISCOVERY_DIR
+
+    paths: list[Path] = []
+    if cfg.path is not None:
+        paths.append(cfg.path)
+    paths.append(cfg.repo_root / DISCOVERY_DIR)
+    for spec in cfg.plugins:
+        paths.extend(plugin_files(spec))
+    unique = dict.fromkeys(str(p) for p in paths)
+    return [Path(p) for p in unique]
+
+
+def build(cfg: Config, listings: list[Listing]) -> CommandCache:
+    return CommandCache(
+        config=str(cfg.path) if cfg.path is not None else None,
+        strictness=cfg.strictness,
+        files=[stat_entry(p) for p in watched_files(cfg)],
+        listings=listings,
+        created=time.time(),
+    )
+
+
+def read(repo_root: Path) -> CommandCache | None:
+    """The cache as stored, fresh or not; None when missing or unreadable (then: rebuild)."""
+    try:
+        data = json.loads(cache_path(repo_root).read_text(encoding="utf-8"))
+        return CommandCache.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def is_fresh(cache: CommandCache, config_file: Path | None) -> bool:
+    """True when the cache was built from `config_file` and none of its files changed."""
+    if (str(config_file) if config_file is not None else None) != cache.config:
+        return False
+    return all(stat_entry(entry[0]) == entry for entry in cache.files)
+
+
+def write(repo_root: Path, cache: CommandCache) -> Path:
+    """Store atomically (temp file + rename), so a reader never sees half a cache."""
+    from devctl.statedir import ensure_subdir
+
+    directory = ensure_subdir(repo_root, "cache")
+    target = directory / CACHE_FILE
+    fd, tmp = tempfile.mkstemp(prefix=".commands-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(cache.to_json(), fh, indent=1)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target

@@ -1,0 +1,146 @@
+"""Which plugin command names are usable, and which plugin wins a name.
+
+Pure functions over plain data (what each plugin's `commands.list` said), so the rules are
+tested without processes and applied identically by `--help`, `plugins list` and the runner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from devctl.errors import OperationFailed
+
+#: A word a shell passes through untouched and click never mistakes for an option.
+_NAME = re.compile(r"^[A-Za-z0-9_:][A-Za-z0-9_:-]*$")
+MAX_NAME_LEN = 64
+#: Who wins when a plugin command's name is taken by a built-in.
+BUILTIN = "built-in"
+
+
+def name_problem(name: object) -> str | None:
+    """Why `name` cannot be a command name, or None when it can."""
+    if not isinstance(name, str):
+        return f"name must be a string, got {type(name).__name__}"
+    if not name:
+        return "name is empty"
+    if len(name) > MAX_NAME_LEN:
+        return f"name is longer than {MAX_NAME_LEN} characters"
+    if name.startswith("-"):
+        return f"name {name!r} starts with '-' (it would be read as an option)"
+    if not _NAME.match(name):
+        return f"name {name!r} may only contain letters, digits, '-', '_' and ':'"
+    return None
+
+
+@dataclass
+class Listing:
+    """What one plugin declared: its usable commands, and what was wrong (if anything)."""
+
+    plugin: str
+    priority: int
+    commands: list[dict[str, str]] = field(default_factory=list)  # [{name, help}]
+    error: str | None = None  # commands.list failed, timed out, or the plugin did not start
+    skipped: list[str] = field(default_factory=list)  # entries reported and dropped
+
+    def to_json(self) -> dict[str, Any]:
+        return {"plugin": self.plugin, "priority": self.priority, "commands": self.commands,
+                "error": self.error, "skipped": self.skipped}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Listing:
+        return cls(plugin=str(data["plugin"]), priority=int(data["priority"]),
+                   commands=[dict(c) for c in data.get("commands", [])],
+                   error=data.get("error"), skipped=list(data.get("skipped", [])))
+
+
+def parse_listing(plugin: str, priority: int, output: Any) -> Listing:
+    """A `commands.list` output → Listing; bad entries are skipped with a reason each."""
+    listing = Listing(plugin, priority)
+    commands = output.get("commands") if isinstance(output, dict) else None
+    if not isinstance(commands, list):
+        listing.error = "commands.list output has no 'commands' list"
+        return listing
+    seen: set[str] = set()
+    for index, entry in enumerate(commands):
+        where = f"commands[{index}]"
+        if not isinstance(entry, dict):
+            listing.skipped.append(f"{where}: expected an object with 'name' and 'help'")
+            continue
+        name = entry.get("name")
+        problem = name_problem(name)
+        if problem is not None:
+            listing.skipped.append(f"{where}: {problem}")
+            continue
+        if name in seen:
+            listing.skipped.append(f"{where}: {name!r} is listed twice")
+            continue
+        help_text = entry.get("help", "")
+        if not isinstance(help_text, str):
+            listing.skipped.append(f"{where}: {name!r}: 'help' must be a string")
+            continue
+        seen.add(name)
+        listing.commands.append({"name": name, "help": help_text.strip()})
+    return listing
+
+
+@dataclass(frozen=True)
+class PluginCommand:
+    name: str
+    help: str
+    plugin: str
+
+
+@dataclass(frozen=True)
+class Collision:
+    name: str
+    winner: str  # a plugin id, or BUILTIN
+    loser: str  # the plugin whose command is hidden
+
+    def message(self) -> str:
+        if self.winner == BUILTIN:
+            return (f"plugin {self.loser!r} declares command {self.name!r}, which is a built-in "
+                    f"command: the built-in wins")
+        return (f"plugins {self.winner!r} and {self.loser!r} both declare command {self.name!r}: "
+                f"{self.winner!r} wins (first in priority, id order)")
+
+
+@dataclass
+class Resolution:
+    commands: dict[str, PluginCommand] = field(default_factory=dict)  # in (priority, id) order
+    collisions: list[Collision] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # failed plugins and skipped names
+
+    def warnings(self) -> list[str]:
+        return [*self.problems, *(c.message() for c in self.collisions)]
+
+    def check_strict(self) -> None:
+        """Strict mode: any collision is an error naming every party."""
+        if self.collisions:
+            raise OperationFailed(
+                "plugin command collision (strict mode)",
+                details=[c.message() for c in self.collisions]
+                + ["rename the command in one plugin, or drop --strict / strictness: error"],
+            )
+
+
+def resolve(listings: Iterable[Listing], builtins: Iterable[str]) -> Resolution:
+    """Winners per name: a built-in beats every plugin; among plugins, first in (priority, id)."""
+    reserved = set(builtins)
+    res = Resolution()
+    for listing in sorted(listings, key=lambda item: (item.priority, item.plugin)):
+        if listing.error:
+            res.problems.append(f"plugin {listing.plugin!r}: {listing.error}; its commands are skipped")
+        for reason in listing.skipped:
+            res.problems.append(f"plugin {listing.plugin!r}: commands.list {reason}; skipped")
+        for entry in listing.commands:
+            name = entry["name"]
+            if name in reserved:
+                res.collisions.append(Collision(name, BUILTIN, listing.plugin))
+            elif name in res.commands:
+                res.collisions.append(Collision(name, res.commands[name].plugin, listing.plugin))
+            else:
+                res.commands[name] = PluginCommand(name, entry.get("help", ""), listing.plugin)
+    return res
