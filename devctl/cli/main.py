@@ -17,6 +17,10 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         sys.stdout.write(version_text() + "\n")
         return
+    from devctl.cli import fasthelp
+
+    if fasthelp.wants_help(args):
+        fasthelp.defer()
     import typer
 
     from devctl.cli.app import app
