@@ -61,7 +61,7 @@ def check_use(
         return Checked(None, findings)
 
     try:
-        plugin = open_plugin(ref, base_dir=base_dir, env=env, system_dirs=system_dirs)
+        plugin = open_plugin(ref, base_dir=base_dir, env=env, system_dirs=system_dirs, cwd=base_dir)
     except ConfigError as exc:
         return fail(exc.message, exc.details)
     try:

@@ -208,8 +208,11 @@ def open_plugin(
     base_dir: Path | None = None,
     env: Mapping[str, str] | None = None,
     system_dirs: Sequence[str] | None = None,
+    cwd: Path | None = None,
 ) -> Plugin:
-    """Resolve a plugin reference (bare name → discovery, path → that file) or raise ConfigError."""
+    """Resolve a plugin reference (bare name → discovery, path → that file) or raise ConfigError.
+    `cwd` is where its calls run, so relative paths in a config mean the same as in the file
+    that holds it."""
     found = discovery.resolve(ref, base_dir=base_dir, env=env, system_dirs=system_dirs)
     if found is None:
         if "/" in ref:
@@ -220,7 +223,7 @@ def open_plugin(
             f"dotagent plugin {ref!r} not found: no executable {discovery.PREFIX}{ref}",
             details=[f"searched: {discovery.describe_search(env, system_dirs=system_dirs)}"],
         )
-    return Plugin(ref, found.path, source=found.source, env=env)
+    return Plugin(ref, found.path, source=found.source, env=env, cwd=cwd)
 
 
 def make_payload(

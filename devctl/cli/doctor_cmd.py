@@ -1,0 +1,137 @@
+"""`devctl doctor`: one report on everything devctl depends on in this repo.
+
+1. the config: `.devctl.yaml` loads (every problem with file:line);
+2. the devctl plugins: each enabled plugin starts and sends a valid handshake (then is closed);
+3. the dotagent plugins that `.devctl.yaml` uses (`preflight:`, `notifiers:`): they resolve,
+   `info` is valid and the kind fits, the platform is supported, the config passes the
+   schema and `validate`.
+
+Warnings do not fail. Exit 0 when there is no error, 1 when a plugin check failed, 2 when
+the config itself does not load (nothing else can then be checked).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+
+def doctor(
+    ctx: typer.Context,
+    json_out: bool = typer.Option(False, "--json", help="Print the whole report as JSON on stdout."),
+) -> None:
+    """Check the config, every plugin's handshake and the dotagent plugins it uses, in one report.
+
+    Exit codes: 0 healthy (warnings allowed), 1 a check failed, 2 the config does not load.
+    """
+    import anyio
+
+    from devctl.cli.context import app_context
+    from devctl.cli.output import err
+    from devctl.errors import EXIT_FAILED, EXIT_USAGE, ConfigError
+
+    actx = app_context(ctx)
+    report: dict[str, Any] = {"config": None, "plugins": [], "dotagent": {"uses": [], "findings": []}}
+    try:
+        cfg = actx.load_config()
+    except ConfigError as exc:
+        report["config"] = {"ok": False, "error": exc.message, "details": exc.details}
+        report["ok"] = False
+        _emit(report, json_out)
+        raise typer.Exit(EXIT_USAGE) from None
+    report["config"] = {
+        "ok": True, "path": str(cfg.path) if cfg.path else None, "repo_root": str(cfg.repo_root),
+        "plugins": len(cfg.plugins), "disabled": len(cfg.all_plugins) - len(cfg.plugins),
+        "strictness": cfg.strictness, "preflight": len(cfg.preflight), "notifiers": len(cfg.notifiers),
+    }
+    with err().status("checking plugins…"):
+        report["plugins"] = anyio.run(_handshakes, cfg)
+        report["dotagent"] = _dotagent(cfg)
+    failed = any(not p["ok"] for p in report["plugins"]) or any(
+        f["level"] == "error" for f in report["dotagent"]["findings"])
+    report["ok"] = not failed
+    _emit(report, json_out)
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+async def _handshakes(cfg: Any) -> list[dict[str, Any]]:
+    """Start each enabled plugin on its own (one broken plugin must not hide the others)."""
+    import anyio
+
+    from devctl.errors import DevctlError
+    from devctl.plugins import open_plugins
+
+    specs = list(cfg.plugins)
+    rows: list[dict[str, Any]] = [{} for _ in specs]
+
+    async def one(i: int) -> None:
+        spec = specs[i]
+        row: dict[str, Any] = {"id": spec.id, "path": spec.path, "ok": False}
+        try:
+            async with open_plugins([spec], cfg.repo_root) as (client,):
+                hs = client.handshake
+                row.update(ok=True, name=hs.get("plugin_name"), protocol=hs.get("protocol_version"),
+                           ops=sorted(client.ops), streams=sorted(client.streams))
+        except (DevctlError, OSError) as exc:
+            row.update(error=getattr(exc, "message", None) or str(exc),
+                       details=list(getattr(exc, "details", []) or []))
+        rows[i] = row
+
+    async with anyio.create_task_group() as tg:
+        for i in range(len(specs)):
+            tg.start_soon(one, i)
+    return rows
+
+
+def _dotagent(cfg: Any) -> dict[str, Any]:
+    from devctl.dotagent import doctor
+
+    uses, findings = doctor.config_uses(cfg)
+    rows, more = doctor.run_doctor(uses)
+    return {"uses": rows, "findings": [f.as_dict() for f in findings + more]}
+
+
+def _emit(report: dict[str, Any], json_out: bool) -> None:
+    from rich.markup import escape
+
+    from devctl.cli.output import err, out, print_json
+
+    if json_out:
+        print_json(report)
+        return
+    c = out()
+    conf = report["config"]
+    if not conf["ok"]:
+        c.print(f"[red]FAIL[/red] config: {escape(conf['error'])}")
+        for d in conf["details"]:
+            c.print(f"       [dim]{escape(d)}[/dim]")
+        return
+    where = conf["path"] or f"{conf['repo_root']} (no .devctl.yaml; discovered plugins only)"
+    c.print(f"[green]ok[/green]   config: {escape(where)} — {conf['plugins']} plugin(s)"
+            + (f", {conf['disabled']} disabled" if conf["disabled"] else ""))
+    for p in report["plugins"]:
+        if p["ok"]:
+            ops = ", ".join(p["ops"]) or "no ops"
+            c.print(f"[green]ok[/green]   plugin {escape(p['id'])}: {escape(str(p['name']))} "
+                    f"({escape(str(p['protocol']))}): {escape(ops)}")
+        else:
+            c.print(f"[red]FAIL[/red] plugin {escape(p['id'])}: {escape(p['error'])}")
+            for d in p.get("details", []):
+                c.print(f"       [dim]{escape(d)}[/dim]")
+    da = report["dotagent"]
+    for u in da["uses"]:
+        mark = "[green]ok[/green]  " if u["ok"] else "[red]FAIL[/red]"
+        ver = f" {u['version']}" if u["version"] else ""
+        c.print(f"{mark} dotagent {escape(u['where'])}: {escape(u['plugin'])}{escape(ver)} as {u['kind']}")
+    for f in da["findings"]:
+        style = "red" if f["level"] == "error" else "yellow"
+        c.print(f"     [{style}]{f['level']}[/{style}] {escape(f['where'])}: {escape(f['plugin'])}: "
+                f"{escape(f['message'])}")
+        for d in f["details"]:
+            c.print(f"       [dim]{escape(d)}[/dim]")
+    errors = sum(not p["ok"] for p in report["plugins"]) + sum(f["level"] == "error" for f in da["findings"])
+    warnings = sum(f["level"] == "warning" for f in da["findings"])
+    style = "red" if errors else ("yellow" if warnings else "green")
+    err().print(f"[{style}]doctor: {errors} error(s), {warnings} warning(s)[/{style}]")
