@@ -1,0 +1,128 @@
+"""Starting plugins: spawn in their own process group, wait for the handshake, close on any error.
+
+`start_plugin` returns a `PluginClient` only once the plugin's handshake is valid; every other
+outcome (cannot spawn, no handshake in time, junk before the handshake, crash) stops the whole
+process group and raises one `PluginError` with the plugin's last stderr lines.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio
+
+from devctl.errors import PluginError
+from devctl.plugins.client import PluginClient, SpecLike
+from devctl.plugins.codes import E_HANDSHAKE_TIMEOUT, E_SPAWN, Failure
+from devctl.plugins.router import OnWarning
+from devctl.plugins.stderr import OnStderr
+from devctl.plugins.streams import MAX_BUFFERED_EVENTS
+
+#: The first stdout frame must be a handshake within this many seconds (spec default).
+HANDSHAKE_TIMEOUT = 2.0
+#: SIGTERM → SIGKILL grace when stopping a plugin's process group.
+STOP_GRACE = 2.0
+
+
+def plugin_env(extra: dict[str, str]) -> dict[str, str]:
+    """The plugin's environment: ours, then the spec's `env`, then PYTHONUNBUFFERED=1 (so a Python
+    plugin that forgets to flush still answers)."""
+    env = dict(os.environ)
+    env.update(extra)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _spawn_error(spec: SpecLike, exc: OSError) -> PluginError:
+    argv0 = spec.argv()[0] if spec.argv() else "?"
+    workdir = Path(spec.workdir)
+    if not workdir.is_dir():
+        why = f"its workdir {str(workdir)!r} does not exist or is not a directory"
+    else:
+        why = f"{argv0!r}: {exc.strerror or exc}"
+    return PluginError(spec.id, f"cannot start the plugin: {why}", code=E_SPAWN)
+
+
+async def start_plugin(
+    spec: SpecLike,
+    repo_root: Path | str,
+    *,
+    handshake_timeout: float = HANDSHAKE_TIMEOUT,
+    on_stderr: OnStderr | None = None,
+    on_warning: OnWarning | None = None,
+    stop_grace: float = STOP_GRACE,
+    stream_buffer: int = MAX_BUFFERED_EVENTS,
+) -> PluginClient:
+    """Spawn `spec.argv()` in a new session (own process group) with cwd = spec.workdir and
+    env = os.environ + spec.env + PYTHONUNBUFFERED=1, and wait for a valid handshake.
+
+    `on_stderr(plugin_id, line)` gets every stderr line; `on_warning(plugin_id, message)` gets
+    non-fatal protocol warnings (logged when not given). `stop_grace` is the SIGTERM→SIGKILL
+    grace; `stream_buffer` bounds events queued per stream.
+    """
+    try:
+        process = await anyio.open_process(spec.argv(), cwd=str(spec.workdir), env=plugin_env(dict(spec.env)),
+                                           start_new_session=True)
+    except OSError as exc:
+        raise _spawn_error(spec, exc) from None
+    client = PluginClient(spec, repo_root, process, on_stderr=on_stderr, on_warning=on_warning,
+                          stop_grace=stop_grace, stream_buffer=stream_buffer)
+    client._start()
+    try:
+        failure: Failure | None = None
+        with anyio.move_on_after(handshake_timeout) as scope:
+            failure = await client._wait_handshake()
+        if scope.cancelled_caught and failure is None:
+            failure = Failure(E_HANDSHAKE_TIMEOUT, f"sent no handshake within {handshake_timeout:g} s (the "
+                              "first stdout line must be the handshake frame; print it before any slow work)")
+            client._fail(failure)
+    except BaseException:
+        await client.close()
+        raise
+    if failure is not None:
+        await client.close()
+        raise failure.error(spec.id, details=client._details())
+    return client
+
+
+@asynccontextmanager
+async def open_plugins(
+    specs: Sequence[SpecLike],
+    repo_root: Path | str,
+    *,
+    handshake_timeout: float = HANDSHAKE_TIMEOUT,
+    on_stderr: OnStderr | None = None,
+    on_warning: OnWarning | None = None,
+    stop_grace: float = STOP_GRACE,
+) -> AsyncIterator[list[PluginClient]]:
+    """Start every plugin (concurrently; the list keeps the order of `specs`), yield the clients,
+    and close them all on exit — also on error or cancellation. If any fails to start, the others
+    are closed and the failure of the first failing spec (in `specs` order) is raised."""
+    results: list[PluginClient | PluginError | None] = [None] * len(specs)
+
+    async def start_one(i: int, spec: SpecLike) -> None:
+        try:
+            results[i] = await start_plugin(spec, repo_root, handshake_timeout=handshake_timeout,
+                                            on_stderr=on_stderr, on_warning=on_warning, stop_grace=stop_grace)
+        except PluginError as exc:
+            results[i] = exc
+
+    clients: list[PluginClient] = []
+    try:
+        async with anyio.create_task_group() as tg:
+            for i, spec in enumerate(specs):
+                tg.start_soon(start_one, i, spec)
+        clients = [r for r in results if isinstance(r, PluginClient)]
+        for r in results:
+            if isinstance(r, PluginError):
+                raise r
+        yield clients
+    finally:
+        started = [r for r in results if isinstance(r, PluginClient)]
+        with anyio.CancelScope(shield=True):
+            async with anyio.create_task_group() as tg:
+                for client in started:
+                    tg.start_soon(client.close)

@@ -1,0 +1,187 @@
+"""What each stdout line does to a plugin's state: the host's protocol rules, without any I/O.
+
+`FrameRouter` owns the per-plugin bookkeeping (handshake, requests waiting by request_id, open
+streams, the first failure, warnings) and turns one stdout line into one state change. It is
+synchronous and touches no process, so `PluginClient` (which adds the pipes, tasks and timers)
+stays small and the rules are easy to read in one place:
+
+* the first line must be a valid handshake, anything else fails the plugin;
+* every line must be a JSON object (else E_CONTAMINATION) and a valid response or event frame
+  (else E_BAD_FRAME);
+* a response goes to the request waiting for its request_id. An unknown request_id while some
+  request waits means the plugin is out of step: it fails (E_UNKNOWN_REQUEST_ID) and the waiting
+  requests get that error. With nothing waiting it is a warning: there is no request to blame;
+* an event goes to its stream's bounded buffer; an event for a stream that is not open is a
+  warning (once per stream id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from devctl.plugins.codes import (
+    E_BAD_FRAME,
+    E_BAD_HANDSHAKE,
+    E_CONTAMINATION,
+    E_UNKNOWN_REQUEST_ID,
+    E_UNKNOWN_STREAM,
+    Failure,
+)
+from devctl.plugins.streams import MAX_BUFFERED_EVENTS, StreamBuffer
+from devctl.protocol import frames
+from devctl.protocol.ndjson import FrameError, decode, quote
+
+log = logging.getLogger("devctl.plugins")
+
+OnWarning = Callable[[str, str], None]
+
+
+@dataclass
+class Pending:
+    """A request sent and not yet answered. The future gets a `frames.Response` or a `Failure`."""
+
+    op: str
+    future: asyncio.Future[Any]
+    stream: bool
+    buffer: StreamBuffer | None = None
+
+
+class FrameRouter:
+    """Per-plugin protocol state, fed one stdout line at a time by `on_line`."""
+
+    def __init__(self, plugin_id: str, loop: asyncio.AbstractEventLoop, *,
+                 on_warning: OnWarning | None = None, stream_buffer: int = MAX_BUFFERED_EVENTS):
+        self.plugin_id = plugin_id
+        self.handshake: dict[str, Any] = {}
+        self.ops: frozenset[str] = frozenset()
+        self.streams: frozenset[str] = frozenset()
+        self.commands: list[str] = []
+        #: Every warning reported about this plugin (also passed to on_warning, or logged).
+        self.warnings: list[str] = []
+        self._loop = loop
+        self._on_warning = on_warning
+        self._stream_bound = stream_buffer
+        self._pending: dict[str, Pending] = {}
+        self._abandoned: set[str] = set()  # requests whose caller was cancelled: late answers are fine
+        self._streams: dict[str, StreamBuffer] = {}
+        self._warned_streams: set[str] = set()
+        self._handshake_fut: asyncio.Future[Failure | None] = loop.create_future()
+        self._failure: Failure | None = None
+
+    @property
+    def failure(self) -> Failure | None:
+        """Why this plugin can no longer be used (None while it is healthy)."""
+        return self._failure
+
+    def supports(self, op: str) -> bool:
+        """Did the handshake declare `op` (in capabilities.ops or capabilities.streams)?"""
+        return op in self.ops or op in self.streams
+
+    def _fail(self, failure: Failure) -> None:
+        """Mark the plugin failed (the first failure wins) and answer everything that waits on it."""
+        if self._failure is not None:
+            return
+        self._failure = failure
+        if not self._handshake_fut.done():
+            self._handshake_fut.set_result(failure)
+        for pending in self._pending.values():
+            if not pending.future.done():
+                pending.future.set_result(failure)
+        self._pending.clear()
+        for buffer in self._streams.values():
+            buffer.fail(failure)
+
+    def _warn(self, code: str, message: str) -> None:
+        text = f"plugin {self.plugin_id!r} [{code}]: {message}"
+        self.warnings.append(text)
+        if self._on_warning is None:
+            log.warning("%s", text)
+            return
+        try:
+            self._on_warning(self.plugin_id, text)
+        except Exception:
+            log.exception("on_warning callback failed")
+
+    def on_line(self, line: bytes) -> None:
+        """Route one complete stdout line (without its newline)."""
+        try:
+            obj = decode(line)
+        except FrameError as exc:
+            when = "" if self._handshake_fut.done() else " before its handshake"
+            what = ("an empty line" if exc.message == "empty line"
+                    else f"a line that is not a JSON object ({exc.message})")
+            self._fail(Failure(E_CONTAMINATION, f"stdout is for protocol frames only, but it wrote "
+                               f"{what}{when}: {exc.line!r}"))
+            return
+        if not self._handshake_fut.done():
+            self._on_handshake(obj, line)
+            return
+        kind = obj.get("type")
+        try:
+            if kind == "response":
+                self._on_response(frames.validate_response(obj))
+            elif kind == "event":
+                self._on_event(frames.validate_event(obj), obj, len(line))
+            else:
+                raise FrameError(f"unexpected frame type {kind!r} (after the handshake a plugin writes "
+                                 "only 'response' and 'event' frames)")
+        except FrameError as exc:
+            self._fail(Failure(E_BAD_FRAME, f"{exc.message}; the line: {quote(line)!r}"))
+
+    def _on_handshake(self, obj: dict[str, Any], line: bytes) -> None:
+        try:
+            hs = frames.validate_handshake(obj)
+        except FrameError as exc:
+            self._fail(Failure(E_BAD_HANDSHAKE, f"{exc.message}; the first stdout line: {quote(line)!r}"))
+            return
+        self.handshake = hs.frame
+        self.ops = frozenset(hs.ops)
+        self.streams = frozenset(hs.streams)
+        self.commands = list(hs.commands)
+        self._handshake_fut.set_result(None)
+
+    def _on_response(self, resp: frames.Response) -> None:
+        pending = self._pending.pop(resp.request_id, None)
+        if pending is None:
+            self._unknown_response(resp.request_id)
+            return
+        if pending.stream and resp.ok and resp.stream_id is not None:
+            sid = resp.stream_id
+            current = self._streams.get(sid)
+            if current is not None and not current.finished and not current.closed:
+                self._fail(Failure(E_BAD_FRAME, f"response {resp.request_id!r} opened stream {sid!r}, "
+                                   "which is still open"))
+                return
+            pending.buffer = StreamBuffer(sid, pending.op, max_events=self._stream_bound)
+            self._streams[sid] = pending.buffer
+        if not pending.future.done():
+            pending.future.set_result(resp)
+
+    def _unknown_response(self, rid: str) -> None:
+        if rid in self._abandoned:
+            self._abandoned.discard(rid)  # its caller was cancelled: a late answer is expected
+            return
+        if self._pending:
+            waiting = ", ".join(repr(r) for r in self._pending)
+            self._fail(Failure(E_UNKNOWN_REQUEST_ID, f"answered request_id {rid!r}, which devctl did not "
+                               f"send or had already got an answer for, while devctl waited for {waiting}; "
+                               "the plugin is out of step with devctl"))
+        else:
+            self._warn(E_UNKNOWN_REQUEST_ID, f"answered request_id {rid!r}, which devctl did not send or "
+                       "had already got an answer for (no request was waiting; the response was ignored)")
+
+    def _on_event(self, ev: frames.Event, obj: dict[str, Any], size: int) -> None:
+        buffer = self._streams.get(ev.stream_id)
+        if buffer is None:
+            if ev.stream_id not in self._warned_streams:
+                self._warned_streams.add(ev.stream_id)
+                self._warn(E_UNKNOWN_STREAM, f"sent event {ev.event!r} for stream {ev.stream_id!r}, which is "
+                           "not open (never opened, or already ended); further events for it are ignored")
+            return
+        buffer.push(obj, size, is_end=ev.is_end, end_error=None if ev.ok else ev.error)
+        if ev.is_end:
+            del self._streams[ev.stream_id]

@@ -1,0 +1,101 @@
+"""A plugin's stderr: drained continuously, passed on line by line, last lines kept for errors.
+
+stderr must be read even when nobody looks at it: a plugin that fills the pipe buffer (64 KiB)
+blocks on its next write and then looks hung. So every plugin gets a drain task that never
+stops reading, hands each line to `on_stderr(plugin_id, line)` (the CLI shows them at -v) and
+keeps the last lines so an error can show why the plugin died.
+
+Unlike stdout, stderr is for humans and carries no protocol: a very long line is cut, not
+refused, and invalid UTF-8 is replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+
+from anyio import BrokenResourceError, ClosedResourceError, EndOfStream
+from anyio.abc import ByteReceiveStream
+
+#: How many stderr lines are kept for error details.
+TAIL_LINES = 50
+#: A stderr line longer than this is cut (and the rest of it dropped up to its newline).
+MAX_STDERR_LINE = 64 * 1024
+
+log = logging.getLogger("devctl.plugins")
+
+OnStderr = Callable[[str, str], None]
+
+
+class StderrTail:
+    """Split stderr bytes into lines, forward them, remember the last `keep` of them. Pure but for
+    the callback, so the splitting rules are tested without a process."""
+
+    def __init__(self, plugin_id: str, on_line: OnStderr | None = None, *, keep: int = TAIL_LINES,
+                 max_line: int = MAX_STDERR_LINE):
+        self.plugin_id = plugin_id
+        self._on_line = on_line
+        self._tail: deque[str] = deque(maxlen=keep)
+        self._buf = bytearray()
+        self._max = max_line
+        self._skipping = False  # inside the cut-off remainder of an over-long line
+
+    def feed(self, chunk: bytes) -> None:
+        start = 0
+        while True:
+            nl = chunk.find(b"\n", start)
+            if nl < 0:
+                break
+            piece = chunk[start:nl]
+            start = nl + 1
+            if self._skipping:
+                self._skipping = False
+                self._buf.clear()
+                continue
+            self._buf += piece
+            self._emit(bytes(self._buf))
+            self._buf.clear()
+        rest = chunk[start:]
+        if self._skipping:
+            return
+        self._buf += rest
+        if len(self._buf) > self._max:
+            # Emit what fits now and ignore the rest of this line: memory stays bounded.
+            self._emit(bytes(self._buf[: self._max]) + " …[line cut]".encode())
+            self._buf.clear()
+            self._skipping = True
+
+    def flush(self) -> None:
+        """At EOF: emit an unterminated last line."""
+        if self._buf and not self._skipping:
+            self._emit(bytes(self._buf))
+        self._buf.clear()
+        self._skipping = False
+
+    def _emit(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", "replace").rstrip("\r")
+        self._tail.append(line)
+        if self._on_line is not None:
+            try:
+                self._on_line(self.plugin_id, line)
+            except Exception:  # a broken display callback must not stop the drain
+                log.exception("on_stderr callback failed for plugin %r", self.plugin_id)
+
+    def tail(self, n: int = 20) -> list[str]:
+        if n <= 0:
+            return []
+        return list(self._tail)[-n:]
+
+
+async def drain(stream: ByteReceiveStream, tail: StderrTail) -> None:
+    """Read `stream` until EOF, feeding `tail`. Returns at EOF or when the stream is closed."""
+    try:
+        while True:
+            try:
+                chunk = await stream.receive(65536)
+            except (EndOfStream, ClosedResourceError, BrokenResourceError):
+                break
+            tail.feed(chunk)
+    finally:
+        tail.flush()
