@@ -134,7 +134,7 @@ def _stderr_printer():  # noqa: ANN202
     from devctl.cli.output import err
 
     def show(plugin: str, line: str) -> None:
-        err().print(Text(f"[{plugin}] {line}", style="dim"))
+        err().print(Text(f"{plugin} | {line}", style="dim"))
 
     return show
 
@@ -149,11 +149,14 @@ def _print_json(obj: object) -> None:
 
 
 def _table(title: str, *columns: str):  # noqa: ANN202
+    """A table for narrow terminals too: a column named `Name:N` takes N shares of the spare
+    width and wraps; the others (names, ids, verdicts) stay on one line."""
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", title_style="bold")
+    table = Table(title=title, title_justify="left", title_style="bold", expand=True)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        name, _, share = column.partition(":")
+        table.add_column(name, overflow="fold", no_wrap=not share, ratio=int(share) if share else None)
     return table
 
 
@@ -178,7 +181,7 @@ def _render_plan(result, repo_root) -> None:  # noqa: ANN001
     if not result.services:
         console.print("\nNo services planned.")
         return
-    table = _table("\nServices", "Service", "Plugin", "Command", "Cwd", "Health", "Depends on")
+    table = _table("\nServices", "Service", "Plugin", "Command:4", "Cwd:2", "Health:2", "Depends on:1")
     for svc in result.services:
         health = svc["health"]
         where = f"{health['type']} {health.get('url') or health.get('address')}" if health else "-"
@@ -197,7 +200,7 @@ def _render_steps(result) -> None:  # noqa: ANN001
     if not result.steps:
         console.print("No steps ran (no plugin declares this phase, or none matched --step).")
     else:
-        table = _table("Steps", "Step", "Plugin", "Result", "Took")
+        table = _table("Steps", "Step", "Plugin", "Result:1", "Took")
         for step in result.steps:
             ms = step.get("duration_ms")
             took = f"{ms / 1000:.2f} s" if isinstance(ms, (int, float)) else "-"
@@ -205,7 +208,7 @@ def _render_steps(result) -> None:  # noqa: ANN001
             table.add_row(*_cells(step["name"], step["plugin"], verdict, took))
         console.print(table)
     if result.artifacts:
-        table = _table("Artifacts", "Key", "Value")
+        table = _table("Artifacts", "Key", "Value:1")
         for key, value in result.artifacts.items():
             table.add_row(*_cells(key, value if isinstance(value, str) else json.dumps(value)))
         console.print(table)
@@ -217,7 +220,7 @@ def _render_validation(result) -> None:  # noqa: ANN001
     console = out()
     for title, items in (("Errors", result.errors), ("Warnings", result.warnings)):
         if items:
-            table = _table(title, "Plugin", "Code", "Message")
+            table = _table(title, "Plugin", "Code", "Message:1")
             for item in items:
                 message = item["message"] + (f" (try: {item['suggest']})" if item.get("suggest") else "")
                 table.add_row(*_cells(item["plugin"], item["code"] or "-", message))

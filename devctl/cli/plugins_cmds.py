@@ -12,7 +12,14 @@ import typer
 app = typer.Typer(
     help="Inspect the repo's plugins: their handshakes, ops, streams and commands.",
     no_args_is_help=True,
+    add_completion=False,
 )
+
+
+@app.callback()
+def plugins() -> None:
+    """Inspect the repo's plugins: their handshakes, ops, streams and commands."""
+    # A callback keeps `plugins` a group even while `list` is its only subcommand.
 
 
 @app.command("list")
@@ -95,7 +102,7 @@ def _stderr_printer():  # noqa: ANN202
     from devctl.cli.output import err
 
     def show(plugin: str, line: str) -> None:
-        err().print(Text(f"[{plugin}] {line}", style="dim"))
+        err().print(Text(f"{plugin} | {line}", style="dim"))
 
     return show
 
@@ -110,14 +117,23 @@ def _render(entries: list[dict]) -> None:
         out().print("No plugins: add some to .devctl.yaml, or put executables in plugins/devctl-*.")
         return
     table = Table(title="Plugins", title_justify="left", title_style="bold")
-    for column in ("ID", "Name", "Protocol", "Priority", "Ops", "Streams", "Commands", "Path", "Status"):
-        table.add_column(column, overflow="fold")
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Name", no_wrap=True)
+    table.add_column("Priority", no_wrap=True, justify="right")
+    table.add_column("Provides", overflow="fold", ratio=3)
+    table.add_column("Path", overflow="fold", ratio=2)
+    table.add_column("Status", no_wrap=True)
     for e in entries:
-        status = "error" if e["error"] else ("ok" if e["enabled"] else "disabled")
+        provides = list(e["ops"])
+        provides += [f"stream {s}" for s in e["streams"]] + [f"command {c}" for c in e["commands"]]
         path = " ".join([e["path"], *e["args"]]) + ("" if e["source"] == "config" else f" ({e['source']})")
-        cells = [e["id"], e["name"] or "-", e["protocol"] or "-", str(e["priority"]),
-                 ", ".join(e["ops"]) or "-", ", ".join(e["streams"]) or "-", ", ".join(e["commands"]) or "-",
-                 path, status]
+        if e["error"]:
+            status = "error"
+        elif not e["enabled"]:
+            status = "disabled"
+        else:
+            status = f"ok ({e['protocol']})"
+        cells = [e["id"], e["name"] or "-", str(e["priority"]), "\n".join(provides) or "-", path, status]
         table.add_row(*(Text(c) for c in cells))
     out().print(table)
     for e in entries:

@@ -154,9 +154,8 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
                 run.validate_run(plugin, output)
             elif phase == "launch.plan":
                 run.launch_plan(plugin, output)
-        except DevctlError as exc:
-            if not exc.details:
-                exc.details = [f"[{plugin}] {line}" for line in client.stderr_tail()]
+        except DevctlError as exc:  # a bad output: show what the plugin said on stderr, too
+            exc.details = [*exc.details, *(f"{plugin} | {line}" for line in client.stderr_tail())]
             raise
     if phase in ("build.run", "prepare.run"):
         missing = [s for s in opts.steps if s not in reported]
@@ -175,7 +174,7 @@ def _step_failure(phase: str, failed: list[dict[str, Any]], run: _Run) -> Operat
     for step in failed:
         why = step.get("error") or step.get("message")
         if why:
-            exc.details.append(f"{step['name']}: {why if isinstance(why, str) else why!r}")
+            exc.details.append(f"{step['name']}: {why if isinstance(why, str) else repr(why)}")
     exc.result = run.result()  # type: ignore[attr-defined]  # the CLI still prints it with --json
     return exc
 
