@@ -1,0 +1,366 @@
+"""`devctl up | down | status | logs | restart | stop | start`: the services the plan describes.
+
+Thin layer over devctl.supervisor: parse options, call the core, render. Only typer and the
+standard library are imported at module level; `status`, `logs` and `down` never import
+anyio or httpx (they read `.devctl/` directly), so they stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import typer
+
+SERVICES_ARG = typer.Argument(None, help="Service names (default: all).", show_default=False)
+
+
+def _paths(ctx: typer.Context, *, from_config: bool = False) -> Any:
+    from devctl.cli.context import app_context
+    from devctl.supervisor.paths import Paths
+
+    app = app_context(ctx)
+    return Paths(app.load_config().repo_root if from_config else app.repo_root())
+
+
+def up(
+    ctx: typer.Context,
+    no_wait: bool = typer.Option(False, "--no-wait", help="Return once the services are started."),
+    attach: bool = typer.Option(
+        False, "--attach", "-a",
+        help="Stay in the foreground, streaming every service's output; Ctrl-C stops all (twice: kill).",
+    ),
+    force: bool = typer.Option(False, "--force", help="If already up: stop everything first, then start."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would run; start nothing."),
+    skip_build: bool = typer.Option(False, "--skip-build", help="Skip the build.run phase."),
+    skip_prepare: bool = typer.Option(False, "--skip-prepare", help="Skip the prepare.run phase."),
+    skip_validate: bool = typer.Option(False, "--skip-validate", help="Skip the validate.run phase."),
+    step: list[str] | None = typer.Option(None, "--step", help="Run only this build/prepare step (repeatable)."),
+) -> None:
+    """Run the pipeline, start every planned service, wait until all are ready.
+
+    A service is ready when its health check passes, or (without one) when it stayed up
+    0.5 s. If one fails, up names it, prints the last 20 lines of its stderr, stops what it
+    started and exits 1. Already up: exit 1 (use --force to restart everything).
+    Validation errors: exit 1. Bad depends_on or a dependency cycle: exit 2.
+    """
+    from devctl.cli.context import app_context
+    from devctl.cli.output import err, info
+    from devctl.errors import DevctlError
+    from devctl.supervisor import client
+
+    app = app_context(ctx)
+    cfg = app.load_config()
+    paths = _paths(ctx, from_config=True)
+    dry = dry_run or app.dry_run
+    if not dry and client.is_running(paths):
+        if not force:
+            raise DevctlError(
+                "already up: a supervisor is running for this repo. "
+                "`devctl status` shows it; `devctl down` stops it; `devctl up --force` restarts everything"
+            )
+        info(client.down(paths))
+    services = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], dry)
+    if not services:
+        info("the plan has no services: nothing to start")
+        return
+    if dry:
+        from devctl.supervisor.render import plan_lines
+
+        for line in plan_lines(services):
+            typer.echo(line)
+        err().print(f"dry run: {len(services)} service(s) would start; nothing was started")
+        return
+    _launch_and_wait(paths, cfg, services, no_wait=no_wait, attach=attach)
+
+
+def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
+          steps: list[str], dry: bool) -> list[dict[str, Any]]:
+    """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services."""
+    from devctl.cli.output import err, warn
+    from devctl.errors import OperationFailed
+    from devctl.pipeline import PHASES, PipelineOptions, run_pipeline_sync
+    from devctl.supervisor import up as up_core
+
+    skipped = {"build.run": skip_build, "prepare.run": skip_prepare, "validate.run": skip_validate}
+    opts = PipelineOptions(
+        phases=tuple(p for p in PHASES if not skipped.get(p)), steps=steps,
+        strict=app.effective_strict(), dry_run=dry, timeout=app.timeout, verbose=app.verbose,
+    )
+    on_stderr = None
+    if app.verbose:
+        def on_stderr(plugin: str, line: str) -> None:
+            from rich.text import Text
+
+            err().print(Text(f"[{plugin}] {line}", style="dim"))
+    with err().status("running the pipeline…") as status:
+        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr,
+                                   on_phase=lambda phase: status.update(f"{phase}…"))
+    for note in result.notes:
+        warn(note)
+    for warning in result.warnings:
+        warn(f"{warning.get('plugin', '?')}: {warning.get('message', '')}")
+    if not result.valid:
+        raise OperationFailed(f"validation failed ({len(result.errors)} error(s)); nothing was started",
+                              details=_grouped(result.errors))
+    if dry:
+        from devctl.supervisor.plan import normalize
+
+        return normalize(result.services, cfg.repo_root)
+    return up_core.prepare(result.services, cfg.repo_root)
+
+
+def _grouped(errors: list[dict[str, Any]]) -> list[str]:
+    by_plugin: dict[str, list[dict[str, Any]]] = {}
+    for e in errors:
+        by_plugin.setdefault(str(e.get("plugin", "?")), []).append(e)
+    lines = []
+    for plugin, errs in by_plugin.items():
+        lines.append(f"{plugin}:")
+        for e in errs:
+            lines.append(f"  {e.get('code', 'E_INVALID')}: {e.get('message', '')}")
+            if e.get("suggest"):
+                lines.append(f"    hint: {e['suggest']}")
+    return lines
+
+
+def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,
+                     attach: bool) -> None:
+    from devctl.cli.output import err, error, info
+    from devctl.supervisor import client, daemon
+    from devctl.supervisor import up as up_core
+    from devctl.supervisor.render import UpProgress
+
+    names = [s["name"] for s in services]
+    t0 = time.time()
+    daemon.launch(services, cfg.repo_root, list(getattr(cfg, "notifiers", []) or []))
+    try:
+        if attach:
+            _attach(paths, names, t0)
+            return
+        with UpProgress(names, t0) as progress:
+            failed = up_core.wait(paths, names, progress.update, started_only=no_wait)
+    except KeyboardInterrupt:
+        err().print("interrupted: stopping what was started…")
+        client.down(paths)
+        raise typer.Exit(130) from None
+    if failed is not None:
+        message, details = up_core.failure(paths, failed)
+        error(message, details)
+        err().print("stopping everything that was started…")
+        client.down(paths)
+        raise typer.Exit(1)
+    took = time.time() - t0
+    if no_wait:
+        info(f"started {len(names)} service(s); `devctl status` shows how they are doing")
+    else:
+        info(f"{len(names)} service(s) ready in {took:.1f} s — `devctl status`, `devctl logs -f`, `devctl down`")
+
+
+def _attach(paths: Any, names: list[str], t0: float) -> None:
+    """Stream every service's output until Ctrl-C (graceful down) or a second Ctrl-C (kill)."""
+    import threading
+
+    from devctl.cli.output import err, error
+    from devctl.supervisor import client, logs
+    from devctl.supervisor import up as up_core
+
+    prefixes = logs.make_prefixes(names, logs.use_colour(sys.stdout))
+    outcome: dict[str, Any] = {}
+
+    def watch() -> None:
+        try:
+            outcome["failed"] = up_core.wait(paths, names, lambda _r: None)
+        except Exception as exc:  # noqa: BLE001 - reported by the main thread
+            outcome["error"] = exc
+        if outcome.get("failed") is None and "error" not in outcome:
+            err().print(f"all {len(names)} service(s) ready in {time.time() - t0:.1f} s (Ctrl-C stops them)")
+
+    threading.Thread(target=watch, daemon=True).start()
+    sources = [(n, paths.log(n, s)) for n in names for s in ("stdout", "stderr")]
+    try:
+        logs.follow(sources, lambda key, line: logs.write_line(prefixes[key], line), from_start=True,
+                    should_stop=lambda: bool(outcome.get("failed")) or not client.is_running(paths))
+    except KeyboardInterrupt:
+        err().print("stopping (Ctrl-C again to kill at once)…")
+        try:
+            client.down(paths)
+        except KeyboardInterrupt:
+            client.down(paths, 0.0)
+        raise typer.Exit(130) from None
+    if outcome.get("failed"):
+        message, details = up_core.failure(paths, outcome["failed"])
+        error(message, details)
+        client.down(paths)
+        raise typer.Exit(1)
+
+
+def down(
+    ctx: typer.Context,
+    timeout: float | None = typer.Option(
+        None, "--timeout", min=0.0,
+        help="Seconds each service gets after its stop signal before SIGKILL (default: its stop_timeout_ms).",
+    ),
+) -> None:
+    """Stop every service, dependents first, and remove the supervisor's socket, lock and state.
+
+    Works after the supervisor crashed (from the state file). Logs are kept.
+    With nothing running it says so and exits 0.
+    """
+    from devctl.cli.output import err
+    from devctl.supervisor import client
+
+    paths = _paths(ctx)
+    with err().status("stopping…") as status:
+        summary = client.down(paths, timeout, on_step=status.update)
+    err().print(summary)
+
+
+def status(
+    ctx: typer.Context,
+    json_out: bool = typer.Option(False, "--json", help="Print the snapshot as JSON on stdout."),
+) -> None:
+    """What runs and how it is doing: state, pid, uptime, restarts, health, log file.
+
+    States: waiting, starting, running, healthy, unhealthy, backoff, stopping, exited, failed,
+    stopped. Works without a live supervisor (then every pid is judged by its start time).
+    Exit 0 when every service is running or healthy, 3 otherwise (also when nothing runs).
+    """
+    from devctl.supervisor import client
+
+    paths = _paths(ctx)
+    snapshot = client.read_status(paths)
+    if json_out:
+        import json
+
+        sys.stdout.write(json.dumps(snapshot, indent=2, default=str) + "\n")
+    else:
+        _render_status(snapshot)
+    raise typer.Exit(client.status_exit_code(snapshot))
+
+
+def _render_status(snapshot: dict[str, Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from devctl.cli.output import err, out
+    from devctl.supervisor.render import STATUS_COLUMNS, state_markup, status_rows
+
+    if not snapshot["services"]:
+        err().print("nothing running (no services recorded for this repo; start them with `devctl up`)")
+        return
+    if not snapshot["supervisor"]["running"]:
+        err().print("[yellow]the supervisor is not running[/yellow]: states below are judged from "
+                    "recorded pids; `devctl down` cleans up, `devctl up` starts again")
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in STATUS_COLUMNS:
+        table.add_column(col, overflow="fold")
+    for row in status_rows(snapshot, snapshot["repo_root"]):
+        table.add_row(Text(row[0]), state_markup(row[1]), *(Text(c) for c in row[2:]))
+    out().print(table)
+
+
+def logs(
+    ctx: typer.Context,
+    services: list[str] | None = SERVICES_ARG,
+    service: list[str] | None = typer.Option(None, "--service", "-s", help="Service name (repeatable)."),
+    lines: int = typer.Option(50, "-n", "--lines", min=0, help="How many last lines to show."),
+    follow: bool = typer.Option(False, "-f", "--follow", help="Keep printing new lines (across restarts) until Ctrl-C."),
+    stdout: bool = typer.Option(False, "--stdout", help="Only stdout."),
+    stderr: bool = typer.Option(False, "--stderr", help="Only stderr."),
+) -> None:
+    """Show service output from .devctl/logs/ (works after the supervisor stopped or died).
+
+    With no service named, all services are shown, each line prefixed with `name |`.
+    """
+    from devctl.errors import DevctlError
+    from devctl.supervisor import logs as logmod
+
+    paths = _paths(ctx)
+    known = _known_services(paths)
+    names = list(dict.fromkeys([*(services or []), *(service or [])]))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise DevctlError(f"no logs for {', '.join(unknown)} (known: {', '.join(known) or 'none'})",
+                          exit_code=2)
+    if not known:
+        raise DevctlError("no service logs in .devctl/logs yet; start services with `devctl up`")
+    chosen = names or known
+    streams = [s for s, on in (("stdout", stdout), ("stderr", stderr)) if on] or ["stdout", "stderr"]
+    prefix_on = len(chosen) > 1 or not names
+    prefixes = logmod.make_prefixes(chosen, logmod.use_colour(sys.stdout)) if prefix_on else dict.fromkeys(chosen, "")
+    out = sys.stdout
+    for name in chosen:
+        for stream in streams:
+            for line in logmod.tail_lines(paths.log(name, stream), lines):
+                out.write(prefixes[name] + line + "\n")
+    out.flush()
+    if follow:
+        sources = [(n, paths.log(n, s)) for n in chosen for s in streams]
+        try:
+            logmod.follow(sources, lambda key, line: logmod.write_line(prefixes[key], line))
+        except KeyboardInterrupt:
+            raise typer.Exit(0) from None
+
+
+def _known_services(paths: Any) -> list[str]:
+    """Services in state.json order, then any others that have log files."""
+    from devctl.supervisor.state_store import read_state
+
+    state = read_state(paths.state) or {}
+    names = [s["name"] for s in state.get("services", [])]
+    if paths.logs.is_dir():
+        for p in sorted(paths.logs.glob("*.std*.log")):
+            name = p.name.rsplit(".", 2)[0]
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def restart(
+    ctx: typer.Context,
+    services: list[str] | None = SERVICES_ARG,
+    wait: float = typer.Option(60.0, "--wait", min=0.0, help="Seconds to wait for readiness."),
+) -> None:
+    """Restart services (default: all) through the supervisor and wait until they are ready."""
+    _steer(ctx, "restart", services or [], wait)
+
+
+def stop(
+    ctx: typer.Context,
+    services: list[str] = typer.Argument(..., help="Service names."),
+) -> None:
+    """Stop these services (dependents of them keep running); `devctl start` brings them back."""
+    _steer(ctx, "stop", services, None)
+
+
+def start(
+    ctx: typer.Context,
+    services: list[str] = typer.Argument(..., help="Service names."),
+    wait: float = typer.Option(60.0, "--wait", min=0.0, help="Seconds to wait for readiness."),
+) -> None:
+    """Start stopped (or exited, failed) services, and whatever they depend on, and wait until ready."""
+    _steer(ctx, "start", services, wait)
+
+
+def _steer(ctx: typer.Context, op: str, names: list[str], wait: float | None) -> None:
+    from devctl.cli.output import err
+    from devctl.supervisor import client
+    from devctl.supervisor.render import progress_line
+
+    paths = _paths(ctx)
+    args: dict[str, Any] = {"services": names}
+    if wait is not None:
+        args["wait_s"] = wait
+    t0 = time.time()
+    with err().status(f"{op} {', '.join(names) or 'all services'}…"):
+        reply = client.request(paths, op, timeout=(wait or 0) + 600, **args)
+    bad = 0
+    for svc in reply.get("services", []):
+        ok = svc["state"] in (("stopped",) if op == "stop" else ("running", "healthy"))
+        bad += not ok
+        line = progress_line(svc, t0) if op != "stop" else svc["state"]
+        err().print(f"{'[green]✔[/green]' if ok else '[red]✖[/red]'} {svc['name']}  {line}")
+    if bad:
+        raise typer.Exit(1)

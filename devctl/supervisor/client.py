@@ -1,0 +1,217 @@
+"""What the CLI does with a supervisor: read its state, steer it, and clean up after it.
+
+`status` and `down` must work whether or not the supervisor is alive, so both start from
+the files: the flock says whether it lives, `state.json` says what it started. When it is
+dead, every recorded pid is judged by its create time (zombies count as dead) and `down`
+stops the recorded process groups itself, after checking they are still ours.
+
+Imports stay light (stdlib + devctl's stdlib-only modules; psutil only when a pid must be
+judged), so `devctl status` costs little more than reading a small JSON file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from devctl.errors import DevctlError
+from devctl.supervisor import control
+from devctl.supervisor.paths import Paths, supervisor_alive
+from devctl.supervisor.state_store import read_state
+
+UP_STATES = frozenset({"running", "healthy"})
+_LIVE = frozenset({"starting", "running", "healthy", "unhealthy", "stopping"})
+
+
+def is_running(paths: Paths) -> bool:
+    return supervisor_alive(paths.lock)
+
+
+def read_status(paths: Paths, now: float | None = None) -> dict[str, Any]:
+    """The status snapshot `devctl status` shows, from the files alone."""
+    now = time.time() if now is None else now
+    alive = supervisor_alive(paths.lock)
+    state = read_state(paths.state)
+    sup = (state or {}).get("supervisor") or {}
+    services = [dict(s) for s in (state or {}).get("services", [])]
+    if state is not None and not alive:
+        from devctl.procs import pid_alive
+
+        for svc in services:
+            if svc.get("state") in _LIVE and not pid_alive(svc.get("pid"), svc.get("create_time")):
+                svc["state"] = "exited"
+                svc["error"] = svc.get("error") or "gone (the supervisor was not running to see it exit)"
+    for svc in services:
+        started = svc.get("started_at")
+        svc["uptime_s"] = round(now - started, 3) if started and svc.get("state") in _LIVE else None
+    return {
+        "repo_root": str(paths.root),
+        "supervisor": {"running": alive, "pid": sup.get("pid") if alive else None,
+                       "stale_state": state is not None and not alive},
+        "services": services,
+    }
+
+
+def status_exit_code(snapshot: dict[str, Any]) -> int:
+    """0 when there are services and every one is running or healthy; 3 otherwise."""
+    services = snapshot["services"]
+    return 0 if services and all(s["state"] in UP_STATES for s in services) else 3
+
+
+def request(paths: Paths, op: str, *, timeout: float | None = 60.0, **args: Any) -> dict[str, Any]:
+    """One request to the live supervisor, or a clear error when none runs."""
+    if not supervisor_alive(paths.lock):
+        raise DevctlError("no supervisor is running for this repo; start one with `devctl up`")
+    return control.call(paths.sock, op, timeout=timeout, **args)
+
+
+def watch(paths: Paths) -> Iterator[dict[str, Any]]:
+    """The supervisor's event stream: first `{"state": snapshot}`, then `{"event": ...}` lines."""
+    for msg in control.stream(paths.sock, "watch", timeout=None):
+        if not msg.get("ok", True):
+            raise DevctlError(str(msg.get("error")))
+        yield msg
+
+
+# ---- down ---------------------------------------------------------------------------------
+
+
+def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str], None] | None = None) -> str:
+    """Stop everything: via the supervisor when it answers, else from the state file.
+
+    Returns a one-line summary. Idempotent: with nothing running it says so and does nothing.
+    Socket, lock and state are removed at the end; logs and events are kept.
+    """
+    step = on_step or (lambda _msg: None)
+    alive = supervisor_alive(paths.lock)
+    state = read_state(paths.state)
+    if not alive and state is None:
+        _remove_files(paths)
+        return "nothing running"
+    names = [s["name"] for s in (state or {}).get("services", [])]
+    if alive:
+        step("asking the supervisor to stop every service")
+        budget = _stop_budget(state, grace_s)
+        with contextlib.suppress(DevctlError):
+            control.call(paths.sock, "shutdown", timeout=budget,
+                         **({"grace_s": grace_s} if grace_s is not None else {}))
+        if not _wait_gone(paths, 10.0):
+            step("the supervisor does not answer; stopping it and its services directly")
+            _kill_supervisor(state)
+        state = read_state(paths.state)  # a clean shutdown removed it
+    if state is not None:
+        stop_recorded(state, grace_s, step)
+    _remove_files(paths)
+    return f"stopped {len(names)} service{'s' if len(names) != 1 else ''}" if names else "nothing running"
+
+
+def _stop_budget(state: dict[str, Any] | None, grace_s: float | None) -> float:
+    """Socket timeout for a shutdown: the longest grace, plus SIGKILL and reaping time."""
+    graces = [grace_s if grace_s is not None else s.get("stop_timeout_ms", 10_000) / 1000
+              for s in (state or {}).get("services", [])]
+    return max(graces, default=10.0) * max(1, _depth(state)) + 15.0
+
+
+def _depth(state: dict[str, Any] | None) -> int:
+    """Number of stop waves (longest dependency chain)."""
+    deps = {s["name"]: s.get("depends_on", []) for s in (state or {}).get("services", [])}
+    memo: dict[str, int] = {}
+
+    def depth(name: str, seen: frozenset[str] = frozenset()) -> int:
+        if name in memo:
+            return memo[name]
+        if name in seen or name not in deps:
+            return 0
+        memo[name] = 1 + max((depth(d, seen | {name}) for d in deps[name]), default=0)
+        return memo[name]
+
+    return max((depth(n) for n in deps), default=0)
+
+
+def _wait_gone(paths: Paths, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while supervisor_alive(paths.lock):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _kill_supervisor(state: dict[str, Any] | None) -> None:
+    from devctl.procs import pid_alive
+
+    sup = (state or {}).get("supervisor") or {}
+    pid, created = sup.get("pid"), sup.get("create_time")
+    if pid and pid_alive(pid, created):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[str], None]) -> None:
+    """Stop the process groups a (dead) supervisor recorded, dependents first.
+
+    A group is only signalled if one of its members started no earlier than the recorded
+    leader (a pgid cannot be reused while its group exists), so a recycled pid is never hit.
+    """
+    from devctl.procs import pid_alive, stop_group_sync
+
+    services = state.get("services", [])
+    order = _reverse_dependency_order(services)
+    by_name = {s["name"]: s for s in services}
+    for name in order:
+        svc = by_name[name]
+        pgid, created = svc.get("pgid"), svc.get("create_time")
+        extra = [pid for pid, ct in svc.get("descendants", []) if pid_alive(pid, ct)]
+        group_ours = bool(pgid) and _group_is_ours(pgid, created)
+        if not group_ours and not extra:
+            continue
+        step(f"stopping {name}")
+        grace = grace_s if grace_s is not None else svc.get("stop_timeout_ms", 10_000) / 1000
+        sig = getattr(signal, str(svc.get("stop_signal") or "SIGTERM"), signal.SIGTERM)
+        if group_ours:
+            stop_group_sync(pgid, sig=sig, grace=grace, extra_pids=extra)
+        else:
+            _stop_pids(extra, sig, grace)
+
+
+def _group_is_ours(pgid: int, created: float | None) -> bool:
+    import psutil
+
+    from devctl.procs import group_members
+
+    for pid in group_members(pgid):
+        try:
+            if created is None or psutil.Process(pid).create_time() >= created - 0.01:
+                return True
+        except psutil.Error:
+            continue
+    return False
+
+
+def _stop_pids(pids: list[int], sig: int, grace: float) -> None:
+    from devctl.procs import pid_alive
+
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+    deadline = time.monotonic() + grace
+    while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _reverse_dependency_order(services: list[dict[str, Any]]) -> list[str]:
+    """Dependents before their dependencies (the recorded order is the start order)."""
+    return [s["name"] for s in reversed(services)]
+
+
+def _remove_files(paths: Paths) -> None:
+    for path in (paths.sock, paths.state, paths.lock):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

@@ -1,0 +1,150 @@
+"""The supervisor's control channel: an flock that says "I am alive" and an NDJSON Unix socket.
+
+Protocol (one request per connection, as circus does): the client sends one line
+`{"op": "...", ...args}`; the server answers `{"ok": true, ...}` or
+`{"ok": false, "error": "..."}`. `watch` keeps the connection open and streams one event per
+line after the first reply. The socket is mode 0600 inside the 0700 `.devctl/`: only the
+user who runs the services can steer them. No TCP port is ever opened.
+
+This module is stdlib-only (the server half uses anyio, imported inside `serve`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from devctl.errors import DevctlError
+from devctl.protocol.ndjson import LineSplitter, decode, encode
+from devctl.supervisor.paths import short_socket_path
+
+
+class AlreadyRunning(DevctlError):
+    """Another supervisor holds the lock for this repo."""
+
+
+def acquire_lock(lock: Path) -> int:
+    """Take the repo's supervisor lock for the life of this process; returns the fd to keep."""
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            raise AlreadyRunning("a supervisor already runs for this repo") from None
+        raise
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+# ---- server (inside the supervisor) -------------------------------------------------------
+
+Handler = Callable[[dict[str, Any], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
+
+
+async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
+    """Listen on `sock_path` (0600) and run `handler(request, send)` per connection in `task_group`."""
+    import anyio
+    from anyio.abc import SocketStream
+
+    with contextlib.suppress(FileNotFoundError):
+        sock_path.unlink()
+    address, dirfd = short_socket_path(sock_path)
+    old_umask = os.umask(0o077)
+    try:
+        listener = await anyio.create_unix_listener(address)
+    finally:
+        os.umask(old_umask)
+        if dirfd is not None:
+            os.close(dirfd)
+    os.chmod(sock_path, 0o600)
+
+    async def one(stream: SocketStream) -> None:
+        async with stream:
+            splitter = LineSplitter()
+            line = None
+            try:
+                while line is None:
+                    chunk = await stream.receive(65536)
+                    lines = splitter.feed(chunk)
+                    line = lines[0] if lines else None
+                request = decode(line)
+            except (anyio.EndOfStream, anyio.BrokenResourceError):
+                return
+            except ValueError as exc:
+                await stream.send(encode({"ok": False, "error": f"bad request: {exc}"}))
+                return
+
+            async def send(obj: dict[str, Any]) -> None:
+                await stream.send(encode(obj))
+
+            # The client may go away mid-reply (e.g. Ctrl-C on `up`): not an error.
+            with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError, BrokenPipeError):
+                await handler(request, send)
+
+    async def accept_loop() -> None:
+        async with listener:
+            await listener.serve(one)
+
+    task_group.start_soon(accept_loop)
+    return listener
+
+
+# ---- client (inside the CLI; sync, stdlib only) -------------------------------------------
+
+
+def connect(sock_path: Path, timeout: float | None) -> socket.socket:
+    """Connect to the supervisor socket; DevctlError when no supervisor answers."""
+    address, dirfd = short_socket_path(sock_path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(address)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or exc
+        raise DevctlError(f"the supervisor does not answer on {sock_path.name}: {reason}") from None
+    finally:
+        if dirfd is not None:
+            os.close(dirfd)
+    return sock
+
+
+def call(sock_path: Path, op: str, *, timeout: float | None = 30.0, **args: Any) -> dict[str, Any]:
+    """One request, one reply. Raises DevctlError on `ok: false` or a broken channel."""
+    with connect(sock_path, timeout) as sock:
+        sock.sendall(encode({"op": op, **args}))
+        for reply in _replies(sock):
+            if not reply.get("ok"):
+                raise DevctlError(str(reply.get("error") or f"supervisor refused {op!r}"))
+            return reply
+    raise DevctlError(f"the supervisor closed the connection without answering {op!r}")
+
+
+def stream(
+    sock_path: Path, op: str, *, timeout: float | None = None, **args: Any
+) -> Iterator[dict[str, Any]]:
+    """Send one request and yield every line of the reply until the server closes."""
+    with connect(sock_path, timeout) as sock:
+        sock.sendall(encode({"op": op, **args}))
+        yield from _replies(sock)
+
+
+def _replies(sock: socket.socket) -> Iterator[dict[str, Any]]:
+    splitter = LineSplitter()
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            raise DevctlError("the supervisor did not answer in time") from None
+        if not chunk:
+            return
+        for line in splitter.feed(chunk):
+            yield decode(line)

@@ -1,0 +1,213 @@
+"""Becoming the supervisor: detach, take the lock, serve the socket, run the plan, clean up.
+
+`launch()` is called by `devctl up` once the pipeline is done. By default it forks the CLI
+(no event loop alive at that point) instead of starting a new interpreter: measured in
+bench/bench_supervisor.py, this saves the interpreter start and the imports. A double fork
+plus `setsid` detaches the supervisor from the terminal and the CLI; its own stdout/stderr go
+to `.devctl/supervisor.log`. A pipe tells the CLI "listening" or the error that stopped it.
+`DEVCTL_SUPERVISOR_MODE=exec` starts `python -m devctl.supervisor.daemon` instead (the
+baseline the benchmark compares against, and an escape hatch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from devctl.errors import DevctlError
+from devctl.supervisor.control import AlreadyRunning, acquire_lock
+from devctl.supervisor.events import Listener
+from devctl.supervisor.paths import Paths
+
+#: How long `up` waits for the supervisor to say it is listening.
+READY_TIMEOUT_S = 15.0
+
+
+def build_listeners(notifiers: list[dict[str, Any]], repo_root: Path) -> list[Listener]:
+    """The event listeners this supervisor feeds. Extend here (one place) to add more.
+
+    A `NotifierBridge` (dotagent notifiers, issue 6) is added when the config has notifiers.
+    """
+    listeners: list[Listener] = []
+    if notifiers:
+        try:
+            from devctl.dotagent.notify import NotifierBridge
+        except ImportError as exc:
+            sys.stderr.write(f"notifiers configured but unavailable: {exc}\n")
+        else:
+            listeners.append(NotifierBridge(notifiers, repo_root))
+    return listeners
+
+
+def launch(
+    services: list[dict[str, Any]], repo_root: Path, notifiers: list[dict[str, Any]] | None = None,
+    *, mode: str | None = None,
+) -> int:
+    """Start the detached supervisor for `services` (normalized, in start order); return its pid.
+
+    Raises AlreadyRunning when another supervisor holds the lock, DevctlError if it fails
+    to come up (with the tail of its log).
+    """
+    from devctl.statedir import ensure_subdir
+
+    ensure_subdir(repo_root, "logs")
+    paths = Paths(repo_root)
+    mode = mode or os.environ.get("DEVCTL_SUPERVISOR_MODE", "fork")
+    read_fd, write_fd = os.pipe()
+    try:
+        if mode == "exec":
+            _launch_exec(paths, services, notifiers or [], write_fd)
+        else:
+            _launch_fork(paths, services, notifiers or [], read_fd, write_fd)
+        os.close(write_fd)
+        write_fd = -1
+        return _await_ready(read_fd, paths)
+    finally:
+        os.close(read_fd)
+        if write_fd >= 0:
+            os.close(write_fd)
+
+
+def _launch_fork(paths: Paths, services: list[dict[str, Any]], notifiers: list[dict[str, Any]],
+                 read_fd: int, write_fd: int) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)  # the middle process exits at once
+        return
+    code = 1
+    try:
+        os.close(read_fd)
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        _detach_stdio(paths.daemon_log)
+        code = run_daemon(paths, services, notifiers, write_fd)
+    except BaseException:  # noqa: BLE001 - the forked child must never return into the CLI
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+            sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
+def _launch_exec(paths: Paths, services: list[dict[str, Any]], notifiers: list[dict[str, Any]],
+                 write_fd: int) -> None:
+    fd, plan_file = tempfile.mkstemp(prefix=".plan.", suffix=".json", dir=paths.state_dir)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"services": services, "notifiers": notifiers}, fh)
+    with open(paths.daemon_log, "ab") as log:
+        subprocess.Popen(
+            [sys.executable, "-m", "devctl.supervisor.daemon", str(paths.root), plan_file, str(write_fd)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(write_fd,),
+            start_new_session=True, cwd=paths.root,
+        )
+
+
+def _detach_stdio(log_path: Path) -> None:
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(devnull, 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(devnull)
+    os.close(log)
+
+
+def _await_ready(read_fd: int, paths: Paths) -> int:
+    buf = b""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([read_fd], [], [], left)[0]:
+            raise DevctlError("the supervisor did not start in time", details=_log_tail(paths))
+        chunk = os.read(read_fd, 4096)
+        if not chunk:
+            raise DevctlError("the supervisor exited while starting", details=_log_tail(paths))
+        buf += chunk
+    line = buf.split(b"\n", 1)[0].decode("utf-8", "replace")
+    status, _, rest = line.partition(" ")
+    if status == "ok":
+        return int(rest)
+    if status == "running":
+        raise AlreadyRunning(rest)
+    raise DevctlError(f"the supervisor failed to start: {rest}", details=_log_tail(paths))
+
+
+def _log_tail(paths: Paths, n: int = 20) -> list[str]:
+    try:
+        return paths.daemon_log.read_text(errors="replace").splitlines()[-n:]
+    except OSError:
+        return []
+
+
+def run_daemon(paths: Paths, services: list[dict[str, Any]], notifiers: list[dict[str, Any]],
+               ready_fd: int) -> int:
+    """The supervisor's whole life, in this (already detached) process. Returns an exit code."""
+    import anyio
+
+    def tell(message: str) -> None:
+        nonlocal ready_fd
+        if ready_fd >= 0:
+            with contextlib.suppress(OSError):
+                os.write(ready_fd, (message + "\n").encode())
+                os.close(ready_fd)
+            ready_fd = -1
+
+    try:
+        lock_fd = acquire_lock(paths.lock)
+    except AlreadyRunning as exc:
+        tell(f"running {exc.message}")
+        return 1
+    try:
+        os.chdir(paths.root)
+        anyio.run(_serve_plan, paths, services, notifiers, lambda: tell(f"ok {os.getpid()}"))
+        return 0
+    except BaseException as exc:
+        tell(f"error {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        for path in (paths.sock, paths.state, paths.lock):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        os.close(lock_fd)
+
+
+async def _serve_plan(paths: Paths, services: list[dict[str, Any]], notifiers: list[dict[str, Any]],
+                      announce: Any) -> None:
+    from devctl.supervisor.control import serve
+    from devctl.supervisor.events import EventLog
+    from devctl.supervisor.handlers import make_handler
+    from devctl.supervisor.runtime import Supervisor
+
+    events = EventLog(paths.events, build_listeners(notifiers, paths.root))
+    try:
+        sup = Supervisor(paths, services, events)
+        handler = make_handler(sup)
+        await sup.run(announce, lambda tg: serve(paths.sock, handler, tg))
+    finally:
+        events.emit(None, "supervisor_stopped", pid=os.getpid())
+        events.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m devctl.supervisor.daemon REPO_ROOT PLAN_FILE READY_FD` (exec mode)."""
+    root, plan_file, ready = (argv if argv is not None else sys.argv[1:])[:3]
+    with open(plan_file) as fh:
+        plan = json.load(fh)
+    os.unlink(plan_file)
+    return run_daemon(Paths(Path(root)), plan["services"], plan.get("notifiers") or [], int(ready))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Supervisor events: appended to `.devctl/events.ndjson` and handed to in-process listeners.
+
+The file append is one `write(2)` of one line on an `O_APPEND` descriptor, so concurrent
+readers never see a torn line. Listeners (e.g. the dotagent `NotifierBridge`) may be slow or
+buggy; they run on a worker thread fed by a queue, so a listener never delays a restart or a
+health check, and an exception in one is logged to the supervisor log and ignored
+(contract: docs/dev/contracts.md, "Supervisor events").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from devctl.protocol.ndjson import encode
+
+Listener = Callable[[dict[str, Any]], None]
+_STOP = object()
+
+
+class EventLog:
+    def __init__(
+        self, path: Path, listeners: list[Listener] | None = None, clock: Callable[[], float] = time.time
+    ):
+        self.path = path
+        self._clock = clock
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._listeners = list(listeners or [])
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._subscribers: list[Callable[[dict[str, Any]], None]] = []
+        self._worker: threading.Thread | None = None
+        if self._listeners:
+            self._worker = threading.Thread(target=self._drain, name="event-listeners", daemon=True)
+            self._worker.start()
+
+    def emit(self, service: str | None, event: str, **extra: Any) -> dict[str, Any]:
+        record = {"ts": round(self._clock(), 6), "service": service, "event": event, **extra}
+        os.write(self._fd, encode(record))
+        if self._worker is not None:
+            self._queue.put(record)
+        for sub in list(self._subscribers):
+            sub(record)
+        return record
+
+    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """In-loop subscriber (the control socket's `watch`); returns the unsubscribe function.
+
+        Subscribers run synchronously and must only enqueue.
+        """
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Flush listeners (bounded) and close the file."""
+        if self._worker is not None:
+            self._queue.put(_STOP)
+            self._worker.join(timeout)
+            self._worker = None
+        os.close(self._fd)
+
+    def _drain(self) -> None:
+        while True:
+            record = self._queue.get()
+            if record is _STOP:
+                return
+            for listener in self._listeners:
+                try:
+                    listener(record)
+                except Exception:  # noqa: BLE001 - a listener must not take the supervisor down
+                    sys.stderr.write(f"event listener {listener!r} failed:\n{traceback.format_exc()}")
+                    sys.stderr.flush()
+
+
+def read_events(path: Path) -> Iterator[dict[str, Any]]:
+    """Every event in the file, oldest first (skipping a torn last line, if any)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue
+    except FileNotFoundError:
+        return

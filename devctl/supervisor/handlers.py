@@ -1,0 +1,131 @@
+"""What the supervisor answers on its socket: one small function per op, one reply envelope.
+
+Ops: `ping`, `status`, `watch` (snapshot, then every event as it happens), `start`, `stop`,
+`restart` (with `services`: names, empty = all; `start`/`restart` reply once each named
+service is ready or has ended, waiting at most `wait_s`), `shutdown` (with optional
+`grace_s`: the stop grace in seconds, overriding each service's `stop_timeout_ms`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from devctl.supervisor.runtime import Supervisor
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+#: States in which a `start`/`restart` is settled (ready, or ended for a reason shown).
+_SETTLED = frozenset({"running", "healthy", "unhealthy", "exited", "failed", "stopped"})
+
+
+def make_handler(sup: Supervisor) -> Callable[[dict[str, Any], Send], Awaitable[None]]:
+    async def handle(request: dict[str, Any], send: Send) -> None:
+        op = request.get("op")
+        fn = _OPS.get(op)  # type: ignore[arg-type]
+        if fn is None:
+            await send({"ok": False, "error": f"unknown op {op!r}; known: {', '.join(sorted(_OPS))}"})
+            return
+        try:
+            await fn(sup, request, send)
+        except _Refused as exc:
+            await send({"ok": False, "error": str(exc)})
+
+    return handle
+
+
+class _Refused(Exception):
+    pass
+
+
+def _names(sup: Supervisor, request: dict[str, Any]) -> list[str]:
+    names = request.get("services") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise _Refused("services must be a list of names")
+    unknown = [n for n in names if n not in sup.services]
+    if unknown:
+        raise _Refused(
+            f"no such service: {', '.join(unknown)} (known: {', '.join(sup.services) or 'none'})"
+        )
+    return names or [s["name"] for s in sup.specs]
+
+
+def _seconds(request: dict[str, Any], key: str, default: float | None) -> float | None:
+    value = request.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0:
+        return float(value)
+    return default
+
+
+async def _ping(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    await send({"ok": True, "pid": os.getpid()})
+
+
+async def _status(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    sup.flush_state()
+    await send({"ok": True, "state": sup.snapshot()})
+
+
+async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    tx, rx = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
+    unsubscribe = sup.events.subscribe(tx.send_nowait)
+    try:
+        sup.flush_state()
+        await send({"ok": True, "state": sup.snapshot()})
+        async with rx:
+            async for event in rx:
+                sup.flush_state()  # whoever sees an event can already read it in state.json
+                await send({"ok": True, "event": event})
+    finally:
+        unsubscribe()
+        tx.close()
+
+
+async def _settle(sup: Supervisor, names: list[str], timeout: float | None) -> dict[str, Any]:
+    await anyio.sleep(0)
+    await sup.wait_until(lambda: all(sup.services[n].st.state in _SETTLED for n in names), timeout)
+    sup.flush_state()
+    return {"ok": True, "services": [sup.services[n].record(sup.paths) for n in names]}
+
+
+async def _start(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    names = _names(sup, request)
+    sup.start(names)
+    await send(await _settle(sup, names, _seconds(request, "wait_s", 60.0)))
+
+
+async def _stop(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    names = _names(sup, request)
+    await sup.stop(names)
+    sup.flush_state()
+    await send({"ok": True, "services": [sup.services[n].record(sup.paths) for n in names]})
+
+
+async def _restart(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    names = _names(sup, request)
+    await sup.stop(names)
+    sup.start(names)
+    await send(await _settle(sup, names, _seconds(request, "wait_s", 60.0)))
+
+
+async def _shutdown(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    sup.stop_grace_override = _seconds(request, "grace_s", None)
+    sup.reply_pending = True
+    sup.shutdown_requested.set()
+    await sup.wait_until(lambda: all(s.st.state == "stopped" for s in sup.services.values()))
+    await send({"ok": True, "stopped": list(sup.services)})
+    sup.shutdown_replied.set()
+
+
+_OPS: dict[str, Callable[[Supervisor, dict[str, Any], Send], Awaitable[None]]] = {
+    "ping": _ping,
+    "status": _status,
+    "watch": _watch,
+    "start": _start,
+    "stop": _stop,
+    "restart": _restart,
+    "shutdown": _shutdown,
+}

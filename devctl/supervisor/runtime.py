@@ -1,0 +1,446 @@
+"""The supervisor's engine: runs the plan's services and turns what happens into state-machine inputs.
+
+One anyio task group, no threads on the hot path:
+- a service's exit is noticed through a pidfd (instant, exact exit status: we are its parent);
+- probes run every 25 ms while it starts and every 2 s once ready (devctl.supervisor.health);
+- every decision (restart? give up? unhealthy?) is made by `states.transition`; this module only
+  performs the actions it returns, records events, and keeps `.devctl/state.json` current.
+The supervisor is a child subreaper, so descendants that `setsid` and get orphaned are
+re-parented to it: it records them (pid + create time) and kills them with their service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+
+from devctl import procs
+from devctl.supervisor import spawn as spawner
+from devctl.supervisor import states as sm
+from devctl.supervisor.events import EventLog
+from devctl.supervisor.health import READY_INTERVAL_S, STARTING_INTERVAL_S, Prober
+from devctl.supervisor.paths import Paths
+from devctl.supervisor.plan import dependents, health_target
+from devctl.supervisor.state_store import redact_env, write_state
+
+#: A service without a health check is ready once it has stayed up this long.
+SETTLE_S = 0.5
+#: How often descendants are recorded and orphaned grandchildren reaped.
+SWEEP_S = 1.0
+#: States that count as "ready" for dependents waiting to start.
+DEP_READY = frozenset({"running", "healthy", "unhealthy"})
+
+
+class Service:
+    """Runtime record of one service: its spec, its state-machine state, and its process."""
+
+    def __init__(self, spec: dict[str, Any]):
+        self.spec = spec
+        self.name: str = spec["name"]
+        self.policy = sm.Policy(spec["restart"], spec["max_restarts"], spec["health"] is not None)
+        self.st = sm.SvcState()
+        self.wanted = True
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.pid: int | None = None
+        self.create_time: float | None = None
+        self.started_at: float | None = None
+        self.ready_at: float | None = None
+        self.gen = 0
+        self.last_exit: dict[str, Any] | None = None
+        self.health: dict[str, Any] | None = None
+        if spec["health"]:
+            target = health_target(spec["health"])
+            self.health = {
+                "type": spec["health"]["type"],
+                "target": spec["health"].get("url") or f"{target[0]}:{target[1]}" if target else "",
+                "ok": None, "error": "", "since": None,
+            }
+        self.descendants: dict[int, float] = {}
+        #: pgid of a group that may still have members (cleared once it is known empty).
+        self.group: int | None = None
+        self.restart_scope: anyio.CancelScope | None = None
+        self.cleanup: anyio.Event | None = None
+        self.exited = anyio.Event()
+
+    def record(self, paths: Paths) -> dict[str, Any]:
+        """What `state.json` says about this service (env redacted)."""
+        return {
+            "name": self.name,
+            "state": self.st.state,
+            "pid": self.pid,
+            "pgid": self.pid,  # started with setsid: the group id is the leader's pid
+            "create_time": self.create_time,
+            "started_at": self.started_at,
+            "ready_at": self.ready_at,
+            "command": self.spec["command"],
+            "cwd": self.spec["cwd"],
+            "env": redact_env(self.spec["env"]),
+            "logs": {s: str(paths.log(self.name, s)) for s in spawner.STREAMS},
+            "restarts": self.st.total_restarts,
+            "restart_attempt": self.st.restarts,
+            "restart_policy": self.spec["restart"],
+            "last_exit": self.last_exit,
+            "health": self.health,
+            "error": self.st.error,
+            "depends_on": self.spec["depends_on"],
+            "stop_signal": self.spec["stop_signal"],
+            "stop_timeout_ms": self.spec["stop_timeout_ms"],
+            "descendants": sorted([pid, ct] for pid, ct in self.descendants.items()),
+            "plugin": self.spec.get("plugin", ""),
+        }
+
+
+class Supervisor:
+    def __init__(
+        self,
+        paths: Paths,
+        services: list[dict[str, Any]],
+        events: EventLog,
+        *,
+        settle_s: float = SETTLE_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.paths = paths
+        self.specs = services  # already normalized, in start order
+        self.services = {s["name"]: Service(s) for s in services}
+        self.events = events
+        self.settle_s = settle_s
+        self.clock = clock
+        self.prober = Prober()
+        self.dependents = dependents(services)
+        self.started_at = time.time()
+        self.tg: Any = None
+        self._dirty = True
+        self._dirty_evt = anyio.Event()
+        self._changed = anyio.Event()
+        self.shutdown_requested = anyio.Event()
+        #: Set by a `shutdown` request: its reply goes out before the task group is cancelled.
+        self.reply_pending = False
+        self.shutdown_replied = anyio.Event()
+        self.stop_grace_override: float | None = None
+        self.up_done = False
+
+    # ---- state file -------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        me = os.getpid()
+        return {
+            "supervisor": {
+                "pid": me,
+                "create_time": procs.create_time(me),
+                "started_at": self.started_at,
+                "repo_root": str(self.paths.root),
+            },
+            "updated_at": time.time(),
+            "services": [self.services[s["name"]].record(self.paths) for s in self.specs],
+        }
+
+    def mark_dirty(self) -> None:
+        self._dirty = True
+        self._dirty_evt.set()
+
+    def flush_state(self) -> None:
+        """Write state.json now if anything changed (also called before events go to watchers)."""
+        if self._dirty:
+            self._dirty = False
+            write_state(self.paths.state, self.snapshot())
+
+    async def _state_writer(self) -> None:
+        while True:
+            await self._dirty_evt.wait()
+            self._dirty_evt = anyio.Event()
+            self.flush_state()
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float | None = None) -> bool:
+        """Wait (bounded) until `predicate()` holds; re-checked on every state change."""
+        with anyio.move_on_after(timeout):
+            while not predicate():
+                await self._changed.wait()
+            return True
+        return predicate()
+
+    # ---- the state machine ------------------------------------------------------------------
+
+    def feed(self, svc: Service, inp: sm.Input) -> None:
+        before = svc.st
+        out = sm.transition(svc.st, inp, svc.policy, self.clock())
+        svc.st = out.state
+        if isinstance(inp, sm.Ready) and out.events:
+            svc.ready_at = time.time()
+        for ev in out.events:
+            ev = dict(ev)
+            self.events.emit(svc.name, ev.pop("event"), **ev)
+        for action in out.actions:
+            self._act(svc, action)
+        if not self.up_done and all(s.st.state in sm.UP_STATES for s in self.services.values()):
+            self.up_done = True  # every service ready at once, for the first time
+            self.events.emit(None, "up_done", services=len(self.services))
+        if out.state != before or out.events:
+            self.mark_dirty()
+            self._changed.set()
+            self._changed = anyio.Event()
+            self.schedule()
+
+    def _act(self, svc: Service, action: sm.Action) -> None:
+        if action.kind == "spawn":
+            self.tg.start_soon(self._spawn, svc)
+        elif action.kind == "kill":
+            self.tg.start_soon(self._kill, svc)
+        elif action.kind == "cleanup_group":
+            svc.cleanup = anyio.Event()
+            self.tg.start_soon(self._cleanup, svc, svc.cleanup)
+        elif action.kind == "schedule_restart":
+            self.tg.start_soon(self._restart_after, svc, action.delay_s)
+        elif action.kind == "cancel_restart" and svc.restart_scope is not None:
+            svc.restart_scope.cancel()
+
+    def schedule(self) -> None:
+        """Start every wanted, waiting service whose dependencies are ready (plan order)."""
+        if self.shutdown_requested.is_set():
+            return
+        for spec in self.specs:
+            svc = self.services[spec["name"]]
+            if svc.wanted and svc.st.state == "waiting" and all(
+                self.services[d].st.state in DEP_READY for d in spec["depends_on"]
+            ):
+                self.feed(svc, sm.Start())
+
+    # ---- actions ----------------------------------------------------------------------------
+
+    async def _spawn(self, svc: Service) -> None:
+        if svc.cleanup is not None:
+            await svc.cleanup.wait()  # the previous group is fully gone before a new one starts
+        if svc.st.state != "starting" or svc.proc is not None:
+            return
+        try:
+            proc = spawner.spawn(svc.spec, self.paths)
+        except OSError as exc:
+            self.feed(svc, sm.SpawnFailed(f"{svc.spec['command'][0]}: {exc.strerror or exc}"))
+            return
+        svc.gen += 1
+        svc.proc, svc.pid, svc.group = proc, proc.pid, proc.pid
+        svc.create_time = procs.create_time(proc.pid)
+        svc.started_at, svc.ready_at = time.time(), None
+        svc.descendants = {}
+        svc.exited = anyio.Event()
+        if svc.health:
+            svc.health.update(ok=None, error="", since=None)
+        self.feed(svc, sm.Spawned(proc.pid))
+        self.tg.start_soon(self._run_process, svc, proc, svc.gen)
+
+    async def _run_process(self, svc: Service, proc: subprocess.Popen[bytes], gen: int) -> None:
+        """Live while the process lives: health/settle in a side task, exit noticed via pidfd."""
+        async with anyio.create_task_group() as inner:
+            inner.start_soon(self._readiness, svc, gen)
+            await _wait_exit(proc)
+            inner.cancel_scope.cancel()
+        code = proc.returncode
+        svc.proc = None
+        sig = signal.Signals(-code).name if code is not None and code < 0 else None
+        svc.last_exit = {"code": None if sig else code, "signal": sig, "at": time.time()}
+        self.feed(svc, sm.Exited(proc.pid, None if sig else code, sig))
+        svc.exited.set()
+
+    async def _readiness(self, svc: Service, gen: int) -> None:
+        health = svc.spec["health"]
+        if health is None:
+            await anyio.sleep(self.settle_s)
+            if svc.gen == gen:
+                self.feed(svc, sm.Ready())
+            return
+        deadline = self.clock() + health["timeout_ms"] / 1000
+        while svc.gen == gen and svc.st.state == "starting":
+            ok, error = await self.prober.probe(health)
+            self._note_health(svc, ok, error)
+            if ok:
+                self.feed(svc, sm.Ready())
+                break
+            if self.clock() >= deadline:
+                self.feed(svc, sm.NotReadyInTime(health["timeout_ms"] / 1000))
+                return
+            await anyio.sleep(STARTING_INTERVAL_S)
+        while svc.gen == gen and svc.st.state in ("healthy", "unhealthy"):
+            await anyio.sleep(READY_INTERVAL_S)
+            ok, error = await self.prober.probe(health)
+            self._note_health(svc, ok, error)
+            self.feed(svc, sm.Probe(ok, error))
+
+    def _note_health(self, svc: Service, ok: bool, error: str) -> None:
+        h = svc.health
+        if h is not None and (h["ok"] != ok or h["error"] != error):
+            h.update(ok=ok, error=error, since=time.time())
+            self.mark_dirty()
+
+    def _grace(self, svc: Service) -> float:
+        if self.stop_grace_override is not None:
+            return self.stop_grace_override
+        return svc.spec["stop_timeout_ms"] / 1000
+
+    async def _kill(self, svc: Service) -> None:
+        """Requested stop (or a start-up timeout): signal, grace, SIGKILL, wait for the group."""
+        if svc.group is not None:
+            await self._stop_group(svc)
+            await svc.exited.wait()
+            svc.group = None
+        if svc.st.stop_requested:
+            self.feed(svc, sm.StopDone())
+
+    async def _cleanup(self, svc: Service, done: anyio.Event) -> None:
+        """After an unrequested exit: whatever is left of the group goes too, before any restart."""
+        try:
+            if svc.group is not None:
+                await self._stop_group(svc)
+        finally:
+            done.set()
+
+    async def _stop_group(self, svc: Service) -> None:
+        group = svc.group
+        if group is None:
+            return
+        await procs.stop_group(
+            group, sig=getattr(signal, svc.spec["stop_signal"]), grace=self._grace(svc),
+            extra_pids=self._live_descendants(svc),
+        )
+        if svc.group == group and svc.proc is None:
+            svc.group = None
+
+    async def _restart_after(self, svc: Service, delay: float) -> None:
+        with anyio.CancelScope() as scope:
+            svc.restart_scope = scope
+            await anyio.sleep(delay)
+            svc.restart_scope = None
+            self.feed(svc, sm.BackoffElapsed())
+
+    def _live_descendants(self, svc: Service) -> list[int]:
+        return [pid for pid, ct in svc.descendants.items() if procs.pid_alive(pid, ct)]
+
+    # ---- requests from the control socket ---------------------------------------------------
+
+    def start(self, names: list[str]) -> None:
+        """Want these services (and, transitively, what they depend on) running."""
+        todo, seen = list(names), set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            svc = self.services[name]
+            svc.wanted = True
+            self.feed(svc, sm.Enqueue())  # no-op unless it had ended
+            todo.extend(svc.spec["depends_on"])
+        self.schedule()
+
+    async def stop(self, names: list[str], timeout: float | None = None) -> None:
+        """Stop these services, dependents first, and wait until their groups are empty."""
+        chosen = set(names)
+        for name in chosen:
+            self.services[name].wanted = False
+        pending = set(chosen)
+        while pending:
+            # A service goes once none of its (chosen) dependents is still stopping or live.
+            wave = [n for n in pending if not (self.dependents[n] & pending)]
+            if not wave:  # cannot happen with an acyclic plan; stop the rest together
+                wave = list(pending)
+            for name in wave:
+                self.feed(self.services[name], sm.Stop())
+            await self.wait_until(
+                lambda w=wave: all(self.services[n].st.state == "stopped" for n in w), timeout
+            )
+            pending -= set(wave)
+
+    # ---- housekeeping -----------------------------------------------------------------------
+
+    async def _sweep(self) -> None:
+        """Record descendants (so `down` can kill them even after we die) and reap orphans."""
+        while True:
+            await anyio.sleep(SWEEP_S)
+            self.sweep_once()
+
+    def sweep_once(self) -> None:
+        changed = False
+        mains = {svc.pid for svc in self.services.values() if svc.proc is not None}
+        for svc in self.services.values():
+            if svc.proc is None or svc.pid is None:
+                continue
+            for pid in spawner.descendants(svc.pid):
+                if pid not in svc.descendants:
+                    ct = procs.create_time(pid)
+                    if ct is not None:
+                        svc.descendants[pid] = ct
+                        changed = True
+        for pid in spawner.children(os.getpid()):
+            if pid in mains:
+                continue
+            with contextlib.suppress(ChildProcessError, OSError):
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    continue  # an orphan that had already died: reaped
+            owner = spawner.service_of(pid)
+            svc = self.services.get(owner or "")
+            if svc is not None and pid not in svc.descendants:
+                ct = procs.create_time(pid)
+                if ct is not None:
+                    svc.descendants[pid] = ct
+                    changed = True
+        if changed:
+            self.mark_dirty()
+
+    async def run(self, on_listening: Callable[[], None], serve: Callable[[Any], Any]) -> None:
+        """Start the plan, serve requests until shutdown, stop everything, return."""
+        set_subreaper()
+        async with anyio.create_task_group() as tg:
+            self.tg = tg
+            await serve(tg)
+            self.flush_state()
+            self.events.emit(None, "supervisor_started", pid=os.getpid(), services=len(self.specs))
+            on_listening()
+            tg.start_soon(self._state_writer)
+            tg.start_soon(self._sweep)
+            tg.start_soon(self._signals)
+            self.schedule()
+            await self.shutdown_requested.wait()
+            with anyio.CancelScope(shield=True):
+                await self.stop(list(self.services))
+                await self.prober.aclose()
+                self.flush_state()
+                if self.reply_pending:
+                    with anyio.move_on_after(2.0):
+                        await self.shutdown_replied.wait()
+            tg.cancel_scope.cancel()
+
+    async def _signals(self) -> None:
+        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+            async for signum in signals:
+                if signum != signal.SIGHUP:
+                    self.shutdown_requested.set()
+
+
+async def _wait_exit(proc: subprocess.Popen[bytes]) -> None:
+    """Until `proc` exits (reaped, so `returncode` is set). pidfd when the kernel has it."""
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    if pidfd is not None:
+        try:
+            await anyio.wait_readable(pidfd)
+        finally:
+            os.close(pidfd)
+        proc.wait()
+        return
+    while proc.poll() is None:
+        await anyio.sleep(0.05)
+
+
+def set_subreaper() -> None:
+    """PR_SET_CHILD_SUBREAPER: orphaned descendants of services are re-parented to us (Linux)."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER = 36

@@ -1,0 +1,101 @@
+"""Start one service: its own process group, argv without a shell, logs straight to files.
+
+devctl is not on the log path: the two log files are opened here and handed to the child as
+its fds 1 and 2, so the kernel writes every byte even if the supervisor dies, and throughput
+is that of `cmd > file`. The previous run's files are rotated to `.1` first (one generation).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from devctl.supervisor.paths import Paths
+
+STREAMS = ("stdout", "stderr")
+
+
+def rotate(path: Path) -> None:
+    """Move `path` to `path.1` (replacing an older `.1`); a missing file is fine."""
+    with contextlib.suppress(FileNotFoundError):
+        os.replace(path, path.with_name(path.name + ".1"))
+
+
+def open_log(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, 0o600)
+
+
+def child_env(svc: dict[str, Any], base: dict[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment, the plan's env over it, `PYTHONUNBUFFERED=1`, and
+    `DEVCTL_SERVICE` so the supervisor can attribute descendants that left the group."""
+    env = dict(os.environ if base is None else base)
+    env.update(svc["env"])
+    env["PYTHONUNBUFFERED"] = "1"
+    env["DEVCTL_SERVICE"] = svc["name"]
+    return env
+
+
+def spawn(svc: dict[str, Any], paths: Paths) -> subprocess.Popen[bytes]:
+    """Rotate the logs and start the service. Raises OSError (e.g. ENOENT) naming nothing:
+    the caller adds the service name."""
+    fds: list[int] = []
+    try:
+        for stream in STREAMS:
+            log = paths.log(svc["name"], stream)
+            rotate(log)
+            fds.append(open_log(log))
+        return subprocess.Popen(
+            svc["command"],
+            cwd=svc["cwd"],
+            env=child_env(svc),
+            stdin=subprocess.DEVNULL,
+            stdout=fds[0],
+            stderr=fds[1],
+            start_new_session=True,  # own session and process group: pgid == pid
+            close_fds=True,
+        )
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid` from `/proc/<pid>/task/*/children` (cheap: no process-table scan)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                found.extend(int(x) for x in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def descendants(pid: int, limit: int = 10_000) -> list[int]:
+    """All descendants of `pid` (breadth-first), bounded."""
+    out: list[int] = []
+    queue = children(pid)
+    while queue and len(out) < limit:
+        child = queue.pop(0)
+        out.append(child)
+        queue.extend(children(child))
+    return out
+
+
+def service_of(pid: int) -> str | None:
+    """The `DEVCTL_SERVICE` a process inherited, if we may read its environment."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            for item in fh.read().split(b"\0"):
+                if item.startswith(b"DEVCTL_SERVICE="):
+                    return item.split(b"=", 1)[1].decode("utf-8", "replace")
+    except OSError:
+        return None
+    return None

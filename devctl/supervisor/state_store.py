@@ -1,0 +1,67 @@
+"""`.devctl/state.json`: versioned, written atomically, secrets redacted.
+
+Readers (`status`, `down` after a supervisor crash) must never see half a file, so every write
+goes to a temp file in the same directory and is moved into place with `os.replace`. The
+file is mode 0600. Values of env keys that look secret are replaced before they touch disk.
+Stdlib only, so `status` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from devctl.errors import DevctlError
+
+STATE_VERSION = 1
+#: Env keys containing any of these (case-insensitive) have their value redacted.
+SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "KEY")
+REDACTED = "***"
+
+
+def is_secret_key(key: str) -> bool:
+    upper = key.upper()
+    return any(marker in upper for marker in SECRET_MARKERS)
+
+
+def redact_env(env: dict[str, str]) -> dict[str, str]:
+    """A copy of `env` with the values of secret-looking keys replaced by `***`."""
+    return {k: (REDACTED if is_secret_key(k) else v) for k, v in env.items()}
+
+
+def write_state(path: Path, data: dict[str, Any]) -> None:
+    """Atomically replace `path` with `data` (plus the version field) as JSON."""
+    payload = {"version": STATE_VERSION, **data}
+    text = json.dumps(payload, indent=1, ensure_ascii=False, default=str)
+    fd, tmp = tempfile.mkstemp(prefix=".state.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    """The state, or None when there is none. A file from another version is an error, not a guess."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise DevctlError(f"{path}: not valid JSON ({exc}); remove it if no supervisor runs") from None
+    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+        version = data.get("version") if isinstance(data, dict) else None
+        raise DevctlError(
+            f"{path}: state version {version!r}, this devctl reads version {STATE_VERSION}; "
+            "stop the services with the devctl that started them"
+        )
+    return data

@@ -1,0 +1,264 @@
+"""The service state machine: one pure `transition()` that owns restart, backoff and health policy.
+
+Why pure: every rule the issue lists (restart only after a first ready, backoff 1-2-4-8-16-30 s,
+reset after 60 s healthy, give up after `max_restarts`, 3 failed probes → unhealthy) lives here
+and nowhere else, so it is tested with scripted inputs and an injected clock, no processes.
+The daemon feeds it what happened (an `Input`) and performs the `Action`s it returns; every
+state change comes back as an event dict, ready for `.devctl/events.ndjson`.
+
+No imports beyond the standard library: `status` and the unit tests load this for free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+#: States a service shows in `status`. `waiting` = planned, its dependencies are not ready yet;
+#: `stopping` is transient (stop signal sent, group not empty yet).
+STATES = (
+    "waiting", "starting", "running", "healthy", "unhealthy",
+    "backoff", "stopping", "exited", "failed", "stopped",
+)
+#: States in which the service's process is up and considered usable.
+UP_STATES = frozenset({"running", "healthy"})
+#: States in which a process (may) exist and must be stopped.
+LIVE_STATES = frozenset({"starting", "running", "healthy", "unhealthy", "stopping"})
+#: States in which nothing will happen without a command (start/restart).
+FINAL_STATES = frozenset({"exited", "failed", "stopped"})
+
+BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+#: A service ready (and not unhealthy) this long gets its restart count reset.
+RESET_AFTER_S = 60.0
+#: Consecutive failed probes, after ready, that make a service `unhealthy`.
+UNHEALTHY_AFTER = 3
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The per-service knobs from the plan (defaults as documented in docs/supervisor.md)."""
+
+    restart: str = "on-failure"  # "no" | "on-failure" | "always"
+    max_restarts: int = 5
+    has_health: bool = False
+
+
+@dataclass(frozen=True)
+class SvcState:
+    state: str = "waiting"
+    restarts: int = 0  # attempts since the last reset (drives backoff and give-up)
+    total_restarts: int = 0  # shown in status; never reset by the 60 s rule
+    ever_ready: bool = False  # restart policy applies only once the service was ready
+    ready_since: float | None = None  # monotonic; None while not ready/healthy
+    probe_failures: int = 0
+    stop_requested: bool = False
+    error: str = ""  # why it failed / gave up, for status and `up`
+
+
+# ---- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    """Start (or restart) on request: clears stop and the failure history."""
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    """Wanted again after it ended (exited, failed, stopped, backoff): wait for dependencies."""
+
+
+@dataclass(frozen=True)
+class Spawned:
+    pid: int
+
+
+@dataclass(frozen=True)
+class SpawnFailed:
+    error: str
+
+
+@dataclass(frozen=True)
+class Ready:
+    """Health passed for the first time since spawn, or the settle time passed without health."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    ok: bool
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class NotReadyInTime:
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class Exited:
+    pid: int
+    code: int | None = None
+    signal: str | None = None
+
+
+@dataclass(frozen=True)
+class BackoffElapsed:
+    pass
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class StopDone:
+    """The process group is empty after a requested stop."""
+
+
+Input = (
+    Start | Enqueue | Spawned | SpawnFailed | Ready | Probe | NotReadyInTime | Exited | BackoffElapsed
+    | Stop | StopDone
+)
+
+# ---- actions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # "spawn" | "kill" | "schedule_restart" | "cancel_restart" | "cleanup_group"
+    delay_s: float = 0.0
+
+
+SPAWN = Action("spawn")
+KILL = Action("kill")
+CANCEL_RESTART = Action("cancel_restart")
+CLEANUP_GROUP = Action("cleanup_group")
+
+
+@dataclass
+class Outcome:
+    state: SvcState
+    actions: list[Action] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def backoff_delay(attempt: int) -> float:
+    """Delay before restart number `attempt` (1-based): 1, 2, 4, 8, 16, then 30 s forever."""
+    return BACKOFF_S[min(max(attempt, 1), len(BACKOFF_S)) - 1]
+
+
+def _ev(event: str, **extra: Any) -> dict[str, Any]:
+    return {"event": event, **{k: v for k, v in extra.items() if v is not None}}
+
+
+def transition(s: SvcState, inp: Input, policy: Policy, now: float) -> Outcome:
+    """What `inp` does to a service in state `s` at monotonic time `now`. Pure."""
+    if isinstance(inp, Start):
+        if s.state in LIVE_STATES:
+            return Outcome(s)  # already up, coming up, or still being stopped
+        new = SvcState(state="starting", total_restarts=s.total_restarts)
+        return Outcome(new, [CANCEL_RESTART, SPAWN])
+    if isinstance(inp, Enqueue):
+        if s.state not in FINAL_STATES and s.state != "backoff":
+            return Outcome(s)
+        return Outcome(SvcState(state="waiting", total_restarts=s.total_restarts), [CANCEL_RESTART])
+    if isinstance(inp, Spawned):
+        return Outcome(replace(s, state="starting", error=""), events=[_ev("started", pid=inp.pid)])
+    if isinstance(inp, SpawnFailed):
+        return _after_exit(s, policy, now, _ev("exited", error=inp.error), inp.error)
+    if isinstance(inp, Ready):
+        if s.state != "starting" or s.stop_requested:
+            return Outcome(s)
+        state = "healthy" if policy.has_health else "running"
+        new = replace(s, state=state, ever_ready=True, ready_since=now, probe_failures=0)
+        return Outcome(new, events=[_ev("ready")])
+    if isinstance(inp, Probe):
+        return _probe(s, inp, now)
+    if isinstance(inp, NotReadyInTime):
+        if s.state != "starting" or s.stop_requested:
+            return Outcome(s)
+        error = f"not ready within {inp.timeout_s:g} s"
+        # Killed now; the exit that follows is judged with this error kept.
+        return Outcome(replace(s, error=error), [KILL])
+    if isinstance(inp, Exited):
+        event = _ev("exited", pid=inp.pid, exit_code=inp.code, signal=inp.signal, error=s.error or None)
+        if s.stop_requested:
+            # Still `stopping` until the whole group is gone (StopDone).
+            return Outcome(replace(s, ready_since=None), events=[{**event, "stop_requested": True}])
+        reason = s.error or _exit_reason(inp)
+        return _after_exit(s, policy, now, event, reason, clean=(inp.code == 0 and not s.error))
+    if isinstance(inp, BackoffElapsed):
+        if s.state != "backoff":
+            return Outcome(s)
+        return Outcome(replace(s, state="starting"), [SPAWN])
+    if isinstance(inp, Stop):
+        if s.state in LIVE_STATES:
+            if s.stop_requested:
+                return Outcome(s)
+            return Outcome(replace(s, state="stopping", stop_requested=True), [KILL])
+        new = replace(s, state="stopped", stop_requested=True, ready_since=None)
+        events = [] if s.state == "stopped" else [_ev("stopped")]
+        return Outcome(new, [CANCEL_RESTART], events)
+    if isinstance(inp, StopDone):
+        if s.state == "stopped":
+            return Outcome(s)
+        return Outcome(replace(s, state="stopped", ready_since=None), events=[_ev("stopped")])
+    raise TypeError(f"unknown input {inp!r}")
+
+
+def _probe(s: SvcState, inp: Probe, now: float) -> Outcome:
+    if s.state not in ("healthy", "unhealthy") or s.stop_requested:
+        return Outcome(s)
+    if inp.ok:
+        if s.state == "unhealthy":
+            new = replace(s, state="healthy", probe_failures=0, ready_since=now)
+            return Outcome(new, events=[_ev("recovered")])
+        return Outcome(replace(s, probe_failures=0) if s.probe_failures else s)
+    failures = s.probe_failures + 1
+    if s.state == "healthy" and failures >= UNHEALTHY_AFTER:
+        new = replace(s, state="unhealthy", probe_failures=failures, ready_since=None)
+        return Outcome(new, events=[_ev("unhealthy", error=inp.error or "probe failed")])
+    return Outcome(replace(s, probe_failures=failures))
+
+
+def _exit_reason(inp: Exited) -> str:
+    if inp.signal:
+        return f"killed by {inp.signal}"
+    return f"exited with code {inp.code}"
+
+
+def _after_exit(
+    s: SvcState, policy: Policy, now: float, event: dict[str, Any], reason: str, *, clean: bool = False
+) -> Outcome:
+    """An unrequested exit (or failed spawn): restart with backoff, finish, or give up."""
+    events = [event]
+    if not s.ever_ready:
+        # Never became ready: a start-up failure. `up` reports it; no restart loop.
+        return Outcome(_done(s, "failed", reason), [CLEANUP_GROUP], events)
+    restarts = s.restarts
+    if s.ready_since is not None and now - s.ready_since >= RESET_AFTER_S:
+        restarts = 0  # a long healthy spell forgives earlier crashes
+    wants = policy.restart == "always" or (policy.restart == "on-failure" and not clean)
+    if not wants:
+        return Outcome(_done(s, "exited" if clean else "failed", "" if clean else reason),
+                       [CLEANUP_GROUP], events)
+    if restarts >= policy.max_restarts:
+        msg = f"gave up after {restarts} restarts: {reason}"
+        events.append(_ev("gave_up", attempts=restarts, error=reason))
+        return Outcome(_done(s, "failed", msg, restarts), [CLEANUP_GROUP], events)
+    attempt = restarts + 1
+    delay = backoff_delay(attempt)
+    new = replace(
+        s, state="backoff", restarts=attempt, total_restarts=s.total_restarts + 1,
+        ready_since=None, probe_failures=0, error=reason,
+    )
+    events.append(_ev("restarting", attempt=attempt, delay_s=delay))
+    return Outcome(new, [CLEANUP_GROUP, Action("schedule_restart", delay)], events)
+
+
+def _done(s: SvcState, state: str, error: str, restarts: int | None = None) -> SvcState:
+    return replace(
+        s, state=state, error=error, ready_since=None, probe_failures=0,
+        restarts=s.restarts if restarts is None else restarts,
+    )
