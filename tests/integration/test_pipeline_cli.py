@@ -282,3 +282,13 @@ def test_ctrl_c_closes_the_plugins(tmp_path):
             proc.wait()
     assert proc.returncode == 130, stderr
     # the autouse orphan check proves the plugin (in its own process group) is gone
+
+
+def test_preflight_failures_become_validation_errors(tmp_path):
+    (tmp_path / ".devctl.yaml").write_text("preflight:\n  - plugin: no-such-preflight-xyz\n    config: {}\n")
+    res = run_cli("validate", "--json", cwd=tmp_path)
+    assert res.returncode == 1, res.stderr
+    data = json.loads(res.stdout)
+    assert data["valid"] is False
+    found = [(e["plugin"], e["code"]) for e in data["errors"]]
+    assert found == [("dotagent:no-such-preflight-xyz", "E_PREFLIGHT")]
