@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A well-behaved plugin: every kind, a schema, a validate that can say no, an echoing invoke."""
 import json
+import os
 import sys
 
 INFO = {
@@ -10,6 +11,9 @@ INFO = {
     "homepage": "https://example.invalid/good",
 }
 verb = sys.argv[1]
+if os.environ.get("GOOD_CALLS"):
+    with open(os.environ["GOOD_CALLS"], "a") as fh:
+        fh.write(verb + "\n")
 if verb == "info":
     print(json.dumps(INFO))
     sys.exit(0)

@@ -1,0 +1,144 @@
+"""Agent manifest parsing: defaults, path resolution, and errors that name file, table and key."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from devctl.dotagent.manifest import load_manifest, parse_manifest
+from devctl.errors import ConfigError
+
+FULL = """
+[agent]
+name = "nightly"
+timeout_seconds = 60
+schedule = "nightly"
+
+[run]
+command = "python3"
+args = ["job.py", "--fast"]
+working_dir = "work"
+
+[env]
+LEVEL = "full"
+COUNT = 3
+
+[defaults]
+max_retries = 2
+retry_backoff_seconds = 0.5
+
+[[preflight]]
+plugin = "preflight-cmd"
+config = { command = ["true"] }
+
+[[on_success]]
+plugin = "sink-file"
+config = { path = "out.txt" }
+
+[[on_failure]]
+plugin = "sink-file"
+config = { path = "fail.txt" }
+events = ["given_up", "timed_out"]
+
+[[notifiers]]
+plugin = "notify-log"
+config = { path = "events.log" }
+events = ["attempt_failed", "recovered"]
+timeout_seconds = 3
+
+[schedule]
+cron = "0 3 * * *"
+"""
+
+
+def parse(text: str, path: Path = Path("/repo/agents/a.toml")):
+    return parse_manifest(tomllib.loads(text), path)
+
+
+def test_full_manifest():
+    m = parse(FULL)
+    assert (m.name, m.timeout_s, m.schedule) == ("nightly", 60, "nightly")
+    assert m.command == "python3" and m.args == ("job.py", "--fast")
+    assert m.working_dir == Path("/repo/agents/work")
+    assert m.env == {"LEVEL": "full", "COUNT": "3"}
+    assert (m.max_retries, m.retry_backoff_s) == (2, 0.5)
+    assert [u.kind for u in m.uses()] == ["preflight", "sink", "sink", "notify"]
+    assert m.on_success[0].events == ("success",)
+    assert m.on_failure[0].events == ("given_up", "timed_out")
+    assert m.notifiers[0].events == ("attempt_failed", "recovered") and m.notifiers[0].timeout_s == 3
+    assert any("[schedule]" in w for w in m.warnings)
+
+
+def test_defaults():
+    m = parse('[agent]\nname = "x"\n[run]\ncommand = "true"\n')
+    assert m.timeout_s is None and m.max_retries == 0 and m.retry_backoff_s == 0
+    assert m.schedule == "manual" and m.working_dir == Path("/repo/agents")
+    assert m.notifiers == () and m.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[run]\ncommand = "x"\n', "[agent].name: is required"),
+        ('[agent]\nname = "x"\n', "[run].command: is required"),
+        (
+            '[agent]\nname = "x"\ntimeout_secnds = 3\n[run]\ncommand = "x"\n',
+            "[agent].timeout_secnds: unknown key",
+        ),
+        (
+            '[agent]\nname = "x"\ntimeout_seconds = 0\n[run]\ncommand = "x"\n',
+            "[agent].timeout_seconds: must be > 0",
+        ),
+        (
+            '[agent]\nname = "x"\n[run]\ncommand = "x"\nargs = "a b"\n',
+            "[run].args: must be an array of strings",
+        ),
+        (
+            '[agent]\nname = "x"\n[run]\ncommand = "x"\n[defaults]\nmax_retries = 1.5\n',
+            "[defaults].max_retries: must be an integer",
+        ),
+        (
+            '[agent]\nname = "x"\n[run]\ncommand = "x"\n[[notifiers]]\nconfig = {}\n',
+            "[[notifiers]] #1.plugin: is required",
+        ),
+        (
+            '[agent]\nname = "x"\n[run]\ncommand = "x"\n[[notifiers]]\nplugin = "n"\nevents = ["sucess"]\n',
+            "[[notifiers]] #1.events: unknown event(s) ['sucess']",
+        ),
+        (
+            '[agent]\nname = "x"\n[run]\ncommand = "x"\n[[on_success]]\nplugin = "n"\nconfig = "p"\n',
+            "[[on_success]] #1.config: must be a table",
+        ),
+        (
+            '[agent]\nname = "x"\n[run]\ncommand = "x"\n[notifiers]\nplugin = "n"\n',
+            "[notifiers]: must be an array of tables",
+        ),
+        ('[agent]\nname = "x"\n[run]\ncommand = "x"\n[env]\nFLAG = true\n', "[env].FLAG: must be a string"),
+    ],
+)
+def test_errors_name_file_table_and_key(text, needle):
+    with pytest.raises(ConfigError) as info:
+        parse(text)
+    full = "\n".join([info.value.message, *info.value.details])
+    assert "/repo/agents/a.toml" in info.value.message
+    assert needle in full
+
+
+def test_all_problems_reported_at_once():
+    with pytest.raises(ConfigError) as info:
+        parse("[agent]\n[run]\nargs = 3\n")
+    assert len(info.value.details) == 2  # name, command, args: one message + two details
+
+
+def test_toml_syntax_error_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[agent]\nname = "x"\n[run\n')
+    with pytest.raises(ConfigError) as info:
+        load_manifest(path)
+    assert str(path) in info.value.message and "line 3" in info.value.message
+    assert info.value.exit_code == 2
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read agent manifest"):
+        load_manifest(tmp_path / "nope.toml")
