@@ -61,6 +61,17 @@ def cache_path(repo_root: Path) -> Path:
     return repo_root / STATE_DIR / "cache" / CACHE_FILE
 
 
+def expected_config(repo_root: Path, config_opt: Path | None) -> Path | None:
+    """The config file `load_config` would use (same rules, no parsing), for the freshness check."""
+    from devctl.config import CONFIG_NAME
+
+    if config_opt is not None:
+        path = config_opt.expanduser()
+        return (path if path.is_absolute() else repo_root / path).resolve()
+    path = repo_root / CONFIG_NAME
+    return path.resolve() if path.is_file() else None
+
+
 def stat_entry(path: Path | str) -> list[Any]:
     """[path, mtime_ns, size]; a missing file is recorded as such, so its creation counts."""
     try:

@@ -42,7 +42,8 @@ class Listing:
     plugin: str
     priority: int
     commands: list[dict[str, str]] = field(default_factory=list)  # [{name, help}]
-    error: str | None = None  # commands.list failed, timed out, or the plugin did not start
+    #: commands.list failed, timed out, or the plugin did not start: a sentence naming the plugin.
+    error: str | None = None
     skipped: list[str] = field(default_factory=list)  # entries reported and dropped
 
     def to_json(self) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def parse_listing(plugin: str, priority: int, output: Any) -> Listing:
     listing = Listing(plugin, priority)
     commands = output.get("commands") if isinstance(output, dict) else None
     if not isinstance(commands, list):
-        listing.error = "commands.list output has no 'commands' list"
+        listing.error = f"plugin {plugin!r}: commands.list output has no 'commands' list"
         return listing
     seen: set[str] = set()
     for index, entry in enumerate(commands):
@@ -99,12 +100,12 @@ class Collision:
     winner: str  # a plugin id, or BUILTIN
     loser: str  # the plugin whose command is hidden
 
-    def message(self) -> str:
+    def message(self, *, strict: bool = False) -> str:
         if self.winner == BUILTIN:
-            return (f"plugin {self.loser!r} declares command {self.name!r}, which is a built-in "
-                    f"command: the built-in wins")
-        return (f"plugins {self.winner!r} and {self.loser!r} both declare command {self.name!r}: "
-                f"{self.winner!r} wins (first in priority, id order)")
+            text = f"plugin {self.loser!r} declares command {self.name!r}, which is a built-in command"
+            return text if strict else f"{text}: the built-in wins"
+        text = f"plugins {self.winner!r} and {self.loser!r} both declare command {self.name!r}"
+        return text if strict else f"{text}: {self.winner!r} wins (first in priority, id order)"
 
 
 @dataclass
@@ -121,7 +122,7 @@ class Resolution:
         if self.collisions:
             raise OperationFailed(
                 "plugin command collision (strict mode)",
-                details=[c.message() for c in self.collisions]
+                details=[c.message(strict=True) for c in self.collisions]
                 + ["rename the command in one plugin, or drop --strict / strictness: error"],
             )
 
@@ -132,7 +133,7 @@ def resolve(listings: Iterable[Listing], builtins: Iterable[str]) -> Resolution:
     res = Resolution()
     for listing in sorted(listings, key=lambda item: (item.priority, item.plugin)):
         if listing.error:
-            res.problems.append(f"plugin {listing.plugin!r}: {listing.error}; its commands are skipped")
+            res.problems.append(f"{listing.error} (its commands are skipped)")
         for reason in listing.skipped:
             res.problems.append(f"plugin {listing.plugin!r}: commands.list {reason}; skipped")
         for entry in listing.commands:

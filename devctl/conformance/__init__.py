@@ -69,6 +69,12 @@ def run_checks(argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
     checker = _Checker(argv, cwd, env or {}, timeout)
     try:
         return checker.run(target or " ".join(argv))
+    except OSError as exc:
+        report = Report(target or " ".join(argv))
+        report.checks.append(Check("start", "fail", f"cannot start {argv[0]!r}: {exc.strerror or exc}",
+                                   "check the path and that the file is executable (chmod +x), or run it "
+                                   "through its interpreter: -- python3 plugin.py"))
+        return report
     finally:
         checker.stop_all()
 

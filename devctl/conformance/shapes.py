@@ -114,7 +114,7 @@ def _commands_problem(output: dict[str, Any]) -> str | None:
 
     listing = parse_listing("check", 0, output)
     if listing.error:
-        return listing.error
+        return listing.error.replace("plugin 'check': ", "")
     if listing.skipped:
         return "; ".join(listing.skipped)
     return None

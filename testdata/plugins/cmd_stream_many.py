@@ -1,11 +1,14 @@
 """Fixture: stream op `numbers.count` sends `input.count` events (default 1,000), then end ok.
 
-Each event is {"event": "tick", "n": i}; every 100th is a `log` event instead.
+Each event is {"event": "tick", "n": i}; every 100th is a `log` event instead. With
+`input.interval` (seconds) it sleeps between events and flushes each one: a slow, long stream
+for Ctrl-C tests.
 conformance: pass
 """
 
 import json
 import sys
+import time
 
 out = sys.stdout
 
@@ -28,6 +31,7 @@ for line in sys.stdin:
               "error": {"code": "E_UNSUPPORTED", "message": f"unsupported op: {op}"}})
         continue
     count = int(inp.get("count", 1000))
+    interval = float(inp.get("interval", 0))
     emit({"type": "response", "request_id": rid, "ok": True, "output": {"stream_id": "s1"}})
     chunk = []
     for i in range(count):
@@ -37,10 +41,11 @@ for line in sys.stdin:
         else:
             ev = {"type": "event", "stream_id": "s1", "event": "tick", "n": i}
         chunk.append(json.dumps(ev, separators=(",", ":")))
-        if len(chunk) == 200:
+        if len(chunk) == 200 or interval:
             out.write("\n".join(chunk) + "\n")
             out.flush()
             chunk = []
+            time.sleep(interval)
     if chunk:
         out.write("\n".join(chunk) + "\n")
     emit({"type": "event", "stream_id": "s1", "event": "end", "ok": True})

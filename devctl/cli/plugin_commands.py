@@ -1,0 +1,212 @@
+"""Plugin-defined commands as real CLI commands (the hooks `devctl.cli.lazy.LazyGroup` calls).
+
+Listing and resolving names only reads `.devctl/cache/commands.json` and stats the files it
+was built from — no YAML, no plugin — so `devctl --help` and every built-in stay fast and
+never start a plugin. When the cache is missing or stale, `--help` shows what it has plus a
+hint; `devctl <name>` with a name the cache does not know refreshes the cache once (that
+starts the plugins) before click says "No such command".
+
+A plugin command takes every argument verbatim — `--flags`, `--` and `--help` included — and
+passes them to the plugin as `argv`. So `devctl db-reset --help` is the *plugin's* help;
+`devctl --help` lists each command with its one-line help and the plugin that provides it.
+
+This hook can run before the root callback (click resolves the command name first, and
+`--help` is handled eagerly), so the global options are read from the parsed root params, or
+for `--help` from the raw argument list.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperCommand
+
+from devctl.cli.context import AppContext
+
+PANEL = "Plugin commands"
+
+
+class PluginCommand(TyperCommand):
+    """`devctl <name> ARGS...` for a command declared by plugin `plugin`."""
+
+    def __init__(self, name: str, help_text: str, plugin: str):
+        first = help_text.strip().splitlines()[0] if help_text.strip() else ""
+        source = f"[dim](plugin: {_escape(plugin)})[/dim]"
+        short = f"{_escape(first)} {source}" if first else source
+        super().__init__(
+            name,
+            help=(_escape(help_text) or f"Provided by plugin {plugin}.")
+            + f"\n\nProvided by plugin [bold]{_escape(plugin)}[/bold]; every argument is passed to it.",
+            short_help=short,
+            add_help_option=False,
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+            rich_help_panel=PANEL,
+            rich_markup_mode="rich",
+        )
+        self.plugin = plugin
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # No parsing at all: the plugin gets exactly what the user typed after the name.
+        ctx.args = list(args)
+        return []
+
+    def invoke(self, ctx: Any) -> Any:
+        from devctl.cli.context import app_context
+        from devctl.cli.output import warn
+        from devctl.commands.run import run_plugin_command
+
+        app = app_context(ctx)
+        cfg = app.load_config()
+        code = run_plugin_command(
+            cfg, self.name or "", list(ctx.args), strict=app.effective_strict(), dry_run=app.dry_run,
+            timeout=_explicit_timeout(ctx, app), verbose=app.verbose, on_warning=warn,
+        )
+        raise typer.Exit(code)
+
+
+def plugin_command_names(ctx: Any) -> list[str]:
+    """Names for `--help` (cached only: never starts a plugin), with a hint when out of date."""
+    state = _cached(ctx)
+    if state is None:
+        return []
+    cache, fresh, root = state
+    if cache is None:
+        _hint(ctx, "Plugin commands are not discovered yet: run [bold]devctl plugins list[/bold] to list "
+                   "them here.")
+        return []
+    if not fresh:
+        _hint(ctx, "Plugin commands may be out of date (.devctl.yaml or a plugin changed): "
+                   "[bold]devctl plugins list[/bold] refreshes them.")
+    return list(_resolved(cache))
+
+
+def get_plugin_command(ctx: Any, name: str) -> Any | None:
+    """The command for `name`, or None. Refreshes the cache once for a name it does not know."""
+    state = _cached(ctx)
+    if state is None:
+        return None
+    cache, fresh, root = state
+    commands = _resolved(cache) if cache is not None else {}
+    if name in commands:
+        return PluginCommand(name, commands[name].help, commands[name].plugin)
+    settled = cache is not None and fresh and not cache.has_failures()
+    if settled or getattr(ctx, "resilient_parsing", False):
+        return None
+    refreshed = _refresh(ctx)
+    if refreshed is None:
+        return None
+    commands = _resolved(refreshed)
+    if name in commands:
+        return PluginCommand(name, commands[name].help, commands[name].plugin)
+    return None
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _app(ctx: Any) -> AppContext:
+    """The global options, also before the root callback ran (see the module docstring)."""
+    root = ctx.find_root()
+    if isinstance(root.obj, AppContext):
+        return root.obj
+    params = dict(root.params)
+    peeked = _peek_globals(sys.argv[1:])
+    return AppContext(
+        repo_root_opt=params.get("repo_root") or peeked.get("repo_root"),
+        config_opt=params.get("config") or peeked.get("config"),
+        strict=bool(params.get("strict", False)),
+        dry_run=bool(params.get("dry_run", False)),
+        timeout=float(params.get("timeout") or 30.0),
+        verbose=int(params.get("verbose") or 0),
+    )
+
+
+def _peek_globals(argv: list[str]) -> dict[str, Path]:
+    """-C/--repo-root and --config from the raw arguments, up to the command name."""
+    found: dict[str, Path] = {}
+    keys = {"-C": "repo_root", "--repo-root": "repo_root", "--config": "config"}
+    valued = {"--timeout"}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition("=")
+        if name in keys:
+            if not eq:
+                i += 1
+                value = argv[i] if i < len(argv) else ""
+            if value:
+                found[keys[name]] = Path(value)
+        elif arg.startswith("-C") and len(arg) > 2:
+            found["repo_root"] = Path(arg[2:])
+        elif name in valued and not eq:
+            i += 1
+        elif not arg.startswith("-"):
+            break
+        i += 1
+    return found
+
+
+def _cached(ctx: Any) -> tuple[Any, bool, Path] | None:
+    """(cache or None, fresh?, repo root); None when there is no repo to speak of."""
+    from devctl.commands import cache as cache_mod
+
+    app = _app(ctx)
+    try:
+        root = app.repo_root()
+    except OSError:
+        return None
+    config_file = cache_mod.expected_config(root, app.config_opt)
+    if config_file is None and not (root / "plugins").is_dir():
+        return None  # no config and nothing to discover: no plugin commands, no hint
+    cache = cache_mod.read(root)
+    if cache is None:
+        return None, False, root
+    return cache, cache_mod.is_fresh(cache, config_file), root
+
+
+def _resolved(cache: Any) -> dict[str, Any]:
+    from devctl.cli.lazy import BUILTINS
+    from devctl.commands.names import resolve
+
+    return resolve(cache.listings, BUILTINS).commands
+
+
+def _refresh(ctx: Any) -> Any | None:
+    from devctl.cli.output import err, warn
+    from devctl.commands.discover import refresh
+    from devctl.errors import DevctlError
+
+    app = _app(ctx)
+    try:
+        cfg = app.load_config()
+        if not cfg.plugins:
+            return None
+        with err().status("asking plugins for their commands…"):
+            return refresh(cfg, on_warning=warn)
+    except DevctlError as exc:
+        warn(f"plugin commands unavailable: {exc.message}")
+        return None
+
+
+def _hint(ctx: Any, text: str) -> None:
+    command = getattr(ctx, "command", None)
+    if command is not None and not command.epilog:
+        command.epilog = text
+
+
+def _explicit_timeout(ctx: Any, app: AppContext) -> float | None:
+    """`--timeout` only when the user gave it: command.run has no deadline by default."""
+    root = ctx.find_root()
+    try:
+        source = root.get_parameter_source("timeout")
+    except (AttributeError, KeyError):
+        return None
+    return app.timeout if source is not None and source.name == "COMMANDLINE" else None
+
+
+def _escape(text: str) -> str:
+    """Plugin text is shown literally: '[' would start rich markup."""
+    return text.replace("[", "\\[")

@@ -1,0 +1,67 @@
+"""`devctl stream`: follow one of a plugin's streams (the ops under `capabilities.streams`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def stream(
+    ctx: typer.Context,
+    plugin: str = typer.Option(..., "--plugin", "-p", help="Id of the plugin (as in .devctl.yaml).",
+                               show_default=False),
+    op: str = typer.Option(..., "--op", help="The stream op, e.g. logs.follow (`devctl plugins list` "
+                           "shows each plugin's streams).", show_default=False),
+    input_json: str | None = typer.Option(None, "--input", help="Request input, a JSON object.",
+                                          show_default=False),
+    input_file: Path | None = typer.Option(None, "--input-file", help="Read the request input (a JSON "
+                                           "object) from this file; '-' reads stdin.", show_default=False),
+    json_out: bool = typer.Option(False, "--json", help="One JSON event per line on stdout, `end` included."),
+) -> None:
+    """Start a plugin stream and print its events as they arrive.
+
+    The plugin is started on its own and asked for OP; each event it streams is printed at once
+    (readable by default, `--json` for one object per line). Ctrl-C stops the plugin cleanly.
+
+    Example: [bold]devctl stream --plugin db --op logs.follow --input '{"tail": 10}' --json[/bold]
+
+    Exit codes: 0 the stream ended ok, 1 it ended with ok:false or the plugin failed,
+    2 bad options or input, 130 interrupted.
+    """
+    import sys
+
+    from devctl.cli.context import app_context
+    from devctl.cli.output import err, info
+    from devctl.commands.stream import json_printer, parse_input, readable_printer, run_stream
+    from devctl.errors import ConfigError
+
+    if input_json is not None and input_file is not None:
+        raise ConfigError("give the input with --input or --input-file, not both")
+    if input_file is not None:
+        source = "--input-file -" if str(input_file) == "-" else f"--input-file {input_file}"
+        try:
+            text = sys.stdin.read() if str(input_file) == "-" else input_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{source}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        payload = parse_input(text, source)
+    else:
+        payload = parse_input(input_json, "--input")
+    app = app_context(ctx)
+    cfg = app.load_config()
+    on_stderr = None
+    if app.verbose:
+        def on_stderr(plugin_id: str, line: str) -> None:
+            sys.stderr.write(f"[{plugin_id}] {line}\n")
+
+    result = run_stream(cfg, plugin, op, payload, timeout=app.timeout, dry_run=app.dry_run,
+                        printer=json_printer() if json_out else readable_printer(), on_stderr=on_stderr)
+    sys.stdout.flush()
+    if result.ok:
+        if not json_out:
+            info(f"stream {op} of {plugin} ended ok ({result.events} events)")
+        return
+    from rich.markup import escape
+
+    err().print(f"[bold red]stream failed:[/bold red] {escape(result.error)}")
+    raise typer.Exit(1)

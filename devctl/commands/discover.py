@@ -1,0 +1,83 @@
+"""Ask every enabled plugin for its commands, and keep the answers in the cache.
+
+Plugins are asked concurrently; each gets the usual 2 s handshake and then 3 s for
+`commands.list`. A plugin that fails, times out or answers junk becomes a Listing with an
+error — it is reported and skipped, and the other plugins' commands still work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from devctl.commands import cache
+from devctl.commands.names import Listing, parse_listing
+from devctl.errors import DevctlError
+
+if TYPE_CHECKING:
+    from devctl.config import Config, PluginSpec
+
+#: How long one plugin may take to answer `commands.list`.
+COMMANDS_LIST_TIMEOUT = 3.0
+
+
+async def list_one(spec: PluginSpec, repo_root: Path, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> Listing:
+    """What `spec` declares; never raises for a misbehaving plugin."""
+    from devctl.plugins import start_plugin
+
+    try:
+        client = await start_plugin(spec, repo_root)
+    except DevctlError as exc:
+        return Listing(spec.id, spec.priority, error=exc.message)
+    try:
+        if not client.supports("commands.list"):
+            return Listing(spec.id, spec.priority)
+        if not client.supports("command.run"):
+            return Listing(spec.id, spec.priority, error=(
+                f"plugin {spec.id!r} declares commands.list but not command.run, so its commands "
+                "could never run"))
+        output = await client.request("commands.list", {}, timeout=timeout)
+        return parse_listing(spec.id, spec.priority, output)
+    except DevctlError as exc:
+        return Listing(spec.id, spec.priority, error=exc.message)
+    finally:
+        await client.close()
+
+
+async def discover(cfg: Config, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> list[Listing]:
+    import anyio
+
+    listings: list[Listing | None] = [None] * len(cfg.plugins)
+
+    async def one(index: int) -> None:
+        listings[index] = await list_one(cfg.plugins[index], cfg.repo_root, timeout=timeout)
+
+    async with anyio.create_task_group() as tg:
+        for index in range(len(cfg.plugins)):
+            tg.start_soon(one, index)
+    return [item for item in listings if item is not None]
+
+
+def refresh(cfg: Config, *, on_warning: Callable[[str], None] | None = None) -> cache.CommandCache:
+    """Ask the plugins again, store the answers, report what went wrong; returns the new cache."""
+    import anyio
+
+    from devctl.cli.lazy import BUILTINS
+    from devctl.commands.names import resolve
+
+    listings = anyio.run(discover, cfg) if cfg.plugins else []
+    fresh = cache.build(cfg, listings)
+    cache.write(cfg.repo_root, fresh)
+    if on_warning is not None:
+        for message in resolve(listings, BUILTINS).warnings():
+            on_warning(message)
+    return fresh
+
+
+def ensure_fresh(cfg: Config, *, on_warning: Callable[[str], None] | None = None) -> cache.CommandCache:
+    """The cache if it still holds for `cfg`, else a refreshed one."""
+    current = cache.read(cfg.repo_root)
+    if current is not None and cache.is_fresh(current, cfg.path):
+        return current
+    return refresh(cfg, on_warning=on_warning)

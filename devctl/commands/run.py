@@ -1,0 +1,143 @@
+"""`devctl <plugin-command> ARGS...`: run one command that a plugin declared.
+
+1. Make sure the command is still declared (the cache is refreshed if a file changed), and
+   apply the collision policy (strict mode: a collision is an error).
+2. At the same time: run the config.mutate phase over all plugins (as every command does) and
+   start the providing plugin on its own — it is the only one that stays up.
+3. Send `command.run` with {name, argv, config}; the plugin's stderr goes to the terminal
+   as it arrives, unprefixed: it is the command's output.
+4. Exit with the `exit_code` the plugin returned. An optional `output.stdout` string (a devctl
+   extension) is written to devctl's stdout, so a command can produce pipeable data.
+
+`command.run` has no deadline unless `--timeout` is given: a database reset may take minutes,
+and the user watching it can press Ctrl-C, which stops the plugin's process group.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from devctl.commands.discover import ensure_fresh
+from devctl.commands.names import BUILTIN, PluginCommand, resolve
+from devctl.errors import ConfigError, DevctlError, PluginError
+
+if TYPE_CHECKING:
+    from devctl.config import Config, PluginSpec
+
+#: "No deadline" for command.run, as a finite number (deadline_ms must be an integer): a day.
+NO_DEADLINE = 24 * 3600.0
+
+
+def find_command(cfg: Config, name: str, *, strict: bool,
+                 on_warning: Callable[[str], None]) -> tuple[PluginCommand, PluginSpec]:
+    """The declared command `name` and its provider; ConfigError if nobody declares it."""
+    from devctl.cli.lazy import BUILTINS
+
+    listings = ensure_fresh(cfg, on_warning=on_warning).listings
+    res = resolve(listings, BUILTINS)
+    if strict:
+        res.check_strict()
+    for collision in res.collisions:
+        if collision.name == name and collision.winner != BUILTIN:
+            on_warning(collision.message())
+    cmd = res.commands.get(name)
+    if cmd is None:
+        raise ConfigError(f"no plugin declares the command {name!r}",
+                          details=["`devctl plugins list` shows every plugin and its commands"])
+    spec = cfg.plugin(cmd.plugin)
+    if spec is None or not spec.enabled:
+        raise ConfigError(f"command {name!r} comes from plugin {cmd.plugin!r}, which is not enabled")
+    return cmd, spec
+
+
+def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool = False,
+                       dry_run: bool = False, timeout: float | None = None, verbose: int = 0,
+                       on_warning: Callable[[str], None] = lambda message: None,
+                       on_plugin_stderr: Callable[[str, str], None] | None = None) -> int:
+    """Run `devctl <name> <argv...>`; returns the exit code the plugin chose."""
+    import anyio
+
+    from devctl.pipeline import PipelineOptions
+
+    cmd, spec = find_command(cfg, name, strict=strict, on_warning=on_warning)
+    opts = PipelineOptions(phases=("config.mutate",), strict=strict, dry_run=dry_run,
+                           timeout=timeout or 30.0, verbose=verbose)
+
+    async def main() -> dict[str, Any]:
+        return await _run(cfg, spec, cmd.name, list(argv), opts, timeout or NO_DEADLINE,
+                          on_plugin_stderr or _raw_stderr)
+
+    output = anyio.run(main)
+    code = output.get("exit_code")
+    if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 255:
+        raise PluginError(spec.id, f"command.run for {name!r} answered exit_code {code!r}; expected an "
+                          "integer from 0 to 255")
+    text = output.get("stdout")
+    if isinstance(text, str) and text:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return code
+
+
+async def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: Any, timeout: float,
+               on_stderr: Callable[[str, str], None]) -> dict[str, Any]:
+    import anyio
+
+    from devctl.pipeline import run_pipeline
+    from devctl.plugins import start_plugin
+
+    client: Any = None
+    config: dict[str, Any] = {}
+    pipeline_stderr = _prefixed_stderr if opts.verbose else None
+
+    async def start() -> None:
+        nonlocal client
+        client = await start_plugin(spec, cfg.repo_root, on_stderr=on_stderr)
+
+    async def mutate() -> None:
+        nonlocal config
+        config = (await run_pipeline(cfg, opts, on_stderr=pipeline_stderr)).config
+
+    try:
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(start)
+                tg.start_soon(mutate)
+        except BaseExceptionGroup as group:
+            raise _first_error(group) from None
+        return await client.request("command.run", {"name": name, "argv": argv, "config": config},
+                                    timeout=timeout, dry_run=opts.dry_run, cwd=os.getcwd())
+    finally:
+        if client is not None:
+            await client.close()
+
+
+def _first_error(group: BaseExceptionGroup) -> BaseException:
+    """The error to show from a task group: a DevctlError if there is one (Ctrl-C stays Ctrl-C)."""
+    flat: list[BaseException] = []
+    stack: list[BaseException] = [group]
+    while stack:
+        exc = stack.pop(0)
+        if isinstance(exc, BaseExceptionGroup):
+            stack.extend(exc.exceptions)
+        else:
+            flat.append(exc)
+    for kind in (KeyboardInterrupt, DevctlError):
+        for exc in flat:
+            if isinstance(exc, kind):
+                return exc
+    return flat[0]
+
+
+def _raw_stderr(plugin: str, line: str) -> None:
+    """The provider's stderr is the command's output: shown as is, as it arrives."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _prefixed_stderr(plugin: str, line: str) -> None:
+    sys.stderr.write(f"[{plugin}] {line}\n")
+    sys.stderr.flush()

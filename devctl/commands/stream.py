@@ -1,0 +1,139 @@
+"""`devctl stream`: open one plugin stream and print its events as they arrive.
+
+The plugin is started alone (streams are not pipeline phases). Output:
+
+- `--json`: every event frame as one compact JSON object per line on stdout, `end` included
+  (a failed end is printed as the plugin's end frame would read: ok false with its error).
+  stdout is flushed whenever no further event is waiting, so a reader sees each event at once
+  while a fast stream is still written in large chunks.
+- readable: `log` events as "LEVEL message", others as "event key=value ...", and a closing
+  line on stderr.
+
+Exit status: 0 when the stream ends ok, 1 when it ends with ok:false or the plugin fails.
+Ctrl-C stops the plugin's process group (the client's close is shielded from cancellation).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from devctl.errors import ConfigError, PluginError
+
+if TYPE_CHECKING:
+    from devctl.config import Config
+
+_FAILED_END = re.compile(r"ended with ok:false: (?P<code>[A-Z][A-Z0-9_]*): (?P<message>.*)$", re.S)
+_HIDDEN_KEYS = ("type", "stream_id", "event")
+
+
+@dataclass
+class StreamResult:
+    ok: bool
+    events: int
+    error: str = ""
+
+
+def parse_input(text: str | None, source: str) -> dict[str, Any]:
+    """The request input from `--input` / `--input-file`: a JSON object, or ConfigError (exit 2)."""
+    if text is None or not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise ConfigError(f"{source}: not valid JSON: {exc.msg} at {where}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: the input must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def run_stream(cfg: Config, plugin_id: str, op: str, input: dict[str, Any], *, timeout: float,
+               dry_run: bool, printer: Callable[[dict[str, Any], bool], None],
+               on_stderr: Callable[[str, str], None] | None = None) -> StreamResult:
+    import anyio
+
+    spec = cfg.plugin(plugin_id)
+    if spec is None:
+        known = ", ".join(p.id for p in cfg.all_plugins) or "none"
+        raise ConfigError(f"--plugin {plugin_id!r}: no such plugin (configured: {known})")
+    if not spec.enabled:
+        raise ConfigError(f"--plugin {plugin_id!r}: the plugin is disabled in the config")
+
+    async def main() -> StreamResult:
+        from devctl.plugins import start_plugin
+
+        client = await start_plugin(spec, cfg.repo_root, on_stderr=on_stderr)
+        try:
+            if op not in client.streams and op not in client.ops:
+                streams = ", ".join(sorted(client.streams)) or "none"
+                raise ConfigError(f"plugin {plugin_id!r} declares no stream {op!r} (its streams: {streams})")
+            stream = await client.open_stream(op, input, timeout=timeout, dry_run=dry_run)
+            return await _consume(stream, printer)
+        finally:
+            await client.close()
+
+    return anyio.run(main)
+
+
+async def _consume(stream: Any, printer: Callable[[dict[str, Any], bool], None]) -> StreamResult:
+    count = 0
+    try:
+        async for event in stream:
+            count += 1
+            printer(event, stream.buffered == 0)
+    except PluginError as exc:
+        found = _FAILED_END.search(exc.message)
+        if not found:
+            raise  # the plugin failed (crash, contamination, ...): exit 1 with its message
+        end = {"type": "event", "stream_id": stream.stream_id, "event": "end", "ok": False,
+               "error": {"code": found["code"], "message": found["message"]}}
+        printer(end, True)
+        return StreamResult(False, count + 1, f"{found['code']}: {found['message']}")
+    finally:
+        await stream.aclose()
+    return StreamResult(True, count)
+
+
+def json_printer() -> Callable[[dict[str, Any], bool], None]:
+    write = sys.stdout.write
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+    def show(event: dict[str, Any], idle: bool) -> None:
+        write(dumps(event) + "\n")
+        if idle:
+            sys.stdout.flush()
+
+    return show
+
+
+def readable_printer() -> Callable[[dict[str, Any], bool], None]:
+    from rich.text import Text
+
+    from devctl.cli.output import out
+
+    styles = {"error": "red", "warn": "yellow", "warning": "yellow", "debug": "dim", "trace": "dim"}
+    console = out()
+
+    def show(event: dict[str, Any], idle: bool) -> None:
+        name = str(event.get("event", ""))
+        if name == "end":
+            return  # summarised on stderr by the CLI
+        if name == "log":
+            level = str(event.get("level", "info"))
+            line = Text(f"{level.upper():<5} ", style=styles.get(level.lower(), "cyan"))
+            line.append(str(event.get("message", "")))
+        else:
+            line = Text(name, style="bold")
+            for key, value in event.items():
+                if key not in _HIDDEN_KEYS:
+                    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                    line.append(f" {key}=", style="dim")
+                    line.append(shown)
+        console.print(line)
+
+    return show
