@@ -1,0 +1,161 @@
+"""The dashboard renderer as a pure function: snapshot in, text out."""
+
+from __future__ import annotations
+
+import time
+
+from devctl.dofek.render import format_value, human_bytes, render_text
+
+
+def _plugin(**over):
+    plugin = {
+        "name": "ollama",
+        "config_name": "ollama",
+        "state": "healthy",
+        "consecutive_errors": 0,
+        "last_error": "",
+        "restarts": 0,
+        "respawn_in_s": None,
+        "panels": [],
+    }
+    plugin.update(over)
+    return plugin
+
+
+def snapshot(**over):
+    snap = {
+        "tick": 7,
+        "time": time.mktime((2026, 1, 2, 3, 4, 5, 0, 0, -1)),
+        "refresh_ms": 1000,
+        "process_count": 312,
+        "processes": [
+            {
+                "pid": 4242,
+                "name": "ollama_llama_server",
+                "cpu_percent": 85.04,
+                "rss": 4 * 1024**3,
+                "vram_bytes": 6 * 1024**3,
+                "annotations": [
+                    {
+                        "plugin": "ollama",
+                        "pid": 4242,
+                        "label": "llama3:8b",
+                        "category": "ai",
+                        "ai_state": "inferring",
+                    }
+                ],
+            },
+            {
+                "pid": 17,
+                "name": "node",
+                "cpu_percent": 3.0,
+                "rss": 150 * 1024**2,
+                "vram_bytes": None,
+                "annotations": [
+                    {"plugin": "devctl", "pid": 17, "label": "web", "category": "dev", "ai_state": None}
+                ],
+            },
+            {
+                "pid": 1,
+                "name": "init",
+                "cpu_percent": 0.0,
+                "rss": 900,
+                "vram_bytes": None,
+                "annotations": [],
+            },
+        ],
+        "plugins": [
+            _plugin(
+                panels=[
+                    {
+                        "id": "a",
+                        "label": "OLLAMA",
+                        "content": [
+                            {"key": "Model", "value": "llama3:8b", "style": "accent"},
+                            {"key": "Status", "value": "busy", "style": "warn"},
+                        ],
+                    },
+                    {
+                        "id": "b",
+                        "label": "QUEUE",
+                        "content": [{"key": "Waiting", "value": "3", "style": "normal"}],
+                    },
+                ]
+            ),
+            _plugin(
+                name="hung", state="unhealthy", consecutive_errors=6, last_error="no reply within 2000 ms"
+            ),
+            _plugin(
+                name="flaky", state="crashed", last_error="exited with code 3", respawn_in_s=4.0, restarts=2
+            ),
+            _plugin(name="fresh", state="starting"),
+        ],
+        "metrics": [
+            {"plugin": "ollama", "id": "ollama.rpm", "label": "Req/min", "value": 12.5, "unit": "req/m"},
+            {"plugin": "ollama", "id": "ollama.models", "label": "Models", "value": 3.0, "unit": ""},
+        ],
+        "services": {
+            "supervisor_pid": 99,
+            "services": [
+                {
+                    "name": "web",
+                    "state": "running",
+                    "restarts": 1,
+                    "pid": 17,
+                    "processes": 2,
+                    "cpu_percent": 3.0,
+                    "rss": 150 * 1024**2,
+                }
+            ],
+        },
+    }
+    snap.update(over)
+    return snap
+
+
+def test_full_dashboard_text() -> None:
+    text = render_text(snapshot(), width=120)
+    lines = text.splitlines()
+    assert lines[0] == ("dofek  tick 7 · 03:04:05 · refresh 1000 ms · 1/4 plugins healthy · 312 processes")
+    # watchlist: plugin label with category badge and ai_state; devctl service annotation
+    row = next(line for line in lines if "4242" in line)
+    assert "ollama_llama_server" in row and "85.0" in row and "4.0 GiB" in row and "6.0 GiB" in row
+    assert row.rstrip().endswith("[ai] llama3:8b · inferring (ollama)")
+    assert (
+        next(line for line in lines if line.strip().startswith("17 "))
+        .rstrip()
+        .endswith("[dev] web (devctl)")
+    )
+    # services table
+    svc = next(line for line in lines if line.startswith("web"))
+    assert svc.split() == ["web", "running", "1", "2", "3.0", "150.0", "MiB"]
+    # dock: first panel inline, further panels below, state dots and reasons
+    dock = lines[lines.index("Plugins") + 1 :]
+    assert dock[0] == "  ● ollama healthy  Model llama3:8b · Status busy"
+    assert dock[1] == "      QUEUE: Waiting 3"
+    assert dock[2] == "  ◐ hung unhealthy  (6 errors in a row: no reply within 2000 ms)"
+    assert dock[3] == "  ✕ flaky crashed  (exited with code 3; restart in 4.0s)"
+    assert dock[4] == "  ◌ fresh starting"
+    assert lines[-1] == "Metrics Req/min 12.5 req/m  │  Models 3"
+
+
+def test_empty_dashboard() -> None:
+    text = render_text(snapshot(processes=[], plugins=[], metrics=[], services=None), width=100)
+    assert "no plugins enabled" in text
+    assert text.splitlines()[-1] == "Metrics  none yet"
+    assert "devctl services" not in text
+
+
+def test_same_snapshot_same_text() -> None:
+    assert render_text(snapshot()) == render_text(snapshot())
+
+
+def test_formatting_helpers() -> None:
+    assert [format_value(v) for v in (12.0, 12.5, 0.123456, 1234567.8, -3.0)] == [
+        "12",
+        "12.5",
+        "0.1235",
+        "1,234,568",
+        "-3",
+    ]
+    assert [human_bytes(n) for n in (None, 512, 2048, 5 * 1024**3)] == ["-", "512 B", "2.0 KiB", "5.0 GiB"]
