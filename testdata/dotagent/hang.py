@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""info answers; validate/invoke fork a child and then both hang (the host must kill the tree)."""
+"""info answers; validate/invoke (or just the verbs in $FIXTURE_HANG_VERBS) fork a child and then both hang (the host must kill the tree)."""
 import json
 import os
 import signal
@@ -9,6 +9,10 @@ import time
 if sys.argv[1] == "info":
     print(json.dumps({"name": "hang", "version": "0.0.1", "kinds": ["notify", "preflight", "sink"],
                       "schema": {"type": "object"}}))
+    sys.exit(0)
+if sys.argv[1] not in os.environ.get("FIXTURE_HANG_VERBS", "validate invoke").split():
+    sys.stdin.read()
+    print(json.dumps({"ok": True}))
     sys.exit(0)
 if os.environ.get("FIXTURE_IGNORE_TERM") == "1":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
