@@ -35,13 +35,19 @@ def list_plugins(
     import anyio
 
     from devctl.cli.context import app_context
-    from devctl.cli.output import err, print_json
+    from devctl.cli.output import err, print_json, warn
+    from devctl.commands.discover import refresh as refresh_commands
 
     app_ctx = app_context(ctx)
     cfg = app_ctx.load_config()
     on_stderr = _stderr_printer() if app_ctx.verbose else None
     with err().status("reading plugin handshakes…"):
         entries = anyio.run(_probe_all, cfg, on_stderr)
+        # Plugin commands: `plugins list` refreshes .devctl/cache/commands.json and shows commands.list.
+        listings = refresh_commands(cfg, on_warning=warn).listings
+        listed = {item.plugin: [c["name"] for c in item.commands] for item in listings}
+        for entry in entries:
+            entry["commands"] = listed.get(entry["id"]) or entry["commands"]
     if json_out:
         print_json({"plugins": entries})
     else:
@@ -73,12 +79,12 @@ async def _probe(spec, repo_root, on_stderr) -> dict:  # noqa: ANN001
     entry = {
         "id": spec.id, "name": None, "protocol": None, "ops": [], "streams": [], "commands": [],
         "priority": spec.priority, "path": spec.path, "args": list(spec.args), "source": spec.source,
-        "enabled": spec.enabled, "error": None,
+        "enabled": spec.enabled, "error": None, "warnings": [],
     }
     if not spec.enabled:
         return entry
     try:
-        client = await start_plugin(spec, repo_root, on_stderr=on_stderr)
+        client = await start_plugin(spec, repo_root, on_stderr=on_stderr, on_warning=_ignore)
     except (DevctlError, OSError) as exc:
         entry["error"] = getattr(exc, "message", None) or str(exc)
         entry["details"] = list(getattr(exc, "details", []) or [])
@@ -90,10 +96,15 @@ async def _probe(spec, repo_root, on_stderr) -> dict:  # noqa: ANN001
         entry["ops"] = sorted(client.ops)
         entry["streams"] = sorted(client.streams)
         entry["commands"] = list(client.commands)
+        entry["warnings"] = list(client.warnings)  # non-fatal protocol problems seen so far
     finally:
         with anyio.CancelScope(shield=True):
             await client.close()
     return entry
+
+
+def _ignore(plugin: str, text: str) -> None:
+    """Protocol warnings are collected from `client.warnings` instead of logged."""
 
 
 def _stderr_printer():  # noqa: ANN202
@@ -111,7 +122,7 @@ def _render(entries: list[dict]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from devctl.cli.output import error, out
+    from devctl.cli.output import error, out, warn
 
     if not entries:
         out().print("No plugins: add some to .devctl.yaml, or put executables in plugins/devctl-*.")
@@ -137,5 +148,13 @@ def _render(entries: list[dict]) -> None:
         table.add_row(*(Text(c) for c in cells))
     out().print(table)
     for e in entries:
+        for text in e.get("warnings", []):
+            warn(text)
         if e["error"]:
             error(e["error"], e.get("details"))
+
+
+# `plugins new` and `plugins check` (the plugin author's kit) live in their own module.
+from devctl.cli.plugins_author import register as _register_author  # noqa: E402
+
+_register_author(app)

@@ -29,7 +29,7 @@ from devctl.statedir import check_name
 TOP_KEYS = ("plugins", "strictness", "preflight", "notifiers")
 PLUGIN_KEYS = ("id", "path", "args", "env", "workdir", "priority", "enabled")
 PREFLIGHT_KEYS = ("plugin", "config", "timeout_s")
-NOTIFIER_KEYS = ("plugin", "config", "events")
+NOTIFIER_KEYS = ("plugin", "config", "events", "timeout_s")
 STRICTNESS = ("warn", "error")
 
 

@@ -219,13 +219,21 @@ async def run_pipeline(
         raise ValueError(f"unknown phase(s): {', '.join(unknown)}")
     run = _Run(cfg, opts)
     specs = sorted(cfg.plugins, key=lambda s: s.sort_key())
-    async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr) as clients:
-        ordered = sorted(clients, key=lambda c: c.spec.sort_key())
-        for phase in PHASES:
-            if phase in opts.phases:
-                if on_phase is not None:
-                    on_phase(phase)
-                await _phase(phase, ordered, run)
+
+    def on_warning(plugin: str, text: str) -> None:  # protocol warnings (e.g. an unknown request_id)
+        run.notes.append(text)
+
+    try:
+        async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning) as clients:
+            ordered = sorted(clients, key=lambda c: c.spec.sort_key())
+            for phase in PHASES:
+                if phase in opts.phases:
+                    if on_phase is not None:
+                        on_phase(phase)
+                    await _phase(phase, ordered, run)
+    except DevctlError as exc:  # what was noticed before the failure still matters
+        exc.details = [*exc.details, *(f"warning: {note}" for note in run.result().notes)]
+        raise
     return run.result()
 
 
