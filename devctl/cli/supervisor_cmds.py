@@ -36,7 +36,9 @@ def up(
     skip_build: bool = typer.Option(False, "--skip-build", help="Skip the build.run phase."),
     skip_prepare: bool = typer.Option(False, "--skip-prepare", help="Skip the prepare.run phase."),
     skip_validate: bool = typer.Option(False, "--skip-validate", help="Skip the validate.run phase."),
-    step: list[str] | None = typer.Option(None, "--step", help="Run only this build/prepare step (repeatable)."),
+    step: list[str] | None = typer.Option(
+        None, "--step", help="Run only this build/prepare step (repeatable)."
+    ),
 ) -> None:
     """Run the pipeline, start every planned service, wait until all are ready.
 
@@ -155,7 +157,8 @@ def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no
     if no_wait:
         info(f"started {len(names)} service(s); `devctl status` shows how they are doing")
     else:
-        info(f"{len(names)} service(s) ready in {took:.1f} s — `devctl status`, `devctl logs -f`, `devctl down`")
+        info(f"{len(names)} service(s) ready in {took:.1f} s — "
+             "`devctl status`, `devctl logs -f`, `devctl down`")
 
 
 def _attach(paths: Any, names: list[str], t0: float) -> None:
@@ -255,7 +258,8 @@ def _render_status(snapshot: dict[str, Any]) -> None:
                     "recorded pids; `devctl down` cleans up, `devctl up` starts again")
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in STATUS_COLUMNS:
-        table.add_column(col, overflow="fold")
+        wrap = col in ("STATE", "HEALTH")  # free text; the rest must stay copy-pasteable
+        table.add_column(col, overflow="fold", no_wrap=not wrap)
     for row in status_rows(snapshot, snapshot["repo_root"]):
         table.add_row(Text(row[0]), state_markup(row[1]), *(Text(c) for c in row[2:]))
     out().print(table)
@@ -266,7 +270,9 @@ def logs(
     services: list[str] | None = SERVICES_ARG,
     service: list[str] | None = typer.Option(None, "--service", "-s", help="Service name (repeatable)."),
     lines: int = typer.Option(50, "-n", "--lines", min=0, help="How many last lines to show."),
-    follow: bool = typer.Option(False, "-f", "--follow", help="Keep printing new lines (across restarts) until Ctrl-C."),
+    follow: bool = typer.Option(
+        False, "-f", "--follow", help="Keep printing new lines (across restarts) until Ctrl-C."
+    ),
     stdout: bool = typer.Option(False, "--stdout", help="Only stdout."),
     stderr: bool = typer.Option(False, "--stderr", help="Only stderr."),
 ) -> None:
@@ -289,7 +295,8 @@ def logs(
     chosen = names or known
     streams = [s for s, on in (("stdout", stdout), ("stderr", stderr)) if on] or ["stdout", "stderr"]
     prefix_on = len(chosen) > 1 or not names
-    prefixes = logmod.make_prefixes(chosen, logmod.use_colour(sys.stdout)) if prefix_on else dict.fromkeys(chosen, "")
+    colour = logmod.use_colour(sys.stdout)
+    prefixes = logmod.make_prefixes(chosen, colour) if prefix_on else dict.fromkeys(chosen, "")
     out = sys.stdout
     for name in chosen:
         for stream in streams:

@@ -64,6 +64,15 @@ class EventLog:
             self._queue.put(_STOP)
             self._worker.join(timeout)
             self._worker = None
+        for listener in self._listeners:
+            # Listeners with workers of their own (dotagent's NotifierBridge) flush and stop
+            # them here, before the daemon exits with os._exit.
+            closer = getattr(listener, "close", None)
+            if callable(closer):
+                try:
+                    closer()
+                except Exception:  # noqa: BLE001 - shutdown goes on whatever a listener does
+                    sys.stderr.write(f"listener {listener!r} failed to close:\n{traceback.format_exc()}")
         os.close(self._fd)
 
     def _drain(self) -> None:

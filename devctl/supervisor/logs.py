@@ -26,7 +26,7 @@ def tail_lines(path: Path, n: int, block: int = 65536) -> list[str]:
     if n <= 0:
         return []
     try:
-        fh = open(path, "rb")
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the `with` below
     except FileNotFoundError:
         return []
     with fh:

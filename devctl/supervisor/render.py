@@ -37,10 +37,10 @@ def health_text(svc: dict[str, Any]) -> str:
     if not h:
         return "-"
     if h.get("ok") is None:
-        return f"{h['type']} {h['target']}: pending"
+        return f"{h['type']}: pending"
     if h.get("ok"):
-        return f"{h['type']} {h['target']}: ok"
-    return f"{h['type']} {h['target']}: {h.get('error') or 'failing'}"
+        return f"{h['type']}: ok"
+    return f"{h['type']}: {h.get('error') or 'failing'}"
 
 
 def status_rows(snapshot: dict[str, Any], root: str | None = None) -> list[tuple[str, ...]]:
@@ -93,10 +93,12 @@ def plan_lines(services: list[dict[str, Any]]) -> list[str]:
         lines.append(f"  command: {shlex.join(svc['command'])}")
         lines.append(f"  cwd: {svc['cwd']}")
         if svc["env"]:
-            from devctl.supervisor.state_store import redact_env
+            from devctl.supervisor.state_store import REDACTED, redact_env
 
             env = redact_env(svc["env"])
-            lines.append("  env: " + " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(env.items())))
+            lines.append("  env: " + " ".join(
+                f"{k}={v if v == REDACTED else shlex.quote(v)}" for k, v in sorted(env.items())
+            ))
         if svc["depends_on"]:
             lines.append(f"  depends_on: {', '.join(svc['depends_on'])}")
         h = svc["health"]

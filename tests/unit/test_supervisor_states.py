@@ -1,0 +1,156 @@
+"""The restart/backoff/health policy, driven with scripted inputs and an injected clock."""
+
+from __future__ import annotations
+
+from devctl.supervisor import states as sm
+
+POLICY = sm.Policy(restart="on-failure", max_restarts=5, has_health=True)
+
+
+def run(inputs, policy=POLICY, state=None, t=0.0):
+    """Feed (time, input) pairs; return the final state, all actions and all event names."""
+    s = state or sm.SvcState()
+    actions, events = [], []
+    for now, inp in inputs:
+        out = sm.transition(s, inp, policy, now)
+        s = out.state
+        actions += out.actions
+        events += out.events
+    return s, actions, events
+
+
+def ready(policy=POLICY):
+    s, _, _ = run([(0, sm.Start()), (0, sm.Spawned(10)), (0.1, sm.Ready())], policy)
+    return s
+
+
+def test_start_spawns_and_ready_depends_on_health():
+    s, actions, events = run([(0, sm.Start()), (0, sm.Spawned(10)), (0.2, sm.Ready())])
+    assert actions == [sm.CANCEL_RESTART, sm.SPAWN]
+    assert [e["event"] for e in events] == ["started", "ready"]
+    assert s.state == "healthy" and s.ever_ready
+    s2 = ready(sm.Policy(has_health=False))
+    assert s2.state == "running"
+
+
+def test_exit_before_ready_fails_without_restart():
+    s, actions, events = run([(0, sm.Start()), (0, sm.Spawned(1)), (0.1, sm.Exited(1, code=3))])
+    assert s.state == "failed" and s.error == "exited with code 3"
+    assert not any(a.kind == "schedule_restart" for a in actions)
+    assert events[-1] == {"event": "exited", "pid": 1, "exit_code": 3}
+
+
+def test_backoff_sequence_then_give_up():
+    s = ready()
+    delays = []
+    now = 1.0
+    for _ in range(5):
+        out = sm.transition(s, sm.Exited(1, signal="SIGKILL"), POLICY, now)
+        s = out.state
+        restart = [a for a in out.actions if a.kind == "schedule_restart"]
+        delays.append(restart[0].delay_s)
+        assert out.events[-1]["event"] == "restarting"
+        assert out.events[-1]["attempt"] == len(delays)
+        s = sm.transition(s, sm.BackoffElapsed(), POLICY, now).state
+        assert s.state == "starting"
+        s = sm.transition(s, sm.Spawned(2), POLICY, now).state
+        now += 1
+    assert delays == [1, 2, 4, 8, 16]
+    out = sm.transition(s, sm.Exited(2, code=1), POLICY, now)
+    assert out.state.state == "failed"
+    assert [e["event"] for e in out.events] == ["exited", "gave_up"]
+    assert "gave up after 5 restarts" in out.state.error
+    assert out.state.total_restarts == 5
+
+
+def test_backoff_caps_at_30s():
+    assert [sm.backoff_delay(i) for i in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
+
+
+def test_count_resets_after_60s_healthy():
+    policy = sm.Policy(max_restarts=1, has_health=True)
+    s = ready(policy)
+    s = sm.transition(s, sm.Exited(1, code=1), policy, 10).state
+    assert s.state == "backoff" and s.restarts == 1
+    s = sm.transition(s, sm.BackoffElapsed(), policy, 11).state
+    s = sm.transition(s, sm.Ready(), policy, 12).state
+    # Short spell: the next crash gives up (max 1).
+    short = sm.transition(s, sm.Exited(1, code=1), policy, 30).state
+    assert short.state == "failed"
+    # Long healthy spell (>= 60 s): forgiven, restarts again from attempt 1.
+    long = sm.transition(s, sm.Exited(1, code=1), policy, 12 + 61)
+    assert long.state.state == "backoff" and long.state.restarts == 1
+    assert long.actions[-1].delay_s == 1
+
+
+def test_restart_policies():
+    for policy_name, code, expected in [
+        ("no", 1, "failed"), ("no", 0, "exited"), ("on-failure", 0, "exited"),
+        ("on-failure", 1, "backoff"), ("always", 0, "backoff"),
+    ]:
+        policy = sm.Policy(restart=policy_name, has_health=False)
+        s = sm.transition(ready(policy), sm.Exited(1, code=code), policy, 5).state
+        assert s.state == expected, (policy_name, code)
+
+
+def test_unhealthy_after_three_failures_then_recovered():
+    s = ready()
+    events = []
+    for i in range(3):
+        out = sm.transition(s, sm.Probe(False, "connection refused"), POLICY, 1 + i)
+        s = out.state
+        events += out.events
+    assert s.state == "unhealthy"
+    assert events == [{"event": "unhealthy", "error": "connection refused"}]
+    out = sm.transition(s, sm.Probe(True), POLICY, 10)
+    assert out.state.state == "healthy" and out.events == [{"event": "recovered"}]
+
+
+def test_a_pass_resets_the_failure_count():
+    s = ready()
+    for ok in (False, False, True, False, False):
+        s = sm.transition(s, sm.Probe(ok), POLICY, 1).state
+    assert s.state == "healthy"
+
+
+def test_not_ready_in_time_kills_and_fails_with_reason():
+    s, actions, _ = run([(0, sm.Start()), (0, sm.Spawned(1)), (30, sm.NotReadyInTime(30))])
+    assert actions[-1] == sm.KILL
+    out = sm.transition(s, sm.Exited(1, signal="SIGTERM"), POLICY, 30.1)
+    assert out.state.state == "failed" and out.state.error == "not ready within 30 s"
+    assert out.events[0]["error"] == "not ready within 30 s"
+
+
+def test_stop_waits_for_group_then_stopped():
+    s = ready()
+    out = sm.transition(s, sm.Stop(), POLICY, 5)
+    assert out.state.state == "stopping" and out.actions == [sm.KILL]
+    out = sm.transition(out.state, sm.Exited(1, code=0), POLICY, 5.1)
+    assert out.state.state == "stopping"  # the group may still have members
+    assert out.events[0]["stop_requested"] is True
+    assert not any(a.kind == "schedule_restart" for a in out.actions)
+    out = sm.transition(out.state, sm.StopDone(), POLICY, 5.2)
+    assert out.state.state == "stopped" and out.events == [{"event": "stopped"}]
+
+
+def test_stop_during_backoff_cancels_restart():
+    s = sm.transition(ready(), sm.Exited(1, code=1), POLICY, 5).state
+    out = sm.transition(s, sm.Stop(), POLICY, 5.5)
+    assert out.state.state == "stopped" and sm.CANCEL_RESTART in out.actions
+    assert sm.transition(out.state, sm.BackoffElapsed(), POLICY, 6).actions == []
+
+
+def test_enqueue_then_start_resets_attempts_but_keeps_total():
+    s = sm.transition(ready(), sm.Exited(1, code=1), POLICY, 5).state
+    s = sm.transition(s, sm.Stop(), POLICY, 5).state
+    s = sm.transition(s, sm.Enqueue(), POLICY, 6).state
+    assert s.state == "waiting" and s.restarts == 0 and s.total_restarts == 1
+    out = sm.transition(s, sm.Start(), POLICY, 6)
+    assert out.state.state == "starting" and sm.SPAWN in out.actions
+
+
+def test_start_is_ignored_while_live():
+    s = ready()
+    assert sm.transition(s, sm.Start(), POLICY, 1).actions == []
+    stopping = sm.transition(s, sm.Stop(), POLICY, 1).state
+    assert sm.transition(stopping, sm.Start(), POLICY, 1).actions == []
