@@ -19,6 +19,7 @@ from devctl.plugins.client import PluginClient, SpecLike
 from devctl.plugins.codes import E_HANDSHAKE_TIMEOUT, E_SPAWN, Failure
 from devctl.plugins.router import OnWarning
 from devctl.plugins.stderr import OnStderr
+from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS
 
 #: The first stdout frame must be a handshake within this many seconds (spec default).
@@ -63,12 +64,24 @@ async def start_plugin(
     non-fatal protocol warnings (logged when not given). `stop_grace` is the SIGTERM→SIGKILL
     grace; `stream_buffer` bounds events queued per stream.
     """
+    # devctl owns the stdin pipe (see stdin.py); the child gets its read end.
+    stdin_read, stdin_write = os.pipe()
     try:
-        process = await anyio.open_process(spec.argv(), cwd=str(spec.workdir), env=plugin_env(dict(spec.env)),
-                                           start_new_session=True)
+        process = await anyio.open_process(spec.argv(), stdin=stdin_read, cwd=str(spec.workdir),
+                                           env=plugin_env(dict(spec.env)), start_new_session=True)
     except OSError as exc:
+        os.close(stdin_write)
         raise _spawn_error(spec, exc) from None
-    client = PluginClient(spec, repo_root, process, on_stderr=on_stderr, on_warning=on_warning,
+    finally:
+        os.close(stdin_read)
+    try:
+        stdin = await StdinWriter.open(stdin_write)
+    except BaseException:
+        process.kill()
+        with anyio.CancelScope(shield=True):
+            await process.aclose()
+        raise
+    client = PluginClient(spec, repo_root, process, stdin, on_stderr=on_stderr, on_warning=on_warning,
                           stop_grace=stop_grace, stream_buffer=stream_buffer)
     client._start()
     try:

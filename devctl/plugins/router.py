@@ -48,6 +48,7 @@ class Pending:
     future: asyncio.Future[Any]
     stream: bool
     buffer: StreamBuffer | None = None
+    sending: bool = False  # still writing the request (the pipe was full)
 
 
 class FrameRouter:

@@ -134,6 +134,11 @@ class PluginStream:
         """Events received and not yet consumed (useful to tests and progress displays)."""
         return self._buffer.buffered
 
+    @property
+    def finished(self) -> bool:
+        """True once nothing more will be queued: `end` arrived, or the stream failed."""
+        return self._buffer.finished
+
     def __aiter__(self) -> PluginStream:
         return self
 

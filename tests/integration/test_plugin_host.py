@@ -1,0 +1,493 @@
+"""The NDJSON v1 plugin host against real plugin processes (testdata/plugins/host_*).
+
+One test per behaviour. Besides the autouse orphan check, tests that close a plugin also assert
+that its process group is empty afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from devctl.errors import PluginError
+from devctl.plugins import PluginClient, open_plugins, start_plugin
+from devctl.procs import group_alive, pid_alive
+
+PLUGINS = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
+
+
+@dataclass
+class Spec:
+    """The attributes of devctl.config.PluginSpec that the host relies on."""
+
+    id: str
+    path: str
+    args: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    workdir: Path = PLUGINS
+    priority: int = 0
+    executable: str = sys.executable
+
+    def argv(self) -> list[str]:
+        if self.path.endswith(".py"):
+            return [self.executable, self.path, *self.args]
+        return [self.path, *self.args]
+
+
+def spec(name: str, *args: str, id: str | None = None, **kw: Any) -> Spec:
+    pid = id or name.removeprefix("host_").split(".")[0]
+    return Spec(id=pid, path=str(PLUGINS / name), args=list(args), **kw)
+
+
+def run(fn: Callable[[], Awaitable[Any]]) -> Any:
+    return anyio.run(fn)
+
+
+async def failing(awaitable: Awaitable[Any]) -> PluginError:
+    """Await and return the PluginError it must raise."""
+    with pytest.raises(PluginError) as info:
+        await awaitable
+    return info.value
+
+
+async def closed(client: PluginClient) -> None:
+    await client.close()
+    assert not group_alive(client.pid), "the plugin's process group must be empty after close()"
+
+
+# ---- happy path --------------------------------------------------------------------------------
+
+def test_ok_handshake_request_ctx_env_and_stderr(tmp_path):
+    lines: list[tuple[str, str]] = []
+
+    async def main():
+        s = spec("host_ok.py", id="okp", env={"OKP_FLAG": "on"}, workdir=tmp_path)
+        client = await start_plugin(s, "/repo/root", on_stderr=lambda pid, line: lines.append((pid, line)))
+        try:
+            assert client.handshake["plugin_name"] == "host-ok"
+            assert client.ops == {"test.echo", "test.stderr", "test.slow", "config.mutate"}
+            assert client.commands == ["hello"] and client.streams == frozenset()
+            assert client.supports("test.echo") and not client.supports("launch.plan")
+            out1 = await client.request("test.echo", {"env": ["OKP_FLAG", "PYTHONUNBUFFERED",
+                                                              "DEVCTL_TEST_TAG"]}, timeout=10, dry_run=True,
+                                        cwd="sub")
+            out2 = await client.request("test.echo", {}, timeout=2.5)
+        finally:
+            await closed(client)
+        return out1, out2
+
+    out1, out2 = run(main)
+    req = out1["request"]
+    assert req["type"] == "request" and req["op"] == "test.echo"
+    assert req["ctx"] == {"repo_root": "/repo/root", "cwd": "sub", "deadline_ms": 10000, "dry_run": True}
+    assert out2["request"]["ctx"]["deadline_ms"] == 2500 and out2["request"]["ctx"]["dry_run"] is False
+    assert req["request_id"] != out2["request"]["request_id"]  # unique per plugin
+    assert out1["cwd"] == str(tmp_path)
+    assert out1["env"]["OKP_FLAG"] == "on" and out1["env"]["PYTHONUNBUFFERED"] == "1"
+    assert out1["env"]["DEVCTL_TEST_TAG"] == os.environ["DEVCTL_TEST_TAG"]  # parent env is inherited
+    assert out1["pgid"] == out1["pid"] != os.getpgid(0)  # its own process group
+    assert ("okp", "host_ok: ready") in lines
+
+
+def test_stderr_is_drained_continuously_and_tail_kept():
+    seen: list[str] = []
+
+    async def main():
+        client = await start_plugin(spec("host_ok.py"), PLUGINS, on_stderr=lambda _p, line: seen.append(line))
+        try:
+            # 5000 lines (~70 KiB) fill the pipe buffer unless devctl keeps reading.
+            await client.request("test.stderr", {"lines": 5000}, timeout=30)
+            with anyio.fail_after(10):
+                while "stderr line 4999" not in seen:
+                    await anyio.sleep(0.01)
+            return client.stderr_tail(3)
+        finally:
+            await closed(client)
+
+    assert run(main) == ["stderr line 4997", "stderr line 4998", "stderr line 4999"]
+    assert seen[0] == "host_ok: ready" and len(seen) == 5001
+
+
+def test_bash_only_plugin():
+    async def main():
+        client = await start_plugin(spec("host_bash.sh"), PLUGINS)
+        try:
+            out = await client.request("test.echo", {}, timeout=10, dry_run=True)
+            err = await failing(client.request("test.nope", {}, timeout=10))
+            return client.handshake["plugin_name"], out, err
+        finally:
+            await closed(client)
+
+    name, out, err = run(main)
+    assert name == "bash" and out == {"op": "test.echo", "dry_run": True, "shell": "bash"}
+    assert err.code == "E_PLUGIN_ERROR" and "E_UNSUPPORTED: unsupported op: test.nope" in err.message
+
+
+def test_ok_false_names_plugin_op_code_message_and_plugin_stays_usable():
+    async def main():
+        client = await start_plugin(spec("host_unsupported.py", id="unsup"), PLUGINS)
+        try:
+            err = await failing(client.request("build.run", {}, timeout=10))
+            again = await client.request("test.known", {}, timeout=10)
+            return err, again
+        finally:
+            await closed(client)
+
+    err, again = run(main)
+    assert err.message == ("plugin 'unsup' [E_PLUGIN_ERROR]: op 'build.run' failed: E_UNSUPPORTED: "
+                           "unsupported op: build.run")
+    assert err.plugin == "unsup" and err.op == "build.run"
+    assert "unsup | no handler for build.run" in err.details
+    assert again == {"known": True}
+
+
+def test_undeclared_op_is_never_sent():
+    async def main():
+        client = await start_plugin(spec("host_ok.py", id="okp"), PLUGINS)
+        try:
+            first = await client.request("test.echo", {}, timeout=10)
+            err = await failing(client.request("launch.plan", {}, timeout=10))
+            second = await client.request("test.echo", {}, timeout=10)
+            return first, err, second
+        finally:
+            await closed(client)
+
+    first, err, second = run(main)
+    assert err.code == "E_UNDECLARED_OP" and "'launch.plan'" in err.message and "test.echo" in err.message
+    assert (first["seen"], second["seen"]) == (1, 2)  # the plugin never received launch.plan
+
+
+def test_cancelled_request_leaves_the_plugin_usable():
+    async def main():
+        client = await start_plugin(spec("host_ok.py"), PLUGINS)
+        try:
+            with anyio.move_on_after(0.2) as scope:
+                await client.request("test.slow", {"s": 0.6}, timeout=30)
+            assert scope.cancelled_caught
+            out = await client.request("test.echo", {}, timeout=30)  # the late answer comes first
+            return out, client.warnings, client.failure
+        finally:
+            await closed(client)
+
+    out, warnings, failure = run(main)
+    assert out["seen"] == 2 and warnings == [] and failure is None
+
+
+# ---- start-up failures -------------------------------------------------------------------------
+
+def test_noisy_before_handshake_is_contamination():
+    err = run(lambda: failing(start_plugin(spec("host_noisy_before.py", id="noisy"), PLUGINS)))
+    assert err.code == "E_CONTAMINATION"
+    assert err.message.startswith("plugin 'noisy' [E_CONTAMINATION]: ")
+    assert "before its handshake" in err.message and "'Starting host_noisy_before v0.1 ...'" in err.message
+
+
+def test_slow_handshake_times_out():
+    t0 = time.monotonic()
+    err = run(lambda: failing(start_plugin(spec("host_slow_handshake.py", "60", id="slow"), PLUGINS,
+                                           handshake_timeout=0.5)))
+    assert time.monotonic() - t0 < 30  # did not wait for the 60 s plugin
+    assert err.code == "E_HANDSHAKE_TIMEOUT" and "within 0.5 s" in err.message
+    assert "slow | warming up slowly" in err.details
+
+
+@pytest.mark.parametrize(
+    ("kind", "expect"),
+    [
+        ("v2", "protocol_version string 'v2' is not supported"),
+        ("no-ops", "missing 'capabilities.ops'"),
+        ("response", "first frame must be a handshake, got type string 'response'"),
+    ],
+)
+def test_bad_handshake(kind, expect):
+    err = run(lambda: failing(start_plugin(spec("host_bad_handshake.py", kind), PLUGINS)))
+    assert err.code == "E_BAD_HANDSHAKE" and expect in err.message
+
+
+def test_exit_before_handshake():
+    err = run(lambda: failing(start_plugin(spec("host_crash.py", "--before-handshake"), PLUGINS)))
+    assert err.code == "E_CRASHED" and "exited with code 4 before sending its handshake" in err.message
+    assert "crash | fatal: cannot read my config" in err.details
+
+
+def test_spawn_failures(tmp_path):
+    missing = Spec(id="ghost", path=str(tmp_path / "nope.sh"), args=[])
+    err = run(lambda: failing(start_plugin(missing, tmp_path)))
+    assert err.code == "E_SPAWN" and "nope.sh" in err.message
+    bad_dir = spec("host_ok.py", workdir=tmp_path / "gone")
+    err = run(lambda: failing(start_plugin(bad_dir, tmp_path)))
+    assert err.code == "E_SPAWN" and "workdir" in err.message and "gone" in err.message
+
+
+# ---- failures during a request -----------------------------------------------------------------
+
+def test_noisy_after_handshake_fails_the_plugin_and_quotes_200_chars():
+    async def main():
+        client = await start_plugin(spec("host_noisy_after.py", id="noisy"), PLUGINS)
+        try:
+            err = await failing(client.request("test.echo", {}, timeout=10))
+            assert not group_alive(client.pid)  # a failed plugin is stopped at once
+            later = await failing(client.request("test.echo", {}, timeout=10))
+            return err, later
+        finally:
+            await closed(client)
+
+    err, later = run(main)
+    assert err.code == "E_CONTAMINATION" and "op 'test.echo'" in err.message
+    quoted = err.message.split(": 'DEBUG got request", 1)[1]
+    assert "x" * 150 in quoted and "x" * 300 not in quoted and "…'" in quoted
+    assert len("DEBUG got request" + quoted.split("…'")[0]) == 200
+    assert "noisy | about to answer" in err.details
+    assert later.code == "E_CONTAMINATION" and "was not sent" in later.message
+
+
+def test_hang_times_out_and_the_group_is_stopped():
+    async def main():
+        client = await start_plugin(spec("host_hang.py", id="hang"), PLUGINS)
+        try:
+            err = await failing(client.request("test.hang", {}, timeout=0.5))
+            assert not group_alive(client.pid)
+            return err
+        finally:
+            await closed(client)
+
+    err = run(main)
+    assert err.code == "E_TIMEOUT" and "'test.hang' got no response within 0.5 s" in err.message
+    assert "hang | got a request, thinking forever" in err.details
+
+
+def test_timeout_also_covers_a_request_stuck_on_a_full_stdin_pipe():
+    async def main():
+        client = await start_plugin(spec("host_hang.py", "--no-read", id="hang"), PLUGINS, stop_grace=0.5)
+        try:
+            with anyio.fail_after(30):
+                return await failing(client.request("test.hang", {"blob": "y" * (1 << 20)}, timeout=0.5))
+        finally:
+            await closed(client)
+
+    err = run(main)
+    assert err.code == "E_TIMEOUT" and "hang | not reading stdin at all" in err.details
+
+
+@pytest.mark.parametrize(("inp", "expect"), [({}, "exited with code 3"),
+                                              ({"signal": "SIGKILL"}, "was killed by signal SIGKILL")])
+def test_crash_mid_request(inp, expect):
+    async def main():
+        client = await start_plugin(spec("host_crash.py"), PLUGINS)
+        try:
+            return await failing(client.request("test.crash", inp, timeout=30))
+        finally:
+            await closed(client)
+
+    err = run(main)
+    assert err.code == "E_CRASHED" and expect in err.message and "op 'test.crash'" in err.message
+    assert "crash | Traceback: something broke badly" in err.details
+
+
+def test_crash_while_a_grandchild_holds_stdout_is_reported_at_once():
+    async def main():
+        client = await start_plugin(spec("host_crash.py"), PLUGINS)
+        try:
+            with anyio.fail_after(20):  # far below the request timeout: the exit watcher saw it
+                return await failing(client.request("test.crash", {"orphan": True}, timeout=60))
+        finally:
+            await closed(client)
+
+    err = run(main)
+    assert err.code == "E_CRASHED" and "exited with code 3" in err.message
+
+
+def test_exit_while_idle_fails_the_next_request():
+    async def main():
+        client = await start_plugin(spec("host_crash.py", "--after-handshake"), PLUGINS)
+        try:
+            with anyio.fail_after(10):
+                while client.failure is None:
+                    await anyio.sleep(0.01)
+            return await failing(client.request("test.crash", {}, timeout=10))
+        finally:
+            await closed(client)
+
+    err = run(main)
+    assert err.code == "E_CRASHED" and "exited with code 5" in err.message and "was not sent" in err.message
+
+
+def test_wrong_request_id_fails_the_waiting_request():
+    async def main():
+        client = await start_plugin(spec("host_wrong_id.py", id="wid"), PLUGINS)
+        try:
+            return await failing(client.request("test.answer", {"mode": "wrong"}, timeout=30))
+        finally:
+            await closed(client)
+
+    err = run(main)
+    assert err.code == "E_UNKNOWN_REQUEST_ID"
+    assert "'bogus-wid-1'" in err.message and "waited for 'wid-1'" in err.message
+
+
+def test_unknown_request_id_with_nothing_waiting_is_a_warning():
+    warnings: list[tuple[str, str]] = []
+
+    async def main():
+        client = await start_plugin(spec("host_wrong_id.py", id="wid"), PLUGINS,
+                                    on_warning=lambda pid, msg: warnings.append((pid, msg)))
+        try:
+            out = await client.request("test.answer", {"mode": "extra"}, timeout=10)
+            with anyio.fail_after(10):
+                while not client.warnings:
+                    await anyio.sleep(0.01)
+            assert client.failure is None  # still usable
+            return out, list(client.warnings)
+        finally:
+            await closed(client)
+
+    out, kept = run(main)
+    assert out == {"n": 1}
+    assert warnings == [("wid", kept[0])]
+    assert kept[0].startswith("plugin 'wid' [E_UNKNOWN_REQUEST_ID]: ") and "'bogus-wid-1'" in kept[0]
+
+
+def test_two_mib_line_is_refused():
+    async def main():
+        client = await start_plugin(spec("host_long_line.py", id="long"), PLUGINS)
+        try:
+            return await failing(client.request("test.big", {}, timeout=30))
+        finally:
+            await closed(client)
+
+    err = run(main)
+    assert err.code == "E_LINE_TOO_LONG" and "longer than 1048576 bytes" in err.message
+    assert len(err.message) < 600  # quotes the start, not 2 MiB
+
+
+# ---- streams -----------------------------------------------------------------------------------
+
+def test_stream_events_in_order_buffered_before_subscribing():
+    async def main():
+        client = await start_plugin(spec("host_stream.py"), PLUGINS)
+        try:
+            stream = await client.open_stream("test.count", {"count": 50}, timeout=10)
+            with anyio.fail_after(10):  # let every event arrive before anyone reads
+                while stream.buffered < 51:
+                    await anyio.sleep(0.01)
+            events = [ev async for ev in stream]
+            second = await client.open_stream("test.count", {"count": 2}, timeout=10)
+            events2 = [ev["event"] async for ev in second]
+            return stream.stream_id, events, events2
+        finally:
+            await closed(client)
+
+    sid, events, events2 = run(main)
+    assert sid == "s1"
+    assert [ev.get("n") for ev in events[:-1]] == list(range(50))
+    assert events[-1] == {"type": "event", "stream_id": "s1", "event": "end", "ok": True}
+    assert events2 == ["tick", "tick", "end"]
+
+
+def test_stream_buffer_overflow_fails_clearly():
+    async def main():
+        client = await start_plugin(spec("host_stream.py"), PLUGINS, stream_buffer=10)
+        try:
+            stream = await client.open_stream("test.count", {"count": 100}, timeout=10)
+            with anyio.fail_after(10):  # nobody reads: the buffer fills up and overflows
+                while not stream.finished:
+                    await anyio.sleep(0.01)
+            return await failing(stream.__anext__())
+        finally:
+            await closed(client)
+
+    err = run(main)
+    assert err.code == "E_STREAM_OVERFLOW" and "bound: 10 events" in err.message
+
+
+def test_stream_ending_ok_false():
+    async def main():
+        client = await start_plugin(spec("host_stream_fail.py", id="sf"), PLUGINS)
+        try:
+            stream = await client.open_stream("logs.follow", {}, timeout=10)
+            got = []
+            with pytest.raises(PluginError) as info:
+                async for ev in stream:
+                    got.append(ev["message"])
+            return got, info.value
+        finally:
+            await closed(client)
+
+    got, err = run(main)
+    assert got == ["line 1", "line 2"]
+    assert err.code == "E_STREAM_FAILED" and "E_FOLLOW: log file vanished" in err.message
+
+
+def test_open_stream_on_a_plain_op_is_refused():
+    async def main():
+        client = await start_plugin(spec("host_ok.py"), PLUGINS)
+        try:
+            return await failing(client.open_stream("test.echo", {}, timeout=10))
+        finally:
+            await closed(client)
+
+    assert run(main).code == "E_NOT_A_STREAM"
+
+
+# ---- closing -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [(), ("--ignore-term",)])
+def test_close_kills_grandchildren(args):
+    async def main():
+        client = await start_plugin(spec("host_grandchild.py", *args), PLUGINS, stop_grace=0.3)
+        out = await client.request("test.pid", {}, timeout=10)
+        assert pid_alive(out["grandchild"])
+        await closed(client)
+        await client.close()  # idempotent
+        later = await failing(client.request("test.pid", {}, timeout=10))
+        return out["grandchild"], later
+
+    grandchild, later = run(main)
+    assert not pid_alive(grandchild)
+    assert later.code == "E_CLOSED"
+
+
+def test_open_plugins_starts_in_order_and_closes_all():
+    async def main():
+        specs = [spec("host_ok.py", id="a"), spec("host_bash.sh", id="b"), spec("host_stream.py", id="c")]
+        async with open_plugins(specs, PLUGINS) as clients:
+            ids = [c.spec.id for c in clients]
+            pids = [c.pid for c in clients]
+            assert all(group_alive(p) for p in pids)
+        return ids, pids
+
+    ids, pids = run(main)
+    assert ids == ["a", "b", "c"]
+    assert not any(group_alive(p) for p in pids)
+
+
+def test_open_plugins_reports_the_first_failing_spec_and_closes_the_rest():
+    async def main():
+        specs = [spec("host_ok.py", id="a"), spec("host_noisy_before.py", id="b"),
+                 spec("host_crash.py", "--before-handshake", id="c")]
+        async with open_plugins(specs, PLUGINS):
+            raise AssertionError("not reached")
+
+    err = run(lambda: failing(main()))
+    assert err.plugin == "b" and err.code == "E_CONTAMINATION"
+
+
+def test_open_plugins_closes_on_error_in_the_body():
+    pids: list[int] = []
+
+    async def main():
+        async with open_plugins([spec("host_grandchild.py", id="g")], PLUGINS) as clients:
+            pids.append(clients[0].pid)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run(main)
+    assert not group_alive(pids[0])

@@ -1,0 +1,229 @@
+"""The host's pure parts: line routing (FrameRouter), stream buffers, the stderr splitter, codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import anyio
+import pytest
+
+from devctl.plugins.codes import ALL_CODES, Failure
+from devctl.plugins.router import FrameRouter, Pending
+from devctl.plugins.stderr import StderrTail
+from devctl.plugins.streams import PluginStream, StreamBuffer
+from devctl.protocol import frames
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+HS = {"type": "handshake", "protocol_version": "v1", "plugin_name": "p",
+      "capabilities": {"ops": ["a"], "streams": ["s"]}}
+
+
+def line(obj) -> bytes:
+    return json.dumps(obj).encode()
+
+
+@pytest.fixture
+def loop():
+    lp = asyncio.new_event_loop()
+    yield lp
+    lp.close()
+
+
+def router(loop, warnings=None, **kw) -> FrameRouter:
+    r = FrameRouter("p", loop, on_warning=(lambda pid, msg: warnings.append(msg)) if warnings is not None
+                    else None, **kw)
+    r.on_line(line(HS))
+    assert r.failure is None and r.ops == {"a"}
+    return r
+
+
+def wait_for(r: FrameRouter, loop, rid: str, op: str = "a", stream: bool = False) -> Pending:
+    p = Pending(op, loop.create_future(), stream)
+    r._pending[rid] = p
+    return p
+
+
+def test_response_goes_to_its_request(loop):
+    r = router(loop)
+    p1, p2 = wait_for(r, loop, "p-1"), wait_for(r, loop, "p-2")
+    r.on_line(line({"type": "response", "request_id": "p-2", "ok": True, "output": {"x": 2}}))
+    assert p2.future.result().output == {"x": 2} and not p1.future.done()
+
+
+def test_unknown_request_id_fails_waiting_requests(loop):
+    r = router(loop)
+    p1 = wait_for(r, loop, "p-1")
+    r.on_line(line({"type": "response", "request_id": "zzz", "ok": True}))
+    assert r.failure is not None and r.failure.code == "E_UNKNOWN_REQUEST_ID"
+    assert p1.future.result() is r.failure and "'zzz'" in r.failure.message
+
+
+def test_unknown_request_id_without_waiting_request_warns(loop):
+    warnings: list[str] = []
+    r = router(loop, warnings)
+    r.on_line(line({"type": "response", "request_id": "zzz", "ok": True}))
+    assert r.failure is None and len(warnings) == 1 and "[E_UNKNOWN_REQUEST_ID]" in warnings[0]
+
+
+def test_late_answer_to_an_abandoned_request_is_quiet(loop):
+    warnings: list[str] = []
+    r = router(loop, warnings)
+    r._abandoned.add("p-1")
+    r.on_line(line({"type": "response", "request_id": "p-1", "ok": True}))
+    assert r.failure is None and warnings == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "text"),
+    [
+        (b"hello", "E_CONTAMINATION", "'hello'"),
+        (b"", "E_CONTAMINATION", "an empty line"),
+        (b"[1, 2]", "E_CONTAMINATION", "expected a JSON object"),
+        (b'{"type": "handshake"}', "E_BAD_FRAME", "unexpected frame type 'handshake'"),
+        (b'{"type": "response", "request_id": "p-1"}', "E_BAD_FRAME", "'ok' must be true or false"),
+        (b'{"type": "event", "event": "x"}', "E_BAD_FRAME", "missing 'stream_id'"),
+    ],
+)
+def test_bad_lines_fail_the_plugin(loop, raw, code, text):
+    r = router(loop)
+    p = wait_for(r, loop, "p-1")
+    r.on_line(raw)
+    assert r.failure is not None and r.failure.code == code and text in r.failure.message
+    assert p.future.result() is r.failure
+
+
+def test_first_line_must_be_handshake(loop):
+    r = FrameRouter("p", loop)
+    r.on_line(line({"type": "response", "request_id": "1", "ok": True}))
+    assert r.failure.code == "E_BAD_HANDSHAKE"
+    assert r._handshake_fut.result() is r.failure
+
+
+def test_stream_routing_and_unknown_stream_warning(loop):
+    warnings: list[str] = []
+    r = router(loop, warnings)
+    p = wait_for(r, loop, "p-1", op="s", stream=True)
+    r.on_line(line({"type": "response", "request_id": "p-1", "ok": True, "output": {"stream_id": "s1"}}))
+    assert p.buffer is not None
+    r.on_line(line({"type": "event", "stream_id": "s1", "event": "tick"}))
+    r.on_line(line({"type": "event", "stream_id": "s1", "event": "end"}))
+    r.on_line(line({"type": "event", "stream_id": "s1", "event": "tick"}))  # after end
+    r.on_line(line({"type": "event", "stream_id": "s1", "event": "tick"}))  # warned once only
+    assert p.buffer.buffered == 2 and p.buffer.finished
+    assert len(warnings) == 1 and "[E_UNKNOWN_STREAM]" in warnings[0]
+
+
+def test_failure_reaches_open_streams(loop):
+    r = router(loop)
+    p = wait_for(r, loop, "p-1", op="s", stream=True)
+    r.on_line(line({"type": "response", "request_id": "p-1", "ok": True, "output": {"stream_id": "s1"}}))
+    r.on_line(b"oops")
+    assert p.buffer.finished and p.buffer.buffered == 1  # the failure marker
+
+
+# ---- stream buffer -----------------------------------------------------------------------------
+
+def _drain(stream: PluginStream):
+    async def main():
+        return [ev async for ev in stream]
+    return anyio.run(main)
+
+
+def test_stream_buffer_delivers_in_order_then_stops():
+    buf = StreamBuffer("s1", "op")
+    for i in range(5):
+        buf.push({"event": "tick", "n": i}, 10)
+    buf.push({"event": "end"}, 10, is_end=True)
+    buf.push({"event": "late"}, 10)
+    assert buf.dropped == 1
+    events = _drain(PluginStream("p", buf, list))
+    assert [e.get("n") for e in events] == [0, 1, 2, 3, 4, None]
+
+
+@pytest.mark.parametrize(("max_events", "max_bytes", "sizes"), [(3, 10**6, [1] * 4), (100, 25, [10, 10, 10])])
+def test_stream_buffer_bound_by_count_and_bytes(max_events, max_bytes, sizes):
+    buf = StreamBuffer("s1", "op", max_events=max_events, max_bytes=max_bytes)
+    for size in sizes:
+        buf.push({"event": "tick"}, size)
+    assert buf.finished and buf.buffered == 1
+    with pytest.raises(Exception) as info:
+        _drain(PluginStream("p", buf, lambda: ["detail"]))
+    assert info.value.code == "E_STREAM_OVERFLOW" and info.value.details == ["detail"]
+
+
+def test_stream_end_ok_false_raises_after_earlier_events():
+    buf = StreamBuffer("s1", "op")
+    buf.push({"event": "log"}, 1)
+    buf.push({"event": "end", "ok": False}, 1, is_end=True, end_error=("E_X", "broke"))
+    got = []
+
+    async def main():
+        async for ev in PluginStream("p", buf, list):
+            got.append(ev)
+
+    with pytest.raises(Exception) as info:
+        anyio.run(main)
+    assert got == [{"event": "log"}] and info.value.code == "E_STREAM_FAILED"
+    assert "E_X: broke" in info.value.message
+
+
+def test_stream_closed_by_subscriber_drops_quietly():
+    buf = StreamBuffer("s1", "op")
+    stream = PluginStream("p", buf, list)
+    anyio.run(stream.aclose)
+    buf.push({"event": "tick"}, 1)
+    assert buf.dropped == 1 and _drain(stream) == []
+
+
+# ---- stderr ------------------------------------------------------------------------------------
+
+def test_stderr_tail_splits_forwards_and_keeps_the_last_lines():
+    got: list[tuple[str, str]] = []
+    tail = StderrTail("p", lambda pid, ln: got.append((pid, ln)), keep=3)
+    tail.feed(b"one\ntw")
+    tail.feed(b"o\r\nthree\nfour\nfi")
+    tail.feed(b"\xff\n")
+    tail.feed(b"unterminated")
+    tail.flush()
+    assert [ln for _, ln in got] == ["one", "two", "three", "four", "fi\ufffd", "unterminated"]
+    assert all(pid == "p" for pid, _ in got)
+    assert tail.tail() == ["four", "fi\ufffd", "unterminated"] and tail.tail(1) == ["unterminated"]
+
+
+def test_stderr_long_line_is_cut_not_fatal():
+    got: list[str] = []
+    tail = StderrTail("p", lambda _p, ln: got.append(ln), max_line=10)
+    tail.feed(b"a" * 25)
+    tail.feed(b"b" * 5 + b"\nnext\n")
+    assert got == ["a" * 10 + " …[line cut]", "next"]
+
+
+def test_stderr_callback_errors_do_not_stop_the_drain():
+    def boom(_p, _l):
+        raise RuntimeError("display broke")
+
+    tail = StderrTail("p", boom)
+    tail.feed(b"x\ny\n")
+    assert tail.tail() == ["x", "y"]
+
+
+# ---- codes and docs ----------------------------------------------------------------------------
+
+def test_every_error_code_is_documented():
+    text = DOCS.read_text()
+    missing = [code for code in ALL_CODES if f"`{code}`" not in text]
+    assert not missing, f"docs/protocol.md lacks {missing}"
+
+
+def test_failure_error_carries_code_in_message():
+    err = Failure("E_TIMEOUT", "no answer").error("x", op="config.mutate", details=["x | l"])
+    assert err.message == "plugin 'x' [E_TIMEOUT]: no answer (while running op 'config.mutate')"
+    assert (err.code, err.op, err.details, err.exit_code) == ("E_TIMEOUT", "config.mutate", ["x | l"], 1)
+
+
+def test_handshake_validation_is_shared_with_router(loop):
+    # The router keeps exactly what frames.validate_handshake returns.
+    r = router(loop)
+    assert r.handshake == frames.validate_handshake(HS).frame and r.streams == {"s"}
