@@ -64,8 +64,8 @@ class Repo:
         return self.root / ".devctl" / "logs" / f"{name}.{stream}.log"
 
 
-@pytest.fixture
-def repo(tmp_path):
+def open_repo(tmp_path: Path):
+    """A temp repo wired to the sup_plan plugin; `down` at the end whatever happened."""
     (tmp_path / ".devctl.yaml").write_text(
         f"plugins:\n  - id: sup\n    path: {sys.executable}\n"
         f"    args: [{json.dumps(str(PLUGIN))}, plan.json]\n"
@@ -73,6 +73,11 @@ def repo(tmp_path):
     r = Repo(tmp_path)
     yield r
     r.cli("down", "--timeout", "1")  # whatever the test did, leave nothing running
+
+
+@pytest.fixture
+def repo(tmp_path):
+    yield from open_repo(tmp_path)
 
 
 def ok(res) -> None:
