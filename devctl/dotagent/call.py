@@ -152,6 +152,20 @@ def call_verb(
         return CallResult(verb, argv, None, b"", "", 0.0, spawn_error=f"cannot start: {exc.strerror or exc}")
 
     pgid = proc.pid  # start_new_session: the child leads its own group
+    with _active_lock:
+        _active.add(pgid)
+    try:
+        return _finish(proc, verb, argv, data, started, timeout)
+    finally:
+        with _active_lock:
+            _active.discard(pgid)
+
+
+def _finish(
+    proc: subprocess.Popen[bytes], verb: str, argv: list[str], data: bytes | None, started: float,
+    timeout: float,
+) -> CallResult:
+    pgid = proc.pid
     overflow_hit = threading.Event()
     out = Drain(proc.stdout, MAX_STDOUT_BYTES, "head", on_overflow=overflow_hit.set)
     errd = Drain(proc.stderr, MAX_STDERR_BYTES, "tail")
@@ -211,6 +225,21 @@ def call_verb(
     elif out.overflow:
         result.parse_error = f"stdout exceeded {MAX_STDOUT_BYTES} bytes; the plugin was stopped"
     return result
+
+
+#: Process groups of calls in flight, so a shutting-down host can stop them (`stop_active`).
+_active: set[int] = set()
+_active_lock = threading.Lock()
+
+
+def stop_active(grace: float = KILL_GRACE_S) -> int:
+    """Stop every call still running in this process (by group); returns how many there were.
+    The calling threads then see their plugin gone and return as failures."""
+    with _active_lock:
+        groups = sorted(_active)
+    for pgid in groups:
+        procs.stop_group_sync(pgid, grace=grace)
+    return len(groups)
 
 
 def _feed(pipe: Any, data: bytes) -> None:

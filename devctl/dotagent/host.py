@@ -179,7 +179,7 @@ class Plugin:
             code = res.returncode
             how = f"exited with code {code}" if code > 0 else f"killed by signal {-code}"
             return self._outcome(
-                res, ok=False, error=f"{how}: {err}" if err else how, suggest=suggest,
+                res, ok=False, error=f"{err} ({how})" if err else how, suggest=suggest,
                 extra=_extra_of(res.reply),
             )
         if res.parse_error:

@@ -150,8 +150,12 @@ class NotifierBridge:
             log.warning("notifier queue full: dropped %s event (%d dropped so far)",
                         event.get("event"), self.dropped)
 
-    def close(self, timeout: float = 20.0) -> None:
-        """Deliver what is queued (bounded by `timeout`), then stop the worker."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Deliver what is queued (bounded by `timeout`), then stop the worker.
+
+        Past the deadline, notifier calls still running are stopped by process group, so a
+        supervisor that exits right after never leaves a notifier process behind.
+        """
         thread = self._thread
         if thread is None:
             return
@@ -163,6 +167,12 @@ class NotifierBridge:
             except queue.Full:
                 continue
         thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            from devctl.dotagent.call import stop_active
+
+            stopped = stop_active(grace=1.0)
+            log.warning("notifiers still busy at shutdown: stopped %d call(s)", stopped)
+            thread.join(2.0)
         self._thread = None
 
     # -- worker --------------------------------------------------------------------------

@@ -155,7 +155,7 @@ def test_timeout_escalates_to_sigkill(tmp_path, monkeypatch):
 def test_nonzero_exit_still_reads_error_suggest_and_stderr(tmp_path):
     outcome = Plugin("ej", install(tmp_path, "ej", "exit_json")).invoke(NOTIFY)
     assert not outcome.ok and outcome.exit_code == 3
-    assert outcome.error == "exited with code 3: disk is full"
+    assert outcome.error == "disk is full (exited with code 3)"
     assert outcome.suggest == "free space on /tmp" and outcome.extra == {"used": "100%"}
     assert outcome.stderr_tail[-1] == "exit-json: diagnostic line 15" and len(outcome.stderr_tail) == 10
 
