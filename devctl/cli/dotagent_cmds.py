@@ -14,18 +14,19 @@ from typing import Any
 import typer
 
 HELP = """\
-Host dotagent plugins: executables named [bold]dotagent-plugin-<name>[/bold] that answer
+Host dotagent plugins: executables named [bold]dotagent-plugin-NAME[/bold] that answer
 [bold]info[/bold], [bold]validate[/bold] and [bold]invoke[/bold], one process per call.
 
-Plugins are found in $DOTAGENT_PLUGIN_PATH, ~/.config/dotagent/plugins/,
-/usr/local/lib/dotagent/plugins/, then $PATH — the first match wins.
+Search order, first match wins: $DOTAGENT_PLUGIN_PATH,
+~/.config/dotagent/plugins/, /usr/local/lib/dotagent/plugins/, $PATH.
 
-  devctl dotagent plugins                 what is installed, and does it work here
-  devctl dotagent invoke notify-log --kind notify --event success --message hi --config c.json
-  devctl dotagent doctor agent.toml       check every plugin an agent (and .devctl.yaml) uses
-  devctl dotagent run agent.toml          run one job of an agent now
+  devctl dotagent plugins            list plugins; do they work here?
+  devctl dotagent invoke NAME ...    call one plugin once, print its reply
+  devctl dotagent doctor agent.toml  check every plugin an agent uses
+  devctl dotagent run agent.toml     run one job of an agent now
 
-Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 124 job timed out (run).
+Exit codes: 0 ok, 1 failed, 2 usage or config error, 124 job timed out (run).
+See docs/dotagent.md.
 """
 
 app = typer.Typer(name="dotagent", help=HELP, no_args_is_help=True, rich_markup_mode="rich")

@@ -179,14 +179,19 @@ def _finish(
     deadline = started + timeout
     timed_out = False
     seen: set[int] = set()
-    while True:
-        if proc.poll() is not None:
-            break
-        if overflow_hit.is_set() or time.monotonic() >= deadline:
-            timed_out = not overflow_hit.is_set()
-            break
-        seen.update(procs.descendants(proc.pid))
-        time.sleep(0.01 if time.monotonic() - started < 0.5 else 0.05)
+    try:
+        while True:
+            if proc.poll() is not None:
+                break
+            if overflow_hit.is_set() or time.monotonic() >= deadline:
+                timed_out = not overflow_hit.is_set()
+                break
+            seen.update(procs.descendants(proc.pid))
+            time.sleep(0.01 if time.monotonic() - started < 0.5 else 0.05)
+    except BaseException:
+        # Ctrl-C (or any error) while waiting: the plugin must not outlive us.
+        procs.stop_group_sync(pgid, grace=KILL_GRACE_S, child_pid=proc.pid, extra_pids=sorted(seen))
+        raise
 
     result_notes: list[str] = []
     leftovers = 0
