@@ -113,9 +113,8 @@ class Request:
 
 def log(*parts: object) -> None:
     """Write one line to stderr (devctl shows it, prefixed with the plugin id)."""
-    stream = sys.__stderr__ or sys.stderr
-    stream.write(" ".join(str(p) for p in parts) + "\n")
-    stream.flush()
+    sys.stderr.write(" ".join(str(p) for p in parts) + "\n")
+    sys.stderr.flush()
 
 
 @dataclass

@@ -85,6 +85,10 @@ def plugin_command_names(ctx: Any) -> list[str]:
 
 def get_plugin_command(ctx: Any, name: str) -> Any | None:
     """The command for `name`, or None. Refreshes the cache once for a name it does not know."""
+    from devctl.cli.lazy import BUILTINS
+
+    if name in BUILTINS:
+        return None  # a built-in that is not part of this build: never a plugin's to take
     state = _cached(ctx)
     if state is None:
         return None
@@ -114,9 +118,11 @@ def _app(ctx: Any) -> AppContext:
         return root.obj
     params = dict(root.params)
     peeked = _peek_globals(sys.argv[1:])
-    return AppContext(
-        repo_root_opt=params.get("repo_root") or peeked.get("repo_root"),
-        config_opt=params.get("config") or peeked.get("config"),
+    repo_root = params.get("repo_root") or peeked.get("repo_root")
+    config = params.get("config") or peeked.get("config")
+    return AppContext(  # click keeps paths as str here: typer converts them only for the callback
+        repo_root_opt=Path(repo_root) if repo_root else None,
+        config_opt=Path(config) if config else None,
         strict=bool(params.get("strict", False)),
         dry_run=bool(params.get("dry_run", False)),
         timeout=float(params.get("timeout") or 30.0),

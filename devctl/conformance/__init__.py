@@ -4,9 +4,11 @@ The checks, each reported pass/fail with the fix for a failure:
 
 1. handshake — the first stdout line, within 2 s, is a valid v1 handshake;
 2. stdout clean — every stdout line, start to exit, is a protocol frame;
-3. op <name> — every declared op answers a minimal valid request (empty config, dry_run true;
-   `command.run` gets `--help`) with output of the right shape; a stream op opens a stream and
-   its events are well formed;
+3. op <name> — every declared op answers a minimal valid request with output of the right
+   shape: ops run in pipeline order with dry_run true, each getting the config the plugin's own
+   config.mutate produced (as `devctl plan` would with this plugin alone); `command.run` gets
+   the first listed command with `--help`; a stream op opens a stream whose events are well
+   formed;
 4. undeclared op — an op the plugin did not declare gets ok:false, E_UNSUPPORTED, in time;
 5. request ids — every response carries the id of the request it answers;
 6. exits on stdin close — the plugin exits within 2 s once stdin closes, leaving no process.
@@ -90,6 +92,7 @@ class _Checker:
         self.session: Session | None = None
         self.id_problems: list[str] = []
         self.requests = 0
+        self.config: dict[str, Any] = {}  # what the plugin's own config.mutate produced
         self.nonce = secrets.token_hex(3)
 
     # -- sessions --------------------------------------------------------------------------
@@ -205,7 +208,7 @@ class _Checker:
         if session is None:
             return Check(name, "fail", "the plugin could not be restarted for this check", fix)
         first = commands[0] if commands else None
-        response, problem = self.request(session, op, shapes.minimal_input(op, first))
+        response, problem = self.request(session, op, shapes.minimal_input(op, first, self.config))
         if response is None:
             return Check(name, "fail", problem, _failure_fix(problem, fix))
         if not response.ok:
@@ -219,6 +222,8 @@ class _Checker:
             return Check(name, "fail", bad, fix)
         if op == "commands.list":
             commands.extend(shapes.command_names(response.output))
+        if op == "config.mutate":
+            self.config = shapes.mutated_config(response.output)
         return Check(name, "pass", "answered with a valid output")
 
     def _check_stream(self, op: str) -> Check:

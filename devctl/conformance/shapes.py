@@ -36,15 +36,25 @@ def order(ops: list[str]) -> list[str]:
     return known + sorted(op for op in ops if op not in KNOWN_ORDER)
 
 
-def minimal_input(op: str, command: str | None = None) -> dict[str, Any]:
-    """The smallest valid input devctl could send for `op` (an empty config, no steps)."""
+def minimal_input(op: str, command: str | None = None,
+                  config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The input devctl would send this plugin alone: the config its own config.mutate produced
+    (empty if it has none), no requested steps, and `--help` for a command."""
+    config = dict(config or {})
     if op in ("build.run", "prepare.run"):
-        return {"config": {}, "steps": []}
+        return {"config": config, "steps": []}
     if op == "commands.list":
         return {}
     if op == "command.run":
-        return {"name": command or "", "argv": ["--help"], "config": {}}
-    return {"config": {}}
+        return {"name": command or "", "argv": ["--help"], "config": config}
+    return {"config": config}
+
+
+def mutated_config(output: dict[str, Any]) -> dict[str, Any]:
+    """The config after applying a (valid) config.mutate output to an empty config."""
+    from devctl.pipeline.patch import apply_patch
+
+    return apply_patch({}, output.get("config_patch"), "check")
 
 
 def output_problem(op: str, output: dict[str, Any], repo_root: Path) -> str | None:

@@ -1,6 +1,7 @@
 """Fixture: a plugin command that echoes its argv and exits with a code taken from it.
 
-`devctl echo-args --exit 3 --flag x` answers exit_code 3. Its stderr (the command's output)
+`devctl echo-args --exit 3 --flag x` answers exit_code 3 (`--sleep S` first sleeps S seconds,
+printing "sleeping" to stderr: for Ctrl-C tests). Its stderr (the command's output)
 is one JSON line with the argv and the config it received, so tests can check both; the
 `stdout` output key (a devctl extension) is printed by devctl on its own stdout.
 config.mutate sets `cmd_echo.mutated` so a test can see the phase ran before command.run.
@@ -9,6 +10,7 @@ conformance: pass
 
 import json
 import sys
+import time
 
 
 def emit(obj):
@@ -16,13 +18,17 @@ def emit(obj):
     sys.stdout.flush()
 
 
-def exit_code(argv):
+def option(argv, name, default):
     for i, arg in enumerate(argv):
-        if arg == "--exit" and i + 1 < len(argv):
-            return int(argv[i + 1])
-        if arg.startswith("--exit="):
-            return int(arg.split("=", 1)[1])
-    return 0
+        if arg == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return default
+
+
+def exit_code(argv):
+    return int(option(argv, "--exit", 0))
 
 
 emit({
@@ -43,6 +49,10 @@ for line in sys.stdin:
         out = {"commands": [{"name": "echo-args", "help": "Echo the arguments; --exit N sets the exit code"}]}
     elif op == "command.run":
         argv = inp.get("argv", [])
+        if option(argv, "--sleep", None):
+            sys.stderr.write("sleeping\n")
+            sys.stderr.flush()
+            time.sleep(float(option(argv, "--sleep", 0)))
         seen = {"name": inp.get("name"), "argv": argv, "config": inp.get("config")}
         sys.stderr.write(json.dumps(seen) + "\n")
         sys.stderr.flush()

@@ -1,6 +1,6 @@
 """Fixture: a plugin written with devctl.sdk — config.mutate, launch.plan, a command, a stream.
 
-`greet NAME [--shout] [--exit N]` writes a greeting to stderr (and a stray print(), which the
+`greet NAME [--shout] [--exit N] [--fail]` writes a greeting to stderr (and a stray print(), which the
 SDK routes to stderr) and exits N. `count` streams `input.n` ticks (default 3); `input.fail`
 makes it end with ok:false (code E_COUNT). `boom` raises a plain exception (E_INTERNAL), and
 config.mutate with `input.config.fail_with` raises PluginFailure with that code.
@@ -33,6 +33,8 @@ def boom(req):
 @plugin.command("greet", help="Greet someone: greet NAME [--shout] [--exit N]")
 def greet(req):
     args = list(req.argv)
+    if "--fail" in args:
+        raise PluginFailure("E_GREET", "refused to greet")
     code = 0
     if "--exit" in args:
         i = args.index("--exit")
