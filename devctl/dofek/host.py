@@ -56,7 +56,8 @@ class DofekHost:
         self.top = top
         self.runners = [PluginRunner(p, log_dir=log_dir, clock=clock) for p in config.enabled]
         self.tick = 0
-        self.tick_times: list[float] = []
+        #: Timings of the last cycle in ms (scan, polls until settled, snapshot): for `bench/`.
+        self.last_cycle: dict[str, float] = {}
 
     async def run(self, on_tick: TickCallback, *, ticks: int | None = None,
                   stop: anyio.Event | None = None, wait_all: bool = False) -> None:
@@ -88,7 +89,9 @@ class DofekHost:
         period = self.config.refresh_ms / 1000
         next_at = self.clock()
         while not stop.is_set():
+            started = self.clock()
             procs = self.scanner.scan()
+            scanned = self.clock()
             live = {p.pid for p in procs}
             request = encode(frames.poll_request(int(self.wall() * 1000), poll_processes(procs)))
             settled = anyio.Event()
@@ -111,8 +114,12 @@ class DofekHost:
                 with anyio.move_on_after(limit):
                     await settled.wait()
             self.tick += 1
-            self.tick_times.append(self.clock())
-            result = on_tick(self.snapshot(procs))
+            settled_at = self.clock()
+            snap = self.snapshot(procs)
+            self.last_cycle = {"scan_ms": (scanned - started) * 1000,
+                               "polls_ms": (settled_at - scanned) * 1000,
+                               "snapshot_ms": (self.clock() - settled_at) * 1000}
+            result = on_tick(snap)
             if inspect.isawaitable(result):
                 await result
             if ticks is not None and self.tick >= ticks:
