@@ -18,7 +18,7 @@ app = typer.Typer(
 Plugins are listed in [bold]dofek.toml[/bold] (found via --config, then ./dofek.toml, then the repo root):
 
   refresh_ms = 1000
-  [[plugins]]
+  \\[\\[plugins]]
   name = "ollama"
   command = "dofek-ollama"      # on PATH, or a path relative to dofek.toml
   args = ["--flag"]
@@ -295,7 +295,7 @@ def new(
 ) -> None:
     """Write a working starter plugin (under 50 lines) that `devctl dofek check` passes.
 
-    Prints the [[plugins]] entry to add to dofek.toml.
+    Prints the \\[\\[plugins]] entry to add to dofek.toml.
     """
     import os
 
