@@ -189,7 +189,8 @@ def _load(config: Path) -> tuple[Any, Any, bool]:
         return yaml, CommentedMap(), False
     try:
         text = config.read_text(encoding="utf-8")
-        data, indent, seq_offset = load_yaml_guess_indent(text)
+        _guess, indent, seq_offset = load_yaml_guess_indent(text)
+        data = yaml.load(text)  # this instance keeps quotes as written
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{config}: cannot read: {exc}") from None
     except YAMLError as exc:

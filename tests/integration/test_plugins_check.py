@@ -1,0 +1,125 @@
+"""`devctl plugins check`: every fixture plugin in testdata/plugins/ gets its verdict.
+
+Each fixture is listed in EXPECTED with the check(s) it must fail — or none when it is a good
+plugin — so a fixture added later without a verdict fails `test_every_fixture_has_a_verdict`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli import run_cli
+
+TESTDATA = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
+PASS: tuple[str, ...] = ()
+
+#: fixture -> (extra args, checks that must fail; empty = the plugin must pass every check).
+#: "{tmp}" in an argument is replaced by a temp directory; None = not a plugin (skipped).
+EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
+    "cmd_bad_names.py": ([], ("op commands.list",)),
+    "cmd_collide.py": (["alpha"], PASS),
+    "cmd_echo.py": ([], PASS),
+    "cmd_sdk.py": ([], PASS),
+    "cmd_slow_list.py": ([], ("op commands.list",)),
+    "cmd_stream_fail.py": ([], PASS),
+    "cmd_stream_many.py": ([], PASS),
+    "host_bad_handshake.py": ([], ("handshake",)),
+    "host_bash.sh": ([], ("op test.nope",)),  # declares test.nope, then refuses it
+    "host_crash.py": ([], ("op test.crash",)),
+    "host_grandchild.py": ([], ("undeclared op", "exits on stdin close")),  # leaves its sleep behind
+    "host_hang.py": ([], ("op test.hang", "undeclared op")),
+    "host_long_line.py": ([], ("stdout clean", "op test.big")),
+    "host_min.py": ([], ("undeclared op",)),  # answers every op ok:true
+    "host_noisy_after.py": ([], ("stdout clean",)),
+    "host_noisy_before.py": ([], ("handshake", "stdout clean")),
+    "host_ok.py": ([], PASS),
+    "host_slow_handshake.py": ([], ("handshake",)),
+    "host_stream.py": ([], ("undeclared op",)),  # answers every op ok:true
+    "host_stream_fail.py": ([], ("undeclared op",)),
+    "host_unsupported.py": ([], ("op build.run",)),  # declared, then E_UNSUPPORTED
+    "host_wrong_id.py": ([], ("request ids",)),
+    "pipe_bad_service.py": ([], ("op launch.plan",)),
+    "pipe_collide_a.py": ([], PASS),
+    "pipe_collide_b.py": ([], PASS),
+    "pipe_lib.py": None,  # the helper the pipe_* fixtures import
+    "pipe_ok.py": ([], PASS),
+    "pipe_order.py": (["first", "{tmp}/order.log"], PASS),
+    "pipe_patch_through.py": ([], ("op config.mutate",)),
+    "pipe_slow.py": (["0.1"], PASS),
+    "pipe_step_fail.py": ([], PASS),  # a failed step is a result, not a protocol error
+    "pipe_validate_fail.py": ([], PASS),
+    "sup_plan.py": (["{tmp}/plan.json"], PASS),
+}
+
+
+def entry(pid: str, fixture: str) -> str:
+    return f"  - id: {pid}\n    path: {sys.executable}\n    args: [{json.dumps(str(TESTDATA / fixture))}]\n"
+
+
+def fixtures() -> list[str]:
+    return sorted(p.name for p in TESTDATA.iterdir() if p.is_file() and p.suffix in (".py", ".sh"))
+
+
+def command(name: str, args: list[str], tmp: Path) -> list[str]:
+    path = str(TESTDATA / name)
+    argv = [path] if name.endswith(".sh") else [sys.executable, path]
+    return argv + [a.replace("{tmp}", str(tmp)) for a in args]
+
+
+def test_every_fixture_has_a_verdict():
+    missing = [name for name in fixtures() if name not in EXPECTED]
+    assert not missing, (f"add a verdict for {missing} to EXPECTED in {Path(__file__).name}: "
+                         "which conformance checks must it fail (none for a good plugin)?")
+
+
+@pytest.mark.parametrize("name", fixtures())
+def test_fixture_verdict(name: str, tmp_path: Path):
+    verdict = EXPECTED.get(name)
+    if verdict is None:
+        pytest.skip("no verdict (see test_every_fixture_has_a_verdict)" if name not in EXPECTED
+                    else "not a plugin")
+    args, must_fail = verdict
+    (tmp_path / "plan.json").write_text(json.dumps({"services": [{"name": "web", "command": ["true"]}]}))
+    res = run_cli("plugins", "check", "--timeout", "3", "--json", "--", *command(name, args, tmp_path),
+                  cwd=tmp_path, timeout=90)
+    report = json.loads(res.stdout)
+    failed = {c["check"] for c in report["checks"] if c["status"] == "fail"}
+    if not must_fail:
+        assert res.returncode == 0 and report["ok"], f"{name} should pass, failed: {report['checks']}"
+    else:
+        assert res.returncode == 1 and not report["ok"]
+        assert set(must_fail) <= failed, f"{name}: expected {must_fail} to fail, failed: {sorted(failed)}"
+        for check in report["checks"]:
+            if check["status"] == "fail":
+                assert check["fix"], f"{name}: failing check {check['check']} has no fix"
+
+
+def test_readable_report_of_a_configured_plugin(tmp_path: Path):
+    (tmp_path / ".devctl.yaml").write_text("plugins:\n" + entry("noisy", "host_noisy_after.py")
+                                           + entry("good", "cmd_echo.py"))
+    res = run_cli("plugins", "check", "noisy", cwd=tmp_path)
+    assert res.returncode == 1
+    assert "FAIL  stdout clean" in res.stdout and "fix: stdout carries protocol frames only" in res.stdout
+    assert "PASS  handshake" in res.stdout and "failed" in res.stdout.splitlines()[-1]
+    res = run_cli("plugins", "check", "good", cwd=tmp_path)
+    assert res.returncode == 0 and "0 failed" in res.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "give a plugin id"),
+    (["nope"], "no plugin 'nope'"),
+    (["good", "--", "python3", "x.py"], "give a plugin id"),
+])
+def test_usage_errors(tmp_path: Path, args, message):
+    (tmp_path / ".devctl.yaml").write_text("plugins:\n" + entry("good", "cmd_echo.py"))
+    res = run_cli("plugins", "check", *args, cwd=tmp_path)
+    assert res.returncode == 2 and message in res.stderr
+
+
+def test_a_command_that_cannot_start(tmp_path: Path):
+    res = run_cli("plugins", "check", "--", str(tmp_path / "missing-plugin"), cwd=tmp_path)
+    assert res.returncode == 1 and "FAIL  start" in res.stdout and "cannot start" in res.stdout

@@ -1,0 +1,117 @@
+"""`devctl stream`: real plugins, real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cli import run_cli
+
+TESTDATA = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    entries = "".join(
+        f"  - id: {pid}\n    path: {sys.executable}\n    args: [{json.dumps(str(TESTDATA / script))}]\n"
+        for pid, script in (("many", "cmd_stream_many.py"), ("fail", "cmd_stream_fail.py"),
+                            ("sdk", "cmd_sdk.py"), ("echo", "cmd_echo.py"))
+    )
+    (tmp_path / ".devctl.yaml").write_text("plugins:\n" + entries)
+    return tmp_path
+
+
+def test_thousand_events_as_json_lines(repo: Path):
+    res = run_cli("stream", "--plugin", "many", "--op", "numbers.count", "--json", cwd=repo)
+    assert res.returncode == 0, res.stderr
+    events = [json.loads(line) for line in res.stdout.splitlines()]
+    assert len(events) == 1001
+    assert [e["n"] for e in events[:3]] == [0, 1, 2]
+    assert events[99] == {"type": "event", "stream_id": "s1", "event": "log", "level": "info",
+                          "message": "at 100"}
+    ticks = [e["n"] for e in events if e["event"] == "tick"]
+    assert len(ticks) == 990 and ticks == sorted(ticks)  # in order, none lost
+    assert events[-1] == {"type": "event", "stream_id": "s1", "event": "end", "ok": True}
+
+
+def test_readable_output_and_input(repo: Path):
+    res = run_cli("stream", "-p", "many", "--op", "numbers.count", "--input", '{"count": 100}', cwd=repo)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0] == "tick n=0" and lines[-1] == "INFO  at 100" and len(lines) == 100
+    assert "ended ok (101 events)" in res.stderr
+
+
+def test_input_file_and_stdin(repo: Path):
+    (repo / "in.json").write_text('{"count": 3}')
+    res = run_cli("stream", "-p", "many", "--op", "numbers.count", "--input-file", "in.json", "--json",
+                  cwd=repo)
+    assert res.returncode == 0 and len(res.stdout.splitlines()) == 4
+    res = run_cli("stream", "-p", "many", "--op", "numbers.count", "--input-file", "-", "--json", cwd=repo,
+                  input='{"count": 2}')
+    assert res.returncode == 0 and len(res.stdout.splitlines()) == 3
+
+
+def test_stream_that_ends_ok_false_exits_1(repo: Path):
+    res = run_cli("stream", "-p", "fail", "--op", "deploy.watch", "--json", cwd=repo)
+    assert res.returncode == 1
+    events = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [e.get("message") for e in events[:3]] == ["building", "pushing", "rolling out"]
+    assert events[-1]["event"] == "end" and events[-1]["ok"] is False
+    assert events[-1]["error"] == {"code": "E_ROLLOUT", "message": "rollout failed: 2 of 3 pods crashed"}
+    res = run_cli("stream", "-p", "fail", "--op", "deploy.watch", cwd=repo)
+    assert res.returncode == 1 and "stream failed: E_ROLLOUT" in res.stderr
+    assert "INFO  rolling out" in res.stdout
+
+
+def test_sdk_stream(repo: Path):
+    res = run_cli("stream", "-p", "sdk", "--op", "count", "--input", '{"n": 2}', "--json", cwd=repo)
+    assert res.returncode == 0, res.stderr
+    assert [json.loads(line)["event"] for line in res.stdout.splitlines()] == ["tick", "tick", "log", "end"]
+    res = run_cli("stream", "-p", "sdk", "--op", "count", "--input", '{"n": 1, "fail": true}', cwd=repo)
+    assert res.returncode == 1 and "E_COUNT" in res.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-p", "nope", "--op", "x"], "no such plugin"),
+    (["-p", "fail", "--op", "nope"], "declares no stream 'nope' (its streams: deploy.watch)"),
+    (["-p", "fail", "--op", "x", "--input", "[1,"], "--input: not valid JSON"),
+    (["-p", "fail", "--op", "x", "--input", "[1]"], "must be a JSON object"),
+    (["-p", "fail", "--op", "x", "--input", "{}", "--input-file", "f"], "not both"),
+    (["-p", "fail", "--op", "x", "--input-file", "missing.json"], "cannot read"),
+])
+def test_usage_errors_exit_2(repo: Path, args, message):
+    res = run_cli("stream", *args, cwd=repo)
+    assert res.returncode == 2 and message in res.stderr
+
+
+def test_op_that_does_not_open_a_stream_is_a_plugin_failure(repo: Path):
+    res = run_cli("stream", "-p", "echo", "--op", "commands.list", cwd=repo)
+    assert res.returncode == 1 and "E_NOT_A_STREAM" in res.stderr
+
+
+def test_ctrl_c_closes_the_plugin(repo: Path):
+    env = dict(os.environ, NO_COLOR="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "devctl", "stream", "-p", "many", "--op", "numbers.count", "--json",
+         "--input", '{"count": 100000, "interval": 0.02}'],
+        cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # events arrive one by one, before the stream ends
+        assert json.loads(first)["event"] == "tick"
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
