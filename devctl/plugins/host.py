@@ -123,16 +123,14 @@ async def open_plugins(
         except PluginError as exc:
             results[i] = exc
 
-    clients: list[PluginClient] = []
     try:
         async with anyio.create_task_group() as tg:
             for i, spec in enumerate(specs):
                 tg.start_soon(start_one, i, spec)
-        clients = [r for r in results if isinstance(r, PluginClient)]
         for r in results:
             if isinstance(r, PluginError):
                 raise r
-        yield clients
+        yield [r for r in results if isinstance(r, PluginClient)]
     finally:
         started = [r for r in results if isinstance(r, PluginClient)]
         with anyio.CancelScope(shield=True):

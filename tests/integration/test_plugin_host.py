@@ -491,3 +491,18 @@ def test_open_plugins_closes_on_error_in_the_body():
     with pytest.raises(RuntimeError, match="boom"):
         run(main)
     assert not group_alive(pids[0])
+
+
+def test_open_plugins_closes_on_cancel():
+    pids: list[int] = []
+
+    async def main():
+        with anyio.move_on_after(0.5) as scope:
+            async with open_plugins([spec("host_grandchild.py", id="g"), spec("host_hang.py", id="h")],
+                                    PLUGINS) as clients:
+                pids.extend(c.pid for c in clients)
+                await anyio.sleep(60)
+        return scope.cancelled_caught
+
+    assert run(main) is True
+    assert len(pids) == 2 and not any(group_alive(p) for p in pids)
