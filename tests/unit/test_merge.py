@@ -52,3 +52,4 @@ def test_artifact_same_value_is_not_noted():
     merge.add({"bin": "x"}, "p1")
     merge.add({"bin": "x"}, "p2")
     assert merge.notes == []
+
