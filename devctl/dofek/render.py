@@ -29,6 +29,8 @@ STATE_DOTS = {
 VALUE_STYLES = {"normal": "", "accent": "bold cyan", "dim": "dim", "warn": "yellow", "error": "bold red"}
 CATEGORY_STYLES = {"ai": "magenta", "dev": "blue", "watch": "yellow"}
 AI_STATE_STYLES = {"idle": "dim", "loading": "yellow", "inferring": "bold magenta"}
+#: Distinct protocol warnings (each shown once per plugin, not once per poll) listed in the dock.
+MAX_WARNINGS = 3
 
 
 def render(snapshot: dict[str, Any]) -> RenderableType:
@@ -129,6 +131,12 @@ def dock(plugins: list[dict[str, Any]]) -> RenderableType:
             sub.append(f"{panel['label']}: ", style="bold dim")
             sub.append_text(panel_values(panel))
             lines.append(sub)
+        warnings = plugin.get("warnings") or []
+        for warning in warnings[:MAX_WARNINGS]:
+            lines.append(Text(f"      ⚠ {warning}", style="yellow"))
+        if len(warnings) > MAX_WARNINGS:
+            lines.append(Text(f"      ⚠ … and {len(warnings) - MAX_WARNINGS} more (devctl dofek check)",
+                              style="yellow"))
     return Group(*lines)
 
 

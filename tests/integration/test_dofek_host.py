@@ -147,7 +147,8 @@ def test_shutdown_ignored_means_killed_after_two_seconds(tmp_path: Path) -> None
 
 
 def test_dead_pids_are_dropped_and_missing_commands_retried(tmp_path: Path) -> None:
-    reply = '{"process_annotations":[{"pid":999999,"label":"ghost"}],"metrics":[]}'
+    reply = ('{"process_annotations":[{"pid":999999,"label":"ghost"}],'
+             '"panels":[{"id":"p","content":[{"key":"k","value":"v","style":"bright"}]}]}')
     missing = PluginConf(name="missing", command="no-such-dofek-plugin", cwd=TD,
                          executable="no-such-dofek-plugin")
     host = DofekHost(config(200, plugin("ghost", "reply.py", reply), plugin("ok", "ok.py"), missing),
@@ -156,6 +157,10 @@ def test_dead_pids_are_dropped_and_missing_commands_retried(tmp_path: Path) -> N
     annotated = {a["pid"] for row in snaps[-1]["processes"] for a in row["annotations"]}
     assert 999999 not in annotated
     assert host.runners[1].pid in annotated  # the ok plugin annotates itself: a live pid is kept
+    ghost = by_name(snaps[-1], "ghost")
+    assert ghost["counters"]["replies"] >= 3 and ghost["state"] == "healthy"
+    assert len(ghost["warnings"]) == 1 and "'bright' is not a known style" in ghost["warnings"][0]  # once
+    assert ghost["panels"][0]["content"][0]["style"] == "normal"
     gone = by_name(snaps[-1], "missing")
     assert gone["state"] == "crashed" and "cannot start 'no-such-dofek-plugin'" in gone["last_error"]
 

@@ -88,7 +88,9 @@ def snapshot(**over):
             _plugin(
                 name="flaky", state="crashed", last_error="exited with code 3", respawn_in_s=4.0, restarts=2
             ),
-            _plugin(name="fresh", state="starting"),
+            _plugin(
+                name="fresh", state="starting", warnings=["metrics[0].id: metric id 'x' is not namespaced"]
+            ),
         ],
         "metrics": [
             {"plugin": "ollama", "id": "ollama.rpm", "label": "Req/min", "value": 12.5, "unit": "req/m"},
@@ -136,6 +138,7 @@ def test_full_dashboard_text() -> None:
     assert dock[2] == "  ◐ hung unhealthy  (6 errors in a row: no reply within 2000 ms)"
     assert dock[3] == "  ✕ flaky crashed  (exited with code 3; restart in 4.0s)"
     assert dock[4] == "  ◌ fresh starting"
+    assert dock[5] == "      ⚠ metrics[0].id: metric id 'x' is not namespaced"
     assert lines[-1] == "Metrics Req/min 12.5 req/m  │  Models 3"
 
 
