@@ -136,7 +136,11 @@ def findings(rec: Record) -> list[Finding]:
     if rec.too_long:
         add("error", "line-too-long", rec.too_long,
             "Keep each reply under 1 MiB: send fewer or shorter panels, and never print bulk data on stdout.")
-    if rec.exits and not rec.too_long:
+    if rec.exits and rec.exits[0].startswith("cannot start"):
+        add("error", "cannot-start", rec.exits[0],
+            "Check the command: a name must be on PATH, a path must exist and be executable "
+            "(chmod +x, and a #! line for scripts).")
+    elif rec.exits and not rec.too_long:
         add("error", "crashed", f"the plugin exited while being polled ({rec.exits[0]}).{stderr_hint}",
             "Keep reading stdin until it closes or a shutdown arrives; catch errors per poll "
             "and skip lines you cannot parse instead of exiting.")
@@ -192,7 +196,7 @@ def findings(rec: Record) -> list[Finding]:
             f"the plugin was still running {SHUTDOWN_GRACE_S:.0f} s after shutdown and "
             "stdin closing; it was killed",
             'Exit when you read {"type":"shutdown"} or when stdin reaches EOF.')
-    if rec.replies == 0 and not rec.timeouts and not rec.exits and not rec.too_long:
+    if rec.replies == 0 and not rec.timeouts and not rec.exits and not rec.too_long and rec.polls:
         add("error", "no-reply", "the plugin never answered a poll", "Read one line per poll and answer it.")
     return sorted(out, key=lambda f: f.severity != "error")
 
