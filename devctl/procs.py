@@ -30,6 +30,8 @@ def group_members(pgid: int) -> list[int]:
         return []
     except PermissionError:
         pass  # exists, owned by someone else: scan to be sure
+    if os.path.isdir("/proc/self"):
+        return _scan_proc(pgid)
     members: list[int] = []
     for proc in psutil.process_iter(["pid", "status"]):
         try:
@@ -42,8 +44,36 @@ def group_members(pgid: int) -> list[int]:
     return members
 
 
+def _scan_proc(pgid: int) -> list[int]:
+    """Linux: one read of /proc/<pid>/stat per process gives state and group (~5x psutil's cost)."""
+    members: list[int] = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+            if fields[0] not in (b"Z", b"X") and int(fields[2]) == pgid:
+                members.append(int(name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return members
+
+
 def group_alive(pgid: int) -> bool:
-    return bool(group_members(pgid))
+    # Fast path: a live leader still in its group answers without scanning every process
+    # (the scan costs milliseconds; stopping 50 services polls this hundreds of times).
+    return _leader_alive_in_group(pgid) or bool(group_members(pgid))
+
+
+def _leader_alive_in_group(pgid: int) -> bool:
+    """True when process `pgid` exists, is not a zombie, and still leads group `pgid`."""
+    try:
+        with open(f"/proc/{pgid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return fields[0] not in (b"Z", b"X") and int(fields[2]) == pgid
+    except (OSError, IndexError, ValueError):
+        return False
 
 
 def signal_group(pgid: int, sig: int) -> bool:

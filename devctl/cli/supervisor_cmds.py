@@ -190,7 +190,8 @@ def _attach(paths: Any, names: list[str], t0: float) -> None:
         try:
             client.down(paths)
         except KeyboardInterrupt:
-            client.down(paths, 0.0)
+            err().print("killing…")
+            client.kill_now(paths)
         raise typer.Exit(130) from None
     if outcome.get("failed"):
         message, details = up_core.failure(paths, outcome["failed"])

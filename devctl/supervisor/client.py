@@ -42,7 +42,8 @@ def read_status(paths: Paths, now: float | None = None) -> dict[str, Any]:
         from devctl.procs import pid_alive
 
         for svc in services:
-            if svc.get("state") in _LIVE and not pid_alive(svc.get("pid"), svc.get("create_time")):
+            judged = svc.get("state") in _LIVE or svc.get("state") in ("waiting", "backoff")
+            if judged and not pid_alive(svc.get("pid"), svc.get("create_time")):
                 svc["state"] = "exited"
                 svc["error"] = svc.get("error") or "gone (the supervisor was not running to see it exit)"
     for svc in services:
@@ -107,6 +108,18 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
         stop_recorded(state, grace_s, step)
     _remove_files(paths)
     return f"stopped {len(names)} service{'s' if len(names) != 1 else ''}" if names else "nothing running"
+
+
+def kill_now(paths: Paths) -> str:
+    """The second Ctrl-C: SIGKILL the supervisor, then every recorded group and descendant."""
+    state = read_state(paths.state)
+    if state is None:
+        _remove_files(paths)
+        return "nothing running"
+    _kill_supervisor(state)
+    stop_recorded(state, 0.0, lambda _msg: None)
+    _remove_files(paths)
+    return "killed"
 
 
 def _stop_budget(state: dict[str, Any] | None, grace_s: float | None) -> float:

@@ -305,10 +305,18 @@ class Supervisor:
         group = svc.group
         if group is None:
             return
-        await procs.stop_group(
-            group, sig=getattr(signal, svc.spec["stop_signal"]), grace=self._grace(svc),
-            extra_pids=self._live_descendants(svc),
-        )
+        sig = getattr(signal, svc.spec["stop_signal"])
+        grace = self._grace(svc)
+        extra = self._live_descendants(svc)
+        started = self.clock()
+        if svc.proc is not None:
+            # Signal, then wait for the leader's exit on its pidfd (no polling); afterwards the
+            # group check below is one failed killpg when nothing else was in the group.
+            procs.signal_group(group, sig)
+            with anyio.move_on_after(grace):
+                await svc.exited.wait()
+        left = max(0.0, grace - (self.clock() - started))
+        await procs.stop_group(group, sig=sig, grace=left, extra_pids=extra)
         if svc.group == group and svc.proc is None:
             svc.group = None
 

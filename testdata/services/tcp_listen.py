@@ -1,6 +1,8 @@
 """Fixture service: a TCP listener on 127.0.0.1:PORT that accepts and closes connections.
 
-Usage: tcp_listen.py PORT [--delay S]   (--delay: a slow starter, binds after S seconds)
+Usage: tcp_listen.py PORT [--delay S] [--stamp]
+--delay: a slow starter, binds after S seconds; --stamp: print the wall time listen() returned
+(the benchmark compares it with the supervisor's "ready" event).
 """
 
 import signal
@@ -17,6 +19,8 @@ sock = socket.socket()
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.bind(("127.0.0.1", port))
 sock.listen(64)
+if "--stamp" in sys.argv:
+    print(f"listening-at {time.time():.6f}", flush=True)
 print(f"listening on 127.0.0.1:{port}", flush=True)
 while True:
     conn, _ = sock.accept()

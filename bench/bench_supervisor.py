@@ -1,0 +1,542 @@
+#!/usr/bin/env python3
+"""The supervisor's speed and footprint, side by side with honcho and supervisord in one run.
+
+    python bench/bench_supervisor.py [--log-mb MB] [--runs N] [--no-others] [--json]
+
+Measures (issue 3, "Speed and footprint"):
+  up-N       `devctl up` with N trivial TCP services until every one is ready, minus the
+             services' own start time (a bare launcher starting the same N programs and
+             polling their ports, measured in the same run). honcho and supervisord: from
+             launch until every port accepts (they have no "wait until ready").
+  readiness  the supervisor's `ready` event minus the moment the service's listen() returned
+             (the service prints its own timestamp), median over 10 services.
+  down-50    `devctl down` of 50 services that exit on SIGTERM, until all are gone.
+  status     `devctl status --json` with 10 services, median of N runs; `supervisorctl status`.
+  log        a service writing MB of lines: its own write time under devctl vs `cmd > file`
+             (and through honcho's / supervisord's pipes).
+  rss/cpu    supervisor RSS with 1 and 100 services; CPU used over 5 s idle with 10 services.
+             The fork-vs-exec launch of the supervisor is compared on up-10 as well.
+
+honcho and supervisord are installed into a throwaway venv under a temp dir with pip (by
+package name) when not importable; `--no-others` skips them. Nothing is asserted; the
+figures go to docs/performance.md ("Supervisor"). Default run: about 2-3 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ROOT / "testdata" / "services"
+PLUGIN = ROOT / "testdata" / "plugins" / "sup_plan.py"
+PY = sys.executable
+
+
+def free_ports(n: int) -> list[int]:
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def listener(port: int, *extra: str) -> list[str]:
+    return [PY, "-S", str(SERVICES / "tcp_listen.py"), str(port), *extra]
+
+
+def all_open(ports: list[int]) -> bool:
+    for port in ports:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.05):
+                pass
+        except OSError:
+            return False
+    return True
+
+
+def wait_open(ports: list[int], timeout: float = 60.0) -> float:
+    """Seconds (perf_counter) at which every port accepted; polls every 5 ms."""
+    deadline = time.perf_counter() + timeout
+    pending = list(ports)
+    while pending:
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"ports never opened: {pending[:5]}")
+        pending = [p for p in pending if not all_open([p])]
+        if pending:
+            time.sleep(0.005)
+    return time.perf_counter()
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+# ---- devctl -------------------------------------------------------------------------------
+
+
+class Devctl:
+    def __init__(self, base: Path, name: str):
+        self.root = base / name
+        self.root.mkdir(exist_ok=True)
+        (self.root / ".devctl.yaml").write_text(
+            f"plugins:\n  - id: bench\n    path: {PY}\n    args: [{json.dumps(str(PLUGIN))}, plan.json]\n"
+        )
+
+    def plan(self, services: list[dict]) -> None:
+        (self.root / "plan.json").write_text(json.dumps({"services": services}))
+
+    def run(self, *args: str, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
+        t0 = time.perf_counter()
+        res = subprocess.run([PY, "-m", "devctl", "-C", str(self.root), *args], capture_output=True,
+                             text=True, env={**os.environ, "NO_COLOR": "1", **(env or {})}, check=False)
+        return time.perf_counter() - t0, res
+
+    def up(self, env: dict | None = None) -> float:
+        took, res = self.run("up", env=env)
+        if res.returncode != 0:
+            raise RuntimeError(f"devctl up failed: {res.stderr[-2000:]}")
+        return took
+
+    def down(self) -> float:
+        return self.run("down")[0]
+
+    def status(self) -> dict:
+        return json.loads(self.run("status", "--json")[1].stdout)
+
+    def events(self) -> list[dict]:
+        path = self.root / ".devctl" / "events.ndjson"
+        return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def tcp_services(ports: list[int], *extra: str) -> list[dict]:
+    return [{"name": f"s{i}", "command": listener(p, *extra),
+             "health": {"type": "tcp", "address": f"127.0.0.1:{p}"}} for i, p in enumerate(ports)]
+
+
+def bench_plan(base: Path, n: int) -> float:
+    """`devctl plan --json` on the same repo: the pipeline's share of `up` (plugins, not the supervisor)."""
+    d = Devctl(base, f"plan{n}")
+    d.plan(tcp_services(free_ports(n)))
+    return statistics.median(d.run("plan", "--json")[0] for _ in range(3))
+
+
+SHARE = """
+import json, sys, time
+from pathlib import Path
+import anyio, psutil  # already loaded by the pipeline in a real `up`
+from devctl.supervisor import client, daemon, up
+from devctl.supervisor.paths import Paths
+root = Path(sys.argv[1])
+plan = json.loads((root / "plan.json").read_text())["services"]
+t0 = time.perf_counter()
+services = up.prepare(plan, root)
+daemon.launch(services, root, [])
+failed = up.wait(Paths(root), [s["name"] for s in services], lambda r: None)
+took = time.perf_counter() - t0
+client.down(Paths(root))
+print(json.dumps({"share_s": took, "failed": failed is not None}))
+"""
+
+
+def bench_share(base: Path, n: int) -> float:
+    """The supervisor's share of `up`: prepare + launch + wait, without CLI start-up and pipeline."""
+    d = Devctl(base, f"share{n}")
+    d.plan(tcp_services(free_ports(n)))
+    res = subprocess.run([PY, "-c", SHARE, str(d.root)], capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])["share_s"]
+
+
+def baseline_start(n: int) -> float:
+    """A bare launcher: Popen the same N programs, wait until every port accepts."""
+    ports = free_ports(n)
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(listener(p), stdout=subprocess.DEVNULL, start_new_session=True) for p in ports]
+    t1 = wait_open(ports)
+    for p in procs:
+        kill_tree(p)
+    return t1 - t0
+
+
+def bench_devctl_up(base: Path, n: int, tag: str, env: dict | None = None) -> dict:
+    d = Devctl(base, f"up{n}{tag}")
+    d.plan(tcp_services(free_ports(n)))
+    try:
+        took = d.up(env)
+        return {"up_s": took}
+    finally:
+        d.down()
+
+
+def bench_readiness(base: Path) -> dict:
+    d = Devctl(base, "ready")
+    d.plan(tcp_services(free_ports(10), "--delay", "0.5", "--stamp"))
+    try:
+        d.up()
+        lat = []
+        ready = {e["service"]: e["ts"] for e in d.events() if e["event"] == "ready"}
+        for name, ts in ready.items():
+            log = (d.root / ".devctl" / "logs" / f"{name}.stdout.log").read_text()
+            stamp = float(next(x for x in log.splitlines() if x.startswith("listening-at")).split()[1])
+            lat.append(ts - stamp)
+        return {"median_ms": statistics.median(lat) * 1000, "max_ms": max(lat) * 1000}
+    finally:
+        d.down()
+
+
+def bench_devctl_down(base: Path, n: int) -> dict:
+    d = Devctl(base, f"down{n}")
+    d.plan(tcp_services(free_ports(n)))
+    d.up()
+    return {"down_s": d.down()}
+
+
+def bench_status(base: Path, runs: int) -> tuple[dict, Devctl]:
+    d = Devctl(base, "status")
+    d.plan(tcp_services(free_ports(10)))
+    d.up()
+    times = [d.run("status", "--json")[0] for _ in range(runs)]
+    return {"median_ms": statistics.median(times) * 1000}, d
+
+
+def supervisor_pid(d: Devctl) -> int:
+    return d.status()["supervisor"]["pid"]
+
+
+def rss_mib(pid: int) -> float:
+    return psutil.Process(pid).memory_info().rss / 2**20
+
+
+def idle_cpu(pid: int, seconds: float = 5.0) -> float:
+    proc = psutil.Process(pid)
+    before = sum(proc.cpu_times()[:2])
+    time.sleep(seconds)
+    return (sum(proc.cpu_times()[:2]) - before) / seconds * 100
+
+
+def bench_rss(base: Path) -> dict:
+    out = {}
+    for n in (1, 100):
+        d = Devctl(base, f"rss{n}")
+        d.plan(tcp_services(free_ports(n)))
+        d.up()
+        try:
+            time.sleep(1.5)  # a sweep and a few probes have run
+            out[f"rss_{n}_mib"] = rss_mib(supervisor_pid(d))
+        finally:
+            d.down()
+    return out
+
+
+WRITER = """
+import sys, time
+total = int(sys.argv[1]) * 2**20
+line = b"x" * 99 + b"\\n"
+chunk = line * 10486
+out = sys.stdout.buffer
+t0 = time.perf_counter(); done = 0
+while done < total:
+    out.write(chunk); done += len(chunk)
+out.flush()
+sys.stderr.write(f"wrote-in {time.perf_counter() - t0:.6f}\\n"); sys.stderr.flush()
+time.sleep(3600)
+"""
+
+
+def writer_cmd(tmp: Path, mb: int) -> list[str]:
+    script = tmp / "writer.py"
+    script.write_text(WRITER)
+    return [PY, "-S", str(script), str(mb)]
+
+
+def wait_wrote(path: Path, timeout: float = 600) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            for line in path.read_text().splitlines():
+                if line.startswith("wrote-in"):
+                    return float(line.split()[1])
+        time.sleep(0.1)
+    raise RuntimeError(f"writer never finished ({path})")
+
+
+def bench_log_direct(tmp: Path, mb: int) -> float:
+    out, err = tmp / "direct.out", tmp / "direct.err"
+    with open(out, "wb") as fo, open(err, "wb") as fe:
+        proc = subprocess.Popen(writer_cmd(tmp, mb), stdout=fo, stderr=fe, start_new_session=True)
+    try:
+        return wait_wrote(err)
+    finally:
+        kill_tree(proc)
+        out.unlink()
+
+
+def bench_log_devctl(base: Path, mb: int) -> float:
+    d = Devctl(base, "log")
+    d.plan([{"name": "writer", "command": writer_cmd(base, mb)}])
+    d.up()
+    try:
+        return wait_wrote(d.root / ".devctl" / "logs" / "writer.stderr.log")
+    finally:
+        d.down()
+        (d.root / ".devctl" / "logs" / "writer.stdout.log").unlink()
+
+
+# ---- honcho and supervisord ----------------------------------------------------------------
+
+
+def ensure_others(tmp: Path) -> dict[str, str] | None:
+    """Executables of honcho, supervisord and supervisorctl (installed into a temp venv if needed)."""
+    found = {n: shutil.which(n, path=os.path.dirname(PY)) for n in ("honcho", "supervisord", "supervisorctl")}
+    if all(found.values()):
+        return found  # type: ignore[return-value]
+    venv = tmp / "others-venv"
+    print("installing honcho and supervisor into a throwaway venv…", file=sys.stderr)
+    subprocess.run([PY, "-m", "venv", str(venv)], check=True)
+    pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "honcho", "supervisor"],
+                         capture_output=True, text=True, check=False)
+    if pip.returncode != 0:
+        print(f"could not install them, skipping: {pip.stderr[-500:]}", file=sys.stderr)
+        return None
+    return {n: str(venv / "bin" / n) for n in ("honcho", "supervisord", "supervisorctl")}
+
+
+def procfile(dirpath: Path, commands: list[list[str]]) -> Path:
+    import shlex
+
+    path = dirpath / "Procfile"
+    path.write_text("".join(f"s{i}: {shlex.join(c)}\n" for i, c in enumerate(commands)))
+    return path
+
+
+def honcho_run(tools: dict, tmp: Path, commands: list[list[str]], ports: list[int],
+               out_file: Path | None = None) -> dict:
+    d = Path(tempfile.mkdtemp(dir=tmp))
+    procfile(d, commands)
+    out = open(out_file or os.devnull, "wb")  # noqa: SIM115
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([tools["honcho"], "start"], cwd=d, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    result = {"proc": proc, "out": out}
+    if ports:
+        result["up_s"] = wait_open(ports) - t0
+    return result
+
+
+def honcho_stop(run: dict) -> float:
+    t0 = time.perf_counter()
+    run["proc"].send_signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        run["proc"].wait(timeout=30)
+    took = time.perf_counter() - t0
+    kill_tree(run["proc"])
+    run["out"].close()
+    return took
+
+
+SUPERVISORD_CONF = """[unix_http_server]
+file=%(here)s/s.sock
+[supervisord]
+logfile=%(here)s/supervisord.log
+pidfile=%(here)s/supervisord.pid
+nodaemon=true
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[supervisorctl]
+serverurl=unix://%(here)s/s.sock
+"""
+
+
+def supervisord_run(tools: dict, tmp: Path, commands: list[list[str]], ports: list[int]) -> dict:
+    import shlex
+
+    d = Path(tempfile.mkdtemp(dir=tmp))
+    conf = d / "supervisord.conf"
+    text = SUPERVISORD_CONF
+    for i, c in enumerate(commands):
+        text += (f"[program:s{i}]\ncommand={shlex.join(c)}\nstartsecs=0\nstopwaitsecs=10\n"
+                 f"stdout_logfile=%(here)s/s{i}.out\nstdout_logfile_maxbytes=0\n"
+                 f"stderr_logfile=%(here)s/s{i}.err\nstderr_logfile_maxbytes=0\n")
+    conf.write_text(text)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([tools["supervisord"], "-c", str(conf)], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result = {"proc": proc, "conf": conf, "dir": d}
+    if ports:
+        result["up_s"] = wait_open(ports) - t0
+    return result
+
+
+def supervisorctl(tools: dict, run: dict, *args: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([tools["supervisorctl"], "-c", str(run["conf"]), *args], capture_output=True, check=False)
+    return time.perf_counter() - t0
+
+
+def supervisord_stop(tools: dict, run: dict) -> float:
+    t0 = time.perf_counter()
+    supervisorctl(tools, run, "shutdown")
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        run["proc"].wait(timeout=30)
+    took = time.perf_counter() - t0
+    kill_tree(run["proc"])
+    return took
+
+
+def bench_others(tools: dict, tmp: Path, runs: int, mb: int) -> dict:
+    res: dict = {"honcho": {}, "supervisord": {}}
+    for n in (10, 50):
+        ports = free_ports(n)
+        h = honcho_run(tools, tmp, [listener(p) for p in ports], ports)
+        res["honcho"][f"up_{n}_s"] = h["up_s"]
+        time.sleep(0.5)
+        if n == 50:
+            res["honcho"]["down_50_s"] = honcho_stop(h)
+        else:
+            res["honcho"]["rss_10_mib"] = rss_mib(h["proc"].pid)
+            honcho_stop(h)
+        ports = free_ports(n)
+        s = supervisord_run(tools, tmp, [listener(p) for p in ports], ports)
+        res["supervisord"][f"up_{n}_s"] = s["up_s"]
+        time.sleep(0.5)
+        if n == 10:
+            res["supervisord"]["status_ms"] = statistics.median(
+                supervisorctl(tools, s, "status") for _ in range(runs)) * 1000
+            res["supervisord"]["rss_10_mib"] = rss_mib(s["proc"].pid)
+            res["supervisord"]["idle_cpu_pct"] = idle_cpu(s["proc"].pid)
+            supervisord_stop(tools, s)
+        else:
+            res["supervisord"]["down_50_s"] = supervisord_stop(tools, s)
+    # log throughput through their pipes
+    cmd = writer_cmd(tmp, mb)
+    out = tmp / "honcho.out"
+    h = honcho_run(tools, tmp, [cmd], [], out_file=out)
+    res["honcho"]["log_write_s"] = _wait_in_output(out)
+    honcho_stop(h)
+    out.unlink()
+    s = supervisord_run(tools, tmp, [cmd], [])
+    res["supervisord"]["log_write_s"] = wait_wrote(s["dir"] / "s0.err")
+    supervisord_stop(tools, s)
+    (s["dir"] / "s0.out").unlink()
+    return res
+
+
+def _wait_in_output(path: Path, timeout: float = 600) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.path.getsize(path) - 4096))
+            for line in fh.read().decode(errors="replace").splitlines():
+                if "wrote-in" in line:
+                    return float(line.rsplit("wrote-in", 1)[1].split()[0])
+        time.sleep(0.2)
+    raise RuntimeError("honcho writer never finished")
+
+
+# ---- main ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--log-mb", type=int, default=256,
+                    help="bytes the log writer writes, in MiB (the issue's figure: 1024)")
+    ap.add_argument("--runs", type=int, default=15, help="runs of `status --json`")
+    ap.add_argument("--no-others", action="store_true", help="skip honcho and supervisord")
+    ap.add_argument("--json", action="store_true", help="print the raw figures as JSON")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="devctl-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        r: dict = {"devctl": {}, "baseline": {}}
+        dv = r["devctl"]
+        for n in (10, 50):
+            r["baseline"][f"start_{n}_s"] = statistics.median(baseline_start(n) for _ in range(3))
+            dv[f"up_{n}_s"] = statistics.median(bench_devctl_up(tmp, n, f"-{i}")["up_s"] for i in range(3))
+        exec_env = {"DEVCTL_SUPERVISOR_MODE": "exec"}
+        dv["up_10_exec_s"] = statistics.median(
+            bench_devctl_up(tmp, 10, f"-exec{i}", exec_env)["up_s"] for i in range(3))
+        dv["plan_10_s"] = bench_plan(tmp, 10)
+        for n in (10, 50):
+            dv[f"share_{n}_s"] = statistics.median(bench_share(tmp, n) for _ in range(3))
+        r["readiness"] = bench_readiness(tmp)
+        dv["down_50_s"] = bench_devctl_down(tmp, 50)["down_s"]
+        status, d = bench_status(tmp, args.runs)
+        dv["status_ms"] = status["median_ms"]
+        pid = supervisor_pid(d)
+        dv["rss_10_mib"] = rss_mib(pid)
+        dv["idle_cpu_pct"] = idle_cpu(pid)
+        d.down()
+        dv.update(bench_rss(tmp))
+        r["baseline"]["log_write_s"] = bench_log_direct(tmp, args.log_mb)
+        dv["log_write_s"] = bench_log_devctl(tmp, args.log_mb)
+        if not args.no_others:
+            tools = ensure_others(tmp)
+            if tools:
+                r.update(bench_others(tools, tmp, args.runs, args.log_mb))
+        r["log_mb"] = args.log_mb
+    if args.json:
+        print(json.dumps(r, indent=2))
+    else:
+        report(r)
+
+
+def report(r: dict) -> None:
+    dv, base = r["devctl"], r["baseline"]
+    h, s = r.get("honcho", {}), r.get("supervisord", {})
+
+    def ms(x: float | None) -> str:
+        return "-" if x is None else f"{x * 1000:.0f} ms"
+
+    rows = [
+        ("up, 10 services (minus own start)", ms(dv["up_10_s"] - base["start_10_s"]),
+         ms(h.get("up_10_s", 0) - base["start_10_s"]) if h else "-",
+         ms(s.get("up_10_s", 0) - base["start_10_s"]) if s else "-"),
+        ("up, 50 services (minus own start)", ms(dv["up_50_s"] - base["start_50_s"]),
+         ms(h.get("up_50_s", 0) - base["start_50_s"]) if h else "-",
+         ms(s.get("up_50_s", 0) - base["start_50_s"]) if s else "-"),
+        ("supervisor share of up, 10 (minus own start)", ms(dv["share_10_s"] - base["start_10_s"]), "-", "-"),
+        ("supervisor share of up, 50 (minus own start)", ms(dv["share_50_s"] - base["start_50_s"]), "-", "-"),
+        ("readiness after port open (median)", f"{r['readiness']['median_ms']:.0f} ms", "-", "-"),
+        ("down, 50 services", ms(dv["down_50_s"]), ms(h.get("down_50_s")), ms(s.get("down_50_s"))),
+        ("status --json, 10 services (median)", f"{dv['status_ms']:.0f} ms", "-",
+         f"{s['status_ms']:.0f} ms" if s else "-"),
+        (f"log: {r['log_mb']} MiB written (cmd > file: {base['log_write_s']:.2f} s)",
+         f"{dv['log_write_s']:.2f} s", f"{h['log_write_s']:.2f} s" if h else "-",
+         f"{s['log_write_s']:.2f} s" if s else "-"),
+        ("RSS with 1 / 10 / 100 services",
+         f"{dv['rss_1_mib']:.1f} / {dv['rss_10_mib']:.1f} / {dv['rss_100_mib']:.1f} MiB",
+         f"- / {h['rss_10_mib']:.1f} / - MiB" if h else "-",
+         f"- / {s['rss_10_mib']:.1f} / - MiB" if s else "-"),
+        ("idle CPU, 10 services", f"{dv['idle_cpu_pct']:.2f} %", "-",
+         f"{s['idle_cpu_pct']:.2f} %" if s else "-"),
+    ]
+    print("| measure | devctl | honcho | supervisord |")
+    print("|---|---:|---:|---:|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(f"\nbaseline start of the services themselves: 10 = {ms(base['start_10_s'])}, "
+          f"50 = {ms(base['start_50_s'])}; devctl up-10 wall {ms(dv['up_10_s'])}, of which the "
+          f"pipeline (`devctl plan --json`) {ms(dv['plan_10_s'])}; supervisor exec'd instead of "
+          f"forked: up-10 wall {ms(dv['up_10_exec_s'])}")
+
+
+if __name__ == "__main__":
+    main()
