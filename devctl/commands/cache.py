@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from devctl.commands.names import Listing
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CACHE_FILE = "commands.json"
 STATE_DIR = ".devctl"
 
@@ -134,6 +133,8 @@ def is_fresh(cache: CommandCache, config_file: Path | None) -> bool:
 
 def write(repo_root: Path, cache: CommandCache) -> Path:
     """Store atomically (temp file + rename), so a reader never sees half a cache."""
+    import tempfile
+
     from devctl.statedir import ensure_subdir
 
     directory = ensure_subdir(repo_root, "cache")

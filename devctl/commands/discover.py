@@ -30,19 +30,22 @@ async def list_one(spec: PluginSpec, repo_root: Path, *, timeout: float = COMMAN
         client = await start_plugin(spec, repo_root)
     except DevctlError as exc:
         return Listing(spec.id, spec.priority, error=exc.message)
+    mutates = client.supports("config.mutate")
     try:
         if not client.supports("commands.list"):
-            return Listing(spec.id, spec.priority)
+            return Listing(spec.id, spec.priority, mutates=mutates)
         if not client.supports("command.run"):
-            return Listing(spec.id, spec.priority, error=(
+            return Listing(spec.id, spec.priority, mutates=mutates, error=(
                 f"plugin {spec.id!r} declares commands.list but not command.run, so its commands "
                 "could never run"))
         output = await client.request("commands.list", {}, timeout=timeout)
-        return parse_listing(spec.id, spec.priority, output)
+        listing = parse_listing(spec.id, spec.priority, output)
     except DevctlError as exc:
-        return Listing(spec.id, spec.priority, error=exc.message)
+        listing = Listing(spec.id, spec.priority, error=exc.message)
     finally:
         await client.close()
+    listing.mutates = mutates
+    return listing
 
 
 async def discover(cfg: Config, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> list[Listing]:

@@ -45,16 +45,19 @@ class Listing:
     #: commands.list failed, timed out, or the plugin did not start: a sentence naming the plugin.
     error: str | None = None
     skipped: list[str] = field(default_factory=list)  # entries reported and dropped
+    #: Its handshake declares config.mutate: a plugin command's config phase must start it.
+    mutates: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"plugin": self.plugin, "priority": self.priority, "commands": self.commands,
-                "error": self.error, "skipped": self.skipped}
+                "error": self.error, "skipped": self.skipped, "mutates": self.mutates}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Listing:
         return cls(plugin=str(data["plugin"]), priority=int(data["priority"]),
                    commands=[dict(c) for c in data.get("commands", [])],
-                   error=data.get("error"), skipped=list(data.get("skipped", [])))
+                   error=data.get("error"), skipped=list(data.get("skipped", [])),
+                   mutates=bool(data.get("mutates", False)))
 
 
 def parse_listing(plugin: str, priority: int, output: Any) -> Listing:

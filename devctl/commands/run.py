@@ -3,7 +3,9 @@
 1. Make sure the command is still declared (the cache is refreshed if a file changed), and
    apply the collision policy (strict mode: a collision is an error).
 2. At the same time: run the config.mutate phase over all plugins (as every command does) and
-   start the providing plugin on its own — it is the only one that stays up.
+   start the providing plugin on its own — it is the only one that stays up. The phase skips
+   plugins whose (cached) handshake does not declare config.mutate: the pipeline would not
+   call them anyway, and not starting them is most of a plugin command's start-up cost.
 3. Send `command.run` with {name, argv, config}; the plugin's stderr goes to the terminal
    as it arrives, unprefixed: it is the command's output.
 4. Exit with the `exit_code` the plugin returned. An optional `output.stdout` string (a devctl
@@ -15,13 +17,14 @@ and the user watching it can press Ctrl-C, which stops the plugin's process grou
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from devctl.commands.discover import ensure_fresh
-from devctl.commands.names import BUILTIN, PluginCommand, resolve
+from devctl.commands.names import BUILTIN, Listing, PluginCommand, resolve
 from devctl.errors import ConfigError, DevctlError, PluginError
 
 if TYPE_CHECKING:
@@ -32,8 +35,9 @@ NO_DEADLINE = 24 * 3600.0
 
 
 def find_command(cfg: Config, name: str, *, strict: bool,
-                 on_warning: Callable[[str], None]) -> tuple[PluginCommand, PluginSpec]:
-    """The declared command `name` and its provider; ConfigError if nobody declares it."""
+                 on_warning: Callable[[str], None]) -> tuple[PluginCommand, PluginSpec, list[Listing]]:
+    """The declared command `name`, its provider and what every plugin declared (from the cache,
+    refreshed if stale); ConfigError if nobody declares `name`."""
     from devctl.cli.lazy import BUILTINS
 
     listings = ensure_fresh(cfg, on_warning=on_warning).listings
@@ -50,7 +54,16 @@ def find_command(cfg: Config, name: str, *, strict: bool,
     spec = cfg.plugin(cmd.plugin)
     if spec is None or not spec.enabled:
         raise ConfigError(f"command {name!r} comes from plugin {cmd.plugin!r}, which is not enabled")
-    return cmd, spec
+    return cmd, spec, listings
+
+
+def mutators(cfg: Config, listings: list[Listing]) -> Config:
+    """`cfg` with only the plugins the config.mutate phase would call: those whose handshake
+    declared it, and any the cache knows nothing certain about. The phase result is the same —
+    the pipeline never calls a plugin that did not declare the op — without starting the rest."""
+    known = {item.plugin: item for item in listings}
+    keep = [p for p in cfg.plugins if p.id not in known or known[p.id].mutates or known[p.id].error]
+    return dataclasses.replace(cfg, plugins=keep)
 
 
 def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool = False,
@@ -62,12 +75,12 @@ def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool 
 
     from devctl.pipeline import PipelineOptions
 
-    cmd, spec = find_command(cfg, name, strict=strict, on_warning=on_warning)
+    cmd, spec, listings = find_command(cfg, name, strict=strict, on_warning=on_warning)
     opts = PipelineOptions(phases=("config.mutate",), strict=strict, dry_run=dry_run,
                            timeout=timeout or 30.0, verbose=verbose)
 
     async def main() -> dict[str, Any]:
-        return await _run(cfg, spec, cmd.name, list(argv), opts, timeout or NO_DEADLINE,
+        return await _run(mutators(cfg, listings), spec, cmd.name, list(argv), opts, timeout or NO_DEADLINE,
                           on_plugin_stderr or _raw_stderr)
 
     output = anyio.run(main)
@@ -99,7 +112,8 @@ async def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: 
 
     async def mutate() -> None:
         nonlocal config
-        config = (await run_pipeline(cfg, opts, on_stderr=pipeline_stderr)).config
+        if cfg.plugins:
+            config = (await run_pipeline(cfg, opts, on_stderr=pipeline_stderr)).config
 
     try:
         try:

@@ -18,7 +18,7 @@ TESTDATA = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
 SPY = """\
 import os, runpy, sys
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "started.log"), "a") as fh:
-    fh.write("started\\n")
+    fh.write({target!r} + "\\n")
 runpy.run_path({target!r}, run_name="__main__")
 """
 
@@ -43,9 +43,10 @@ def spy(root: Path, fixture: str) -> Path:
     return path
 
 
-def starts(root: Path) -> int:
+def starts(root: Path, fixture: str = "") -> int:
     log = root / "started.log"
-    return len(log.read_text().splitlines()) if log.exists() else 0
+    lines = log.read_text().splitlines() if log.exists() else []
+    return sum(line.endswith(fixture) for line in lines)
 
 
 @pytest.fixture
@@ -106,6 +107,17 @@ def test_warm_cache_starts_only_the_pipeline_and_the_provider(repo: Path):
     before = starts(repo)
     assert run_cli("echo-args", cwd=repo).returncode == 0
     assert starts(repo) == before + 2  # config.mutate phase + the provider on its own
+
+
+def test_the_config_phase_starts_only_plugins_that_declare_config_mutate(tmp_path: Path):
+    make_repo(tmp_path, plugin_entry("echo", spy(tmp_path, "cmd_echo.py")),
+              plugin_entry("alpha", spy(tmp_path, "cmd_collide.py"), "alpha"))
+    assert run_cli("plugins", "list", cwd=tmp_path).returncode == 0
+    echo, collide = starts(tmp_path, "cmd_echo.py"), starts(tmp_path, "cmd_collide.py")
+    res = run_cli("deploy", cwd=tmp_path)
+    assert res.returncode == 0 and "deploy by alpha" in res.stderr
+    assert starts(tmp_path, "cmd_echo.py") == echo + 1  # config.mutate
+    assert starts(tmp_path, "cmd_collide.py") == collide + 1  # the provider only: no config.mutate
 
 
 def test_cache_is_invalidated_when_a_plugin_file_changes(tmp_path: Path):
