@@ -307,6 +307,9 @@ class Supervisor:
             return
         sig = getattr(signal, svc.spec["stop_signal"])
         grace = self._grace(svc)
+        # The periodic sweep runs once a second: a descendant that left the group (setsid,
+        # setpgid) since then would survive a quick `up`/`down`. Look again right now.
+        self.sweep_once(only=svc)
         extra = self._live_descendants(svc)
         started = self.clock()
         if svc.proc is not None:
@@ -317,6 +320,12 @@ class Supervisor:
                 await svc.exited.wait()
         left = max(0.0, grace - (self.clock() - started))
         await procs.stop_group(group, sig=sig, grace=left, extra_pids=extra)
+        # Orphans the stop itself re-parented to us (born after the look above) carry the
+        # service's name in their environment: they go too, without a second grace.
+        self.sweep_once(only=svc)
+        late = [pid for pid in self._live_descendants(svc) if pid not in extra]
+        if late:
+            await procs.stop_group(group, sig=signal.SIGKILL, grace=0, extra_pids=late)
         if svc.group == group and svc.proc is None:
             svc.group = None
 
@@ -372,11 +381,12 @@ class Supervisor:
             await anyio.sleep(SWEEP_S)
             self.sweep_once()
 
-    def sweep_once(self) -> None:
+    def sweep_once(self, only: Service | None = None) -> None:
+        """Record descendants of every service (or of `only`), and reap dead orphans."""
         changed = False
         mains = {svc.pid for svc in self.services.values() if svc.proc is not None}
         for svc in self.services.values():
-            if svc.proc is None or svc.pid is None:
+            if svc.proc is None or svc.pid is None or (only is not None and svc is not only):
                 continue
             for pid in spawner.descendants(svc.pid):
                 if pid not in svc.descendants:
@@ -392,7 +402,7 @@ class Supervisor:
                     continue  # an orphan that had already died: reaped
             owner = spawner.service_of(pid)
             svc = self.services.get(owner or "")
-            if svc is not None and pid not in svc.descendants:
+            if svc is not None and (only is None or svc is only) and pid not in svc.descendants:
                 ct = procs.create_time(pid)
                 if ct is not None:
                     svc.descendants[pid] = ct
