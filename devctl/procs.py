@@ -184,6 +184,36 @@ def _any_alive(pids: list[int]) -> bool:
     return False
 
 
+def with_env(name: str, value: str) -> list[int]:
+    """Live (non-zombie) pids whose environment has `name=value`, other than ours.
+
+    The one trace a process cannot shed by re-parenting, `setsid` or `setpgid`: what it
+    inherited. Used to find everything a supervisor run started after the supervisor died.
+    Linux only (reads /proc); elsewhere, and for processes we may not inspect, nothing is found.
+    """
+    needle = f"{name}={value}".encode()
+    me = os.getpid()
+    found: list[int] = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in names:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                if needle not in fh.read().split(b"\0"):
+                    continue
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                if fh.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
+                    continue
+        except (OSError, IndexError):
+            continue
+        found.append(int(entry))
+    return found
+
+
 def create_time(pid: int) -> float | None:
     """The kernel's start time of `pid` (what `pid_alive` compares against), or None."""
     try:

@@ -94,6 +94,7 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
         _remove_files(paths)
         return "nothing running"
     names = [s["name"] for s in (state or {}).get("services", [])]
+    run_id = _run_id(state)
     if alive:
         step("asking the supervisor to stop every service")
         budget = _stop_budget(state, grace_s)
@@ -106,6 +107,8 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
         state = read_state(paths.state)  # a clean shutdown removed it
     if state is not None:
         stop_recorded(state, grace_s, step)
+    elif run_id:
+        stop_run(run_id, grace_s, step)  # a clean shutdown: only stragglers, if any
     _remove_files(paths)
     return f"stopped {len(names)} service{'s' if len(names) != 1 else ''}" if names else "nothing running"
 
@@ -189,6 +192,32 @@ def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[
             stop_group_sync(pgid, sig=sig, grace=grace, extra_pids=extra)
         else:
             _stop_pids(extra, sig, grace)
+    run_id = _run_id(state)
+    if run_id:
+        stop_run(run_id, grace_s, step)
+
+
+def _run_id(state: dict[str, Any] | None) -> str | None:
+    return ((state or {}).get("supervisor") or {}).get("run_id") or None
+
+
+def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None]) -> None:
+    """Stop every process that inherited this run's DEVCTL_RUN marker and is still alive.
+
+    The state file can lag behind a supervisor that was SIGKILLed: a service spawned (or a
+    grandchild that detached with setsid) after the last write is in no recorded group. Every
+    process a service starts inherits the marker, so one scan finds them all. Repeated a few
+    times in case a dying service was forking.
+    """
+    from devctl.procs import with_env
+    from devctl.supervisor.spawn import RUN_ENV
+
+    for _ in range(3):
+        pids = with_env(RUN_ENV, run_id)
+        if not pids:
+            return
+        step(f"stopping {len(pids)} process(es) of this run that no record names")
+        _stop_pids(pids, signal.SIGTERM, 2.0 if grace_s is None else min(grace_s, 2.0))
 
 
 def _group_is_ours(pgid: int, created: float | None) -> bool:

@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -117,6 +118,8 @@ class Supervisor:
         self.prober = Prober()
         self.dependents = dependents(services)
         self.started_at = time.time()
+        #: Inherited by every service as DEVCTL_RUN: `down` finds this run's processes by it.
+        self.run_id = uuid.uuid4().hex
         self.tg: Any = None
         self._dirty = True
         self._dirty_evt = anyio.Event()
@@ -138,6 +141,7 @@ class Supervisor:
                 "create_time": procs.create_time(me),
                 "started_at": self.started_at,
                 "repo_root": str(self.paths.root),
+                "run_id": self.run_id,
             },
             "updated_at": time.time(),
             "services": [self.services[s["name"]].record(self.paths) for s in self.specs],
@@ -221,7 +225,7 @@ class Supervisor:
         if svc.st.state != "starting" or svc.proc is not None:
             return
         try:
-            proc = spawner.spawn(svc.spec, self.paths)
+            proc = spawner.spawn(svc.spec, self.paths, self.run_id)
         except OSError as exc:
             self.feed(svc, sm.SpawnFailed(f"{svc.spec['command'][0]}: {exc.strerror or exc}"))
             return

@@ -28,17 +28,28 @@ def open_log(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, 0o600)
 
 
-def child_env(svc: dict[str, Any], base: dict[str, str] | None = None) -> dict[str, str]:
+#: Env var naming the supervisor run a process belongs to (see `child_env`).
+RUN_ENV = "DEVCTL_RUN"
+
+
+def child_env(svc: dict[str, Any], base: dict[str, str] | None = None, run_id: str | None = None,
+              ) -> dict[str, str]:
     """The parent's environment, the plan's env over it, `PYTHONUNBUFFERED=1`, and
-    `DEVCTL_SERVICE` so the supervisor can attribute descendants that left the group."""
+    `DEVCTL_SERVICE` so the supervisor can attribute descendants that left the group.
+
+    `DEVCTL_RUN=<run_id>` (recorded in state.json before any service starts) lets `down` find
+    every process of this run after the supervisor was killed, even one spawned or detached
+    after the last state write."""
     env = dict(os.environ if base is None else base)
     env.update(svc["env"])
     env["PYTHONUNBUFFERED"] = "1"
     env["DEVCTL_SERVICE"] = svc["name"]
+    if run_id:
+        env[RUN_ENV] = run_id
     return env
 
 
-def spawn(svc: dict[str, Any], paths: Paths) -> subprocess.Popen[bytes]:
+def spawn(svc: dict[str, Any], paths: Paths, run_id: str | None = None) -> subprocess.Popen[bytes]:
     """Rotate the logs and start the service. Raises OSError (e.g. ENOENT) naming nothing:
     the caller adds the service name."""
     fds: list[int] = []
@@ -50,7 +61,7 @@ def spawn(svc: dict[str, Any], paths: Paths) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             svc["command"],
             cwd=svc["cwd"],
-            env=child_env(svc),
+            env=child_env(svc, run_id=run_id),
             stdin=subprocess.DEVNULL,
             stdout=fds[0],
             stderr=fds[1],
