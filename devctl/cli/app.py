@@ -48,7 +48,7 @@ def root(
     ctx: typer.Context,
     repo_root: Path | None = typer.Option(
         None, "-C", "--repo-root", help="Repo root (default: nearest dir with .devctl.yaml).",
-        file_okay=False, dir_okay=True,
+        file_okay=False, dir_okay=True, exists=True,
     ),
     config: Path | None = typer.Option(
         None, "--config", help="Config file; a relative path is relative to the repo root."

@@ -17,6 +17,11 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         sys.stdout.write(version_text() + "\n")
         return
+    from devctl.cli.fastpath import try_fast_status
+
+    code = try_fast_status(args)
+    if code is not None:
+        sys.exit(code)
     from devctl.cli import fasthelp
 
     if fasthelp.wants_help(args):

@@ -234,13 +234,12 @@ def status(
     from devctl.supervisor import client
 
     paths = _paths(ctx)
-    snapshot = client.read_status(paths)
     if json_out:
-        import json
+        from devctl.cli.fastpath import status_json
 
-        sys.stdout.write(json.dumps(snapshot, indent=2, default=str) + "\n")
-    else:
-        _render_status(snapshot)
+        raise typer.Exit(status_json(paths.root))
+    snapshot = client.read_status(paths)
+    _render_status(snapshot)
     raise typer.Exit(client.status_exit_code(snapshot))
 
 
