@@ -254,6 +254,8 @@ def _reverse_dependency_order(services: list[dict[str, Any]]) -> list[str]:
 
 
 def _remove_files(paths: Paths) -> None:
-    for path in (paths.sock, paths.state, paths.lock):
+    # A supervisor killed during a state write leaves its temp file (never half a state.json).
+    temps = list(paths.state_dir.glob(".state.*.tmp")) if paths.state_dir.is_dir() else []
+    for path in (paths.sock, paths.state, paths.lock, *temps):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
