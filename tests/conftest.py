@@ -43,6 +43,15 @@ def python() -> str:
     return sys.executable
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Declared here (the root conftest) so `pytest --long` works from any directory; the
+    # reliability suite (tests/reliability/budget.py) decides what "long" means.
+    parser.addoption(
+        "--long", action="store_true", default=False,
+        help="run the heavy variants of the reliability suite (more cycles, kills, examples, load)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("NO_COLOR", "1")
     os.environ.setdefault("COLUMNS", "200")
