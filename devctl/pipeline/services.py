@@ -157,6 +157,15 @@ def check_dependencies(services: list[dict[str, Any]]) -> None:
             if dep not in by_name:
                 raise ConfigError(f"plugin {service['plugin']!r}: service {service['name']!r}: depends on "
                                   f"{dep!r}, which no plugin planned")
+    start_order(services)
+
+
+
+def start_order(services: list[dict[str, Any]]) -> list[str]:
+    """Names in an order where every service comes after its dependencies (plan order breaks
+    ties). A cycle is a ConfigError that spells the cycle out."""
+    deps = {s["name"]: list(s["depends_on"]) for s in services}
+    order: list[str] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
 
     def visit(name: str, trail: list[str]) -> None:
@@ -166,9 +175,11 @@ def check_dependencies(services: list[dict[str, Any]]) -> None:
             cycle = " -> ".join([*trail[trail.index(name):], name])
             raise ConfigError(f"services depend on each other in a cycle: {cycle}")
         state[name] = 1
-        for dep in by_name[name]["depends_on"]:
+        for dep in deps[name]:
             visit(dep, [*trail, name])
         state[name] = 2
+        order.append(name)
 
     for service in services:
         visit(service["name"], [])
+    return order

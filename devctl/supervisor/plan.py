@@ -11,114 +11,35 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError, DevctlError
-from devctl.statedir import check_name
+from devctl.pipeline.services import check_dependencies, normalize_service, start_order
 
-DEFAULT_HEALTH_TIMEOUT_MS = 30_000
-DEFAULT_STOP_TIMEOUT_MS = 10_000
-DEFAULT_MAX_RESTARTS = 5
-RESTART_POLICIES = ("no", "on-failure", "always")
-
+__all__ = ["normalize", "start_order", "health_target", "dependents", "check_commands", "check_ports"]
 
 def normalize(services: list[dict[str, Any]], repo_root: Path) -> list[dict[str, Any]]:
-    """Fill defaults and check shapes, names and dependencies; return services in start order.
+    """Check every service and return them in start order (dependencies first).
 
-    The pipeline already normalizes services; this is the supervisor's own guard so a plan
-    built any other way (tests, `--force`, a future API) gets the same checks.
+    The shape rules live in one place, `devctl.pipeline.services`; the supervisor applies them
+    again as its own guard, so a plan built any other way (tests, a future API) gets the same
+    checks. Services that carry no `plugin` are named as coming from "plan".
     """
-    seen: set[str] = set()
     out: list[dict[str, Any]] = []
-    for raw in services:
-        svc = _one(raw, repo_root)
+    seen: set[str] = set()
+    for index, raw in enumerate(services):
+        plugin = (raw.get("plugin") if isinstance(raw, dict) else None) or "plan"
+        svc = normalize_service(raw, plugin, repo_root, index=index)
         if svc["name"] in seen:
             raise ConfigError(f"service {svc['name']!r} is planned twice")
         seen.add(svc["name"])
         out.append(svc)
-    for svc in out:
-        for dep in svc["depends_on"]:
-            if dep not in seen:
-                raise ConfigError(f"service {svc['name']!r}: depends_on names no service: {dep!r}")
-            if dep == svc["name"]:
-                raise ConfigError(f"service {svc['name']!r} depends on itself")
-    order = start_order(out)
+    check_dependencies(out)
     by_name = {s["name"]: s for s in out}
-    return [by_name[n] for n in order]
-
-
-def _one(raw: Any, repo_root: Path) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"a planned service must be an object, got {type(raw).__name__}")
-    name = check_name(raw.get("name"), what="service name")
-    where = f"service {name!r}"
-    command = raw.get("command")
-    if not isinstance(command, list) or not command or not all(isinstance(a, str) for a in command):
-        raise ConfigError(f"{where}: command must be a non-empty list of strings")
-    cwd = Path(raw.get("cwd") or repo_root)
-    if not cwd.is_absolute():
-        cwd = repo_root / cwd
-    env = raw.get("env") or {}
-    if not isinstance(env, dict):
-        raise ConfigError(f"{where}: env must be an object")
-    restart = raw.get("restart") or "on-failure"
-    if restart not in RESTART_POLICIES:
-        raise ConfigError(f"{where}: restart must be one of {', '.join(RESTART_POLICIES)}, got {restart!r}")
-    stop_signal = str(raw.get("stop_signal") or "SIGTERM").upper()
-    if not stop_signal.startswith("SIG"):
-        stop_signal = "SIG" + stop_signal
-    if not isinstance(getattr(signal, stop_signal, None), signal.Signals):
-        raise ConfigError(f"{where}: unknown stop_signal {raw.get('stop_signal')!r}")
-    deps = raw.get("depends_on") or []
-    if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
-        raise ConfigError(f"{where}: depends_on must be a list of service names")
-    return {
-        "name": name,
-        "command": list(command),
-        "cwd": str(cwd),
-        "env": {str(k): str(v) for k, v in env.items()},
-        "health": _health(raw.get("health"), where),
-        "depends_on": list(dict.fromkeys(deps)),
-        "restart": restart,
-        "max_restarts": _int(raw.get("max_restarts"), DEFAULT_MAX_RESTARTS, where, "max_restarts"),
-        "stop_signal": stop_signal,
-        "stop_timeout_ms": _int(
-            raw.get("stop_timeout_ms"), DEFAULT_STOP_TIMEOUT_MS, where, "stop_timeout_ms"
-        ),
-        "plugin": raw.get("plugin") or "",
-    }
-
-
-def _int(value: Any, default: int, where: str, key: str) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{where}: {key} must be a non-negative integer, got {value!r}")
-    return value
-
-
-def _health(raw: Any, where: str) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: health must be an object")
-    kind = raw.get("type")
-    timeout = _int(raw.get("timeout_ms"), DEFAULT_HEALTH_TIMEOUT_MS, where, "health.timeout_ms")
-    if kind == "tcp":
-        address = raw.get("address")
-        if not isinstance(address, str) or health_target({"type": "tcp", "address": address}) is None:
-            raise ConfigError(f"{where}: health.address must be host:port, got {address!r}")
-        return {"type": "tcp", "address": address, "timeout_ms": timeout}
-    if kind == "http":
-        url = raw.get("url")
-        if not isinstance(url, str) or health_target({"type": "http", "url": url}) is None:
-            raise ConfigError(f"{where}: health.url must be an http:// or https:// URL, got {url!r}")
-        return {"type": "http", "url": url, "timeout_ms": timeout}
-    raise ConfigError(f"{where}: health.type must be 'tcp' or 'http', got {kind!r}")
+    return [by_name[n] for n in start_order(out)]
 
 
 def health_target(health: dict[str, Any] | None) -> tuple[str, int] | None:
@@ -136,30 +57,6 @@ def health_target(health: dict[str, Any] | None) -> tuple[str, int] | None:
         return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         return None
-
-
-def start_order(services: list[dict[str, Any]]) -> list[str]:
-    """Names in an order where every service comes after its dependencies (stable: plan order
-    breaks ties). A cycle is a ConfigError that spells the cycle out."""
-    deps = {s["name"]: list(s["depends_on"]) for s in services}
-    order: list[str] = []
-    state: dict[str, int] = {}  # 1 = visiting, 2 = done
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            cycle = path[path.index(name):] + [name]
-            raise ConfigError("dependency cycle: " + " → ".join(cycle))
-        state[name] = 1
-        for dep in deps[name]:
-            visit(dep, path + [name])
-        state[name] = 2
-        order.append(name)
-
-    for svc in services:
-        visit(svc["name"], [])
-    return order
 
 
 def dependents(services: list[dict[str, Any]]) -> dict[str, set[str]]:
