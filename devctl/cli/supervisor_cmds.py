@@ -258,8 +258,9 @@ def _render_status(snapshot: dict[str, Any]) -> None:
                     "recorded pids; `devctl down` cleans up, `devctl up` starts again")
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in STATUS_COLUMNS:
-        wrap = col in ("STATE", "HEALTH")  # free text; the rest must stay copy-pasteable
-        table.add_column(col, overflow="fold", no_wrap=not wrap)
+        # Short fixed words and numbers never wrap; on a narrow terminal the free-text health
+        # and the long log path fold instead.
+        table.add_column(col, overflow="fold", no_wrap=col not in ("HEALTH", "LOG"))
     for row in status_rows(snapshot, snapshot["repo_root"]):
         table.add_row(Text(row[0]), state_markup(row[1]), *(Text(c) for c in row[2:]))
     out().print(table)
