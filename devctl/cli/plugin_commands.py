@@ -55,11 +55,17 @@ class PluginCommand(TyperCommand):
 
     def invoke(self, ctx: Any) -> Any:
         from devctl.cli.context import app_context
-        from devctl.cli.output import warn
+        from devctl.cli.output import err, warn
+        from devctl.commands import cache
+        from devctl.commands.discover import refresh
         from devctl.commands.run import run_plugin_command
 
         app = app_context(ctx)
         cfg = app.load_config()
+        current = cache.read(cfg.repo_root)
+        if current is None or not cache.is_fresh(current, cfg.path):
+            with err().status("asking plugins for their commands…"):  # a file changed: re-ask
+                refresh(cfg, on_warning=warn)
         code = run_plugin_command(
             cfg, self.name or "", list(ctx.args), strict=app.effective_strict(), dry_run=app.dry_run,
             timeout=_explicit_timeout(ctx, app), verbose=app.verbose, on_warning=warn,
