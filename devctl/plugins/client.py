@@ -51,7 +51,7 @@ from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, PluginStream
 from devctl.procs import descendants, stop_group
 from devctl.protocol import frames
-from devctl.protocol.ndjson import LineSplitter, LineTooLong, encode
+from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
 
 log = logging.getLogger("devctl.plugins")
 
@@ -72,6 +72,15 @@ class SpecLike(Protocol):
     workdir: Path
 
     def argv(self) -> list[str]: ...
+
+
+def _complete_frame(line: bytes) -> bool:
+    """Whether an unterminated last stdout line is still a whole JSON object."""
+    try:
+        decode(line)
+    except FrameError:
+        return False
+    return True
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -262,8 +271,9 @@ class PluginClient(FrameRouter):
             async with self._stop_lock:
                 if self._stopped.is_set():
                     return
-                if extra is None:
-                    extra = descendants(self.pid)
+                # Look again now: a child forked after an earlier look (e.g. right after the
+                # plugin's last response) may have left the group already.
+                extra = sorted({*(extra or []), *descendants(self.pid)})
                 await stop_group(self.pid, grace=self._grace, extra_pids=extra)
                 with anyio.move_on_after(5.0):
                     await self._proc.wait()
@@ -317,8 +327,12 @@ class PluginClient(FrameRouter):
                     chunk = await receive(65536)
                 except (EndOfStream, ClosedResourceError, BrokenResourceError):
                     tail = splitter.flush()
-                    if tail is not None and self._failure is None:
-                        on_line(tail)  # an unterminated last line still counts
+                    if tail is not None and tail.strip() and self._failure is None:
+                        if _complete_frame(tail):
+                            on_line(tail)  # an unterminated last line still counts
+                        else:  # it died (or hung up) while writing: a crash, not contamination
+                            self._fail(Failure(E_CRASHED, "closed its stdout in the middle of a line "
+                                               f"(no newline after {len(tail)} bytes): {quote(tail)!r}"))
                     break
                 try:
                     lines = splitter.feed(chunk)
