@@ -1,0 +1,185 @@
+"""The JSON Schema of `.devctl.yaml` agrees with the loader, and `devctl schema` prints it.
+
+The loader is the authority; the schema is what editors see. They must not disagree where an
+editor would mislead a user: every config in the repo (and every full config in the docs) is
+valid for both, and every config the loader rejects for a wrong *type* is rejected by the schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from devctl.config import load_config
+from devctl.config.loader import NOTIFIER_KEYS, PLUGIN_KEYS, PREFLIGHT_KEYS, TOP_KEYS
+from devctl.errors import ConfigError
+from devctl.schema import config_schema
+from tests.cli import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+SKIP_DIRS = {".venv", ".git", ".devctl", "node_modules", "site", "build", "dist", ".hypothesis"}
+VALIDATOR = jsonschema.Draft7Validator(config_schema())
+
+
+def schema_errors(doc: object) -> list[str]:
+    return [e.message for e in VALIDATOR.iter_errors(doc)]
+
+
+def repo_configs() -> list[Path]:
+    found = []
+    for path in ROOT.rglob(".devctl.yaml"):
+        if not SKIP_DIRS.intersection(path.relative_to(ROOT).parts):
+            found.append(path)
+    return sorted(found)
+
+
+def doc_configs() -> list[tuple[str, str]]:
+    """Fenced YAML blocks in docs/ that are whole `.devctl.yaml` files (a top-level key of ours)."""
+    blocks = []
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        for i, match in enumerate(re.finditer(r"^```yaml[^\n]*\n(.*?)^```", page.read_text(), re.M | re.S)):
+            doc = yaml.safe_load(match.group(1))
+            if isinstance(doc, dict) and set(doc) & set(TOP_KEYS):
+                blocks.append((f"{page.name}#{i}", match.group(1)))
+    return blocks
+
+
+def test_schema_is_a_valid_draft7_schema():
+    jsonschema.Draft7Validator.check_schema(config_schema())
+
+
+def test_schema_keys_are_the_loaders_keys():
+    schema = config_schema()
+    assert tuple(schema["properties"]) == TOP_KEYS
+    defs = schema["definitions"]
+    assert tuple(defs["plugin"]["properties"]) == PLUGIN_KEYS
+    assert tuple(defs["preflight"]["properties"]) == PREFLIGHT_KEYS
+    assert tuple(defs["notifier"]["properties"]) == NOTIFIER_KEYS
+
+
+def test_the_repo_has_configs_to_check():
+    names = {p.relative_to(ROOT).as_posix() for p in repo_configs()}
+    assert {".devctl.yaml", "examples/quickstart/.devctl.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", repo_configs(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_config_in_the_repo_is_valid_for_loader_and_schema(path: Path):
+    load_config(repo_root=path.parent)  # raises ConfigError if the loader disagrees
+    assert schema_errors(yaml.safe_load(path.read_text())) == []
+
+
+@pytest.mark.parametrize(("name", "text"), doc_configs(), ids=[n for n, _ in doc_configs()])
+def test_every_full_config_in_the_docs_is_valid_for_the_schema(name: str, text: str):
+    assert schema_errors(yaml.safe_load(text)) == []
+
+
+# Each of these is rejected by the loader for a wrong type (or an unknown key); the schema must
+# reject it too, or an editor would show a green file that devctl then refuses.
+PLUGIN = f"  - id: p\n    path: {sys.executable}\n"
+TYPE_ERRORS = {
+    "top-level list": "- a\n- b\n",
+    "unknown top key": "plugin: []\n",
+    "plugins mapping": "plugins: {id: p}\n",
+    "plugin not mapping": "plugins: [p]\n",
+    "missing path": "plugins:\n  - id: p\n",
+    "missing id": f"plugins:\n  - path: {sys.executable}\n",
+    "unknown plugin key": "plugins:\n" + PLUGIN + "    prority: 1\n",
+    "priority string": "plugins:\n" + PLUGIN + "    priority: high\n",
+    "priority float": "plugins:\n" + PLUGIN + "    priority: 1.5\n",
+    "enabled string": "plugins:\n" + PLUGIN + "    enabled: 'no'\n",
+    "args string": "plugins:\n" + PLUGIN + "    args: --verbose\n",
+    "args nested list": "plugins:\n" + PLUGIN + "    args: [[a]]\n",
+    "env list": "plugins:\n" + PLUGIN + "    env: [A=1]\n",
+    "env nested": "plugins:\n" + PLUGIN + "    env: {A: {b: 1}}\n",
+    "env null value": "plugins:\n" + PLUGIN + "    env: {A: null}\n",
+    "workdir list": "plugins:\n" + PLUGIN + "    workdir: [a]\n",
+    "path number": "plugins:\n  - id: p\n    path: 3\n",
+    "path empty": "plugins:\n  - id: p\n    path: ''\n",
+    "id list": f"plugins:\n  - id: [a]\n    path: {sys.executable}\n",
+    "id with slash": f"plugins:\n  - id: a/b\n    path: {sys.executable}\n",
+    "strictness number": "strictness: 3\n",
+    "strictness unknown": "strictness: strict\n",
+    "preflight mapping": "preflight: {plugin: x}\n",
+    "preflight missing plugin": "preflight:\n  - config: {}\n",
+    "preflight config list": "preflight:\n  - plugin: x\n    config: [a]\n",
+    "preflight timeout string": "preflight:\n  - plugin: x\n    timeout_s: '10'\n",
+    "preflight timeout zero": "preflight:\n  - plugin: x\n    timeout_s: 0\n",
+    "preflight events": "preflight:\n  - plugin: x\n    events: [success]\n",
+    "notifier events string": "notifiers:\n  - plugin: x\n    events: success\n",
+    "notifier plugin number": "notifiers:\n  - plugin: 4\n",
+    "notifier timeout bool": "notifiers:\n  - plugin: x\n    timeout_s: true\n",
+}
+
+
+def load_text(tmp_path: Path, text: str) -> None:
+    (tmp_path / ".devctl.yaml").write_text(text)
+    load_config(repo_root=tmp_path)
+
+
+@pytest.mark.parametrize("text", TYPE_ERRORS.values(), ids=TYPE_ERRORS.keys())
+def test_what_the_loader_rejects_the_schema_rejects(tmp_path: Path, text: str):
+    with pytest.raises(ConfigError):
+        load_text(tmp_path, text)
+    assert schema_errors(yaml.safe_load(text)), "the schema accepted a config the loader rejects"
+
+
+def test_what_the_loader_accepts_as_written_the_schema_accepts(tmp_path: Path):
+    text = ("strictness: error\nplugins:\n  - id: off\n    path: " + sys.executable +
+            "\n    args: [--port, 8080, true]\n    env: {PORT: 8080, DEBUG: yes}\n    priority: -3\n"
+            "    enabled: false\npreflight:\nnotifiers:\n  - plugin: ./n\n    events: [success]\n"
+            "    timeout_s: 2.5\n    config: null\n")
+    load_text(tmp_path, text)
+    assert schema_errors(yaml.safe_load(text)) == []
+    assert schema_errors(None) == []  # an empty file
+
+
+# Random plugin entries: any key of ours with a value of any YAML type. Whenever the loader
+# says a value has the wrong type ("expected ..."), the schema must reject the entry as well.
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.floats(-2, 2, allow_nan=False),
+    st.sampled_from(["x", "", "a/b", "-v", "8080"]),
+    st.lists(st.sampled_from(["a", 1, True]), max_size=2),
+    st.dictionaries(st.sampled_from(["K", "L"]), st.sampled_from(["v", 2, None]), max_size=2),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(PLUGIN_KEYS[2:]), VALUES, max_size=3))
+def test_random_type_errors_are_caught_by_both(tmp_path: Path, extra: dict):
+    entry = {"id": "p", "path": sys.executable, **extra}
+    text = yaml.safe_dump({"plugins": [entry]})
+    try:
+        load_text(tmp_path, text)
+    except ConfigError as exc:
+        problems = [exc.message, *exc.details]
+        if any("expected" in p for p in problems):
+            assert schema_errors(yaml.safe_load(text)), problems
+
+
+def test_devctl_schema_prints_the_schema():
+    result = run_cli("schema")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == config_schema()
+
+
+def test_devctl_schema_output_writes_the_file_and_the_modeline(tmp_path: Path):
+    (tmp_path / ".devctl.yaml").write_text("plugins: []\n")
+    result = run_cli("schema", "-o", ".devctl.schema.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / ".devctl.schema.json").read_text()) == config_schema()
+    assert "# yaml-language-server: $schema=./.devctl.schema.json" in result.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_devctl_schema_output_to_a_missing_directory_fails_clearly(tmp_path: Path):
+    result = run_cli("schema", "-o", str(tmp_path / "nope" / "s.json"))
+    assert result.returncode == 1
+    assert "cannot write the schema" in result.stderr and "No such file" in result.stderr
