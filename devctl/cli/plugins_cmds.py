@@ -7,6 +7,8 @@ Other `plugins` subcommands (new, check) register on `app` from their own module
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 app = typer.Typer(
@@ -36,18 +38,17 @@ def list_plugins(
 
     from devctl.cli.context import app_context
     from devctl.cli.output import err, print_json, warn
-    from devctl.commands.discover import refresh as refresh_commands
+    from devctl.commands.discover import store as store_commands
 
     app_ctx = app_context(ctx)
     cfg = app_ctx.load_config()
     on_stderr = _stderr_printer() if app_ctx.verbose else None
     with err().status("reading plugin handshakes…"):
-        entries = anyio.run(_probe_all, cfg, on_stderr)
-        # Plugin commands: `plugins list` refreshes .devctl/cache/commands.json and shows commands.list.
-        listings = refresh_commands(cfg, on_warning=warn).listings
-        listed = {item.plugin: [c["name"] for c in item.commands] for item in listings}
-        for entry in entries:
-            entry["commands"] = listed.get(entry["id"]) or entry["commands"]
+        probed = anyio.run(_probe_all, cfg, on_stderr)
+    entries = [entry for entry, _ in probed]
+    # Each plugin was started once: its handshake and its commands.list answer refresh
+    # .devctl/cache/commands.json, which plugin commands and `devctl --help` read.
+    store_commands(cfg, [listing for _, listing in probed if listing is not None], on_warning=warn)
     if json_out:
         print_json({"plugins": entries})
     else:
@@ -56,10 +57,11 @@ def list_plugins(
         raise typer.Exit(1)
 
 
-async def _probe_all(cfg, on_stderr) -> list[dict]:  # noqa: ANN001
+async def _probe_all(cfg, on_stderr) -> list[tuple[dict, Any]]:  # noqa: ANN001
+    """(entry, commands Listing or None) per configured plugin, all probed concurrently."""
     import anyio
 
-    entries: list[dict] = [{} for _ in cfg.all_plugins]
+    entries: list[tuple[dict, Any]] = [({}, None) for _ in cfg.all_plugins]
 
     async def probe(index: int) -> None:
         entries[index] = await _probe(cfg.all_plugins[index], cfg.repo_root, on_stderr)
@@ -70,9 +72,11 @@ async def _probe_all(cfg, on_stderr) -> list[dict]:  # noqa: ANN001
     return entries
 
 
-async def _probe(spec, repo_root, on_stderr) -> dict:  # noqa: ANN001
+async def _probe(spec, repo_root, on_stderr) -> tuple[dict, Any]:  # noqa: ANN001
     import anyio
 
+    from devctl.commands.discover import listing_from
+    from devctl.commands.names import Listing
     from devctl.errors import DevctlError
     from devctl.plugins import start_plugin
 
@@ -82,25 +86,26 @@ async def _probe(spec, repo_root, on_stderr) -> dict:  # noqa: ANN001
         "enabled": spec.enabled, "error": None, "warnings": [],
     }
     if not spec.enabled:
-        return entry
+        return entry, None
     try:
         client = await start_plugin(spec, repo_root, on_stderr=on_stderr, on_warning=_ignore)
     except (DevctlError, OSError) as exc:
         entry["error"] = getattr(exc, "message", None) or str(exc)
         entry["details"] = list(getattr(exc, "details", []) or [])
-        return entry
+        return entry, Listing(spec.id, spec.priority, error=entry["error"])
     try:
         handshake = client.handshake
         entry["name"] = handshake.get("plugin_name")
         entry["protocol"] = handshake.get("protocol_version")
         entry["ops"] = sorted(client.ops)
         entry["streams"] = sorted(client.streams)
-        entry["commands"] = list(client.commands)
+        listing = await listing_from(client)
+        entry["commands"] = [c["name"] for c in listing.commands] or list(client.commands)
         entry["warnings"] = list(client.warnings)  # non-fatal protocol problems seen so far
     finally:
         with anyio.CancelScope(shield=True):
             await client.close()
-    return entry
+    return entry, listing
 
 
 def _ignore(plugin: str, text: str) -> None:

@@ -17,6 +17,7 @@ from devctl.errors import DevctlError
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
+    from devctl.plugins import PluginClient
 
 #: How long one plugin may take to answer `commands.list`.
 COMMANDS_LIST_TIMEOUT = 3.0
@@ -30,20 +31,27 @@ async def list_one(spec: PluginSpec, repo_root: Path, *, timeout: float = COMMAN
         client = await start_plugin(spec, repo_root)
     except DevctlError as exc:
         return Listing(spec.id, spec.priority, error=exc.message)
-    mutates = client.supports("config.mutate")
     try:
-        if not client.supports("commands.list"):
-            return Listing(spec.id, spec.priority, mutates=mutates)
-        if not client.supports("command.run"):
-            return Listing(spec.id, spec.priority, mutates=mutates, error=(
-                f"plugin {spec.id!r} declares commands.list but not command.run, so its commands "
-                "could never run"))
+        return await listing_from(client, timeout=timeout)
+    finally:
+        await client.close()
+
+
+async def listing_from(client: PluginClient, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> Listing:
+    """Ask an already started plugin for its commands (so `plugins list` starts each plugin once)."""
+    spec = client.spec
+    mutates = client.supports("config.mutate")
+    if not client.supports("commands.list"):
+        return Listing(spec.id, spec.priority, mutates=mutates)
+    if not client.supports("command.run"):
+        return Listing(spec.id, spec.priority, mutates=mutates, error=(
+            f"plugin {spec.id!r} declares commands.list but not command.run, so its commands "
+            "could never run"))
+    try:
         output = await client.request("commands.list", {}, timeout=timeout)
         listing = parse_listing(spec.id, spec.priority, output)
     except DevctlError as exc:
         listing = Listing(spec.id, spec.priority, error=exc.message)
-    finally:
-        await client.close()
     listing.mutates = mutates
     return listing
 
@@ -66,10 +74,16 @@ def refresh(cfg: Config, *, on_warning: Callable[[str], None] | None = None) -> 
     """Ask the plugins again, store the answers, report what went wrong; returns the new cache."""
     import anyio
 
+    listings = anyio.run(discover, cfg) if cfg.plugins else []
+    return store(cfg, listings, on_warning=on_warning)
+
+
+def store(cfg: Config, listings: list[Listing], *,
+          on_warning: Callable[[str], None] | None = None) -> cache.CommandCache:
+    """Write fresh listings to the cache and report collisions and skipped entries."""
     from devctl.cli.lazy import BUILTINS
     from devctl.commands.names import resolve
 
-    listings = anyio.run(discover, cfg) if cfg.plugins else []
     fresh = cache.build(cfg, listings)
     cache.write(cfg.repo_root, fresh)
     if on_warning is not None:
