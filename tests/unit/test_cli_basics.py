@@ -14,6 +14,6 @@ def test_help_lists_commands():
     assert "Usage" in res.stdout
 
 
-def test_unknown_command_is_usage_error():
-    res = run_cli("no-such-command-xyz")
+def test_unknown_command_is_usage_error(tmp_path):
+    res = run_cli("no-such-command-xyz", cwd=tmp_path)
     assert res.returncode == 2
