@@ -1,0 +1,178 @@
+"""Fuzzing with hypothesis: every input is accepted or gets the documented error type.
+
+Never another exception, never a hang (pytest-timeout bounds each test). The example count is
+the reliability budget's (300 per test in CI, 5000 with --long; docs/reliability.md); run with
+`--hypothesis-show-statistics` to see how many were tried and how many were distinct.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from devctl.errors import ConfigError, PluginError
+from devctl.protocol import frames
+from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode
+from tests.reliability import strategies as S
+from tests.reliability.budget import fuzz
+
+# ---- the NDJSON codec -------------------------------------------------------------------------
+
+
+@fuzz()
+@given(st.binary(max_size=300) | st.text(max_size=200).map(str.encode))
+def test_decode_returns_an_object_or_frame_error(raw):
+    try:
+        obj = decode(raw)
+    except FrameError as exc:
+        assert isinstance(exc.message, str) and len(exc.line) <= 201
+        return
+    assert isinstance(obj, dict)
+    assert decode(encode(obj)) == obj  # what we accept, we can send back unchanged
+
+
+@fuzz()
+@given(st.lists(st.binary(max_size=40) | st.sampled_from([b"\n", b"\r\n", b"\xff\xfe", b"{}\n"]),
+                max_size=30),
+       st.integers(1, 64))
+def test_splitter_yields_exactly_the_lines_of_the_stream(chunks, cap):
+    """Whatever the chunking, the lines are those of the whole stream, or LineTooLong when a
+    line passes the cap (and only then)."""
+    data = b"".join(chunks)
+    splitter = LineSplitter(max_len=cap)
+    got: list[bytes] = []
+    try:
+        for chunk in chunks:
+            got += splitter.feed(chunk)
+        tail = splitter.flush()
+    except LineTooLong:
+        assert any(len(piece) > cap for piece in data.split(b"\n"))
+        with pytest.raises(LineTooLong):
+            splitter.feed(b"x\n")  # poisoned: the stream is out of sync
+        return
+    *whole, last = data.split(b"\n")
+    assert all(len(piece) <= cap for piece in data.split(b"\n"))
+    assert got == [ln[:-1] if ln.endswith(b"\r") else ln for ln in whole]
+    assert tail == (last or None)
+
+
+def test_a_huge_line_is_refused_before_it_is_buffered():
+    splitter = LineSplitter()
+    chunk = b"x" * 65536
+    with pytest.raises(LineTooLong):
+        for _ in range(17):  # 1 MiB + 64 KiB, never a newline
+            splitter.feed(chunk)
+    assert len(splitter._buf) == 0  # nothing kept after the refusal
+
+
+# ---- frame validation: devctl protocol v1 ------------------------------------------------------
+
+
+@fuzz()
+@given(S.mutate(S.HANDSHAKE) | S.JSON)
+def test_handshake_validation(obj):
+    if not isinstance(obj, dict):
+        return
+    try:
+        hs = frames.validate_handshake(obj)
+    except FrameError:
+        return
+    assert all(isinstance(op, str) and op for op in hs.ops)
+
+
+@fuzz()
+@given(S.mutate(S.RESPONSE) | S.mutate(S.ERROR_RESPONSE) | S.mutate(S.EVENT) | S.mutate(S.REQUEST))
+def test_response_event_request_validation(obj):
+    for check in (frames.validate_response, frames.validate_event, frames.validate_request,
+                  frames.frame_type):
+        try:
+            check(obj)
+        except FrameError:
+            pass
+
+
+# ---- frame validation: Dofek and dotagent ------------------------------------------------------
+
+
+@fuzz()
+@given(S.mutate(S.POLL) | S.JSON)
+def test_dofek_poll_response_validation_never_raises(obj):
+    from devctl.dofek.frames import validate
+
+    result = validate(obj)
+    assert (result.response is None) == bool(result.errors)
+    for issue in result.issues:
+        assert issue.severity in ("error", "warning") and isinstance(str(issue), str)
+
+
+@fuzz()
+@given(S.mutate(S.INFO) | S.mutate(S.REPLY) | S.JSON)
+def test_dotagent_info_and_reply_checks(obj):
+    from devctl.dotagent.checks import InfoError, ReplyError, check_events, check_info, check_reply, salvage
+
+    try:
+        check_info(obj)
+    except InfoError as exc:
+        assert exc.problems and all(isinstance(p, str) for p in exc.problems)
+    try:
+        check_reply(obj)
+    except ReplyError:
+        pass
+    salvage(obj)
+    assert isinstance(check_events(obj), list)
+
+
+# ---- config patches ---------------------------------------------------------------------------
+
+PATHS = st.sampled_from(["a", "a.b", "a.b.c", "x", "", ".", "a..b", "a.", ".a", "a.b.c.d.e"]) | st.text(
+    max_size=10)
+PATCHES = st.fixed_dictionaries({}, optional={
+    "set": st.dictionaries(PATHS, S.JSON, max_size=5) | S.JSON,
+    "unset": st.lists(PATHS | S.SCALARS, max_size=4) | S.JSON,
+}) | S.JSON
+
+
+@fuzz()
+@given(st.dictionaries(st.sampled_from(["a", "b", "x"]), S.JSON, max_size=3), PATCHES)
+def test_config_patch_applies_or_names_the_plugin(config, patch):
+    from devctl.pipeline.patch import apply_patch
+
+    before = json.dumps(config, sort_keys=True)
+    try:
+        result = apply_patch(config, patch, "p")
+    except PluginError as exc:
+        assert exc.plugin == "p" and "config_patch" in exc.message
+        return
+    finally:
+        assert json.dumps(config, sort_keys=True) == before  # the input is never modified
+    sets = (patch.get("set") or {}) if isinstance(patch, dict) else {}
+    for path, value in sets.items():
+        if any(other != path and other.startswith(path + ".") for other in sets):
+            continue  # a longer path set after this one changed what is under it
+        node = result
+        for part in path.split("."):
+            node = node[part]
+        assert node == value  # every set lands where its path says
+
+
+# ---- .devctl.yaml loading ---------------------------------------------------------------------
+
+
+@fuzz()
+@given(S.YAML_TEXT | st.text(max_size=200) | st.binary(max_size=100).map(lambda b: b.decode("latin-1")))
+def test_config_file_loads_or_raises_config_error(tmp_path_factory, text):
+    from devctl.config import load_config
+
+    root: Path = tmp_path_factory.mktemp("cfg")
+    (root / ".devctl.yaml").write_text(text, encoding="utf-8", errors="surrogateescape")
+    try:
+        cfg = load_config(root)
+    except ConfigError as exc:
+        assert ".devctl.yaml" in exc.message.split(":")[0], exc.message  # names the file (and line)
+        return
+    assert cfg.repo_root == root
+    json.dumps([cfg.preflight, cfg.notifiers])  # what reaches plugins must be sendable
