@@ -7,6 +7,7 @@ the reliability budget's (300 per test in CI, 5000 with --long; docs/reliability
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -89,10 +90,8 @@ def test_handshake_validation(obj):
 def test_response_event_request_validation(obj):
     for check in (frames.validate_response, frames.validate_event, frames.validate_request,
                   frames.frame_type):
-        try:
+        with contextlib.suppress(FrameError):
             check(obj)
-        except FrameError:
-            pass
 
 
 # ---- frame validation: Dofek and dotagent ------------------------------------------------------
@@ -118,10 +117,8 @@ def test_dotagent_info_and_reply_checks(obj):
         check_info(obj)
     except InfoError as exc:
         assert exc.problems and all(isinstance(p, str) for p in exc.problems)
-    try:
+    with contextlib.suppress(ReplyError):
         check_reply(obj)
-    except ReplyError:
-        pass
     salvage(obj)
     assert isinstance(check_events(obj), list)
 
