@@ -10,7 +10,7 @@ if sys.argv[1] == "info":
 sys.stdin.read()
 sys.stdout.write('{"ok": true, "blob": "')
 chunk = "x" * 65536
-noise = ("huge: still going " * 100 + "\n")
+noise = ("huge: still going " * 100 + "\n") * 60  # > MAX_STDERR_BYTES on the first pass
 while True:
     sys.stdout.write(chunk)
     sys.stderr.write(noise)
