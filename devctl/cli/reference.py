@@ -23,7 +23,7 @@ def _param_row(param: Any) -> str | None:
     default = getattr(param, "default", None)
     if default not in (None, False, (), []) and not callable(default) and kind != "flag":
         help_text += f" (default: `{default}`)"
-    if getattr(param, "multiple", False):
+    if getattr(param, "multiple", False) and "repeatable" not in help_text.lower():
         help_text += " Repeatable."
     return f"| {name} | {kind} | {help_text} |"
 

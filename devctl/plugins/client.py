@@ -241,7 +241,7 @@ class PluginClient(FrameRouter):
             self._tasks.append(self._loop.create_task(self._terminate()))
 
     async def _timed_out(self, op: str, timeout: float) -> None:
-        failure = Failure(E_TIMEOUT, f"op {op!r} got no response within {timeout:g} s; devctl stopped "
+        failure = Failure(E_TIMEOUT, f"op {op!r} got no response within {_secs(timeout)} s; devctl stopped "
                           f"the plugin's process group (SIGTERM, then SIGKILL after {self._grace:g} s)")
         self._fail(failure)
         await self._terminate()
@@ -353,3 +353,8 @@ class PluginClient(FrameRouter):
                 await self._exited.wait()
             self._fail(self._crash_failure())
         await self._terminate()
+
+
+def _secs(seconds: float) -> str:
+    """A deadline as people read it: the phase's remaining budget 0.999997 is shown as "1"."""
+    return f"{round(seconds, 2):g}"

@@ -183,3 +183,9 @@ def test_devctl_schema_output_to_a_missing_directory_fails_clearly(tmp_path: Pat
     result = run_cli("schema", "-o", str(tmp_path / "nope" / "s.json"))
     assert result.returncode == 1
     assert "cannot write the schema" in result.stderr and "No such file" in result.stderr
+
+
+def test_the_schema_file_in_docs_is_current():
+    """docs/devctl.schema.json is what the examples' modelines and the docs site point at."""
+    published = json.loads((ROOT / "docs" / "devctl.schema.json").read_text())
+    assert published == config_schema(), "regenerate it: devctl schema -o docs/devctl.schema.json"

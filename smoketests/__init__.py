@@ -1,0 +1,1 @@
+"""End-to-end runs of the installed devctl CLI in temp repos (see conftest.py)."""
