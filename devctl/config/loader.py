@@ -297,7 +297,15 @@ def _entries(node: yaml.Node, key: str, known: tuple[str, ...], problems: n.Prob
                 entry["plugin"] = n.want_str(value, child, problems)
             elif name == "config":
                 if n.kind(value) != "null" and n.want_mapping(value, child, problems) is not None:
-                    entry["config"] = n.to_python(value)
+                    size = n.expanded_size(value)
+                    if size is None:
+                        problems.add(value, child, "refers to itself through a YAML alias (*name); "
+                                     "a plugin's config must be a tree")
+                    elif size > n.MAX_EXPANDED_VALUES:
+                        problems.add(value, child, f"expands to more than {n.MAX_EXPANDED_VALUES} values "
+                                     "through YAML aliases")
+                    else:
+                        entry["config"] = n.to_python(value)
             elif name == "timeout_s" and name in known:
                 seconds = n.want_number(value, child, problems)
                 if seconds is not None and seconds <= 0:

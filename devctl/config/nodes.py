@@ -83,6 +83,47 @@ def describe(node: yaml.Node) -> str:
     return str(node.value)
 
 
+#: A free-form section may expand (through YAML aliases) to at most this many values.
+MAX_EXPANDED_VALUES = 100_000
+
+
+def expanded_size(node: yaml.Node) -> int | None:
+    """How many values `node` holds once every `*alias` is expanded; None if an alias refers
+    to one of its own ancestors (a cycle).
+
+    Free-form sections are sent to plugins as JSON, which expands aliases: a cycle cannot be
+    encoded at all, and a few nested aliases ("billion laughs") expand exponentially. Counted
+    with a memo per node, so the check itself stays linear in the file.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(n: yaml.Node) -> int | None:
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            return None
+        active.add(key)
+        if isinstance(n, yaml.MappingNode):
+            children = [c for pair in n.value for c in pair]
+        elif isinstance(n, yaml.SequenceNode):
+            children = list(n.value)
+        else:
+            children = []
+        total = 1
+        for child in children:
+            sub = size(child)
+            if sub is None:
+                return None
+            total = min(total + sub, MAX_EXPANDED_VALUES + 1)
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(node)
+
+
 def to_python(node: yaml.Node) -> Any:
     """The plain Python value of a node (for free-form sections such as a plugin's `config`)."""
     return yaml.constructor.SafeConstructor().construct_document(node)
