@@ -62,5 +62,6 @@ YAML_ATOMS = st.sampled_from([
     "&a [*a]", "a: &x {b: *x}", "<<: *missing", "!!python/object:os.system {}", "- !!binary aGk=",
     "{", "]", "'", "\"\\u00", "\t", "key: value", "? complex", ": x", "--- ", "...", "%YAML 1.1",
     "x: !!float nan", "plugins: *a", "plugins: &a [*a]", "priority: 99999999999999999999999",
+    "    config: &c {b: *c}", "    config: {a: &l [1, 2], b: [*l, *l]}", "  - plugin: ./good.py",
 ])
 YAML_TEXT = st.lists(YAML_ATOMS | st.text(max_size=30), max_size=12).map("\n".join)

@@ -173,3 +173,25 @@ def test_config_file_loads_or_raises_config_error(tmp_path_factory, text):
         return
     assert cfg.repo_root == root
     json.dumps([cfg.preflight, cfg.notifiers])  # what reaches plugins must be sendable
+
+
+LAUGHS = "\n".join(["preflight:", "  - plugin: x", "    config:",
+                    "      l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+                   + [f"      l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)])
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("preflight:\n  - plugin: x\n    config: &a {b: *a}\n",
+     ".devctl.yaml:3: preflight[0].config: refers to itself through a YAML alias"),
+    ("notifiers:\n  - plugin: x\n    config: {a: &s [1, *s]}\n",
+     ".devctl.yaml:3: notifiers[0].config: refers to itself through a YAML alias"),
+    (LAUGHS, ".devctl.yaml:4: preflight[0].config: expands to more than 100000 values"),
+])
+def test_config_alias_cycles_and_bombs_are_config_errors(tmp_path, text, message):
+    """Found by hand after fuzzing: a recursive alias crashed `devctl validate` with a traceback."""
+    from devctl.config import load_config
+
+    (tmp_path / ".devctl.yaml").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert message in info.value.message
