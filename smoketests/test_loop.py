@@ -93,6 +93,10 @@ def test_full_loop(make_repo):
     bad = devctl("greet")
     assert bad.returncode == 1 and "E_USAGE" in bad.stderr and "usage: devctl greet NAME" in bad.stderr
     assert "greet" in devctl.ok("--help").stdout  # listed under Plugin commands
+    # Shell completion (what `devctl --install-completion` wires up) offers it too.
+    bash = {"_DEVCTL_COMPLETE": "complete_bash", "COMP_WORDS": "devctl gr", "COMP_CWORD": "1"}
+    completion = devctl(env=bash)
+    assert completion.stdout.split() == ["greet"]
 
     stream = devctl.ok("stream", "--plugin", "shop", "--op", "shop.count", "--input", '{"to": 2}', "--json")
     events = [json.loads(line) for line in stream.stdout.splitlines()]
