@@ -63,6 +63,12 @@ def test_docs_build_strict(site: Path):
         assert (site / page / "index.html").is_file(), page
 
 
+def test_every_code_block_is_rendered(site: Path):
+    # A fence whose info string Markdown cannot read comes out as text with its backticks.
+    broken = [p.relative_to(site).as_posix() for p in site.rglob("*.html") if "```" in p.read_text()]
+    assert broken == [], f"unrendered code fences in {broken}"
+
+
 def test_cli_reference_lists_every_builtin_command(site: Path):
     html = (site / "cli-reference" / "index.html").read_text()
     assert "devctl-cli-reference" not in html, "the hook did not replace the marker"
