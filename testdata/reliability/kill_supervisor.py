@@ -107,16 +107,7 @@ def trial(root: Path, phase: str, i: int, rng: random.Random) -> tuple[list[str]
     while client.is_running(paths) and time.monotonic() < deadline:
         time.sleep(0.01)
 
-    snap = client.read_status(paths)
-    if snap["supervisor"]["running"]:
-        problems.append(f"trial {i}: status says the supervisor runs")
-    for s in snap["services"]:
-        running = pid_alive(s.get("pid"), s.get("create_time"))
-        said = s["state"] in LIVE
-        if said and not running:
-            problems.append(f"trial {i}: status calls {s['name']} {s['state']}, pid {s.get('pid')} is gone")
-        if running and not said:
-            problems.append(f"trial {i}: status calls {s['name']} {s['state']} but pid {s['pid']} runs")
+    problems += truth_problems(paths, i)
 
     client.down(paths, 1.0)
     deadline = time.monotonic() + 3
@@ -132,6 +123,28 @@ def trial(root: Path, phase: str, i: int, rng: random.Random) -> tuple[list[str]
             problems.append(f"trial {i}: {p.name} left after down")
     pidfile.unlink(missing_ok=True)
     return problems, round(delay * 1000)
+
+
+def truth_problems(paths: Paths, i: int) -> list[str]:
+    """What `status` gets wrong about the processes. A service that the killed supervisor had
+    just signalled may die between the read and the check: a mismatch counts only if it is
+    still there on a fresh read (up to 3 reads, 100 ms apart)."""
+    for _ in range(3):
+        found = []
+        snap = client.read_status(paths)
+        if snap["supervisor"]["running"]:
+            found.append(f"trial {i}: status says the supervisor runs")
+        for s in snap["services"]:
+            running = pid_alive(s.get("pid"), s.get("create_time"))
+            said = s["state"] in LIVE
+            if said and not running:
+                found.append(f"trial {i}: status calls {s['name']} {s['state']}, pid {s.get('pid')} is gone")
+            if running and not said:
+                found.append(f"trial {i}: status calls {s['name']} {s['state']} but pid {s['pid']} runs")
+        if not found:
+            return []
+        time.sleep(0.1)
+    return found
 
 
 def describe(pids: list[int]) -> str:
