@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""info answers; validate/invoke (or just the verbs in $FIXTURE_HANG_VERBS) fork a child and then both hang (the host must kill the tree)."""
+"""info answers; validate/invoke (or just the verbs in $FIXTURE_HANG_VERBS) fork a child,
+then both hang (the host must kill the tree)."""
 import json
 import os
 import signal

@@ -43,10 +43,17 @@ def config_mutate(inp):
 
 
 def validate(inp):
-    errors = []
-    if sys.version_info < (3, 8):
-        errors.append({"code": "E_PYTHON", "message": "the quickstart needs Python 3.8 or newer"})
-    return {"valid": not errors, "errors": errors, "warnings": []}
+    """Catch what would make `up` fail later, with a message that says what to do."""
+    errors, warnings = [], []
+    for name in ("web.py", "worker.py"):
+        if not os.path.isfile(os.path.join(EXAMPLE, "app", name)):
+            errors.append({"code": "E_MISSING_APP", "message": f"app/{name} is missing: restore it from git"})
+    pinned = os.environ.get("QUICKSTART_PORT")
+    if pinned and not pinned.isdigit():
+        errors.append({"code": "E_PORT", "message": f"QUICKSTART_PORT must be a number, got {pinned!r}"})
+    elif pinned:
+        warnings.append({"code": "W_PINNED_PORT", "message": f"web port {pinned} set by QUICKSTART_PORT"})
+    return {"valid": not errors, "errors": errors, "warnings": warnings}
 
 
 def launch_plan(inp):
@@ -95,7 +102,8 @@ for line in sys.stdin:
               "error": {"code": "E_UNSUPPORTED", "message": f"unsupported op: {request.get('op')}"}})
         continue
     try:
-        emit({"type": "response", "request_id": rid, "ok": True, "output": handler(request.get("input") or {})})
+        output = handler(request.get("input") or {})
+        emit({"type": "response", "request_id": rid, "ok": True, "output": output})
     except Exception as exc:  # report, never crash mid-request
         emit({"type": "response", "request_id": rid, "ok": False,
               "error": {"code": "E_QUICKSTART", "message": str(exc)}})
