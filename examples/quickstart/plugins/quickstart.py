@@ -35,7 +35,8 @@ def config_mutate(inp):
     port = (config.get("quickstart") or {}).get("port")
     patch = {}
     if not isinstance(port, int):
-        port = int(os.environ.get("QUICKSTART_PORT") or free_port())
+        pinned = os.environ.get("QUICKSTART_PORT", "")
+        port = int(pinned) if pinned.isdigit() else free_port()  # a bad value is validate's to report
         patch["quickstart.port"] = port
         log(f"web port {port}")
     patch["quickstart.data_dir"] = os.path.join(EXAMPLE, ".data")
