@@ -56,13 +56,15 @@ def up(
     cfg = app.load_config()
     paths = _paths(ctx, from_config=True)
     dry = dry_run or app.dry_run
-    if not dry and client.is_running(paths):
-        if not force:
-            raise DevctlError(
-                "already up: a supervisor is running for this repo. "
-                "`devctl status` shows it; `devctl down` stops it; `devctl up --force` restarts everything"
-            )
-        info(client.down(paths))
+    running = not dry and client.is_running(paths)
+    if running and not force:
+        raise DevctlError(
+            "already up: a supervisor is running for this repo. "
+            "`devctl status` shows it; `devctl down` stops it; `devctl up --force` restarts everything"
+        )
+    # With --force the new plan is built and checked first, so a broken plan leaves the
+    # running services alone; the checks of the surroundings (ports, commands) come after
+    # the old services are down, since they may hold the very ports the new ones need.
     services = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], dry)
     if not services:
         info("the plan has no services: nothing to start")
@@ -74,6 +76,11 @@ def up(
             typer.echo(line)
         err().print(f"dry run: {len(services)} service(s) would start; nothing was started")
         return
+    if running:
+        info(client.down(paths))
+    from devctl.supervisor import up as up_core
+
+    services = up_core.prepare(services, cfg.repo_root)
     _launch_and_wait(paths, cfg, services, no_wait=no_wait, attach=attach)
 
 
@@ -83,7 +90,6 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions, run_pipeline_sync
-    from devctl.supervisor import up as up_core
 
     skipped = {"build.run": skip_build, "prepare.run": skip_prepare, "validate.run": skip_validate}
     opts = PipelineOptions(
@@ -106,11 +112,9 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     if not result.valid:
         raise OperationFailed(f"validation failed ({len(result.errors)} error(s)); nothing was started",
                               details=_grouped(result.errors))
-    if dry:
-        from devctl.supervisor.plan import normalize
+    from devctl.supervisor.plan import normalize
 
-        return normalize(result.services, cfg.repo_root)
-    return up_core.prepare(result.services, cfg.repo_root)
+    return normalize(result.services, cfg.repo_root)
 
 
 def _grouped(errors: list[dict[str, Any]]) -> list[str]:

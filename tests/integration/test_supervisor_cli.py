@@ -180,6 +180,19 @@ def test_already_up_then_force_and_stop_start_restart(repo):
     assert repo.cli("status").returncode == 0
 
 
+def test_force_with_a_broken_plan_keeps_what_runs(repo):
+    port = free_port()
+    repo.plan(service("web", "http_health.py", str(port),
+                      health={"type": "http", "url": f"http://127.0.0.1:{port}/health"}))
+    ok(repo.cli("up"))
+    pid = repo.service("web")["pid"]
+    repo.plan(service("web", "sleeper.py", depends_on=["nope"]))
+    res = repo.cli("up", "--force")
+    assert res.returncode == 2 and "nope" in res.stderr
+    assert repo.service("web")["pid"] == pid and repo.cli("status").returncode == 0
+    ok(repo.cli("down"))
+
+
 def test_dry_run_starts_nothing(repo):
     repo.plan(service("web", "sleeper.py", env={"DB_PASSWORD": "x"}))
     res = repo.cli("up", "--dry-run")
