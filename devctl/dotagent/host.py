@@ -105,8 +105,9 @@ class Plugin:
         """Run and check `info` (cached). Raises PluginError naming every problem."""
         if self._info is not None:
             return self._info
-        res = self._run("info", None, _call.timeout_for("info", timeout))
-        failure = self._failure_of(res)
+        limit = _call.timeout_for("info", timeout)
+        res = self._run("info", None, limit)
+        failure = self._failure_of(res, limit)
         if failure is not None:
             raise PluginError(self.name, f"info: {failure.error}", details=failure.details())
         try:
@@ -151,7 +152,7 @@ class Plugin:
 
     def _verdict(self, verb: str, payload: Any, timeout: float) -> Outcome:
         res = self._run(verb, payload, timeout)
-        failure = self._failure_of(res)
+        failure = self._failure_of(res, timeout)
         if failure is not None:
             return failure
         try:
@@ -163,14 +164,15 @@ class Plugin:
             error = "the plugin answered ok: false without an error message"
         return self._outcome(res, ok=reply.ok, error=error, suggest=reply.suggest, extra=reply.extra)
 
-    def _failure_of(self, res: _call.CallResult) -> Outcome | None:
+    def _failure_of(self, res: _call.CallResult, timeout: float) -> Outcome | None:
         """Process-level failures, or None when stdout holds a JSON document from exit 0."""
         if res.spawn_error:
             return self._outcome(res, ok=False, error=f"{res.spawn_error} ({self.path})", broken=True)
         if res.timed_out:
+            # Name the limit that was exceeded, not the wall time (which adds the kill grace).
             return self._outcome(
                 res, ok=False, broken=True,
-                error=f"{res.verb} timed out after {res.duration_s:.1f}s; its process group was stopped",
+                error=f"{res.verb} did not answer within {timeout:g}s; its process group was stopped",
             )
         if res.stdout_overflow:
             return self._outcome(res, ok=False, error=res.parse_error, broken=True)
