@@ -62,6 +62,12 @@ def up(
             "already up: a supervisor is running for this repo. "
             "`devctl status` shows it; `devctl down` stops it; `devctl up --force` restarts everything"
         )
+    orphans = None if dry or running else client.orphaned_services(paths)
+    if orphans and not force:
+        raise DevctlError(
+            f"services from an earlier run are still running without their supervisor "
+            f"({', '.join(orphans)}): `devctl down` stops them; `devctl up --force` restarts everything"
+        )
     # With --force the new plan is built and checked first, so a broken plan leaves the
     # running services alone; the checks of the surroundings (ports, commands) come after
     # the old services are down, since they may hold the very ports the new ones need.
@@ -76,8 +82,8 @@ def up(
             typer.echo(line)
         err().print(f"dry run: {len(services)} service(s) would start; nothing was started")
         return
-    if running:
-        info(client.down(paths))
+    if running or orphans is not None:
+        info(client.down(paths))  # also clears what a dead supervisor left behind
     from devctl.supervisor import up as up_core
 
     services = up_core.prepare(services, cfg.repo_root)

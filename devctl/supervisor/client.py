@@ -57,6 +57,21 @@ def read_status(paths: Paths, now: float | None = None) -> dict[str, Any]:
     }
 
 
+def orphaned_services(paths: Paths) -> list[str] | None:
+    """After a supervisor died: the recorded services still running (create-time checked).
+
+    None when there is no stale state at all (no state file, or the supervisor is alive).
+    """
+    if supervisor_alive(paths.lock):
+        return None
+    state = read_state(paths.state)
+    if state is None:
+        return None
+    from devctl.procs import pid_alive
+
+    return [s["name"] for s in state.get("services", []) if pid_alive(s.get("pid"), s.get("create_time"))]
+
+
 def status_exit_code(snapshot: dict[str, Any]) -> int:
     """0 when there are services and every one is running or healthy; 3 otherwise."""
     services = snapshot["services"]

@@ -56,6 +56,38 @@ def test_sigkill_supervisor_then_down_leaves_nothing(repo, tmp_path):
     assert "nothing running" in repo.cli("down").stderr
 
 
+def test_up_after_a_sigkilled_supervisor_never_doubles_the_services(repo):
+    repo.plan(service("plain", "sleeper.py"))
+    ok(repo.cli("up"))
+    old = repo.service("plain")["pid"]
+    os.kill(repo.status()["supervisor"]["pid"], signal.SIGKILL)
+    wait_for(lambda: not repo.status()["supervisor"]["running"], what="the supervisor to be gone")
+
+    res = repo.cli("up")
+    assert res.returncode == 1 and "without their supervisor (plain)" in res.stderr
+    assert alive(old)
+
+    ok(repo.cli("up", "--force"))
+    assert not alive(old)
+    new = repo.service("plain")["pid"]
+    assert new != old and repo.status()["supervisor"]["running"]
+    ok(repo.cli("down"))
+    assert not alive(new)
+
+
+def test_up_after_a_dead_run_with_nothing_left_just_starts(repo):
+    repo.plan(service("plain", "sleeper.py"))
+    ok(repo.cli("up"))
+    state = repo.status()
+    os.kill(state["supervisor"]["pid"], signal.SIGKILL)
+    os.kill(state["services"][0]["pid"], signal.SIGKILL)
+    wait_for(lambda: not repo.status()["supervisor"]["running"]
+             and repo.service("plain")["state"] == "exited", what="both to be gone")
+    ok(repo.cli("up"))
+    assert repo.cli("status").returncode == 0
+    ok(repo.cli("down"))
+
+
 def test_service_killed_from_outside_restarts_with_backoff(repo):
     repo.plan(service("worker", "sleeper.py"))
     ok(repo.cli("up"))
