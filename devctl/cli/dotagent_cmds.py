@@ -29,7 +29,8 @@ Exit codes: 0 ok, 1 failed, 2 usage or config error, 124 job timed out (run).
 See docs/dotagent.md.
 """
 
-app = typer.Typer(name="dotagent", help=HELP, no_args_is_help=True, rich_markup_mode="rich")
+app = typer.Typer(name="dotagent", help=HELP, no_args_is_help=True, rich_markup_mode="rich",
+                  add_completion=False)  # completion is installed once, from the root command
 
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output on stdout.")
 

@@ -65,7 +65,7 @@ def _load_builtin(name: str, spec: Builtin) -> Any | None:
         cmd = typer.main.get_command(target)
         cmd.name = name
     else:
-        single = typer.Typer()
+        single = typer.Typer(add_completion=False)
         single.command(name=name)(target)
         cmd = typer.main.get_command(single)
     cmd.rich_help_panel = spec.panel  # type: ignore[attr-defined]
