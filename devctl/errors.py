@@ -7,6 +7,8 @@ instead of printing, so every failure path yields exactly one message.
 
 from __future__ import annotations
 
+import os
+
 #: Documented exit codes (see docs/cli.md).
 EXIT_OK = 0
 EXIT_FAILED = 1  # the operation failed: plugin error, invalid validation, collision, service failed
@@ -59,3 +61,12 @@ class PluginError(DevctlError):
 
 class OperationFailed(DevctlError):
     """The operation ran but its result is a failure (validation invalid, collision, step failed)."""
+
+
+def display_path(path: os.PathLike[str] | str) -> str:
+    """A file as messages name it: relative to the current directory when inside it, else absolute."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel

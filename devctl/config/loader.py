@@ -23,7 +23,7 @@ from devctl.config import (
     searched_dirs,
 )
 from devctl.config import nodes as n
-from devctl.errors import ConfigError
+from devctl.errors import ConfigError, display_path
 from devctl.statedir import check_name
 
 TOP_KEYS = ("plugins", "strictness", "preflight", "notifiers")
@@ -82,17 +82,8 @@ def _not_found(root: Path, looked_in: list[Path], *, explicit_root: bool) -> Con
     return ConfigError(f"no {CONFIG_NAME} found {where}", details=details)
 
 
-def display_name(path: Path) -> str:
-    """The config file as messages show it: relative to the current directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 def _parse_file(path: Path, root: Path) -> Config:
-    display = display_name(path)
+    display = display_path(path)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from devctl.errors import ConfigError
+from devctl.errors import ConfigError, display_path
 
 CONFIG_NAME = "dofek.toml"
 DEFAULT_REFRESH_MS = 1000
@@ -83,7 +83,7 @@ def find_config(explicit: Path | None, cwd: Path, repo_root: Path | None) -> Pat
 
 def load(path: Path) -> DofekConfig:
     """Read and check a dofek.toml. Raises ConfigError naming file, line, table and key."""
-    display = _display(path)
+    display = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -190,14 +190,6 @@ def _unknown(key: str, known: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
     return f"unknown key ({hint})"
-
-
-def _display(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 class _KeyLines:
