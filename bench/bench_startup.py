@@ -37,6 +37,7 @@ def commands() -> list[tuple[str, list[str]]]:
         ("devctl --version", [*devctl, "--version"]),
         ("devctl --help", [*devctl, "--help"]),
         ("devctl status", [*devctl, "status"]),
+        ("devctl status --json", [*devctl, "status", "--json"]),
     ]
 
 
@@ -71,12 +72,12 @@ def main() -> None:
         print(json.dumps({"runs": args.runs, "median_ms": median, "best_ms": best}, indent=2))
         return
     # The best run is the least disturbed by other load on the machine; the median is typical.
-    header = f"{'command':<18} {'median ms':>10} {'vs base':>9} {'best ms':>9} {'vs base':>9}"
+    header = f"{'command':<22} {'median ms':>10} {'vs base':>9} {'best ms':>9} {'vs base':>9}"
     print(f"{header}   ({args.runs} runs each)")
     for name in timings:
         d_med = "" if name == base else f"{median[name] - median[base]:+.1f}"
         d_best = "" if name == base else f"{best[name] - best[base]:+.1f}"
-        print(f"{name:<18} {median[name]:>10.1f} {d_med:>9} {best[name]:>9.1f} {d_best:>9}")
+        print(f"{name:<22} {median[name]:>10.1f} {d_med:>9} {best[name]:>9.1f} {d_best:>9}")
     delta = median["devctl --version"] - median[base]
     verdict = "met" if delta <= GOAL_MS else "NOT met"
     print(f"\ngoal: --version within {GOAL_MS:.0f} ms of the baseline (median): {verdict} ({delta:+.1f} ms)")
