@@ -24,7 +24,7 @@ class Budget:
     dofek_s: float     # seconds the 20-plugin Dofek host runs
 
 
-CI = Budget(False, cycles=40, kills=6, state_kills=200, examples=300, flood_s=2.0, services=100,
+CI = Budget(False, cycles=100, kills=6, state_kills=200, examples=300, flood_s=2.0, services=100,
             dofek_s=4.0)
 LONG = Budget(True, cycles=300, kills=40, state_kills=2000, examples=5000, flood_s=20.0, services=200,
               dofek_s=20.0)
