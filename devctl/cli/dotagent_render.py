@@ -114,7 +114,9 @@ def outcome(o: Outcome, *, json_out: bool, verbose: bool, ok_text: str | None = 
             err().print(f"    [dim]{_esc(line)}[/dim]")
     for note in o.notes:
         err().print(f"  [yellow]note:[/yellow] {_esc(note)}")
-    if verbose:
+    if verbose and o.exit_code is not None:
+        # No exit code means the verb never ran (a schema check or info failed first): a
+        # timing line would only say "exit code None" about a process that was not started.
         err().print(f"  [dim]{o.duration_s:.2f}s, exit code {o.exit_code}[/dim]")
 
 

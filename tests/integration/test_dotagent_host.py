@@ -211,6 +211,7 @@ def test_cli_validate_invoke_and_exit_codes(tmp_path):
     cfg.write_text('{"greeting": 7}')
     res = run_cli("dotagent", "validate", "good", str(cfg), env=env)
     assert res.returncode == 1 and "$.greeting: 7 is not of type 'string'" in res.stderr
+    assert "exit code" not in res.stderr  # validate never ran: no timing line about it
     res = run_cli("dotagent", "validate", "good", "-", env=env, input='{"greeting": "hi"}')
     assert res.returncode == 0 and "config is valid" in res.stdout
     res = run_cli("dotagent", "validate", "good", "-", env=env, input='{"greeting": ')
