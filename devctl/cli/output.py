@@ -7,6 +7,7 @@ progress to stderr, so `devctl plan --json | jq` always gets clean JSON.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -15,12 +16,19 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+def _style_options() -> dict[str, Any]:
+    """NO_COLOR (set, not empty) means plain text. rich by itself drops only the colours and
+    keeps bold and dim, which still reach a captured log or a screen reader as escape codes;
+    with no colour system it writes no styling at all (live progress still redraws)."""
+    return {"color_system": None} if os.environ.get("NO_COLOR") else {}
+
+
 @cache
 def out() -> Console:
     """Console for data (stdout)."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True, **_style_options())
 
 
 @cache
@@ -28,7 +36,7 @@ def err() -> Console:
     """Console for messages, warnings and progress (stderr)."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, **_style_options())
 
 
 def print_json(obj: Any) -> None:
