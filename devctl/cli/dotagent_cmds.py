@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 HELP = """\
-Host dotagent plugins: executables named [bold]dotagent-plugin-NAME[/bold] that answer
+Host dotagent plugins: executables named [bold]dotagent-plugin-NAME[/bold] that answer \
 [bold]info[/bold], [bold]validate[/bold] and [bold]invoke[/bold], one process per call.
 
 Search order, first match wins: $DOTAGENT_PLUGIN_PATH,
@@ -87,8 +87,9 @@ def validate_cmd(
     timeout: float = typer.Option(None, "--timeout", help="Seconds for validate (default 30).", min=0.1),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Check a config: first against the plugin's info.schema (every error, with its path),
-    then with the plugin's own [bold]validate[/bold]. Exit 1 when it is not valid."""
+    """Check a config against the plugin's info.schema, then with its own [bold]validate[/bold].
+
+    Every schema error is listed with its JSON path. Exit 1 when the config is not valid."""
     from devctl.cli import dotagent_render as render
     from devctl.dotagent.host import open_plugin
 
@@ -166,9 +167,10 @@ def doctor_cmd(
     manifests: list[Path] = typer.Argument(None, help="Agent manifests (TOML) to check."),
     json_out: bool = JSON_OPT,
 ) -> None:
-    """Check every plugin the manifests and .devctl.yaml refer to: it resolves, info is
-    valid and its kind fits the use, the platform is supported, and the config passes the
-    schema and then validate. Exit 1 only when there are errors (warnings do not fail)."""
+    """Check every plugin the manifests and .devctl.yaml refer to, in one report.
+
+    Each must resolve, answer a valid info whose kind fits the use, support this platform, and
+    accept its config (schema, then validate). Exit 1 only on errors; warnings do not fail."""
     from devctl.cli import dotagent_render as render
     from devctl.cli.context import app_context
     from devctl.dotagent import doctor
@@ -203,10 +205,10 @@ def run_cmd(
     manifest: Path = typer.Argument(..., help="The agent manifest (TOML).", dir_okay=False),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would run; start nothing."),
 ) -> None:
-    """Run one job of an agent now: preflights, the command (with timeout and retries),
-    sinks on success, notifiers on every event they subscribe to.
+    """Run one job of an agent now: preflights, the command, sinks and notifiers.
 
-    The job's stdout is shown live and handed to the sinks. Exit code: 0 on success, the
+    The command runs with its timeout and retries, its stdout shown live; sinks get that
+    output on success, notifiers every event they subscribe to. Exit code: 0 on success, the
     job's exit code on failure, 124 when the last attempt timed out, 2 on a bad manifest.
     """
     from devctl.cli import dotagent_render as render
