@@ -214,17 +214,36 @@ def _render_steps(result) -> None:  # noqa: ANN001
         console.print(table)
 
 
+def finding_lines(items: list[dict]) -> list[str]:
+    """Validation findings as indented lines, grouped by plugin: `code: message`, then the
+    plugin's suggestion as `hint:`. A list, not a table: preflight ids and messages are long,
+    and a table squeezes them into a narrow column. `up` prints its errors the same way."""
+    by_plugin: dict[str, list[dict]] = {}
+    for item in items:
+        by_plugin.setdefault(str(item.get("plugin") or "?"), []).append(item)
+    lines = []
+    for plugin, found in by_plugin.items():
+        lines.append(f"{plugin}:")
+        for item in found:
+            code = item.get("code")
+            lines.append(f"  {code}: {item.get('message', '')}" if code else f"  {item.get('message', '')}")
+            if item.get("suggest"):
+                lines.append(f"    hint: {item['suggest']}")
+    return lines
+
+
 def _render_validation(result) -> None:  # noqa: ANN001
+    from rich.text import Text
+
     from devctl.cli.output import out
 
     console = out()
-    for title, items in (("Errors", result.errors), ("Warnings", result.warnings)):
+    for title, items, style in (("Errors", result.errors, "bold red"),
+                                ("Warnings", result.warnings, "yellow")):
         if items:
-            table = _table(title, "Plugin", "Code", "Message:1")
-            for item in items:
-                message = item["message"] + (f" (try: {item['suggest']})" if item.get("suggest") else "")
-                table.add_row(*_cells(item["plugin"], item["code"] or "-", message))
-            console.print(table)
+            console.print(Text(title, style=style))
+            for line in finding_lines(items):
+                console.print(Text(f"  {line}"))
     counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
     if result.valid:
         console.print(f"[green]valid[/green] — {counts}")

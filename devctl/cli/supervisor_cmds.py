@@ -124,17 +124,9 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
 
 
 def _grouped(errors: list[dict[str, Any]]) -> list[str]:
-    by_plugin: dict[str, list[dict[str, Any]]] = {}
-    for e in errors:
-        by_plugin.setdefault(str(e.get("plugin", "?")), []).append(e)
-    lines = []
-    for plugin, errs in by_plugin.items():
-        lines.append(f"{plugin}:")
-        for e in errs:
-            lines.append(f"  {e.get('code', 'E_INVALID')}: {e.get('message', '')}")
-            if e.get("suggest"):
-                lines.append(f"    hint: {e['suggest']}")
-    return lines
+    from devctl.cli.pipeline_cmds import finding_lines
+
+    return finding_lines(errors)
 
 
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,

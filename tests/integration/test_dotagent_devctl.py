@@ -69,7 +69,7 @@ def test_devctl_validate_shows_preflight_suggest(tmp_path):
     )
     res = run_cli("validate", cwd=tmp_path, env={"DOTAGENT_PLUGIN_PATH": str(EXAMPLES)})
     assert res.returncode == 1
-    assert "(try:" in res.stdout and "postgresql" in res.stdout  # the table wraps long text
+    assert "hint: start postgres: brew services start postgresql" in res.stdout  # one line, unwrapped
     res = run_cli("validate", "--json", cwd=tmp_path, env={"DOTAGENT_PLUGIN_PATH": str(EXAMPLES)})
     error = json.loads(res.stdout)["errors"][0]
     assert (
