@@ -156,7 +156,10 @@ def _table(title: str, *columns: str):  # noqa: ANN202
     table = Table(title=title, title_justify="left", title_style="bold", expand=True)
     for column in columns:
         name, _, share = column.partition(":")
-        table.add_column(name, overflow="fold", no_wrap=not share, ratio=int(share) if share else None)
+        # Every column is at least as wide as its header, or a narrow terminal folds
+        # "Depends on" into "Dep/end/s on".
+        table.add_column(name, overflow="fold", no_wrap=not share, ratio=int(share) if share else None,
+                         min_width=len(name))
     return table
 
 
@@ -181,7 +184,7 @@ def _render_plan(result, repo_root) -> None:  # noqa: ANN001
     if not result.services:
         console.print("\nNo services planned.")
         return
-    table = _table("\nServices", "Service", "Plugin", "Command:4", "Cwd:2", "Health:2", "Depends on:1")
+    table = _table("\nServices", "Service", "Plugin", "Command:3", "Cwd:1", "Health:2", "Depends on:1")
     for svc in result.services:
         health = svc["health"]
         where = f"{health['type']} {health.get('url') or health.get('address')}" if health else "-"
