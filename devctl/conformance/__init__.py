@@ -65,6 +65,10 @@ class Report:
                 "checks": [c.to_json() for c in self.checks], "stderr_tail": self.stderr_tail}
 
 
+#: How a request's problem starts when the answer came on a line that is not a JSON object.
+NOT_A_FRAME = "the answer is not a JSON object line:"
+
+
 def run_checks(argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
                timeout: float = DEFAULT_TIMEOUT, target: str | None = None) -> Report:
     """Run every check against `argv` started in `cwd` (with `env` over os.environ)."""
@@ -149,7 +153,13 @@ class _Checker:
         try:
             session.send(frame)
             while True:
-                got = session.read_frame(deadline)
+                line = session.read(deadline)
+                if line.frame is None:
+                    # devctl fails a plugin on the first such line; so does the check, naming
+                    # the line instead of waiting for a timeout that would blame its speed.
+                    self.retire()
+                    return None, f"{NOT_A_FRAME} {line.problem}"
+                got = line.frame
                 if got.get("type") == "event":
                     continue  # an event from an earlier stream: not this request's answer
                 try:
@@ -176,9 +186,7 @@ class _Checker:
         report = Report(target)
         session, hs, problem, took = self.start()
         if hs is None:
-            report.checks.append(Check("handshake", "fail", problem,
-                                       "write the handshake as the very first stdout line right after "
-                                       "start, and flush it (Python: flush=True; or PYTHONUNBUFFERED=1)"))
+            report.checks.append(Check("handshake", "fail", problem, _handshake_fix(problem)))
             session.drain(0.2)
             self._finish(report, None)
             return report
@@ -283,7 +291,9 @@ class _Checker:
             return Check(name, "fail", "the plugin could not be restarted for this check", fix)
         response, problem = self.request(session, UNDECLARED_OP, {"config": {}})
         if response is None:
-            return Check(name, "fail", problem, _failure_fix(problem, fix))
+            # Silence is the usual way to get this wrong: the undeclared-op fix is the one to give.
+            silent = problem.startswith("no response within")
+            return Check(name, "fail", problem, fix if silent else _failure_fix(problem, fix))
         if response.ok:
             return Check(name, "fail", f"{UNDECLARED_OP!r} was answered ok:true", fix)
         if response.error[0] != "E_UNSUPPORTED":
@@ -330,8 +340,20 @@ class _Checker:
         return Check(name, "pass", f"exited with code {code}")
 
 
+def _handshake_fix(problem: str) -> str:
+    """The fix for a failed handshake: a late or missing first line, or a wrong shape."""
+    if problem.startswith(("no stdout line", "stdout closed", "the first line is not")):
+        return ("write the handshake as the very first stdout line right after start, and flush it "
+                "(Python: flush=True; or PYTHONUNBUFFERED=1)")
+    return ('send {"type": "handshake", "protocol_version": "v1", "plugin_name": "NAME", '
+            '"capabilities": {"ops": ["config.mutate", ...]}} (ops is a list of op names)')
+
+
 def _failure_fix(problem: str, shape_fix: str) -> str:
     """The fix for a request that got no usable answer: depends on what went wrong."""
+    if problem.startswith(NOT_A_FRAME):
+        return ("write each response as one JSON object on its own line, with nothing before or "
+                "after it; logs and prints go to stderr")
     if problem.startswith("no response within"):
         return ("answer every request before ctx.deadline_ms runs out (devctl gives commands.list 3 s); "
                 "run slow work with your own timeout and report failures as ok:false")

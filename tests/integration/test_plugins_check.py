@@ -120,3 +120,44 @@ def test_usage_errors(tmp_path: Path, args, message):
 def test_a_command_that_cannot_start(tmp_path: Path):
     res = run_cli("plugins", "check", "--", str(tmp_path / "missing-plugin"), cwd=tmp_path)
     assert res.returncode == 1 and "FAIL  start" in res.stdout and "cannot start" in res.stdout
+
+
+#: A plugin with three mistakes a new author makes: a v2 handshake (its shape is wrong, not its
+#: timing), and — in MISTAKES below — junk after a response and silence on an undeclared op.
+WRONG_VERSION = ('import json\nprint(json.dumps({"type": "handshake", "protocol_version": "v2", '
+                 '"plugin_name": "x", "capabilities": {"ops": []}}), flush=True)\n')
+MISTAKES = '''import json, sys
+print(json.dumps({"type": "handshake", "protocol_version": "v1", "plugin_name": "m",
+                  "capabilities": {"ops": ["config.mutate"]}}), flush=True)
+for line in sys.stdin:
+    req = json.loads(line)
+    if req["op"] == "config.mutate":
+        out = {"type": "response", "request_id": req["request_id"], "ok": True,
+               "output": {"config_patch": {"set": {"a": 1}}}}
+        print(json.dumps(out), "(done)", flush=True)
+'''
+
+
+def check_report(tmp_path: Path, source: str) -> dict[str, dict]:
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text(source)
+    res = run_cli("plugins", "check", "--timeout", "3", "--json", "--", sys.executable, str(plugin),
+                  cwd=tmp_path, timeout=90)
+    assert res.returncode == 1, res.stdout + res.stderr
+    return {c["check"]: c for c in json.loads(res.stdout)["checks"]}
+
+
+def test_each_failure_gets_the_fix_for_what_went_wrong(tmp_path: Path):
+    """Regression: a wrong-shaped handshake was told to flush its first line; a response with
+    junk after it was reported as a timeout; silence on an undeclared op was told about
+    deadlines instead of E_UNSUPPORTED."""
+    hs = check_report(tmp_path, WRONG_VERSION)["handshake"]
+    assert "'v2'" in hs["detail"] and '"protocol_version": "v1"' in hs["fix"] and "flush" not in hs["fix"]
+
+    checks = check_report(tmp_path, MISTAKES)
+    mutate = checks["op config.mutate"]
+    assert mutate["status"] == "fail" and "(done)" in mutate["detail"]
+    assert "no response" not in mutate["detail"] and "one JSON object on its own line" in mutate["fix"]
+    undeclared = checks["undeclared op"]
+    assert undeclared["status"] == "fail" and "no response" in undeclared["detail"]
+    assert "E_UNSUPPORTED" in undeclared["fix"]
