@@ -136,7 +136,8 @@ def resolve(listings: Iterable[Listing], builtins: Iterable[str]) -> Resolution:
     res = Resolution()
     for listing in sorted(listings, key=lambda item: (item.priority, item.plugin)):
         if listing.error:
-            res.problems.append(f"{listing.error} (its commands are skipped)")
+            res.problems.append(f"{listing.error} (its commands are skipped; "
+                                "`devctl plugins list` shows why)")
         for reason in listing.skipped:
             res.problems.append(f"plugin {listing.plugin!r}: commands.list {reason}; skipped")
         for entry in listing.commands:

@@ -78,7 +78,9 @@ def test_strict_mode_turns_collisions_into_one_error_naming_everyone():
 def test_failed_plugins_are_reported_and_others_kept():
     res = resolve([L("slow", 0, error="plugin 'slow' [E_TIMEOUT]: too slow"), L("ok", 1, "go")], [])
     assert list(res.commands) == ["go"]
-    assert res.problems == ["plugin 'slow' [E_TIMEOUT]: too slow (its commands are skipped)"]
+    assert res.problems == [
+        "plugin 'slow' [E_TIMEOUT]: too slow (its commands are skipped; `devctl plugins list` shows why)"
+    ]
 
 
 def test_listing_round_trips_through_json():
