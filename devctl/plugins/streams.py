@@ -147,7 +147,10 @@ class PluginStream:
         if item is None:
             raise StopAsyncIteration
         if isinstance(item, Failure):
-            raise item.error(self.plugin_id, details=self._details())
+            # A plugin that dies mid-stream ("exited with code 0") is only clear with the op
+            # named; an ok:false end already names its stream and op.
+            op = None if item.code == E_STREAM_FAILED else self.op
+            raise item.error(self.plugin_id, op=op, details=self._details())
         return item
 
     async def aclose(self) -> None:

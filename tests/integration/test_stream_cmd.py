@@ -115,3 +115,24 @@ def test_ctrl_c_closes_the_plugin(repo: Path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_plugin_that_exits_mid_stream_names_the_op(tmp_path: Path):
+    """Regression: a plugin exiting before its `end` event gave only 'exited with code 0'."""
+    plugin = tmp_path / "quits.py"
+    plugin.write_text(
+        "import json, sys\n"
+        "send = lambda f: print(json.dumps(f), flush=True)\n"
+        "send({'type': 'handshake', 'protocol_version': 'v1', 'plugin_name': 'quits',\n"
+        "      'capabilities': {'ops': ['watch'], 'streams': ['watch']}})\n"
+        "req = json.loads(sys.stdin.readline())\n"
+        "send({'type': 'response', 'request_id': req['request_id'], 'ok': True,\n"
+        "      'output': {'stream_id': 's'}})\n"
+        "send({'type': 'event', 'stream_id': 's', 'event': 'log', 'message': 'one'})\n"
+    )
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: quits\n    path: {sys.executable}\n    args: [quits.py]\n")
+    res = run_cli("stream", "--plugin", "quits", "--op", "watch", "--json", cwd=tmp_path)
+    assert res.returncode == 1
+    assert json.loads(res.stdout.splitlines()[0])["message"] == "one"
+    assert "exited with code 0" in res.stderr and "op 'watch'" in res.stderr
