@@ -107,7 +107,7 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
         def on_stderr(plugin: str, line: str) -> None:
             from rich.text import Text
 
-            err().print(Text(f"[{plugin}] {line}", style="dim"))
+            err().print(Text(f"{plugin} | {line}", style="dim"))
     with err().status("running the pipeline…") as status:
         result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr,
                                    on_phase=lambda phase: status.update(f"{phase}…"))

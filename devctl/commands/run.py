@@ -153,5 +153,6 @@ def _raw_stderr(plugin: str, line: str) -> None:
 
 
 def _prefixed_stderr(plugin: str, line: str) -> None:
-    sys.stderr.write(f"[{plugin}] {line}\n")
+    """-v: the other plugins' stderr, prefixed the way every -v command prefixes it."""
+    sys.stderr.write(f"{plugin} | {line}\n")
     sys.stderr.flush()

@@ -219,3 +219,13 @@ def test_ctrl_c_stops_the_plugin_and_exits_130(repo: Path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_verbose_prefixes_other_plugins_stderr_like_every_command(tmp_path: Path):
+    """Regression: `-v <plugin-command>` (and `-v up`) wrote `[id] line` where every other
+    command (and docs/cli.md) writes `id | line`."""
+    make_repo(tmp_path, plugin_entry("echo", TESTDATA / "cmd_echo.py"),
+              plugin_entry("ok", TESTDATA / "pipe_ok.py"))
+    res = run_cli("-v", "echo-args", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "ok | pipe-ok: config.mutate" in res.stderr and "[ok]" not in res.stderr
