@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devctl.errors import ConfigError
+from devctl.errors import ConfigError, display_path
 
 LANGS = ("python", "bash")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
@@ -135,12 +135,12 @@ def new_plugin(repo_root: Path, name: str, lang: str = "python", *, config_file:
     yaml, data, existed = _load(config)
     plugins = data.get("plugins") if data is not None else None
     if plugins is not None and not isinstance(plugins, list):
-        raise ConfigError(f"{config}: 'plugins' must be a list to add a plugin to it")
+        raise ConfigError(f"{_at(config, _key_line(data, 'plugins'))}plugins: expected a list to add "
+                          f"a plugin to, got {type(plugins).__name__}")
     for item in plugins or []:
         if isinstance(item, dict) and item.get("id") == name:
             line = getattr(getattr(item, "lc", None), "line", None)
-            where = f" (line {line + 1})" if line is not None else ""
-            raise ConfigError(f"{config}: a plugin with id {name!r} is already configured{where}")
+            raise ConfigError(f"{_at(config, line)}a plugin with id {name!r} is already configured")
     entry = _entry(name, rel, lang, python)
     text = (PYTHON_TEMPLATE if lang == "python" else BASH_TEMPLATE).format(name=name)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -177,6 +177,17 @@ def _entry(name: str, rel: str, lang: str, python: str | None) -> dict[str, Any]
     return {"id": name, "path": plugin_python(python), "args": [rel]}
 
 
+def _at(config: Path, line: int | None) -> str:
+    """`file:line: ` the way the config loader names a place (line is 0-based, as ruamel has it)."""
+    return f"{display_path(config)}:{line + 1}: " if line is not None else f"{display_path(config)}: "
+
+
+def _key_line(data: Any, key: str) -> int | None:
+    with contextlib.suppress(AttributeError, KeyError, TypeError):
+        return data.lc.key(key)[0]
+    return None
+
+
 def _load(config: Path) -> tuple[Any, Any, bool]:
     from ruamel.yaml import YAML, YAMLError
     from ruamel.yaml.comments import CommentedMap
@@ -192,11 +203,11 @@ def _load(config: Path) -> tuple[Any, Any, bool]:
         _guess, indent, seq_offset = load_yaml_guess_indent(text)
         data = yaml.load(text)  # this instance keeps quotes as written
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{config}: cannot read: {exc}") from None
+        raise ConfigError(f"{_at(config, None)}cannot read: {exc}") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{config}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        line = mark.line if mark is not None else None
+        raise ConfigError(f"{_at(config, line)}invalid YAML: {getattr(exc, 'problem', exc)}") from None
     if indent is None:
         yaml.indent(mapping=2, sequence=4, offset=2)
     else:
@@ -205,7 +216,7 @@ def _load(config: Path) -> tuple[Any, Any, bool]:
     if data is None:
         data = CommentedMap()
     if not isinstance(data, dict):
-        raise ConfigError(f"{config}: the top level must be a mapping (plugins: [...])")
+        raise ConfigError(f"{_at(config, None)}the top level must be a mapping (plugins: [...])")
     return yaml, data, True
 
 

@@ -75,7 +75,8 @@ def test_refuses_to_overwrite(repo: Path):
     assert plugin.read_text() == "# my edits\n" and (repo / ".devctl.yaml").read_text() == config
     # an id already configured (here: the existing plugin) is refused too, and nothing is written
     res = run_cli("plugins", "new", "other", cwd=repo)
-    assert res.returncode == 2 and "'other' is already configured (line 5)" in res.stderr
+    assert res.returncode == 2
+    assert ".devctl.yaml:5: a plugin with id 'other' is already configured" in res.stderr
     assert not (repo / "plugins" / "other.py").exists()
 
 
@@ -96,3 +97,16 @@ def test_creates_the_config_when_there_is_none(tmp_path: Path):
     text = (tmp_path / ".devctl.yaml").read_text()
     assert text.startswith("# devctl configuration") and "  - id: first\n" in text
     assert run_cli("plugins", "check", "first", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("text, message", [
+    ("plugins:\n  - id: [x\n", ".devctl.yaml:3: invalid YAML: "),
+    ("# mine\nplugins: 3\n", ".devctl.yaml:2: plugins: expected a list to add a plugin to, got int"),
+])
+def test_a_config_it_cannot_extend_is_named_like_the_loader_names_it(tmp_path: Path, text, message):
+    """Regression: these messages named the file by its absolute path and, for a `plugins:` that
+    is not a list, gave no line; the loader says `.devctl.yaml:LINE: key: ...`."""
+    (tmp_path / ".devctl.yaml").write_text(text)
+    res = run_cli("plugins", "new", "demo", cwd=tmp_path)
+    assert res.returncode == 2 and f"error: {message}" in res.stderr, res.stderr
+    assert (tmp_path / ".devctl.yaml").read_text() == text and not (tmp_path / "plugins").exists()
