@@ -288,7 +288,7 @@ def _print_validation(name: str, result: Any) -> None:
 
 @app.command()
 def new(
-    name: str = typer.Argument(..., help="Plugin name: lowercase letters, digits, - and _."),
+    name: str = typer.Argument(..., metavar="NAME", help="Plugin name: lowercase letters, digits, - and _."),
     lang: str = typer.Option("python", "--lang", help="python, bash or node."),
     directory: Path = typer.Option(Path("."), "--dir", help="Where to write the plugin.", file_okay=False),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),

@@ -61,7 +61,8 @@ def plugins_cmd(json_out: bool = JSON_OPT) -> None:
 
 @app.command("info")
 def info_cmd(
-    name: str = typer.Argument(..., help="Plugin name (dotagent-plugin-NAME) or a path to one."),
+    name: str = typer.Argument(..., metavar="NAME",
+                               help="Plugin name (dotagent-plugin-NAME) or a path to one."),
     json_out: bool = JSON_OPT,
 ) -> None:
     """Show a plugin's metadata: version, kinds, platforms and its config schema."""
@@ -81,7 +82,7 @@ def info_cmd(
 
 @app.command("validate")
 def validate_cmd(
-    name: str = typer.Argument(..., help="Plugin name or path."),
+    name: str = typer.Argument(..., metavar="NAME", help="Plugin name or path."),
     config_file: str = typer.Argument(None, metavar="[CONFIG_FILE | -]",
                                       help="JSON config to check ('-' = stdin; default {})."),
     timeout: float = typer.Option(None, "--timeout", help="Seconds for validate (default 30).", min=0.1),
@@ -103,7 +104,7 @@ def validate_cmd(
 @app.command("invoke")
 def invoke_cmd(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Plugin name or path."),
+    name: str = typer.Argument(..., metavar="NAME", help="Plugin name or path."),
     kind: str = typer.Option(None, "--kind",
                              help="notify | preflight | sink (default: the plugin's only kind)."),
     event: str = typer.Option(
@@ -164,7 +165,8 @@ def invoke_cmd(
 @app.command("doctor")
 def doctor_cmd(
     ctx: typer.Context,
-    manifests: list[Path] = typer.Argument(None, help="Agent manifests (TOML) to check."),
+    manifests: list[Path] = typer.Argument(None, metavar="[MANIFEST]...",
+                                           help="Agent manifests (TOML) to check."),
     json_out: bool = JSON_OPT,
 ) -> None:
     """Check every plugin the manifests and .devctl.yaml refer to, in one report.
@@ -202,7 +204,8 @@ def doctor_cmd(
 @app.command("run")
 def run_cmd(
     ctx: typer.Context,
-    manifest: Path = typer.Argument(..., help="The agent manifest (TOML).", dir_okay=False),
+    manifest: Path = typer.Argument(..., metavar="MANIFEST", help="The agent manifest (TOML).",
+                                    dir_okay=False),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would run; start nothing."),
 ) -> None:
     """Run one job of an agent now: preflights, the command, sinks and notifiers.

@@ -27,7 +27,8 @@ class _CheckCommand(TyperCommand):
 
 def new(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="Plugin id, also the file name: plugins/NAME.py or .sh.",
+    name: str = typer.Argument(..., metavar="NAME",
+                               help="Plugin id, also the file name: plugins/NAME.py or .sh.",
                                show_default=False),
     lang: str = typer.Option("python", "--lang", help="python (uses devctl.sdk) or bash (no dependencies)."),
 ) -> None:

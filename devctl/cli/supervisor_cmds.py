@@ -13,7 +13,8 @@ from typing import Any
 
 import typer
 
-SERVICES_ARG = typer.Argument(None, help="Service names (default: all).", show_default=False)
+SERVICES_ARG = typer.Argument(None, metavar="[SERVICE]...", help="Service names (default: all).",
+                              show_default=False)
 
 
 def _paths(ctx: typer.Context, *, from_config: bool = False) -> Any:
@@ -339,7 +340,7 @@ def restart(
 
 def stop(
     ctx: typer.Context,
-    services: list[str] = typer.Argument(..., help="Service names."),
+    services: list[str] = typer.Argument(..., metavar="SERVICE...", help="Service names."),
 ) -> None:
     """Stop these services (dependents of them keep running); `devctl start` brings them back."""
     _steer(ctx, "stop", services, None)
@@ -347,7 +348,7 @@ def stop(
 
 def start(
     ctx: typer.Context,
-    services: list[str] = typer.Argument(..., help="Service names."),
+    services: list[str] = typer.Argument(..., metavar="SERVICE...", help="Service names."),
     wait: float = typer.Option(60.0, "--wait", min=0.0, help="Seconds to wait for readiness."),
 ) -> None:
     """Start stopped (or exited, failed) services, and whatever they depend on, and wait until ready."""
