@@ -165,8 +165,19 @@ def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no
 
 
 def _attach(paths: Any, names: list[str], t0: float) -> None:
-    """Stream every service's output until Ctrl-C (graceful down) or a second Ctrl-C (kill)."""
+    """Stream every service's output until Ctrl-C (graceful down) or a second Ctrl-C (kill).
+
+    SIGTERM and SIGHUP (a closed terminal, a CI runner cancelling the job) count as Ctrl-C: an
+    attached session owns its services, so they must not outlive it.
+    """
+    import signal
     import threading
+
+    def as_interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, as_interrupt)
 
     from devctl.cli.output import err, error
     from devctl.supervisor import client, logs
@@ -187,6 +198,7 @@ def _attach(paths: Any, names: list[str], t0: float) -> None:
     sources = [(n, paths.log(n, s)) for n in names for s in ("stdout", "stderr")]
     try:
         logs.follow(sources, lambda key, line: logs.write_line(prefixes[key], line), from_start=True,
+                    since=t0,
                     should_stop=lambda: bool(outcome.get("failed")) or not client.is_running(paths))
     except KeyboardInterrupt:
         err().print("stopping (Ctrl-C again to kill at once)…")

@@ -125,16 +125,20 @@ def follow(
     emit: Callable[[str, str], None],
     *,
     from_start: bool = False,
+    since: float | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     poll_s: float = POLL_S,
 ) -> None:
     """Call `emit(key, line)` for every new line in any source until `should_stop()` is true.
 
     Sources that do not exist yet are picked up when they appear. Ctrl-C propagates.
+    With `from_start`, a file last written before `since` belongs to an earlier run (a service
+    that has not started yet still has its previous generation in place): it is followed from
+    its end, so only this run's output is shown.
     """
     srcs = [_Source(key, path) for key, path in sources]
     for src in srcs:
-        src.open(at_end=not from_start)
+        src.open(at_end=not from_start or _older_than(src.path, since))
     try:
         while True:
             got = False
@@ -149,6 +153,15 @@ def follow(
     finally:
         for src in srcs:
             src.close()
+
+
+def _older_than(path: Path, since: float | None) -> bool:
+    if since is None:
+        return False
+    try:
+        return os.stat(path).st_mtime < since
+    except FileNotFoundError:
+        return False
 
 
 def write_line(prefix: str, line: str, out: TextIO = sys.stdout) -> None:

@@ -274,3 +274,31 @@ def test_attach_streams_output_and_ctrl_c_stops_everything(repo):
     assert "b | line 1" in seen and "a | sleeping" in seen
     assert repo.cli("status").returncode == 3
     assert not (repo.root / ".devctl" / "state.json").exists()
+
+
+def test_attach_shows_only_this_run_and_sigterm_stops_everything(repo):
+    """Regression: `up -a` printed a waiting service's previous-run log as if it were new, and a
+    SIGTERM to the attached session left the supervisor and every service running."""
+    repo.plan(service("b", "numbered_lines.py", "7"))
+    assert repo.cli("up").returncode == 0
+    assert repo.cli("down").returncode == 0
+    repo.plan(service("a", "sleeper.py"), service("b", "numbered_lines.py", "2", depends_on=["a"]))
+    env = dict(os.environ, NO_COLOR="1")
+    proc = subprocess.Popen([sys.executable, "-m", "devctl", "-C", str(repo.root), "up", "-a"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    seen = []
+    try:
+        for line in proc.stdout:
+            seen.append(line.rstrip("\n"))
+            if "b | line 2" in seen:
+                break
+        wait_for(lambda: repo.cli("status").returncode == 0, what="services ready")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "b | line 7" not in seen, seen
+    assert repo.cli("status").returncode == 3
+    assert not (repo.root / ".devctl" / "state.json").exists()
