@@ -80,7 +80,7 @@ class EventMapper:
             self.failed.add(svc)
         elif kind in ("ready", "recovered") and svc is not None and svc in self.failed:
             self.failed.discard(svc)
-            out.append(("recovered", f"{self.agent}: service {svc} is healthy again"))
+            out.append(("recovered", f"{self.agent}: service {svc} is ready again"))
         elif kind == "supervisor_stopped":
             self.pending.clear()
         elif kind == "up_done":

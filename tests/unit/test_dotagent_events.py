@@ -29,6 +29,8 @@ def test_crash_restart_ready_is_failed_then_recovered():
     )
     assert names(out) == ["attempt_failed", "recovered"]
     assert "web was killed by SIGKILL" in out[0][1] and out[0][1].startswith("repo:")
+    # a service without a health check is never "healthy": the message must not claim so
+    assert out[1][1] == "repo: service web is ready again"
 
 
 def test_exit_followed_by_stopped_is_a_stop():
