@@ -158,7 +158,10 @@ def _problem(plugin: dict[str, Any]) -> str:
         tail = f"; restart in {again:.1f}s" if again is not None else ""
         return f"{plugin['last_error']}{tail}"
     if state == "unhealthy" or plugin.get("consecutive_errors"):
-        return f"{plugin['consecutive_errors']} errors in a row: {plugin['last_error']}"
+        count = plugin["consecutive_errors"]
+        if count == 1:
+            return str(plugin["last_error"])
+        return f"{count} errors in a row: {plugin['last_error']}"
     if plugin.get("restarts"):
         return f"restarted {plugin['restarts']}x"
     return ""

@@ -162,3 +162,11 @@ def test_formatting_helpers() -> None:
         "-3",
     ]
     assert [human_bytes(n) for n in (None, 512, 2048, 5 * 1024**3)] == ["-", "512 B", "2.0 KiB", "5.0 GiB"]
+
+
+def test_one_error_is_not_called_errors_in_a_row() -> None:
+    """Regression: a single failed poll read '1 errors in a row: ...'."""
+    text = render_text(snapshot(plugins=[_plugin(name="x", state="starting", consecutive_errors=1,
+                                                 last_error="no reply within 150 ms")]))
+    assert "x starting  (no reply within 150 ms)" in text
+    assert "1 errors" not in text
