@@ -211,9 +211,10 @@ def _print_findings(command: list[str], record: Any, found: list[Any]) -> None:
     from devctl.cli.output import out
 
     console = out()
-    times = ", ".join(f"{m:.0f} ms" for m in record.reply_ms) or "none"
+    times = ", ".join(f"{m:.0f} ms" for m in record.reply_ms)
+    replies = f"replies in {times}" if times else "no replies"
     console.print(f"[bold]{escape(' '.join(command))}[/bold]: {record.polls} polls, "
-                  f"replies in {times} (timeout {record.timeout_ms} ms)")
+                  f"{replies} (timeout {record.timeout_ms} ms)")
     if not found:
         console.print("[green]✓[/green] no findings: the plugin follows the Dofek protocol")
         return

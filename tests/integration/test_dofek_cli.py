@@ -162,6 +162,8 @@ def test_check_reports_each_problem_with_its_fix() -> None:
     rc, found = check_codes(str(TD / "hanging.py"), timeout_ms=300)
     assert rc == 1 and "no reply within timeout_ms=300" in found["timeout"]["message"]
     assert "flush" in found["timeout"]["fix"].lower()
+    text = run_cli("dofek", "check", "--timeout-ms", "300", "--", PY, str(TD / "hanging.py"))
+    assert "no replies (timeout 300 ms)" in text.stdout and "replies in none" not in text.stdout
 
 
 def test_check_reports_ignored_shutdown_and_crashes() -> None:
