@@ -122,6 +122,12 @@ def check_ports(services: list[dict[str, Any]], connect_timeout: float = 0.2) ->
         )
 
 
+def short_cmdline(argv: list[str], limit: int = 80) -> str:
+    """A command line cut to `limit` characters, with '…' when cut, so a cut one is not read as whole."""
+    text = " ".join(argv)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def port_holder(port: int) -> str:
     """'pid 123 (python3 -m http.server)' for the process listening on `port`, as far as we can see."""
     import psutil
@@ -133,7 +139,7 @@ def port_holder(port: int) -> str:
     for conn in conns:
         if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
             try:
-                cmd = " ".join(psutil.Process(conn.pid).cmdline())[:80]
+                cmd = short_cmdline(psutil.Process(conn.pid).cmdline())
             except psutil.Error:
                 cmd = "?"
             return f"pid {conn.pid} ({cmd})"
