@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -30,3 +32,26 @@ def run_cli(
         timeout=timeout,
         input=input if input is not None else "",
     )
+
+
+@contextlib.contextmanager
+def spawn_cli(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None,
+              stdin: int | None = subprocess.DEVNULL) -> Iterator[subprocess.Popen[str]]:
+    """`python -m devctl ARGS...` in the background, for tests that signal it mid-run.
+
+    Yields the process with text stdout/stderr pipes; on exit it is killed if it still runs,
+    so a failed assertion never leaves a devctl behind.
+    """
+    full_env = dict(os.environ)
+    full_env.setdefault("NO_COLOR", "1")
+    full_env["COLUMNS"] = "200"
+    if env:
+        full_env.update(env)
+    proc = subprocess.Popen([sys.executable, "-m", "devctl", *args], cwd=cwd, env=full_env, stdin=stdin,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli import run_cli
+from tests.cli import run_cli, spawn_cli
 
 TESTDATA = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
 SPY = """\
@@ -202,11 +200,7 @@ def test_unknown_name_with_a_broken_config_says_both(tmp_path: Path):
 
 def test_ctrl_c_stops_the_plugin_and_exits_130(repo: Path):
     assert run_cli("plugins", "list", cwd=repo).returncode == 0
-    env = dict(os.environ, NO_COLOR="1")
-    proc = subprocess.Popen([sys.executable, "-m", "devctl", "echo-args", "--sleep", "60"], cwd=repo,
-                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    try:
+    with spawn_cli("echo-args", "--sleep", "60", cwd=repo) as proc:
         assert proc.stderr is not None
         deadline = time.monotonic() + 30
         line = ""
@@ -215,10 +209,6 @@ def test_ctrl_c_stops_the_plugin_and_exits_130(repo: Path):
         assert "sleeping" in line
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 130
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_verbose_prefixes_other_plugins_stderr_like_every_command(tmp_path: Path):

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli import run_cli
+from tests.cli import run_cli, spawn_cli
 
 TESTDATA = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
 
@@ -98,23 +96,14 @@ def test_op_that_does_not_open_a_stream_is_a_plugin_failure(repo: Path):
 
 
 def test_ctrl_c_closes_the_plugin(repo: Path):
-    env = dict(os.environ, NO_COLOR="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "devctl", "stream", "-p", "many", "--op", "numbers.count", "--json",
-         "--input", '{"count": 100000, "interval": 0.02}'],
-        cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
-    try:
+    with spawn_cli("stream", "-p", "many", "--op", "numbers.count", "--json",
+                   "--input", '{"count": 100000, "interval": 0.02}', cwd=repo) as proc:
         assert proc.stdout is not None
         first = proc.stdout.readline()  # events arrive one by one, before the stream ends
         assert json.loads(first)["event"] == "tick"
         time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 130
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_plugin_that_exits_mid_stream_names_the_op(tmp_path: Path):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run_cli
+from tests.cli import run_cli, spawn_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "testdata" / "plugins" / "sup_plan.py"
@@ -255,11 +255,8 @@ def test_health_port_already_taken_names_the_holder(repo):
 
 def test_attach_streams_output_and_ctrl_c_stops_everything(repo):
     repo.plan(service("a", "sleeper.py"), service("b", "numbered_lines.py", "3"))
-    env = dict(os.environ, NO_COLOR="1")
-    proc = subprocess.Popen([sys.executable, "-m", "devctl", "-C", str(repo.root), "up", "-a"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     seen = []
-    try:
+    with spawn_cli("-C", str(repo.root), "up", "-a", stdin=None) as proc:
         for line in proc.stdout:
             seen.append(line.rstrip("\n"))
             if "b | line 3" in seen and "a | sleeping" in seen:
@@ -267,10 +264,6 @@ def test_attach_streams_output_and_ctrl_c_stops_everything(repo):
         wait_for(lambda: repo.cli("status").returncode == 0, what="services ready")
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 130
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "b | line 1" in seen and "a | sleeping" in seen
     assert repo.cli("status").returncode == 3
     assert not (repo.root / ".devctl" / "state.json").exists()
@@ -283,11 +276,8 @@ def test_attach_shows_only_this_run_and_sigterm_stops_everything(repo):
     assert repo.cli("up").returncode == 0
     assert repo.cli("down").returncode == 0
     repo.plan(service("a", "sleeper.py"), service("b", "numbered_lines.py", "2", depends_on=["a"]))
-    env = dict(os.environ, NO_COLOR="1")
-    proc = subprocess.Popen([sys.executable, "-m", "devctl", "-C", str(repo.root), "up", "-a"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     seen = []
-    try:
+    with spawn_cli("-C", str(repo.root), "up", "-a", stdin=None) as proc:
         for line in proc.stdout:
             seen.append(line.rstrip("\n"))
             if "b | line 2" in seen:
@@ -295,10 +285,6 @@ def test_attach_shows_only_this_run_and_sigterm_stops_everything(repo):
         wait_for(lambda: repo.cli("status").returncode == 0, what="services ready")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 130
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "b | line 7" not in seen, seen
     assert repo.cli("status").returncode == 3
     assert not (repo.root / ".devctl" / "state.json").exists()
