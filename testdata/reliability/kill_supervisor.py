@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE))
 from cycles import plan  # noqa: E402
 
 from devctl.errors import DevctlError  # noqa: E402
-from devctl.procs import pid_alive  # noqa: E402
+from devctl.procs import pid_alive, with_env  # noqa: E402
 from devctl.supervisor import client, daemon  # noqa: E402
 from devctl.supervisor import up as up_core  # noqa: E402
 from devctl.supervisor.paths import Paths  # noqa: E402
@@ -45,22 +45,7 @@ LIVE = {"starting", "running", "healthy", "unhealthy", "stopping"}
 
 def marked(marker: str) -> list[int]:
     """Live processes whose environment carries TRIAL_MARKER=marker (however they detached)."""
-    found = []
-    needle = f"TRIAL_MARKER={marker}".encode()
-    for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{name}/environ", "rb") as fh:
-                if needle not in fh.read().split(b"\0"):
-                    continue
-            with open(f"/proc/{name}/stat", "rb") as fh:
-                if fh.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
-                    continue
-            found.append(int(name))
-        except OSError:
-            continue
-    return found
+    return with_env("TRIAL_MARKER", marker)
 
 
 def trial(root: Path, phase: str, i: int, rng: random.Random) -> tuple[list[str], int]:

@@ -17,8 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psutil
-
+from devctl.procs import pid_alive
 from tests.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,13 +56,8 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "c
 
 
 def alive(pid: int, created: float | None = None) -> bool:
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return created is None or abs(proc.create_time() - created) < 0.01
-    except psutil.Error:
-        return False
+    """Running, not a zombie, and (if given) started at `created`: devctl's own liveness rule."""
+    return pid_alive(pid, created)
 
 
 class Repo:
