@@ -8,12 +8,13 @@ import re
 import shutil
 import signal
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.cli import wait_for
 
 NEEDS_REDIS = pytest.mark.skipif(
     shutil.which("redis-server") is None,
@@ -31,16 +32,6 @@ def http(method: str, url: str, body: bytes | None = None) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
-def wait_for(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
 def services(devctl) -> dict[str, dict]:
     """`status --json` by service name (exit 3 while a service is down still prints the data)."""
     result = devctl("status", "--json")
@@ -54,8 +45,8 @@ def test_quickstart(example):
     assert {n: s["state"] for n, s in services(devctl).items()} == {"web": "healthy", "worker": "running"}
 
     listening = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
-    port = wait_for(lambda: listening.search(devctl.ok("logs", "web").stdout), "its first line").group(1)
-    body = wait_for(lambda: http("GET", f"http://127.0.0.1:{port}/")[1]["worker"], "a worker tick")
+    port = wait_for(lambda: listening.search(devctl.ok("logs", "web").stdout), what="its first line").group(1)
+    body = wait_for(lambda: http("GET", f"http://127.0.0.1:{port}/")[1]["worker"], what="a worker tick")
     assert body["tick"] >= 1
     assert "worker: tick" in devctl.ok("logs", "worker").stdout
 
@@ -117,15 +108,15 @@ def test_fullstack(example):
         text = events_file.read_text() if events_file.exists() else ""
         return [json.loads(line)["event"] for line in text.splitlines()]
 
-    wait_for(lambda: "success" in events(), "the notifier's success event")
+    wait_for(lambda: "success" in events(), what="the notifier's success event")
     os.kill(running["redis"]["pid"], signal.SIGKILL)
 
     def redis_back() -> bool:
         redis = services(devctl)["redis"]
         return redis["restarts"] == 1 and redis["state"] == "healthy"
 
-    wait_for(redis_back, "redis to be restarted")
-    wait_for(lambda: {"attempt_failed", "recovered"} <= set(events()), "attempt_failed and recovered")
+    wait_for(redis_back, what="redis to be restarted")
+    wait_for(lambda: {"attempt_failed", "recovered"} <= set(events()), what="attempt_failed and recovered")
     assert http("GET", f"{web}/")[0] == 200  # the web app reconnects to the new Redis
 
     devctl.ok("down")

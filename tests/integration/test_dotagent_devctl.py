@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 from dotagent_fixtures import EXAMPLES, install
@@ -14,20 +13,10 @@ from dotagent_fixtures import EXAMPLES, install
 from devctl.config import Config
 from devctl.dotagent.notify import NotifierBridge
 from devctl.dotagent.preflight import run_preflights
-from tests.cli import run_cli
+from tests.cli import run_cli, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SUP_PLAN = ROOT / "testdata" / "plugins" / "sup_plan.py"
-
-
-def wait_for(predicate, timeout: float = 40.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def logged(path: Path) -> list[dict]:

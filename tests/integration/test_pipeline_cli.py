@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.cli import run_cli
+from tests.cli import ok, run_cli
 
 PLUGINS = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
 
@@ -32,10 +32,6 @@ def entry(plugin_id: str, fixture: str, *args: str, priority: int | None = None,
 def make_repo(root: Path, *entries: str, head: str = "") -> Path:
     (root / ".devctl.yaml").write_text(head + "plugins:\n" + "".join(entries))
     return root
-
-
-def ok(res) -> None:  # noqa: ANN001
-    assert res.returncode == 0, f"exit {res.returncode}\nstdout:\n{res.stdout}\nstderr:\n{res.stderr}"
 
 
 def test_plan_json_merges_config_and_normalizes_services(tmp_path):

@@ -14,12 +14,11 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli import run_cli, spawn_cli
+from tests.cli import ok, run_cli, spawn_cli, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "testdata" / "plugins" / "sup_plan.py"
@@ -78,20 +77,6 @@ def open_repo(tmp_path: Path):
 @pytest.fixture
 def repo(tmp_path):
     yield from open_repo(tmp_path)
-
-
-def ok(res) -> None:
-    assert res.returncode == 0, f"exit {res.returncode}\nstdout:\n{res.stdout}\nstderr:\n{res.stderr}"
-
-
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_up_status_logs_down(repo):

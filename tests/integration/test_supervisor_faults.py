@@ -12,7 +12,8 @@ import time
 import psutil
 import pytest
 
-from tests.integration.test_supervisor_cli import free_port, ok, open_repo, service, wait_for
+from tests.cli import ok, wait_for
+from tests.integration.test_supervisor_cli import free_port, open_repo, service
 
 
 @pytest.fixture

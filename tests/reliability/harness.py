@@ -12,8 +12,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +39,6 @@ def svc(name: str, script: str, *args: str, **extra: Any) -> dict[str, Any]:
     """A planned service running `script` (testdata/services/ name, or an absolute path)."""
     target = script if script.startswith("/") else f"@{script}"
     return {"name": name, "command": ["{python}", target, *args], **extra}
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition",
-             every: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(every)
 
 
 def alive(pid: int, created: float | None = None) -> bool:
@@ -102,11 +88,6 @@ class Repo:
         """Supervisor files that must not outlive `down`."""
         return [p for p in ("state.json", "supervisor.sock", "supervisor.lock")
                 if (self.state_dir / p).exists()]
-
-
-def ok(res: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
-    assert res.returncode == 0, f"exit {res.returncode}\nstdout:\n{res.stdout}\nstderr:\n{res.stderr}"
-    return res
 
 
 def no_traceback(text: str) -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.harness import Repo, alive, ok, rel, svc, wait_for
+from tests.cli import ok, wait_for
+from tests.reliability.harness import Repo, alive, rel, svc
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.reliability.harness import Repo, alive, free_port, no_traceback, ok, rel, svc, wait_for
+from tests.cli import ok, wait_for
+from tests.reliability.harness import Repo, alive, free_port, no_traceback, rel, svc
 
 SECRET = "hunter2-s3cr3t"
 

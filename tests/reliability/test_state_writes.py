@@ -8,7 +8,8 @@ import random
 import subprocess
 import sys
 
-from tests.reliability.harness import Repo, ok, rel
+from tests.cli import ok
+from tests.reliability.harness import Repo, rel
 
 
 def test_state_file_survives_sigkill_mid_write(tmp_path, budget):
