@@ -97,8 +97,9 @@ def test_normalize_defaults_and_order(tmp_path):
         ([svc("a"), svc("a")], "planned twice"),
         ([svc("a", restart="sometimes")], "'restart' must be one of"),
         ([svc("a", stop_signal="SIGNOPE")], "'stop_signal' must be a signal name"),
-        ([svc("a", health={"type": "tcp", "address": "nohost"})], "address"),
-        ([{"name": "a", "command": "echo hi"}], "command"),
+        ([svc("a", health={"type": "tcp", "address": "nohost"})],
+         "health.address must be 'host:port' for a tcp check, got 'nohost'"),
+        ([{"name": "a", "command": "echo hi"}], "'command' must be a non-empty list of strings"),
     ],
 )
 def test_bad_plans_are_config_errors(tmp_path, services, message):
