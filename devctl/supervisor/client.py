@@ -18,13 +18,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from devctl.errors import DevctlError
+from devctl.errors import EXIT_NOT_RUNNING, EXIT_OK, DevctlError
 from devctl.supervisor import control
 from devctl.supervisor.paths import Paths, supervisor_alive
 from devctl.supervisor.state_store import read_state
-
-UP_STATES = frozenset({"running", "healthy"})
-_LIVE = frozenset({"starting", "running", "healthy", "unhealthy", "stopping"})
+from devctl.supervisor.states import LIVE_STATES, UP_STATES
 
 
 def is_running(paths: Paths) -> bool:
@@ -42,13 +40,13 @@ def read_status(paths: Paths, now: float | None = None) -> dict[str, Any]:
         from devctl.procs import pid_alive
 
         for svc in services:
-            judged = svc.get("state") in _LIVE or svc.get("state") in ("waiting", "backoff")
+            judged = svc.get("state") in LIVE_STATES or svc.get("state") in ("waiting", "backoff")
             if judged and not pid_alive(svc.get("pid"), svc.get("create_time")):
                 svc["state"] = "exited"
                 svc["error"] = svc.get("error") or "gone (the supervisor was not running to see it exit)"
     for svc in services:
         started = svc.get("started_at")
-        svc["uptime_s"] = round(now - started, 3) if started and svc.get("state") in _LIVE else None
+        svc["uptime_s"] = round(now - started, 3) if started and svc.get("state") in LIVE_STATES else None
     return {
         "repo_root": str(paths.root),
         "supervisor": {"running": alive, "pid": sup.get("pid") if alive else None,
@@ -73,9 +71,9 @@ def orphaned_services(paths: Paths) -> list[str] | None:
 
 
 def status_exit_code(snapshot: dict[str, Any]) -> int:
-    """0 when there are services and every one is running or healthy; 3 otherwise."""
+    """EXIT_OK when there are services and every one is running or healthy; EXIT_NOT_RUNNING otherwise."""
     services = snapshot["services"]
-    return 0 if services and all(s["state"] in UP_STATES for s in services) else 3
+    return EXIT_OK if services and all(s["state"] in UP_STATES for s in services) else EXIT_NOT_RUNNING
 
 
 def request(paths: Paths, op: str, *, timeout: float | None = 60.0, **args: Any) -> dict[str, Any]:

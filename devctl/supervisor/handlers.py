@@ -16,10 +16,9 @@ from typing import Any
 import anyio
 
 from devctl.supervisor.runtime import Supervisor
+from devctl.supervisor.states import SETTLED_STATES
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-#: States in which a `start`/`restart` is settled (ready, or ended for a reason shown).
-_SETTLED = frozenset({"running", "healthy", "unhealthy", "exited", "failed", "stopped"})
 
 
 def make_handler(sup: Supervisor) -> Callable[[dict[str, Any], Send], Awaitable[None]]:
@@ -86,7 +85,7 @@ async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
 
 async def _settle(sup: Supervisor, names: list[str], timeout: float | None) -> dict[str, Any]:
     await anyio.sleep(0)
-    await sup.wait_until(lambda: all(sup.services[n].st.state in _SETTLED for n in names), timeout)
+    await sup.wait_until(lambda: all(sup.services[n].st.state in SETTLED_STATES for n in names), timeout)
     sup.flush_state()
     return {"ok": True, "services": [sup.services[n].record(sup.paths) for n in names]}
 

@@ -36,8 +36,6 @@ from devctl.supervisor.state_store import redact_env, write_state
 SETTLE_S = 0.5
 #: How often descendants are recorded and orphaned grandchildren reaped.
 SWEEP_S = 1.0
-#: States that count as "ready" for dependents waiting to start.
-DEP_READY = frozenset({"running", "healthy", "unhealthy"})
 
 
 class Service:
@@ -213,7 +211,7 @@ class Supervisor:
         for spec in self.specs:
             svc = self.services[spec["name"]]
             if svc.wanted and svc.st.state == "waiting" and all(
-                self.services[d].st.state in DEP_READY for d in spec["depends_on"]
+                self.services[d].st.state in sm.READY_STATES for d in spec["depends_on"]
             ):
                 self.feed(svc, sm.Start())
 

@@ -20,12 +20,21 @@ STATES = (
     "waiting", "starting", "running", "healthy", "unhealthy",
     "backoff", "stopping", "exited", "failed", "stopped",
 )
-#: States in which the service's process is up and considered usable.
+#: The named sets of states below are the only ones: every module that asks "is it up?",
+#: "may it have a process?" or "is it done?" imports them from here.
+#:
+#: States in which the service's process is up and fully usable: `up` is done and `status`
+#: exits 0 only when every service is in one of these.
 UP_STATES = frozenset({"running", "healthy"})
+#: States that count as ready: the process came up (a probe may fail since). Dependents may
+#: start, and `up` stops waiting for the service.
+READY_STATES = frozenset({"running", "healthy", "unhealthy"})
 #: States in which a process (may) exist and must be stopped.
 LIVE_STATES = frozenset({"starting", "running", "healthy", "unhealthy", "stopping"})
 #: States in which nothing will happen without a command (start/restart).
 FINAL_STATES = frozenset({"exited", "failed", "stopped"})
+#: States in which a `start`/`restart` request is settled: ready, or ended for a reason shown.
+SETTLED_STATES = READY_STATES | FINAL_STATES
 
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 #: A service ready (and not unhealthy) this long gets its restart count reset.

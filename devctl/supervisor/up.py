@@ -16,9 +16,9 @@ from devctl.supervisor import client, plan
 from devctl.supervisor.logs import tail_lines
 from devctl.supervisor.paths import Paths
 from devctl.supervisor.state_store import read_state
+from devctl.supervisor.states import FINAL_STATES as ENDED
+from devctl.supervisor.states import READY_STATES as READY
 
-READY = frozenset({"running", "healthy", "unhealthy"})
-ENDED = frozenset({"failed", "exited", "stopped"})
 STDERR_TAIL = 20
 
 
