@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from devctl.util.backoff import backoff_delay
+
 STARTING = "starting"
 HEALTHY = "healthy"
 UNHEALTHY = "unhealthy"
@@ -27,14 +29,8 @@ CRASHED = "crashed"
 STOPPED = "stopped"
 STATES = (STARTING, HEALTHY, UNHEALTHY, CRASHED, STOPPED)
 
-BACKOFF_S: tuple[float, ...] = (1, 2, 4, 8, 16, 30)
 UNHEALTHY_AFTER = 5
 RESET_AFTER_S = 60.0
-
-
-def backoff_delay(attempt: int) -> float:
-    """Delay before restart number `attempt` (0-based), capped at the last step."""
-    return float(BACKOFF_S[min(max(attempt, 0), len(BACKOFF_S) - 1)])
 
 
 @dataclass
@@ -47,7 +43,7 @@ class Lifecycle:
     #: Spawns after the first one.
     restarts: int = 0
     last_error: str = ""
-    #: Index into BACKOFF_S for the next crash.
+    #: Crashes since the last 60 s healthy spell (drives the backoff; 1 = the first restart).
     attempt: int = 0
     healthy_since: float | None = None
     respawn_at: float | None = None
@@ -83,8 +79,8 @@ class Lifecycle:
         """The process is gone: become `crashed` and return the delay before the respawn."""
         now = self.clock()
         self._maybe_reset(now)
-        delay = backoff_delay(self.attempt)
         self.attempt += 1
+        delay = backoff_delay(self.attempt)
         self.state = CRASHED
         self.last_error = message
         self.healthy_since = None

@@ -6,13 +6,16 @@ and nowhere else, so it is tested with scripted inputs and an injected clock, no
 The daemon feeds it what happened (an `Input`) and performs the `Action`s it returns; every
 state change comes back as an event dict, ready for `.devctl/events.ndjson`.
 
-No imports beyond the standard library: `status` and the unit tests load this for free.
+No imports beyond the standard library and devctl's stdlib-only `util.backoff`: `status` and the
+unit tests load this for free.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from devctl.util.backoff import backoff_delay
 
 #: States a service shows in `status`. `waiting` = planned, its dependencies are not ready yet;
 #: `stopping` is transient (stop signal sent, group not empty yet).
@@ -36,7 +39,6 @@ FINAL_STATES = frozenset({"exited", "failed", "stopped"})
 #: States in which a `start`/`restart` request is settled: ready, or ended for a reason shown.
 SETTLED_STATES = READY_STATES | FINAL_STATES
 
-BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 #: A service ready (and not unhealthy) this long gets its restart count reset.
 RESET_AFTER_S = 60.0
 #: Consecutive failed probes, after ready, that make a service `unhealthy`.
@@ -150,11 +152,6 @@ class Outcome:
     state: SvcState
     actions: list[Action] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
-
-
-def backoff_delay(attempt: int) -> float:
-    """Delay before restart number `attempt` (1-based): 1, 2, 4, 8, 16, then 30 s forever."""
-    return BACKOFF_S[min(max(attempt, 1), len(BACKOFF_S)) - 1]
 
 
 def _ev(event: str, **extra: Any) -> dict[str, Any]:

@@ -63,10 +63,6 @@ def test_backoff_sequence_then_give_up():
     assert out.state.total_restarts == 5
 
 
-def test_backoff_caps_at_30s():
-    assert [sm.backoff_delay(i) for i in range(1, 9)] == [1, 2, 4, 8, 16, 30, 30, 30]
-
-
 def test_count_resets_after_60s_healthy():
     policy = sm.Policy(max_restarts=1, has_health=True)
     s = ready(policy)
