@@ -25,6 +25,7 @@ from devctl.config import (
 from devctl.config import nodes as n
 from devctl.errors import ConfigError, display_path
 from devctl.statedir import check_name
+from devctl.util.suggest import unknown_key
 
 TOP_KEYS = ("plugins", "strictness", "preflight", "notifiers")
 PLUGIN_KEYS = ("id", "path", "args", "env", "workdir", "priority", "enabled")
@@ -111,7 +112,7 @@ def _parse_file(path: Path, root: Path) -> Config:
         elif key == "notifiers":
             cfg.notifiers = _entries(value, key, NOTIFIER_KEYS, problems)
         else:
-            problems.add(key_node, key, n.unknown_key(key, TOP_KEYS))
+            problems.add(key_node, key, unknown_key(key, TOP_KEYS))
     problems.raise_if_any()
     return cfg
 
@@ -176,7 +177,7 @@ def _plugin(
         elif key == "enabled":
             values["enabled"] = n.want_bool(value, child, problems)
         else:
-            problems.add(key_node, child, n.unknown_key(key, PLUGIN_KEYS))
+            problems.add(key_node, child, unknown_key(key, PLUGIN_KEYS))
     for required in ("id", "path"):
         if required not in nodes:
             problems.add(node, keypath, f"missing '{required}'")
@@ -306,7 +307,7 @@ def _entries(node: yaml.Node, key: str, known: tuple[str, ...], problems: n.Prob
                 events = _text_list(value, child, problems)
                 entry["events"] = events or []
             else:
-                problems.add(key_node, child, n.unknown_key(name, known))
+                problems.add(key_node, child, unknown_key(name, known))
         if not has_plugin:
             problems.add(item, keypath, "missing 'plugin'")
         out.append(entry)

@@ -7,8 +7,6 @@ collected (one run shows all of them) and raised as a single ConfigError.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -152,15 +150,6 @@ def mapping_items(
 
 def join(keypath: str, key: str) -> str:
     return f"{keypath}.{key}" if keypath else key
-
-
-def unknown_key(key: str, known: Iterable[str]) -> str:
-    """'unknown key' plus the nearest known key, or the list of known keys."""
-    known = list(known)
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    if close:
-        return f"unknown key (did you mean '{close[0]}'?)"
-    return f"unknown key (known keys: {', '.join(known)})"
 
 
 # -- typed readers: each returns the value, or None after reporting a problem ------------------

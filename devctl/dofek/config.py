@@ -8,7 +8,6 @@ tomllib gives no positions for keys, so `_KeyLines` finds them with a small text
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from devctl.errors import ConfigError, display_path
+from devctl.util.suggest import unknown_key
 
 CONFIG_NAME = "dofek.toml"
 DEFAULT_REFRESH_MS = 1000
@@ -109,7 +109,7 @@ def parse(text: str, *, display: str = CONFIG_NAME, base: Path | None = None) ->
 
     for key in data:
         if key not in _TOP_KEYS:
-            raise fail(_unknown(key, _TOP_KEYS), key=key)
+            raise fail(unknown_key(key, _TOP_KEYS), key=key)
     refresh = _int_ms(data.get("refresh_ms", DEFAULT_REFRESH_MS), MIN_REFRESH_MS,
                       lambda m: fail(m, key="refresh_ms"))
     raw_plugins = data.get("plugins", [])
@@ -136,7 +136,7 @@ def _plugin(entry: dict[str, Any], i: int, base: Path, fail: Any) -> PluginConf:
 
     for key in entry:
         if key not in _PLUGIN_KEYS:
-            raise bad(key, _unknown(key, _PLUGIN_KEYS))
+            raise bad(key, unknown_key(key, _PLUGIN_KEYS))
     if "name" not in entry:
         raise bad("name", "missing: every plugin needs a name (used for its log file and in the dock)")
     if not isinstance(raw_name, str) or not _NAME.match(raw_name):
@@ -184,12 +184,6 @@ def _describe(value: Any) -> str:
             dict: "table"}.get(type(value), type(value).__name__)
     text = repr(value)
     return f"{kind} {text if len(text) <= 40 else text[:40] + '…'}"
-
-
-def _unknown(key: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
-    return f"unknown key ({hint})"
 
 
 class _KeyLines:
