@@ -18,12 +18,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devctl.errors import ConfigError, display_path
+from devctl.util.atomic import write_atomic
 
 LANGS = ("python", "bash")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
@@ -239,7 +239,8 @@ def _save(yaml: Any, data: Any, config: Path, entry: dict[str, Any], existed: bo
     if not existed:
         buf.write(CONFIG_HEADER)
     yaml.dump(data, buf)
-    _write_atomic(config, buf.getvalue())
+    config.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(config, buf.getvalue())  # keeps the mode of the file it replaces
 
 
 def _comment_slot(node: Any) -> tuple[list[Any], int] | None:
@@ -284,20 +285,3 @@ def _move_trailing_comments(previous: Any, item: Any) -> None:
         slot[index] = None
     token.value = "\n" + tail
     item.ca.items[list(item)[-1]] = [None, None, token, None]
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -27,7 +27,6 @@ def schema(
     """
     import json
     import os
-    import tempfile
 
     from devctl.schema import config_schema
 
@@ -38,18 +37,12 @@ def schema(
     from devctl.cli.context import app_context
     from devctl.cli.output import info
     from devctl.errors import DevctlError
+    from devctl.util.atomic import write_atomic
 
     target = output.expanduser().absolute()
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        write_atomic(target, text, mode=0o644)
     except OSError as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
         raise DevctlError(f"cannot write the schema to {output}: {exc.strerror or exc}") from None
     # The modeline is relative to the YAML file, which lives at the repo root.
     root = app_context(ctx).repo_root()

@@ -12,7 +12,6 @@ so `devctl --help` only stats a handful of files.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
@@ -133,19 +132,9 @@ def is_fresh(cache: CommandCache, config_file: Path | None) -> bool:
 
 def write(repo_root: Path, cache: CommandCache) -> Path:
     """Store atomically (temp file + rename), so a reader never sees half a cache."""
-    import tempfile
-
     from devctl.statedir import ensure_subdir
+    from devctl.util.atomic import write_atomic
 
-    directory = ensure_subdir(repo_root, "cache")
-    target = directory / CACHE_FILE
-    fd, tmp = tempfile.mkstemp(prefix=".commands-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(cache.to_json(), fh, indent=1)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    target = ensure_subdir(repo_root, "cache") / CACHE_FILE
+    write_atomic(target, json.dumps(cache.to_json(), indent=1), mode=0o600)
     return target

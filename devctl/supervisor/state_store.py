@@ -1,21 +1,19 @@
 """`.devctl/state.json`: versioned, written atomically, secrets redacted.
 
 Readers (`status`, `down` after a supervisor crash) must never see half a file, so every write
-goes to a temp file in the same directory and is moved into place with `os.replace`. The
-file is mode 0600. Values of env keys that look secret are replaced before they touch disk.
+is atomic (`devctl.util.atomic`: temp file, then `os.replace`). The file is mode 0600.
+Values of env keys that look secret are replaced before they touch disk.
 Stdlib only, so `status` stays fast.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from devctl.errors import DevctlError
+from devctl.util.atomic import write_atomic
 
 STATE_VERSION = 1
 #: Env keys containing any of these (case-insensitive) have their value redacted.
@@ -37,15 +35,9 @@ def write_state(path: Path, data: dict[str, Any]) -> None:
     """Atomically replace `path` with `data` (plus the version field) as JSON."""
     payload = {"version": STATE_VERSION, **data}
     text = json.dumps(payload, indent=1, ensure_ascii=False, default=str)
-    fd, tmp = tempfile.mkstemp(prefix=".state.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    # Not durable: this is rewritten on every state change, on the event loop, and describes
+    # processes that a machine crash ends anyway; the rename alone keeps readers safe.
+    write_atomic(path, text, mode=0o600, durable=False)
 
 
 def read_state(path: Path) -> dict[str, Any] | None:

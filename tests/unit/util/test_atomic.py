@@ -1,0 +1,101 @@
+"""The one atomic file write: content, modes, and what a failure leaves behind."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from devctl.util import atomic
+from devctl.util.atomic import write_atomic
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_creates_a_new_file_with_the_default_mode(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    write_atomic(target, "héllo\n")
+    assert target.read_text(encoding="utf-8") == "héllo\n"
+    assert _mode(target) == atomic.DEFAULT_MODE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_replaces_and_keeps_the_old_mode(tmp_path: Path) -> None:
+    target = tmp_path / "run.sh"
+    target.write_text("old")
+    target.chmod(0o755)
+    write_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert _mode(target) == 0o755
+
+
+def test_an_explicit_mode_wins(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    target.write_text("old")
+    target.chmod(0o644)
+    write_atomic(target, "{}", mode=0o600)
+    assert _mode(target) == 0o600
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    target.write_text("old")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(target, "bad \udcff surrogate")  # cannot be encoded: fails mid-write
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_a_failed_replace_leaves_the_old_file_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "state.json"
+    target.write_text("old")
+
+    def refuse(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError):
+        write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_an_interrupt_also_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "cache.json"
+
+    def interrupt(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, "new")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_data_is_synced_before_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (calls.append("replace"), real_replace(a, b))[1])
+    write_atomic(tmp_path / "f", "x")
+    assert calls == ["fsync", "replace"]
+
+
+def test_not_durable_skips_the_fsync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fsync(fd: int) -> None:
+        raise AssertionError("fsync called")
+
+    monkeypatch.setattr(os, "fsync", no_fsync)
+    write_atomic(tmp_path / "f", "x", durable=False)
+    assert (tmp_path / "f").read_text() == "x"
+
+
+def test_a_missing_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        write_atomic(tmp_path / "nope" / "f", "x")
