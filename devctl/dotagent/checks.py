@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = frozenset({"notify", "preflight", "sink"})
-#: Events an `invoke` may carry (the spec's list).
-EVENTS = ("attempt_failed", "timed_out", "given_up", "recovered", "success", "preflight")
 #: Events a notifier or sink can subscribe to (`preflight` is only ever sent to preflights).
 NOTIFY_EVENTS = ("attempt_failed", "timed_out", "given_up", "recovered", "success")
 _PLATFORM_ALIASES = {"win32": "windows", "cygwin": "windows", "darwin": "darwin"}

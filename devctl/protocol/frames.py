@@ -16,8 +16,6 @@ from typing import Any
 from devctl.protocol.ndjson import FrameError
 
 PROTOCOL_VERSION = "v1"
-#: Frame types a plugin may write to stdout after its handshake.
-PLUGIN_FRAME_TYPES = ("response", "event")
 #: The event that closes a stream.
 END_EVENT = "end"
 

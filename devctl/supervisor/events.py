@@ -9,14 +9,13 @@ health check, and an exception in one is logged to the supervisor log and ignore
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,15 +86,3 @@ class EventLog:
                     sys.stderr.write(f"event listener {listener!r} failed:\n{traceback.format_exc()}")
                     sys.stderr.flush()
 
-
-def read_events(path: Path) -> Iterator[dict[str, Any]]:
-    """Every event in the file, oldest first (skipping a torn last line, if any)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    continue
-    except FileNotFoundError:
-        return
