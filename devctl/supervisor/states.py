@@ -148,7 +148,12 @@ CLEANUP_GROUP = Action("cleanup_group")
 
 
 @dataclass
-class Outcome:
+class Transition:
+    """What one input did: the new state, the actions to perform, the events to record.
+
+    (Not `Outcome`: that name belongs to a dotagent plugin call's result.)
+    """
+
     state: SvcState
     actions: list[Action] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -158,74 +163,74 @@ def _ev(event: str, **extra: Any) -> dict[str, Any]:
     return {"event": event, **{k: v for k, v in extra.items() if v is not None}}
 
 
-def transition(s: SvcState, inp: Input, policy: Policy, now: float) -> Outcome:
+def transition(s: SvcState, inp: Input, policy: Policy, now: float) -> Transition:
     """What `inp` does to a service in state `s` at monotonic time `now`. Pure."""
     if isinstance(inp, Start):
         if s.state in LIVE_STATES:
-            return Outcome(s)  # already up, coming up, or still being stopped
+            return Transition(s)  # already up, coming up, or still being stopped
         new = SvcState(state="starting", total_restarts=s.total_restarts)
-        return Outcome(new, [CANCEL_RESTART, SPAWN])
+        return Transition(new, [CANCEL_RESTART, SPAWN])
     if isinstance(inp, Enqueue):
         if s.state not in FINAL_STATES and s.state != "backoff":
-            return Outcome(s)
-        return Outcome(SvcState(state="waiting", total_restarts=s.total_restarts), [CANCEL_RESTART])
+            return Transition(s)
+        return Transition(SvcState(state="waiting", total_restarts=s.total_restarts), [CANCEL_RESTART])
     if isinstance(inp, Spawned):
-        return Outcome(replace(s, state="starting", error=""), events=[_ev("started", pid=inp.pid)])
+        return Transition(replace(s, state="starting", error=""), events=[_ev("started", pid=inp.pid)])
     if isinstance(inp, SpawnFailed):
         return _after_exit(s, policy, now, _ev("exited", error=inp.error), inp.error)
     if isinstance(inp, Ready):
         if s.state != "starting" or s.stop_requested:
-            return Outcome(s)
+            return Transition(s)
         state = "healthy" if policy.has_health else "running"
         new = replace(s, state=state, ever_ready=True, ready_since=now, probe_failures=0)
-        return Outcome(new, events=[_ev("ready")])
+        return Transition(new, events=[_ev("ready")])
     if isinstance(inp, Probe):
         return _probe(s, inp, now)
     if isinstance(inp, NotReadyInTime):
         if s.state != "starting" or s.stop_requested:
-            return Outcome(s)
+            return Transition(s)
         error = f"not ready within {inp.timeout_s:g} s"
         # Killed now; the exit that follows is judged with this error kept.
-        return Outcome(replace(s, error=error), [KILL])
+        return Transition(replace(s, error=error), [KILL])
     if isinstance(inp, Exited):
         event = _ev("exited", pid=inp.pid, exit_code=inp.code, signal=inp.signal, error=s.error or None)
         if s.stop_requested:
             # Still `stopping` until the whole group is gone (StopDone).
-            return Outcome(replace(s, ready_since=None), events=[{**event, "stop_requested": True}])
+            return Transition(replace(s, ready_since=None), events=[{**event, "stop_requested": True}])
         reason = s.error or _exit_reason(inp)
         return _after_exit(s, policy, now, event, reason, clean=(inp.code == 0 and not s.error))
     if isinstance(inp, BackoffElapsed):
         if s.state != "backoff":
-            return Outcome(s)
-        return Outcome(replace(s, state="starting"), [SPAWN])
+            return Transition(s)
+        return Transition(replace(s, state="starting"), [SPAWN])
     if isinstance(inp, Stop):
         if s.state in LIVE_STATES:
             if s.stop_requested:
-                return Outcome(s)
-            return Outcome(replace(s, state="stopping", stop_requested=True), [KILL])
+                return Transition(s)
+            return Transition(replace(s, state="stopping", stop_requested=True), [KILL])
         new = replace(s, state="stopped", stop_requested=True, ready_since=None)
         events = [] if s.state == "stopped" else [_ev("stopped")]
-        return Outcome(new, [CANCEL_RESTART], events)
+        return Transition(new, [CANCEL_RESTART], events)
     if isinstance(inp, StopDone):
         if s.state == "stopped":
-            return Outcome(s)
-        return Outcome(replace(s, state="stopped", ready_since=None), events=[_ev("stopped")])
+            return Transition(s)
+        return Transition(replace(s, state="stopped", ready_since=None), events=[_ev("stopped")])
     raise TypeError(f"unknown input {inp!r}")
 
 
-def _probe(s: SvcState, inp: Probe, now: float) -> Outcome:
+def _probe(s: SvcState, inp: Probe, now: float) -> Transition:
     if s.state not in ("healthy", "unhealthy") or s.stop_requested:
-        return Outcome(s)
+        return Transition(s)
     if inp.ok:
         if s.state == "unhealthy":
             new = replace(s, state="healthy", probe_failures=0, ready_since=now)
-            return Outcome(new, events=[_ev("recovered")])
-        return Outcome(replace(s, probe_failures=0) if s.probe_failures else s)
+            return Transition(new, events=[_ev("recovered")])
+        return Transition(replace(s, probe_failures=0) if s.probe_failures else s)
     failures = s.probe_failures + 1
     if s.state == "healthy" and failures >= UNHEALTHY_AFTER:
         new = replace(s, state="unhealthy", probe_failures=failures, ready_since=None)
-        return Outcome(new, events=[_ev("unhealthy", error=inp.error or "probe failed")])
-    return Outcome(replace(s, probe_failures=failures))
+        return Transition(new, events=[_ev("unhealthy", error=inp.error or "probe failed")])
+    return Transition(replace(s, probe_failures=failures))
 
 
 def _exit_reason(inp: Exited) -> str:
@@ -236,23 +241,23 @@ def _exit_reason(inp: Exited) -> str:
 
 def _after_exit(
     s: SvcState, policy: Policy, now: float, event: dict[str, Any], reason: str, *, clean: bool = False
-) -> Outcome:
+) -> Transition:
     """An unrequested exit (or failed spawn): restart with backoff, finish, or give up."""
     events = [event]
     if not s.ever_ready:
         # Never became ready: a start-up failure. `up` reports it; no restart loop.
-        return Outcome(_done(s, "failed", reason), [CLEANUP_GROUP], events)
+        return Transition(_done(s, "failed", reason), [CLEANUP_GROUP], events)
     restarts = s.restarts
     if s.ready_since is not None and now - s.ready_since >= RESET_AFTER_S:
         restarts = 0  # a long healthy spell forgives earlier crashes
     wants = policy.restart == "always" or (policy.restart == "on-failure" and not clean)
     if not wants:
-        return Outcome(_done(s, "exited" if clean else "failed", "" if clean else reason),
+        return Transition(_done(s, "exited" if clean else "failed", "" if clean else reason),
                        [CLEANUP_GROUP], events)
     if restarts >= policy.max_restarts:
         msg = f"gave up after {restarts} restarts: {reason}"
         events.append(_ev("gave_up", attempts=restarts, error=reason))
-        return Outcome(_done(s, "failed", msg, restarts), [CLEANUP_GROUP], events)
+        return Transition(_done(s, "failed", msg, restarts), [CLEANUP_GROUP], events)
     attempt = restarts + 1
     delay = backoff_delay(attempt)
     new = replace(
@@ -260,7 +265,7 @@ def _after_exit(
         ready_since=None, probe_failures=0, error=reason,
     )
     events.append(_ev("restarting", attempt=attempt, delay_s=delay))
-    return Outcome(new, [CLEANUP_GROUP, Action("schedule_restart", delay)], events)
+    return Transition(new, [CLEANUP_GROUP, Action("schedule_restart", delay)], events)
 
 
 def _done(s: SvcState, state: str, error: str, restarts: int | None = None) -> SvcState:
