@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from devctl.config.loader import NOTIFIER_KEYS, PLUGIN_KEYS, PREFLIGHT_KEYS, STRICTNESS, TOP_KEYS
-from devctl.dotagent.checks import NOTIFY_EVENTS
+from devctl.dotagent.events import NOTIFY_EVENTS
 from devctl.statedir import _SAFE_NAME
 
 DRAFT = "http://json-schema.org/draft-07/schema#"

@@ -4,6 +4,7 @@ Modules, one job each:
   discovery  where `dotagent-plugin-<name>` executables are found (the spec's order)
   call       run one verb as one process: stdin payload, bounded stdout/stderr, group kill on timeout
   checks     pure checks of `info` and replies, JSON Schema validation of configs
+  events     the dotagent event names (the one list) and the check of an `events` filter
   host       a plugin handle combining the above (info, validate, invoke) with clear errors
   manifest   agent manifest TOML → typed `Manifest`
   runner     one job of an agent: preflights, command, retries, sinks, notifiers

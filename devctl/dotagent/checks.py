@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = frozenset({"notify", "preflight", "sink"})
-#: Events a notifier or sink can subscribe to (`preflight` is only ever sent to preflights).
-NOTIFY_EVENTS = ("attempt_failed", "timed_out", "given_up", "recovered", "success")
 _PLATFORM_ALIASES = {"win32": "windows", "cygwin": "windows", "darwin": "darwin"}
 
 
@@ -195,10 +193,3 @@ def _type(value: Any) -> str:
         type(value), type(value).__name__
     )
 
-
-def check_events(events: Any, *, allowed: tuple[str, ...] = NOTIFY_EVENTS) -> list[str]:
-    """Problems with an `events` filter list (pure; used by manifests and `.devctl.yaml`)."""
-    if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
-        return ["must be a list of event names"]
-    unknown = [e for e in events if e not in allowed]
-    return [f"unknown event(s) {unknown}; allowed: {list(allowed)}"] if unknown else []

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devctl.dotagent.checks import NOTIFY_EVENTS, check_events
 from devctl.dotagent.checkup import Finding, check_use
+from devctl.dotagent.events import NOTIFY_EVENTS, check_events
 from devctl.errors import ConfigError
 
 if TYPE_CHECKING:

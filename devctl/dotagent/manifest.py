@@ -47,14 +47,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devctl.dotagent.checks import NOTIFY_EVENTS, check_events
+from devctl.dotagent.events import GIVEN_UP, NOTIFY_EVENTS, SUCCESS, check_events
 from devctl.errors import ConfigError
 
 #: Tables of plugin uses: (kind the plugin must have, default events).
 USE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "preflight": ("preflight", ()),
-    "on_success": ("sink", ("success",)),
-    "on_failure": ("sink", ("given_up",)),
+    "on_success": ("sink", (SUCCESS,)),
+    "on_failure": ("sink", (GIVEN_UP,)),
     "notifiers": ("notify", NOTIFY_EVENTS),
 }
 _KNOWN = {

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devctl.dotagent.checks import NOTIFY_EVENTS
 from devctl.dotagent.checkup import check_use
+from devctl.dotagent.events import NOTIFY_EVENTS
 from devctl.dotagent.host import Plugin, make_payload
 
 log = logging.getLogger("devctl.dotagent.notify")

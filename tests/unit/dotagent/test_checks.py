@@ -1,11 +1,10 @@
-"""Pure checks: info documents, replies, schemas, platforms, event filters."""
+"""Pure checks: info documents, replies, schemas, platforms."""
 
 import pytest
 
 from devctl.dotagent.checks import (
     InfoError,
     ReplyError,
-    check_events,
     check_info,
     check_reply,
     config_errors,
@@ -99,9 +98,3 @@ def test_salvage():
 )
 def test_platform_names(raw, want):
     assert current_platform(raw) == want
-
-
-def test_event_filters():
-    assert check_events(["success", "recovered"]) == []
-    assert "unknown event" in check_events(["done"])[0]
-    assert check_events("success") == ["must be a list of event names"]
