@@ -49,7 +49,7 @@ def doctor(
         report["plugins"] = anyio.run(_handshakes, cfg)
         report["dotagent"] = _dotagent(cfg)
     failed = any(not p["ok"] for p in report["plugins"]) or any(
-        f["level"] == "error" for f in report["dotagent"]["findings"])
+        f["severity"] == "error" for f in report["dotagent"]["findings"])
     report["ok"] = not failed
     _emit(report, json_out)
     if failed:
@@ -90,7 +90,7 @@ def _dotagent(cfg: Any) -> dict[str, Any]:
 
     uses, findings = doctor.config_uses(cfg)
     rows, more = doctor.run_doctor(uses)
-    return {"uses": rows, "findings": [f.as_dict() for f in findings + more]}
+    return {"uses": rows, "findings": [f.to_json() for f in findings + more]}
 
 
 def _emit(report: dict[str, Any], json_out: bool) -> None:
@@ -126,12 +126,13 @@ def _emit(report: dict[str, Any], json_out: bool) -> None:
         ver = f" {u['version']}" if u["version"] else ""
         c.print(f"{mark} dotagent {escape(u['where'])}: {escape(u['plugin'])}{escape(ver)} as {u['kind']}")
     for f in da["findings"]:
-        style = "red" if f["level"] == "error" else "yellow"
-        c.print(f"     [{style}]{f['level']}[/{style}] {escape(f['where'])}: {escape(f['plugin'])}: "
+        style = "red" if f["severity"] == "error" else "yellow"
+        c.print(f"     [{style}]{f['severity']}[/{style}] {escape(f['where'])}: {escape(f['plugin'])}: "
                 f"{escape(f['message'])}")
         for d in f["details"]:
             c.print(f"       [dim]{escape(d)}[/dim]")
-    errors = sum(not p["ok"] for p in report["plugins"]) + sum(f["level"] == "error" for f in da["findings"])
-    warnings = sum(f["level"] == "warning" for f in da["findings"])
+    errors = sum(not p["ok"] for p in report["plugins"]) + sum(
+        f["severity"] == "error" for f in da["findings"])
+    warnings = sum(f["severity"] == "warning" for f in da["findings"])
     style = "red" if errors else ("yellow" if warnings else "green")
     err().print(f"[{style}]doctor: {errors} error(s), {warnings} warning(s)[/{style}]")

@@ -191,13 +191,14 @@ def doctor_cmd(
             uses += u
             findings += f
         except ConfigError as exc:
-            findings.append(doctor.Finding("error", "-", ".devctl.yaml", exc.message, exc.details))
+            findings.append(doctor.Finding("error", exc.message, plugin="-", where=".devctl.yaml",
+                                           details=exc.details))
     elif not manifests:
         raise ConfigError("nothing to check: pass agent manifests, or run inside a repo with .devctl.yaml")
     rows, more = doctor.run_doctor(uses)
     findings = findings + more
     render.doctor_report(rows, findings, json_out=json_out)
-    if any(f.level == "error" for f in findings):
+    if any(f.is_error for f in findings):
         raise typer.Exit(1)
 
 

@@ -14,9 +14,9 @@ from devctl.cli.output import err, out, print_json
 
 if TYPE_CHECKING:
     from devctl.dotagent.checks import PluginInfo
-    from devctl.dotagent.checkup import Finding
     from devctl.dotagent.discovery import Found
     from devctl.dotagent.host import Outcome, Plugin
+    from devctl.findings import Finding
 
 _LEVEL_STYLE = {"info": "", "warn": "yellow", "error": "bold red", "detail": "dim", "event": "cyan"}
 
@@ -122,17 +122,17 @@ def outcome(o: Outcome, *, json_out: bool, verbose: bool, ok_text: str | None = 
 
 def findings_lines(findings: list[Finding]) -> None:
     for f in findings:
-        style = "bold red" if f.level == "error" else "yellow"
-        err().print(f"  [{style}]{f.level}[/{style}] {_esc(f.where)}: {_esc(f.plugin)}: {_esc(f.message)}")
+        style = "bold red" if f.is_error else "yellow"
+        err().print(f"  [{style}]{f.severity}[/{style}] {_esc(f.where)}: {_esc(f.plugin)}: {_esc(f.message)}")
         for d in f.details:
             err().print(f"      [dim]{_esc(d)}[/dim]")
 
 
 def doctor_report(rows: list[dict[str, Any]], findings: list[Finding], *, json_out: bool) -> None:
-    errors = sum(f.level == "error" for f in findings)
+    errors = sum(f.is_error for f in findings)
     warnings = len(findings) - errors
     if json_out:
-        print_json({"ok": errors == 0, "uses": rows, "findings": [f.as_dict() for f in findings]})
+        print_json({"ok": errors == 0, "uses": rows, "findings": [f.to_json() for f in findings]})
         return
     for row in rows:
         mark = "[green]ok[/green]   " if row["ok"] else "[red]FAIL[/red] "

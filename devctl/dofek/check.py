@@ -18,21 +18,11 @@ import anyio
 from devctl.dofek import frames
 from devctl.dofek.config import PluginConf, resolve_command
 from devctl.dofek.runner import SHUTDOWN_GRACE_S, PluginRunner
+from devctl.findings import Finding
 from devctl.protocol.ndjson import encode
 
 #: A reply slower than this share of the timeout is reported (it will time out under load).
 SLOW_SHARE = 0.5
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # "error" | "warning"
-    code: str
-    message: str
-    fix: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"severity": self.severity, "code": self.code, "message": self.message, "fix": self.fix}
 
 
 @dataclass
@@ -130,7 +120,7 @@ def findings(rec: Record) -> list[Finding]:
     out: list[Finding] = []
 
     def add(severity: str, code: str, message: str, fix: str) -> None:
-        out.append(Finding(severity, code, message, fix))
+        out.append(Finding(severity, message, code=code, fix=fix))
 
     stderr_hint = f" Last stderr: {rec.stderr_tail[-1]}" if rec.stderr_tail else ""
     if rec.too_long:

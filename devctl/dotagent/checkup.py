@@ -10,26 +10,14 @@ error, since later checks depend on earlier ones.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devctl.dotagent.checks import current_platform
 from devctl.dotagent.host import Plugin, open_plugin
 from devctl.errors import ConfigError, PluginError
-
-
-@dataclass
-class Finding:
-    level: str  # "error" | "warning"
-    plugin: str
-    where: str  # e.g. "agent.toml [[notifiers]] #1" or ".devctl.yaml preflight[0]"
-    message: str
-    details: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "plugin": self.plugin, "where": self.where,
-                "message": self.message, "details": self.details}
+from devctl.findings import ERROR, WARNING, Finding, has_errors
 
 
 @dataclass
@@ -39,7 +27,7 @@ class Checked:
 
     @property
     def ok(self) -> bool:
-        return self.plugin is not None and not any(f.level == "error" for f in self.findings)
+        return self.plugin is not None and not has_errors(self.findings)
 
 
 def check_use(
@@ -57,7 +45,7 @@ def check_use(
     findings: list[Finding] = []
 
     def fail(message: str, details: list[str] | None = None) -> Checked:
-        findings.append(Finding("error", ref, where, message, details or []))
+        findings.append(Finding(ERROR, message, plugin=ref, where=where, details=tuple(details or ())))
         return Checked(None, findings)
 
     try:
@@ -74,7 +62,7 @@ def check_use(
         here = current_platform()
         return fail(f"does not support this platform ({here}); it supports {list(info.platforms)}")
     if info.name != plugin.name and "/" not in ref:
-        findings.append(Finding("warning", ref, where, f"info names itself {info.name!r}"))
+        findings.append(Finding(WARNING, f"info names itself {info.name!r}", plugin=ref, where=where))
     if not isinstance(config, dict):
         return fail(f"config must be an object, got {type(config).__name__}")
     checked = plugin.check_config(config)
@@ -85,7 +73,7 @@ def check_use(
         if not verdict.ok:
             return fail(f"validate: {verdict.error}", verdict.details())
         for note in verdict.notes:
-            findings.append(Finding("warning", ref, where, f"validate: {note}"))
+            findings.append(Finding(WARNING, f"validate: {note}", plugin=ref, where=where))
     return Checked(plugin, findings)
 
 
@@ -93,6 +81,6 @@ def format_findings(findings: list[Finding]) -> list[str]:
     """Plain-text lines (for error details)."""
     lines = []
     for f in findings:
-        lines.append(f"{f.level}: {f.where}: {f.plugin}: {f.message}")
+        lines.append(f"{f.severity}: {f.where}: {f.plugin}: {f.message}")
         lines += [f"    {d}" for d in f.details]
     return lines

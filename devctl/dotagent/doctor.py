@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devctl.dotagent.checkup import Finding, check_use
+from devctl.dotagent.checkup import check_use
 from devctl.dotagent.events import NOTIFY_EVENTS, check_events
 from devctl.errors import ConfigError
+from devctl.findings import ERROR, WARNING, Finding
 
 if TYPE_CHECKING:
     from devctl.config import Config
@@ -43,7 +44,8 @@ def config_uses(cfg: Config) -> tuple[list[UseRef], list[Finding]]:
         where = f"{name} notifiers[{i}]"
         events = entry.get("events") or []
         for problem in check_events(events):
-            findings.append(Finding("error", str(entry.get("plugin")), where, f"events: {problem}"))
+            findings.append(Finding(ERROR, f"events: {problem}", plugin=str(entry.get("plugin")),
+                                    where=where))
         uses.append(UseRef(str(entry.get("plugin")), "notify", entry.get("config") or {}, where,
                            cfg.repo_root, tuple(events) or NOTIFY_EVENTS))
     return uses, findings
@@ -55,8 +57,8 @@ def manifest_uses(path: Path) -> tuple[list[UseRef], list[Finding]]:
     try:
         m = load_manifest(path)
     except ConfigError as exc:
-        return [], [Finding("error", "-", str(path), exc.message, exc.details)]
-    findings = [Finding("warning", "-", str(path), w) for w in m.warnings]
+        return [], [Finding(ERROR, exc.message, plugin="-", where=str(path), details=tuple(exc.details))]
+    findings = [Finding(WARNING, w, plugin="-", where=str(path)) for w in m.warnings]
     uses = [UseRef(u.plugin, u.kind, u.config, f"{path.name} {u.where}", path.parent, u.events)
             for u in m.uses()]
     return uses, findings

@@ -39,7 +39,7 @@ def run_preflights(cfg: Config, *, dry_run: bool = False) -> list[dict[str, Any]
 
         checked = check_use(ref, config, "preflight", where, base_dir=cfg.repo_root)
         if checked.plugin is None:
-            first = next(f for f in checked.findings if f.level == "error")
+            first = next(f for f in checked.findings if f.is_error)
             # The pipeline shows only `message`: fold the first few specifics into it.
             specifics = "; ".join(d.lstrip("- ") for d in first.details[:3])
             message = f"{where}: {first.message}" + (f": {specifics}" if specifics else "")

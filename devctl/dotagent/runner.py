@@ -23,11 +23,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from devctl.dotagent.checkup import Finding, check_use, format_findings
+from devctl.dotagent.checkup import check_use, format_findings
 from devctl.dotagent.host import Outcome, Plugin, make_payload
 from devctl.dotagent.jobproc import JobResult, resolve_command, run_job
 from devctl.dotagent.manifest import Manifest, PluginUse
 from devctl.errors import EXIT_FAILED, ConfigError
+from devctl.findings import Finding
 
 #: Reporter: (level, text) with level in "info" | "warn" | "error" | "event".
 Say = Callable[[str, str], None]
@@ -88,13 +89,13 @@ class JobRunner:
             findings += checked.findings
             if checked.plugin is not None:
                 self.plugins[(use.table, use.index)] = checked.plugin
-        errors = [f for f in findings if f.level == "error"]
+        errors = [f for f in findings if f.is_error]
         if errors:
             raise ConfigError(
                 f"{self.m.path}: {len(errors)} plugin problem(s); nothing was run",
                 details=format_findings(errors),
             )
-        return [f for f in findings if f.level != "error"]
+        return [f for f in findings if not f.is_error]
 
     def plan(self) -> list[str]:
         """What `--dry-run` prints: no plugin is called and nothing is started."""

@@ -189,7 +189,7 @@ x = 1
     assert "used as preflight" in by_where["agent.toml [[preflight]] #1 (notify-log)"]["message"]
     assert "invalid metadata" in by_where["agent.toml [[on_success]] #1 (bs)"]["message"]
     assert "does not exist" in by_where["agent.toml [[on_failure]] #1 (sink-file)"]["message"]
-    assert any(f["level"] == "warning" and "[extra]" in f["message"] for f in report["findings"])
+    assert any(f["severity"] == "warning" and "[extra]" in f["message"] for f in report["findings"])
     ok_uses = [u for u in report["uses"] if u["ok"]]
     assert [u["plugin"] for u in ok_uses] == ["notify-log"]
     good = write_manifest(tmp_path, "")
