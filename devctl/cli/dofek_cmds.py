@@ -190,7 +190,7 @@ def check(
     import anyio
 
     from devctl.cli.output import err, print_json
-    from devctl.dofek.check import findings, run_check
+    from devctl.dofek.conformance import findings, run_check
 
     with err().status(f"checking {' '.join(command)} ({polls} polls)…"):
         record = anyio.run(lambda: run_check(list(command), polls=polls, timeout_ms=timeout_ms))

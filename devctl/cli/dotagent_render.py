@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from devctl.cli.output import err, out, print_json
 
 if TYPE_CHECKING:
-    from devctl.dotagent.checks import PluginInfo
     from devctl.dotagent.discovery import Found
     from devctl.dotagent.host import Outcome, Plugin
+    from devctl.dotagent.spec import PluginInfo
     from devctl.findings import Finding
 
 _LEVEL_STYLE = {"info": "", "warn": "yellow", "error": "bold red", "detail": "dim", "event": "cyan"}

@@ -13,6 +13,6 @@ Modules, one job each:
   host        the tick loop across all plugins, and the snapshot it produces
   devctl_services   the services of a running devctl supervisor, as watchlist rows
   render      snapshot in, rich renderable / text out
-  check       `devctl dofek check`: run one plugin and turn what happened into findings
+  conformance `devctl dofek check`: run one plugin and turn what it did outside the protocol into findings
   scaffold    `devctl dofek new`: starter plugins
 """

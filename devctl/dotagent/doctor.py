@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devctl.dotagent.checkup import check_use
 from devctl.dotagent.events import NOTIFY_EVENTS, check_events
+from devctl.dotagent.use_check import check_use
 from devctl.errors import ConfigError
 from devctl.findings import ERROR, WARNING, Finding
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from devctl.dotagent import call as _call
 from devctl.dotagent import discovery
-from devctl.dotagent.checks import (
+from devctl.dotagent.spec import (
     InfoError,
     PluginInfo,
     ReplyError,

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devctl.dotagent.checkup import check_use
 from devctl.dotagent.events import NOTIFY_EVENTS
 from devctl.dotagent.host import Plugin, make_payload
+from devctl.dotagent.use_check import check_use
 
 log = logging.getLogger("devctl.dotagent.notify")
 

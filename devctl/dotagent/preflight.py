@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from devctl.dotagent.checkup import check_use
 from devctl.dotagent.host import make_payload
+from devctl.dotagent.use_check import check_use
 
 if TYPE_CHECKING:
     from devctl.config import Config

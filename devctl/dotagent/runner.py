@@ -23,10 +23,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from devctl.dotagent.checkup import check_use, format_findings
 from devctl.dotagent.host import Outcome, Plugin, make_payload
 from devctl.dotagent.jobproc import JobResult, resolve_command, run_job
 from devctl.dotagent.manifest import Manifest, PluginUse
+from devctl.dotagent.use_check import check_use, format_findings
 from devctl.errors import EXIT_FAILED, ConfigError
 from devctl.findings import Finding
 

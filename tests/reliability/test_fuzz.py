@@ -111,8 +111,8 @@ def test_dofek_poll_response_validation_never_raises(obj):
 @fuzz()
 @given(S.mutate(S.INFO) | S.mutate(S.REPLY) | S.JSON)
 def test_dotagent_info_and_reply_checks(obj):
-    from devctl.dotagent.checks import InfoError, ReplyError, check_info, check_reply, salvage
     from devctl.dotagent.events import check_events
+    from devctl.dotagent.spec import InfoError, ReplyError, check_info, check_reply, salvage
 
     try:
         check_info(obj)

@@ -1,4 +1,5 @@
-"""Pure checks of what plugins say: `info` documents, replies, and configs against schemas.
+"""What the dotagent spec says plugins send, parsed and checked: `info` documents, replies,
+kinds, platforms, and configs against the schema a plugin publishes. Pure.
 
 Strict on types the spec names, forgiving elsewhere: unknown fields in `info` or a reply
 are kept (and shown with --verbose), never an error.

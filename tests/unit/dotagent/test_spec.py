@@ -2,7 +2,7 @@
 
 import pytest
 
-from devctl.dotagent.checks import (
+from devctl.dotagent.spec import (
     InfoError,
     ReplyError,
     check_info,

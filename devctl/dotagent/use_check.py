@@ -1,4 +1,4 @@
-"""Check one plugin *use* (a plugin + a config + the kind it is used as) before relying on it.
+"""The use check: one plugin *use* (a plugin + a config + the kind it is used as), before relying on it.
 
 The same sequence serves `dotagent doctor`, `dotagent run` (before the first attempt),
 the pipeline's preflights and the notifier bridge, so a misconfiguration reads the same
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devctl.dotagent.checks import current_platform
 from devctl.dotagent.host import Plugin, open_plugin
+from devctl.dotagent.spec import current_platform
 from devctl.errors import ConfigError, PluginError
 from devctl.findings import ERROR, WARNING, Finding, has_errors
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from devctl.dofek import frames
-from devctl.dofek.check import Record, findings
+from devctl.dofek.conformance import Record, findings
 
 
 def codes(rec: Record) -> list[str]:
