@@ -21,8 +21,8 @@ from typing import Any
 from devctl.errors import EXIT_NOT_RUNNING, EXIT_OK, DevctlError
 from devctl.supervisor import control
 from devctl.supervisor.paths import Paths, supervisor_alive
+from devctl.supervisor.service_states import LIVE_STATES, UP_STATES
 from devctl.supervisor.state_store import read_state
-from devctl.supervisor.states import LIVE_STATES, UP_STATES
 
 
 def is_running(paths: Paths) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import anyio
 
 from devctl.supervisor.runtime import Supervisor
-from devctl.supervisor.states import SETTLED_STATES
+from devctl.supervisor.service_states import SETTLED_STATES
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 

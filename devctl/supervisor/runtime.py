@@ -30,6 +30,7 @@ from devctl.supervisor.events import EventLog
 from devctl.supervisor.health import READY_INTERVAL_S, STARTING_INTERVAL_S, Prober
 from devctl.supervisor.paths import Paths
 from devctl.supervisor.plan import dependents, health_target
+from devctl.supervisor.service_states import READY_STATES, UP_STATES
 from devctl.supervisor.state_store import redact_env, write_state
 
 #: A service without a health check is ready once it has stayed up this long.
@@ -182,7 +183,7 @@ class Supervisor:
             self.events.emit(svc.name, ev.pop("event"), **ev)
         for action in out.actions:
             self._act(svc, action)
-        if not self.up_done and all(s.st.state in sm.UP_STATES for s in self.services.values()):
+        if not self.up_done and all(s.st.state in UP_STATES for s in self.services.values()):
             self.up_done = True  # every service ready at once, for the first time
             self.events.emit(None, "up_done", services=len(self.services))
         if out.state != before or out.events:
@@ -211,7 +212,7 @@ class Supervisor:
         for spec in self.specs:
             svc = self.services[spec["name"]]
             if svc.wanted and svc.st.state == "waiting" and all(
-                self.services[d].st.state in sm.READY_STATES for d in spec["depends_on"]
+                self.services[d].st.state in READY_STATES for d in spec["depends_on"]
             ):
                 self.feed(svc, sm.Start())
 

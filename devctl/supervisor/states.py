@@ -6,8 +6,8 @@ and nowhere else, so it is tested with scripted inputs and an injected clock, no
 The daemon feeds it what happened (an `Input`) and performs the `Action`s it returns; every
 state change comes back as an event dict, ready for `.devctl/events.ndjson`.
 
-No imports beyond the standard library and devctl's stdlib-only `util.backoff`: `status` and the
-unit tests load this for free.
+No imports beyond the standard library and devctl's stdlib-only `util.backoff` and
+`service_states` (the states and the named sets of them, which live there).
 """
 
 from __future__ import annotations
@@ -15,29 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from devctl.supervisor.service_states import FINAL_STATES, LIVE_STATES
 from devctl.util.backoff import backoff_delay
-
-#: States a service shows in `status`. `waiting` = planned, its dependencies are not ready yet;
-#: `stopping` is transient (stop signal sent, group not empty yet).
-STATES = (
-    "waiting", "starting", "running", "healthy", "unhealthy",
-    "backoff", "stopping", "exited", "failed", "stopped",
-)
-#: The named sets of states below are the only ones: every module that asks "is it up?",
-#: "may it have a process?" or "is it done?" imports them from here.
-#:
-#: States in which the service's process is up and fully usable: `up` is done and `status`
-#: exits 0 only when every service is in one of these.
-UP_STATES = frozenset({"running", "healthy"})
-#: States that count as ready: the process came up (a probe may fail since). Dependents may
-#: start, and `up` stops waiting for the service.
-READY_STATES = frozenset({"running", "healthy", "unhealthy"})
-#: States in which a process (may) exist and must be stopped.
-LIVE_STATES = frozenset({"starting", "running", "healthy", "unhealthy", "stopping"})
-#: States in which nothing will happen without a command (start/restart).
-FINAL_STATES = frozenset({"exited", "failed", "stopped"})
-#: States in which a `start`/`restart` request is settled: ready, or ended for a reason shown.
-SETTLED_STATES = READY_STATES | FINAL_STATES
 
 #: A service ready (and not unhealthy) this long gets its restart count reset.
 RESET_AFTER_S = 60.0

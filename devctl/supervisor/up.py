@@ -15,9 +15,9 @@ from devctl.errors import DevctlError
 from devctl.supervisor import client, plan
 from devctl.supervisor.logs import tail_lines
 from devctl.supervisor.paths import Paths
+from devctl.supervisor.service_states import FINAL_STATES as ENDED
+from devctl.supervisor.service_states import READY_STATES as READY
 from devctl.supervisor.state_store import read_state
-from devctl.supervisor.states import FINAL_STATES as ENDED
-from devctl.supervisor.states import READY_STATES as READY
 
 STDERR_TAIL = 20
 
