@@ -103,8 +103,7 @@ def _health(value: object) -> dict[str, Any] | None:
         return {"type": "tcp", "address": address, "timeout_ms": timeout_ms}
     if kind == "http":
         url = value.get("url")
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        if not isinstance(url, str) or not _web_url(url):
             raise _Bad(f"health.url must be an http:// or https:// URL for an http check, got {url!r}")
         return {"type": "http", "url": url, "timeout_ms": timeout_ms}
     raise _Bad(f"health.type must be 'tcp' or 'http', got {kind!r}")
@@ -112,7 +111,18 @@ def _health(value: object) -> dict[str, Any] | None:
 
 def _host_port(address: str) -> bool:
     host, sep, port = address.rpartition(":")
-    return bool(sep and host and port.isdigit() and 0 < int(port) < 65536)
+    # isdigit() alone lets "²" through, which int() refuses: ASCII digits only.
+    return bool(sep and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536)
+
+
+def _web_url(url: str) -> bool:
+    """An http(s) URL with a host. urlsplit raises ValueError on some malformed URLs
+    (`http://[::1`): those are a bad plan, not a crash."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
 
 
 def _depends_on(value: object) -> list[str]:

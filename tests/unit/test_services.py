@@ -56,6 +56,9 @@ def test_stop_signal_short_names_are_normalized():
         ({"name": "a", "command": ["x"], "health": {"type": "udp"}}, "health.type must be 'tcp' or 'http'"),
         ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "nohost"}}, "host:port"),
         ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "ftp://x"}}, "http:// or https://"),
+        # malformed input the parsers raise ValueError on: a ConfigError, not a crash
+        ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "http://[::1"}}, "http:// or https://"),
+        ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:\u00b2"}}, "host:port"),
         ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:1", "timeout_ms": "5"}},
          "timeout_ms' must be an integer"),
         ({"name": "a", "command": ["x"], "restart": "sometimes"}, "'restart' must be one of"),
