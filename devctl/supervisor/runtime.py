@@ -24,6 +24,7 @@ from typing import Any
 import anyio
 
 from devctl import procs
+from devctl.pipeline.services import ServiceSpec
 from devctl.supervisor import spawn as spawner
 from devctl.supervisor import states as sm
 from devctl.supervisor.events import EventLog
@@ -43,7 +44,7 @@ DEP_READY = frozenset({"running", "healthy", "unhealthy"})
 class Service:
     """Runtime record of one service: its spec, its state-machine state, and its process."""
 
-    def __init__(self, spec: dict[str, Any]):
+    def __init__(self, spec: ServiceSpec):
         self.spec = spec
         self.name: str = spec["name"]
         self.policy = sm.Policy(spec["restart"], spec["max_restarts"], spec["health"] is not None)
@@ -103,7 +104,7 @@ class Supervisor:
     def __init__(
         self,
         paths: Paths,
-        services: list[dict[str, Any]],
+        services: list[ServiceSpec],
         events: EventLog,
         *,
         settle_s: float = SETTLE_S,
