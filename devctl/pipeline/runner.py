@@ -226,13 +226,13 @@ async def run_pipeline(
         run.notes.append(text)
 
     try:
+        # open_plugins hands the clients back in the order of `specs`: (priority, id).
         async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning) as clients:
-            ordered = sorted(clients, key=lambda c: c.spec.sort_key())
             for phase in PHASES:
                 if phase in opts.phases:
                     if on_phase is not None:
                         on_phase(phase)
-                    await _phase(phase, ordered, run)
+                    await _phase(phase, clients, run)
     except DevctlError as exc:  # what was noticed before the failure still matters
         exc.details = [*exc.details, *(f"warning: {note}" for note in run.result().notes)]
         raise

@@ -47,7 +47,7 @@ def health_text(svc: dict[str, Any]) -> str:
 
 
 def status_rows(snapshot: dict[str, Any], root: str | None = None) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for svc in snapshot["services"]:
         log = svc.get("logs", {}).get("stdout", "")
         if root and log.startswith(root.rstrip("/") + "/"):

@@ -373,9 +373,11 @@ class Supervisor:
                 wave = list(pending)
             for name in wave:
                 self.feed(self.services[name], sm.Stop())
-            await self.wait_until(
-                lambda w=wave: all(self.services[n].st.state == "stopped" for n in w), timeout
-            )
+
+            def stopped(w: list[str] = wave) -> bool:  # bound now: `wave` changes per loop
+                return all(self.services[n].st.state == "stopped" for n in w)
+
+            await self.wait_until(stopped, timeout)
             pending -= set(wave)
 
     # ---- housekeeping -----------------------------------------------------------------------
@@ -406,11 +408,11 @@ class Supervisor:
                 if os.waitpid(pid, os.WNOHANG)[0]:
                     continue  # an orphan that had already died: reaped
             owner = spawner.service_of(pid)
-            svc = self.services.get(owner or "")
-            if svc is not None and (only is None or svc is only) and pid not in svc.descendants:
+            holder = self.services.get(owner or "")
+            if holder is not None and (only is None or holder is only) and pid not in holder.descendants:
                 ct = procs.create_time(pid)
                 if ct is not None:
-                    svc.descendants[pid] = ct
+                    holder.descendants[pid] = ct
                     changed = True
         if changed:
             self.mark_dirty()
