@@ -31,7 +31,7 @@ from devctl.supervisor.events import EventLog
 from devctl.supervisor.health import READY_INTERVAL_S, STARTING_INTERVAL_S, Prober
 from devctl.supervisor.paths import Paths
 from devctl.supervisor.plan import dependents, health_target
-from devctl.supervisor.state_store import redact_env, write_state
+from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord, redact_env, write_state
 
 #: A service without a health check is ready once it has stayed up this long.
 SETTLE_S = 0.5
@@ -56,8 +56,8 @@ class Service:
         self.started_at: float | None = None
         self.ready_at: float | None = None
         self.gen = 0
-        self.last_exit: dict[str, Any] | None = None
-        self.health: dict[str, Any] | None = None
+        self.last_exit: LastExit | None = None
+        self.health: HealthStatus | None = None
         if spec["health"]:
             target = health_target(spec["health"])
             self.health = {
@@ -72,7 +72,7 @@ class Service:
         self.cleanup: anyio.Event | None = None
         self.exited = anyio.Event()
 
-    def record(self, paths: Paths) -> dict[str, Any]:
+    def record(self, paths: Paths) -> ServiceRecord:
         """What `state.json` says about this service (env redacted)."""
         return {
             "name": self.name,
@@ -237,7 +237,7 @@ class Supervisor:
         svc.descendants = {}
         svc.exited = anyio.Event()
         if svc.health:
-            svc.health.update(ok=None, error="", since=None)
+            svc.health.update({"ok": None, "error": "", "since": None})
         self.feed(svc, sm.Spawned(proc.pid))
         self.tg.start_soon(self._run_process, svc, proc, svc.gen)
 
@@ -281,7 +281,7 @@ class Supervisor:
     def _note_health(self, svc: Service, ok: bool, error: str) -> None:
         h = svc.health
         if h is not None and (h["ok"] != ok or h["error"] != error):
-            h.update(ok=ok, error=error, since=time.time())
+            h.update({"ok": ok, "error": error, "since": time.time()})
             self.mark_dirty()
 
     def _grace(self, svc: Service) -> float:
