@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from devctl import PROTOCOLS, __version__
-
-
-def version_text() -> str:
-    protocols = ", ".join(f"{name} {ver}" for name, ver in PROTOCOLS.items())
-    return f"devctl {__version__} (protocols: {protocols})"
+from devctl.version import version_text
 
 
 def main(argv: list[str] | None = None) -> None:
