@@ -91,10 +91,10 @@ def plugin_command_names(ctx: Any) -> list[str]:
 
 def get_plugin_command(ctx: Any, name: str) -> Any | None:
     """The command for `name`, or None. Refreshes the cache once for a name it does not know."""
-    from devctl.cli.lazy import BUILTINS
+    from devctl.commands.names import BUILTIN_NAMES
 
-    if name in BUILTINS:
-        return None  # a built-in that is not part of this build: never a plugin's to take
+    if name in BUILTIN_NAMES:
+        return None  # a reserved name is never a plugin's to take
     state = _cached(ctx)
     if state is None:
         return None
@@ -180,10 +180,9 @@ def _cached(ctx: Any) -> tuple[Any, bool, Path] | None:
 
 
 def _resolved(cache: Any) -> dict[str, Any]:
-    from devctl.cli.lazy import BUILTINS
-    from devctl.commands.names import resolve
+    from devctl.commands.names import BUILTIN_NAMES, resolve
 
-    return resolve(cache.listings, BUILTINS).commands
+    return resolve(cache.listings, BUILTIN_NAMES).commands
 
 
 def _refresh(ctx: Any) -> Any | None:
