@@ -133,9 +133,9 @@ def _grouped(errors: list[dict[str, Any]]) -> list[str]:
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,
                      attach: bool) -> None:
     from devctl.cli.output import err, error, info
+    from devctl.cli.up_progress import UpProgress
     from devctl.supervisor import client, daemon
     from devctl.supervisor import up as up_core
-    from devctl.supervisor.render import UpProgress
 
     names = [s["name"] for s in services]
     t0 = time.time()

@@ -9,6 +9,9 @@ The plugin is started alone (streams are not pipeline phases). Output:
 - readable: `log` events as "LEVEL message", others as "event key=value ...", and a closing
   line on stderr.
 
+How events are printed is the CLI's business (`devctl.cli.stream_cmd`); this module runs the
+stream and hands each event to the printer it is given.
+
 Exit status: 0 when the stream ends ok, 1 when it ends with ok:false or the plugin fails.
 Ctrl-C stops the plugin's process group (the client's close is shielded from cancellation).
 """
@@ -17,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
     from devctl.config import Config
 
 _FAILED_END = re.compile(r"ended with ok:false: (?P<code>[A-Z][A-Z0-9_]*): (?P<message>.*)$", re.S)
-_HIDDEN_KEYS = ("type", "stream_id", "event")
 
 
 @dataclass
@@ -97,43 +98,3 @@ async def _consume(stream: Any, printer: Callable[[dict[str, Any], bool], None])
     finally:
         await stream.aclose()
     return StreamResult(True, count)
-
-
-def json_printer() -> Callable[[dict[str, Any], bool], None]:
-    write = sys.stdout.write
-    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-    def show(event: dict[str, Any], idle: bool) -> None:
-        write(dumps(event) + "\n")
-        if idle:
-            sys.stdout.flush()
-
-    return show
-
-
-def readable_printer() -> Callable[[dict[str, Any], bool], None]:
-    from rich.text import Text
-
-    from devctl.cli.output import out
-
-    styles = {"error": "red", "warn": "yellow", "warning": "yellow", "debug": "dim", "trace": "dim"}
-    console = out()
-
-    def show(event: dict[str, Any], idle: bool) -> None:
-        name = str(event.get("event", ""))
-        if name == "end":
-            return  # summarised on stderr by the CLI
-        if name == "log":
-            level = str(event.get("level", "info"))
-            line = Text(f"{level.upper():<5} ", style=styles.get(level.lower(), "cyan"))
-            line.append(str(event.get("message", "")))
-        else:
-            line = Text(name, style="bold")
-            for key, value in event.items():
-                if key not in _HIDDEN_KEYS:
-                    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                    line.append(f" {key}=", style="dim")
-                    line.append(shown)
-        console.print(line)
-
-    return show
