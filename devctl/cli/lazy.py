@@ -6,7 +6,8 @@ command runs (or when `--help` lists it). Command modules therefore import only 
 the standard library at top level, and pull heavy modules inside their functions.
 
 Plugin-defined commands are resolved last, through `devctl.cli.plugin_commands`, so a
-built-in name always wins.
+built-in name always wins. The names are reserved in the core
+(`devctl.commands.names.BUILTIN_NAMES`); this table maps each one to its module.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 import typer
 from typer.core import TyperGroup
+
+from devctl.cli import plugin_commands
 
 
 @dataclass(frozen=True)
@@ -49,17 +52,10 @@ BUILTINS: dict[str, Builtin] = {
 }
 
 
-def _load_builtin(name: str, spec: Builtin) -> Any | None:
-    """Import a built-in command's module and build its click command; None if not present."""
-    try:
-        module = importlib.import_module(spec.module)
-    except ModuleNotFoundError as exc:
-        if exc.name == spec.module:
-            return None  # not built in this version
-        raise
-    target = getattr(module, spec.attr, None)
-    if target is None:
-        return None
+def _load_builtin(name: str, spec: Builtin) -> Any:
+    """Import a built-in command's module and build its click command."""
+    module = importlib.import_module(spec.module)
+    target = getattr(module, spec.attr)
     if isinstance(target, typer.Typer):
         target.info.name = name
         cmd = typer.main.get_command(target)
@@ -77,35 +73,16 @@ class LazyGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         names = list(BUILTINS)
-        names += [n for n in self._plugin_command_names(ctx) if n not in BUILTINS]
+        names += [n for n in plugin_commands.plugin_command_names(ctx) if n not in BUILTINS]
         return names
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
-        cmd = None
         if cmd_name in BUILTINS:
             cmd = _load_builtin(cmd_name, BUILTINS[cmd_name])
-        if cmd is None:
-            cmd = self._plugin_command(ctx, cmd_name)
+        else:
+            cmd = plugin_commands.get_plugin_command(ctx, cmd_name)
         if cmd is not None:
             self.commands[cmd_name] = cmd
         return cmd
-
-    # Plugin commands are provided by devctl.cli.plugin_commands when it exists.
-    @staticmethod
-    def _plugin_hooks() -> Any | None:
-        try:
-            return importlib.import_module("devctl.cli.plugin_commands")
-        except ModuleNotFoundError as exc:
-            if exc.name == "devctl.cli.plugin_commands":
-                return None
-            raise
-
-    def _plugin_command_names(self, ctx: Any) -> list[str]:
-        hooks = self._plugin_hooks()
-        return hooks.plugin_command_names(ctx) if hooks else []
-
-    def _plugin_command(self, ctx: Any, name: str) -> Any | None:
-        hooks = self._plugin_hooks()
-        return hooks.get_plugin_command(ctx, name) if hooks else None
