@@ -16,10 +16,6 @@ import types
 _DEFERRED = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
 
 
-def wants_help(args: list[str]) -> bool:
-    return not args or "--help" in args or "-h" in args
-
-
 def defer() -> None:
     import rich
 

@@ -11,13 +11,12 @@ passes them to the plugin as `argv`. So `devctl db-reset --help` is the *plugin'
 `devctl --help` lists each command with its one-line help and the plugin that provides it.
 
 This hook can run before the root callback (click resolves the command name first, and
-`--help` is handled eagerly), so the global options are read from the parsed root params, or
-for `--help` from the raw argument list.
+`--help` is handled eagerly), so the global options are then read from what `main()` read of
+its argv (`devctl.cli.global_options`), else from the root params click parsed.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -121,11 +120,10 @@ def _app(ctx: Any) -> AppContext:
     """The global options, also before the root callback ran (see the module docstring)."""
     root = ctx.find_root()
     if isinstance(root.obj, AppContext):
-        return root.obj
+        return root.obj  # the callback's, or before it ran, main()'s reading of its argv
     params = dict(root.params)
-    peeked = _peek_globals(sys.argv[1:])
-    repo_root = params.get("repo_root") or peeked.get("repo_root")
-    config = params.get("config") or peeked.get("config")
+    repo_root = params.get("repo_root")
+    config = params.get("config")
     return AppContext(  # click keeps paths as str here: typer converts them only for the callback
         repo_root_opt=Path(repo_root) if repo_root else None,
         config_opt=Path(config) if config else None,
@@ -134,31 +132,6 @@ def _app(ctx: Any) -> AppContext:
         timeout=float(params.get("timeout") or 30.0),
         verbose=int(params.get("verbose") or 0),
     )
-
-
-def _peek_globals(argv: list[str]) -> dict[str, Path]:
-    """-C/--repo-root and --config from the raw arguments, up to the command name."""
-    found: dict[str, Path] = {}
-    keys = {"-C": "repo_root", "--repo-root": "repo_root", "--config": "config"}
-    valued = {"--timeout"}
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        name, eq, value = arg.partition("=")
-        if name in keys:
-            if not eq:
-                i += 1
-                value = argv[i] if i < len(argv) else ""
-            if value:
-                found[keys[name]] = Path(value)
-        elif arg.startswith("-C") and len(arg) > 2:
-            found["repo_root"] = Path(arg[2:])
-        elif name in valued and not eq:
-            i += 1
-        elif not arg.startswith("-"):
-            break
-        i += 1
-    return found
 
 
 def _cached(ctx: Any) -> tuple[Any, bool, Path] | None:

@@ -22,7 +22,7 @@ def test_deferred_modules_load_on_first_real_use():
 
 
 def test_only_help_invocations_defer():
-    from devctl.cli.fasthelp import wants_help
+    from devctl.cli.global_options import wants_help
 
     assert wants_help([]) and wants_help(["--help"]) and wants_help(["plan", "-h"])
     assert not wants_help(["plan", "--json"])
