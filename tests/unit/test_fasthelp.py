@@ -26,3 +26,46 @@ def test_only_help_invocations_defer():
 
     assert wants_help([]) and wants_help(["--help"]) and wants_help(["plan", "-h"])
     assert not wants_help(["plan", "--json"])
+
+
+PINNED = """
+import sys
+from devctl.cli import fasthelp
+fasthelp.defer()
+import typer.rich_utils
+for module, name in fasthelp._DEFERRED.items():
+    assert isinstance(sys.modules[module], fasthelp._StandIn), module
+    assert getattr(typer.rich_utils, name) is getattr(sys.modules[module], name), name
+print("ok")
+"""
+
+
+def test_typer_still_imports_what_is_deferred():
+    """What the deferral depends on: typer's help renderer imports these two names at module
+    level (typer is pinned below 0.29 in pyproject.toml). If typer stops, the deferral is moot."""
+    res = subprocess.run([sys.executable, "-c", PINNED], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "ok"
+
+
+HELP = """
+import sys
+from devctl.cli import fasthelp
+if sys.argv[1] == "plain":
+    fasthelp.defer = lambda: None
+from devctl.cli.main import main
+try:
+    main(sys.argv[2:])
+except SystemExit:
+    pass
+"""
+
+
+def test_help_reads_the_same_with_and_without_the_deferral(tmp_path):
+    import os
+
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
+    for argv in (["--help"], ["plan", "--help"], ["dotagent", "--help"]):
+        shown = [subprocess.run([sys.executable, "-c", HELP, mode, *argv], capture_output=True, text=True,
+                                env=env, cwd=tmp_path, timeout=60).stdout for mode in ("deferred", "plain")]
+        assert shown[0] == shown[1] and "Usage" in shown[0], argv
