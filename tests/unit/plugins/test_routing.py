@@ -15,7 +15,7 @@ from devctl.plugins.stderr import StderrTail
 from devctl.plugins.streams import PluginStream, StreamBuffer
 from devctl.protocol import frames
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "protocol.md"
 HS = {"type": "handshake", "protocol_version": "v1", "plugin_name": "p",
       "capabilities": {"ops": ["a"], "streams": ["s"]}}
 
