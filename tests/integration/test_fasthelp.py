@@ -69,3 +69,39 @@ def test_help_reads_the_same_with_and_without_the_deferral(tmp_path):
         shown = [subprocess.run([sys.executable, "-c", HELP, mode, *argv], capture_output=True, text=True,
                                 env=env, cwd=tmp_path, timeout=60).stdout for mode in ("deferred", "plain")]
         assert shown[0] == shown[1] and "Usage" in shown[0], argv
+
+
+ROOT_HELP = """
+import sys
+from typer.core import TyperGroup
+from devctl.cli.lazy import LazyGroup
+if sys.argv[1] == "real":  # list the real commands, as before the summaries
+    LazyGroup.format_help = TyperGroup.format_help
+from devctl.cli.main import main
+try:
+    main(["--help"])
+except SystemExit:
+    pass
+loaded = sorted(m for m in sys.modules if m.startswith("devctl.cli.") and m.endswith(("_cmd", "_cmds")))
+sys.stderr.write("LOADED " + " ".join(loaded))
+"""
+
+
+def _root_help(mode: str, cwd) -> tuple[str, str]:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
+    res = subprocess.run([sys.executable, "-c", ROOT_HELP, mode], capture_output=True, text=True,
+                         env=env, cwd=cwd, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return res.stdout, res.stderr.rpartition("LOADED ")[2].strip()
+
+
+def test_root_help_lists_from_summaries_without_importing_command_modules(tmp_path):
+    fast, fast_loaded = _root_help("summaries", tmp_path)
+    real, real_loaded = _root_help("real", tmp_path)
+    assert fast == real
+    assert fast_loaded == ""
+    assert "devctl.cli.supervisor_cmds" in real_loaded
