@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from devctl.errors import DevctlError
+from devctl.errors import EXIT_NOT_RUNNING, DevctlError
 from devctl.supervisor import control
 from devctl.supervisor.paths import Paths, supervisor_alive
 from devctl.supervisor.state_store import read_state
@@ -73,9 +73,9 @@ def orphaned_services(paths: Paths) -> list[str] | None:
 
 
 def status_exit_code(snapshot: dict[str, Any]) -> int:
-    """0 when there are services and every one is running or healthy; 3 otherwise."""
+    """0 when there are services and every one is running or healthy; EXIT_NOT_RUNNING (3) otherwise."""
     services = snapshot["services"]
-    return 0 if services and all(s["state"] in UP_STATES for s in services) else 3
+    return 0 if services and all(s["state"] in UP_STATES for s in services) else EXIT_NOT_RUNNING
 
 
 def request(paths: Paths, op: str, *, timeout: float | None = 60.0, **args: Any) -> dict[str, Any]:
