@@ -38,20 +38,12 @@ def stream(
     """
     from devctl.cli.context import app_context
     from devctl.cli.output import err, info
-    from devctl.commands.stream import parse_input, run_stream
+    from devctl.commands.stream import run_stream
     from devctl.errors import ConfigError
 
     if input_json is not None and input_file is not None:
         raise ConfigError("give the input with --input or --input-file, not both")
-    if input_file is not None:
-        source = "--input-file -" if str(input_file) == "-" else f"--input-file {input_file}"
-        try:
-            text = sys.stdin.read() if str(input_file) == "-" else input_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{source}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-        payload = parse_input(text, source)
-    else:
-        payload = parse_input(input_json, "--input")
+    payload = _input(input_json, input_file)
     app = app_context(ctx)
     cfg = app.load_config()
     on_stderr = None
@@ -70,6 +62,20 @@ def stream(
 
     err().print(f"[bold red]stream failed:[/bold red] {escape(result.error)}")
     raise typer.Exit(1)
+
+
+def _input(input_json: str | None, input_file: Path | None) -> dict[str, Any]:
+    """The request input: a JSON object from `--input` or `--input-file`; none given, or only
+    whitespace, is `{}`."""
+    from devctl.cli.json_args import parse_json, read_source, require_object, source_label
+
+    if input_file is not None:
+        label, text = source_label(str(input_file)), read_source(str(input_file))
+    else:
+        label, text = "--input", input_json
+    if text is None or not text.strip():
+        return {}
+    return require_object(parse_json(text, label, "input"), label, "input")
 
 
 def json_printer() -> Callable[[dict[str, Any], bool], None]:

@@ -18,7 +18,6 @@ Ctrl-C stops the plugin's process group (the client's close is shielded from can
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,20 +36,6 @@ class StreamResult:
     ok: bool
     events: int
     error: str = ""
-
-
-def parse_input(text: str | None, source: str) -> dict[str, Any]:
-    """The request input from `--input` / `--input-file`: a JSON object, or ConfigError (exit 2)."""
-    if text is None or not text.strip():
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise ConfigError(f"{source}: not valid JSON: {exc.msg} at {where}") from None
-    if not isinstance(value, dict):
-        raise ConfigError(f"{source}: the input must be a JSON object, got {type(value).__name__}")
-    return value
 
 
 def run_stream(cfg: Config, plugin_id: str, op: str, input: dict[str, Any], *, timeout: float,

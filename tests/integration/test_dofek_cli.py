@@ -197,7 +197,7 @@ def test_validate_file_and_stdin(tmp_path: Path) -> None:
         'process_annotations[0].pid: must be an integer, got string "1"'
     ]
     result = run_cli("dofek", "validate", "-", input='{"panels": [\n  oops]}')
-    assert result.returncode == 1 and "<stdin>:2:3: not JSON" in result.stderr
+    assert result.returncode == 2 and "<stdin>:2:3: poll_response is not valid JSON" in result.stderr
 
 
 def test_devctl_services_are_shown_and_annotated(tmp_path: Path) -> None:

@@ -215,7 +215,7 @@ def test_cli_validate_invoke_and_exit_codes(tmp_path):
     res = run_cli("dotagent", "validate", "good", "-", env=env, input='{"greeting": "hi"}')
     assert res.returncode == 0 and "config is valid" in res.stdout
     res = run_cli("dotagent", "validate", "good", "-", env=env, input='{"greeting": ')
-    assert res.returncode == 2 and "stdin:1:" in res.stderr
+    assert res.returncode == 2 and "<stdin>:1:14: config is not valid JSON" in res.stderr
     res = run_cli(
         "dotagent",
         "invoke",
