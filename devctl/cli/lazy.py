@@ -8,7 +8,7 @@ inside their functions.
 
 Plugin-defined commands are resolved last, through `devctl.cli.plugin_commands`, so a
 built-in name always wins. The names are reserved in the core
-(`devctl.commands.names.BUILTIN_NAMES`); this table maps each one to its module.
+(`devctl.plugin_commands.names.BUILTIN_NAMES`); this table maps each one to its module.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ BUILTINS: dict[str, Builtin] = {
         "devctl.cli.pipeline_cmds", "validate", "Pipeline",
         "Check prerequisites: every plugin's validate.run (after config.mutate)."),
     "plugins": Builtin(
-        "devctl.cli.plugins_cmds", "app", "Plugins",
+        "devctl.cli.plugins_group", "app", "Plugins",
         "Inspect the repo's plugins: their handshakes, ops, streams and commands."),
     "stream": Builtin(
         "devctl.cli.stream_cmd", "stream", "Plugins",

@@ -55,9 +55,9 @@ class PluginCommand(TyperCommand):
     def invoke(self, ctx: Any) -> Any:
         from devctl.cli.context import app_context
         from devctl.cli.output import err, warn
-        from devctl.commands import cache
-        from devctl.commands.discover import refresh
-        from devctl.commands.run import run_plugin_command
+        from devctl.plugin_commands import cache
+        from devctl.plugin_commands.discover import refresh
+        from devctl.plugin_commands.run import run_plugin_command
 
         app = app_context(ctx)
         cfg = app.load_config()
@@ -90,7 +90,7 @@ def plugin_command_names(ctx: Any) -> list[str]:
 
 def get_plugin_command(ctx: Any, name: str) -> Any | None:
     """The command for `name`, or None. Refreshes the cache once for a name it does not know."""
-    from devctl.commands.names import BUILTIN_NAMES
+    from devctl.plugin_commands.names import BUILTIN_NAMES
 
     if name in BUILTIN_NAMES:
         return None  # a reserved name is never a plugin's to take
@@ -136,7 +136,7 @@ def _app(ctx: Any) -> AppContext:
 
 def _cached(ctx: Any) -> tuple[Any, bool, Path] | None:
     """(cache or None, fresh?, repo root); None when there is no repo to speak of."""
-    from devctl.commands import cache as cache_mod
+    from devctl.plugin_commands import cache as cache_mod
 
     app = _app(ctx)
     try:
@@ -153,15 +153,15 @@ def _cached(ctx: Any) -> tuple[Any, bool, Path] | None:
 
 
 def _resolved(cache: Any) -> dict[str, Any]:
-    from devctl.commands.names import BUILTIN_NAMES, resolve
+    from devctl.plugin_commands.names import BUILTIN_NAMES, resolve
 
     return resolve(cache.listings, BUILTIN_NAMES).commands
 
 
 def _refresh(ctx: Any) -> Any | None:
     from devctl.cli.output import err, warn
-    from devctl.commands.discover import refresh
     from devctl.errors import DevctlError
+    from devctl.plugin_commands.discover import refresh
 
     app = _app(ctx)
     try:

@@ -38,8 +38,8 @@ def stream(
     """
     from devctl.cli.context import app_context
     from devctl.cli.output import err, info
-    from devctl.commands.stream import run_stream
     from devctl.errors import ConfigError
+    from devctl.plugins.run_stream import run_stream
 
     if input_json is not None and input_file is not None:
         raise ConfigError("give the input with --input or --input-file, not both")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from devctl.cli.plugin_commands import _escape
-from devctl.commands import cache
-from devctl.commands.names import BUILTIN, Listing, name_problem, parse_listing, resolve
 from devctl.errors import OperationFailed
+from devctl.plugin_commands import cache
+from devctl.plugin_commands.names import BUILTIN, Listing, name_problem, parse_listing, resolve
 
 
 @pytest.mark.parametrize("name", ["db-reset", "db:reset", "seed_data", "a", "X9", "9lives", "ns:cmd-2"])

@@ -1,18 +1,11 @@
-"""`devctl stream`: open one plugin stream and print its events as they arrive.
+"""Run one plugin stream on its own (what `devctl stream` does): start the plugin, open the
+stream, hand each event to a printer as it arrives, and close everything.
 
-The plugin is started alone (streams are not pipeline phases). Output:
-
-- `--json`: every event frame as one compact JSON object per line on stdout, `end` included
-  (a failed end is printed as the plugin's end frame would read: ok false with its error).
-  stdout is flushed whenever no further event is waiting, so a reader sees each event at once
-  while a fast stream is still written in large chunks.
-- readable: `log` events as "LEVEL message", others as "event key=value ...", and a closing
-  line on stderr.
-
-How events are printed is the CLI's business (`devctl.cli.stream_cmd`); this module runs the
-stream and hands each event to the printer it is given.
-
-Exit status: 0 when the stream ends ok, 1 when it ends with ok:false or the plugin fails.
+The plugin is started alone (streams are not pipeline phases). Each event is given to the
+`printer` with `idle` = no further event is waiting, so a printer can flush then and a fast
+stream is still written in large chunks; how events look is the CLI's business
+(`devctl.cli.stream_cmd`). A stream that ends with ok:false is reported as its end event
+(ok false with its error) and a failed `StreamResult`; a plugin that fails raises PluginError.
 Ctrl-C stops the plugin's process group (the client's close is shielded from cancellation).
 """
 

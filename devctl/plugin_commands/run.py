@@ -23,9 +23,9 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from devctl.commands.discover import ensure_fresh
-from devctl.commands.names import BUILTIN, BUILTIN_NAMES, Listing, PluginCommand, resolve
 from devctl.errors import ConfigError, DevctlError, PluginError
+from devctl.plugin_commands.discover import ensure_fresh
+from devctl.plugin_commands.names import BUILTIN, BUILTIN_NAMES, Listing, PluginCommand, resolve
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
