@@ -11,12 +11,13 @@ its stderr).
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devctl.errors import DevctlError
+from devctl.pipeline.services import ServiceSpec
 from devctl.supervisor import client, plan
 from devctl.supervisor.logs import tail_lines
 from devctl.supervisor.paths import Paths
@@ -76,7 +77,7 @@ def preflight(paths: Paths, *, dry: bool, force: bool) -> Preflight:
     return decide(dry=dry, force=force, running=running, orphans=orphans)
 
 
-def next_step(pre: Preflight, services: list[dict[str, Any]]) -> Next:
+def next_step(pre: Preflight, services: Sequence[Mapping[str, Any]]) -> Next:
     """After the pipeline. With `--force` the new plan was built and checked before anything
     was stopped, so a broken plan leaves the running services alone."""
     if not services:
@@ -84,7 +85,7 @@ def next_step(pre: Preflight, services: list[dict[str, Any]]) -> Next:
     return Next.SHOW if pre.dry else Next.START
 
 
-def prepare(services: list[dict[str, Any]], repo_root: Path) -> list[dict[str, Any]]:
+def prepare(services: Sequence[Mapping[str, Any]], repo_root: Path) -> list[ServiceSpec]:
     """Normalize and check everything that can be checked before a single process starts."""
     ordered = plan.normalize(services, repo_root)
     plan.check_commands(ordered)
