@@ -28,7 +28,7 @@ from typing import Any
 
 from devctl.conformance import shapes
 from devctl.conformance.session import Eof, Session, Timeout
-from devctl.procs import group_members
+from devctl.procs.groups import group_members
 from devctl.protocol.frames import build_request, validate_event, validate_handshake, validate_response
 from devctl.protocol.ndjson import FrameError
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devctl.procs import descendants, stop_group_sync
+from devctl.procs.groups import stop_group_sync
+from devctl.procs.pids import descendants
 from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
 
 

@@ -28,10 +28,11 @@ from typing import Any
 
 import anyio
 
-from devctl import procs
 from devctl.dofek import frames
 from devctl.dofek.config import PluginConf
 from devctl.dofek.lifecycle import Lifecycle
+from devctl.procs.groups import stop_group
+from devctl.procs.pids import pid_alive
 from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
 
 #: Host protocol timings (spec: kill 2 s after `shutdown`).
@@ -170,7 +171,7 @@ class PluginRunner:
                     task_status.started()
                 if proc is not None and self._stopping:  # shutdown() came while spawning
                     with anyio.CancelScope(shield=True):
-                        await procs.stop_group(proc.pid, grace=0.5)
+                        await stop_group(proc.pid, grace=0.5)
                         await proc.aclose()
                     break
                 reason = await self._run(proc) if proc is not None else self._fatal
@@ -225,7 +226,7 @@ class PluginRunner:
                 # pipes open would otherwise hold them (and us) forever.
                 with anyio.move_on_after(DRAIN_GRACE_S):
                     await stdout_done.wait()
-                await procs.stop_group(proc.pid, grace=0.5)
+                await stop_group(proc.pid, grace=0.5)
                 with anyio.move_on_after(DRAIN_GRACE_S):
                     await stdout_done.wait()
                     await stderr_done.wait()
@@ -238,7 +239,7 @@ class PluginRunner:
                     self._pending.gone = True
                     self._pending.done.set()
                     self._pending = None
-                await procs.stop_group(proc.pid, grace=0.5)
+                await stop_group(proc.pid, grace=0.5)
                 await proc.aclose()
                 self._proc = None
                 self._exited.set()
@@ -280,7 +281,7 @@ class PluginRunner:
                     self._fatal = (f"stdout line longer than {splitter.max_len} bytes refused; "
                                    f"the plugin was stopped (starts with: {exc.line[:80]})")
                     self.observer("too_long", message=self._fatal)
-                    await procs.stop_group(proc.pid, sig=signal.SIGKILL, grace=0.5)
+                    await stop_group(proc.pid, sig=signal.SIGKILL, grace=0.5)
                     return
                 for line in lines:
                     self._on_line(line)
@@ -292,7 +293,7 @@ class PluginRunner:
                 await proc.wait()
             if proc.returncode is None:
                 self._fatal = "closed its stdout but kept running; stopped"
-                await procs.stop_group(proc.pid, grace=0.5)
+                await stop_group(proc.pid, grace=0.5)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             pass
         finally:
@@ -415,7 +416,7 @@ class PluginRunner:
             self.shutdown_clean = self._exited.is_set()
             if not self.shutdown_clean:
                 self.observer("shutdown_ignored", grace=grace)
-                await procs.stop_group(proc.pid, sig=signal.SIGKILL, grace=1.0)
+                await stop_group(proc.pid, sig=signal.SIGKILL, grace=1.0)
         with anyio.move_on_after(10):
             await self._done.wait()
 
@@ -423,7 +424,7 @@ class PluginRunner:
 def _running(pid: int, live_pids: set[int] | None) -> bool:
     if live_pids is not None and pid in live_pids:
         return True
-    return procs.pid_alive(pid)
+    return pid_alive(pid)
 
 
 def _describe_exit(code: int | None) -> str:

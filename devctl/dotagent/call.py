@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devctl import procs
+from devctl.procs.groups import group_members, stop_group_sync
+from devctl.procs.pids import descendants
 
 #: Default per-verb timeouts in seconds; each call site may override.
 DEFAULT_TIMEOUTS: dict[str, float] = {
@@ -186,26 +187,26 @@ def _finish(
             if overflow_hit.is_set() or time.monotonic() >= deadline:
                 timed_out = not overflow_hit.is_set()
                 break
-            seen.update(procs.descendants(proc.pid))
+            seen.update(descendants(proc.pid))
             time.sleep(0.01 if time.monotonic() - started < 0.5 else 0.05)
     except BaseException:
         # Ctrl-C (or any error) while waiting: the plugin must not outlive us.
-        procs.stop_group_sync(pgid, grace=KILL_GRACE_S, child_pid=proc.pid, extra_pids=sorted(seen))
+        stop_group_sync(pgid, grace=KILL_GRACE_S, child_pid=proc.pid, extra_pids=sorted(seen))
         raise
 
     result_notes: list[str] = []
     leftovers = 0
     if proc.returncode is None:
         # Timed out or flooding stdout: stop the whole tree, including escapees seen earlier.
-        seen.update(procs.descendants(proc.pid))
-        procs.stop_group_sync(pgid, grace=KILL_GRACE_S, child_pid=proc.pid, extra_pids=sorted(seen))
+        seen.update(descendants(proc.pid))
+        stop_group_sync(pgid, grace=KILL_GRACE_S, child_pid=proc.pid, extra_pids=sorted(seen))
         proc.wait()
     else:
-        members = procs.group_members(pgid)
+        members = group_members(pgid)
         if members:
             leftovers = len(members)
             result_notes.append(f"left {leftovers} process(es) running after exit; they were stopped")
-            procs.stop_group_sync(pgid, grace=KILL_GRACE_S)
+            stop_group_sync(pgid, grace=KILL_GRACE_S)
     # The group is empty now, so the pipes reach EOF (unless an escapee holds them: bounded join).
     out.join(timeout=KILL_GRACE_S)
     errd.join(timeout=KILL_GRACE_S)
@@ -243,7 +244,7 @@ def stop_active(grace: float = KILL_GRACE_S) -> int:
     with _active_lock:
         groups = sorted(_active)
     for pgid in groups:
-        procs.stop_group_sync(pgid, grace=grace)
+        stop_group_sync(pgid, grace=grace)
     return len(groups)
 
 

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from devctl import procs
 from devctl.dotagent.call import KILL_GRACE_S, MAX_STDERR_BYTES, Drain
+from devctl.procs.groups import group_alive, stop_group_sync
+from devctl.procs.pids import descendants
 
 #: How much of a job's stdout is kept for sinks.
 MAX_CAPTURE_BYTES = 16 * 1024 * 1024
@@ -74,14 +75,14 @@ def run_job(
             if deadline is not None and time.monotonic() >= deadline:
                 timed_out = True
                 break
-            seen.update(procs.descendants(proc.pid))
+            seen.update(descendants(proc.pid))
             time.sleep(0.05)
     finally:
         # Timed out, interrupted (Ctrl-C) or exited with helpers still running: the job
         # owns its group, so nothing of it outlives the attempt.
-        if proc.poll() is None or procs.group_alive(proc.pid):
-            seen.update(procs.descendants(proc.pid))
-            procs.stop_group_sync(proc.pid, grace=KILL_GRACE_S, child_pid=proc.pid, extra_pids=sorted(seen))
+        if proc.poll() is None or group_alive(proc.pid):
+            seen.update(descendants(proc.pid))
+            stop_group_sync(proc.pid, grace=KILL_GRACE_S, child_pid=proc.pid, extra_pids=sorted(seen))
         if proc.returncode is None:
             proc.wait()
         out.join(timeout=KILL_GRACE_S)

@@ -49,7 +49,8 @@ from devctl.plugins.router import FrameRouter, OnWarning, Pending
 from devctl.plugins.stderr import OnStderr, StderrTail, drain
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, PluginStream
-from devctl.procs import descendants, stop_group
+from devctl.procs.groups import stop_group
+from devctl.procs.pids import descendants
 from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
 

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 SERVICES = HERE.parent / "services"
 sys.path.insert(0, str(HERE.parent.parent))
 
-from devctl.procs import pid_alive  # noqa: E402
+from devctl.procs.pids import pid_alive  # noqa: E402
 from devctl.supervisor import client, daemon  # noqa: E402
 from devctl.supervisor import up as up_core  # noqa: E402
 from devctl.supervisor.paths import Paths  # noqa: E402

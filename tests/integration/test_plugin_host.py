@@ -19,7 +19,8 @@ import pytest
 
 from devctl.errors import PluginError
 from devctl.plugins import PluginClient, open_plugins, start_plugin
-from devctl.procs import group_alive, pid_alive
+from devctl.procs.groups import group_alive
+from devctl.procs.pids import pid_alive
 
 PLUGINS = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
 
