@@ -28,6 +28,7 @@ from typing import Any
 
 from devctl.conformance import shapes
 from devctl.conformance.session import Eof, Session, Timeout
+from devctl.procs.exits import describe_exit
 from devctl.procs.groups import group_members
 from devctl.protocol.frames import build_request, validate_event, validate_handshake, validate_response
 from devctl.protocol.ndjson import FrameError
@@ -337,7 +338,7 @@ class _Checker:
             return Check(name, "fail", f"exited (code {code}) but left {len(left)} process(es) running: "
                          f"pids {', '.join(map(str, left))}",
                          "stop or wait for the processes you start before exiting")
-        return Check(name, "pass", f"exited with code {code}")
+        return Check(name, "pass", describe_exit(code))
 
 
 def _handshake_fix(problem: str) -> str:

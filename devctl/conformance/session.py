@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devctl.procs.exits import describe_exit
 from devctl.procs.groups import stop_group_sync
 from devctl.procs.pids import descendants
 from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
@@ -148,7 +149,7 @@ class Session:
 
     def exit_note(self) -> str:
         code = self.proc.poll()
-        return "it is still running" if code is None else f"it exited with code {code}"
+        return "still running" if code is None else describe_exit(code)
 
     def stop(self) -> None:
         """Stop the whole process group (also children that moved out of it), join the readers."""

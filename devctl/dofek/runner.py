@@ -31,6 +31,7 @@ import anyio
 from devctl.dofek import frames
 from devctl.dofek.config import PluginConf
 from devctl.dofek.lifecycle import Lifecycle
+from devctl.procs.exits import describe_exit
 from devctl.procs.groups import stop_group
 from devctl.procs.pids import pid_alive
 from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
@@ -244,7 +245,7 @@ class PluginRunner:
                 self._proc = None
                 self._exited.set()
         code = proc.returncode
-        reason = self._fatal or _describe_exit(code)
+        reason = self._fatal or describe_exit(code)
         self.log.note(reason)
         self.log.close()
         if unasked:
@@ -426,13 +427,3 @@ def _running(pid: int, live_pids: set[int] | None) -> bool:
         return True
     return pid_alive(pid)
 
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "exited"
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exited with code {code}"

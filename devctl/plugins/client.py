@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import signal
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,6 +48,7 @@ from devctl.plugins.router import FrameRouter, OnWarning, Pending
 from devctl.plugins.stderr import OnStderr, StderrTail, drain
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, PluginStream
+from devctl.procs.exits import describe_exit
 from devctl.procs.groups import stop_group
 from devctl.procs.pids import descendants
 from devctl.protocol import frames
@@ -82,19 +82,6 @@ def _complete_frame(line: bytes) -> bool:
     except FrameError:
         return False
     return True
-
-
-def describe_exit(returncode: int | None) -> str:
-    """`exited with code 3` / `was killed by signal SIGKILL` / still running."""
-    if returncode is None:
-        return "closed its stdout while still running"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = str(-returncode)
-        return f"was killed by signal {name}"
-    return f"exited with code {returncode}"
 
 
 class PluginClient(FrameRouter):
@@ -261,7 +248,8 @@ class PluginClient(FrameRouter):
     # ---- shutdown ---------------------------------------------------------------------------
 
     def _crash_failure(self) -> Failure:
-        how = describe_exit(self._proc.returncode)
+        code = self._proc.returncode
+        how = "closed its stdout while still running" if code is None else describe_exit(code)
         if not self._handshake_fut.done():
             return Failure(E_CRASHED, f"{how} before sending its handshake")
         return Failure(E_CRASHED, how)

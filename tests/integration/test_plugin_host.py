@@ -279,7 +279,7 @@ def test_timeout_also_covers_a_request_stuck_on_a_full_stdin_pipe():
 
 
 @pytest.mark.parametrize(("inp", "expect"), [({}, "exited with code 3"),
-                                              ({"signal": "SIGKILL"}, "was killed by signal SIGKILL")])
+                                              ({"signal": "SIGKILL"}, "killed by SIGKILL")])
 def test_crash_mid_request(inp, expect):
     async def main():
         client = await start_plugin(spec("host_crash.py"), PLUGINS)
