@@ -19,7 +19,6 @@ the others. Every process started here is stopped by process group before return
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from devctl.conformance import shapes
 from devctl.conformance.session import Eof, Session, Timeout
 from devctl.procs.exits import describe_exit
 from devctl.procs.groups import group_members
+from devctl.procs.start import child_env
 from devctl.protocol.frames import build_request, validate_event, validate_handshake, validate_response
 from devctl.protocol.ndjson import FrameError
 
@@ -91,7 +91,7 @@ class _Checker:
         self.argv = argv
         self.cwd = cwd
         # The host gives plugins PYTHONUNBUFFERED=1; give the plugin the same world here.
-        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.env = child_env(env)
         self.timeout = timeout
         self.sessions: list[Session] = []
         self.session: Session | None = None

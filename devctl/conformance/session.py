@@ -21,6 +21,7 @@ from typing import Any
 from devctl.procs.exits import describe_exit
 from devctl.procs.groups import stop_group_sync
 from devctl.procs.pids import descendants
+from devctl.procs.start import popen
 from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
 
 
@@ -45,11 +46,11 @@ class Session:
     def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str]):
         self.argv = argv
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(
+        self.proc = popen(
             argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, bufsize=0, start_new_session=True,
+            stderr=subprocess.PIPE, bufsize=0,
         )
-        self.pgid = self.proc.pid  # start_new_session: the child leads its own group
+        self.pgid = self.proc.pid  # popen: the child leads its own group
         self._lines: queue.Queue[Line | None] = queue.Queue()
         self.stderr: deque[str] = deque(maxlen=200)
         self.bad_lines: list[str] = []  # quoted stdout lines that are not JSON objects

@@ -34,6 +34,7 @@ from devctl.dofek.lifecycle import Lifecycle
 from devctl.procs.exits import describe_exit
 from devctl.procs.groups import stop_group
 from devctl.procs.pids import pid_alive
+from devctl.procs.start import child_env, open_process
 from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
 
 #: Host protocol timings (spec: kill 2 s after `shutdown`).
@@ -189,11 +190,10 @@ class PluginRunner:
 
     async def _spawn(self) -> Any:
         self._fatal = ""
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
         try:
-            proc = await anyio.open_process(
+            proc = await open_process(
                 self.conf.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, cwd=self.conf.cwd, env=env, start_new_session=True,
+                stderr=subprocess.PIPE, cwd=self.conf.cwd, env=child_env(),
             )
         except OSError as exc:
             self._fatal = f"cannot start {self.conf.argv()[0]!r}: {exc.strerror or exc}"

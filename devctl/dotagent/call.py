@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import subprocess
 import threading
 import time
@@ -33,6 +32,7 @@ from typing import Any
 
 from devctl.procs.groups import group_members, stop_group_sync
 from devctl.procs.pids import descendants
+from devctl.procs.start import child_env, popen
 
 #: Default per-verb timeouts in seconds; each call site may override.
 DEFAULT_TIMEOUTS: dict[str, float] = {
@@ -135,24 +135,21 @@ def call_verb(
 ) -> CallResult:
     """Run `executable verb`, feed `payload` (None → /dev/null on stdin), wait up to `timeout`."""
     argv = [str(executable), verb]
-    child_env = dict(os.environ if env is None else env)
-    child_env.setdefault("PYTHONUNBUFFERED", "1")
     data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(
+        proc = popen(
             argv,
             stdin=subprocess.DEVNULL if data is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=child_env,
+            env=child_env(base=env),
             cwd=str(cwd) if cwd else None,
-            start_new_session=True,
         )
     except OSError as exc:
         return CallResult(verb, argv, None, b"", "", 0.0, spawn_error=f"cannot start: {exc.strerror or exc}")
 
-    pgid = proc.pid  # start_new_session: the child leads its own group
+    pgid = proc.pid  # popen: the child leads its own group
     with _active_lock:
         _active.add(pgid)
     try:

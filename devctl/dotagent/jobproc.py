@@ -17,6 +17,7 @@ from pathlib import Path
 from devctl.dotagent.call import KILL_GRACE_S, MAX_STDERR_BYTES, Drain
 from devctl.procs.groups import group_alive, stop_group_sync
 from devctl.procs.pids import descendants
+from devctl.procs.start import child_env, popen
 
 #: How much of a job's stdout is kept for sinks.
 MAX_CAPTURE_BYTES = 16 * 1024 * 1024
@@ -56,9 +57,9 @@ def run_job(
 ) -> JobResult:
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(
-            argv, cwd=str(cwd), env=dict(env), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        proc = popen(  # the user's job: its environment exactly as given
+            argv, cwd=str(cwd), env=child_env(base=env, unbuffered=False), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
     except OSError as exc:
         why = f"cannot start {argv[0]!r}: {exc.strerror or exc}"

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from devctl.errors import DevctlError
+from devctl.procs.start import popen
 from devctl.supervisor.control import AlreadyRunning, acquire_lock
 from devctl.supervisor.events import Listener
 from devctl.supervisor.paths import Paths
@@ -107,10 +108,9 @@ def _launch_exec(paths: Paths, services: list[dict[str, Any]], notifiers: list[d
     with os.fdopen(fd, "w") as fh:
         json.dump({"services": services, "notifiers": notifiers}, fh)
     with open(paths.daemon_log, "ab") as log:
-        subprocess.Popen(
+        popen(
             [sys.executable, "-m", "devctl.supervisor.daemon", str(paths.root), plan_file, str(write_fd)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(write_fd,),
-            start_new_session=True, cwd=paths.root,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(write_fd,), cwd=paths.root,
         )
 
 

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from devctl.procs import start
 from devctl.supervisor.paths import Paths
 
 STREAMS = ("stdout", "stderr")
@@ -40,9 +41,7 @@ def child_env(svc: dict[str, Any], base: dict[str, str] | None = None, run_id: s
     `DEVCTL_RUN=<run_id>` (recorded in state.json before any service starts) lets `down` find
     every process of this run after the supervisor was killed, even one spawned or detached
     after the last state write."""
-    env = dict(os.environ if base is None else base)
-    env.update(svc["env"])
-    env["PYTHONUNBUFFERED"] = "1"
+    env = start.child_env(svc["env"], base=base)
     env["DEVCTL_SERVICE"] = svc["name"]
     if run_id:
         env[RUN_ENV] = run_id
@@ -58,14 +57,13 @@ def spawn(svc: dict[str, Any], paths: Paths, run_id: str | None = None) -> subpr
             log = paths.log(svc["name"], stream)
             rotate(log)
             fds.append(open_log(log))
-        return subprocess.Popen(
+        return start.popen(  # own session and process group: pgid == pid
             svc["command"],
             cwd=svc["cwd"],
             env=child_env(svc, run_id=run_id),
             stdin=subprocess.DEVNULL,
             stdout=fds[0],
             stderr=fds[1],
-            start_new_session=True,  # own session and process group: pgid == pid
             close_fds=True,
         )
     finally:
