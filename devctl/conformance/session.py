@@ -20,6 +20,7 @@ from typing import Any
 
 from devctl.procs.exits import describe_exit
 from devctl.procs.groups import stop_group_sync
+from devctl.procs.lines import LineReader
 from devctl.procs.pids import descendants
 from devctl.procs.start import popen
 from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
@@ -64,20 +65,15 @@ class Session:
     # -- readers (threads) ---------------------------------------------------------------
 
     def _read_stdout(self) -> None:
-        splitter = LineSplitter()
+        reader = LineReader()
         assert self.proc.stdout is not None
         try:
-            while chunk := self.proc.stdout.read(65536):
-                try:
-                    raws = splitter.feed(chunk)
-                except LineTooLong as exc:
-                    self._lines.put(Line(b"", None, f"{exc.message}: {exc.line}"))
-                    break
-                for raw in raws:
-                    self._lines.put(_parse(raw))
-            tail = splitter.flush()
-            if tail:
-                self._lines.put(_parse(tail, unterminated=True))
+            for raw in reader.lines(self.proc.stdout.read):
+                self._lines.put(_parse(raw))
+            if reader.tail:
+                self._lines.put(_parse(reader.tail, unterminated=True))
+        except LineTooLong as exc:
+            self._lines.put(Line(b"", None, f"{exc.message}: {exc.line}"))
         except (OSError, ValueError):
             pass
         finally:

@@ -33,9 +33,10 @@ from devctl.dofek.config import PluginConf
 from devctl.dofek.lifecycle import Lifecycle
 from devctl.procs.exits import describe_exit
 from devctl.procs.groups import stop_group
+from devctl.procs.lines import LineReader
 from devctl.procs.pids import pid_alive
 from devctl.procs.start import child_env, open_process
-from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
+from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
 
 #: Host protocol timings (spec: kill 2 s after `shutdown`).
 SHUTDOWN_GRACE_S = 2.0
@@ -273,22 +274,18 @@ class PluginRunner:
             done.set()
 
     async def _read_stdout(self, proc: Any, done: anyio.Event) -> None:
-        splitter = LineSplitter()
+        reader = LineReader()
         try:
-            async for chunk in proc.stdout:
-                try:
-                    lines = splitter.feed(chunk)
-                except LineTooLong as exc:
-                    self._fatal = (f"stdout line longer than {splitter.max_len} bytes refused; "
-                                   f"the plugin was stopped (starts with: {exc.line[:80]})")
-                    self.observer("too_long", message=self._fatal)
-                    await stop_group(proc.pid, sig=signal.SIGKILL, grace=0.5)
-                    return
-                for line in lines:
-                    self._on_line(line)
-            tail = splitter.flush()
-            if tail is not None:
-                self._on_line(tail)
+            try:
+                await reader.pump(proc.stdout.receive, self._on_line)
+            except LineTooLong as exc:
+                self._fatal = (f"stdout line longer than {reader.max_len} bytes refused; "
+                               f"the plugin was stopped (starts with: {exc.line[:80]})")
+                self.observer("too_long", message=self._fatal)
+                await stop_group(proc.pid, sig=signal.SIGKILL, grace=0.5)
+                return
+            if reader.tail is not None:
+                self._on_line(reader.tail)
             # stdout closed: a plugin that keeps running without it can never answer again.
             with anyio.move_on_after(1.0):
                 await proc.wait()

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
-from anyio import BrokenResourceError, ClosedResourceError, EndOfStream
+from anyio import BrokenResourceError, ClosedResourceError
 from anyio.abc import Process
 
 from devctl.errors import PluginError
@@ -50,9 +50,10 @@ from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, PluginStream
 from devctl.procs.exits import describe_exit
 from devctl.procs.groups import stop_group
+from devctl.procs.lines import LineReader
 from devctl.procs.pids import descendants
 from devctl.protocol import frames
-from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
+from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
 
 log = logging.getLogger("devctl.plugins")
 
@@ -307,32 +308,22 @@ class PluginClient(FrameRouter):
         await self._terminate()
 
     async def _read_stdout(self) -> None:
-        splitter = LineSplitter()
-        receive = self._proc.stdout.receive  # type: ignore[union-attr]
-        on_line = self.on_line
+        reader = LineReader()
         try:
-            while self._failure is None:
-                try:
-                    chunk = await receive(65536)
-                except (EndOfStream, ClosedResourceError, BrokenResourceError):
-                    tail = splitter.flush()
-                    if tail is not None and tail.strip() and self._failure is None:
-                        if _complete_frame(tail):
-                            on_line(tail)  # an unterminated last line still counts
-                        else:  # it died (or hung up) while writing: a crash, not contamination
-                            self._fail(Failure(E_CRASHED, "closed its stdout in the middle of a line "
-                                               f"(no newline after {len(tail)} bytes): {quote(tail)!r}"))
-                    break
-                try:
-                    lines = splitter.feed(chunk)
-                except LineTooLong as exc:
-                    self._fail(Failure(E_LINE_TOO_LONG, f"wrote a stdout line longer than "
-                                       f"{splitter.max_len} bytes (the limit); it starts: {exc.line!r}"))
-                    break
-                for line in lines:
-                    on_line(line)
-                    if self._failure is not None:
-                        break
+            try:
+                at_eof = await reader.pump(self._proc.stdout.receive, self.on_line,  # type: ignore[union-attr]
+                                           stop=lambda: self._failure is not None)
+            except LineTooLong as exc:
+                self._fail(Failure(E_LINE_TOO_LONG, f"wrote a stdout line longer than "
+                                   f"{reader.max_len} bytes (the limit); it starts: {exc.line!r}"))
+            else:
+                tail = reader.tail
+                if at_eof and tail is not None and tail.strip() and self._failure is None:
+                    if _complete_frame(tail):
+                        self.on_line(tail)  # an unterminated last line still counts
+                    else:  # it died (or hung up) while writing: a crash, not contamination
+                        self._fail(Failure(E_CRASHED, "closed its stdout in the middle of a line "
+                                           f"(no newline after {len(tail)} bytes): {quote(tail)!r}"))
         finally:
             self._stdout_done.set()
         if self._closing:
