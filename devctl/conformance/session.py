@@ -13,7 +13,6 @@ import queue
 import subprocess
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,8 @@ from devctl.procs.groups import stop_group_sync
 from devctl.procs.lines import LineReader
 from devctl.procs.pids import descendants
 from devctl.procs.start import popen
-from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
+from devctl.procs.tails import StderrTail, drain_sync
+from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
 
 
 class Eof(Exception):
@@ -53,7 +53,7 @@ class Session:
         )
         self.pgid = self.proc.pid  # popen: the child leads its own group
         self._lines: queue.Queue[Line | None] = queue.Queue()
-        self.stderr: deque[str] = deque(maxlen=200)
+        self._stderr = StderrTail(keep=200)
         self.bad_lines: list[str] = []  # quoted stdout lines that are not JSON objects
         self._threads = [
             threading.Thread(target=self._read_stdout, daemon=True),
@@ -81,20 +81,12 @@ class Session:
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
-        splitter = LineSplitter()
-        try:
-            while chunk := self.proc.stderr.read(65536):
-                try:
-                    lines = splitter.feed(chunk)
-                except LineTooLong:
-                    splitter = LineSplitter()
-                    continue
-                self.stderr.extend(raw.decode("utf-8", "replace") for raw in lines)
-            tail = splitter.flush()
-            if tail:
-                self.stderr.append(tail.decode("utf-8", "replace"))
-        except (OSError, ValueError):
-            pass
+        drain_sync(self.proc.stderr.read, self._stderr)
+
+    @property
+    def stderr(self) -> list[str]:
+        """The plugin's last 200 stderr lines (an over-long line is cut)."""
+        return self._stderr.tail(200)
 
     # -- I/O -----------------------------------------------------------------------------
 

@@ -36,12 +36,15 @@ from devctl.procs.groups import stop_group
 from devctl.procs.lines import LineReader
 from devctl.procs.pids import pid_alive
 from devctl.procs.start import child_env, open_process
+from devctl.procs.tails import StderrTail
 from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
 
 #: Host protocol timings (spec: kill 2 s after `shutdown`).
 SHUTDOWN_GRACE_S = 2.0
 #: After the process exits, how long trailing stdout/stderr may take to arrive.
 DRAIN_GRACE_S = 0.5
+#: stderr lines kept in memory for the dashboard and `dofek check`.
+TAIL_LINES = 50
 #: stderr logs are rotated to `<name>.log.1` beyond this size.
 LOG_ROTATE_BYTES = 8 * 1024 * 1024
 
@@ -71,13 +74,13 @@ class Counters:
 
 
 class _StderrLog:
-    """stderr bytes to `.devctl/logs/dofek/<name>.log` (rotated), plus an in-memory tail."""
+    """stderr bytes to `.devctl/logs/dofek/<name>.log` (rotated), plus the last lines in memory."""
 
     def __init__(self, path: Path | None):
         self.path = path
         self._fh: Any = None
         self._written = 0
-        self._tail = bytearray()
+        self._tail = StderrTail(keep=TAIL_LINES)
 
     def open(self) -> None:
         if self.path is None:
@@ -88,9 +91,7 @@ class _StderrLog:
         self._written = self._fh.tell()
 
     def write(self, data: bytes) -> None:
-        self._tail += data
-        if len(self._tail) > 8192:
-            del self._tail[:-4096]
+        self._tail.feed(data)
         if self._fh is None:
             return
         self._fh.write(data)
@@ -105,9 +106,12 @@ class _StderrLog:
         if self._fh is not None:
             self._fh.write(f"--- dofek {stamp}: {text}\n".encode())
 
+    def ended(self) -> None:
+        """The process's stderr reached EOF: its unterminated last line counts too."""
+        self._tail.flush()
+
     def tail(self, n: int = 20) -> list[str]:
-        text = self._tail.decode("utf-8", "replace")
-        return [line for line in text.splitlines() if line.strip()][-n:]
+        return self._tail.tail(n, skip_blank=True)
 
     def close(self) -> None:
         if self._fh is not None:
@@ -271,6 +275,7 @@ class PluginRunner:
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             pass
         finally:
+            self.log.ended()
             done.set()
 
     async def _read_stdout(self, proc: Any, done: anyio.Event) -> None:

@@ -6,7 +6,7 @@ extends with the I/O. Three background tasks per plugin, started by `host.start_
 * the stdout reader: the only reader of stdout. It splits lines (1 MiB cap) and hands them to
   the router, which answers the waiting request or queues a stream event. It never waits for a
   consumer, so stdin and stdout flow concurrently and a plugin cannot deadlock devctl.
-* the stderr drain (`stderr.py`): an undrained stderr pipe would freeze the plugin.
+* the stderr drain (`procs.tails`): an undrained stderr pipe would freeze the plugin.
 * the exit watcher: notices a plugin that died while a grandchild still holds its stdout open
   (stdout then never reaches EOF), so the crash is reported at once instead of at the timeout.
 
@@ -45,13 +45,13 @@ from devctl.plugins.codes import (
     Failure,
 )
 from devctl.plugins.router import FrameRouter, OnWarning, Pending
-from devctl.plugins.stderr import OnStderr, StderrTail, drain
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, PluginStream
 from devctl.procs.exits import describe_exit
 from devctl.procs.groups import stop_group
 from devctl.procs.lines import LineReader
 from devctl.procs.pids import descendants
+from devctl.procs.tails import OnStderr, StderrTail, drain
 from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
 

@@ -18,10 +18,10 @@ from devctl.errors import PluginError
 from devctl.plugins.client import PluginClient, SpecLike
 from devctl.plugins.codes import E_HANDSHAKE_TIMEOUT, E_SPAWN, Failure
 from devctl.plugins.router import OnWarning
-from devctl.plugins.stderr import OnStderr
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS
 from devctl.procs.start import child_env, open_process
+from devctl.procs.tails import OnStderr
 
 #: The first stdout frame must be a handshake within this many seconds (spec default).
 HANDSHAKE_TIMEOUT = 2.0
