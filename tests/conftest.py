@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.orphans import find_tagged, kill_tagged
+
 ROOT = Path(__file__).resolve().parent.parent
 TESTDATA = ROOT / "testdata"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from orphans import find_tagged, kill_tagged  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

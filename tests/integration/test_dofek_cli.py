@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from cli import run_cli
 
 from devctl.procs.groups import group_alive, group_members, stop_group_sync
+from tests.cli import run_cli
 
 TD = Path(__file__).resolve().parents[2] / "testdata" / "dofek"
 PY = sys.executable

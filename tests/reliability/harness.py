@@ -3,7 +3,8 @@ the real CLI, bounded polling, and "is anything of this left?" checks.
 
 Services in a plan are written as `["{python}", "@script.py", ...]`: the `sup_plan` fixture
 plugin expands `{python}` to the interpreter and `@name` to testdata/services/name. Scripts of
-this suite live in testdata/reliability/ and are passed as absolute paths (see `rel`).
+this suite live in testdata/reliability/ and are passed as absolute paths (see `rel`); the
+drivers that run many trials in one process live apart, in tests/reliability/drivers/ (see `driver`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ from tests.cli import run_cli
 ROOT = Path(__file__).resolve().parents[2]
 TESTDATA = ROOT / "testdata"
 RELDATA = TESTDATA / "reliability"
+DRIVERS = Path(__file__).resolve().parent / "drivers"
 SUP_PLAN = TESTDATA / "plugins" / "sup_plan.py"
 
 
 def rel(script: str) -> str:
     """Absolute path of a fixture program in testdata/reliability/."""
     return str(RELDATA / script)
+
+
+def driver(script: str) -> str:
+    """Absolute path of a trial driver in tests/reliability/drivers/."""
+    return str(DRIVERS / script)
 
 
 def free_port() -> int:

@@ -1,6 +1,6 @@
 """Many `up`/`down` cycles of 5 services, one forking a child and a setsid grandchild.
 
-The driver (testdata/reliability/cycles.py) runs the real supervisor the way `devctl up` and
+The driver (tests/reliability/drivers/cycles.py) runs the real supervisor the way `devctl up` and
 `devctl down` do, minus the interpreter start and plugin pipeline per cycle, so a CI run
 affords many cycles. After each `down` it checks every pid it saw and every supervisor file.
 """
@@ -11,11 +11,11 @@ import json
 import subprocess
 import sys
 
-from tests.reliability.harness import rel
+from tests.reliability.harness import driver
 
 
 def test_up_down_cycles_leave_no_process_and_no_state(tmp_path, budget):
-    res = subprocess.run([sys.executable, rel("cycles.py"), str(tmp_path), str(budget.cycles)],
+    res = subprocess.run([sys.executable, driver("cycles.py"), str(tmp_path), str(budget.cycles)],
                          capture_output=True, text=True, timeout=30 + budget.cycles * 5)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     report = json.loads(res.stdout.splitlines()[-1])

@@ -9,12 +9,12 @@ import subprocess
 import sys
 
 from tests.cli import ok
-from tests.reliability.harness import Repo, rel
+from tests.reliability.harness import Repo, driver
 
 
 def test_state_file_survives_sigkill_mid_write(tmp_path, budget):
     seed = random.randrange(1_000_000)
-    res = subprocess.run([sys.executable, rel("state_kill.py"), str(tmp_path), str(budget.state_kills),
+    res = subprocess.run([sys.executable, driver("state_kill.py"), str(tmp_path), str(budget.state_kills),
                           str(seed)], capture_output=True, text=True, timeout=60 + budget.state_kills / 10)
     print(f"\nseed {seed}: {res.stdout.strip()[-300:]}")
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]

@@ -1,6 +1,6 @@
 """SIGKILL the supervisor at random moments during `up`, a restart and `down`.
 
-The driver (testdata/reliability/kill_supervisor.py) checks after each kill that `status`
+The driver (tests/reliability/drivers/kill_supervisor.py) checks after each kill that `status`
 tells the truth (supervisor not running; no service called live whose process is gone or dead
 whose process runs) and that `down` leaves no process of that run and no supervisor file.
 The seed is printed so a failure can be replayed.
@@ -15,14 +15,14 @@ import sys
 
 import pytest
 
-from tests.reliability.harness import rel
+from tests.reliability.harness import driver
 
 
 @pytest.mark.parametrize("phase", ["up", "restart", "down"])
 def test_sigkill_supervisor_at_random_moments(tmp_path, budget, phase):
     seed = random.randrange(1_000_000)
     res = subprocess.run(
-        [sys.executable, rel("kill_supervisor.py"), str(tmp_path), phase, str(budget.kills), str(seed)],
+        [sys.executable, driver("kill_supervisor.py"), str(tmp_path), phase, str(budget.kills), str(seed)],
         capture_output=True, text=True, timeout=60 + budget.kills * 20,
     )
     print(f"\nseed {seed}: {res.stdout.strip()[-400:]}")

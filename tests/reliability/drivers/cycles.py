@@ -23,9 +23,10 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-SERVICES = HERE.parent / "services"
-sys.path.insert(0, str(HERE.parent.parent))
+ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = ROOT / "testdata" / "reliability"
+SERVICES = ROOT / "testdata" / "services"
+sys.path.insert(0, str(ROOT))
 
 from devctl.procs.pids import pid_alive  # noqa: E402
 from devctl.supervisor import client, daemon  # noqa: E402
@@ -49,7 +50,7 @@ def plan(pidfile: Path) -> list[dict]:
                 "health": {"type": "tcp", "address": f"127.0.0.1:{port}", "timeout_ms": 20000}, **extra}
 
     return [
-        tcp("tree", HERE / "tree_listen.py", str(pidfile), port=free_port()),
+        tcp("tree", FIXTURES / "tree_listen.py", str(pidfile), port=free_port()),
         tcp("a", SERVICES / "tcp_listen.py", port=free_port()),
         tcp("b", SERVICES / "tcp_listen.py", port=free_port(), depends_on=["a"]),
         tcp("c", SERVICES / "tcp_listen.py", port=free_port(), env={"API_TOKEN": "x"}),

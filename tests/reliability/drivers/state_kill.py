@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from devctl.errors import DevctlError  # noqa: E402
 from devctl.supervisor.state_store import read_state, write_state  # noqa: E402

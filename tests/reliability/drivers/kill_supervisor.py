@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
+sys.path.insert(0, str(HERE.parents[2]))
 sys.path.insert(0, str(HERE))
 
 from cycles import plan  # noqa: E402

@@ -14,7 +14,7 @@ from devctl.plugins.router import FrameRouter, Pending
 from devctl.plugins.streams import PluginStream, StreamBuffer
 from devctl.protocol import frames
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "protocol.md"
 HS = {"type": "handshake", "protocol_version": "v1", "plugin_name": "p",
       "capabilities": {"ops": ["a"], "streams": ["s"]}}
 
