@@ -15,6 +15,7 @@ from pathlib import Path
 from devctl.dotagent.call import MAX_STDERR_BYTES
 from devctl.procs.bounded import run_bounded
 from devctl.procs.start import child_env
+from devctl.procs.which import NotExecutable, resolve_executable
 
 #: How much of a job's stdout is kept for sinks.
 MAX_CAPTURE_BYTES = 16 * 1024 * 1024
@@ -73,10 +74,8 @@ def run_job(
 
 def resolve_command(command: str, cwd: Path, env: Mapping[str, str]) -> str | None:
     """The job's program as an absolute path: `./x` or `a/b` relative to the working dir,
-    a bare name looked up on the job's PATH. None when it cannot be run."""
-    import shutil
-
-    if "/" in command:
-        path = (cwd / os.path.expanduser(command)).resolve()
-        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
-    return shutil.which(command, path=env.get("PATH", os.defpath))
+    a bare name looked up on the job's PATH (`procs.which`). None when it cannot be run."""
+    try:
+        return resolve_executable(command, cwd, env.get("PATH", os.defpath))
+    except NotExecutable:
+        return None
