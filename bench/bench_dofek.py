@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 import anyio  # noqa: E402
 
 from devctl.dofek.config import DofekConfig, PluginConf  # noqa: E402
-from devctl.dofek.host import DofekHost  # noqa: E402
+from devctl.dofek.poller import DofekHost  # noqa: E402
 from devctl.dofek.render import render_text  # noqa: E402
 from devctl.dofek.scan import ProcfsSource, PsutilSource, Scanner  # noqa: E402
 from devctl.procs.groups import stop_group_sync  # noqa: E402

@@ -15,7 +15,7 @@ The rules (from the dotagent spec, made strict where it is silent):
 
 The running and bounding is `devctl.procs.bounded`'s (shared with `dotagent run`'s jobs);
 this module sets the bounds and reports facts (`CallResult`); judging the reply
-is `checks`' job, turning failures into user messages is `host`'s.
+is `checks`' job, turning failures into user messages is `plugin`'s.
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devctl.dotagent.checkup import Finding, check_use, format_findings
-from devctl.dotagent.host import Outcome, Plugin, make_payload
 from devctl.dotagent.jobproc import JobResult, resolve_command, run_job
 from devctl.dotagent.manifest import Manifest, PluginUse
+from devctl.dotagent.plugin import Outcome, Plugin, make_payload
 from devctl.errors import EXIT_FAILED, ConfigError
 
 #: Reporter: (level, text) with level in "info" | "warn" | "error" | "event".

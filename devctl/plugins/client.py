@@ -1,7 +1,7 @@
 """`PluginClient`: one running plugin — its pipes, background tasks, requests, timeouts, shutdown.
 
 The protocol rules (what a stdout line means) live in `router.FrameRouter`, which this class
-extends with the I/O. Three background tasks per plugin, started by `host.start_plugin`:
+extends with the I/O. Three background tasks per plugin, started by `launch.start_plugin`:
 
 * the stdout reader: the only reader of stdout. It splits lines (1 MiB cap) and hands them to
   the router, which answers the waiting request or queues a stream event. It never waits for a
