@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 #: The file devctl looks for, like git looks for `.git`.
 CONFIG_NAME = ".devctl.yaml"
@@ -49,8 +50,8 @@ class Config:
     plugins: list[PluginSpec]  # enabled only, sorted by (priority, id)
     all_plugins: list[PluginSpec]  # including disabled, same order
     strictness: str = "warn"  # "warn" | "error"
-    preflight: list[dict] = field(default_factory=list)  # [{plugin, config, timeout_s?}]
-    notifiers: list[dict] = field(default_factory=list)  # [{plugin, config, events}]
+    preflight: list[dict[str, Any]] = field(default_factory=list)  # [{plugin, config, timeout_s?}]
+    notifiers: list[dict[str, Any]] = field(default_factory=list)  # [{plugin, config, events}]
 
     def plugin(self, plugin_id: str) -> PluginSpec | None:
         return next((p for p in self.all_plugins if p.id == plugin_id), None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, cast
 
 import yaml
 
@@ -95,9 +96,11 @@ def _parse_file(path: Path, root: Path) -> Config:
     doc = n.compose(text, display)
     if doc is None or n.kind(doc) == "null":
         return cfg  # an empty file: no plugins, defaults everywhere
-    if n.want_mapping(doc, "", problems) is None:
-        problems.raise_if_any()
-    for key, key_node, value in n.mapping_items(doc, "", problems):
+    top = n.want_mapping(doc, "", problems)
+    if top is None:
+        problems.raise_if_any()  # want_mapping has just reported why: this raises
+        return cfg
+    for key, key_node, value in n.mapping_items(top, "", problems):
         if key == "plugins":
             cfg.all_plugins = _plugins(value, root, problems)
         elif key == "strictness":
@@ -148,12 +151,13 @@ def _plugin(
     node: yaml.Node, keypath: str, root: Path, problems: n.Problems
 ) -> tuple[str | None, PluginSpec | None]:
     """(its id if readable, the spec if it is entirely valid)."""
-    if n.want_mapping(node, keypath, problems) is None:
+    mapping = n.want_mapping(node, keypath, problems)
+    if mapping is None:
         return None, None
     before = len(problems.lines)
     values: dict[str, object] = {}
     nodes: dict[str, yaml.Node] = {}
-    for key, key_node, value in n.mapping_items(node, keypath, problems):
+    for key, key_node, value in n.mapping_items(mapping, keypath, problems):
         child = n.join(keypath, key)
         nodes[key] = value
         if key == "id":
@@ -180,25 +184,26 @@ def _plugin(
     for required in ("id", "path"):
         if required not in nodes:
             problems.add(node, keypath, f"missing '{required}'")
-    plugin_id = values.get("id")
+    # Each value has the type its `want_*` check gives (None when it failed): the casts say so.
+    plugin_id = cast("str | None", values.get("id"))
     if len(problems.lines) > before:
-        return plugin_id, None  # type: ignore[return-value]
+        return plugin_id, None
     workdir = _workdir(values.get("workdir"), nodes.get("workdir"), keypath, root, problems)
-    env = values.get("env") or {}
+    env = cast("dict[str, str]", values.get("env") or {})
     enabled = values.get("enabled", True)
     path = str(values["path"])
     executable = ""
     if enabled:
         executable = _resolve_path(path, nodes["path"], f"{keypath}.path", root, env, problems) or ""
     if workdir is None or (enabled and not executable):
-        return plugin_id, None  # type: ignore[return-value]
+        return plugin_id, None
     return plugin_id, PluginSpec(
         id=str(values["id"]),
         path=path,
-        args=list(values.get("args") or []),
+        args=list(cast("list[str]", values.get("args") or [])),
         env=dict(env),
         workdir=workdir,
-        priority=int(values.get("priority", 0)),
+        priority=int(cast(int, values.get("priority", 0))),
         enabled=bool(enabled),
         source="config",
         line=n.line_of(node),
@@ -219,10 +224,11 @@ def _text_list(node: yaml.Node, keypath: str, problems: n.Problems) -> list[str]
 def _text_map(node: yaml.Node, keypath: str, problems: n.Problems) -> dict[str, str] | None:
     if n.kind(node) == "null":
         return {}
-    if n.want_mapping(node, keypath, problems) is None:
+    mapping = n.want_mapping(node, keypath, problems)
+    if mapping is None:
         return None
     out: dict[str, str] = {}
-    for key, _key_node, value in n.mapping_items(node, keypath, problems):
+    for key, _key_node, value in n.mapping_items(mapping, keypath, problems):
         text = n.want_text(value, n.join(keypath, key), problems)
         if text is not None:
             out[key] = text
@@ -260,20 +266,21 @@ def _resolve_path(
         return None
 
 
-def _entries(node: yaml.Node, key: str, known: tuple[str, ...], problems: n.Problems) -> list[dict]:
+def _entries(node: yaml.Node, key: str, known: tuple[str, ...], problems: n.Problems) -> list[dict[str, Any]]:
     """`preflight:` / `notifiers:` entries: checked lightly here, interpreted by devctl.dotagent."""
     if n.kind(node) == "null":
         return []
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     for index, item in enumerate(n.want_list(node, key, problems) or []):
         keypath = f"{key}[{index}]"
-        if n.want_mapping(item, keypath, problems) is None:
+        mapping = n.want_mapping(item, keypath, problems)
+        if mapping is None:
             continue
-        entry: dict = {"plugin": None, "config": {}}
+        entry: dict[str, Any] = {"plugin": None, "config": {}}
         if "events" in known:
             entry["events"] = []
         has_plugin = False
-        for name, key_node, value in n.mapping_items(item, keypath, problems):
+        for name, key_node, value in n.mapping_items(mapping, keypath, problems):
             child = n.join(keypath, name)
             if name == "plugin":
                 has_plugin = True

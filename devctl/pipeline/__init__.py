@@ -8,7 +8,10 @@ talks to plugins. See docs/dev/contracts.md for the interface other parts rely o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a type only: importing this package stays cheap
+    from devctl.pipeline.services import ServiceSpec
 
 #: Every phase, in the order it runs. A command runs a subset, always in this order.
 PHASES: tuple[str, ...] = ("config.mutate", "build.run", "prepare.run", "validate.run", "launch.plan")
@@ -32,7 +35,7 @@ class PipelineResult:
     valid: bool = True
     errors: list[dict[str, Any]] = field(default_factory=list)  # each with plugin, code, message
     warnings: list[dict[str, Any]] = field(default_factory=list)
-    services: list[dict[str, Any]] = field(default_factory=list)  # normalized, merged order
+    services: list[ServiceSpec] = field(default_factory=list)  # normalized, merged order
     notes: list[str] = field(default_factory=list)  # collision warnings etc. (non-strict)
 
 

@@ -9,22 +9,25 @@ first seen, so the merged order is stable.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from devctl.errors import OperationFailed
 
+#: What is merged: a step (`dict[str, Any]`) or a service (`ServiceSpec`).
+Item = TypeVar("Item")
+
 
 @dataclass
-class NamedMerge:
+class NamedMerge(Generic[Item]):
     """An ordered merge of named items (`kind` is "step" or "service", for messages)."""
 
     kind: str
     strict: bool = False
-    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    items: dict[str, Item] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def add(self, name: str, item: dict[str, Any], plugin: str) -> None:
+    def add(self, name: str, item: Item, plugin: str) -> None:
         if name in self.items:
             previous = self.owners[name]
             who = (
@@ -41,7 +44,7 @@ class NamedMerge:
         self.items[name] = item
         self.owners[name] = plugin
 
-    def values(self) -> list[dict[str, Any]]:
+    def values(self) -> list[Item]:
         return list(self.items.values())
 
 

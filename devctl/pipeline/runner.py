@@ -19,7 +19,7 @@ from devctl.errors import DevctlError, OperationFailed, PluginError
 from devctl.pipeline import PHASES, PipelineOptions, PipelineResult
 from devctl.pipeline.merge import ArtifactMerge, NamedMerge
 from devctl.pipeline.patch import apply_patch
-from devctl.pipeline.services import check_dependencies, normalize_service
+from devctl.pipeline.services import ServiceSpec, check_dependencies, normalize_service
 
 StderrCallback = Callable[[str, str], None]
 PhaseCallback = Callable[[str], None]
@@ -33,9 +33,11 @@ class _Run:
         self.opts = opts
         self.config: dict[str, Any] = {}
         # Steps merge by name within a phase: build's "deps" and prepare's "deps" are two steps.
-        self.steps = {phase: NamedMerge("step", strict=opts.strict) for phase in ("build.run", "prepare.run")}
+        self.steps: dict[str, NamedMerge[dict[str, Any]]] = {
+            phase: NamedMerge("step", strict=opts.strict) for phase in ("build.run", "prepare.run")
+        }
         self.artifacts = ArtifactMerge()
-        self.services = NamedMerge("service", strict=opts.strict)
+        self.services: NamedMerge[ServiceSpec] = NamedMerge("service", strict=opts.strict)
         self.valid = True
         self.errors: list[dict[str, Any]] = []
         self.warnings: list[dict[str, Any]] = []
@@ -224,13 +226,13 @@ async def run_pipeline(
         run.notes.append(text)
 
     try:
+        # open_plugins hands the clients back in the order of `specs`: (priority, id).
         async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning) as clients:
-            ordered = sorted(clients, key=lambda c: c.spec.sort_key())
             for phase in PHASES:
                 if phase in opts.phases:
                     if on_phase is not None:
                         on_phase(phase)
-                    await _phase(phase, ordered, run)
+                    await _phase(phase, clients, run)
     except DevctlError as exc:  # what was noticed before the failure still matters
         exc.details = [*exc.details, *(f"warning: {note}" for note in run.result().notes)]
         raise

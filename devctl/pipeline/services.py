@@ -4,6 +4,10 @@ A plugin's `launch.plan` output is untrusted input. `normalize_service` either r
 with every key present (defaults filled in, `cwd` absolute) or raises a ConfigError naming the
 plugin and the service. devctl's extensions to the spec's service fields — `depends_on`,
 `restart`, `max_restarts`, `stop_signal`, `stop_timeout_ms` — are checked here too.
+
+The checked shape is `ServiceSpec` (a TypedDict, defined here and nowhere else): the plan stays
+plain JSON-able data — it goes through the exec-mode plan file, `--json` output and the state
+file unchanged — while a type checker sees every key the supervisor reads.
 """
 
 from __future__ import annotations
@@ -11,25 +15,61 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Any
+from typing import Literal, NotRequired, TypedDict, cast
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError
 from devctl.statedir import check_name
 
+#: A service's `restart` policy (the values of RESTART_POLICIES).
+RestartPolicy = Literal["no", "on-failure", "always"]
+
 DEFAULT_HEALTH_TIMEOUT_MS = 30_000
 DEFAULT_RESTART = "on-failure"
-RESTART_POLICIES = ("no", "on-failure", "always")
+RESTART_POLICIES: tuple[RestartPolicy, ...] = ("no", "on-failure", "always")
 DEFAULT_MAX_RESTARTS = 5
 DEFAULT_STOP_SIGNAL = "SIGTERM"
 DEFAULT_STOP_TIMEOUT_MS = 10_000
+
+
+class HealthCheck(TypedDict):
+    """A checked health check: `address` ("host:port") for tcp, `url` (http/https) for http.
+
+    One TypedDict with the kind-specific keys optional, rather than a union of two: callers
+    read it with `.get()` whatever the type, and a union would make them narrow first.
+    """
+
+    type: Literal["tcp", "http"]
+    timeout_ms: int
+    address: NotRequired[str]  # tcp only
+    url: NotRequired[str]  # http only
+
+
+class ServiceSpec(TypedDict):
+    """One service after `normalize_service`: every key present, defaults filled in.
+
+    This is what the supervisor runs (`devctl.supervisor.plan`, `runtime`, `spawn`, `health`)
+    and what `devctl plan --json` prints; see docs/dev/contracts.md.
+    """
+
+    name: str
+    command: list[str]  # an argv, non-empty, no shell
+    cwd: str  # absolute
+    env: dict[str, str]  # laid over the supervisor's environment
+    health: HealthCheck | None
+    depends_on: list[str]  # names of other planned services
+    restart: RestartPolicy
+    max_restarts: int
+    stop_signal: str  # "SIGTERM" form, a real signal name
+    stop_timeout_ms: int
+    plugin: str  # id of the plugin that planned it ("plan" when built without one)
 
 
 class _Bad(Exception):
     """A problem with one field; turned into a ConfigError naming plugin and service."""
 
 
-def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int = 0) -> dict[str, Any]:
+def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int = 0) -> ServiceSpec:
     """The checked, fully-populated form of one planned service (see docs/dev/contracts.md)."""
     if not isinstance(raw, dict):
         raise ConfigError(f"plugin {plugin!r}: launch.plan services[{index}]: expected an object, "
@@ -46,7 +86,8 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
             "env": _env(raw.get("env")),
             "health": _health(raw.get("health")),
             "depends_on": _depends_on(raw.get("depends_on")),
-            "restart": _choice(raw.get("restart", DEFAULT_RESTART), "restart", RESTART_POLICIES),
+            "restart": cast(RestartPolicy, _choice(raw.get("restart", DEFAULT_RESTART), "restart",
+                                                   RESTART_POLICIES)),
             "max_restarts": _int(raw.get("max_restarts", DEFAULT_MAX_RESTARTS), "max_restarts", minimum=0),
             "stop_signal": _signal(raw.get("stop_signal", DEFAULT_STOP_SIGNAL)),
             "stop_timeout_ms": _int(raw.get("stop_timeout_ms", DEFAULT_STOP_TIMEOUT_MS), "stop_timeout_ms",
@@ -89,7 +130,7 @@ def _env(value: object) -> dict[str, str]:
     return dict(value)
 
 
-def _health(value: object) -> dict[str, Any] | None:
+def _health(value: object) -> HealthCheck | None:
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -103,8 +144,7 @@ def _health(value: object) -> dict[str, Any] | None:
         return {"type": "tcp", "address": address, "timeout_ms": timeout_ms}
     if kind == "http":
         url = value.get("url")
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        if not isinstance(url, str) or not _web_url(url):
             raise _Bad(f"health.url must be an http:// or https:// URL for an http check, got {url!r}")
         return {"type": "http", "url": url, "timeout_ms": timeout_ms}
     raise _Bad(f"health.type must be 'tcp' or 'http', got {kind!r}")
@@ -112,7 +152,18 @@ def _health(value: object) -> dict[str, Any] | None:
 
 def _host_port(address: str) -> bool:
     host, sep, port = address.rpartition(":")
-    return bool(sep and host and port.isdigit() and 0 < int(port) < 65536)
+    # isdigit() alone lets "²" through, which int() refuses: ASCII digits only.
+    return bool(sep and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536)
+
+
+def _web_url(url: str) -> bool:
+    """An http(s) URL with a host. urlsplit raises ValueError on some malformed URLs
+    (`http://[::1`): those are a bad plan, not a crash."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
 
 
 def _depends_on(value: object) -> list[str]:
@@ -149,7 +200,7 @@ def _signal(value: object) -> str:
     return name
 
 
-def check_dependencies(services: list[dict[str, Any]]) -> None:
+def check_dependencies(services: list[ServiceSpec]) -> None:
     """Every `depends_on` names a planned service, and there is no cycle."""
     by_name = {s["name"]: s for s in services}
     for service in services:
@@ -161,7 +212,7 @@ def check_dependencies(services: list[dict[str, Any]]) -> None:
 
 
 
-def start_order(services: list[dict[str, Any]]) -> list[str]:
+def start_order(services: list[ServiceSpec]) -> list[str]:
     """Names in an order where every service comes after its dependencies (plan order breaks
     ties). A cycle is a ConfigError that spells the cycle out."""
     deps = {s["name"]: list(s["depends_on"]) for s in services}

@@ -67,11 +67,18 @@ _EXPIRED = object()
 
 
 class SpecLike(Protocol):
-    """What the host needs from a `devctl.config.PluginSpec`."""
+    """What the host needs from a `devctl.config.PluginSpec`.
 
-    id: str
-    env: dict[str, str]
-    workdir: Path
+    Read-only properties, not plain attributes: PluginSpec is a frozen dataclass, and a
+    protocol attribute would have to be settable for it to match.
+    """
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def env(self) -> dict[str, str]: ...
+    @property
+    def workdir(self) -> Path: ...
 
     def argv(self) -> list[str]: ...
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from devctl.errors import DevctlError
+from devctl.pipeline.services import ServiceSpec
 from devctl.procs.start import popen
 from devctl.supervisor.control import AlreadyRunning, acquire_lock
 from devctl.supervisor.events import Listener
@@ -50,7 +51,7 @@ def build_listeners(notifiers: list[dict[str, Any]], repo_root: Path) -> list[Li
 
 
 def launch(
-    services: list[dict[str, Any]], repo_root: Path, notifiers: list[dict[str, Any]] | None = None,
+    services: list[ServiceSpec], repo_root: Path, notifiers: list[dict[str, Any]] | None = None,
     *, mode: str | None = None,
 ) -> int:
     """Start the detached supervisor for `services` (normalized, in start order); return its pid.
@@ -78,7 +79,7 @@ def launch(
             os.close(write_fd)
 
 
-def _launch_fork(paths: Paths, services: list[dict[str, Any]], notifiers: list[dict[str, Any]],
+def _launch_fork(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],
                  read_fd: int, write_fd: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
@@ -102,7 +103,7 @@ def _launch_fork(paths: Paths, services: list[dict[str, Any]], notifiers: list[d
         os._exit(code)
 
 
-def _launch_exec(paths: Paths, services: list[dict[str, Any]], notifiers: list[dict[str, Any]],
+def _launch_exec(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],
                  write_fd: int) -> None:
     fd, plan_file = tempfile.mkstemp(prefix=".plan.", suffix=".json", dir=paths.state_dir)
     with os.fdopen(fd, "w") as fh:
@@ -151,7 +152,7 @@ def _log_tail(paths: Paths, n: int = 20) -> list[str]:
         return []
 
 
-def run_daemon(paths: Paths, services: list[dict[str, Any]], notifiers: list[dict[str, Any]],
+def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],
                ready_fd: int) -> int:
     """The supervisor's whole life, in this (already detached) process. Returns an exit code."""
     import anyio
@@ -183,7 +184,7 @@ def run_daemon(paths: Paths, services: list[dict[str, Any]], notifiers: list[dic
         os.close(lock_fd)
 
 
-async def _serve_plan(paths: Paths, services: list[dict[str, Any]], notifiers: list[dict[str, Any]],
+async def _serve_plan(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],
                       announce: Any) -> None:
     from devctl.supervisor.control import serve
     from devctl.supervisor.events import EventLog

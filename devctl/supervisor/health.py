@@ -13,6 +13,7 @@ from typing import Any
 
 import anyio
 
+from devctl.pipeline.services import HealthCheck
 from devctl.supervisor.plan import health_target
 
 #: Hard deadline of one probe (the Go devctl's defaults: tcp 200 ms, http 500 ms).
@@ -29,7 +30,7 @@ class Prober:
     def __init__(self) -> None:
         self._client: Any = None
 
-    async def probe(self, health: dict[str, Any]) -> tuple[bool, str]:
+    async def probe(self, health: HealthCheck) -> tuple[bool, str]:
         """(ok, error). Never raises for a failed probe; never takes longer than the deadline."""
         http = health["type"] == "http"
         deadline = HTTP_DEADLINE_S if http else TCP_DEADLINE_S
@@ -38,7 +39,7 @@ class Prober:
             result = await (self._http(health["url"]) if http else self._tcp(health))
         return result
 
-    async def _tcp(self, health: dict[str, Any]) -> tuple[bool, str]:
+    async def _tcp(self, health: HealthCheck) -> tuple[bool, str]:
         target = health_target(health)
         if target is None:
             return False, f"bad address {health.get('address')!r}"

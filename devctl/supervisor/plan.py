@@ -11,24 +11,31 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError, DevctlError
-from devctl.pipeline.services import check_dependencies, normalize_service, start_order
+from devctl.pipeline.services import (
+    HealthCheck,
+    ServiceSpec,
+    check_dependencies,
+    normalize_service,
+    start_order,
+)
 from devctl.procs.which import MISSING, NOT_ON_PATH, NotExecutable, resolve_executable
 
 __all__ = ["normalize", "start_order", "health_target", "dependents", "check_commands", "check_ports"]
 
-def normalize(services: list[dict[str, Any]], repo_root: Path) -> list[dict[str, Any]]:
+def normalize(services: Sequence[Mapping[str, Any]], repo_root: Path) -> list[ServiceSpec]:
     """Check every service and return them in start order (dependencies first).
 
     The shape rules live in one place, `devctl.pipeline.services`; the supervisor applies them
     again as its own guard, so a plan built any other way (tests, a future API) gets the same
     checks. Services that carry no `plugin` are named as coming from "plan".
     """
-    out: list[dict[str, Any]] = []
+    out: list[ServiceSpec] = []
     seen: set[str] = set()
     for index, raw in enumerate(services):
         plugin = (raw.get("plugin") if isinstance(raw, dict) else None) or "plan"
@@ -42,7 +49,7 @@ def normalize(services: list[dict[str, Any]], repo_root: Path) -> list[dict[str,
     return [by_name[n] for n in start_order(out)]
 
 
-def health_target(health: dict[str, Any] | None) -> tuple[str, int] | None:
+def health_target(health: HealthCheck | None) -> tuple[str, int] | None:
     """(host, port) a health check connects to, or None if it cannot be parsed."""
     if not health:
         return None
@@ -59,7 +66,7 @@ def health_target(health: dict[str, Any] | None) -> tuple[str, int] | None:
         return None
 
 
-def dependents(services: list[dict[str, Any]]) -> dict[str, set[str]]:
+def dependents(services: list[ServiceSpec]) -> dict[str, set[str]]:
     """name → services that depend on it directly (for stopping in reverse order)."""
     result: dict[str, set[str]] = {s["name"]: set() for s in services}
     for svc in services:
@@ -71,7 +78,7 @@ def dependents(services: list[dict[str, Any]]) -> dict[str, set[str]]:
 # ---- checks of the surroundings (before anything starts) ----------------------------------
 
 
-def check_commands(services: list[dict[str, Any]]) -> None:
+def check_commands(services: list[ServiceSpec]) -> None:
     """Every service's cwd exists and its command resolves to an executable file."""
     for svc in services:
         where = f"service {svc['name']!r}"
@@ -81,7 +88,7 @@ def check_commands(services: list[dict[str, Any]]) -> None:
         resolve_command(svc)
 
 
-def resolve_command(svc: dict[str, Any]) -> str:
+def resolve_command(svc: ServiceSpec) -> str:
     """The executable `command[0]` runs, or DevctlError with the OS error naming the service."""
     where = f"service {svc['name']!r}"
     prog = svc["command"][0]
@@ -96,7 +103,7 @@ def resolve_command(svc: dict[str, Any]) -> str:
         raise DevctlError(f"{where}: {prog}: [Errno 13] {os.strerror(13)} (not an executable file)") from None
 
 
-def check_ports(services: list[dict[str, Any]], connect_timeout: float = 0.2) -> None:
+def check_ports(services: list[ServiceSpec], connect_timeout: float = 0.2) -> None:
     """Fail when a health port already accepts connections before its service started.
 
     Otherwise a stray process from an earlier run would pass the check and the real service

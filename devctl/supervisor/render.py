@@ -6,7 +6,10 @@ them to rich. rich markup is used for colour, so NO_COLOR and pipes are handled 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a type only: `status` does not load the plan validator
+    from devctl.pipeline.services import ServiceSpec
 
 STATE_STYLE = {
     "healthy": "green", "running": "green", "starting": "cyan", "waiting": "cyan",
@@ -44,7 +47,7 @@ def health_text(svc: dict[str, Any]) -> str:
 
 
 def status_rows(snapshot: dict[str, Any], root: str | None = None) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for svc in snapshot["services"]:
         log = svc.get("logs", {}).get("stdout", "")
         if root and log.startswith(root.rstrip("/") + "/"):
@@ -83,7 +86,7 @@ def progress_line(svc: dict[str, Any], t0: float) -> str:
     return state
 
 
-def plan_lines(services: list[dict[str, Any]]) -> list[str]:
+def plan_lines(services: list[ServiceSpec]) -> list[str]:
     """What `up --dry-run` prints: each service in start order with what would run."""
     import shlex
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import anyio
 
+from devctl.pipeline.services import ServiceSpec
 from devctl.procs.groups import signal_group, stop_group
 from devctl.procs.pids import create_time, pid_alive
 from devctl.supervisor import spawn as spawner
@@ -31,7 +32,7 @@ from devctl.supervisor.events import EventLog
 from devctl.supervisor.health import READY_INTERVAL_S, STARTING_INTERVAL_S, Prober
 from devctl.supervisor.paths import Paths
 from devctl.supervisor.plan import dependents, health_target
-from devctl.supervisor.state_store import redact_env, write_state
+from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord, redact_env, write_state
 
 #: A service without a health check is ready once it has stayed up this long.
 SETTLE_S = 0.5
@@ -44,7 +45,7 @@ DEP_READY = frozenset({"running", "healthy", "unhealthy"})
 class Service:
     """Runtime record of one service: its spec, its state-machine state, and its process."""
 
-    def __init__(self, spec: dict[str, Any]):
+    def __init__(self, spec: ServiceSpec):
         self.spec = spec
         self.name: str = spec["name"]
         self.policy = sm.Policy(spec["restart"], spec["max_restarts"], spec["health"] is not None)
@@ -56,8 +57,8 @@ class Service:
         self.started_at: float | None = None
         self.ready_at: float | None = None
         self.gen = 0
-        self.last_exit: dict[str, Any] | None = None
-        self.health: dict[str, Any] | None = None
+        self.last_exit: LastExit | None = None
+        self.health: HealthStatus | None = None
         if spec["health"]:
             target = health_target(spec["health"])
             self.health = {
@@ -72,7 +73,7 @@ class Service:
         self.cleanup: anyio.Event | None = None
         self.exited = anyio.Event()
 
-    def record(self, paths: Paths) -> dict[str, Any]:
+    def record(self, paths: Paths) -> ServiceRecord:
         """What `state.json` says about this service (env redacted)."""
         return {
             "name": self.name,
@@ -104,7 +105,7 @@ class Supervisor:
     def __init__(
         self,
         paths: Paths,
-        services: list[dict[str, Any]],
+        services: list[ServiceSpec],
         events: EventLog,
         *,
         settle_s: float = SETTLE_S,
@@ -237,7 +238,7 @@ class Supervisor:
         svc.descendants = {}
         svc.exited = anyio.Event()
         if svc.health:
-            svc.health.update(ok=None, error="", since=None)
+            svc.health.update({"ok": None, "error": "", "since": None})
         self.feed(svc, sm.Spawned(proc.pid))
         self.tg.start_soon(self._run_process, svc, proc, svc.gen)
 
@@ -281,7 +282,7 @@ class Supervisor:
     def _note_health(self, svc: Service, ok: bool, error: str) -> None:
         h = svc.health
         if h is not None and (h["ok"] != ok or h["error"] != error):
-            h.update(ok=ok, error=error, since=time.time())
+            h.update({"ok": ok, "error": error, "since": time.time()})
             self.mark_dirty()
 
     def _grace(self, svc: Service) -> float:
@@ -373,9 +374,11 @@ class Supervisor:
                 wave = list(pending)
             for name in wave:
                 self.feed(self.services[name], sm.Stop())
-            await self.wait_until(
-                lambda w=wave: all(self.services[n].st.state == "stopped" for n in w), timeout
-            )
+
+            def stopped(w: list[str] = wave) -> bool:  # bound now: `wave` changes per loop
+                return all(self.services[n].st.state == "stopped" for n in w)
+
+            await self.wait_until(stopped, timeout)
             pending -= set(wave)
 
     # ---- housekeeping -----------------------------------------------------------------------
@@ -406,11 +409,11 @@ class Supervisor:
                 if os.waitpid(pid, os.WNOHANG)[0]:
                     continue  # an orphan that had already died: reaped
             owner = spawner.service_of(pid)
-            svc = self.services.get(owner or "")
-            if svc is not None and (only is None or svc is only) and pid not in svc.descendants:
+            holder = self.services.get(owner or "")
+            if holder is not None and (only is None or holder is only) and pid not in holder.descendants:
                 ct = create_time(pid)
                 if ct is not None:
-                    svc.descendants[pid] = ct
+                    holder.descendants[pid] = ct
                     changed = True
         if changed:
             self.mark_dirty()

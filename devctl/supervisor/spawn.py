@@ -11,8 +11,8 @@ import contextlib
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
 
+from devctl.pipeline.services import ServiceSpec
 from devctl.procs import start
 from devctl.supervisor.paths import Paths
 
@@ -33,7 +33,7 @@ def open_log(path: Path) -> int:
 RUN_ENV = "DEVCTL_RUN"
 
 
-def child_env(svc: dict[str, Any], base: dict[str, str] | None = None, run_id: str | None = None,
+def child_env(svc: ServiceSpec, base: dict[str, str] | None = None, run_id: str | None = None,
               ) -> dict[str, str]:
     """The parent's environment, the plan's env over it, `PYTHONUNBUFFERED=1`, and
     `DEVCTL_SERVICE` so the supervisor can attribute descendants that left the group.
@@ -48,7 +48,7 @@ def child_env(svc: dict[str, Any], base: dict[str, str] | None = None, run_id: s
     return env
 
 
-def spawn(svc: dict[str, Any], paths: Paths, run_id: str | None = None) -> subprocess.Popen[bytes]:
+def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subprocess.Popen[bytes]:
     """Rotate the logs and start the service. Raises OSError (e.g. ENOENT) naming nothing:
     the caller adds the service name."""
     fds: list[int] = []

@@ -3,7 +3,9 @@
 Readers (`status`, `down` after a supervisor crash) must never see half a file, so every write
 goes to a temp file in the same directory and is moved into place with `os.replace`. The
 file is mode 0600. Values of env keys that look secret are replaced before they touch disk.
-Stdlib only, so `status` stays fast.
+Stdlib only, so `status` stays fast. `ServiceRecord` is what the file says about one service
+(also what `status --json` and the control socket hand out); readers get it back as parsed
+JSON, so they read it as `dict[str, Any]`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from devctl.errors import DevctlError
 
@@ -21,6 +24,49 @@ STATE_VERSION = 1
 #: Env keys containing any of these (case-insensitive) have their value redacted.
 SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "KEY")
 REDACTED = "***"
+
+
+class HealthStatus(TypedDict):
+    """The latest health check of a service (from its `HealthCheck` plus what the probes saw)."""
+
+    type: str  # "tcp" | "http"
+    target: str  # "host:port" or the URL
+    ok: bool | None  # None until the first probe after a (re)start
+    error: str
+    since: float | None  # time.time() of the last change of ok/error
+
+
+class LastExit(TypedDict):
+    code: int | None  # None when killed by a signal
+    signal: str | None  # "SIGKILL" form
+    at: float  # time.time()
+
+
+class ServiceRecord(TypedDict):
+    """One service in state.json (see docs/supervisor.md); `env` is already redacted."""
+
+    name: str
+    state: str  # one of devctl.supervisor.states.STATES
+    pid: int | None
+    pgid: int | None
+    create_time: float | None
+    started_at: float | None
+    ready_at: float | None
+    command: list[str]
+    cwd: str
+    env: dict[str, str]
+    logs: dict[str, str]  # stream -> path
+    restarts: int  # in total
+    restart_attempt: int  # since the last reset
+    restart_policy: str
+    last_exit: LastExit | None
+    health: HealthStatus | None
+    error: str
+    depends_on: list[str]
+    stop_signal: str
+    stop_timeout_ms: int
+    descendants: list[list[float]]  # [pid, create_time] pairs
+    plugin: str
 
 
 def is_secret_key(key: str) -> bool:
@@ -33,7 +79,7 @@ def redact_env(env: dict[str, str]) -> dict[str, str]:
     return {k: (REDACTED if is_secret_key(k) else v) for k, v in env.items()}
 
 
-def write_state(path: Path, data: dict[str, Any]) -> None:
+def write_state(path: Path, data: Mapping[str, Any]) -> None:
     """Atomically replace `path` with `data` (plus the version field) as JSON."""
     payload = {"version": STATE_VERSION, **data}
     text = json.dumps(payload, indent=1, ensure_ascii=False, default=str)

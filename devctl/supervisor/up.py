@@ -7,11 +7,12 @@ contains (the service, the reason, the last 20 lines of its stderr).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from devctl.errors import DevctlError
+from devctl.pipeline.services import ServiceSpec
 from devctl.supervisor import client, plan
 from devctl.supervisor.logs import tail_lines
 from devctl.supervisor.paths import Paths
@@ -22,7 +23,7 @@ ENDED = frozenset({"failed", "exited", "stopped"})
 STDERR_TAIL = 20
 
 
-def prepare(services: list[dict[str, Any]], repo_root: Path) -> list[dict[str, Any]]:
+def prepare(services: Sequence[Mapping[str, Any]], repo_root: Path) -> list[ServiceSpec]:
     """Normalize and check everything that can be checked before a single process starts."""
     ordered = plan.normalize(services, repo_root)
     plan.check_commands(ordered)

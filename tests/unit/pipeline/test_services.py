@@ -1,9 +1,17 @@
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from devctl.errors import ConfigError
-from devctl.pipeline.services import check_dependencies, normalize_service
+from devctl.pipeline.services import (
+    RESTART_POLICIES,
+    HealthCheck,
+    RestartPolicy,
+    ServiceSpec,
+    check_dependencies,
+    normalize_service,
+)
 
 ROOT = Path("/repo")
 
@@ -26,6 +34,15 @@ def test_minimal_service_gets_every_default():
         "stop_timeout_ms": 10000,
         "plugin": "plug",
     }
+
+
+def test_the_typed_spec_matches_what_the_validator_returns():
+    """ServiceSpec is the contract the supervisor is typed against: same keys, all required."""
+    service = norm({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:1"}})
+    assert set(service) == ServiceSpec.__required_keys__ and not ServiceSpec.__optional_keys__
+    # (NotRequired is not visible at runtime under postponed annotations: compare the names only)
+    assert set(service["health"]) <= set(HealthCheck.__annotations__)
+    assert set(RESTART_POLICIES) == set(get_args(RestartPolicy))
 
 
 def test_cwd_resolves_against_repo_root():
@@ -56,6 +73,9 @@ def test_stop_signal_short_names_are_normalized():
         ({"name": "a", "command": ["x"], "health": {"type": "udp"}}, "health.type must be 'tcp' or 'http'"),
         ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "nohost"}}, "host:port"),
         ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "ftp://x"}}, "http:// or https://"),
+        # malformed input the parsers raise ValueError on: a ConfigError, not a crash
+        ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "http://[::1"}}, "http:// or https://"),
+        ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:\u00b2"}}, "host:port"),
         ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:1", "timeout_ms": "5"}},
          "timeout_ms' must be an integer"),
         ({"name": "a", "command": ["x"], "restart": "sometimes"}, "'restart' must be one of"),
