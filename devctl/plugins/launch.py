@@ -8,6 +8,7 @@ process group and raises one `PluginError` with the plugin's last stderr lines.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from devctl.plugins.codes import E_HANDSHAKE_TIMEOUT, E_SPAWN, Failure
 from devctl.plugins.router import OnWarning
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS
+from devctl.procs.groups import stop_group
 from devctl.procs.start import child_env, open_process
 from devctl.procs.tails import OnStderr
 
@@ -75,8 +77,8 @@ async def start_plugin(
     try:
         stdin = await StdinWriter.open(stdin_write)
     except BaseException:
-        process.kill()
-        with anyio.CancelScope(shield=True):
+        with anyio.CancelScope(shield=True):  # it has not even been spoken to: no grace
+            await stop_group(process.pid, sig=signal.SIGKILL, grace=0)
             await process.aclose()
         raise
     client = PluginClient(spec, repo_root, process, stdin, on_stderr=on_stderr, on_warning=on_warning,

@@ -45,12 +45,54 @@ def any_alive(pids: list[int]) -> bool:
     return False
 
 
-def descendants(pid: int) -> list[int]:
-    """All live descendants of `pid` (children, grandchildren...)."""
+#: Linux lists each thread's children in /proc: a look at one process, not at the whole table.
+_PROC_CHILDREN = os.path.isdir("/proc/self/task")
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid`. Linux: `/proc/<pid>/task/*/children` (cheap: no process-table
+    scan, which is what psutil does); elsewhere psutil."""
+    if not _PROC_CHILDREN:
+        try:
+            return [p.pid for p in psutil.Process(pid).children()]
+        except psutil.Error:
+            return []
+    found: list[int] = []
     try:
-        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
-    except psutil.Error:
-        return []
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                found.extend(int(x) for x in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def descendants(pid: int, limit: int = 10_000) -> list[int]:
+    """All descendants of `pid` (children, grandchildren...; breadth-first), at most `limit`."""
+    out: list[int] = []
+    queue = children(pid)
+    while queue and len(out) < limit:
+        child = queue.pop(0)
+        out.append(child)
+        queue.extend(children(child))
+    return out
+
+
+def env_var(pid: int, name: str) -> str | None:
+    """The value of `name` in the environment `pid` started with, if we may read it (Linux)."""
+    prefix = f"{name}=".encode()
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            for item in fh.read().split(b"\0"):
+                if item.startswith(prefix):
+                    return item[len(prefix):].decode("utf-8", "replace")
+    except OSError:
+        return None
+    return None
 
 
 def with_env(name: str, value: str) -> list[int]:

@@ -25,7 +25,7 @@ import anyio
 
 from devctl.pipeline.services import ServiceSpec
 from devctl.procs.groups import signal_group, stop_group
-from devctl.procs.pids import create_time, pid_alive
+from devctl.procs.pids import children, create_time, descendants, env_var, pid_alive
 from devctl.supervisor import spawn as spawner
 from devctl.supervisor import states as sm
 from devctl.supervisor.events import EventLog
@@ -396,19 +396,19 @@ class Supervisor:
         for svc in self.services.values():
             if svc.proc is None or svc.pid is None or (only is not None and svc is not only):
                 continue
-            for pid in spawner.descendants(svc.pid):
+            for pid in descendants(svc.pid):
                 if pid not in svc.descendants:
                     ct = create_time(pid)
                     if ct is not None:
                         svc.descendants[pid] = ct
                         changed = True
-        for pid in spawner.children(os.getpid()):
+        for pid in children(os.getpid()):
             if pid in mains:
                 continue
             with contextlib.suppress(ChildProcessError, OSError):
                 if os.waitpid(pid, os.WNOHANG)[0]:
                     continue  # an orphan that had already died: reaped
-            owner = spawner.service_of(pid)
+            owner = env_var(pid, spawner.SERVICE_ENV)
             holder = self.services.get(owner or "")
             if holder is not None and (only is None or holder is only) and pid not in holder.descendants:
                 ct = create_time(pid)

@@ -31,6 +31,8 @@ def open_log(path: Path) -> int:
 
 #: Env var naming the supervisor run a process belongs to (see `child_env`).
 RUN_ENV = "DEVCTL_RUN"
+#: Env var naming the service a process belongs to (see `child_env`).
+SERVICE_ENV = "DEVCTL_SERVICE"
 
 
 def child_env(svc: ServiceSpec, base: dict[str, str] | None = None, run_id: str | None = None,
@@ -42,7 +44,7 @@ def child_env(svc: ServiceSpec, base: dict[str, str] | None = None, run_id: str 
     every process of this run after the supervisor was killed, even one spawned or detached
     after the last state write."""
     env = start.child_env(svc["env"], base=base)
-    env["DEVCTL_SERVICE"] = svc["name"]
+    env[SERVICE_ENV] = svc["name"]
     if run_id:
         env[RUN_ENV] = run_id
     return env
@@ -69,42 +71,3 @@ def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subproce
     finally:
         for fd in fds:
             os.close(fd)
-
-
-def children(pid: int) -> list[int]:
-    """Direct children of `pid` from `/proc/<pid>/task/*/children` (cheap: no process-table scan)."""
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
-                found.extend(int(x) for x in fh.read().split())
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def descendants(pid: int, limit: int = 10_000) -> list[int]:
-    """All descendants of `pid` (breadth-first), bounded."""
-    out: list[int] = []
-    queue = children(pid)
-    while queue and len(out) < limit:
-        child = queue.pop(0)
-        out.append(child)
-        queue.extend(children(child))
-    return out
-
-
-def service_of(pid: int) -> str | None:
-    """The `DEVCTL_SERVICE` a process inherited, if we may read its environment."""
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as fh:
-            for item in fh.read().split(b"\0"):
-                if item.startswith(b"DEVCTL_SERVICE="):
-                    return item.split(b"=", 1)[1].decode("utf-8", "replace")
-    except OSError:
-        return None
-    return None

@@ -23,3 +23,15 @@ def test_no_pid_is_never_alive() -> None:
 
 def test_with_env_skips_ourselves() -> None:
     assert os.getpid() not in pids.with_env("DEVCTL_TEST_TAG", os.environ.get("DEVCTL_TEST_TAG", "x"))
+
+
+def test_env_var_reads_what_we_started_with() -> None:
+    if os.path.isdir("/proc/self"):
+        assert pids.env_var(os.getpid(), "PATH") is not None
+    assert pids.env_var(os.getpid(), "DEVCTL_NO_SUCH_VARIABLE") is None
+    assert pids.env_var(2**22 + 1, "PATH") is None
+
+
+def test_a_process_without_children_has_no_descendants() -> None:
+    assert pids.descendants(2**22 + 1) == []
+    assert pids.children(2**22 + 1) == []
