@@ -54,7 +54,7 @@ def _setup(ctx: typer.Context, config: Path | None) -> tuple[Any, Path]:
 
 def _host(cfg: Any, root: Path, top: int = 12) -> Any:
     from devctl.dofek.devctl_services import ServiceWatch
-    from devctl.dofek.host import DofekHost
+    from devctl.dofek.poller import DofekHost
     from devctl.statedir import ensure_subdir
 
     log_dir = ensure_subdir(root, "logs", "dofek")

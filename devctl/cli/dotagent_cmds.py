@@ -65,7 +65,7 @@ def info_cmd(
 ) -> None:
     """Show a plugin's metadata: version, kinds, platforms and its config schema."""
     from devctl.cli import dotagent_render as render
-    from devctl.dotagent.host import open_plugin
+    from devctl.dotagent.plugin import open_plugin
 
     plugin = open_plugin(name, base_dir=Path.cwd())
     info = plugin.info()
@@ -91,7 +91,7 @@ def validate_cmd(
     Every schema error is listed with its JSON path. Exit 1 when the config is not valid."""
     from devctl.cli import dotagent_render as render
     from devctl.cli.json_args import read_json
-    from devctl.dotagent.host import open_plugin
+    from devctl.dotagent.plugin import open_plugin
 
     config = read_json(config_file, "config") if config_file else {}
     outcome = open_plugin(name, base_dir=Path.cwd()).validate(config, timeout=timeout)
@@ -126,7 +126,7 @@ def invoke_cmd(
     """
     from devctl.cli import dotagent_render as render
     from devctl.cli.json_args import read_json, read_source, require_object, source_label
-    from devctl.dotagent.host import make_payload, open_plugin
+    from devctl.dotagent.plugin import make_payload, open_plugin
     from devctl.errors import ConfigError
 
     plugin = open_plugin(name, base_dir=Path.cwd())

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from devctl.dotagent.checks import current_platform
-from devctl.dotagent.host import Plugin, open_plugin
+from devctl.dotagent.plugin import Plugin, open_plugin
 from devctl.errors import ConfigError, PluginError
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from devctl.dotagent.checks import NOTIFY_EVENTS
 from devctl.dotagent.checkup import check_use
-from devctl.dotagent.host import Plugin, make_payload
+from devctl.dotagent.plugin import Plugin, make_payload
 
 log = logging.getLogger("devctl.dotagent.notify")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from devctl.dotagent.checkup import check_use
-from devctl.dotagent.host import make_payload
+from devctl.dotagent.plugin import make_payload
 
 if TYPE_CHECKING:
     from devctl.config import Config

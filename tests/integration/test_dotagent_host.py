@@ -10,7 +10,7 @@ import pytest
 from dotagent_fixtures import EXAMPLES, env_with, install, install_versioned, pids_alive
 
 from devctl.dotagent import discovery
-from devctl.dotagent.host import Plugin, open_plugin
+from devctl.dotagent.plugin import Plugin, open_plugin
 from devctl.errors import ConfigError, PluginError
 from tests.cli import run_cli
 

@@ -20,7 +20,8 @@ HEAVY = ("typer", "click", "rich", "anyio", "asyncio", "httpx", "jsonschema", "y
 VERSION_BUDGET = {"devctl", "devctl.cli", "devctl.cli.main", "devctl.version"}
 STATUS_JSON_BUDGET = VERSION_BUDGET | {
     "devctl.cli.context", "devctl.cli.fastpath", "devctl.cli.global_options",
-    "devctl.config", "devctl.errors", "devctl.procs", "devctl.protocol", "devctl.protocol.ndjson",
+    "devctl.config", "devctl.errors", "devctl.procs", "devctl.procs.lines",
+    "devctl.protocol", "devctl.protocol.ndjson",
     "devctl.statedir", "devctl.supervisor", "devctl.supervisor.client", "devctl.supervisor.control",
     "devctl.supervisor.paths", "devctl.supervisor.state_store", "devctl.supervisor.states",
 }
