@@ -32,11 +32,11 @@ sys.path.insert(0, str(ROOT))
 
 import anyio  # noqa: E402
 
-from devctl import procs  # noqa: E402
 from devctl.dofek.config import DofekConfig, PluginConf  # noqa: E402
-from devctl.dofek.host import DofekHost  # noqa: E402
+from devctl.dofek.poller import DofekHost  # noqa: E402
 from devctl.dofek.render import render_text  # noqa: E402
 from devctl.dofek.scan import ProcfsSource, PsutilSource, Scanner  # noqa: E402
+from devctl.procs.groups import stop_group_sync  # noqa: E402
 
 OK_PLUGIN = ROOT / "testdata" / "dofek" / "ok.py"
 
@@ -121,7 +121,7 @@ def scan_cost(repeats: int = 30) -> dict:
         return out
     finally:
         if leader is not None:
-            procs.stop_group_sync(leader.pid, grace=1.0, child_pid=leader.pid)
+            stop_group_sync(leader.pid, grace=1.0, child_pid=leader.pid)
             leader.wait()
             leader.stdout.close()
 

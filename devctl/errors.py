@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 
-#: Documented exit codes (see docs/cli.md).
-EXIT_OK = 0
+#: Documented exit codes (see docs/cli.md). 0 is success; `dotagent run` also exits 124 on a
+#: timeout (as coreutils `timeout`), decided in devctl/dotagent/jobproc.py.
 EXIT_FAILED = 1  # the operation failed: plugin error, invalid validation, collision, service failed
 EXIT_USAGE = 2  # usage or configuration error
 EXIT_NOT_RUNNING = 3  # `status`: some service is not running/healthy, or nothing runs
-EXIT_TIMEOUT = 124  # `dotagent run`: the job timed out (as coreutils `timeout`)
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 

@@ -37,7 +37,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from devctl.cli.main import version_text
+        from devctl.version import version_text
 
         typer.echo(version_text())
         raise typer.Exit()

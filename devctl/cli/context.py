@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from devctl.cli.global_options import GlobalArgs
     from devctl.config import Config
 
 
@@ -25,6 +26,13 @@ class AppContext:
     timeout: float = 30.0
     verbose: int = 0
     _config: Config | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_args(cls, args: GlobalArgs) -> AppContext:
+        """The options as `main()` read them from its argv, before typer parsed them."""
+        return cls(repo_root_opt=args.repo_root, config_opt=args.config, strict=args.strict,
+                   dry_run=args.dry_run, timeout=30.0 if args.timeout is None else args.timeout,
+                   verbose=args.verbose)
 
     def load_config(self) -> Config:
         """Find and parse `.devctl.yaml` (once). Raises ConfigError with file:line on bad input."""

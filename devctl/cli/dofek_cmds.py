@@ -54,7 +54,7 @@ def _setup(ctx: typer.Context, config: Path | None) -> tuple[Any, Path]:
 
 def _host(cfg: Any, root: Path, top: int = 12) -> Any:
     from devctl.dofek.devctl_services import ServiceWatch
-    from devctl.dofek.host import DofekHost
+    from devctl.dofek.poller import DofekHost
     from devctl.statedir import ensure_subdir
 
     log_dir = ensure_subdir(root, "logs", "dofek")
@@ -233,23 +233,14 @@ def validate(
 
     Errors (wrong types) reject the response, exit 1. Warnings (unknown style, category or
     ai_state; metric ids not namespaced) are shown; the response is still accepted, exit 0.
+    A file that cannot be read or is not JSON at all: exit 2.
     """
-    import json
-
+    from devctl.cli.json_args import read_json, source_label
     from devctl.cli.output import print_json
     from devctl.dofek import frames
-    from devctl.errors import DevctlError
 
-    name = "<stdin>" if source == "-" else source
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DevctlError(f"{name}: cannot read: {exc}", exit_code=2) from None
-    try:
-        obj = json.loads(text)
-    except ValueError as exc:
-        where = f"{name}:{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) else name
-        raise DevctlError(f"{where}: not JSON: {getattr(exc, 'msg', exc)}") from None
+    name = source_label(source)
+    obj = read_json(source, "poll_response")
     result = frames.validate(obj)
     if json_out:
         resp = result.response

@@ -6,10 +6,8 @@ jsonschema and rich are imported inside the commands that use them.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -67,7 +65,7 @@ def info_cmd(
 ) -> None:
     """Show a plugin's metadata: version, kinds, platforms and its config schema."""
     from devctl.cli import dotagent_render as render
-    from devctl.dotagent.host import open_plugin
+    from devctl.dotagent.plugin import open_plugin
 
     plugin = open_plugin(name, base_dir=Path.cwd())
     info = plugin.info()
@@ -92,9 +90,10 @@ def validate_cmd(
 
     Every schema error is listed with its JSON path. Exit 1 when the config is not valid."""
     from devctl.cli import dotagent_render as render
-    from devctl.dotagent.host import open_plugin
+    from devctl.cli.json_args import read_json
+    from devctl.dotagent.plugin import open_plugin
 
-    config = _read_json(config_file, "config") if config_file else {}
+    config = read_json(config_file, "config") if config_file else {}
     outcome = open_plugin(name, base_dir=Path.cwd()).validate(config, timeout=timeout)
     render.outcome(outcome, json_out=json_out, verbose=True, ok_text=f"{name}: config is valid")
     if not outcome.ok:
@@ -126,7 +125,8 @@ def invoke_cmd(
     Build the payload from options, or pass a complete one with --payload.
     """
     from devctl.cli import dotagent_render as render
-    from devctl.dotagent.host import make_payload, open_plugin
+    from devctl.cli.json_args import read_json, read_source, require_object, source_label
+    from devctl.dotagent.plugin import make_payload, open_plugin
     from devctl.errors import ConfigError
 
     plugin = open_plugin(name, base_dir=Path.cwd())
@@ -135,9 +135,7 @@ def invoke_cmd(
                                 ("--message-file", message_file), ("--config", config_file)) if v is not None]
         if clash:
             raise ConfigError(f"--payload cannot be combined with {', '.join(clash)}")
-        payload = _read_json(payload_file, "payload")
-        if not isinstance(payload, dict):
-            raise ConfigError("--payload: must be a JSON object")
+        payload = require_object(read_json(payload_file, "payload"), source_label(payload_file), "payload")
     else:
         if message is not None and message_file is not None:
             raise ConfigError("use either --message or --message-file, not both")
@@ -150,8 +148,8 @@ def invoke_cmd(
             raise ConfigError(f"--kind {kind!r}: use notify, preflight or sink")
         event = event or ("preflight" if kind == "preflight" else "success")
         if message_file is not None:
-            message = _read_text(message_file)
-        config = _read_json(config_file, "config") if config_file else {}
+            message = read_source(message_file)
+        config = read_json(config_file, "config") if config_file else {}
         payload = make_payload(kind, agent, schedule, event, message or "", config)
     # The host never sends a config its plugin's schema refuses.
     outcome = plugin.check_config(payload.get("config", {}))
@@ -240,26 +238,3 @@ def _write_stdout(chunk: bytes) -> None:
 def _write_stderr(chunk: bytes) -> None:
     sys.stderr.buffer.write(chunk)
     sys.stderr.buffer.flush()
-
-
-def _read_text(source: str) -> str:
-    from devctl.errors import ConfigError
-
-    if source == "-":
-        return sys.stdin.read()
-    try:
-        return Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-
-
-def _read_json(source: str, what: str) -> Any:
-    """A JSON document from a file or stdin; ConfigError naming the file and line if broken."""
-    from devctl.errors import ConfigError
-
-    text = _read_text(source)
-    label = "stdin" if source == "-" else source
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{label}:{exc.lineno}:{exc.colno}: {what} is not valid JSON: {exc.msg}") from None

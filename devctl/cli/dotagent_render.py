@@ -14,7 +14,7 @@ from devctl.cli.output import err, out, print_json
 
 if TYPE_CHECKING:
     from devctl.dotagent.discovery import Found
-    from devctl.dotagent.host import Outcome, Plugin
+    from devctl.dotagent.plugin import Outcome, Plugin
     from devctl.dotagent.spec import PluginInfo
     from devctl.findings import Finding
 
@@ -29,7 +29,7 @@ def _esc(text: str) -> str:
 
 def survey(found: list[Found]) -> list[dict[str, Any]]:
     """Run `info` on every found plugin (a few at a time) → rows for the table / JSON."""
-    from devctl.dotagent.host import Plugin
+    from devctl.dotagent.plugin import Plugin
     from devctl.errors import PluginError
 
     def one(f: Found) -> dict[str, Any]:

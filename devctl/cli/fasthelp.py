@@ -5,6 +5,11 @@ markdown-it) and `rich.traceback` (which pulls in pygments) at module level: ~65
 2-core box, for a markup mode (markdown) and pretty tracebacks that devctl does not use.
 For help invocations only, `defer()` puts light stand-ins in `sys.modules`; the first real
 use of either module (constructing its class, or any other attribute) swaps in the real one.
+
+This leans on what typer imports inside, so it is pinned: typer's version range in
+pyproject.toml, and tests/unit/test_fasthelp.py checks that typer still imports exactly these
+names and that help reads the same with and without the deferral. (Listing the commands in
+the root help imports no command module at all: see the summaries in `cli/lazy.py`.)
 """
 
 from __future__ import annotations
@@ -14,10 +19,6 @@ import sys
 import types
 
 _DEFERRED = {"rich.markdown": "Markdown", "rich.traceback": "Traceback"}
-
-
-def wants_help(args: list[str]) -> bool:
-    return not args or "--help" in args or "-h" in args
 
 
 def defer() -> None:

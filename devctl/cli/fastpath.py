@@ -26,17 +26,14 @@ def status_json(repo_root: Path) -> int:
 def parse_fast_status(args: list[str]) -> Path | None | bool:
     """For `[-C DIR | --repo-root DIR | --repo-root=DIR] status --json`: the -C value (or None).
 
-    Returns False when `args` has any other shape.
+    Returns False when `args` has any other shape (another global option included).
     """
-    rest = list(args)
-    root: Path | None = None
-    if rest and rest[0] in ("-C", "--repo-root") and len(rest) >= 2:
-        root, rest = Path(rest[1]), rest[2:]
-    elif rest and rest[0].startswith("--repo-root="):
-        root, rest = Path(rest[0].split("=", 1)[1]), rest[1:]
-    if rest != ["status", "--json"]:
+    from devctl.cli.global_options import split_globals
+
+    found = split_globals(args)
+    if not found.complete or found.rest != ["status", "--json"] or found.given - {"repo_root"}:
         return False
-    return root
+    return found.repo_root
 
 
 def try_fast_status(args: list[str]) -> int | None:

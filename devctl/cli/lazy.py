@@ -2,11 +2,13 @@
 
 `devctl status` must not pay for importing the supervisor, the plugin host, anyio or httpx.
 Each built-in command is registered here by module path; its module is imported when the
-command runs (or when `--help` lists it). Command modules therefore import only typer and
-the standard library at top level, and pull heavy modules inside their functions.
+command runs (`devctl --help` lists it from the summary kept here instead). Command modules
+therefore import only typer and the standard library at top level, and pull heavy modules
+inside their functions.
 
 Plugin-defined commands are resolved last, through `devctl.cli.plugin_commands`, so a
-built-in name always wins.
+built-in name always wins. The names are reserved in the core
+(`devctl.plugin_commands.names.BUILTIN_NAMES`); this table maps each one to its module.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+
+from devctl.cli import plugin_commands
 
 
 @dataclass(frozen=True)
@@ -24,42 +28,74 @@ class Builtin:
     module: str
     attr: str
     panel: str
+    #: The line `devctl --help` shows for the command: the first paragraph of its help, kept
+    #: here so listing the commands imports none of their modules (a unit test keeps each one
+    #: equal to the command's own help).
+    summary: str
 
 
 #: Built-in commands, in the order `--help` lists them. `attr` names either a function
 #: (a single command) or a `typer.Typer` (a command group).
 BUILTINS: dict[str, Builtin] = {
-    "up": Builtin("devctl.cli.supervisor_cmds", "up", "Services"),
-    "down": Builtin("devctl.cli.supervisor_cmds", "down", "Services"),
-    "status": Builtin("devctl.cli.supervisor_cmds", "status", "Services"),
-    "logs": Builtin("devctl.cli.supervisor_cmds", "logs", "Services"),
-    "restart": Builtin("devctl.cli.supervisor_cmds", "restart", "Services"),
-    "stop": Builtin("devctl.cli.supervisor_cmds", "stop", "Services"),
-    "start": Builtin("devctl.cli.supervisor_cmds", "start", "Services"),
-    "plan": Builtin("devctl.cli.pipeline_cmds", "plan", "Pipeline"),
-    "build": Builtin("devctl.cli.pipeline_cmds", "build", "Pipeline"),
-    "prepare": Builtin("devctl.cli.pipeline_cmds", "prepare", "Pipeline"),
-    "validate": Builtin("devctl.cli.pipeline_cmds", "validate", "Pipeline"),
-    "plugins": Builtin("devctl.cli.plugins_cmds", "app", "Plugins"),
-    "stream": Builtin("devctl.cli.stream_cmd", "stream", "Plugins"),
-    "doctor": Builtin("devctl.cli.doctor_cmd", "doctor", "Plugins"),
-    "schema": Builtin("devctl.cli.schema_cmd", "schema", "Plugins"),
-    "dofek": Builtin("devctl.cli.dofek_cmds", "app", "Other plugin protocols"),
-    "dotagent": Builtin("devctl.cli.dotagent_cmds", "app", "Other plugin protocols"),
+    "up": Builtin(
+        "devctl.cli.supervisor_cmds", "up", "Services",
+        "Run the pipeline, start every planned service, wait until all are ready."),
+    "down": Builtin(
+        "devctl.cli.supervisor_cmds", "down", "Services",
+        "Stop every service, dependents first, and remove the supervisor's socket, lock and state."),
+    "status": Builtin(
+        "devctl.cli.supervisor_cmds", "status", "Services",
+        "What runs and how it is doing: state, pid, uptime, restarts, health, log file."),
+    "logs": Builtin(
+        "devctl.cli.supervisor_cmds", "logs", "Services",
+        "Show service output from .devctl/logs/ (works after the supervisor stopped or died)."),
+    "restart": Builtin(
+        "devctl.cli.supervisor_cmds", "restart", "Services",
+        "Restart services (default: all) through the supervisor and wait until they are ready."),
+    "stop": Builtin(
+        "devctl.cli.supervisor_cmds", "stop", "Services",
+        "Stop these services (dependents of them keep running); `devctl start` brings them back."),
+    "start": Builtin(
+        "devctl.cli.supervisor_cmds", "start", "Services",
+        "Start stopped (or exited, failed) services, and whatever they depend on, and wait until ready."),
+    "plan": Builtin(
+        "devctl.cli.pipeline_cmds", "plan", "Pipeline",
+        "Show the merged config and the services `up` would start."),
+    "build": Builtin(
+        "devctl.cli.pipeline_cmds", "build", "Pipeline",
+        "Run the plugins' build steps (after config.mutate)."),
+    "prepare": Builtin(
+        "devctl.cli.pipeline_cmds", "prepare", "Pipeline",
+        "Run the plugins' prepare steps (after config.mutate): migrations, seed data, installs."),
+    "validate": Builtin(
+        "devctl.cli.pipeline_cmds", "validate", "Pipeline",
+        "Check prerequisites: every plugin's validate.run (after config.mutate)."),
+    "plugins": Builtin(
+        "devctl.cli.plugins_group", "app", "Plugins",
+        "Inspect the repo's plugins: their handshakes, ops, streams and commands."),
+    "stream": Builtin(
+        "devctl.cli.stream_cmd", "stream", "Plugins",
+        "Start a plugin stream and print its events as they arrive."),
+    "doctor": Builtin(
+        "devctl.cli.doctor_cmd", "doctor", "Plugins",
+        "Check the config, every plugin's handshake and the dotagent plugins it uses, in one report."),
+    "schema": Builtin(
+        "devctl.cli.schema_cmd", "schema", "Plugins",
+        "Print the JSON Schema of .devctl.yaml, for editors."),
+    "dofek": Builtin(
+        "devctl.cli.dofek_cmds", "app", "Other plugin protocols",
+        "Host Dofek polling plugins: a live dashboard of panels, metrics and process labels."),
+    "dotagent": Builtin(
+        "devctl.cli.dotagent_cmds", "app", "Other plugin protocols",
+        "Host dotagent plugins: executables named [bold]dotagent-plugin-NAME[/bold] that answer "
+        "[bold]info[/bold], [bold]validate[/bold] and [bold]invoke[/bold], one process per call."),
 }
 
 
-def _load_builtin(name: str, spec: Builtin) -> Any | None:
-    """Import a built-in command's module and build its click command; None if not present."""
-    try:
-        module = importlib.import_module(spec.module)
-    except ModuleNotFoundError as exc:
-        if exc.name == spec.module:
-            return None  # not built in this version
-        raise
-    target = getattr(module, spec.attr, None)
-    if target is None:
-        return None
+def _load_builtin(name: str, spec: Builtin) -> Any:
+    """Import a built-in command's module and build its click command."""
+    module = importlib.import_module(spec.module)
+    target = getattr(module, spec.attr)
     if isinstance(target, typer.Typer):
         target.info.name = name
         cmd = typer.main.get_command(target)
@@ -72,40 +108,39 @@ def _load_builtin(name: str, spec: Builtin) -> Any | None:
     return cmd
 
 
+def _listed(name: str, spec: Builtin) -> Any:
+    """A stand-in that carries just what the root help shows of a built-in: name, line, panel."""
+    return TyperCommand(name, help=spec.summary, rich_help_panel=spec.panel)
+
+
 class LazyGroup(TyperGroup):
     """Root group: built-ins from `BUILTINS`, then plugin commands, all resolved on demand."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         names = list(BUILTINS)
-        names += [n for n in self._plugin_command_names(ctx) if n not in BUILTINS]
+        names += [n for n in plugin_commands.plugin_command_names(ctx) if n not in BUILTINS]
         return names
+
+    #: True while the root's own help is being written: built-ins are then listed from their
+    #: summaries, without importing their modules.
+    _listing = False
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
-        cmd = None
+        if self._listing and cmd_name in BUILTINS:
+            return _listed(cmd_name, BUILTINS[cmd_name])  # not cached: not the real command
         if cmd_name in BUILTINS:
             cmd = _load_builtin(cmd_name, BUILTINS[cmd_name])
-        if cmd is None:
-            cmd = self._plugin_command(ctx, cmd_name)
+        else:
+            cmd = plugin_commands.get_plugin_command(ctx, cmd_name)
         if cmd is not None:
             self.commands[cmd_name] = cmd
         return cmd
-
-    # Plugin commands are provided by devctl.cli.plugin_commands when it exists.
-    @staticmethod
-    def _plugin_hooks() -> Any | None:
-        try:
-            return importlib.import_module("devctl.cli.plugin_commands")
-        except ModuleNotFoundError as exc:
-            if exc.name == "devctl.cli.plugin_commands":
-                return None
-            raise
-
-    def _plugin_command_names(self, ctx: Any) -> list[str]:
-        hooks = self._plugin_hooks()
-        return hooks.plugin_command_names(ctx) if hooks else []
-
-    def _plugin_command(self, ctx: Any, name: str) -> Any | None:
-        hooks = self._plugin_hooks()
-        return hooks.get_plugin_command(ctx, name) if hooks else None

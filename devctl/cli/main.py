@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from devctl import PROTOCOLS, __version__
-
-
-def version_text() -> str:
-    protocols = ", ".join(f"{name} {ver}" for name, ver in PROTOCOLS.items())
-    return f"devctl {__version__} (protocols: {protocols})"
+from devctl.version import version_text
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,18 +17,26 @@ def main(argv: list[str] | None = None) -> None:
     code = try_fast_status(args)
     if code is not None:
         sys.exit(code)
-    from devctl.cli import fasthelp
+    from devctl.cli.global_options import split_globals, wants_help
 
-    if fasthelp.wants_help(args):
+    if wants_help(args):
+        from devctl.cli import fasthelp
+
         fasthelp.defer()
     import typer
 
     from devctl.cli.app import app
+    from devctl.cli.context import AppContext
     from devctl.errors import EXIT_INTERRUPTED, DevctlError
 
     command = typer.main.get_command(app)
+    found = split_globals(args)
+    # Until the root callback has parsed them, code that needs the global options (the
+    # plugin-command hooks, while click resolves the command name or answers --help) finds
+    # this reading of the same argv in ctx.obj; the callback then replaces it with typer's.
+    seed = AppContext.from_args(found) if found.complete else None
     try:
-        command.main(args=args, prog_name="devctl", standalone_mode=True)
+        command.main(args=args, prog_name="devctl", standalone_mode=True, obj=seed)
     except DevctlError as exc:
         from devctl.cli.output import error
 

@@ -11,13 +11,12 @@ passes them to the plugin as `argv`. So `devctl db-reset --help` is the *plugin'
 `devctl --help` lists each command with its one-line help and the plugin that provides it.
 
 This hook can run before the root callback (click resolves the command name first, and
-`--help` is handled eagerly), so the global options are read from the parsed root params, or
-for `--help` from the raw argument list.
+`--help` is handled eagerly), so the global options are then read from what `main()` read of
+its argv (`devctl.cli.global_options`), else from the root params click parsed.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +55,9 @@ class PluginCommand(TyperCommand):
     def invoke(self, ctx: Any) -> Any:
         from devctl.cli.context import app_context
         from devctl.cli.output import err, warn
-        from devctl.commands import cache
-        from devctl.commands.discover import refresh
-        from devctl.commands.run import run_plugin_command
+        from devctl.plugin_commands import cache
+        from devctl.plugin_commands.discover import refresh
+        from devctl.plugin_commands.run import run_plugin_command
 
         app = app_context(ctx)
         cfg = app.load_config()
@@ -91,10 +90,10 @@ def plugin_command_names(ctx: Any) -> list[str]:
 
 def get_plugin_command(ctx: Any, name: str) -> Any | None:
     """The command for `name`, or None. Refreshes the cache once for a name it does not know."""
-    from devctl.cli.lazy import BUILTINS
+    from devctl.plugin_commands.names import BUILTIN_NAMES
 
-    if name in BUILTINS:
-        return None  # a built-in that is not part of this build: never a plugin's to take
+    if name in BUILTIN_NAMES:
+        return None  # a reserved name is never a plugin's to take
     state = _cached(ctx)
     if state is None:
         return None
@@ -121,11 +120,10 @@ def _app(ctx: Any) -> AppContext:
     """The global options, also before the root callback ran (see the module docstring)."""
     root = ctx.find_root()
     if isinstance(root.obj, AppContext):
-        return root.obj
+        return root.obj  # the callback's, or before it ran, main()'s reading of its argv
     params = dict(root.params)
-    peeked = _peek_globals(sys.argv[1:])
-    repo_root = params.get("repo_root") or peeked.get("repo_root")
-    config = params.get("config") or peeked.get("config")
+    repo_root = params.get("repo_root")
+    config = params.get("config")
     return AppContext(  # click keeps paths as str here: typer converts them only for the callback
         repo_root_opt=Path(repo_root) if repo_root else None,
         config_opt=Path(config) if config else None,
@@ -136,34 +134,9 @@ def _app(ctx: Any) -> AppContext:
     )
 
 
-def _peek_globals(argv: list[str]) -> dict[str, Path]:
-    """-C/--repo-root and --config from the raw arguments, up to the command name."""
-    found: dict[str, Path] = {}
-    keys = {"-C": "repo_root", "--repo-root": "repo_root", "--config": "config"}
-    valued = {"--timeout"}
-    i = 0
-    while i < len(argv):
-        arg = argv[i]
-        name, eq, value = arg.partition("=")
-        if name in keys:
-            if not eq:
-                i += 1
-                value = argv[i] if i < len(argv) else ""
-            if value:
-                found[keys[name]] = Path(value)
-        elif arg.startswith("-C") and len(arg) > 2:
-            found["repo_root"] = Path(arg[2:])
-        elif name in valued and not eq:
-            i += 1
-        elif not arg.startswith("-"):
-            break
-        i += 1
-    return found
-
-
 def _cached(ctx: Any) -> tuple[Any, bool, Path] | None:
     """(cache or None, fresh?, repo root); None when there is no repo to speak of."""
-    from devctl.commands import cache as cache_mod
+    from devctl.plugin_commands import cache as cache_mod
 
     app = _app(ctx)
     try:
@@ -180,16 +153,15 @@ def _cached(ctx: Any) -> tuple[Any, bool, Path] | None:
 
 
 def _resolved(cache: Any) -> dict[str, Any]:
-    from devctl.cli.lazy import BUILTINS
-    from devctl.commands.names import resolve
+    from devctl.plugin_commands.names import BUILTIN_NAMES, resolve
 
-    return resolve(cache.listings, BUILTINS).commands
+    return resolve(cache.listings, BUILTIN_NAMES).commands
 
 
 def _refresh(ctx: Any) -> Any | None:
     from devctl.cli.output import err, warn
-    from devctl.commands.discover import refresh
     from devctl.errors import DevctlError
+    from devctl.plugin_commands.discover import refresh
 
     app = _app(ctx)
     try:

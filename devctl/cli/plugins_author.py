@@ -1,6 +1,6 @@
 """`devctl plugins new` and `devctl plugins check`: the plugin author's kit on the command line.
 
-`register(app)` adds both to the `plugins` group (called from devctl/cli/plugins_cmds.py).
+`register(app)` adds both to the `plugins` group (called from devctl/cli/plugins_group.py).
 """
 
 from __future__ import annotations

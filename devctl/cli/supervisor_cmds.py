@@ -50,43 +50,29 @@ def up(
     """
     from devctl.cli.context import app_context
     from devctl.cli.output import err, info
-    from devctl.errors import DevctlError
     from devctl.supervisor import client
+    from devctl.supervisor import up as up_core
 
     app = app_context(ctx)
     cfg = app.load_config()
     paths = _paths(ctx, from_config=True)
-    dry = dry_run or app.dry_run
-    running = not dry and client.is_running(paths)
-    if running and not force:
-        raise DevctlError(
-            "already up: a supervisor is running for this repo. "
-            "`devctl status` shows it; `devctl down` stops it; `devctl up --force` restarts everything"
-        )
-    orphans = None if dry or running else client.orphaned_services(paths)
-    if orphans and not force:
-        raise DevctlError(
-            f"services from an earlier run are still running without their supervisor "
-            f"({', '.join(orphans)}): `devctl down` stops them; `devctl up --force` restarts everything"
-        )
-    # With --force the new plan is built and checked first, so a broken plan leaves the
-    # running services alone; the checks of the surroundings (ports, commands) come after
-    # the old services are down, since they may hold the very ports the new ones need.
-    services = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], dry)
-    if not services:
+    pre = up_core.preflight(paths, dry=dry_run or app.dry_run, force=force)
+    # The checks of the surroundings (ports, commands) come after the old services are down,
+    # since they may hold the very ports the new ones need.
+    services = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry)
+    next_step = up_core.next_step(pre, services)
+    if next_step is up_core.Next.NOTHING:
         info("the plan has no services: nothing to start")
         return
-    if dry:
+    if next_step is up_core.Next.SHOW:
         from devctl.supervisor.render import plan_lines
 
         for line in plan_lines(services):
             typer.echo(line)
         err().print(f"dry run: {len(services)} service(s) would start; nothing was started")
         return
-    if running or orphans is not None:
+    if pre.clear_first:
         info(client.down(paths))  # also clears what a dead supervisor left behind
-    from devctl.supervisor import up as up_core
-
     services = up_core.prepare(services, cfg.repo_root)
     _launch_and_wait(paths, cfg, services, no_wait=no_wait, attach=attach)
 
@@ -133,9 +119,9 @@ def _grouped(errors: list[dict[str, Any]]) -> list[str]:
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,
                      attach: bool) -> None:
     from devctl.cli.output import err, error, info
+    from devctl.cli.up_progress import UpProgress
     from devctl.supervisor import client, daemon
     from devctl.supervisor import up as up_core
-    from devctl.supervisor.render import UpProgress
 
     names = [s["name"] for s in services]
     t0 = time.time()

@@ -7,7 +7,6 @@ resolved, and where devctl looks for a config. Every problem names `file:line: k
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,6 +24,7 @@ from devctl.config import (
 )
 from devctl.config import nodes as n
 from devctl.errors import ConfigError, display_path
+from devctl.procs.which import DIRECTORY, MISSING, NOT_ON_PATH, NotExecutable, resolve_executable
 from devctl.statedir import check_name
 from devctl.util.suggest import unknown_key
 
@@ -252,27 +252,19 @@ def _workdir(
 def _resolve_path(
     path: str, node: yaml.Node, keypath: str, root: Path, env: dict[str, str], problems: n.Problems
 ) -> str | None:
-    """The absolute executable for `path`: a file in the repo if it has a '/', else PATH lookup."""
-    if "/" not in path:
-        search = env.get("PATH", os.environ.get("PATH", os.defpath))
-        found = shutil.which(path, path=search)
-        if found is None:
-            problems.add(node, keypath, f"{path!r} not found on PATH (a path with '/' is relative "
-                         f"to the repo root, e.g. ./{path})")
-            return None
-        return os.path.abspath(found)
-    full = Path(os.path.normpath(root / Path(path).expanduser()))
-    if not full.exists():
-        problems.add(node, keypath, f"{path!r} does not exist ({full})")
+    """The absolute executable for `path`: a file in the repo if it has a '/', else PATH lookup
+    (`procs.which`); a problem in the config's words when it cannot run."""
+    try:
+        return resolve_executable(path, root, env.get("PATH", os.environ.get("PATH", os.defpath)))
+    except NotExecutable as exc:
+        problems.add(node, keypath, {
+            NOT_ON_PATH: f"{path!r} not found on PATH (a path with '/' is relative to the repo root, "
+                         f"e.g. ./{path})",
+            MISSING: f"{path!r} does not exist ({exc.path})",
+            DIRECTORY: f"{path!r} is a directory, not an executable",
+        }.get(exc.reason, f"{path!r} is not executable: chmod +x it, or run it through an "
+                          f"interpreter (path: python3, args: [{path}])"))
         return None
-    if full.is_dir():
-        problems.add(node, keypath, f"{path!r} is a directory, not an executable")
-        return None
-    if not os.access(full, os.X_OK):
-        problems.add(node, keypath, f"{path!r} is not executable: chmod +x it, or run it through an "
-                     f"interpreter (path: python3, args: [{path}])")
-        return None
-    return str(full)
 
 
 def _entries(node: yaml.Node, key: str, known: tuple[str, ...], problems: n.Problems) -> list[dict[str, Any]]:

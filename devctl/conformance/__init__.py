@@ -19,7 +19,6 @@ the others. Every process started here is stopped by process group before return
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -28,7 +27,9 @@ from typing import Any
 
 from devctl.conformance import shapes
 from devctl.conformance.session import Eof, Session, Timeout
-from devctl.procs import group_members
+from devctl.procs.exits import describe_exit
+from devctl.procs.groups import group_members
+from devctl.procs.start import child_env
 from devctl.protocol.frames import build_request, validate_event, validate_handshake, validate_response
 from devctl.protocol.ndjson import FrameError
 
@@ -90,7 +91,7 @@ class _Checker:
         self.argv = argv
         self.cwd = cwd
         # The host gives plugins PYTHONUNBUFFERED=1; give the plugin the same world here.
-        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+        self.env = child_env(env)
         self.timeout = timeout
         self.sessions: list[Session] = []
         self.session: Session | None = None
@@ -337,7 +338,7 @@ class _Checker:
             return Check(name, "fail", f"exited (code {code}) but left {len(left)} process(es) running: "
                          f"pids {', '.join(map(str, left))}",
                          "stop or wait for the processes you start before exiting")
-        return Check(name, "pass", f"exited with code {code}")
+        return Check(name, "pass", describe_exit(code))
 
 
 def _handshake_fix(problem: str) -> str:

@@ -13,13 +13,17 @@ import queue
 import subprocess
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devctl.procs import descendants, stop_group_sync
-from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
+from devctl.procs.exits import describe_exit
+from devctl.procs.groups import stop_group_sync
+from devctl.procs.lines import LineReader
+from devctl.procs.pids import descendants
+from devctl.procs.start import popen
+from devctl.procs.tails import StderrTail, drain_sync
+from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
 
 
 class Eof(Exception):
@@ -43,13 +47,13 @@ class Session:
     def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str]):
         self.argv = argv
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(
+        self.proc = popen(
             argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, bufsize=0, start_new_session=True,
+            stderr=subprocess.PIPE, bufsize=0,
         )
-        self.pgid = self.proc.pid  # start_new_session: the child leads its own group
+        self.pgid = self.proc.pid  # popen: the child leads its own group
         self._lines: queue.Queue[Line | None] = queue.Queue()
-        self.stderr: deque[str] = deque(maxlen=200)
+        self._stderr = StderrTail(keep=200)
         self.bad_lines: list[str] = []  # quoted stdout lines that are not JSON objects
         self._threads = [
             threading.Thread(target=self._read_stdout, daemon=True),
@@ -61,20 +65,15 @@ class Session:
     # -- readers (threads) ---------------------------------------------------------------
 
     def _read_stdout(self) -> None:
-        splitter = LineSplitter()
+        reader = LineReader()
         assert self.proc.stdout is not None
         try:
-            while chunk := self.proc.stdout.read(65536):
-                try:
-                    raws = splitter.feed(chunk)
-                except LineTooLong as exc:
-                    self._lines.put(Line(b"", None, f"{exc.message}: {exc.line}"))
-                    break
-                for raw in raws:
-                    self._lines.put(_parse(raw))
-            tail = splitter.flush()
-            if tail:
-                self._lines.put(_parse(tail, unterminated=True))
+            for raw in reader.lines(self.proc.stdout.read):
+                self._lines.put(_parse(raw))
+            if reader.tail:
+                self._lines.put(_parse(reader.tail, unterminated=True))
+        except LineTooLong as exc:
+            self._lines.put(Line(b"", None, f"{exc.message}: {exc.line}"))
         except (OSError, ValueError):
             pass
         finally:
@@ -82,20 +81,12 @@ class Session:
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
-        splitter = LineSplitter()
-        try:
-            while chunk := self.proc.stderr.read(65536):
-                try:
-                    lines = splitter.feed(chunk)
-                except LineTooLong:
-                    splitter = LineSplitter()
-                    continue
-                self.stderr.extend(raw.decode("utf-8", "replace") for raw in lines)
-            tail = splitter.flush()
-            if tail:
-                self.stderr.append(tail.decode("utf-8", "replace"))
-        except (OSError, ValueError):
-            pass
+        drain_sync(self.proc.stderr.read, self._stderr)
+
+    @property
+    def stderr(self) -> list[str]:
+        """The plugin's last 200 stderr lines (an over-long line is cut)."""
+        return self._stderr.tail(200)
 
     # -- I/O -----------------------------------------------------------------------------
 
@@ -147,7 +138,7 @@ class Session:
 
     def exit_note(self) -> str:
         code = self.proc.poll()
-        return "it is still running" if code is None else f"it exited with code {code}"
+        return "still running" if code is None else describe_exit(code)
 
     def stop(self) -> None:
         """Stop the whole process group (also children that moved out of it), join the readers."""

@@ -120,7 +120,7 @@ def _services_problem(output: dict[str, Any], repo_root: Path) -> str | None:
 
 
 def _commands_problem(output: dict[str, Any]) -> str | None:
-    from devctl.commands.names import parse_listing
+    from devctl.plugin_commands.names import parse_listing
 
     listing = parse_listing("check", 0, output)
     if listing.error:
@@ -131,6 +131,6 @@ def _commands_problem(output: dict[str, Any]) -> str | None:
 
 
 def command_names(output: dict[str, Any]) -> list[str]:
-    from devctl.commands.names import parse_listing
+    from devctl.plugin_commands.names import parse_listing
 
     return [c["name"] for c in parse_listing("check", 0, output).commands]

@@ -8,15 +8,14 @@ tomllib gives no positions for keys, so `_KeyLines` finds them with a small text
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from devctl.errors import ConfigError, display_path
+from devctl.procs.which import NotExecutable, resolve_executable
 from devctl.util.suggest import unknown_key
 
 CONFIG_NAME = "dofek.toml"
@@ -160,11 +159,12 @@ def _plugin(entry: dict[str, Any], i: int, base: Path, fail: Any) -> PluginConf:
 
 
 def resolve_command(command: str, base: Path) -> str:
-    """A bare name is looked up on PATH; a path is taken relative to the config's directory."""
-    if os.sep in command or (os.altsep and os.altsep in command):
-        path = Path(command).expanduser()
-        return str(path if path.is_absolute() else (base / path))
-    return shutil.which(command) or command
+    """A bare name is looked up on PATH; a path is taken relative to the config's directory
+    (`procs.which`). Never fails here: what cannot run fails at spawn, as a plugin that exited."""
+    try:
+        return resolve_executable(command, base)
+    except NotExecutable as exc:
+        return exc.path or command
 
 
 def _int_ms(value: Any, minimum: int, fail: Any) -> int:

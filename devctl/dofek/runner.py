@@ -28,16 +28,23 @@ from typing import Any
 
 import anyio
 
-from devctl import procs
 from devctl.dofek import frames
 from devctl.dofek.config import PluginConf
 from devctl.dofek.lifecycle import Lifecycle
-from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
+from devctl.procs.exits import describe_exit
+from devctl.procs.groups import stop_group
+from devctl.procs.lines import LineReader
+from devctl.procs.pids import pid_alive
+from devctl.procs.start import child_env, open_process
+from devctl.procs.tails import StderrTail
+from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
 
 #: Host protocol timings (spec: kill 2 s after `shutdown`).
 SHUTDOWN_GRACE_S = 2.0
 #: After the process exits, how long trailing stdout/stderr may take to arrive.
 DRAIN_GRACE_S = 0.5
+#: stderr lines kept in memory for the dashboard and `dofek check`.
+TAIL_LINES = 50
 #: stderr logs are rotated to `<name>.log.1` beyond this size.
 LOG_ROTATE_BYTES = 8 * 1024 * 1024
 
@@ -67,13 +74,13 @@ class Counters:
 
 
 class _StderrLog:
-    """stderr bytes to `.devctl/logs/dofek/<name>.log` (rotated), plus an in-memory tail."""
+    """stderr bytes to `.devctl/logs/dofek/<name>.log` (rotated), plus the last lines in memory."""
 
     def __init__(self, path: Path | None):
         self.path = path
         self._fh: Any = None
         self._written = 0
-        self._tail = bytearray()
+        self._tail = StderrTail(keep=TAIL_LINES)
 
     def open(self) -> None:
         if self.path is None:
@@ -84,9 +91,7 @@ class _StderrLog:
         self._written = self._fh.tell()
 
     def write(self, data: bytes) -> None:
-        self._tail += data
-        if len(self._tail) > 8192:
-            del self._tail[:-4096]
+        self._tail.feed(data)
         if self._fh is None:
             return
         self._fh.write(data)
@@ -101,9 +106,12 @@ class _StderrLog:
         if self._fh is not None:
             self._fh.write(f"--- dofek {stamp}: {text}\n".encode())
 
+    def ended(self) -> None:
+        """The process's stderr reached EOF: its unterminated last line counts too."""
+        self._tail.flush()
+
     def tail(self, n: int = 20) -> list[str]:
-        text = self._tail.decode("utf-8", "replace")
-        return [line for line in text.splitlines() if line.strip()][-n:]
+        return self._tail.tail(n, skip_blank=True)
 
     def close(self) -> None:
         if self._fh is not None:
@@ -170,7 +178,7 @@ class PluginRunner:
                     task_status.started()
                 if proc is not None and self._stopping:  # shutdown() came while spawning
                     with anyio.CancelScope(shield=True):
-                        await procs.stop_group(proc.pid, grace=0.5)
+                        await stop_group(proc.pid, grace=0.5)
                         await proc.aclose()
                     break
                 reason = await self._run(proc) if proc is not None else self._fatal
@@ -187,11 +195,10 @@ class PluginRunner:
 
     async def _spawn(self) -> Any:
         self._fatal = ""
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
         try:
-            proc = await anyio.open_process(
+            proc = await open_process(
                 self.conf.argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, cwd=self.conf.cwd, env=env, start_new_session=True,
+                stderr=subprocess.PIPE, cwd=self.conf.cwd, env=child_env(),
             )
         except OSError as exc:
             self._fatal = f"cannot start {self.conf.argv()[0]!r}: {exc.strerror or exc}"
@@ -225,7 +232,7 @@ class PluginRunner:
                 # pipes open would otherwise hold them (and us) forever.
                 with anyio.move_on_after(DRAIN_GRACE_S):
                     await stdout_done.wait()
-                await procs.stop_group(proc.pid, grace=0.5)
+                await stop_group(proc.pid, grace=0.5)
                 with anyio.move_on_after(DRAIN_GRACE_S):
                     await stdout_done.wait()
                     await stderr_done.wait()
@@ -238,12 +245,12 @@ class PluginRunner:
                     self._pending.gone = True
                     self._pending.done.set()
                     self._pending = None
-                await procs.stop_group(proc.pid, grace=0.5)
+                await stop_group(proc.pid, grace=0.5)
                 await proc.aclose()
                 self._proc = None
                 self._exited.set()
         code = proc.returncode
-        reason = self._fatal or _describe_exit(code)
+        reason = self._fatal or describe_exit(code)
         self.log.note(reason)
         self.log.close()
         if unasked:
@@ -268,31 +275,28 @@ class PluginRunner:
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             pass
         finally:
+            self.log.ended()
             done.set()
 
     async def _read_stdout(self, proc: Any, done: anyio.Event) -> None:
-        splitter = LineSplitter()
+        reader = LineReader()
         try:
-            async for chunk in proc.stdout:
-                try:
-                    lines = splitter.feed(chunk)
-                except LineTooLong as exc:
-                    self._fatal = (f"stdout line longer than {splitter.max_len} bytes refused; "
-                                   f"the plugin was stopped (starts with: {exc.line[:80]})")
-                    self.observer("too_long", message=self._fatal)
-                    await procs.stop_group(proc.pid, sig=signal.SIGKILL, grace=0.5)
-                    return
-                for line in lines:
-                    self._on_line(line)
-            tail = splitter.flush()
-            if tail is not None:
-                self._on_line(tail)
+            try:
+                await reader.pump(proc.stdout.receive, self._on_line)
+            except LineTooLong as exc:
+                self._fatal = (f"stdout line longer than {reader.max_len} bytes refused; "
+                               f"the plugin was stopped (starts with: {exc.line[:80]})")
+                self.observer("too_long", message=self._fatal)
+                await stop_group(proc.pid, sig=signal.SIGKILL, grace=0.5)
+                return
+            if reader.tail is not None:
+                self._on_line(reader.tail)
             # stdout closed: a plugin that keeps running without it can never answer again.
             with anyio.move_on_after(1.0):
                 await proc.wait()
             if proc.returncode is None:
                 self._fatal = "closed its stdout but kept running; stopped"
-                await procs.stop_group(proc.pid, grace=0.5)
+                await stop_group(proc.pid, grace=0.5)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             pass
         finally:
@@ -415,7 +419,7 @@ class PluginRunner:
             self.shutdown_clean = self._exited.is_set()
             if not self.shutdown_clean:
                 self.observer("shutdown_ignored", grace=grace)
-                await procs.stop_group(proc.pid, sig=signal.SIGKILL, grace=1.0)
+                await stop_group(proc.pid, sig=signal.SIGKILL, grace=1.0)
         with anyio.move_on_after(10):
             await self._done.wait()
 
@@ -423,15 +427,5 @@ class PluginRunner:
 def _running(pid: int, live_pids: set[int] | None) -> bool:
     if live_pids is not None and pid in live_pids:
         return True
-    return procs.pid_alive(pid)
+    return pid_alive(pid)
 
-
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "exited"
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exited with code {code}"

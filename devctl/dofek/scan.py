@@ -26,6 +26,8 @@ from typing import Any
 
 import psutil
 
+from devctl.procs import procstat
+
 
 @dataclass(slots=True)
 class ProcInfo:
@@ -72,27 +74,18 @@ class ProcfsSource:
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
-            try:  # os.open/os.read: a third cheaper than open(), which builds two file objects
-                fd = os.open(f"/proc/{entry}/stat", os.O_RDONLY)
-                try:
-                    raw = os.read(fd, 4096)
-                finally:
-                    os.close(fd)
-            except OSError:
+            raw = procstat.read(entry)
+            if raw is None:
                 continue  # exited between listdir and open
-            if not raw:
-                continue
-            left, right = raw.find(b"("), raw.rfind(b")")
-            fields = raw[right + 2:].split()
-            if fields[0] == b"Z":
+            fields = procstat.fields(raw)
+            if fields[procstat.STATE] == b"Z":
                 continue
             pid = int(entry)
-            name = raw[left + 1:right].decode("utf-8", "replace")
+            name = procstat.comm(raw)
             if len(name) >= 15:
                 name = self._full_name(pid, name)
-            # fields: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
-            cpu = (int(fields[11]) + int(fields[12])) / ticks
-            out.append((pid, name, cpu, int(fields[21]) * page, int(fields[2])))
+            cpu = (int(fields[procstat.UTIME]) + int(fields[procstat.STIME])) / ticks
+            out.append((pid, name, cpu, int(fields[procstat.RSS_PAGES]) * page, int(fields[procstat.PGRP])))
         return out
 
     def _full_name(self, pid: int, comm: str) -> str:

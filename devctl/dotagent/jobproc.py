@@ -8,14 +8,14 @@ stops at `MAX_CAPTURE_BYTES` (the head is kept, a note says so) while the live e
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from devctl import procs
-from devctl.dotagent.call import KILL_GRACE_S, MAX_STDERR_BYTES, Drain
+from devctl.dotagent.call import MAX_STDERR_BYTES
+from devctl.procs.bounded import run_bounded
+from devctl.procs.start import child_env
+from devctl.procs.which import NotExecutable, resolve_executable
 
 #: How much of a job's stdout is kept for sinks.
 MAX_CAPTURE_BYTES = 16 * 1024 * 1024
@@ -53,55 +53,29 @@ def run_job(
     on_stdout: Callable[[bytes], None] | None = None,
     on_stderr: Callable[[bytes], None] | None = None,
 ) -> JobResult:
-    started = time.monotonic()
+    """Run the job within `timeout` (None: no limit), its output shown live by the callbacks and
+    kept bounded; the user's job gets its environment exactly as given (no PYTHONUNBUFFERED)."""
     try:
-        proc = subprocess.Popen(
-            argv, cwd=str(cwd), env=dict(env), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-        )
+        run = run_bounded(argv, cwd=cwd, env=child_env(base=env, unbuffered=False), timeout=timeout,
+                          stdout_cap=MAX_CAPTURE_BYTES, stderr_cap=MAX_STDERR_BYTES,
+                          on_stdout=on_stdout, on_stderr=on_stderr)
     except OSError as exc:
         why = f"cannot start {argv[0]!r}: {exc.strerror or exc}"
         return JobResult(None, False, b"", "", 0.0, spawn_error=why)
-    out = Drain(proc.stdout, MAX_CAPTURE_BYTES, "head", tee=on_stdout)
-    err = Drain(proc.stderr, MAX_STDERR_BYTES, "tail", tee=on_stderr)
-    out.start()
-    err.start()
-    deadline = None if timeout is None else started + timeout
-    timed_out = False
-    seen: set[int] = set()
-    try:
-        while proc.poll() is None:
-            if deadline is not None and time.monotonic() >= deadline:
-                timed_out = True
-                break
-            seen.update(procs.descendants(proc.pid))
-            time.sleep(0.05)
-    finally:
-        # Timed out, interrupted (Ctrl-C) or exited with helpers still running: the job
-        # owns its group, so nothing of it outlives the attempt.
-        if proc.poll() is None or procs.group_alive(proc.pid):
-            seen.update(procs.descendants(proc.pid))
-            procs.stop_group_sync(proc.pid, grace=KILL_GRACE_S, child_pid=proc.pid, extra_pids=sorted(seen))
-        if proc.returncode is None:
-            proc.wait()
-        out.join(timeout=KILL_GRACE_S)
-        err.join(timeout=KILL_GRACE_S)
     return JobResult(
-        returncode=None if timed_out else proc.returncode,
-        timed_out=timed_out,
-        stdout=bytes(out.buf),
-        stderr_tail=bytes(err.buf).decode("utf-8", "replace"),
-        duration_s=time.monotonic() - started,
-        truncated=out.overflow,
+        returncode=run.returncode,
+        timed_out=run.timed_out,
+        stdout=run.stdout,
+        stderr_tail=run.stderr.decode("utf-8", "replace"),
+        duration_s=run.duration_s,
+        truncated=run.stdout_overflow,
     )
 
 
 def resolve_command(command: str, cwd: Path, env: Mapping[str, str]) -> str | None:
     """The job's program as an absolute path: `./x` or `a/b` relative to the working dir,
-    a bare name looked up on the job's PATH. None when it cannot be run."""
-    import shutil
-
-    if "/" in command:
-        path = (cwd / os.path.expanduser(command)).resolve()
-        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
-    return shutil.which(command, path=env.get("PATH", os.defpath))
+    a bare name looked up on the job's PATH (`procs.which`). None when it cannot be run."""
+    try:
+        return resolve_executable(command, cwd, env.get("PATH", os.defpath))
+    except NotExecutable:
+        return None

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from devctl.dotagent.events import NOTIFY_EVENTS
-from devctl.dotagent.host import Plugin, make_payload
+from devctl.dotagent.plugin import Plugin, make_payload
 from devctl.dotagent.use_check import check_use
 
 log = logging.getLogger("devctl.dotagent.notify")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from devctl.dotagent.host import make_payload
+from devctl.dotagent.plugin import make_payload
 from devctl.dotagent.use_check import check_use
 
 if TYPE_CHECKING:

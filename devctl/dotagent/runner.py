@@ -23,12 +23,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from devctl.dotagent.host import Outcome, Plugin, make_payload
 from devctl.dotagent.jobproc import JobResult, resolve_command, run_job
 from devctl.dotagent.manifest import Manifest, PluginUse
+from devctl.dotagent.plugin import Outcome, Plugin, make_payload
 from devctl.dotagent.use_check import check_use, format_findings
 from devctl.errors import EXIT_FAILED, ConfigError
 from devctl.findings import Finding
+from devctl.procs.exits import describe_exit
 
 #: Reporter: (level, text) with level in "info" | "warn" | "error" | "event".
 Say = Callable[[str, str], None]
@@ -179,7 +180,7 @@ class JobRunner:
             text, event = res.spawn_error, "attempt_failed"
         else:
             code = res.returncode or 0
-            text = f"exited with code {code}" if code >= 0 else f"killed by signal {-code}"
+            text = describe_exit(code)
             event = "attempt_failed"
         self.say("error", f"{tag}: {text}")
         tail = _tail_section("stderr", res.stderr_tail, lines=5)

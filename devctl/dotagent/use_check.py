@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devctl.dotagent.host import Plugin, open_plugin
+from devctl.dotagent.plugin import Plugin, open_plugin
 from devctl.dotagent.spec import current_platform
 from devctl.errors import ConfigError, PluginError
 from devctl.findings import ERROR, WARNING, Finding, has_errors

@@ -7,7 +7,7 @@ requests (`request`, `open_stream`) and is stopped with `close()`. Every failure
 
 from devctl.plugins.client import PluginClient
 from devctl.plugins.codes import ALL_CODES, Failure
-from devctl.plugins.host import HANDSHAKE_TIMEOUT, STOP_GRACE, open_plugins, plugin_env, start_plugin
+from devctl.plugins.launch import HANDSHAKE_TIMEOUT, STOP_GRACE, open_plugins, plugin_env, start_plugin
 from devctl.plugins.streams import MAX_BUFFERED_BYTES, MAX_BUFFERED_EVENTS, PluginStream
 
 __all__ = [

@@ -1,12 +1,12 @@
 """`PluginClient`: one running plugin — its pipes, background tasks, requests, timeouts, shutdown.
 
 The protocol rules (what a stdout line means) live in `router.FrameRouter`, which this class
-extends with the I/O. Three background tasks per plugin, started by `host.start_plugin`:
+extends with the I/O. Three background tasks per plugin, started by `launch.start_plugin`:
 
 * the stdout reader: the only reader of stdout. It splits lines (1 MiB cap) and hands them to
   the router, which answers the waiting request or queues a stream event. It never waits for a
   consumer, so stdin and stdout flow concurrently and a plugin cannot deadlock devctl.
-* the stderr drain (`stderr.py`): an undrained stderr pipe would freeze the plugin.
+* the stderr drain (`procs.tails`): an undrained stderr pipe would freeze the plugin.
 * the exit watcher: notices a plugin that died while a grandchild still holds its stdout open
   (stdout then never reaches EOF), so the crash is reported at once instead of at the timeout.
 
@@ -25,13 +25,12 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import signal
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
 import anyio
-from anyio import BrokenResourceError, ClosedResourceError, EndOfStream
+from anyio import BrokenResourceError, ClosedResourceError
 from anyio.abc import Process
 
 from devctl.errors import PluginError
@@ -46,12 +45,15 @@ from devctl.plugins.codes import (
     Failure,
 )
 from devctl.plugins.router import FrameRouter, OnWarning, Pending
-from devctl.plugins.stderr import OnStderr, StderrTail, drain
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, PluginStream
-from devctl.procs import descendants, stop_group
+from devctl.procs.exits import describe_exit
+from devctl.procs.groups import stop_group
+from devctl.procs.lines import LineReader
+from devctl.procs.pids import descendants
+from devctl.procs.tails import OnStderr, StderrTail, drain
 from devctl.protocol import frames
-from devctl.protocol.ndjson import FrameError, LineSplitter, LineTooLong, decode, encode, quote
+from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
 
 log = logging.getLogger("devctl.plugins")
 
@@ -88,19 +90,6 @@ def _complete_frame(line: bytes) -> bool:
     except FrameError:
         return False
     return True
-
-
-def describe_exit(returncode: int | None) -> str:
-    """`exited with code 3` / `was killed by signal SIGKILL` / still running."""
-    if returncode is None:
-        return "closed its stdout while still running"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = str(-returncode)
-        return f"was killed by signal {name}"
-    return f"exited with code {returncode}"
 
 
 class PluginClient(FrameRouter):
@@ -267,7 +256,8 @@ class PluginClient(FrameRouter):
     # ---- shutdown ---------------------------------------------------------------------------
 
     def _crash_failure(self) -> Failure:
-        how = describe_exit(self._proc.returncode)
+        code = self._proc.returncode
+        how = "closed its stdout while still running" if code is None else describe_exit(code)
         if not self._handshake_fut.done():
             return Failure(E_CRASHED, f"{how} before sending its handshake")
         return Failure(E_CRASHED, how)
@@ -325,32 +315,22 @@ class PluginClient(FrameRouter):
         await self._terminate()
 
     async def _read_stdout(self) -> None:
-        splitter = LineSplitter()
-        receive = self._proc.stdout.receive  # type: ignore[union-attr]
-        on_line = self.on_line
+        reader = LineReader()
         try:
-            while self._failure is None:
-                try:
-                    chunk = await receive(65536)
-                except (EndOfStream, ClosedResourceError, BrokenResourceError):
-                    tail = splitter.flush()
-                    if tail is not None and tail.strip() and self._failure is None:
-                        if _complete_frame(tail):
-                            on_line(tail)  # an unterminated last line still counts
-                        else:  # it died (or hung up) while writing: a crash, not contamination
-                            self._fail(Failure(E_CRASHED, "closed its stdout in the middle of a line "
-                                               f"(no newline after {len(tail)} bytes): {quote(tail)!r}"))
-                    break
-                try:
-                    lines = splitter.feed(chunk)
-                except LineTooLong as exc:
-                    self._fail(Failure(E_LINE_TOO_LONG, f"wrote a stdout line longer than "
-                                       f"{splitter.max_len} bytes (the limit); it starts: {exc.line!r}"))
-                    break
-                for line in lines:
-                    on_line(line)
-                    if self._failure is not None:
-                        break
+            try:
+                at_eof = await reader.pump(self._proc.stdout.receive, self.on_line,  # type: ignore[union-attr]
+                                           stop=lambda: self._failure is not None)
+            except LineTooLong as exc:
+                self._fail(Failure(E_LINE_TOO_LONG, f"wrote a stdout line longer than "
+                                   f"{reader.max_len} bytes (the limit); it starts: {exc.line!r}"))
+            else:
+                tail = reader.tail
+                if at_eof and tail is not None and tail.strip() and self._failure is None:
+                    if _complete_frame(tail):
+                        self.on_line(tail)  # an unterminated last line still counts
+                    else:  # it died (or hung up) while writing: a crash, not contamination
+                        self._fail(Failure(E_CRASHED, "closed its stdout in the middle of a line "
+                                           f"(no newline after {len(tail)} bytes): {quote(tail)!r}"))
         finally:
             self._stdout_done.set()
         if self._closing:

@@ -5,7 +5,7 @@ the event loop on every call. That costs an extra loop iteration per request —
 a ~150 µs round trip. A write-pipe transport writes synchronously when the pipe has room (the
 normal case: a request line is small) and only waits when the pipe is full.
 
-The pipe is created by `host.start_plugin` and its read end handed to `anyio.open_process` as
+The pipe is created by `launch.start_plugin` and its read end handed to `anyio.open_process` as
 the child's stdin; only the write end lives here.
 """
 

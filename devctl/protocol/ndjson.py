@@ -1,7 +1,7 @@
 """NDJSON line codec shared by all three plugin protocols.
 
-Pure: bytes in, lines or objects out. The async readers in `devctl.plugins` and
-`devctl.dofek` feed bytes from pipes into `LineSplitter`, so the size cap and the
+Pure: bytes in, lines or objects out. The one read loop around it, `devctl.procs.lines`,
+feeds bytes from pipes and sockets into `LineSplitter`, so the size cap and the
 "what is a line" rules live in exactly one place and are fuzzed once.
 """
 

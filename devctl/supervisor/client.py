@@ -12,13 +12,12 @@ judged), so `devctl status` costs little more than reading a small JSON file.
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from devctl.errors import EXIT_NOT_RUNNING, EXIT_OK, DevctlError
+from devctl.errors import EXIT_NOT_RUNNING, DevctlError
 from devctl.supervisor import control
 from devctl.supervisor.paths import Paths, supervisor_alive
 from devctl.supervisor.service_states import LIVE_STATES, UP_STATES
@@ -37,7 +36,7 @@ def read_status(paths: Paths, now: float | None = None) -> dict[str, Any]:
     sup = (state or {}).get("supervisor") or {}
     services = [dict(s) for s in (state or {}).get("services", [])]
     if state is not None and not alive:
-        from devctl.procs import pid_alive
+        from devctl.procs.pids import pid_alive
 
         for svc in services:
             judged = svc.get("state") in LIVE_STATES or svc.get("state") in ("waiting", "backoff")
@@ -65,15 +64,15 @@ def orphaned_services(paths: Paths) -> list[str] | None:
     state = read_state(paths.state)
     if state is None:
         return None
-    from devctl.procs import pid_alive
+    from devctl.procs.pids import pid_alive
 
     return [s["name"] for s in state.get("services", []) if pid_alive(s.get("pid"), s.get("create_time"))]
 
 
 def status_exit_code(snapshot: dict[str, Any]) -> int:
-    """EXIT_OK when there are services and every one is running or healthy; EXIT_NOT_RUNNING otherwise."""
+    """0 when there are services and every one is running or healthy; EXIT_NOT_RUNNING (3) otherwise."""
     services = snapshot["services"]
-    return EXIT_OK if services and all(s["state"] in UP_STATES for s in services) else EXIT_NOT_RUNNING
+    return 0 if services and all(s["state"] in UP_STATES for s in services) else EXIT_NOT_RUNNING
 
 
 def request(paths: Paths, op: str, *, timeout: float | None = 60.0, **args: Any) -> dict[str, Any]:
@@ -171,13 +170,13 @@ def _wait_gone(paths: Paths, timeout: float) -> bool:
 
 
 def _kill_supervisor(state: dict[str, Any] | None) -> None:
-    from devctl.procs import pid_alive
+    from devctl.procs.groups import signal_pids
+    from devctl.procs.pids import pid_alive
 
     sup = (state or {}).get("supervisor") or {}
     pid, created = sup.get("pid"), sup.get("create_time")
     if pid and pid_alive(pid, created):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
+        signal_pids([pid], signal.SIGKILL)
 
 
 def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[str], None]) -> None:
@@ -186,7 +185,8 @@ def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[
     A group is only signalled if one of its members started no earlier than the recorded
     leader (a pgid cannot be reused while its group exists), so a recycled pid is never hit.
     """
-    from devctl.procs import pid_alive, stop_group_sync
+    from devctl.procs.groups import stop_group_sync, stop_pids
+    from devctl.procs.pids import pid_alive
 
     services = state.get("services", [])
     order = _reverse_dependency_order(services)
@@ -204,7 +204,7 @@ def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[
         if group_ours:
             stop_group_sync(pgid, sig=sig, grace=grace, extra_pids=extra)
         else:
-            _stop_pids(extra, sig, grace)
+            stop_pids(extra, sig, grace)
     run_id = _run_id(state)
     if run_id:
         stop_run(run_id, grace_s, step)
@@ -222,7 +222,8 @@ def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None]) ->
     process a service starts inherits the marker, so one scan finds them all. Repeated a few
     times in case a dying service was forking.
     """
-    from devctl.procs import with_env
+    from devctl.procs.groups import stop_pids
+    from devctl.procs.pids import with_env
     from devctl.supervisor.spawn import RUN_ENV
 
     for _ in range(3):
@@ -230,13 +231,13 @@ def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None]) ->
         if not pids:
             return
         step(f"stopping {len(pids)} process(es) of this run that no record names")
-        _stop_pids(pids, signal.SIGTERM, 2.0 if grace_s is None else min(grace_s, 2.0))
+        stop_pids(pids, signal.SIGTERM, 2.0 if grace_s is None else min(grace_s, 2.0))
 
 
 def _group_is_ours(pgid: int, created: float | None) -> bool:
     import psutil
 
-    from devctl.procs import group_members
+    from devctl.procs.groups import group_members
 
     for pid in group_members(pgid):
         try:
@@ -245,20 +246,6 @@ def _group_is_ours(pgid: int, created: float | None) -> bool:
         except psutil.Error:
             continue
     return False
-
-
-def _stop_pids(pids: list[int], sig: int, grace: float) -> None:
-    from devctl.procs import pid_alive
-
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, sig)
-    deadline = time.monotonic() + grace
-    while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
 
 
 def _reverse_dependency_order(services: list[dict[str, Any]]) -> list[str]:

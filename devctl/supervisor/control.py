@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from devctl.errors import DevctlError
-from devctl.protocol.ndjson import LineSplitter, decode, encode
+from devctl.procs.lines import LineReader
+from devctl.protocol.ndjson import decode, encode
 from devctl.supervisor.paths import short_socket_path
 
 
@@ -68,16 +69,12 @@ async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
 
     async def one(stream: SocketStream) -> None:
         async with stream:
-            splitter = LineSplitter()
-            line = None
+            first: list[bytes] = []
             try:
-                while line is None:
-                    chunk = await stream.receive(65536)
-                    lines = splitter.feed(chunk)
-                    line = lines[0] if lines else None
-                request = decode(line)
-            except (anyio.EndOfStream, anyio.BrokenResourceError):
-                return
+                await LineReader().pump(stream.receive, first.append, stop=lambda: bool(first))
+                if not first:  # gone before a whole request line
+                    return
+                request = decode(first[0])
             except ValueError as exc:
                 await stream.send(encode({"ok": False, "error": f"bad request: {exc}"}))
                 return
@@ -138,13 +135,11 @@ def stream(
 
 
 def _replies(sock: socket.socket) -> Iterator[dict[str, Any]]:
-    splitter = LineSplitter()
-    while True:
+    def receive(size: int) -> bytes:
         try:
-            chunk = sock.recv(65536)
+            return sock.recv(size)
         except TimeoutError:
             raise DevctlError("the supervisor did not answer in time") from None
-        if not chunk:
-            return
-        for line in splitter.feed(chunk):
-            yield decode(line)
+
+    for line in LineReader().lines(receive):
+        yield decode(line)

@@ -25,6 +25,7 @@ from typing import Any
 
 from devctl.errors import DevctlError
 from devctl.pipeline.services import ServiceSpec
+from devctl.procs.start import popen
 from devctl.supervisor.control import AlreadyRunning, acquire_lock
 from devctl.supervisor.events import Listener
 from devctl.supervisor.paths import Paths
@@ -108,10 +109,9 @@ def _launch_exec(paths: Paths, services: list[ServiceSpec], notifiers: list[dict
     with os.fdopen(fd, "w") as fh:
         json.dump({"services": services, "notifiers": notifiers}, fh)
     with open(paths.daemon_log, "ab") as log:
-        subprocess.Popen(
+        popen(
             [sys.executable, "-m", "devctl.supervisor.daemon", str(paths.root), plan_file, str(write_fd)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(write_fd,),
-            start_new_session=True, cwd=paths.root,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(write_fd,), cwd=paths.root,
         )
 
 

@@ -10,7 +10,6 @@ the holder). Pure helpers plus two thin OS probes.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ from devctl.pipeline.services import (
     normalize_service,
     start_order,
 )
+from devctl.procs.which import MISSING, NOT_ON_PATH, NotExecutable, resolve_executable
 
 __all__ = ["normalize", "start_order", "health_target", "dependents", "check_commands", "check_ports"]
 
@@ -92,18 +92,15 @@ def resolve_command(svc: ServiceSpec) -> str:
     """The executable `command[0]` runs, or DevctlError with the OS error naming the service."""
     where = f"service {svc['name']!r}"
     prog = svc["command"][0]
-    if os.sep in prog:
-        path = prog if os.path.isabs(prog) else os.path.join(svc["cwd"], prog)
-        if not os.path.exists(path):
-            raise DevctlError(f"{where}: {prog}: [Errno 2] {os.strerror(2)}")
-        if os.path.isdir(path) or not os.access(path, os.X_OK):
-            raise DevctlError(f"{where}: {prog}: [Errno 13] {os.strerror(13)} (not an executable file)")
-        return path
     search = svc["env"].get("PATH", os.environ.get("PATH", os.defpath))
-    found = shutil.which(prog, path=search)
-    if found is None:
-        raise DevctlError(f"{where}: {prog}: command not found in PATH")
-    return found
+    try:
+        return resolve_executable(prog, svc["cwd"], search)
+    except NotExecutable as exc:
+        if exc.reason == NOT_ON_PATH:
+            raise DevctlError(f"{where}: {prog}: command not found in PATH") from None
+        if exc.reason == MISSING:
+            raise DevctlError(f"{where}: {prog}: [Errno 2] {os.strerror(2)}") from None
+        raise DevctlError(f"{where}: {prog}: [Errno 13] {os.strerror(13)} (not an executable file)") from None
 
 
 def check_ports(services: list[ServiceSpec], connect_timeout: float = 0.2) -> None:

@@ -23,8 +23,9 @@ from typing import Any
 
 import anyio
 
-from devctl import procs
 from devctl.pipeline.services import ServiceSpec
+from devctl.procs.groups import signal_group, stop_group
+from devctl.procs.pids import children, create_time, descendants, env_var, pid_alive
 from devctl.supervisor import spawn as spawner
 from devctl.supervisor import states as sm
 from devctl.supervisor.events import EventLog
@@ -138,7 +139,7 @@ class Supervisor:
         return {
             "supervisor": {
                 "pid": me,
-                "create_time": procs.create_time(me),
+                "create_time": create_time(me),
                 "started_at": self.started_at,
                 "repo_root": str(self.paths.root),
                 "run_id": self.run_id,
@@ -231,7 +232,7 @@ class Supervisor:
             return
         svc.gen += 1
         svc.proc, svc.pid, svc.group = proc, proc.pid, proc.pid
-        svc.create_time = procs.create_time(proc.pid)
+        svc.create_time = create_time(proc.pid)
         svc.started_at, svc.ready_at = time.time(), None
         svc.descendants = {}
         svc.exited = anyio.Event()
@@ -319,17 +320,17 @@ class Supervisor:
         if svc.proc is not None:
             # Signal, then wait for the leader's exit on its pidfd (no polling); afterwards the
             # group check below is one failed killpg when nothing else was in the group.
-            procs.signal_group(group, sig)
+            signal_group(group, sig)
             with anyio.move_on_after(grace):
                 await svc.exited.wait()
         left = max(0.0, grace - (self.clock() - started))
-        await procs.stop_group(group, sig=sig, grace=left, extra_pids=extra)
+        await stop_group(group, sig=sig, grace=left, extra_pids=extra)
         # Orphans the stop itself re-parented to us (born after the look above) carry the
         # service's name in their environment: they go too, without a second grace.
         self.sweep_once(only=svc)
         late = [pid for pid in self._live_descendants(svc) if pid not in extra]
         if late:
-            await procs.stop_group(group, sig=signal.SIGKILL, grace=0, extra_pids=late)
+            await stop_group(group, sig=signal.SIGKILL, grace=0, extra_pids=late)
         if svc.group == group and svc.proc is None:
             svc.group = None
 
@@ -341,7 +342,7 @@ class Supervisor:
             self.feed(svc, sm.BackoffElapsed())
 
     def _live_descendants(self, svc: Service) -> list[int]:
-        return [pid for pid, ct in svc.descendants.items() if procs.pid_alive(pid, ct)]
+        return [pid for pid, ct in svc.descendants.items() if pid_alive(pid, ct)]
 
     # ---- requests from the control socket ---------------------------------------------------
 
@@ -394,22 +395,22 @@ class Supervisor:
         for svc in self.services.values():
             if svc.proc is None or svc.pid is None or (only is not None and svc is not only):
                 continue
-            for pid in spawner.descendants(svc.pid):
+            for pid in descendants(svc.pid):
                 if pid not in svc.descendants:
-                    ct = procs.create_time(pid)
+                    ct = create_time(pid)
                     if ct is not None:
                         svc.descendants[pid] = ct
                         changed = True
-        for pid in spawner.children(os.getpid()):
+        for pid in children(os.getpid()):
             if pid in mains:
                 continue
             with contextlib.suppress(ChildProcessError, OSError):
                 if os.waitpid(pid, os.WNOHANG)[0]:
                     continue  # an orphan that had already died: reaped
-            owner = spawner.service_of(pid)
+            owner = env_var(pid, spawner.SERVICE_ENV)
             holder = self.services.get(owner or "")
             if holder is not None and (only is None or holder is only) and pid not in holder.descendants:
-                ct = procs.create_time(pid)
+                ct = create_time(pid)
                 if ct is not None:
                     holder.descendants[pid] = ct
                     changed = True

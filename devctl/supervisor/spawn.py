@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 from devctl.pipeline.services import ServiceSpec
+from devctl.procs import start
 from devctl.supervisor.paths import Paths
 
 STREAMS = ("stdout", "stderr")
@@ -30,6 +31,8 @@ def open_log(path: Path) -> int:
 
 #: Env var naming the supervisor run a process belongs to (see `child_env`).
 RUN_ENV = "DEVCTL_RUN"
+#: Env var naming the service a process belongs to (see `child_env`).
+SERVICE_ENV = "DEVCTL_SERVICE"
 
 
 def child_env(svc: ServiceSpec, base: dict[str, str] | None = None, run_id: str | None = None,
@@ -40,10 +43,8 @@ def child_env(svc: ServiceSpec, base: dict[str, str] | None = None, run_id: str 
     `DEVCTL_RUN=<run_id>` (recorded in state.json before any service starts) lets `down` find
     every process of this run after the supervisor was killed, even one spawned or detached
     after the last state write."""
-    env = dict(os.environ if base is None else base)
-    env.update(svc["env"])
-    env["PYTHONUNBUFFERED"] = "1"
-    env["DEVCTL_SERVICE"] = svc["name"]
+    env = start.child_env(svc["env"], base=base)
+    env[SERVICE_ENV] = svc["name"]
     if run_id:
         env[RUN_ENV] = run_id
     return env
@@ -58,55 +59,15 @@ def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subproce
             log = paths.log(svc["name"], stream)
             rotate(log)
             fds.append(open_log(log))
-        return subprocess.Popen(
+        return start.popen(  # own session and process group: pgid == pid
             svc["command"],
             cwd=svc["cwd"],
             env=child_env(svc, run_id=run_id),
             stdin=subprocess.DEVNULL,
             stdout=fds[0],
             stderr=fds[1],
-            start_new_session=True,  # own session and process group: pgid == pid
             close_fds=True,
         )
     finally:
         for fd in fds:
             os.close(fd)
-
-
-def children(pid: int) -> list[int]:
-    """Direct children of `pid` from `/proc/<pid>/task/*/children` (cheap: no process-table scan)."""
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
-                found.extend(int(x) for x in fh.read().split())
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def descendants(pid: int, limit: int = 10_000) -> list[int]:
-    """All descendants of `pid` (breadth-first), bounded."""
-    out: list[int] = []
-    queue = children(pid)
-    while queue and len(out) < limit:
-        child = queue.pop(0)
-        out.append(child)
-        queue.extend(children(child))
-    return out
-
-
-def service_of(pid: int) -> str | None:
-    """The `DEVCTL_SERVICE` a process inherited, if we may read its environment."""
-    try:
-        with open(f"/proc/{pid}/environ", "rb") as fh:
-            for item in fh.read().split(b"\0"):
-                if item.startswith(b"DEVCTL_SERVICE="):
-                    return item.split(b"=", 1)[1].decode("utf-8", "replace")
-    except OSError:
-        return None
-    return None

@@ -1,13 +1,18 @@
-"""`devctl up` after the pipeline: check the plan, launch the supervisor, wait for readiness.
+"""`devctl up`: may it start, what to clear first, check the plan, wait for readiness.
 
-The CLI command stays a thin layer; the decisions live here: which checks run before
-anything starts, what "ready" and "failed" mean while waiting, and what a failure report
-contains (the service, the reason, the last 20 lines of its stderr).
+The CLI command stays a thin layer (parse, call these, render); the decisions live here:
+whether `up` may go ahead when a supervisor already runs or one died and left services behind
+(`--force`, `--dry-run`), what comes after the pipeline (nothing to start, a dry-run listing,
+a start), which checks run before anything starts, what "ready" and "failed" mean while
+waiting, and what a failure report contains (the service, the reason, the last 20 lines of
+its stderr).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,63 @@ from devctl.supervisor.service_states import READY_STATES as READY
 from devctl.supervisor.state_store import read_state
 
 STDERR_TAIL = 20
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What `up` decided before running the pipeline."""
+
+    #: Dry run: show what would start, start nothing, touch nothing.
+    dry: bool
+    #: Run `down` before starting: it stops the running supervisor (`--force`), or the services
+    #: a dead one left behind (`--force`), or clears the state files it left (always).
+    clear_first: bool
+
+
+class Next(enum.Enum):
+    """What `up` does once the pipeline produced its services."""
+
+    NOTHING = "nothing"  # the plan has no services
+    SHOW = "show"  # dry run: list what would start
+    START = "start"
+
+
+def decide(*, dry: bool, force: bool, running: bool, orphans: list[str] | None) -> Preflight:
+    """The go / no-go of `up`, from what is found in `.devctl/`.
+
+    `running`: a live supervisor holds the lock. `orphans`: after a supervisor died, its
+    services still alive (None: it left no state at all). Without `--force` either one stops
+    `up` with a message saying what to do; with it, everything is stopped first. A dry run
+    looks at none of it. Raises DevctlError (exit 1) for a no-go.
+    """
+    if dry:
+        return Preflight(dry=True, clear_first=False)
+    if running and not force:
+        raise DevctlError(
+            "already up: a supervisor is running for this repo. "
+            "`devctl status` shows it; `devctl down` stops it; `devctl up --force` restarts everything"
+        )
+    if orphans and not force:
+        raise DevctlError(
+            f"services from an earlier run are still running without their supervisor "
+            f"({', '.join(orphans)}): `devctl down` stops them; `devctl up --force` restarts everything"
+        )
+    return Preflight(dry=False, clear_first=running or orphans is not None)
+
+
+def preflight(paths: Paths, *, dry: bool, force: bool) -> Preflight:
+    """`decide` on what `.devctl/` holds now (read only when it matters: not for a dry run)."""
+    running = not dry and client.is_running(paths)
+    orphans = None if dry or running else client.orphaned_services(paths)
+    return decide(dry=dry, force=force, running=running, orphans=orphans)
+
+
+def next_step(pre: Preflight, services: Sequence[Mapping[str, Any]]) -> Next:
+    """After the pipeline. With `--force` the new plan was built and checked before anything
+    was stopped, so a broken plan leaves the running services alone."""
+    if not services:
+        return Next.NOTHING
+    return Next.SHOW if pre.dry else Next.START
 
 
 def prepare(services: Sequence[Mapping[str, Any]], repo_root: Path) -> list[ServiceSpec]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from devctl import procs
+from devctl.procs.groups import group_alive, group_members, stop_group_sync
 from tests.cli import run_cli
 
 TD = Path(__file__).resolve().parents[2] / "testdata" / "dofek"
@@ -93,7 +93,7 @@ def test_run_stops_plugins_on_sigint(tmp_path: Path) -> None:
             proc.wait()
         proc.stdout.close()
         proc.stderr.close()
-    assert not any(procs.group_alive(pid) for pid in pids)
+    assert not any(group_alive(pid) for pid in pids)
 
 
 def test_config_lookup_and_errors(tmp_path: Path) -> None:
@@ -197,7 +197,7 @@ def test_validate_file_and_stdin(tmp_path: Path) -> None:
         'process_annotations[0].pid: must be an integer, got string "1"'
     ]
     result = run_cli("dofek", "validate", "-", input='{"panels": [\n  oops]}')
-    assert result.returncode == 1 and "<stdin>:2:3: not JSON" in result.stderr
+    assert result.returncode == 2 and "<stdin>:2:3: poll_response is not valid JSON" in result.stderr
 
 
 def test_devctl_services_are_shown_and_annotated(tmp_path: Path) -> None:
@@ -218,7 +218,7 @@ def test_devctl_services_are_shown_and_annotated(tmp_path: Path) -> None:
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         deadline = time.monotonic() + 10
-        while len(procs.group_members(service.pid)) < 2 and time.monotonic() < deadline:
+        while len(group_members(service.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         state = {
             "version": 1,
@@ -244,10 +244,10 @@ def test_devctl_services_are_shown_and_annotated(tmp_path: Path) -> None:
         assert web["rss"] > 0
         dev = [a for row in snap["processes"] for a in row["annotations"] if a["plugin"] == "devctl"]
         assert {(a["label"], a["category"]) for a in dev} == {("web", "dev")}
-        assert {a["pid"] for a in dev} == set(procs.group_members(service.pid))
+        assert {a["pid"] for a in dev} == set(group_members(service.pid))
         text = run_cli("dofek", "poll", "--once", cwd=tmp_path).stdout
         assert "devctl services" in text and "[dev] web (devctl)" in text
     finally:
         os.close(lock)
-        procs.stop_group_sync(service.pid, grace=1.0, child_pid=service.pid)
+        stop_group_sync(service.pid, grace=1.0, child_pid=service.pid)
         service.wait()

@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 
 from devctl.dofek.config import DofekConfig, PluginConf
-from devctl.dofek.host import DofekHost
+from devctl.dofek.poller import DofekHost
 from devctl.dofek.scan import Scanner
 
 TD = Path(__file__).resolve().parents[2] / "testdata" / "dofek"

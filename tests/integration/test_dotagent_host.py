@@ -10,7 +10,7 @@ import pytest
 from dotagent_fixtures import EXAMPLES, env_with, install, install_versioned, pids_alive
 
 from devctl.dotagent import discovery
-from devctl.dotagent.host import Plugin, open_plugin
+from devctl.dotagent.plugin import Plugin, open_plugin
 from devctl.errors import ConfigError, PluginError
 from tests.cli import run_cli
 
@@ -215,7 +215,7 @@ def test_cli_validate_invoke_and_exit_codes(tmp_path):
     res = run_cli("dotagent", "validate", "good", "-", env=env, input='{"greeting": "hi"}')
     assert res.returncode == 0 and "config is valid" in res.stdout
     res = run_cli("dotagent", "validate", "good", "-", env=env, input='{"greeting": ')
-    assert res.returncode == 2 and "stdin:1:" in res.stderr
+    assert res.returncode == 2 and "<stdin>:1:14: config is not valid JSON" in res.stderr
     res = run_cli(
         "dotagent",
         "invoke",

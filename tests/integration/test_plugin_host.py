@@ -19,7 +19,8 @@ import pytest
 
 from devctl.errors import PluginError
 from devctl.plugins import PluginClient, open_plugins, start_plugin
-from devctl.procs import group_alive, pid_alive
+from devctl.procs.groups import group_alive
+from devctl.procs.pids import pid_alive
 
 PLUGINS = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
 
@@ -278,7 +279,7 @@ def test_timeout_also_covers_a_request_stuck_on_a_full_stdin_pipe():
 
 
 @pytest.mark.parametrize(("inp", "expect"), [({}, "exited with code 3"),
-                                              ({"signal": "SIGKILL"}, "was killed by signal SIGKILL")])
+                                              ({"signal": "SIGKILL"}, "killed by SIGKILL")])
 def test_crash_mid_request(inp, expect):
     async def main():
         client = await start_plugin(spec("host_crash.py"), PLUGINS)

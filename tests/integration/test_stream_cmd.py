@@ -80,8 +80,8 @@ def test_sdk_stream(repo: Path):
 @pytest.mark.parametrize("args, message", [
     (["-p", "nope", "--op", "x"], "no such plugin"),
     (["-p", "fail", "--op", "nope"], "declares no stream 'nope' (its streams: deploy.watch)"),
-    (["-p", "fail", "--op", "x", "--input", "[1,"], "--input: not valid JSON"),
-    (["-p", "fail", "--op", "x", "--input", "[1]"], "must be a JSON object"),
+    (["-p", "fail", "--op", "x", "--input", "[1,"], "--input:1:4: input is not valid JSON"),
+    (["-p", "fail", "--op", "x", "--input", "[1]"], "--input: input must be a JSON object, got list"),
     (["-p", "fail", "--op", "x", "--input", "{}", "--input-file", "f"], "not both"),
     (["-p", "fail", "--op", "x", "--input-file", "missing.json"], "cannot read"),
 ])

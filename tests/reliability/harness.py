@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from devctl.procs import pid_alive
+from devctl.procs.pids import pid_alive
 from tests.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]

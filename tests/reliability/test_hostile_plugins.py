@@ -2,7 +2,7 @@
 warning, where the answer still stands), and no process left behind.
 
 devctl protocol v1 plugins run through the real CLI (`devctl plan`); dotagent plugins through
-their host (`devctl.dotagent.host.Plugin`), which `devctl dotagent` and the notifier bridge use.
+their host (`devctl.dotagent.plugin.Plugin`), which `devctl dotagent` and the notifier bridge use.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def test_plugin_that_never_closes_is_killed_with_its_escaped_child(tmp_path):
     ("never_closes", "invoke did not answer within"),
 ])
 def test_dotagent_plugin_misbehaving_on_invoke(mode, error, monkeypatch):
-    from devctl.dotagent.host import Plugin, make_payload
+    from devctl.dotagent.plugin import Plugin, make_payload
 
     monkeypatch.setenv("BAD_MODE", mode)
     plugin = Plugin("bad", Path(rel("bad_dotagent.py")))

@@ -137,7 +137,7 @@ def test_dofek_host_with_20_plugins_five_misbehaving_keeps_ticking(tmp_path, bud
     import anyio
 
     from devctl.dofek.config import DofekConfig, PluginConf
-    from devctl.dofek.host import DofekHost
+    from devctl.dofek.poller import DofekHost
     from devctl.dofek.scan import Scanner
 
     td = Path(__file__).resolve().parents[2] / "testdata" / "dofek"

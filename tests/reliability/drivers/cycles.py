@@ -28,7 +28,7 @@ FIXTURES = ROOT / "testdata" / "reliability"
 SERVICES = ROOT / "testdata" / "services"
 sys.path.insert(0, str(ROOT))
 
-from devctl.procs import pid_alive  # noqa: E402
+from devctl.procs.pids import pid_alive  # noqa: E402
 from devctl.supervisor import client, daemon  # noqa: E402
 from devctl.supervisor import up as up_core  # noqa: E402
 from devctl.supervisor.paths import Paths  # noqa: E402

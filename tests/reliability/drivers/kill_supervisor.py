@@ -17,7 +17,6 @@ Prints one JSON line {"phase", "trials", "problems": [...], "delays_ms": [...]};
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import random
@@ -35,7 +34,8 @@ sys.path.insert(0, str(HERE))
 from cycles import plan  # noqa: E402
 
 from devctl.errors import DevctlError  # noqa: E402
-from devctl.procs import pid_alive, with_env  # noqa: E402
+from devctl.procs.groups import signal_pids  # noqa: E402
+from devctl.procs.pids import pid_alive, with_env  # noqa: E402
 from devctl.supervisor import client, daemon  # noqa: E402
 from devctl.supervisor import up as up_core  # noqa: E402
 from devctl.supervisor.paths import Paths  # noqa: E402
@@ -100,9 +100,7 @@ def trial(root: Path, phase: str, i: int, rng: random.Random) -> tuple[list[str]
         time.sleep(0.02)
     if left:
         problems.append(f"trial {i}: after down, still running: {describe(left)}")
-        for pid in left:  # leave the machine clean for the next trial
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        signal_pids(left, signal.SIGKILL)  # leave the machine clean for the next trial
     for p in (paths.state, paths.sock, paths.lock):
         if p.exists():
             problems.append(f"trial {i}: {p.name} left after down")

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from devctl.dofek.devctl_services import service_view
-from devctl.dofek.host import watchlist
+from devctl.dofek.poller import watchlist
 from devctl.dofek.scan import ProcfsSource, ProcInfo, PsutilSource, Scanner, poll_processes
 
 

@@ -11,7 +11,6 @@ import pytest
 
 from devctl.plugins.codes import ALL_CODES, Failure
 from devctl.plugins.router import FrameRouter, Pending
-from devctl.plugins.stderr import StderrTail
 from devctl.plugins.streams import PluginStream, StreamBuffer
 from devctl.protocol import frames
 
@@ -175,38 +174,6 @@ def test_stream_closed_by_subscriber_drops_quietly():
     anyio.run(stream.aclose)
     buf.push({"event": "tick"}, 1)
     assert buf.dropped == 1 and _drain(stream) == []
-
-
-# ---- stderr ------------------------------------------------------------------------------------
-
-def test_stderr_tail_splits_forwards_and_keeps_the_last_lines():
-    got: list[tuple[str, str]] = []
-    tail = StderrTail("p", lambda pid, ln: got.append((pid, ln)), keep=3)
-    tail.feed(b"one\ntw")
-    tail.feed(b"o\r\nthree\nfour\nfi")
-    tail.feed(b"\xff\n")
-    tail.feed(b"unterminated")
-    tail.flush()
-    assert [ln for _, ln in got] == ["one", "two", "three", "four", "fi\ufffd", "unterminated"]
-    assert all(pid == "p" for pid, _ in got)
-    assert tail.tail() == ["four", "fi\ufffd", "unterminated"] and tail.tail(1) == ["unterminated"]
-
-
-def test_stderr_long_line_is_cut_not_fatal():
-    got: list[str] = []
-    tail = StderrTail("p", lambda _p, ln: got.append(ln), max_line=10)
-    tail.feed(b"a" * 25)
-    tail.feed(b"b" * 5 + b"\nnext\n")
-    assert got == ["a" * 10 + " …[line cut]", "next"]
-
-
-def test_stderr_callback_errors_do_not_stop_the_drain():
-    def boom(_p, _l):
-        raise RuntimeError("display broke")
-
-    tail = StderrTail("p", boom)
-    tail.feed(b"x\ny\n")
-    assert tail.tail() == ["x", "y"]
 
 
 # ---- codes and docs ----------------------------------------------------------------------------

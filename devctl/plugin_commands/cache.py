@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from devctl.commands.names import Listing
+from devctl.plugin_commands.names import Listing
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devctl.commands import cache
-from devctl.commands.names import Listing, parse_listing
 from devctl.errors import DevctlError
+from devctl.plugin_commands import cache
+from devctl.plugin_commands.names import Listing, parse_listing
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
@@ -81,13 +81,12 @@ def refresh(cfg: Config, *, on_warning: Callable[[str], None] | None = None) -> 
 def store(cfg: Config, listings: list[Listing], *,
           on_warning: Callable[[str], None] | None = None) -> cache.CommandCache:
     """Write fresh listings to the cache and report collisions and skipped entries."""
-    from devctl.cli.lazy import BUILTINS
-    from devctl.commands.names import resolve
+    from devctl.plugin_commands.names import BUILTIN_NAMES, resolve
 
     fresh = cache.build(cfg, listings)
     cache.write(cfg.repo_root, fresh)
     if on_warning is not None:
-        for message in resolve(listings, BUILTINS).warnings():
+        for message in resolve(listings, BUILTIN_NAMES).warnings():
             on_warning(message)
     return fresh
 

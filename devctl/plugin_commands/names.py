@@ -18,6 +18,16 @@ _NAME = re.compile(r"^[A-Za-z0-9_:][A-Za-z0-9_:-]*$")
 MAX_NAME_LEN = 64
 #: Who wins when a plugin command's name is taken by a built-in.
 BUILTIN = "built-in"
+#: The built-in commands, in the order `devctl --help` lists them. These names are reserved:
+#: a plugin command by one of them is hidden (the built-in wins). Kept here, in the core,
+#: because discovery and the runner apply the rule too; the CLI's lazy command table
+#: (`devctl.cli.lazy.BUILTINS`) is keyed by exactly these names.
+BUILTIN_NAMES: tuple[str, ...] = (
+    "up", "down", "status", "logs", "restart", "stop", "start",
+    "plan", "build", "prepare", "validate",
+    "plugins", "stream", "doctor", "schema",
+    "dofek", "dotagent",
+)
 
 
 def name_problem(name: object) -> str | None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from devctl.cli.plugin_commands import _escape, _peek_globals
-from devctl.commands import cache
-from devctl.commands.names import BUILTIN, Listing, name_problem, parse_listing, resolve
+from devctl.cli.plugin_commands import _escape
 from devctl.errors import OperationFailed
+from devctl.plugin_commands import cache
+from devctl.plugin_commands.names import BUILTIN, Listing, name_problem, parse_listing, resolve
 
 
 @pytest.mark.parametrize("name", ["db-reset", "db:reset", "seed_data", "a", "X9", "9lives", "ns:cmd-2"])
@@ -126,14 +126,6 @@ def test_expected_config_mirrors_the_loader(tmp_path: Path):
     (tmp_path / ".devctl.yaml").write_text("")
     assert cache.expected_config(tmp_path, None) == (tmp_path / ".devctl.yaml").resolve()
     assert cache.expected_config(tmp_path, Path("alt.yaml")) == (tmp_path / "alt.yaml").resolve()
-
-
-def test_peek_globals_reads_options_before_the_command():
-    assert _peek_globals(["-C", "/r", "--config", "c.yaml", "--help"]) == {"repo_root": Path("/r"),
-                                                                           "config": Path("c.yaml")}
-    assert _peek_globals(["--repo-root=/x", "--timeout", "3", "cmd", "-C", "/y"]) == {"repo_root": Path("/x")}
-    assert _peek_globals(["-C/z"]) == {"repo_root": Path("/z")}
-    assert _peek_globals(["cmd", "--config", "c"]) == {}
 
 
 def test_help_text_is_escaped_for_rich_markup():

@@ -38,7 +38,7 @@ def list_plugins(
 
     from devctl.cli.context import app_context
     from devctl.cli.output import err, print_json, warn
-    from devctl.commands.discover import store as store_commands
+    from devctl.plugin_commands.discover import store as store_commands
 
     app_ctx = app_context(ctx)
     cfg = app_ctx.load_config()
@@ -75,9 +75,9 @@ async def _probe_all(cfg, on_stderr) -> list[tuple[dict, Any]]:  # noqa: ANN001
 async def _probe(spec, repo_root, on_stderr) -> tuple[dict, Any]:  # noqa: ANN001
     import anyio
 
-    from devctl.commands.discover import listing_from
-    from devctl.commands.names import Listing
     from devctl.errors import DevctlError
+    from devctl.plugin_commands.discover import listing_from
+    from devctl.plugin_commands.names import Listing
     from devctl.plugins import start_plugin
 
     entry = {

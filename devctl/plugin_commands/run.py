@@ -23,9 +23,9 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from devctl.commands.discover import ensure_fresh
-from devctl.commands.names import BUILTIN, Listing, PluginCommand, resolve
 from devctl.errors import ConfigError, DevctlError, PluginError
+from devctl.plugin_commands.discover import ensure_fresh
+from devctl.plugin_commands.names import BUILTIN, BUILTIN_NAMES, Listing, PluginCommand, resolve
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
@@ -38,10 +38,9 @@ def find_command(cfg: Config, name: str, *, strict: bool,
                  on_warning: Callable[[str], None]) -> tuple[PluginCommand, PluginSpec, list[Listing]]:
     """The declared command `name`, its provider and what every plugin declared (from the cache,
     refreshed if stale); ConfigError if nobody declares `name`."""
-    from devctl.cli.lazy import BUILTINS
 
     listings = ensure_fresh(cfg, on_warning=on_warning).listings
-    res = resolve(listings, BUILTINS)
+    res = resolve(listings, BUILTIN_NAMES)
     if strict:
         res.check_strict()
     for collision in res.collisions:

@@ -1,12 +1,16 @@
-"""A plugin's stderr: drained continuously, passed on line by line, last lines kept for errors.
+"""A child's stderr: drained continuously, passed on line by line, last lines kept for errors.
 
-stderr must be read even when nobody looks at it: a plugin that fills the pipe buffer (64 KiB)
-blocks on its next write and then looks hung. So every plugin gets a drain task that never
-stops reading, hands each line to `on_stderr(plugin_id, line)` (the CLI shows them at -v) and
-keeps the last lines so an error can show why the plugin died.
+Every host (plugins, Dofek, conformance) keeps one of these per child.
+
+stderr must be read even when nobody looks at it: a child that fills the pipe buffer (64 KiB)
+blocks on its next write and then looks hung. So every child gets a drain (a task, or a
+thread for blocking pipes) that never stops reading, hands each line to
+`on_line(source, line)` (the CLI shows plugin stderr at -v) and keeps the last lines so an
+error can show why the child died.
 
 Unlike stdout, stderr is for humans and carries no protocol: a very long line is cut, not
-refused, and invalid UTF-8 is replaced.
+refused, and invalid UTF-8 is replaced. (A dotagent call keeps its stderr as bytes, bounded
+like its stdout: see `procs.bounded`.)
 """
 
 from __future__ import annotations
@@ -14,17 +18,21 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from anyio import BrokenResourceError, ClosedResourceError, EndOfStream
-from anyio.abc import ByteReceiveStream
+if TYPE_CHECKING:
+    from anyio.abc import ByteReceiveStream
 
-#: How many stderr lines are kept for error details.
+#: How many stderr lines are kept by default.
 TAIL_LINES = 50
 #: A stderr line longer than this is cut (and the rest of it dropped up to its newline).
 MAX_STDERR_LINE = 64 * 1024
+#: Bytes asked for per read.
+CHUNK = 65536
 
-log = logging.getLogger("devctl.plugins")
+log = logging.getLogger("devctl.procs")
 
+#: `on_line(source, line)`: `source` names the child (a plugin id), `line` has no newline.
 OnStderr = Callable[[str, str], None]
 
 
@@ -32,9 +40,9 @@ class StderrTail:
     """Split stderr bytes into lines, forward them, remember the last `keep` of them. Pure but for
     the callback, so the splitting rules are tested without a process."""
 
-    def __init__(self, plugin_id: str, on_line: OnStderr | None = None, *, keep: int = TAIL_LINES,
+    def __init__(self, source: str = "", on_line: OnStderr | None = None, *, keep: int = TAIL_LINES,
                  max_line: int = MAX_STDERR_LINE):
-        self.plugin_id = plugin_id
+        self.source = source
         self._on_line = on_line
         self._tail: deque[str] = deque(maxlen=keep)
         self._buf = bytearray()
@@ -78,24 +86,39 @@ class StderrTail:
         self._tail.append(line)
         if self._on_line is not None:
             try:
-                self._on_line(self.plugin_id, line)
+                self._on_line(self.source, line)
             except Exception:  # a broken display callback must not stop the drain
-                log.exception("on_stderr callback failed for plugin %r", self.plugin_id)
+                log.exception("on_stderr callback failed for %r", self.source)
 
-    def tail(self, n: int = 20) -> list[str]:
+    def tail(self, n: int = 20, *, skip_blank: bool = False) -> list[str]:
+        """The last `n` lines kept (`skip_blank`: of those with text)."""
         if n <= 0:
             return []
-        return list(self._tail)[-n:]
+        lines = [ln for ln in self._tail if ln.strip()] if skip_blank else list(self._tail)
+        return lines[-n:]
 
 
 async def drain(stream: ByteReceiveStream, tail: StderrTail) -> None:
     """Read `stream` until EOF, feeding `tail`. Returns at EOF or when the stream is closed."""
+    from anyio import BrokenResourceError, ClosedResourceError, EndOfStream
+
     try:
         while True:
             try:
-                chunk = await stream.receive(65536)
+                chunk = await stream.receive(CHUNK)
             except (EndOfStream, ClosedResourceError, BrokenResourceError):
                 break
             tail.feed(chunk)
+    finally:
+        tail.flush()
+
+
+def drain_sync(read: Callable[[int], bytes], tail: StderrTail) -> None:
+    """Blocking twin of `drain` for a reader thread: `read(CHUNK)` until b"" or an OSError."""
+    try:
+        while chunk := read(CHUNK):
+            tail.feed(chunk)
+    except (OSError, ValueError):  # closed under us while stopping
+        pass
     finally:
         tail.flush()

@@ -8,6 +8,7 @@ process group and raises one `PluginError` with the plugin's last stderr lines.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,9 +19,11 @@ from devctl.errors import PluginError
 from devctl.plugins.client import PluginClient, SpecLike
 from devctl.plugins.codes import E_HANDSHAKE_TIMEOUT, E_SPAWN, Failure
 from devctl.plugins.router import OnWarning
-from devctl.plugins.stderr import OnStderr
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS
+from devctl.procs.groups import stop_group
+from devctl.procs.start import child_env, open_process
+from devctl.procs.tails import OnStderr
 
 #: The first stdout frame must be a handshake within this many seconds (spec default).
 HANDSHAKE_TIMEOUT = 2.0
@@ -30,11 +33,8 @@ STOP_GRACE = 2.0
 
 def plugin_env(extra: dict[str, str]) -> dict[str, str]:
     """The plugin's environment: ours, then the spec's `env`, then PYTHONUNBUFFERED=1 (so a Python
-    plugin that forgets to flush still answers)."""
-    env = dict(os.environ)
-    env.update(extra)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+    plugin that forgets to flush still answers). See `procs.start.child_env`."""
+    return child_env(extra)
 
 
 def _spawn_error(spec: SpecLike, exc: OSError) -> PluginError:
@@ -67,8 +67,8 @@ async def start_plugin(
     # devctl owns the stdin pipe (see stdin.py); the child gets its read end.
     stdin_read, stdin_write = os.pipe()
     try:
-        process = await anyio.open_process(spec.argv(), stdin=stdin_read, cwd=str(spec.workdir),
-                                           env=plugin_env(dict(spec.env)), start_new_session=True)
+        process = await open_process(spec.argv(), stdin=stdin_read, cwd=str(spec.workdir),
+                                     env=plugin_env(dict(spec.env)))
     except OSError as exc:
         os.close(stdin_write)
         raise _spawn_error(spec, exc) from None
@@ -77,8 +77,8 @@ async def start_plugin(
     try:
         stdin = await StdinWriter.open(stdin_write)
     except BaseException:
-        process.kill()
-        with anyio.CancelScope(shield=True):
+        with anyio.CancelScope(shield=True):  # it has not even been spoken to: no grace
+            await stop_group(process.pid, sig=signal.SIGKILL, grace=0)
             await process.aclose()
         raise
     client = PluginClient(spec, repo_root, process, stdin, on_stderr=on_stderr, on_warning=on_warning,

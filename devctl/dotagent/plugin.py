@@ -26,6 +26,7 @@ from devctl.dotagent.spec import (
     salvage,
 )
 from devctl.errors import ConfigError, PluginError
+from devctl.procs.exits import describe_exit
 
 STDERR_TAIL_LINES = 10
 
@@ -179,7 +180,7 @@ class Plugin:
         if res.returncode != 0:
             err, suggest = salvage(res.reply)
             code = res.returncode
-            how = f"exited with code {code}" if code > 0 else f"killed by signal {-code}"
+            how = describe_exit(code)
             return self._outcome(
                 res, ok=False, error=f"{err} ({how})" if err else how, suggest=suggest,
                 extra=_extra_of(res.reply),

@@ -1,0 +1,71 @@
+"""The live progress display of `devctl up`: one line per service while they start.
+
+Presentation only: the lines themselves come from `devctl.supervisor.render.progress_line`,
+the waiting from `devctl.supervisor.up.wait`, which calls `update` with each new state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devctl.cli.output import err
+from devctl.supervisor.render import STATE_STYLE, progress_line
+
+
+class UpProgress:
+    """Live progress of `up`: one line per service, redrawn in place on a terminal, or one
+    plain line per change otherwise (CI logs, pipes)."""
+
+    def __init__(self, names: list[str], t0: float, *, live: bool | None = None):
+        self.console = err()
+        self.names = names
+        self.t0 = t0
+        self.width = max((len(n) for n in names), default=0)
+        self.lines: dict[str, str] = {n: "starting" for n in names}
+        self.records: dict[str, dict[str, Any]] = {}
+        self.live_mode = self.console.is_terminal if live is None else live
+        self._live: Any = None
+
+    def __enter__(self) -> UpProgress:
+        if self.live_mode:
+            from rich.live import Live
+
+            self._live = Live(self._render(), console=self.console, refresh_per_second=12, transient=False)
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.update(self._render())
+            self._live.__exit__(None, None, None)
+            self._live = None
+
+    def update(self, records: dict[str, dict[str, Any]]) -> None:
+        from rich.markup import escape
+
+        self.records = records
+        for name in self.names:
+            svc = records.get(name)
+            if svc is None:
+                continue
+            line = progress_line(svc, self.t0)
+            if line != self.lines[name]:
+                self.lines[name] = line
+                if not self.live_mode:
+                    self.console.print(f"{escape(name):<{self.width}}  {escape(line)}")
+        if self._live is not None:
+            self._live.update(self._render())
+
+    def _render(self) -> Any:
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table.grid(padding=(0, 2))
+        table.add_column()
+        table.add_column()
+        for name in self.names:
+            state = (self.records.get(name) or {}).get("state", "starting")
+            style = STATE_STYLE.get(state, "")
+            icon = "✔" if state in ("healthy", "running") else "✖" if state == "failed" else "…"
+            table.add_row(Text(f"{icon} {name}", style=style), Text(self.lines[name]))
+        return table

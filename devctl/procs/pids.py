@@ -1,0 +1,123 @@
+"""Single processes: is this pid still the process we started, what did it spawn, who carries a mark.
+
+Liveness never trusts a bare pid: a zombie passes `kill(pid, 0)`, and a recycled pid looks
+alive. `pid_alive` checks the recorded create time and rejects zombies.
+"""
+
+from __future__ import annotations
+
+import os
+
+import psutil
+
+from devctl.procs import procstat
+
+
+def create_time(pid: int) -> float | None:
+    """The kernel's start time of `pid` (what `pid_alive` compares against), or None."""
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def pid_alive(pid: int | None, created: float | None = None) -> bool:
+    """True when `pid` runs, is not a zombie and, if given, started at `created` (±10 ms)."""
+    if not pid or pid <= 0:
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return created is None or abs(proc.create_time() - created) < 0.01
+    except psutil.Error:
+        return False
+
+
+def any_alive(pids: list[int]) -> bool:
+    """True when at least one of `pids` runs and is not a zombie (no create-time check)."""
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.Error:
+            continue
+    return False
+
+
+#: Linux lists each thread's children in /proc: a look at one process, not at the whole table.
+_PROC_CHILDREN = os.path.isdir("/proc/self/task")
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid`. Linux: `/proc/<pid>/task/*/children` (cheap: no process-table
+    scan, which is what psutil does); elsewhere psutil."""
+    if not _PROC_CHILDREN:
+        try:
+            return [p.pid for p in psutil.Process(pid).children()]
+        except psutil.Error:
+            return []
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as fh:
+                found.extend(int(x) for x in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def descendants(pid: int, limit: int = 10_000) -> list[int]:
+    """All descendants of `pid` (children, grandchildren...; breadth-first), at most `limit`."""
+    out: list[int] = []
+    queue = children(pid)
+    while queue and len(out) < limit:
+        child = queue.pop(0)
+        out.append(child)
+        queue.extend(children(child))
+    return out
+
+
+def env_var(pid: int, name: str) -> str | None:
+    """The value of `name` in the environment `pid` started with, if we may read it (Linux)."""
+    prefix = f"{name}=".encode()
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            for item in fh.read().split(b"\0"):
+                if item.startswith(prefix):
+                    return item[len(prefix):].decode("utf-8", "replace")
+    except OSError:
+        return None
+    return None
+
+
+def with_env(name: str, value: str) -> list[int]:
+    """Live (non-zombie) pids whose environment has `name=value`, other than ours.
+
+    The one trace a process cannot shed by re-parenting, `setsid` or `setpgid`: what it
+    inherited. Used to find everything a supervisor run started after the supervisor died.
+    Linux only (reads /proc); elsewhere, and for processes we may not inspect, nothing is found.
+    """
+    needle = f"{name}={value}".encode()
+    me = os.getpid()
+    found: list[int] = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in names:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                if needle not in fh.read().split(b"\0"):
+                    continue
+        except OSError:
+            continue
+        if not procstat.is_dead(entry):
+            found.append(int(entry))
+    return found

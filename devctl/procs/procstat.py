@@ -1,0 +1,64 @@
+"""`/proc/<pid>/stat`: the one parser of the kernel's per-process status line (Linux).
+
+Why read it by hand: everything devctl asks about a process on a hot path — is it a zombie,
+which group is it in, how much CPU and memory has it used — is on this one line, and one
+`os.read` of it is several times cheaper than psutil (which reads `stat` twice and `statm`
+once). Group scans while stopping 50 services and the Dofek 300-process scan depend on that.
+
+The line is `pid (comm) state ppid pgrp ...`; `comm` may hold spaces and parentheses, so the
+fields are split after the LAST `)`. `fields(raw)[0]` is the state, as in `proc(5)` field 3.
+"""
+
+from __future__ import annotations
+
+import os
+
+#: Indexes into `fields()` (proc(5) field number minus 3).
+STATE, PPID, PGRP, UTIME, STIME, RSS_PAGES = 0, 1, 2, 11, 12, 21
+#: States of a process that has exited but was not reaped (or is being torn down).
+DEAD_STATES = (b"Z", b"X")
+
+
+def read(pid: int | str) -> bytes | None:
+    """The raw stat line of `pid`, or None when it is gone (or not readable, or not Linux)."""
+    try:  # os.open/os.read: a third cheaper than open(), which builds two file objects
+        fd = os.open(f"/proc/{pid}/stat", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 4096) or None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def fields(raw: bytes) -> list[bytes]:
+    """The space-separated fields after `(comm)`: `[state, ppid, pgrp, ...]`."""
+    return raw[raw.rfind(b")") + 2:].split()
+
+
+def comm(raw: bytes) -> str:
+    """The kernel's name of the process (cut at 15 bytes), between the first `(` and last `)`."""
+    return raw[raw.find(b"(") + 1:raw.rfind(b")")].decode("utf-8", "replace")
+
+
+def live_pgrp(pid: int | str) -> int | None:
+    """The process group of `pid` when it is alive (neither zombie nor dead), else None."""
+    raw = read(pid)
+    if raw is None:
+        return None
+    try:
+        parts = fields(raw)
+        return None if parts[STATE] in DEAD_STATES else int(parts[PGRP])
+    except (IndexError, ValueError):
+        return None
+
+
+def is_dead(pid: int | str) -> bool:
+    """True when `pid` is gone, a zombie or being torn down (or its line cannot be read)."""
+    raw = read(pid)
+    if raw is None:
+        return True
+    parts = fields(raw)
+    return not parts or parts[STATE] in DEAD_STATES

@@ -1,0 +1,61 @@
+"""What the fast commands load: `devctl --version` and `devctl status --json` stay within a budget.
+
+Scripts poll `status --json`, and `--version` answers before anything else is imported; a stray
+top-level import (typer, anyio, httpx, rich, ...) would quietly make both slow. Each command runs
+in a fresh interpreter, and the devctl modules and heavy third-party packages it loaded must be
+within the lists below. A new module on a fast path has to be added here, on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+#: Third-party (and stdlib) packages that are slow to import; none may load on a fast path.
+HEAVY = ("typer", "click", "rich", "anyio", "asyncio", "httpx", "jsonschema", "yaml", "ruamel", "psutil")
+
+VERSION_BUDGET = {"devctl", "devctl.cli", "devctl.cli.main", "devctl.version"}
+STATUS_JSON_BUDGET = VERSION_BUDGET | {
+    "devctl.cli.context", "devctl.cli.fastpath", "devctl.cli.global_options",
+    "devctl.config", "devctl.errors", "devctl.procs", "devctl.procs.lines",
+    "devctl.protocol", "devctl.protocol.ndjson",
+    "devctl.statedir", "devctl.supervisor", "devctl.supervisor.client", "devctl.supervisor.control",
+    "devctl.supervisor.paths", "devctl.supervisor.service_states", "devctl.supervisor.state_store",
+    "devctl.util", "devctl.util.atomic",
+}
+
+PROBE = """
+import json, sys
+from devctl.cli.main import main
+try:
+    main(json.loads(sys.argv[1]))
+except SystemExit:
+    pass
+heavy = set(json.loads(sys.argv[2]))
+sys.stderr.write("\\nMODULES " + json.dumps({
+    "devctl": sorted(m for m in sys.modules if m == "devctl" or m.startswith("devctl.")),
+    "heavy": sorted(m for m in sys.modules if m.split(".")[0] in heavy),
+}))
+"""
+
+
+def loaded(argv: list[str], cwd) -> dict[str, list[str]]:
+    res = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv), json.dumps(HEAVY)],
+                         capture_output=True, text=True, cwd=cwd, timeout=60)
+    return json.loads(res.stderr.rpartition("\nMODULES ")[2])
+
+
+@pytest.mark.parametrize(
+    ("argv", "budget"),
+    [(["--version"], VERSION_BUDGET), (["status", "--json"], STATUS_JSON_BUDGET),
+     (["-C", ".", "status", "--json"], STATUS_JSON_BUDGET)],
+)
+def test_fast_commands_stay_within_their_import_budget(tmp_path, argv, budget):
+    found = loaded(argv, tmp_path)
+    assert found["heavy"] == [], f"devctl {' '.join(argv)} loads heavy modules"
+    over = sorted(set(found["devctl"]) - budget)
+    assert not over, f"devctl {' '.join(argv)} loads modules outside its budget: {over}"
+    assert "devctl.cli.main" in found["devctl"]  # the probe really ran the entry point

@@ -1,0 +1,37 @@
+"""Liveness is judged with the create time: our own process, a wrong create time, no pid."""
+
+from __future__ import annotations
+
+import os
+
+from devctl.procs import pids
+
+
+def test_we_are_alive_with_our_create_time_and_not_with_another() -> None:
+    created = pids.create_time(os.getpid())
+    assert created is not None
+    assert pids.pid_alive(os.getpid(), created)
+    assert not pids.pid_alive(os.getpid(), created - 5.0)
+
+
+def test_no_pid_is_never_alive() -> None:
+    assert not pids.pid_alive(None)
+    assert not pids.pid_alive(0)
+    assert not pids.any_alive([])
+    assert pids.create_time(2**22 + 1) is None
+
+
+def test_with_env_skips_ourselves() -> None:
+    assert os.getpid() not in pids.with_env("DEVCTL_TEST_TAG", os.environ.get("DEVCTL_TEST_TAG", "x"))
+
+
+def test_env_var_reads_what_we_started_with() -> None:
+    if os.path.isdir("/proc/self"):
+        assert pids.env_var(os.getpid(), "PATH") is not None
+    assert pids.env_var(os.getpid(), "DEVCTL_NO_SUCH_VARIABLE") is None
+    assert pids.env_var(2**22 + 1, "PATH") is None
+
+
+def test_a_process_without_children_has_no_descendants() -> None:
+    assert pids.descendants(2**22 + 1) == []
+    assert pids.children(2**22 + 1) == []

@@ -1,0 +1,37 @@
+"""`/proc/<pid>/stat` parsing: names with spaces and parentheses, states, our own line."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from devctl.procs import procstat
+
+RAW = (b"4242 (my (odd) name) S 1 4240 4240 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0 555 1000 25 "
+       b"18446744073709551615\n")
+
+
+def test_fields_start_after_the_last_parenthesis() -> None:
+    fields = procstat.fields(RAW)
+    assert fields[procstat.STATE] == b"S"
+    assert int(fields[procstat.PPID]) == 1 and int(fields[procstat.PGRP]) == 4240
+    assert (int(fields[procstat.UTIME]), int(fields[procstat.STIME])) == (7, 3)
+    assert int(fields[procstat.RSS_PAGES]) == 25
+
+
+def test_comm_keeps_spaces_and_parentheses() -> None:
+    assert procstat.comm(RAW) == "my (odd) name"
+
+
+def test_a_missing_pid_reads_as_none_and_dead() -> None:
+    assert procstat.read(2**22 + 1) is None  # above pid_max's default
+    assert procstat.live_pgrp(2**22 + 1) is None
+    assert procstat.is_dead(2**22 + 1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_our_own_line_gives_our_group() -> None:
+    assert procstat.live_pgrp(os.getpid()) == os.getpgid(0)
+    assert not procstat.is_dead(os.getpid())
