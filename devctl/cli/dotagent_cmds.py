@@ -150,7 +150,9 @@ def invoke_cmd(
         if message_file is not None:
             message = read_source(message_file)
         config = read_json(config_file, "config") if config_file else {}
-        payload = make_payload(kind, agent, schedule, event, message or "", config)
+        # A preflight carries no message unless one is given (JSON null, as upstream sends).
+        text = message if message is not None or kind == "preflight" else ""
+        payload = make_payload(kind, agent, schedule, event, text, config)
     # The host never sends a config its plugin's schema refuses.
     outcome = plugin.check_config(payload.get("config", {}))
     if outcome.ok:
@@ -176,12 +178,15 @@ def doctor_cmd(
     from devctl.dotagent import doctor
     from devctl.errors import ConfigError
 
+    actx = app_context(ctx)
     uses, findings = [], []
     for path in manifests or []:
-        u, f = doctor.manifest_uses(path)
+        u, f, ignored = doctor.manifest_uses(path, strict=actx.strict)
         uses += u
         findings += f
-    actx = app_context(ctx)
+        if actx.verbose and not json_out:
+            for note in ignored:
+                render.say("info", note)
     root = actx.repo_root()
     if actx.config_opt is not None or (root / ".devctl.yaml").is_file():
         try:
@@ -205,24 +210,33 @@ def run_cmd(
     ctx: typer.Context,
     manifest: Path = typer.Argument(..., metavar="MANIFEST", help="The agent manifest (TOML).",
                                     dir_okay=False),
+    schedule: str = typer.Option(None, "--schedule", metavar="ID",
+                                 help="The [[schedules]] entry to run (its args are appended). "
+                                      "Default: the only one, else [agent].schedule."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would run; start nothing."),
 ) -> None:
     """Run one job of an agent now: preflights, the command, sinks and notifiers.
 
     The command runs with its timeout and retries, its stdout shown live; sinks get that
-    output on success, notifiers every event they subscribe to. Exit code: 0 on success, the
-    job's exit code on failure, 124 when the last attempt timed out, 2 on a bad manifest.
+    output on success, hooks and notifiers every event they subscribe to. Exit code: 0 on
+    success, the job's exit code on failure, 124 when the last attempt timed out, 1 when a
+    plugin is not found, 2 on a bad manifest.
     """
     from devctl.cli import dotagent_render as render
     from devctl.cli.context import app_context
     from devctl.dotagent.manifest import load_manifest
     from devctl.dotagent.runner import JobRunner
 
-    m = load_manifest(manifest)
-    runner = JobRunner(m, say=render.say, on_stdout=_write_stdout, on_stderr=_write_stderr)
-    for warning in m.warnings:
+    actx = app_context(ctx)
+    m = load_manifest(manifest, strict=actx.strict)
+    runner = JobRunner(m, say=render.say, schedule_id=schedule, on_stdout=_write_stdout,
+                       on_stderr=_write_stderr)
+    for warning in [*m.warnings, *m.strict_warnings]:
         render.say("warn", warning)
-    if dry_run or app_context(ctx).dry_run:
+    if actx.verbose:
+        for note in m.ignored:
+            render.say("info", note)
+    if dry_run or actx.dry_run:
         for line in runner.plan():
             typer.echo(line)
         return

@@ -25,7 +25,7 @@ class UseRef:
     """One place that uses a plugin, from a manifest or from `.devctl.yaml`."""
 
     plugin: str
-    kind: str
+    kind: str | tuple[str, ...]  # several: the first the plugin declares is used
     config: Any
     where: str
     base_dir: Path
@@ -51,17 +51,22 @@ def config_uses(cfg: Config) -> tuple[list[UseRef], list[Finding]]:
     return uses, findings
 
 
-def manifest_uses(path: Path) -> tuple[list[UseRef], list[Finding]]:
-    from devctl.dotagent.manifest import load_manifest
+def manifest_uses(path: Path, *, strict: bool = False) -> tuple[list[UseRef], list[Finding], list[str]]:
+    """A manifest's plugin uses, its problems as findings (devctl's own rules are warnings,
+    errors under `strict`), and the upstream settings it accepts without using."""
+    from devctl.dotagent.manifest import UNKNOWN_KEY_RULE, load_manifest
 
     try:
         m = load_manifest(path)
     except ConfigError as exc:
-        return [], [Finding(ERROR, exc.message, plugin="-", where=str(path), details=tuple(exc.details))]
+        return [], [Finding(ERROR, exc.message, plugin="-", where=str(path), details=tuple(exc.details))], []
     findings = [Finding(WARNING, w, plugin="-", where=str(path)) for w in m.warnings]
-    uses = [UseRef(u.plugin, u.kind, u.config, f"{path.name} {u.where}", path.parent, u.events)
+    findings += [Finding(ERROR if strict else WARNING, w, code=UNKNOWN_KEY_RULE, plugin="-", where=str(path))
+                 for w in m.strict_warnings]
+    uses = [UseRef(u.plugin, u.kinds if len(u.kinds) > 1 else u.kind, u.config,
+                   f"{path.name} {u.where}", path.parent, u.events)
             for u in m.uses()]
-    return uses, findings
+    return uses, findings, list(m.ignored)
 
 
 def run_doctor(
@@ -79,7 +84,8 @@ def run_doctor(
         findings += checked.findings
         plugin = checked.plugin
         rows.append({
-            "plugin": use.plugin, "kind": use.kind, "where": use.where,
+            "plugin": use.plugin, "where": use.where,
+            "kind": checked.kind or (use.kind if isinstance(use.kind, str) else " or ".join(use.kind)),
             "path": str(plugin.path) if plugin else None,
             "version": plugin.info().version if plugin else None,
             "ok": checked.ok,

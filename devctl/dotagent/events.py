@@ -21,6 +21,13 @@ NOTIFY_EVENTS = (ATTEMPT_FAILED, TIMED_OUT, GIVEN_UP, RECOVERED, SUCCESS)
 PREFLIGHT_EVENT = "preflight"
 #: Every event an `invoke` may carry (the spec's list).
 INVOKE_EVENTS = (*NOTIFY_EVENTS, PREFLIGHT_EVENT)
+#: Events an agent manifest's `events = [...]` may name: all of them, as upstream dotagent
+#: fires a failed preflight to `[[on_failure]]` and `[[notifiers]]` too.
+MANIFEST_EVENTS = INVOKE_EVENTS
+#: What an `[[on_failure]]` with no `events` gets: every event upstream sends through its
+#: failure hooks (a preflight that blocked the job, each failed or timed-out attempt, the
+#: give-up, and the recovery after failures).
+FAILURE_EVENTS = (PREFLIGHT_EVENT, ATTEMPT_FAILED, TIMED_OUT, GIVEN_UP, RECOVERED)
 
 
 def check_events(events: Any, *, allowed: tuple[str, ...] = NOTIFY_EVENTS) -> list[str]:

@@ -1,68 +1,89 @@
-"""Agent manifest (TOML) → `Manifest`. Every error names the file, the table and the key.
+"""Agent manifest (`agent.toml`, TOML 1.1) → `Manifest`, in upstream dotagent's format.
+
+Upstream's own manifests run as they are; devctl's additions are optional:
 
 ```toml
 [agent]
-name = "nightly-report"
-timeout_seconds = 600
-schedule = "nightly"            # optional, passed to plugins as `schedule` (default "manual")
+name = "nightly-report"          # required
+description = "…"                # optional, shown nowhere
+monitor = true                   # upstream daemon: included in `tick`; devctl: accepted, unused
+timeout_seconds = 1800           # default 1800, as upstream
+schedule = "nightly"             # devctl: schedule id when the manifest has no [[schedules]]
 
 [run]
 command = "python3"
-args = ["report.py", "--since", "1d"]
-working_dir = "."               # relative to the manifest's directory
+args = ["report.py"]             # a schedule's `args` are appended
+working_dir = "."                # relative to the manifest's directory
 
 [env]
-REPORT_LEVEL = "full"
+inherit = true                   # false: the job starts from an empty environment
+extra = { LEVEL = "full" }       # added on top
+REPORT = "x"                     # devctl: a plain string here is added too
 
 [defaults]
-max_retries = 2                 # extra attempts after the first
-retry_backoff_seconds = 5       # pause between attempts
+max_retries = 3                  # attempts per run (upstream counts attempts against it)
+retry_backoff_minutes = [5, 15]  # pause before attempt 2, 3, … (last value repeats)
+retry_backoff_seconds = 0.5      # devctl: one fixed pause instead
+stale_after_minutes = 120        # the upstream daemon's; accepted, unused
 
-[[preflight]]                   # kind preflight: all must pass before an attempt
-plugin = "preflight-cmd"
-config = { command = ["git", "diff", "--quiet"] }
+[[schedules]]                    # `devctl dotagent run --schedule ID` picks one
+id = "daily"
+type = "cron"                    # cron | interval | expression
+weekdays = [1, 2, 3, 4, 5]
+hours = [8]
+args = ["--period", "yesterday"]
 
-[[on_success]]                  # kind sink: gets stdout after a success
-plugin = "sink-file"
-config = { path = "out/report.txt" }
-
-[[on_failure]]                  # kind sink: gets stdout+stderr tail once the job gives up
-plugin = "sink-file"
-config = { path = "out/failures.log" }
-
-[[notifiers]]                   # kind notify: gets the events it lists
-plugin = "notify-log"
-config = { path = "out/events.log" }
-events = ["attempt_failed", "given_up", "recovered"]
+[[preflight]] / [[on_success]] / [[on_failure]]     # plugin, config, events, timeout_seconds
+[[notifiers]]                    # upstream: driver = "plugin", name = "…"; or a built-in
+                                 # driver (desktop, slack, …) devctl does not send; devctl: plugin = "…"
+[security]                       # upstream's declared intent; accepted, unused
 ```
-Unknown keys in known tables are errors (a typo must not be silently ignored); unknown
-top-level tables are kept as warnings, since dotagent manifests may carry more than this
-host runs.
+An `events` list that is absent or empty means every event the table can receive, as
+upstream. Upstream ignores keys it does not know; devctl warns, naming the rule
+(`unknown-key`), and `--strict` makes that an error. Every error names the file, the
+table and the key.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devctl.dotagent.events import GIVEN_UP, NOTIFY_EVENTS, SUCCESS, check_events
+from devctl.dotagent import tomlread
+from devctl.dotagent.events import FAILURE_EVENTS, MANIFEST_EVENTS, SUCCESS, check_events
 from devctl.errors import ConfigError
 
-#: Tables of plugin uses: (kind the plugin must have, default events).
-USE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "preflight": ("preflight", ()),
-    "on_success": ("sink", (SUCCESS,)),
-    "on_failure": ("sink", (GIVEN_UP,)),
-    "notifiers": ("notify", NOTIFY_EVENTS),
+#: Tables of plugin uses: (kinds the plugin may have, in order of preference; default events).
+#: `[[on_failure]]` takes a sink or a notify plugin: upstream calls it with kind `notify`, and
+#: documents it for sinks.
+USE_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "preflight": (("preflight",), ()),
+    "on_success": (("sink",), (SUCCESS,)),
+    "on_failure": (("sink", "notify"), FAILURE_EVENTS),
+    "notifiers": (("notify",), MANIFEST_EVENTS),
 }
+#: The built-in notifier drivers of upstream's daemon (sent in-process there; not by devctl).
+BUILTIN_DRIVERS = ("desktop", "slack", "ntfy", "pushover", "telegram", "imessage")
+#: Upstream's pause schedule when `max_retries` is set and no backoff is.
+DEFAULT_BACKOFF_MINUTES = (5.0, 15.0, 30.0)
+DEFAULT_BACKOFF_MINUTES_S = tuple(m * 60 for m in DEFAULT_BACKOFF_MINUTES)
+DEFAULT_TIMEOUT_S = 1800.0
+SCHEDULE_TYPES = {
+    "cron": {"weekdays", "hours", "minute"},
+    "interval": {"interval_minutes"},
+    "expression": {"expression"},
+}
+_RETRY_KEYS = {"max_retries", "retry_backoff_minutes", "stale_after_minutes"}
 _KNOWN = {
-    "agent": {"name", "timeout_seconds", "schedule", "description"},
+    "agent": {"name", "timeout_seconds", "schedule", "description", "monitor", "version"},
     "run": {"command", "args", "working_dir"},
-    "defaults": {"max_retries", "retry_backoff_seconds"},
+    "defaults": {*_RETRY_KEYS, "retry_backoff_seconds"},
 }
 _USE_KEYS = {"plugin", "config", "events", "timeout_seconds"}
+#: Top-level tables upstream's daemon uses and devctl accepts without using.
+_UPSTREAM_ONLY = {"security"}
+UNKNOWN_KEY_RULE = "unknown-key"
 
 
 @dataclass(frozen=True)
@@ -75,11 +96,26 @@ class PluginUse:
     config: dict[str, Any]
     events: tuple[str, ...]
     timeout_s: float | None
-    kind: str
+    kinds: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        """The preferred kind (the one sent when the plugin has it)."""
+        return self.kinds[0]
 
     @property
     def where(self) -> str:
         return f"[[{self.table}]] #{self.index + 1} ({self.plugin})"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One `[[schedules]]` entry: its id, the args it appends, its retry overrides."""
+
+    id: str
+    args: tuple[str, ...] = ()
+    max_retries: int | None = None
+    backoff_s: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,75 +128,216 @@ class Manifest:
     args: tuple[str, ...]
     working_dir: Path
     env: dict[str, str]
-    max_retries: int
-    retry_backoff_s: float
+    #: Upstream's `max_retries`: the attempts a run gets (None: absent, one attempt).
+    max_retries: int | None = None
+    #: Pauses before attempt 2, 3, …, the last one repeating (None: not set).
+    backoff_s: tuple[float, ...] | None = None
+    inherit_env: bool = True
+    schedules: tuple[Schedule, ...] = ()
     preflight: tuple[PluginUse, ...] = ()
     on_success: tuple[PluginUse, ...] = ()
     on_failure: tuple[PluginUse, ...] = ()
     notifiers: tuple[PluginUse, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    #: Warnings for devctl's own strictness (unknown keys): errors under `--strict`.
+    strict_warnings: tuple[str, ...] = field(default=())
+    #: Upstream settings devctl accepts and does not use (listed at `-v`).
+    ignored: tuple[str, ...] = field(default=())
 
     def uses(self) -> list[PluginUse]:
         return [*self.preflight, *self.on_success, *self.on_failure, *self.notifiers]
 
+    def pick_schedule(self, schedule_id: str | None) -> Schedule:
+        """The schedule a run uses: `--schedule ID`, else the only one, else `[agent].schedule`."""
+        ids = [s.id for s in self.schedules]
+        if schedule_id is not None:
+            for s in self.schedules:
+                if s.id == schedule_id:
+                    return s
+            if self.schedules:
+                raise ConfigError(f"{self.path}: no [[schedules]] entry with id {schedule_id!r}; ids: {ids}")
+            return Schedule(schedule_id)
+        if len(self.schedules) == 1:
+            return self.schedules[0]
+        if self.schedules:
+            for s in self.schedules:
+                if s.id == self.schedule:
+                    return s
+            raise ConfigError(
+                f"{self.path}: {len(ids)} [[schedules]]; pick one with --schedule ID (ids: {ids})")
+        return Schedule(self.schedule)
 
-def load_manifest(path: Path) -> Manifest:
-    """Read and check a manifest file. Raises ConfigError (exit 2) naming file, table and key."""
+    def attempts_for(self, schedule: Schedule) -> int:
+        """Attempts a run makes: the schedule's `max_retries`, else `[defaults]`', else 1.
+        Upstream gives up once the attempts reach `max_retries`, so 3 means three attempts."""
+        retries = schedule.max_retries if schedule.max_retries is not None else self.max_retries
+        return max(1, retries if retries is not None else 1)
+
+    def backoff_for(self, schedule: Schedule) -> tuple[float, ...]:
+        """Pauses in seconds before attempt 2, 3, … (the last repeats): the schedule's, else
+        `[defaults]`', else upstream's 5, 15, 30 minutes when retries were asked for."""
+        if schedule.backoff_s is not None:
+            return schedule.backoff_s
+        if self.backoff_s is not None:
+            return self.backoff_s
+        asked = schedule.max_retries is not None or self.max_retries is not None
+        return DEFAULT_BACKOFF_MINUTES_S if asked else ()
+
+
+def load_manifest(path: Path, *, strict: bool = False) -> Manifest:
+    """Read and check a manifest file. Raises ConfigError (exit 2) naming file, table and key;
+    under `strict`, devctl's own rules (unknown keys) are errors too."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read agent manifest: {exc.strerror or exc}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomlread.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
+    except tomlread.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return parse_manifest(data, path)
+    m = parse_manifest(data, path)
+    if strict and m.strict_warnings:
+        first, *rest = m.strict_warnings
+        raise ConfigError(first, details=rest)
+    return m
 
 
 def parse_manifest(data: dict[str, Any], path: Path) -> Manifest:
     """Pure: a parsed TOML document → Manifest (paths resolved against `path`'s directory)."""
     p = _Problems(path)
-    warnings = [f"{path}: [{k}] is not used by devctl and is ignored" for k in data if k not in _TOP]
+    for key in data:
+        if key in _UPSTREAM_ONLY:
+            p.ignore(f"[{key}]", "upstream's daemon setting; devctl does not use it")
+        elif key not in _TOP:
+            p.unknown(f"[{key}]")
     for table, keys in _KNOWN.items():
         section = data.get(table, {})
         if not isinstance(section, dict):
             p.fail(f"[{table}]", "must be a table")
+            continue
         for key in section:
             if key not in keys:
-                p.fail(f"[{table}].{key}", f"unknown key; known keys: {', '.join(sorted(keys))}")
-    agent, run, defaults = data.get("agent", {}), data.get("run", {}), data.get("defaults", {})
+                p.unknown(f"[{table}].{key}", keys)
+    agent, run, defaults = (_table(data, t) for t in ("agent", "run", "defaults"))
     name = p.string(agent, "[agent]", "name", required=True)
     schedule = p.string(agent, "[agent]", "schedule") or "manual"
+    p.string(agent, "[agent]", "description", allow_empty=True)
+    p.string(agent, "[agent]", "version", allow_empty=True)
+    if p.boolean(agent, "[agent]", "monitor") is not None:
+        p.ignore("[agent].monitor", "the upstream daemon's; devctl runs a job when asked")
     timeout = p.number(agent, "[agent]", "timeout_seconds", positive=True)
     command = p.string(run, "[run]", "command", required=True)
     args = p.str_list(run, "[run]", "args")
     wd = p.string(run, "[run]", "working_dir") or "."
     working_dir = (path.parent / Path(wd).expanduser()).resolve()
-    env_raw = data.get("env", {})
-    env: dict[str, str] = {}
-    if not isinstance(env_raw, dict):
-        p.fail("[env]", "must be a table of NAME = \"value\"")
-    else:
-        for k, v in env_raw.items():
-            if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-                p.fail(f"[env].{k}", f"must be a string (or number), got {type(v).__name__}")
-            else:
-                env[k] = str(v)
-    retries = p.number(defaults, "[defaults]", "max_retries", integer=True) or 0
-    backoff = p.number(defaults, "[defaults]", "retry_backoff_seconds")
-    uses = {t: tuple(_uses(p, data, t)) for t in USE_TABLES}
+    env, inherit = _env(p, data.get("env", {}))
+    retries, backoff = _retry_policy(p, defaults, "[defaults]")
+    if "stale_after_minutes" in defaults:
+        p.number(defaults, "[defaults]", "stale_after_minutes", integer=True)
+        p.ignore("[defaults].stale_after_minutes",
+                 "the upstream daemon's; devctl does not skip stale windows")
+    schedules = _schedules(p, data.get("schedules", []))
+    uses = {t: tuple(_uses(p, data, t)) for t in USE_TABLES if t != "notifiers"}
+    notifiers = tuple(_notifiers(p, data.get("notifiers", [])))
     p.raise_if_any()
     return Manifest(
-        path=path, name=name or "", timeout_s=timeout, schedule=schedule, command=command or "",
-        args=tuple(args), working_dir=working_dir, env=env, max_retries=int(retries),
-        retry_backoff_s=float(backoff if backoff is not None else 0.0), warnings=tuple(warnings), **uses,
+        path=path, name=name or "", timeout_s=timeout if timeout is not None else DEFAULT_TIMEOUT_S,
+        schedule=schedule, command=command or "", args=tuple(args), working_dir=working_dir, env=env,
+        max_retries=retries, backoff_s=backoff, inherit_env=inherit,
+        schedules=tuple(schedules), notifiers=notifiers, warnings=tuple(p.warnings),
+        strict_warnings=tuple(p.strict), ignored=tuple(p.ignored), **uses,
     )
 
 
-_TOP = {"agent", "run", "env", "defaults", *USE_TABLES}
+_TOP = {"agent", "run", "env", "defaults", "schedules", *USE_TABLES}
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    return value if isinstance(value, dict) else {}
+
+
+def _env(p: _Problems, raw: Any) -> tuple[dict[str, str], bool]:
+    """`[env]`: upstream's `inherit` and `extra`, plus devctl's plain `NAME = "value"` entries."""
+    env: dict[str, str] = {}
+    if not isinstance(raw, dict):
+        p.fail("[env]", "must be a table: inherit = true|false, extra = { NAME = \"value\" }")
+        return env, True
+    inherit = p.boolean(raw, "[env]", "inherit")
+    extra = raw.get("extra", {})
+    if not isinstance(extra, dict):
+        p.fail("[env].extra", "must be a table of NAME = \"value\"")
+        extra = {}
+    plain = {k: v for k, v in raw.items() if k not in ("inherit", "extra")}
+    for where, table in (("[env]", plain), ("[env].extra", extra)):
+        for k, v in table.items():
+            if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                p.fail(f"{where}.{k}", f"must be a string (or number), got {type(v).__name__}")
+            else:
+                env[k] = str(v)
+    return env, inherit if inherit is not None else True
+
+
+def _retry_policy(
+    p: _Problems, table: dict[str, Any], where: str
+) -> tuple[int | None, tuple[float, ...] | None]:
+    """`max_retries` and the pauses (seconds) from `retry_backoff_minutes` or `retry_backoff_seconds`."""
+    retries = p.number(table, where, "max_retries", integer=True)
+    minutes = table.get("retry_backoff_minutes")
+    seconds = p.number(table, where, "retry_backoff_seconds")
+    backoff: tuple[float, ...] | None = None
+    if minutes is not None:
+        if (not isinstance(minutes, list)
+                or not all(isinstance(m, int) and not isinstance(m, bool) and m >= 0 for m in minutes)):
+            p.fail(f"{where}.retry_backoff_minutes",
+                   f"must be an array of whole minutes >= 0, got {minutes!r}")
+        else:
+            backoff = tuple(float(m * 60) for m in minutes)
+    if seconds is not None:
+        if minutes is not None:
+            p.fail(f"{where}.retry_backoff_seconds",
+                   "use either retry_backoff_minutes or retry_backoff_seconds")
+        backoff = (float(seconds),)
+    return (int(retries) if retries is not None else None), backoff
+
+
+def _schedules(p: _Problems, entries: Any) -> list[Schedule]:
+    if not isinstance(entries, list):
+        p.fail("[schedules]", "must be an array of tables: write [[schedules]]")
+        return []
+    out: list[Schedule] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        where = f"[[schedules]] #{i + 1}"
+        if not isinstance(entry, dict):
+            p.fail(where, "must be a table")
+            continue
+        sid = p.string(entry, where, "id", required=True)
+        kind = p.string(entry, where, "type", required=True)
+        if kind is not None and kind not in SCHEDULE_TYPES:
+            p.fail(f"{where}.type", f"must be one of {sorted(SCHEDULE_TYPES)}, got {kind!r}")
+        elif kind is not None:
+            for key in sorted(SCHEDULE_TYPES[kind] - {"minute"}):
+                if key not in entry:
+                    p.fail(f"{where}.{key}", f"is required for type {kind!r}")
+            known = {"id", "type", "args", *_RETRY_KEYS, *SCHEDULE_TYPES[kind]}
+            for key in entry:
+                if key not in known:
+                    p.unknown(f"{where}.{key}", known)
+        if sid is not None and sid in seen:
+            p.fail(f"{where}.id", f"duplicate schedule id {sid!r}")
+        args = p.str_list(entry, where, "args")
+        retries, backoff = _retry_policy(p, entry, where)
+        if sid is not None:
+            seen.add(sid)
+            out.append(Schedule(sid, tuple(args), retries, backoff))
+    if out:
+        p.ignore("[[schedules]]", "the upstream daemon's timing; devctl uses a schedule's id, args and "
+                                  "retry settings (dotagent run --schedule ID)")
+    return out
 
 
 def _uses(p: _Problems, data: dict[str, Any], table: str) -> list[PluginUse]:
@@ -168,7 +345,6 @@ def _uses(p: _Problems, data: dict[str, Any], table: str) -> list[PluginUse]:
     if not isinstance(entries, list):
         p.fail(f"[{table}]", f"must be an array of tables: write [[{table}]]")
         return []
-    kind, default_events = USE_TABLES[table]
     out = []
     for i, entry in enumerate(entries):
         where = f"[[{table}]] #{i + 1}"
@@ -177,20 +353,69 @@ def _uses(p: _Problems, data: dict[str, Any], table: str) -> list[PluginUse]:
             continue
         for key in entry:
             if key not in _USE_KEYS:
-                p.fail(f"{where}.{key}", f"unknown key; known keys: {', '.join(sorted(_USE_KEYS))}")
-        plugin = p.string(entry, where, "plugin", required=True)
-        config = entry.get("config", {})
-        if not isinstance(config, dict):
-            p.fail(f"{where}.config", "must be a table (the plugin's config object)")
-            config = {}
-        events = entry.get("events", list(default_events))
-        # Preflights run before every attempt whatever `events` says; it is checked only
-        # so a typo there still surfaces.
-        for problem in check_events(events):
-            p.fail(f"{where}.events", problem)
-        timeout = p.number(entry, where, "timeout_seconds", positive=True)
-        if plugin:
-            out.append(PluginUse(table, i, plugin, config, tuple(events or ()), timeout, kind))
+                p.unknown(f"{where}.{key}", _USE_KEYS)
+        use = _use(p, entry, table, i, where, "plugin")
+        if use is not None:
+            out.append(use)
+    return out
+
+
+def _use(
+    p: _Problems, entry: dict[str, Any], table: str, i: int, where: str, name_key: str
+) -> PluginUse | None:
+    kinds, default_events = USE_TABLES[table]
+    plugin = p.string(entry, where, name_key, required=True)
+    config = entry.get("config", {})
+    if not isinstance(config, dict):
+        p.fail(f"{where}.config", "must be a table (the plugin's config object)")
+        config = {}
+    events = entry.get("events", [])
+    # Preflights run before every attempt whatever `events` says; it is checked only
+    # so a typo there still surfaces.
+    for problem in check_events(events, allowed=MANIFEST_EVENTS):
+        p.fail(f"{where}.events", problem)
+    timeout = p.number(entry, where, "timeout_seconds", positive=True)
+    if not plugin:
+        return None
+    return PluginUse(table, i, plugin, config, tuple(events or default_events), timeout, kinds)
+
+
+def _notifiers(p: _Problems, entries: Any) -> list[PluginUse]:
+    """`[[notifiers]]`: upstream's `driver = …` entries, or devctl's `plugin = …` ones."""
+    if not isinstance(entries, list):
+        p.fail("[notifiers]", "must be an array of tables: write [[notifiers]]")
+        return []
+    out = []
+    for i, entry in enumerate(entries):
+        where = f"[[notifiers]] #{i + 1}"
+        if not isinstance(entry, dict):
+            p.fail(where, "must be a table")
+            continue
+        driver = entry.get("driver")
+        if driver is None:
+            for key in entry:
+                if key not in _USE_KEYS:
+                    p.unknown(f"{where}.{key}", _USE_KEYS)
+            use = _use(p, entry, "notifiers", i, where, "plugin")
+        elif driver == "plugin":
+            if "plugin" in entry:
+                p.fail(f"{where}.plugin", 'with driver = "plugin" the plugin is named by `name`')
+            known = {"driver", "name", *_USE_KEYS} - {"plugin"}
+            for key in entry:
+                if key not in known:
+                    p.unknown(f"{where}.{key}", known)
+            use = _use(p, entry, "notifiers", i, where, "name")
+        elif driver in BUILTIN_DRIVERS:
+            for problem in check_events(entry.get("events", []), allowed=MANIFEST_EVENTS):
+                p.fail(f"{where}.events", problem)
+            p.warn(f"{where}.driver: {driver!r} is built into upstream's daemon; devctl does not send "
+                   f"it (use driver = \"plugin\" for a notify plugin)")
+            continue
+        else:
+            p.fail(f"{where}.driver", f"unknown driver {driver!r}; drivers: {[*BUILTIN_DRIVERS, 'plugin']}")
+            continue
+        if use is not None:
+            out.append(use)
     return out
 
 
@@ -200,23 +425,49 @@ class _Problems:
     def __init__(self, path: Path):
         self.path = path
         self.items: list[str] = []
+        self.warnings: list[str] = []
+        self.strict: list[str] = []
+        self.ignored: list[str] = []
 
     def fail(self, where: str, message: str) -> None:
         self.items.append(f"{where}: {message}")
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(f"{self.path}: {message}")
+
+    def unknown(self, where: str, known: set[str] | None = None) -> None:
+        """A key upstream would ignore: a warning naming the rule (an error under --strict)."""
+        hint = f"; known keys: {', '.join(sorted(known))}" if known else ""
+        self.strict.append(f"{self.path}: {where}: unknown key, ignored{hint} "
+                           f"(rule {UNKNOWN_KEY_RULE}: an error under --strict)")
+
+    def ignore(self, where: str, why: str) -> None:
+        self.ignored.append(f"{self.path}: {where}: accepted, not used: {why}")
 
     def raise_if_any(self) -> None:
         if self.items:
             first, *rest = self.items
             raise ConfigError(f"{self.path}: {first}", details=[f"{self.path}: {r}" for r in rest])
 
-    def string(self, table: Any, where: str, key: str, *, required: bool = False) -> str | None:
+    def string(self, table: Any, where: str, key: str, *, required: bool = False,
+               allow_empty: bool = False) -> str | None:
         if not isinstance(table, dict) or key not in table:
             if required:
                 self.fail(f"{where}.{key}", "is required")
             return None
         value = table[key]
-        if not isinstance(value, str) or not value:
-            self.fail(f"{where}.{key}", f"must be a non-empty string, got {value!r}")
+        if not isinstance(value, str) or (not value and not allow_empty):
+            what = "a string" if allow_empty else "a non-empty string"
+            self.fail(f"{where}.{key}", f"must be {what}, got {value!r}")
+            return None
+        return value
+
+    def boolean(self, table: Any, where: str, key: str) -> bool | None:
+        if not isinstance(table, dict) or key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, bool):
+            self.fail(f"{where}.{key}", f"must be true or false, got {value!r}")
             return None
         return value
 

@@ -25,7 +25,7 @@ from devctl.dotagent.spec import (
     config_errors,
     salvage,
 )
-from devctl.errors import ConfigError, PluginError
+from devctl.errors import EXIT_FAILED, ConfigError, PluginError
 from devctl.procs.exits import describe_exit
 
 STDERR_TAIL_LINES = 10
@@ -205,6 +205,13 @@ def _extra_of(doc: Any) -> dict[str, Any]:
     return {}
 
 
+class PluginNotFound(ConfigError):
+    """No executable for a plugin reference. Exit 1, as upstream dotagent's CLI exits for it
+    (a missing plugin is a failure to do the job, not a malformed command line)."""
+
+    exit_code = EXIT_FAILED
+
+
 def open_plugin(
     ref: str,
     *,
@@ -213,16 +220,17 @@ def open_plugin(
     system_dirs: Sequence[str] | None = None,
     cwd: Path | None = None,
 ) -> Plugin:
-    """Resolve a plugin reference (bare name → discovery, path → that file) or raise ConfigError.
+    """Resolve a plugin reference (bare name → discovery, path → that file) or raise
+    PluginNotFound (a ConfigError for a reference that is not a valid plugin name).
     `cwd` is where its calls run, so relative paths in a config mean the same as in the file
     that holds it."""
     found = discovery.resolve(ref, base_dir=base_dir, env=env, system_dirs=system_dirs)
     if found is None:
         if "/" in ref:
-            raise ConfigError(f"dotagent plugin {ref!r}: no executable file at that path")
+            raise PluginNotFound(f"dotagent plugin {ref!r}: no executable file at that path")
         if not discovery.valid_name(ref):
             raise ConfigError(f"dotagent plugin {ref!r}: not a valid plugin name")
-        raise ConfigError(
+        raise PluginNotFound(
             f"dotagent plugin {ref!r} not found: no executable {discovery.PREFIX}{ref}",
             details=[f"searched: {discovery.describe_search(env, system_dirs=system_dirs)}"],
         )
@@ -230,8 +238,9 @@ def open_plugin(
 
 
 def make_payload(
-    kind: str, agent: str, schedule: str, event: str, message: str, config: Any
+    kind: str, agent: str, schedule: str, event: str, message: str | None, config: Any
 ) -> dict[str, Any]:
-    """An InvokePayload with exactly the spec's fields (strict on what we send)."""
+    """An InvokePayload with exactly the spec's fields (strict on what we send). `message` is
+    None (JSON null) where upstream sends none: a preflight's."""
     return {"kind": kind, "agent": agent, "schedule": schedule, "event": event,
             "message": message, "config": config if isinstance(config, dict) else {}}

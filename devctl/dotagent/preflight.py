@@ -47,7 +47,7 @@ def run_preflights(cfg: Config, *, dry_run: bool = False) -> list[dict[str, Any]
             continue
         if dry_run:
             continue
-        payload = make_payload("preflight", cfg.repo_root.name, SCHEDULE, "preflight", "", config)
+        payload = make_payload("preflight", cfg.repo_root.name, SCHEDULE, "preflight", None, config)
         outcome = checked.plugin.invoke(payload, timeout=timeout)
         if not outcome.ok:
             details = [d for d in outcome.details() if not d.startswith("suggest:")]

@@ -14,16 +14,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devctl.dotagent.plugin import Plugin, open_plugin
+from devctl.dotagent.plugin import Plugin, PluginNotFound, open_plugin
 from devctl.dotagent.spec import current_platform
 from devctl.errors import ConfigError, PluginError
 from devctl.findings import ERROR, WARNING, Finding, has_errors
+
+#: Finding code of a plugin that does not resolve (the CLI exits 1 for it, as upstream's does).
+NOT_FOUND = "plugin-not-found"
 
 
 @dataclass
 class Checked:
     plugin: Plugin | None
     findings: list[Finding]
+    #: The kind the plugin is used as: the first of the accepted kinds it declares.
+    kind: str = ""
 
     @property
     def ok(self) -> bool:
@@ -33,7 +38,7 @@ class Checked:
 def check_use(
     ref: str,
     config: Any,
-    kind: str,
+    kind: str | tuple[str, ...],
     where: str,
     *,
     base_dir: Path | None = None,
@@ -42,22 +47,28 @@ def check_use(
     validate_timeout: float | None = None,
     run_validate: bool = True,
 ) -> Checked:
+    """Check one use; `kind` may list the kinds accepted, in order of preference."""
     findings: list[Finding] = []
+    kinds = (kind,) if isinstance(kind, str) else kind
 
-    def fail(message: str, details: list[str] | None = None) -> Checked:
-        findings.append(Finding(ERROR, message, plugin=ref, where=where, details=tuple(details or ())))
+    def fail(message: str, details: list[str] | None = None, code: str = "") -> Checked:
+        findings.append(Finding(ERROR, message, code=code, plugin=ref, where=where,
+                                details=tuple(details or ())))
         return Checked(None, findings)
 
     try:
         plugin = open_plugin(ref, base_dir=base_dir, env=env, system_dirs=system_dirs, cwd=base_dir)
+    except PluginNotFound as exc:
+        return fail(exc.message, exc.details, code=NOT_FOUND)
     except ConfigError as exc:
         return fail(exc.message, exc.details)
     try:
         info = plugin.info()
     except PluginError as exc:
         return fail(f"{exc.message} ({plugin.path})", exc.details)
-    if kind not in info.kinds:
-        return fail(f"used as {kind}, but the plugin's kinds are {list(info.kinds)}")
+    used_as = next((k for k in kinds if k in info.kinds), None)
+    if used_as is None:
+        return fail(f"used as {' or '.join(kinds)}, but the plugin's kinds are {list(info.kinds)}")
     if not info.supports_platform():
         here = current_platform()
         return fail(f"does not support this platform ({here}); it supports {list(info.platforms)}")
@@ -74,7 +85,7 @@ def check_use(
             return fail(f"validate: {verdict.error}", verdict.details())
         for note in verdict.notes:
             findings.append(Finding(WARNING, f"validate: {note}", plugin=ref, where=where))
-    return Checked(plugin, findings)
+    return Checked(plugin, findings, used_as)
 
 
 def format_findings(findings: list[Finding]) -> list[str]:

@@ -1,10 +1,10 @@
 """Agent manifest parsing: defaults, path resolution, and errors that name file, table and key."""
 
-import tomllib
 from pathlib import Path
 
 import pytest
 
+from devctl.dotagent import tomlread
 from devctl.dotagent.manifest import load_manifest, parse_manifest
 from devctl.errors import ConfigError
 
@@ -52,7 +52,7 @@ cron = "0 3 * * *"
 
 
 def parse(text: str, path: Path = Path("/repo/agents/a.toml")):
-    return parse_manifest(tomllib.loads(text), path)
+    return parse_manifest(tomlread.loads(text), path)
 
 
 def test_full_manifest():
@@ -61,19 +61,28 @@ def test_full_manifest():
     assert m.command == "python3" and m.args == ("job.py", "--fast")
     assert m.working_dir == Path("/repo/agents/work")
     assert m.env == {"LEVEL": "full", "COUNT": "3"}
-    assert (m.max_retries, m.retry_backoff_s) == (2, 0.5)
+    sched = m.pick_schedule(None)
+    assert (m.attempts_for(sched), m.backoff_for(sched)) == (2, (0.5,))
     assert [u.kind for u in m.uses()] == ["preflight", "sink", "sink", "notify"]
+    assert m.on_failure[0].kinds == ("sink", "notify")
     assert m.on_success[0].events == ("success",)
     assert m.on_failure[0].events == ("given_up", "timed_out")
     assert m.notifiers[0].events == ("attempt_failed", "recovered") and m.notifiers[0].timeout_s == 3
-    assert any("[schedule]" in w for w in m.warnings)
+    assert any("[schedule]: unknown key" in w and "rule unknown-key" in w for w in m.strict_warnings)
 
 
-def test_defaults():
+def test_defaults_are_upstreams():
     m = parse('[agent]\nname = "x"\n[run]\ncommand = "true"\n')
-    assert m.timeout_s is None and m.max_retries == 0 and m.retry_backoff_s == 0
-    assert m.schedule == "manual" and m.working_dir == Path("/repo/agents")
-    assert m.notifiers == () and m.warnings == ()
+    sched = m.pick_schedule(None)
+    assert m.timeout_s == 1800 and m.attempts_for(sched) == 1 and m.backoff_for(sched) == ()
+    assert sched.id == "manual" and sched.args == () and m.working_dir == Path("/repo/agents")
+    assert m.inherit_env and m.notifiers == () and m.warnings == () and m.strict_warnings == ()
+    # Absent events: everything the table can receive, as upstream's empty filter.
+    m = parse('[agent]\nname = "x"\n[run]\ncommand = "true"\n[[on_failure]]\nplugin = "s"\n'
+              '[[notifiers]]\nplugin = "n"\nevents = []\n')
+    assert m.on_failure[0].events == ("preflight", "attempt_failed", "timed_out", "given_up", "recovered")
+    assert m.notifiers[0].events == ("attempt_failed", "timed_out", "given_up", "recovered", "success",
+                                     "preflight")
 
 
 @pytest.mark.parametrize(
@@ -81,10 +90,6 @@ def test_defaults():
     [
         ('[run]\ncommand = "x"\n', "[agent].name: is required"),
         ('[agent]\nname = "x"\n', "[run].command: is required"),
-        (
-            '[agent]\nname = "x"\ntimeout_secnds = 3\n[run]\ncommand = "x"\n',
-            "[agent].timeout_secnds: unknown key",
-        ),
         (
             '[agent]\nname = "x"\ntimeout_seconds = 0\n[run]\ncommand = "x"\n',
             "[agent].timeout_seconds: must be > 0",
