@@ -36,13 +36,13 @@ def test_run_preflights_pass_fail_and_dry_run(tmp_path, monkeypatch):
         preflight=[
             {"plugin": "preflight-cmd", "config": {"command": ["touch", str(marker)]}},
             {"plugin": "preflight-cmd", "config": {"command": ["false"], "suggest": "run make deps"}},
-            {"plugin": "preflight-cmd", "config": {"command": "false"}},
+            {"plugin": "preflight-cmd", "config": {"command": ["false"], "args": "x"}},
         ],
     )
     errors = run_preflights(cfg, dry_run=True)
     assert not marker.exists()  # dry run: checked, not invoked
     assert [e["message"].split(":")[0] for e in errors] == [".devctl.yaml preflight[2]"]
-    assert "$.command: 'false' is not of type 'array'" in errors[0]["details"]
+    assert "$.args: 'x' is not of type 'array'" in errors[0]["details"]
     errors = run_preflights(cfg)
     assert marker.exists()
     assert [(e["plugin"], e["code"]) for e in errors] == [("dotagent:preflight-cmd", "E_PREFLIGHT")] * 2

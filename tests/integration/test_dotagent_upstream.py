@@ -266,3 +266,34 @@ def test_ignored_upstream_settings_are_listed_at_v(tmp_path):
     assert "[security]: accepted, not used" in res.stderr
     assert "attempts: 3, 300s, 900s, 1800s apart" in res.stdout
     assert not (tmp_path / "env.json").exists()
+
+
+def test_upstream_preflight_cmd_snippet_runs_with_the_example_plugin(tmp_path):
+    """The shape of upstream's preflight-cmd docs: a program name, `args`, `expect_exit`,
+    `expect_contains`, written as a multi-line inline table."""
+    manifest = write(tmp_path, f"""
+[agent]
+name = "gh-report"
+
+[run]
+command = "{sys.executable}"
+args = ["{ENV_JOB}"]
+
+[[preflight]]
+plugin = "preflight-cmd"
+config = {{
+  command = "{sys.executable}",
+  args = ["-c", "print('logged in')"],
+  expect_exit = 0,
+  expect_contains = "logged in"
+}}
+""")
+    res = run_cli("dotagent", "run", str(manifest), cwd=tmp_path, env=env(tmp_path))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "env.json").exists()
+    (tmp_path / "env.json").unlink()
+    text = manifest.read_text().replace('expect_contains = "logged in"', 'expect_contains = "token"')
+    manifest.write_text(text)
+    res = run_cli("dotagent", "run", str(manifest), cwd=tmp_path, env=env(tmp_path))
+    assert res.returncode == 1 and "output does not contain 'token'" in res.stderr
+    assert not (tmp_path / "env.json").exists()
