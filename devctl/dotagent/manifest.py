@@ -46,6 +46,7 @@ table and the key.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,16 +199,17 @@ def load_manifest(path: Path, *, strict: bool = False) -> Manifest:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomlread.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    m = parse_manifest(data, path)
+    m = parse_manifest(data, path, text=raw.decode("utf-8"))
     if strict and m.strict_warnings:
         first, *rest = m.strict_warnings
         raise ConfigError(first, details=rest)
     return m
 
 
-def parse_manifest(data: dict[str, Any], path: Path) -> Manifest:
-    """Pure: a parsed TOML document → Manifest (paths resolved against `path`'s directory)."""
-    p = _Problems(path)
+def parse_manifest(data: dict[str, Any], path: Path, *, text: str | None = None) -> Manifest:
+    """Pure: a parsed TOML document → Manifest (paths resolved against `path`'s directory).
+    With the document's `text`, each problem names its line (`agent.toml:7: [agent].x: …`)."""
+    p = _Problems(path, text)
     for key in data:
         if key in _UPSTREAM_ONLY:
             p.ignore(f"[{key}]", "upstream's daemon setting; devctl does not use it")
@@ -422,15 +424,21 @@ def _notifiers(p: _Problems, entries: Any) -> list[PluginUse]:
 class _Problems:
     """Collects every problem, so one run of `load_manifest` reports them all."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, text: str | None = None):
         self.path = path
+        self.lines = text.splitlines() if text is not None else None
         self.items: list[str] = []
         self.warnings: list[str] = []
         self.strict: list[str] = []
         self.ignored: list[str] = []
 
+    def at(self, where: str) -> str:
+        """`path:line` for a `[table].key` / `[[table]] #n.key` place, when the line is found."""
+        line = _locate(self.lines, where) if self.lines is not None else None
+        return f"{self.path}:{line}" if line else str(self.path)
+
     def fail(self, where: str, message: str) -> None:
-        self.items.append(f"{where}: {message}")
+        self.items.append(f"{self.at(where)}: {where}: {message}")
 
     def warn(self, message: str) -> None:
         self.warnings.append(f"{self.path}: {message}")
@@ -438,7 +446,7 @@ class _Problems:
     def unknown(self, where: str, known: set[str] | None = None) -> None:
         """A key upstream would ignore: a warning naming the rule (an error under --strict)."""
         hint = f"; known keys: {', '.join(sorted(known))}" if known else ""
-        self.strict.append(f"{self.path}: {where}: unknown key, ignored{hint} "
+        self.strict.append(f"{self.at(where)}: {where}: unknown key, ignored{hint} "
                            f"(rule {UNKNOWN_KEY_RULE}: an error under --strict)")
 
     def ignore(self, where: str, why: str) -> None:
@@ -447,7 +455,7 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             first, *rest = self.items
-            raise ConfigError(f"{self.path}: {first}", details=[f"{self.path}: {r}" for r in rest])
+            raise ConfigError(first, details=rest)
 
     def string(self, table: Any, where: str, key: str, *, required: bool = False,
                allow_empty: bool = False) -> str | None:
@@ -492,3 +500,31 @@ class _Problems:
             self.fail(f"{where}.{key}", f"must be {'> 0' if positive else '>= 0'}, got {value!r}")
             return None
         return value
+
+
+_PLACE = re.compile(r"^\[(\[?)([A-Za-z0-9_.-]+)\]?\](?: #(\d+))?(?:\.([A-Za-z0-9_-]+))?$")
+
+
+def _locate(lines: list[str], where: str) -> int | None:
+    """The 1-based line of a place such as `[agent].name` or `[[notifiers]] #2.events` (the
+    key's line, else its table's header line); None when it cannot be found by a plain scan
+    (tomllib gives no positions)."""
+    m = _PLACE.match(where)
+    if m is None:
+        return None
+    array, table, nth, key = bool(m.group(1)), m.group(2), int(m.group(3) or 1), m.group(4)
+    header = re.compile(r"^\s*\[\[\s*" + re.escape(table) + r"\s*\]\]" if array
+                        else r"^\s*\[\s*" + re.escape(table) + r"\s*\]")
+    starts = [i for i, ln in enumerate(lines) if header.match(ln)]
+    if len(starts) < nth:
+        return None
+    start = starts[nth - 1]
+    if key is None:
+        return start + 1
+    pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+    for i in range(start + 1, len(lines)):
+        if re.match(r"^\s*\[", lines[i]):
+            break
+        if pattern.match(lines[i]):
+            return i + 1
+    return start + 1

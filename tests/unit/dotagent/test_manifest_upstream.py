@@ -175,3 +175,17 @@ def test_tail_lines_like_upstream():
     text = "".join(f"{i}\n" for i in range(600))
     got = tail_lines(text)
     assert got.split("\n")[0] == "100" and got.endswith("599") and len(got.split("\n")) == 500
+
+
+def test_problems_name_the_line(tmp_path):
+    path = tmp_path / "agent.toml"
+    path.write_text('[agent]\nname = "x"\ntimeout_seconds = 0\nmonitr = 1\n[run]\ncommand = "true"\n'
+                    '[[notifiers]]\nplugin = "a"\n[[notifiers]]\nplugin = "b"\nevents = ["sucess"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_manifest(path)
+    assert info.value.message.startswith(f"{path}:3: [agent].timeout_seconds: must be > 0")
+    assert info.value.details == [f"{path}:11: [[notifiers]] #2.events: unknown event(s) ['sucess']; "
+                                  "allowed: ['attempt_failed', 'timed_out', 'given_up', 'recovered', "
+                                  "'success', 'preflight']"]
+    path.write_text('[agent]\nname = "x"\nmonitr = 1\n[run]\ncommand = "true"\n')
+    assert load_manifest(path).strict_warnings[0].startswith(f"{path}:3: [agent].monitr: unknown key")
