@@ -189,8 +189,22 @@ class DofekHost:
             "counters": dict(vars(c)),
             "warnings": list(runner.warnings),
             "data_age_s": round(self.clock() - runner.data_at, 1) if runner.data_at is not None else None,
+            # What the last reply said: "ok", or "error" with the plugin's message.
+            "status": data.status if data else None,
+            "status_message": data.message if data and data.status == "error" else None,
+            "timed_out": self._timed_out(runner),
             "panels": data.panels if data else [],
         }
+
+    def _timed_out(self, runner: PluginRunner) -> dict[str, Any] | None:
+        """Polls unanswered since when (wall clock) and for how long, or None: the panel
+        then says its data is stale because the plugin hangs, not because nothing changed."""
+        since = runner.timed_out_since
+        if since is None:
+            return None
+        for_s = max(0.0, self.clock() - since)
+        return {"since": round(self.wall() - for_s, 3), "for_s": round(for_s, 1),
+                "timeout_ms": runner.conf.timeout_ms}
 
 
 def watchlist(procs: list[ProcInfo], annotations: dict[int, list[dict[str, Any]]], top: int) -> list[dict]:
