@@ -202,7 +202,28 @@ def ticker(metrics: list[dict[str, Any]]) -> Text:
         text.append(format_value(metric["value"]), style="bold")
         if metric.get("unit"):
             text.append(f" {metric['unit']}")
+        spark = sparkline(metric.get("history") or [])
+        if spark:
+            text.append(f" {spark}", style="cyan")
     return text
+
+
+#: Sparkline glyphs, lowest to highest, and how many of a metric's recent values it shows
+#: (the JSON snapshot carries all `history_len` of them).
+SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 12
+
+
+def sparkline(values: list[float], width: int = SPARK_WIDTH) -> str:
+    """The last `width` values as block glyphs; "" until there are two (nothing to compare)."""
+    values = values[-width:]
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return SPARKS[0] * len(values)
+    scale = (len(SPARKS) - 1) / (high - low)
+    return "".join(SPARKS[round((v - low) * scale)] for v in values)
 
 
 def format_value(value: float) -> str:

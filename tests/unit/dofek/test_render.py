@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from devctl.dofek.render import format_value, human_bytes, render_text
+from devctl.dofek.render import format_value, human_bytes, render_text, sparkline
 
 
 def _plugin(**over):
@@ -192,3 +192,12 @@ def test_an_error_status_is_shown_on_the_panel() -> None:
                                                                    "style": "normal"}]}])
     text = render_text(snapshot(plugins=[plugin]), width=200)
     assert "● db healthy  ✕ error: connection refused  Conns 0" in text
+
+
+def test_metric_history_draws_a_sparkline() -> None:
+    assert sparkline([]) == "" and sparkline([5.0]) == ""
+    assert sparkline([1.0, 1.0, 1.0]) == "▁▁▁"
+    assert sparkline([0.0, 7.0, 3.5]) == "▁█▅"
+    assert sparkline([float(v) for v in range(20)], width=3) == "▁▅█"
+    metric = {"plugin": "p", "id": "p.q", "label": "Q", "value": 2.0, "unit": "", "history": [0.0, 2.0]}
+    assert render_text(snapshot(metrics=[metric])).splitlines()[-1] == "Metrics Q 2 ▁█"
