@@ -355,7 +355,8 @@ def _print_validation(name: str, result: Any) -> None:
         return
     console.print(f"[green]✓[/green] {escape(name)}: a valid poll_response")
     plugin = {"name": (resp.manifest or {}).get("name") or "plugin", "state": "healthy",
-              "panels": resp.panels, "consecutive_errors": 0, "restarts": 0, "last_error": ""}
+              "panels": resp.panels, "consecutive_errors": 0, "restarts": 0, "last_error": "",
+              "status": resp.status, "status_message": resp.message if resp.status == "error" else None}
     console.print(render.dock([plugin]))
     console.print(render.ticker([{"plugin": plugin["name"], **m} for m in resp.metrics]))
     for ann in resp.annotations:

@@ -108,7 +108,10 @@ def user_config_dir(env: Mapping[str, str] | None = None, platform: str | None =
     """Dofek's per-user config dir (`dirs::config_dir()`), without the `dofek` part."""
     env = os.environ if env is None else env
     platform = sys.platform if platform is None else platform
-    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    try:
+        home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    except (RuntimeError, KeyError):  # no HOME and no passwd entry (a bare container)
+        home = Path("/nonexistent")
     if platform == "darwin":
         return home / "Library" / "Application Support"
     xdg = env.get("XDG_CONFIG_HOME", "")

@@ -203,6 +203,9 @@ def test_validate_file_and_stdin(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["errors"] == [
         'process_annotations[0].pid: must be an integer, got string "1"'
     ]
+    crate_error = '{"status":"error","message":"down","manifest":null,"panels":[{"id":"p","label":"P"}]}'
+    result = run_cli("dofek", "validate", "-", input=crate_error)
+    assert result.returncode == 0 and "● plugin healthy  ✕ error: down" in result.stdout
     result = run_cli("dofek", "validate", "-", input='{"panels": [\n  oops]}')
     assert result.returncode == 2 and "<stdin>:2:3: poll_response is not valid JSON" in result.stderr
 
