@@ -7,7 +7,8 @@ Each poll asks the example's Redis for INFO and answers with:
 - a label on the redis-server process row (its pid comes from INFO, so it is exact).
 
 When Redis is not running it still answers, with `status: "error"` and no panels: the dashboard
-shows the error on the panel, as Dofek does, instead of numbers that are no longer true. One JSON line per poll on stdout; logs go to stderr.
+shows the error on the panel, as Dofek does, instead of numbers that are no longer true.
+One JSON line per poll on stdout; logs go to stderr.
 """
 
 import json
