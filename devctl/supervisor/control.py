@@ -116,7 +116,7 @@ def connect(sock_path: Path, timeout: float | None) -> socket.socket:
 
 def call(sock_path: Path, op: str, *, timeout: float | None = 30.0, **args: Any) -> dict[str, Any]:
     """One request, one reply. Raises DevctlError on `ok: false` or a broken channel."""
-    with connect(sock_path, timeout) as sock:
+    with connect(sock_path, timeout) as sock, _channel(op):
         sock.sendall(encode({"op": op, **args}))
         for reply in _replies(sock):
             if not reply.get("ok"):
@@ -129,9 +129,22 @@ def stream(
     sock_path: Path, op: str, *, timeout: float | None = None, **args: Any
 ) -> Iterator[dict[str, Any]]:
     """Send one request and yield every line of the reply until the server closes."""
-    with connect(sock_path, timeout) as sock:
+    with connect(sock_path, timeout) as sock, _channel(op):
         sock.sendall(encode({"op": op, **args}))
         yield from _replies(sock)
+
+
+@contextlib.contextmanager
+def _channel(op: str) -> Iterator[None]:
+    """A supervisor that dies (or is killed) mid-request resets the connection: that is the
+    same "no answer" as a closed one, a DevctlError the callers handle, never a traceback."""
+    try:
+        yield
+    except ConnectionError as exc:  # reset, broken pipe, aborted
+        reason = exc.strerror or type(exc).__name__
+        raise DevctlError(
+            f"the supervisor closed the connection without answering {op!r} ({reason})"
+        ) from None
 
 
 def _replies(sock: socket.socket) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,45 @@
+"""The control-socket client: a supervisor that dies mid-request is a clear error, not a traceback."""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from devctl.errors import DevctlError
+from devctl.supervisor import control
+
+
+def dying_server(path: Path) -> threading.Thread:
+    """Accept one connection, wait for the request to arrive, close without reading it.
+
+    Closing a Unix socket with unread data resets the connection: the client's recv fails with
+    ECONNRESET, exactly what a supervisor killed while a request is in flight looks like."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        select.select([conn], [], [], 10)
+        conn.close()
+        server.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("use_stream", [False, True])
+def test_a_connection_reset_mid_request_is_a_devctl_error(tmp_path: Path, use_stream: bool):
+    sock_path = tmp_path / "supervisor.sock"
+    thread = dying_server(sock_path)
+    with pytest.raises(DevctlError, match="closed the connection without answering 'shutdown'"):
+        if use_stream:
+            list(control.stream(sock_path, "shutdown", timeout=10))
+        else:
+            control.call(sock_path, "shutdown", timeout=10)
+    thread.join(10)
