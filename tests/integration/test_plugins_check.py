@@ -52,6 +52,7 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "pipe_slow.py": (["0.1"], PASS),
     "pipe_step_fail.py": ([], PASS),  # a failed step is a result, not a protocol error
     "pipe_validate_fail.py": ([], PASS),
+    "pipe_validate_then_bad_plan.py": (["{tmp}/called.log"], ("op launch.plan",)),
     "sup_plan.py": (["{tmp}/plan.json"], PASS),
 }
 
