@@ -10,7 +10,8 @@ The checks, each reported pass/fail with the fix for a failure:
    the first listed command with `--help`; a stream op opens a stream whose events are well
    formed;
 4. undeclared op — an op the plugin did not declare gets ok:false, E_UNSUPPORTED, in time;
-5. request ids — every response carries the id of the request it answers;
+5. request ids — every request gets a response, and it carries the id of the request it
+   answers (a plugin that never answers fails this check: requests sent are not answers);
 6. exits on stdin close — the plugin exits within 2 s once stdin closes, leaving no process.
 
 A plugin that hangs or dies during one op is restarted for the next, so one bug does not hide
@@ -97,6 +98,8 @@ class _Checker:
         self.session: Session | None = None
         self.id_problems: list[str] = []
         self.requests = 0
+        self.answered = 0  # requests that got a response frame with their own request_id
+        self.unanswered: list[str] = []  # "op (request_id)" of requests that got no response
         self.config: dict[str, Any] = {}  # what the plugin's own config.mutate produced
         self.nonce = secrets.token_hex(3)
 
@@ -171,11 +174,15 @@ class _Checker:
                 if response.request_id != rid:
                     self.id_problems.append(f"{op}: sent request_id {rid!r}, the response carried "
                                             f"{response.request_id!r}")
+                else:
+                    self.answered += 1
                 return response, ""
         except Timeout:
+            self.unanswered.append(f"{op} ({rid})")
             self.retire()
             return None, f"no response within {self.timeout:g} s"
         except Eof:
+            self.unanswered.append(f"{op} ({rid})")
             session.wait_exit(1.0)
             note = session.exit_note()
             self.retire()
@@ -316,14 +323,29 @@ class _Checker:
                           "stdout carries protocol frames only: send logs, banners and prints to stderr")
         report.checks.insert(1, clean)
         if report.checks[0].status == "pass":
-            ids = Check("request ids", "pass", f"{self.requests} response(s) echoed their request_id")
-            if self.id_problems:
-                ids = Check("request ids", "fail", self.id_problems[0],
-                            "copy request_id from each request into its response, unchanged")
+            ids = self._check_ids()
             report.checks.append(ids)
         report.checks.append(exit_check)
         tails = [line for s in self.sessions for line in s.stderr]
         report.stderr_tail = tails[-20:]
+
+    def _check_ids(self) -> Check:
+        """Every request answered, each answer carrying its request's id. Counted from the answers
+        that came back, not the requests sent: silence must not pass as "ids echoed"."""
+        name = "request ids"
+        if self.id_problems:
+            return Check(name, "fail", self.id_problems[0],
+                         "copy request_id from each request into its response, unchanged")
+        if self.unanswered:
+            more = f" (and {len(self.unanswered) - 1} more)" if len(self.unanswered) > 1 else ""
+            return Check(name, "fail", f"{len(self.unanswered)} of {self.requests} request(s) got no response: "
+                         f"{self.unanswered[0]}{more}",
+                         "answer every request with one response frame carrying its request_id, also "
+                         "the ones you cannot serve (ok:false, E_UNSUPPORTED)")
+        if not self.requests:
+            return Check(name, "skip", "no request was sent")
+        return Check(name, "pass", f"{self.answered} of {self.requests} request(s) answered, each with "
+                     "its own request_id")
 
     def _check_exit(self, session: Session) -> Check:
         name = "exits on stdin close"
