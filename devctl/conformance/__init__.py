@@ -102,6 +102,7 @@ class _Checker:
         self.unanswered: list[str] = []  # "op (request_id)" of requests that got no response
         self.config: dict[str, Any] = {}  # what the plugin's own config.mutate produced
         self.nonce = secrets.token_hex(3)
+        self.handshake_notes: tuple[tuple[str, str], ...] = ()  # tolerated deviations (E_NO_OPS)
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -121,7 +122,7 @@ class _Checker:
         if line.frame is None:
             return session, None, f"the first line is not a JSON object: {line.problem}", took
         try:
-            validate_handshake(line.frame)
+            self.handshake_notes = validate_handshake(line.frame).notes
         except FrameError as exc:
             return session, None, exc.message, took
         return session, line.frame, "", took
@@ -158,6 +159,8 @@ class _Checker:
             session.send(frame)
             while True:
                 line = session.read(deadline)
+                if line.frame is None and line.problem == "empty line":
+                    continue  # a blank line: "stdout clean" reports it; devctl skips it (E_BLANK_LINE)
                 if line.frame is None:
                     # devctl fails a plugin on the first such line; so does the check, naming
                     # the line instead of waiting for a timeout that would blame its speed.
@@ -205,7 +208,9 @@ class _Checker:
         report.plugin_name = str(hs.get("plugin_name", ""))
         report.checks.append(Check("handshake", "pass", f"{report.plugin_name!r} v1 in {took * 1000:.0f} ms; "
                                    f"ops: {', '.join(ops) or '(none)'}"
-                                   + (f"; streams: {', '.join(streams)}" if streams else "")))
+                                   + (f"; streams: {', '.join(streams)}" if streams else "")
+                                   + "".join(f"; warning [{code}]: {message} (devctl warns; an error "
+                                             "under --strict)" for code, message in self.handshake_notes)))
         commands: list[str] = []
         for op in shapes.order([op for op in ops if op not in streams]):
             report.checks.append(self._check_op(op, commands))
@@ -338,8 +343,8 @@ class _Checker:
                          "copy request_id from each request into its response, unchanged")
         if self.unanswered:
             more = f" (and {len(self.unanswered) - 1} more)" if len(self.unanswered) > 1 else ""
-            return Check(name, "fail", f"{len(self.unanswered)} of {self.requests} request(s) got no response: "
-                         f"{self.unanswered[0]}{more}",
+            missing = f"{len(self.unanswered)} of {self.requests} request(s) got no response"
+            return Check(name, "fail", f"{missing}: {self.unanswered[0]}{more}",
                          "answer every request with one response frame carrying its request_id, also "
                          "the ones you cannot serve (ok:false, E_UNSUPPORTED)")
         if not self.requests:

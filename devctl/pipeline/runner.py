@@ -223,12 +223,13 @@ async def run_pipeline(
     run = _Run(cfg, opts)
     specs = sorted(cfg.plugins, key=lambda s: s.sort_key())
 
-    def on_warning(plugin: str, text: str) -> None:  # protocol warnings (e.g. an unknown request_id)
+    def on_warning(plugin: str, text: str) -> None:  # protocol warnings (junk from an idle plugin, ...)
         run.notes.append(text)
 
     try:
         # open_plugins hands the clients back in the order of `specs`: (priority, id).
-        async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning) as clients:
+        async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning,
+                                strict=opts.strict) as clients:
             for phase in PHASES:
                 if phase == "launch.plan" and not run.valid:
                     # Validation said no: a plan built on a broken setup is never asked for,

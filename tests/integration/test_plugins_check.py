@@ -29,6 +29,7 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "cmd_stream_many.py": ([], PASS),
     "host_bad_handshake.py": ([], ("handshake",)),
     "host_bash.sh": ([], ("op test.nope",)),  # declares test.nope, then refuses it
+    "host_blank_lines.py": ([], ("stdout clean",)),  # devctl skips blank lines; the check reports them
     "host_crash.py": ([], ("op test.crash",)),
     "host_grandchild.py": ([], ("undeclared op", "exits on stdin close")),  # leaves its sleep behind
     "host_hang.py": ([], ("op test.hang", "undeclared op", "request ids")),
@@ -36,6 +37,8 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "host_min.py": ([], ("undeclared op",)),  # answers every op ok:true
     "host_noisy_after.py": ([], ("stdout clean",)),
     "host_noisy_before.py": ([], ("handshake", "stdout clean")),
+    "host_noisy_idle.py": ([], ("stdout clean", "op validate.run")),
+    "host_no_ops.py": ([], PASS),  # no capabilities.ops: no ops (a warning in the handshake check)
     "host_ok.py": ([], PASS),
     "host_silent.py": ([], ("op config.mutate", "undeclared op", "request ids")),  # never answers
     "host_slow_handshake.py": ([], ("handshake",)),
@@ -178,3 +181,15 @@ def test_a_plugin_that_never_answers_fails_request_ids(tmp_path: Path):
                   cwd=tmp_path, timeout=60)
     ids = {c["check"]: c for c in json.loads(res.stdout)["checks"]}["request ids"]
     assert ids["status"] == "pass" and "answered" in ids["detail"]
+
+
+def test_blank_lines_fail_stdout_clean_only_and_a_missing_ops_list_is_a_warning(tmp_path: Path):
+    res = run_cli("plugins", "check", "--json", "--", sys.executable, str(TESTDATA / "host_blank_lines.py"),
+                  cwd=tmp_path, timeout=60)
+    checks = {c["check"]: c for c in json.loads(res.stdout)["checks"]}
+    assert checks["stdout clean"]["status"] == "fail" and "empty line" in checks["stdout clean"]["detail"]
+    assert checks["op config.mutate"]["status"] == "pass"  # the blank line is not taken as its answer
+    res = run_cli("plugins", "check", "--json", "--", sys.executable, str(TESTDATA / "host_no_ops.py"),
+                  cwd=tmp_path, timeout=60)
+    checks = {c["check"]: c for c in json.loads(res.stdout)["checks"]}
+    assert checks["handshake"]["status"] == "pass" and "[E_NO_OPS]" in checks["handshake"]["detail"]
