@@ -357,6 +357,7 @@ def _steer(ctx: typer.Context, op: str, names: list[str], wait: float | None) ->
     from devctl.cli.output import err
     from devctl.supervisor import client
     from devctl.supervisor.render import progress_line
+    from devctl.supervisor.service_states import UP_STATES
 
     paths = _paths(ctx)
     args: dict[str, Any] = {"services": names}
@@ -367,7 +368,7 @@ def _steer(ctx: typer.Context, op: str, names: list[str], wait: float | None) ->
         reply = client.request(paths, op, timeout=(wait or 0) + 600, **args)
     bad = 0
     for svc in reply.get("services", []):
-        ok = svc["state"] in (("stopped",) if op == "stop" else ("running", "healthy"))
+        ok = svc["state"] == "stopped" if op == "stop" else svc["state"] in UP_STATES
         bad += not ok
         line = progress_line(svc, t0) if op != "stop" else svc["state"]
         err().print(f"{'[green]✔[/green]' if ok else '[red]✖[/red]'} {svc['name']}  {line}")

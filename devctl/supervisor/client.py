@@ -20,7 +20,7 @@ from typing import Any
 from devctl.errors import EXIT_NOT_RUNNING, DevctlError
 from devctl.supervisor import control
 from devctl.supervisor.paths import Paths, supervisor_alive
-from devctl.supervisor.service_states import LIVE_STATES, UP_STATES
+from devctl.supervisor.service_states import ACTIVE_STATES, LIVE_STATES, UP_STATES
 from devctl.supervisor.state_store import read_state
 
 
@@ -39,7 +39,7 @@ def read_status(paths: Paths, now: float | None = None) -> dict[str, Any]:
         from devctl.procs.pids import pid_alive
 
         for svc in services:
-            judged = svc.get("state") in LIVE_STATES or svc.get("state") in ("waiting", "backoff")
+            judged = svc.get("state") in ACTIVE_STATES
             if judged and not pid_alive(svc.get("pid"), svc.get("create_time")):
                 svc["state"] = "exited"
                 svc["error"] = svc.get("error") or "gone (the supervisor was not running to see it exit)"

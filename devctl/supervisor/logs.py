@@ -69,6 +69,9 @@ class _Source:
     inode: int | None = None
     partial: bytes = b""
     pending: list[bytes] = field(default_factory=list)
+    #: Opened at the end of a file in the middle of a line: that line's rest is not shown, so
+    #: every emitted line is whole (a service writing fast is usually mid-line).
+    skip_partial: bool = False
 
     def open(self, at_end: bool) -> None:
         try:
@@ -78,7 +81,10 @@ class _Source:
         self.fh = fh
         self.inode = os.fstat(fh.fileno()).st_ino
         if at_end:
-            fh.seek(0, os.SEEK_END)
+            end = fh.seek(0, os.SEEK_END)
+            if end > 0:
+                fh.seek(end - 1)
+                self.skip_partial = fh.read(1) != b"\n"
 
     def poll(self) -> list[bytes]:
         """New complete lines since the last poll, following rotation and truncation."""
@@ -110,6 +116,11 @@ class _Source:
         data = self.fh.read()  # type: ignore[attr-defined]
         if not data:
             return []
+        if self.skip_partial:
+            nl = data.find(b"\n")
+            if nl < 0:
+                return []
+            data, self.skip_partial = data[nl + 1:], False
         data = self.partial + data
         parts = data.split(b"\n")
         self.partial = parts.pop()

@@ -24,6 +24,7 @@ from typing import Any
 import anyio
 
 from devctl.pipeline.services import ServiceSpec
+from devctl.procs.exits import signal_name
 from devctl.procs.groups import signal_group, stop_group
 from devctl.procs.pids import children, create_time, descendants, env_var, pid_alive
 from devctl.supervisor import spawn as spawner
@@ -249,7 +250,7 @@ class Supervisor:
             inner.cancel_scope.cancel()
         code = proc.returncode
         svc.proc = None
-        sig = signal.Signals(-code).name if code is not None and code < 0 else None
+        sig = signal_name(-code) if code is not None and code < 0 else None
         svc.last_exit = {"code": None if sig else code, "signal": sig, "at": time.time()}
         self.feed(svc, sm.Exited(proc.pid, None if sig else code, sig))
         svc.exited.set()

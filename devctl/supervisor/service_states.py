@@ -22,6 +22,9 @@ UP_STATES = frozenset({"running", "healthy"})
 READY_STATES = frozenset({"running", "healthy", "unhealthy"})
 #: A process (may) exist and must be stopped.
 LIVE_STATES = frozenset({"starting", "running", "healthy", "unhealthy", "stopping"})
+#: The supervisor runs a process for the service or is about to start one (waiting on its
+#: dependencies, or in restart backoff): a supervisor that died in one of these may have left it.
+ACTIVE_STATES = LIVE_STATES | frozenset({"waiting", "backoff"})
 #: Nothing will happen without a command (start/restart).
 FINAL_STATES = frozenset({"exited", "failed", "stopped"})
 #: A `start`/`restart` request is settled: ready, or ended for a reason shown.

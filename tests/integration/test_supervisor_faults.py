@@ -107,6 +107,20 @@ def test_service_killed_from_outside_restarts_with_backoff(repo):
     assert rec["restarts"] == 1 and rec["last_exit"]["signal"] == "SIGKILL"
 
 
+def test_a_signal_python_does_not_name_is_recorded_not_fatal(repo):
+    """A real-time signal (SIGRTMIN+5) has no name in Python's `signal.Signals`: the exit
+    is recorded as `signal N` and the service restarted; the supervisor must not die on it."""
+    repo.plan(service("worker", "sleeper.py"))
+    ok(repo.cli("up"))
+    first = repo.service("worker")["pid"]
+    rt_signal = signal.SIGRTMIN + 5
+    os.kill(first, rt_signal)
+    wait_for(lambda: repo.service("worker")["pid"] != first and repo.service("worker")["state"] == "running",
+             what="the restart")
+    assert repo.status()["supervisor"]["running"] is True
+    assert repo.service("worker")["last_exit"]["signal"] == f"signal {int(rt_signal)}"
+
+
 def test_port_that_never_opens_fails_up_and_cleans_up(repo):
     port = free_port()
     repo.plan(

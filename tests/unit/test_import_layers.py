@@ -151,3 +151,49 @@ def test_nothing_outside_cli_imports_cli():
 def test_no_import_cycles():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+#: devctl's packages (and top-level modules) from the top layer down. An import may only point to
+#: a lower layer: that is what "layers point one way" means, drawn so a reader sees the whole house.
+#: docs/dev/architecture.md shows the same list; a new package is placed here on purpose.
+LAYERS: list[set[str]] = [
+    {"__main__"},
+    {"cli"},
+    {"conformance", "dofek", "schema", "scaffold"},
+    {"plugin_commands", "supervisor"},
+    {"pipeline"},
+    {"plugins", "dotagent"},
+    {"config", "sdk"},
+    {"procs"},
+    {"protocol", "statedir", "util", "findings"},
+    {"errors", "version"},
+]
+
+
+def part_of(module: str) -> str:
+    """`devctl.supervisor.runtime` -> `supervisor`; the `devctl` package itself -> `devctl`."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "devctl"
+
+
+def layer_of(part: str) -> int | None:
+    return next((i for i, layer in enumerate(LAYERS) if part in layer), None)
+
+
+def test_every_package_is_placed_in_a_layer():
+    parts = {part_of(m) for m in all_modules()} - {"devctl"}
+    unplaced = sorted(p for p in parts if layer_of(p) is None)
+    assert not unplaced, f"place these in LAYERS (tests/unit/test_import_layers.py): {unplaced}"
+
+
+def test_every_import_points_to_a_lower_layer():
+    offenders = []
+    for source, targets in import_graph().items():
+        src_layer = layer_of(part_of(source))
+        for target in targets:
+            if part_of(target) == part_of(source) or part_of(target) == "devctl":
+                continue
+            dst_layer = layer_of(part_of(target))
+            if src_layer is not None and dst_layer is not None and dst_layer <= src_layer:
+                offenders.append(f"{source} (layer {src_layer}) imports {target} (layer {dst_layer})")
+    assert not offenders, "imports must point down the layers:\n" + "\n".join(sorted(offenders))

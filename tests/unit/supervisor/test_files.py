@@ -168,6 +168,32 @@ def test_follow_survives_rotation_without_losing_lines(tmp_path):
     assert seen == [f"old {i}" for i in range(50)] + [f"new {i}" for i in range(50)]
 
 
+def test_follow_from_the_end_never_starts_with_half_a_line(tmp_path):
+    """`logs -f -n 0` opens at the end of a file a service is writing: usually mid-line."""
+    log = tmp_path / "w.stdout.log"
+    log.write_bytes(b"000000001 whole\n000000002 ha")
+    src = logs._Source("w", log)
+    src.open(at_end=True)
+    with open(log, "ab") as fh:
+        fh.write(b"lf\n000000003 whole\n0000")
+    assert src.poll() == [b"000000003 whole"]
+    with open(log, "ab") as fh:
+        fh.write(b"00004 whole\n")
+    assert src.poll() == [b"000000004 whole"]
+    src.close()
+
+
+def test_follow_from_the_end_at_a_line_start_loses_nothing(tmp_path):
+    log = tmp_path / "w.stdout.log"
+    log.write_bytes(b"old\n")
+    src = logs._Source("w", log)
+    src.open(at_end=True)
+    with open(log, "ab") as fh:
+        fh.write(b"new\n")
+    assert src.poll() == [b"new"]
+    src.close()
+
+
 def test_prefixes_are_padded_and_plain_without_colour():
     prefixes = logs.make_prefixes(["web", "worker"], colour=False)
     assert prefixes == {"web": "web    | ", "worker": "worker | "}
