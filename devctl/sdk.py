@@ -34,7 +34,8 @@ Rules the SDK enforces:
   the final `end` event last (`ok: false` if the generator raises).
 - A `@plugin.command(name, help=...)` handler becomes `devctl <name>`: it gets `req.argv`
   and `req.config` and returns the exit code. `-h`/`--help` as the first argument prints the
-  command's help on stderr unless the command says it handles help itself.
+  command's help on stderr unless the command says it handles help itself (devctl answers
+  `devctl <name> --help` itself; `devctl <name> -- --help` reaches the plugin).
 - Ops run one at a time, in arrival order; a stream blocks further requests until it ends.
 
 Stdlib only: a plugin started by the same interpreter as devctl can import it without

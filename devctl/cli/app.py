@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from devctl.cli.context import AppContext
+from devctl.cli.durations import DURATION, duration
 from devctl.cli.lazy import LazyGroup
 
 HELP = """\
@@ -55,7 +56,10 @@ def root(
     ),
     strict: bool = typer.Option(False, "--strict", help="Collisions are errors (as strictness: error)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Ask plugins to skip side effects; start nothing."),
-    timeout: float = typer.Option(30.0, "--timeout", help="Per-phase plugin timeout in seconds.", min=0.1),
+    timeout: float = typer.Option(
+        30.0, "--timeout", parser=duration(0.1), metavar=DURATION,
+        help="Per-phase plugin timeout: seconds, or a duration like 500ms, 10s, 2m.",
+    ),
     verbose: int = typer.Option(0, "-v", "--verbose", count=True, help="Show plugin stderr (-v) and more."),
     version: bool = typer.Option(
         False, "--version", "-V", callback=_version, is_eager=True, help="Show version and protocols."

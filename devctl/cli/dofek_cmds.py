@@ -15,8 +15,10 @@ import typer
 app = typer.Typer(
     help="""Host Dofek polling plugins: a live dashboard of panels, metrics and process labels.
 
-Plugins are listed in [bold]dofek.toml[/bold] (found via --config, then ./dofek.toml, then the repo root):
+Plugins are listed in [bold]dofek.toml[/bold], Dofek's own format (--config FILE; else ./dofek.toml,
+the repo root's, then Dofek's per-user ~/.config/dofek/dofek.toml):
 
+  \\[general]
   refresh_ms = 1000
   \\[\\[plugins]]
   name = "ollama"
@@ -25,6 +27,7 @@ Plugins are listed in [bold]dofek.toml[/bold] (found via --config, then ./dofek.
   timeout_ms = 2000
 
   devctl dofek new myplug        write a starter plugin (python, bash or node)
+  devctl dofek check             which config is used, and what in it devctl ignores
   devctl dofek check -- python3 dofek-myplug.py
   devctl dofek run               the dashboard (Ctrl-C stops the plugins)
 
@@ -35,7 +38,9 @@ See docs/dofek.md for the protocol, the lifecycle and every `check` finding.""",
 )
 
 _CONFIG_OPT = typer.Option(None, "--config", "-c", help="dofek.toml to use (default: ./dofek.toml, "
-                           "then the repo root's).", dir_okay=False)
+                           "the repo root's, then ~/.config/dofek/dofek.toml).", dir_okay=False)
+_VERBOSE_OPT = typer.Option(False, "--verbose", "-v", help="Say which config is used and what in it "
+                            "devctl ignores (as the global -v does).")
 
 
 @app.callback()
@@ -43,13 +48,45 @@ def dofek() -> None:
     """Host Dofek polling plugins: a live dashboard of panels, metrics and process labels."""
 
 
-def _setup(ctx: typer.Context, config: Path | None) -> tuple[Any, Path]:
-    """(DofekConfig, repo root): config lookup and the stderr log directory's root."""
-    from devctl.cli.context import app_context
-    from devctl.dofek.config import find_config, load
+def _setup(ctx: typer.Context, config: Path | None, verbose: bool = False) -> tuple[Any, Path]:
+    """(DofekConfig, repo root): config lookup and the stderr log directory's root.
 
-    root = app_context(ctx).repo_root()
-    return load(find_config(config, Path.cwd(), root)), root
+    Prints the config's warnings (unknown keys, which Dofek ignores: never fatal) and, at
+    -v, which file was used and the Dofek sections devctl ignores."""
+    from devctl.cli.context import app_context
+    from devctl.cli.output import warn
+    from devctl.dofek.config import load_found
+
+    actx = app_context(ctx)
+    root = actx.repo_root()
+    cfg = load_found(config, Path.cwd(), root)
+    for message in cfg.warnings:
+        warn(message)
+    if verbose or actx.verbose:
+        for line in _config_lines(cfg):
+            _note(line)
+    return cfg, root
+
+
+def _note(line: str) -> None:
+    from devctl.cli.output import info
+
+    info(f"dofek: {line}")
+
+
+def _config_lines(cfg: Any) -> list[str]:
+    """Which file, how it was found, what was merged in and what devctl leaves to Dofek."""
+    from devctl.errors import display_path
+
+    used = display_path(cfg.path) if cfg.path else "no dofek.toml (Dofek's defaults)"
+    lines = [f"config {used} (from {cfg.source}); refresh {cfg.refresh_ms} ms, "
+             f"history {cfg.history_len} samples"]
+    if cfg.managed is not None:
+        lines.append(f"managed plugins merged from {display_path(cfg.managed)}")
+    if cfg.ignored:
+        lines.append("ignored (Dofek's own panels, not used by devctl): "
+                     + ", ".join(f"[{s}]" for s in cfg.ignored))
+    return lines
 
 
 def _host(cfg: Any, root: Path, top: int = 12) -> Any:
@@ -68,6 +105,7 @@ def run(
     json_out: bool = typer.Option(False, "--json", help="One JSON snapshot per line per tick, on stdout."),
     ticks: int | None = typer.Option(None, "--ticks", min=1, help="Stop after N ticks (scripts, tests)."),
     top: int = typer.Option(12, "--top", min=1, help="Rows in the process watchlist."),
+    verbose: bool = _VERBOSE_OPT,
 ) -> None:
     """The live dashboard: process watchlist, devctl services, plugin dock, metrics ticker.
 
@@ -82,7 +120,7 @@ def run(
     from devctl.cli.output import err, out
     from devctl.dofek.render import render
 
-    cfg, root = _setup(ctx, config)
+    cfg, root = _setup(ctx, config, verbose)
     host = _host(cfg, root, top)
     live_mode = not json_out and out().is_terminal
 
@@ -137,6 +175,7 @@ def poll(
                               "use `run` for a live view)."),
     config: Path | None = _CONFIG_OPT,
     json_out: bool = typer.Option(False, "--json", help="Print the merged snapshot as JSON on stdout."),
+    verbose: bool = _VERBOSE_OPT,
 ) -> None:
     """Start every enabled plugin, poll each once, print the merged result, shut them down.
 
@@ -149,7 +188,7 @@ def poll(
     from devctl.cli.output import err, out, print_json
     from devctl.dofek.render import render
 
-    cfg, root = _setup(ctx, config)
+    cfg, root = _setup(ctx, config, verbose)
     host = _host(cfg, root)
     result: list[dict[str, Any]] = []
 
@@ -173,20 +212,31 @@ def poll(
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def check(
-    command: list[str] = typer.Argument(..., metavar="-- CMD [ARGS]...", help="The plugin command line."),
+    ctx: typer.Context,
+    command: list[str] | None = typer.Argument(None, metavar="[-- CMD [ARGS]...]",
+                                               help="The plugin command line; none: check the config."),
     polls: int = typer.Option(3, "--polls", min=1, max=100, help="How many polls to send."),
     timeout_ms: int = typer.Option(2000, "--timeout-ms", min=10, help="Per-poll timeout, as in dofek.toml."),
+    config: Path | None = _CONFIG_OPT,
     json_out: bool = typer.Option(False, "--json", help="Print findings as JSON on stdout."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
 ) -> None:
-    """Run one plugin for a few polls and a shutdown, then list what it does outside the spec.
+    """Check a plugin against the protocol, or (no command) the dofek.toml devctl would use.
 
-    Each finding comes with its fix: reply time against the timeout, stray stdout lines,
+    With a command: run it for a few polls and a shutdown, then list what it does outside the
+    spec. Each finding comes with its fix: reply time against the timeout, stray stdout lines,
     missing manifest, wrong field types, styles/categories/ai_states outside the spec,
     metric ids not namespaced, annotated pids that do not exist, not exiting on shutdown.
     Example: devctl dofek check -- python3 dofek-myplug.py
     Exit code 1 when there is an error finding (or any finding with --strict), else 0.
+
+    Without one: say which config file is used and how it was found, the plugins it lists
+    (and those merged from Dofek's managed plugins.toml), the Dofek sections devctl ignores,
+    and its warnings. Exit 1 with --strict when there are warnings.
     """
+    if not command:
+        _check_config(ctx, config, json_out, strict)
+        return
     import anyio
 
     from devctl.cli.output import err, print_json
@@ -202,6 +252,40 @@ def check(
     else:
         _print_findings(command, record, found)
     if any(f.severity == "error" or strict for f in found):
+        raise typer.Exit(1)
+
+
+def _check_config(ctx: typer.Context, config: Path | None, json_out: bool, strict: bool) -> None:
+    from rich.markup import escape
+
+    from devctl.cli.context import app_context
+    from devctl.cli.output import out, print_json, warn
+    from devctl.dofek.config import load_found
+
+    cfg = load_found(config, Path.cwd(), app_context(ctx).repo_root())
+    if json_out:
+        print_json({
+            "config": str(cfg.path) if cfg.path else None, "source": cfg.source,
+            "managed": str(cfg.managed) if cfg.managed else None,
+            "refresh_ms": cfg.refresh_ms, "history_len": cfg.history_len,
+            "ignored_sections": list(cfg.ignored), "warnings": list(cfg.warnings),
+            "plugins": [{"name": p.name, "argv": p.argv(), "enabled": p.enabled,
+                         "timeout_ms": p.timeout_ms, "from": p.origin} for p in cfg.plugins],
+        })
+    else:
+        console = out()
+        for line in _config_lines(cfg):
+            console.print(escape(line), highlight=False)
+        if not cfg.plugins:
+            console.print("no plugins configured", style="dim")
+        for p in cfg.plugins:
+            state = "enabled" if p.enabled else "disabled"
+            argv = escape(" ".join(p.argv()))
+            console.print(f"  {escape(p.name)} ({state}, timeout {p.timeout_ms} ms): {argv}  "
+                          f"[dim]from {escape(p.origin)}[/dim]", highlight=False)
+        for message in cfg.warnings:
+            warn(message)
+    if strict and cfg.warnings:
         raise typer.Exit(1)
 
 
@@ -271,7 +355,8 @@ def _print_validation(name: str, result: Any) -> None:
         return
     console.print(f"[green]✓[/green] {escape(name)}: a valid poll_response")
     plugin = {"name": (resp.manifest or {}).get("name") or "plugin", "state": "healthy",
-              "panels": resp.panels, "consecutive_errors": 0, "restarts": 0, "last_error": ""}
+              "panels": resp.panels, "consecutive_errors": 0, "restarts": 0, "last_error": "",
+              "status": resp.status, "status_message": resp.message if resp.status == "error" else None}
     console.print(render.dock([plugin]))
     console.print(render.ticker([{"plugin": plugin["name"], **m} for m in resp.metrics]))
     for ann in resp.annotations:

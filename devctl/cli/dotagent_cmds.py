@@ -11,6 +11,8 @@ from pathlib import Path
 
 import typer
 
+from devctl.cli.durations import DURATION, duration
+
 HELP = """\
 Host dotagent plugins: executables named [bold]dotagent-plugin-NAME[/bold] that answer \
 [bold]info[/bold], [bold]validate[/bold] and [bold]invoke[/bold], one process per call.
@@ -83,7 +85,8 @@ def validate_cmd(
     name: str = typer.Argument(..., metavar="NAME", help="Plugin name or path."),
     config_file: str = typer.Argument(None, metavar="[CONFIG_FILE | -]",
                                       help="JSON config to check ('-' = stdin; default {})."),
-    timeout: float = typer.Option(None, "--timeout", help="Seconds for validate (default 30).", min=0.1),
+    timeout: float = typer.Option(None, "--timeout", parser=duration(0.1), metavar=DURATION,
+                                  help="Time for validate: seconds or 10s, 2m (default 30s)."),
     json_out: bool = JSON_OPT,
 ) -> None:
     """Check a config against the plugin's info.schema, then with its own [bold]validate[/bold].
@@ -116,7 +119,8 @@ def invoke_cmd(
     schedule: str = typer.Option("manual", "--schedule", help="Schedule name sent in the payload."),
     config_file: str = typer.Option(None, "--config", help="JSON file with the plugin's config."),
     payload_file: str = typer.Option(None, "--payload", help="A whole InvokePayload as JSON ('-' = stdin)."),
-    timeout: float = typer.Option(None, "--timeout", help="Seconds (default by kind: 30/300/15).", min=0.1),
+    timeout: float = typer.Option(None, "--timeout", parser=duration(0.1), metavar=DURATION,
+                                  help="Seconds or 10s, 2m (default by kind: 30s/300s/15s)."),
     verbose: bool = typer.Option(False, "--verbose", help="Show extra reply fields and stderr."),
     json_out: bool = typer.Option(False, "--json", help="Print the plugin's reply as JSON."),
 ) -> None:

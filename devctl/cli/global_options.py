@@ -1,6 +1,6 @@
 """The global options, read from the argument list given to `main()`.
 
-`devctl [-C DIR] [--config FILE] [--strict] [--dry-run] [--timeout S] [-v] [-V] [-h] COMMAND ...`
+`devctl [-C DIR] [--config FILE] [--strict] [--dry-run] [--timeout DURATION] [-v] [-V] [-h] COMMAND ...`
 
 typer parses these for every ordinary invocation (the root callback in `cli/app.py` declares
 them, with their help and checks). Some code must read them *before* typer has: the
@@ -53,7 +53,9 @@ class GlobalArgs:
         elif name in ("repo_root", "config"):
             setattr(self, name, Path(value or ""))
         elif name == "timeout":
-            self.timeout = float(value or "")
+            from devctl.util.duration import parse_duration
+
+            self.timeout = parse_duration(value or "")  # the one duration parser: 10s, 2.5
         else:
             setattr(self, name, True)
 
@@ -87,7 +89,7 @@ def split_globals(argv: list[str]) -> GlobalArgs:
                 found.complete = False
                 break
             i += 1
-    except ValueError:  # --timeout abc
+    except ValueError:  # --timeout abc (a DurationError is a ValueError)
         found.complete = False
     found.rest = list(argv[i:])
     return found

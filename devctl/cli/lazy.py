@@ -20,7 +20,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from devctl.cli import plugin_commands
+from devctl.cli import go_compat, plugin_commands
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,7 @@ class LazyGroup(TyperGroup):
             return _listed(cmd_name, BUILTINS[cmd_name])  # not cached: not the real command
         if cmd_name in BUILTINS:
             cmd = _load_builtin(cmd_name, BUILTINS[cmd_name])
+            go_compat.adapt(cmd_name, cmd, ctx.find_root().command)  # the Go devctl's spellings
         else:
             cmd = plugin_commands.get_plugin_command(ctx, cmd_name)
         if cmd is not None:

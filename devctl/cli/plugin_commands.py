@@ -6,9 +6,13 @@ never start a plugin. When the cache is missing or stale, `--help` shows what it
 hint; `devctl <name>` with a name the cache does not know refreshes the cache once (that
 starts the plugins) before click says "No such command".
 
-A plugin command takes every argument verbatim — `--flags`, `--` and `--help` included — and
-passes them to the plugin as `argv`. So `devctl db-reset --help` is the *plugin's* help;
-`devctl --help` lists each command with its one-line help and the plugin that provides it.
+A plugin command passes its arguments verbatim to the plugin as `argv` (`--flags` included),
+with two exceptions: `-h`/`--help` before a `--` prints devctl's help of the command (its name,
+help text and providing plugin) and runs nothing — a plugin that ignores its arguments would
+otherwise perform its action — and the first `--` is a separator, not an argument: everything
+after it reaches the plugin as typed, so `devctl db-reset -- --help` asks the plugin. (The Go
+devctl's cobra commands treat `--` the same way.) `devctl --help` lists each command with its
+one-line help and the plugin that provides it.
 
 This hook can run before the root callback (click resolves the command name first, and
 `--help` is handled eagerly), so the global options are then read from what `main()` read of
@@ -24,8 +28,11 @@ import typer
 from typer.core import TyperCommand
 
 from devctl.cli.context import AppContext
+from devctl.cli.global_options import HELP_FLAGS
 
 PANEL = "Plugin commands"
+#: ctx.meta key: the user asked for the command's help (so it must not run).
+_HELP_KEY = "devctl.plugin_command.help"
 
 
 class PluginCommand(TyperCommand):
@@ -37,9 +44,11 @@ class PluginCommand(TyperCommand):
         short = f"{_escape(first)} {source}" if first else source
         super().__init__(
             name,
-            help=(_escape(help_text) or f"Provided by plugin {plugin}.")
-            + f"\n\nProvided by plugin [bold]{_escape(plugin)}[/bold]; every argument is passed to it.",
+            help=(_escape(help_text) or "The plugin gives no help text for this command.")
+            + f"\n\nProvided by plugin [bold]{_escape(plugin)}[/bold]; every argument is passed to it. "
+            + f"To pass --help to the plugin: [bold]devctl {_escape(name)} -- --help[/bold].",
             short_help=short,
+            options_metavar="[ARGS]...",
             add_help_option=False,
             context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
             rich_help_panel=PANEL,
@@ -48,11 +57,18 @@ class PluginCommand(TyperCommand):
         self.plugin = plugin
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        # No parsing at all: the plugin gets exactly what the user typed after the name.
-        ctx.args = list(args)
+        # No parsing beyond help and the separator (see the module docstring).
+        before, after = split_plugin_args(args)
+        ctx.meta[_HELP_KEY] = any(arg in HELP_FLAGS for arg in before)
+        ctx.args = [*before, *after]
         return []
 
     def invoke(self, ctx: Any) -> Any:
+        if ctx.meta.get(_HELP_KEY):
+            text = ctx.get_help()  # typer's rich help prints itself and returns ""
+            if text:
+                typer.echo(text, color=ctx.color)
+            raise typer.Exit(0)
         from devctl.cli.context import app_context
         from devctl.cli.output import err, warn
         from devctl.plugin_commands import cache
@@ -70,6 +86,14 @@ class PluginCommand(TyperCommand):
             timeout=_explicit_timeout(ctx, app), verbose=app.verbose, on_warning=warn,
         )
         raise typer.Exit(code)
+
+
+def split_plugin_args(args: list[str]) -> tuple[list[str], list[str]]:
+    """(arguments before the first `--`, arguments after it); the `--` itself is dropped."""
+    if "--" not in args:
+        return list(args), []
+    cut = args.index("--")
+    return list(args[:cut]), list(args[cut + 1:])
 
 
 def plugin_command_names(ctx: Any) -> list[str]:

@@ -11,6 +11,8 @@ from typing import Any
 import typer
 from typer.core import TyperCommand
 
+from devctl.cli.durations import DURATION, duration
+
 _ARGV_KEY = "devctl.check.argv"
 
 
@@ -64,7 +66,8 @@ def check(
     ctx: typer.Context,
     plugin_id: str | None = typer.Argument(None, metavar="[ID]", help="A plugin id from .devctl.yaml.",
                                            show_default=False),
-    timeout: float = typer.Option(5.0, "--timeout", help="Seconds each request may take.", min=0.1),
+    timeout: float = typer.Option(5.0, "--timeout", parser=duration(0.1), metavar=DURATION,
+                                  help="Time each request may take: seconds or 500ms, 10s."),
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
 ) -> None:
     """Run the protocol conformance checks against a plugin.

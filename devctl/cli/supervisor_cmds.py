@@ -13,6 +13,8 @@ from typing import Any
 
 import typer
 
+from devctl.cli.durations import DURATION, duration
+
 SERVICES_ARG = typer.Argument(None, metavar="[SERVICE]...", help="Service names (default: all).",
                               show_default=False)
 
@@ -204,8 +206,9 @@ def _attach(paths: Any, names: list[str], t0: float) -> None:
 def down(
     ctx: typer.Context,
     timeout: float | None = typer.Option(
-        None, "--timeout", min=0.0,
-        help="Seconds each service gets after its stop signal before SIGKILL (default: its stop_timeout_ms).",
+        None, "--timeout", parser=duration(0.0), metavar=DURATION,
+        help="Time each service gets after its stop signal before SIGKILL (seconds or 10s, 500ms; "
+             "default: its stop_timeout_ms).",
     ),
 ) -> None:
     """Stop every service, dependents first, and remove the supervisor's socket, lock and state.
@@ -277,6 +280,8 @@ def logs(
     ),
     stdout: bool = typer.Option(False, "--stdout", help="Only stdout."),
     stderr: bool = typer.Option(False, "--stderr", help="Only stderr."),
+    # The Go devctl's spelling of --lines, where 0 means every line (docs/coming-from-go-devctl.md).
+    tail: int | None = typer.Option(None, "--tail", min=0, hidden=True),
 ) -> None:
     """Show service output from .devctl/logs/ (works after the supervisor stopped or died).
 
@@ -285,6 +290,9 @@ def logs(
     from devctl.errors import DevctlError
     from devctl.supervisor import logs as logmod
 
+    every_line = tail == 0  # Go: --tail 0 = the whole log
+    if tail:
+        lines = tail
     paths = _paths(ctx)
     known = _known_services(paths)
     names = list(dict.fromkeys([*(services or []), *(service or [])]))
@@ -302,7 +310,8 @@ def logs(
     out = sys.stdout
     for name in chosen:
         for stream in streams:
-            for line in logmod.tail_lines(paths.log(name, stream), lines):
+            path = paths.log(name, stream)
+            for line in _all_lines(path) if every_line else logmod.tail_lines(path, lines):
                 out.write(prefixes[name] + line + "\n")
     out.flush()
     if follow:
@@ -311,6 +320,14 @@ def logs(
             logmod.follow(sources, lambda key, line: logmod.write_line(prefixes[key], line))
         except KeyboardInterrupt:
             raise typer.Exit(0) from None
+
+
+def _all_lines(path: Any) -> list[str]:
+    """Every line of a log file (`logs --tail 0`); [] if missing."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
 
 
 def _known_services(paths: Any) -> list[str]:
@@ -330,7 +347,8 @@ def _known_services(paths: Any) -> list[str]:
 def restart(
     ctx: typer.Context,
     services: list[str] | None = SERVICES_ARG,
-    wait: float = typer.Option(60.0, "--wait", min=0.0, help="Seconds to wait for readiness."),
+    wait: float = typer.Option(60.0, "--wait", parser=duration(0.0), metavar=DURATION,
+                               help="How long to wait for readiness (seconds, or 90s, 2m)."),
 ) -> None:
     """Restart services (default: all) through the supervisor and wait until they are ready."""
     _steer(ctx, "restart", services or [], wait)
@@ -347,7 +365,8 @@ def stop(
 def start(
     ctx: typer.Context,
     services: list[str] = typer.Argument(..., metavar="SERVICE...", help="Service names."),
-    wait: float = typer.Option(60.0, "--wait", min=0.0, help="Seconds to wait for readiness."),
+    wait: float = typer.Option(60.0, "--wait", parser=duration(0.0), metavar=DURATION,
+                               help="How long to wait for readiness (seconds, or 90s, 2m)."),
 ) -> None:
     """Start stopped (or exited, failed) services, and whatever they depend on, and wait until ready."""
     _steer(ctx, "start", services, wait)

@@ -1,11 +1,19 @@
 """Pure validation of one `poll_response` object, and the poll request we send.
 
-The stance: forgiving where the spec is silent, strict on field types.
-- `type` and `status` may be absent; `type`, when present, must be "poll_response".
+The stance: every reply Dofek itself renders is rendered here too; beyond that, strict on
+field types.
+- `type` and `status` may be absent. A `type` other than "poll_response" is a warning (Dofek
+  never reads it). `status` "" is "ok": it is what a Rust plugin built on Dofek's protocol
+  crate sends by default. `"manifest": null` is no manifest (the crate's `Option` serialises
+  so), as is any absent array.
+- `status: "error"` is a reply like any other: its panels, metrics and annotations are used,
+  and the host shows the error on the plugin's panel.
 - A wrong type anywhere rejects the whole response (an `error` issue): showing half a reply
   would hide the plugin's bug, and the dock keeps the last good data instead.
 - An enum value outside the spec (style, category, ai_state, status) is a `warning`: the
   value is ignored (style falls back to "normal"), the rest of the reply is used.
+- An annotation for pid 0 (a valid `u32` to Dofek, matching no process) is a warning and
+  dropped.
 - A metric id that is not namespaced (`plugin.metric`) is a `warning`.
 - Unknown fields are ignored (the spec asks plugins to do the same for requests).
 
@@ -89,11 +97,15 @@ def validate(obj: Any) -> Validation:
     resp = PollResponse()
     kind = obj.get("type")
     if kind is not None and kind != "poll_response":
-        v.error("type", f'must be "poll_response" when present, got {_show(kind)}', ("type",))
+        v.issues.append(Issue("warning", "enum", "type",
+                              f'should be "poll_response", got {_show(kind)}; ignored, as Dofek does',
+                              ("enum", "type", _show(kind))))
     status = obj.get("status")
     if status is not None:
         if not isinstance(status, str):
             v.error("status", f"must be a string, got {_kind(status)}", ("status-type",))
+        elif status == "":
+            pass  # the protocol crate's default: a plain reply
         elif status not in STATUSES:
             v.enum("status", status, STATUSES)
         else:
@@ -103,7 +115,7 @@ def validate(obj: Any) -> Validation:
         if isinstance(value, str) and value:
             resp.message = value
             break
-    if "manifest" in obj:
+    if obj.get("manifest") is not None:
         resp.manifest = _manifest(obj["manifest"], v)
     resp.panels = _each(obj, "panels", _panel, v)
     resp.annotations = _each(obj, "process_annotations", _annotation, v)
@@ -205,8 +217,12 @@ def _annotation(value: Any, path: str, v: _Checker) -> dict[str, Any] | None:
         v.error(path, f"an annotation must be an object, got {_kind(value)}", ("annotation",))
         return None
     pid = v.want(value, "pid", path, (int,), "an integer", required=True)
-    if pid is not None and pid <= 0:
+    if pid is not None and pid < 0:
         v.error(f"{path}.pid", f"must be a positive integer, got {pid}", ("annotation-pid",))
+    elif pid == 0:
+        v.issues.append(Issue("warning", "enum", f"{path}.pid", "pid 0 matches no process; dropped",
+                              ("annotation-pid-0",)))
+        return None
     label = v.want(value, "label", path, (str,), "a string")
     category = v.want(value, "category", path, (str,), "a string")
     if category is not None and category not in CATEGORIES:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,8 @@ class DofekHost:
         self.top = top
         self.runners = [PluginRunner(p, log_dir=log_dir, clock=clock) for p in config.enabled]
         self.tick = 0
+        #: Each metric's last `history_len` values, one per tick (Dofek's sparkline length).
+        self._history: dict[tuple[str, str], deque[float]] = {}
         #: Timings of the last cycle in ms (scan, polls until settled, snapshot): for `bench/`.
         self.last_cycle: dict[str, float] = {}
 
@@ -147,7 +150,8 @@ class DofekHost:
             for ann in data.annotations:
                 if ann["pid"] in live:
                     annotations.setdefault(ann["pid"], []).append({"plugin": runner.name, **ann})
-            metrics += [{"plugin": runner.name, **m} for m in data.metrics]
+            metrics += [{"plugin": runner.name, **m, "history": self._sample(runner.conf.name, m)}
+                        for m in data.metrics]
         services = None
         if self.services is not None:
             view = self.services.view(procs)
@@ -167,6 +171,15 @@ class DofekHost:
             "metrics": metrics,
             "services": services,
         }
+
+    def _sample(self, plugin: str, metric: dict[str, Any]) -> list[float]:
+        """Record this tick's value of a metric; return its recent values, oldest first."""
+        key = (plugin, metric["id"])
+        history = self._history.get(key)
+        if history is None:
+            history = self._history[key] = deque(maxlen=self.config.history_len)
+        history.append(metric["value"])
+        return list(history)
 
     def _plugin_view(self, runner: PluginRunner) -> dict[str, Any]:
         life, c = runner.life, runner.counters
@@ -189,8 +202,22 @@ class DofekHost:
             "counters": dict(vars(c)),
             "warnings": list(runner.warnings),
             "data_age_s": round(self.clock() - runner.data_at, 1) if runner.data_at is not None else None,
+            # What the last reply said: "ok", or "error" with the plugin's message.
+            "status": data.status if data else None,
+            "status_message": data.message if data and data.status == "error" else None,
+            "timed_out": self._timed_out(runner),
             "panels": data.panels if data else [],
         }
+
+    def _timed_out(self, runner: PluginRunner) -> dict[str, Any] | None:
+        """Polls unanswered since when (wall clock) and for how long, or None: the panel
+        then says its data is stale because the plugin hangs, not because nothing changed."""
+        since = runner.timed_out_since
+        if since is None:
+            return None
+        for_s = max(0.0, self.clock() - since)
+        return {"since": round(self.wall() - for_s, 3), "for_s": round(for_s, 1),
+                "timeout_ms": runner.conf.timeout_ms}
 
 
 def watchlist(procs: list[ProcInfo], annotations: dict[int, list[dict[str, Any]]], top: int) -> list[dict]:

@@ -118,11 +118,15 @@ def dock(plugins: list[dict[str, Any]]) -> RenderableType:
         line.append(glyph, style=colour)
         line.append(f" {plugin['name']}", style="bold")
         line.append(f" {plugin['state']}", style=colour)
+        marker = status_marker(plugin)
+        if marker:
+            line.append("  ")
+            line.append_text(marker)
         panels = plugin.get("panels") or []
         if panels:
             line.append("  ")
             line.append_text(panel_values(panels[0]))
-        problem = _problem(plugin)
+        problem = "" if marker else _problem(plugin)
         if problem:
             line.append(f"  ({problem})", style="dim")
         lines.append(line)
@@ -138,6 +142,25 @@ def dock(plugins: list[dict[str, Any]]) -> RenderableType:
             lines.append(Text(f"      ⚠ … and {len(warnings) - MAX_WARNINGS} more (devctl dofek check)",
                               style="yellow"))
     return Group(*lines)
+
+
+def status_marker(plugin: dict[str, Any]) -> Text:
+    """Why the panel beside it may not be current: polls timing out (since when, for how long)
+    or the plugin's own `status: "error"`. Empty when the panel is simply the latest reply."""
+    text = Text()
+    timed_out = plugin.get("timed_out")
+    if timed_out:
+        since = time.strftime("%H:%M:%S", time.localtime(timed_out["since"]))
+        text.append(f"⏱ timed out since {since}", style="bold yellow")
+        text.append(f" ({timed_out['for_s']:.1f}s, no reply within {timed_out['timeout_ms']} ms; "
+                    "panel is from before)", style="yellow")
+    if plugin.get("status") == "error":
+        if text:
+            text.append("  ")
+        text.append("✕ error", style="bold red")
+        if plugin.get("status_message"):
+            text.append(f": {plugin['status_message']}", style="red")
+    return text
 
 
 def panel_values(panel: dict[str, Any]) -> Text:
@@ -179,7 +202,28 @@ def ticker(metrics: list[dict[str, Any]]) -> Text:
         text.append(format_value(metric["value"]), style="bold")
         if metric.get("unit"):
             text.append(f" {metric['unit']}")
+        spark = sparkline(metric.get("history") or [])
+        if spark:
+            text.append(f" {spark}", style="cyan")
     return text
+
+
+#: Sparkline glyphs, lowest to highest, and how many of a metric's recent values it shows
+#: (the JSON snapshot carries all `history_len` of them).
+SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 12
+
+
+def sparkline(values: list[float], width: int = SPARK_WIDTH) -> str:
+    """The last `width` values as block glyphs; "" until there are two (nothing to compare)."""
+    values = values[-width:]
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return SPARKS[0] * len(values)
+    scale = (len(SPARKS) - 1) / (high - low)
+    return "".join(SPARKS[round((v - low) * scale)] for v in values)
 
 
 def format_value(value: float) -> str:

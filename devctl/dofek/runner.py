@@ -8,7 +8,9 @@ ONE poll line outstanding per plugin and pairs stdout lines with it in order.
 - A line when no poll is outstanding: an extra line; drained and counted as an error.
 While a timed-out poll is unanswered the plugin is skipped, and each skipped tick counts as
 one more timeout: a hung plugin turns `unhealthy` after five, and its stdin never fills
-up with polls it does not read.
+up with polls it does not read. `timed_out_since` records when the current run of
+unanswered polls began, so the dashboard can say "timed out since" instead of showing the
+last panel as if it were fresh; the next in-time reply (or a restart) clears it.
 
 Every wait is bounded and nothing here blocks the tick loop: the host awaits `poll()` in a
 task per plugin, writes go through a per-process writer task, stderr has its own drain task.
@@ -136,6 +138,8 @@ class PluginRunner:
         self.data_at: float | None = None
         self.last_reply_ms: float | None = None
         self.last_outcome = "none"
+        #: Clock time of the first poll in the current run of timeouts, None when answering.
+        self.timed_out_since: float | None = None
         #: One line per distinct warning (unknown enum values, un-namespaced metric ids).
         self.warnings: list[str] = []
         self._warned: set[tuple[str, ...]] = set()
@@ -208,6 +212,7 @@ class PluginRunner:
         self.pid = proc.pid
         self.life.spawned()
         self._answered = False
+        self.timed_out_since = None
         self.log.open()
         self.log.note(f"started pid {proc.pid}: {' '.join(self.conf.argv())}")
         self.observer("spawned", pid=proc.pid)
@@ -240,6 +245,7 @@ class PluginRunner:
         finally:
             with anyio.CancelScope(shield=True):
                 self._outbox = None
+                self.timed_out_since = None  # it crashed or stopped: that is the news now
                 send.close()
                 if self._pending is not None:
                     self._pending.gone = True
@@ -353,11 +359,14 @@ class PluginRunner:
             if rec.gone:
                 return "down"
             rec.timed_out = True
+            if self.timed_out_since is None:
+                self.timed_out_since = rec.sent_at
             self.counters.timeouts += 1
             self._error(f"no reply within {self.conf.timeout_ms} ms")
             self.observer("timeout", timeout_ms=self.conf.timeout_ms)
             return "timeout"
         self.counters.replies += 1
+        self.timed_out_since = None
         self.last_reply_ms = (rec.reply_at - rec.sent_at) * 1000
         self.observer("reply", ms=self.last_reply_ms)
         return self._accept(rec.line, live_pids)
@@ -385,18 +394,21 @@ class PluginRunner:
             return "invalid"
         resp = result.response
         assert resp is not None
-        if first and resp.manifest and resp.manifest.get("name"):
+        # Like Dofek: the first manifest the plugin sends names it, in whichever reply it comes.
+        if self.manifest is None and resp.manifest and resp.manifest.get("name"):
             self.manifest = resp.manifest
-        if resp.status == "error":
-            self.counters.reported_errors += 1
-            self._error(f"plugin reported an error: {resp.message or 'status error'}")
-            return "error"
         kept = [a for a in resp.annotations if _running(a["pid"], live_pids)]
         dropped = [a["pid"] for a in resp.annotations if a not in kept]
         if dropped:
             self.observer("dropped_pids", pids=dropped)
         resp.annotations = kept
+        # Every reply Dofek renders is rendered, a status "error" one included (its panels
+        # replace the last ones, as in Dofek); the error shows on the panel and counts.
         self.data, self.data_at = resp, self.clock()
+        if resp.status == "error":
+            self.counters.reported_errors += 1
+            self._error(f"plugin reported an error: {resp.message or 'status error'}")
+            return "error"
         self.life.poll_ok()
         return "ok"
 

@@ -24,7 +24,8 @@ from devctl.plugin_commands.names import Listing
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
 
-CACHE_VERSION = 2
+#: 3: a listing also holds the commands the handshake declares (capabilities.commands).
+CACHE_VERSION = 3
 CACHE_FILE = "commands.json"
 STATE_DIR = ".devctl"
 

@@ -1,5 +1,9 @@
 """Ask every enabled plugin for its commands, and keep the answers in the cache.
 
+A plugin's commands are those its handshake declares in `capabilities.commands` plus those
+its `commands.list` answers (asked only when the handshake declares that op; its help text
+wins). The Go devctl reads the handshake's list alone, its v1 protocol document both.
+
 Plugins are asked concurrently; each gets the usual 2 s handshake and then 3 s for
 `commands.list`. A plugin that fails, times out or answers junk becomes a Listing with an
 error — it is reported and skipped, and the other plugins' commands still work.
@@ -13,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from devctl.errors import DevctlError
 from devctl.plugin_commands import cache
-from devctl.plugin_commands.names import Listing, parse_listing
+from devctl.plugin_commands.names import Listing, add_declared, handshake_commands, parse_listing
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
@@ -41,8 +45,11 @@ async def listing_from(client: PluginClient, *, timeout: float = COMMANDS_LIST_T
     """Ask an already started plugin for its commands (so `plugins list` starts each plugin once)."""
     spec = client.spec
     mutates = client.supports("config.mutate")
+    declared = handshake_commands(client.commands, client.handshake_sent)
     if not client.supports("commands.list"):
-        return Listing(spec.id, spec.priority, mutates=mutates)
+        listing = Listing(spec.id, spec.priority, mutates=mutates)
+        add_declared(listing, declared)  # the handshake's list is the whole answer
+        return listing
     if not client.supports("command.run"):
         return Listing(spec.id, spec.priority, mutates=mutates, error=(
             f"plugin {spec.id!r} declares commands.list but not command.run, so its commands "
@@ -52,6 +59,7 @@ async def listing_from(client: PluginClient, *, timeout: float = COMMANDS_LIST_T
         listing = parse_listing(spec.id, spec.priority, output)
     except DevctlError as exc:
         listing = Listing(spec.id, spec.priority, error=exc.message)
+    add_declared(listing, declared)
     listing.mutates = mutates
     return listing
 

@@ -1,6 +1,7 @@
 """Which plugin command names are usable, and which plugin wins a name.
 
-Pure functions over plain data (what each plugin's `commands.list` said), so the rules are
+Pure functions over plain data (what each plugin's handshake declared in
+`capabilities.commands` and what its `commands.list` said), so the rules are
 tested without processes and applied identically by `--help`, `plugins list` and the runner.
 """
 
@@ -79,7 +80,7 @@ def parse_listing(plugin: str, priority: int, output: Any) -> Listing:
         return listing
     seen: set[str] = set()
     for index, entry in enumerate(commands):
-        where = f"commands[{index}]"
+        where = f"commands.list commands[{index}]"
         if not isinstance(entry, dict):
             listing.skipped.append(f"{where}: expected an object with 'name' and 'help'")
             continue
@@ -98,6 +99,40 @@ def parse_listing(plugin: str, priority: int, output: Any) -> Listing:
         seen.add(name)
         listing.commands.append({"name": name, "help": help_text.strip()})
     return listing
+
+
+def handshake_commands(names: Iterable[str], sent: Any) -> list[dict[str, str]]:
+    """The commands a handshake declares, as `[{name, help}]`.
+
+    `names` are the (already validated) names of `capabilities.commands`; `sent` is the
+    handshake as the plugin wrote it, where an entry may be an object `{"name", "help"}` (the
+    Go devctl's later form) whose help text the normalized handshake does not keep."""
+    helps: dict[str, str] = {}
+    caps = sent.get("capabilities") if isinstance(sent, dict) else None
+    entries = caps.get("commands") if isinstance(caps, dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        name, text = (entry.get("name"), entry.get("help")) if isinstance(entry, dict) else (None, None)
+        if isinstance(name, str) and isinstance(text, str):
+            helps.setdefault(name, text.strip())
+    return [{"name": name, "help": helps.get(name, "")} for name in dict.fromkeys(names)]
+
+
+def add_declared(listing: Listing, declared: list[dict[str, str]]) -> None:
+    """Add the handshake's commands that `commands.list` did not list (its help wins for the rest).
+
+    A command declared in the handshake runs whether or not the plugin answers `commands.list`,
+    as the protocol document promises; a name that cannot be a CLI word is skipped with a reason."""
+    listed = {entry["name"] for entry in listing.commands}
+    for index, entry in enumerate(declared):
+        name = entry["name"]
+        if name in listed:
+            continue
+        problem = name_problem(name)
+        if problem is not None:
+            listing.skipped.append(f"handshake capabilities.commands[{index}]: {problem}")
+            continue
+        listed.add(name)
+        listing.commands.append(dict(entry))
 
 
 @dataclass(frozen=True)
@@ -146,10 +181,11 @@ def resolve(listings: Iterable[Listing], builtins: Iterable[str]) -> Resolution:
     res = Resolution()
     for listing in sorted(listings, key=lambda item: (item.priority, item.plugin)):
         if listing.error:
-            res.problems.append(f"{listing.error} (its commands are skipped; "
-                                "`devctl plugins list` shows why)")
+            what = ("only the commands its handshake declares are used" if listing.commands
+                    else "its commands are skipped")
+            res.problems.append(f"{listing.error} ({what}; `devctl plugins list` shows why)")
         for reason in listing.skipped:
-            res.problems.append(f"plugin {listing.plugin!r}: commands.list {reason}; skipped")
+            res.problems.append(f"plugin {listing.plugin!r}: {reason}; skipped")
         for entry in listing.commands:
             name = entry["name"]
             if name in reserved:

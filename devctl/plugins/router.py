@@ -84,6 +84,9 @@ class FrameRouter:
         self.ops: frozenset[str] = frozenset()
         self.streams: frozenset[str] = frozenset()
         self.commands: list[str] = []
+        #: The handshake exactly as the plugin sent it: `handshake` is normalized and keeps only
+        #: names in capabilities.commands; a command's `help` (object form) is read from here.
+        self.handshake_sent: dict[str, Any] = {}
         #: Every warning reported about this plugin (also passed to on_warning, or logged).
         self.warnings: list[str] = []
         self._loop = loop
@@ -106,8 +109,11 @@ class FrameRouter:
         return self._failure
 
     def supports(self, op: str) -> bool:
-        """Did the handshake declare `op` (in capabilities.ops or capabilities.streams)?"""
-        return op in self.ops or op in self.streams
+        """Did the handshake declare `op` (in capabilities.ops or capabilities.streams)?
+
+        Declaring a command in capabilities.commands declares `command.run` too: the protocol
+        document's own example lists `commands` without `command.run` in `ops`."""
+        return op in self.ops or op in self.streams or (op == "command.run" and bool(self.commands))
 
     def _listening(self) -> bool:
         """Whether devctl still reads this plugin's answers (the client says no once it closes)."""
@@ -214,6 +220,7 @@ class FrameRouter:
         self.ops = frozenset(hs.ops)
         self.streams = frozenset(hs.streams)
         self.commands = list(hs.commands)
+        self.handshake_sent = obj
         self._handshake_fut.set_result(None)
 
     def _on_response(self, resp: frames.Response) -> None:

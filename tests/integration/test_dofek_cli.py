@@ -21,6 +21,13 @@ TD = Path(__file__).resolve().parents[2] / "testdata" / "dofek"
 PY = sys.executable
 
 
+@pytest.fixture(autouse=True)
+def _private_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """devctl looks for Dofek's per-user config too: never the real user's, here."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
 def write_config(where: Path, refresh_ms: int, *plugins: tuple[str, str, list[str], int]) -> Path:
     text = f"refresh_ms = {refresh_ms}\n"
     for name, script, args, timeout in plugins:
@@ -196,6 +203,9 @@ def test_validate_file_and_stdin(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["errors"] == [
         'process_annotations[0].pid: must be an integer, got string "1"'
     ]
+    crate_error = '{"status":"error","message":"down","manifest":null,"panels":[{"id":"p","label":"P"}]}'
+    result = run_cli("dofek", "validate", "-", input=crate_error)
+    assert result.returncode == 0 and "● plugin healthy  ✕ error: down" in result.stdout
     result = run_cli("dofek", "validate", "-", input='{"panels": [\n  oops]}')
     assert result.returncode == 2 and "<stdin>:2:3: poll_response is not valid JSON" in result.stderr
 
@@ -251,3 +261,88 @@ def test_devctl_services_are_shown_and_annotated(tmp_path: Path) -> None:
         os.close(lock)
         stop_group_sync(service.pid, grace=1.0, child_pid=service.pid)
         service.wait()
+
+
+#: Shaped like the example Dofek ships, with one plugin entry filled in (written for this test).
+UPSTREAM_SHAPED = """\
+[general]
+refresh_ms = 200
+history_len = 2
+
+[display]
+show_temps = true
+process_count = 10
+
+[ai]
+vram_threshold_gb = 1.0
+known_ai_processes = ["ollama"]
+
+[categories]
+dev_processes = ["cargo"]
+
+[lhm]
+url = "http://localhost:8085"
+
+[[plugins]]
+name = "mine"
+command = "{py}"
+args = ["{script}", "upstream"]
+enabled = true
+timeout_ms = 2000
+some_future_key = 1
+"""
+
+
+def test_a_users_own_dofek_toml_in_their_config_dir_just_works(tmp_path: Path) -> None:
+    user = tmp_path / "xdg-config" / "dofek" / "dofek.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text(UPSTREAM_SHAPED.format(py=PY, script=TD / "ok.py"))
+    work = tmp_path / "work"
+    work.mkdir()
+    result = run_cli("dofek", "check", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert f"config {user} (from user config dir); refresh 200 ms, history 2 samples" in result.stdout
+    assert "ignored (Dofek's own panels, not used by devctl): [display], [ai], [categories], [lhm]" \
+        in result.stdout
+    assert "mine (enabled, timeout 2000 ms)" in result.stdout
+    assert "some_future_key: unknown key" in result.stderr
+    assert "ignored (Dofek ignores it too)" in result.stderr
+    assert run_cli("dofek", "check", "--strict", cwd=work).returncode == 1
+    report = json.loads(run_cli("dofek", "check", "--json", cwd=work).stdout)
+    assert (report["config"], report["source"], report["history_len"]) == (str(user), "user config dir", 2)
+    # the dashboard runs on it: refresh and history_len used, the rest left to Dofek
+    result = run_cli("dofek", "run", "--json", "--ticks", "3", cwd=work)
+    assert result.returncode == 0, result.stderr
+    ticks = [json.loads(line) for line in result.stdout.splitlines()]
+    assert ticks[-1]["refresh_ms"] == 200 and ticks[-1]["config"] == str(user)
+    assert [len(m["history"]) for m in ticks[-1]["metrics"]] == [2]
+    assert "warning:" in result.stderr and "Traceback" not in result.stderr
+    verbose = run_cli("-v", "dofek", "poll", "--once", cwd=work)
+    assert verbose.returncode == 0, verbose.stderr
+    assert "dofek: ignored (Dofek's own panels, not used by devctl): [display]" in verbose.stderr
+    # ./dofek.toml (then the repo root's) comes before the user's file
+    write_config(work, 300, ("ok", "ok.py", ["local"], 2000))
+    assert "(from current directory)" in run_cli("dofek", "check", cwd=work).stdout
+
+
+def test_error_status_and_timeouts_show_on_the_panel(tmp_path: Path) -> None:
+    conns = {"id": "p", "label": "P", "content": [{"key": "Conns", "value": "0"}]}
+    replies = json.dumps([{"status": "error", "message": "backend down", "panels": [conns]}])
+    hang = json.dumps([{"status": "", "manifest": None,
+                        "panels": [{"id": "p", "label": "P", "content": [{"key": "Up", "value": "yes"}]}]},
+                       "hang"])
+    write_config(tmp_path, 200, ("err", "sequence.py", [replies], 2000), ("hung", "sequence.py", [hang], 500))
+    result = run_cli("dofek", "poll", "--once", cwd=tmp_path)
+    assert result.returncode == 1
+    # a plugin that only ever reports errors never became healthy; its panel is shown anyway
+    assert "◌ err starting  ✕ error: backend down  Conns 0" in result.stdout
+    assert "failed: err: plugin reported an error: backend down" in result.stderr
+    result = run_cli("dofek", "run", "--ticks", "10", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.split("dofek  tick 10")[1]
+    assert "hung" in last and "⏱ timed out since" in last and "no reply within 500 ms" in last
+    assert "Up yes" in last  # the last panel is kept, marked
+    result = run_cli("dofek", "run", "--json", "--ticks", "10", cwd=tmp_path)
+    plugins = json.loads(result.stdout.splitlines()[-1])["plugins"]
+    hung = next(p for p in plugins if p["config_name"] == "hung")
+    assert hung["timed_out"]["timeout_ms"] == 500 and hung["timed_out"]["for_s"] > 0

@@ -7,6 +7,7 @@ cost whole seconds), not absolute speed.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -170,3 +171,55 @@ def test_no_plugins_still_ticks() -> None:
     snaps, _, _ = run_host(host, ticks=3)
     assert [s["tick"] for s in snaps] == [1, 2, 3]
     assert snaps[-1]["process_count"] > 0 and snaps[-1]["plugins"] == []
+
+
+def _panel(value: str) -> dict[str, Any]:
+    return {"id": "p", "label": "P", "content": [{"key": "Value", "value": value}]}
+
+
+def test_every_reply_dofek_renders_is_rendered(tmp_path: Path) -> None:
+    """The shapes real plugins send: the protocol crate's defaults (status "", manifest null),
+    a manifest that comes only in a later reply, and status "error" with its panels."""
+    replies = [
+        {"status": "", "manifest": None, "panels": [_panel("one")]},
+        {"status": "", "manifest": None, "panels": [_panel("two")]},
+        {"status": "ok", "manifest": {"name": "named-later", "version": "0.1.0"},
+         "panels": [_panel("three")]},
+        {"status": "error", "message": "backend down", "panels": [_panel("four")],
+         "metrics": [{"id": "seq.value", "label": "V", "value": 4}]},
+        {"status": "", "panels": [_panel("five")]},
+    ]
+    host = DofekHost(config(150, plugin("seq", "sequence.py", json.dumps(replies))),
+                     log_dir=tmp_path, scanner=Scanner(gpu=False))
+    snaps: list[dict[str, Any]] = []
+    # wait_all (as `poll --once`): each tick's snapshot holds that tick's reply
+    anyio.run(lambda: host.run(snaps.append, ticks=6, wait_all=True))
+    answered = [s for s in snaps if by_name(s, "seq")["panels"]]
+    values = [panel_value(by_name(s, "seq"), "Value") for s in answered]
+    # never frozen on the first reply: each reply replaced the panel in turn
+    assert values == ["one", "two", "three", "four", "five", "five"], values
+    at_error = next(by_name(s, "seq") for s in answered if panel_value(by_name(s, "seq"), "Value") == "four")
+    assert (at_error["status"], at_error["status_message"], at_error["last_outcome"]) == (
+        "error", "backend down", "error")
+    last = by_name(snaps[-1], "seq")
+    assert last["name"] == "named-later" and last["status"] == "ok" and last["status_message"] is None
+    assert last["counters"]["invalid"] == 0 and last["warnings"] == []
+
+
+def test_a_timed_out_plugin_says_since_when(tmp_path: Path) -> None:
+    replies = [{"status": "ok", "panels": [_panel("fresh")]}, "hang"]
+    host = DofekHost(config(200, plugin("hung", "sequence.py", json.dumps(replies), timeout_ms=600)),
+                     log_dir=tmp_path, scanner=Scanner(gpu=False))
+    snaps, _, _ = run_host(host, ticks=12)
+    first = next(i for i, s in enumerate(snaps) if by_name(s, "hung")["panels"])
+    assert by_name(snaps[first], "hung")["timed_out"] is None
+    marked = next(i for i, s in enumerate(snaps) if by_name(s, "hung")["timed_out"])
+    later = [by_name(s, "hung") for s in snaps[marked:]]
+    assert len(later) >= 3 and all(p["timed_out"] is not None for p in later)
+    # the last panel stays, marked: since one fixed moment, for longer each tick
+    assert {panel_value(p, "Value") for p in later} == {"fresh"}
+    assert len({p["timed_out"]["since"] for p in later}) == 1
+    fors = [p["timed_out"]["for_s"] for p in later]
+    assert fors == sorted(fors) and fors[-1] > fors[0]
+    assert later[-1]["timed_out"]["timeout_ms"] == 600
+    assert later[-1]["timed_out"]["since"] <= snaps[-1]["time"] - fors[-1] + 0.5

@@ -53,13 +53,64 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_command_with_flags_gets_argv_verbatim_and_its_exit_code(repo: Path):
-    res = run_cli("echo-args", "--exit", "3", "--flag=x", "-v", "--", "--help", "two words", cwd=repo)
+    res = run_cli("echo-args", "--exit", "3", "--flag=x", "-v", "--", "--help", "--", "two words", cwd=repo)
     assert res.returncode == 3, res.stderr
     seen = json.loads(next(line for line in res.stderr.splitlines() if line.startswith("{")))
     assert seen["name"] == "echo-args"
-    assert seen["argv"] == ["--exit", "3", "--flag=x", "-v", "--", "--help", "two words"]
+    # the first `--` separates (as in the Go devctl); what follows it is passed as typed
+    assert seen["argv"] == ["--exit", "3", "--flag=x", "-v", "--help", "--", "two words"]
     assert seen["config"] == {"cmd_echo": {"mutated": True}}  # config.mutate ran first
-    assert res.stdout == 'argv=["--exit", "3", "--flag=x", "-v", "--", "--help", "two words"]\n'
+    assert res.stdout == 'argv=["--exit", "3", "--flag=x", "-v", "--help", "--", "two words"]\n'
+
+
+def ran(root: Path) -> list[dict]:
+    """What cmd_handshake_only.py recorded: one entry per command.run it answered."""
+    log = root / "ran.log"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+@pytest.mark.parametrize("args", [[], ["--objects"], ["--list"]], ids=["strings", "objects", "with-list"])
+def test_a_command_declared_only_in_the_handshake_runs(tmp_path: Path, args: list[str]):
+    """The protocol document's own example: capabilities.commands, no command.run in ops."""
+    make_repo(tmp_path, plugin_entry("example", TESTDATA / "cmd_handshake_only.py", *args))
+    listed = run_cli("plugins", "list", "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    entry = json.loads(listed.stdout)["plugins"][0]
+    assert "db-reset" in entry["commands"]
+    res = run_cli("db-reset", "--force", cwd=tmp_path)  # also with a cold cache: see below
+    assert res.returncode == 0, res.stderr
+    assert ran(tmp_path) == [{"name": "db-reset", "argv": ["--force"]}]
+    if "--list" in args:  # commands.list adds its own; the handshake's still counts
+        assert "db-seed" in entry["commands"]
+        assert run_cli("db-seed", cwd=tmp_path).returncode == 0
+        assert ran(tmp_path)[-1]["name"] == "db-seed"
+    helped = run_cli("db-reset", "--help", cwd=tmp_path)
+    assert "plugin example" in helped.stdout.replace("\n", " ")
+    if "--objects" in args:
+        assert "Reset local DB" in helped.stdout
+
+
+def test_a_handshake_command_runs_with_a_cold_cache(tmp_path: Path):
+    make_repo(tmp_path, plugin_entry("example", TESTDATA / "cmd_handshake_only.py"))
+    res = run_cli("db-reset", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert ran(tmp_path) == [{"name": "db-reset", "argv": []}]
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_of_a_plugin_command_prints_its_help_and_runs_nothing(tmp_path: Path, flag: str):
+    make_repo(tmp_path, plugin_entry("example", TESTDATA / "cmd_handshake_only.py", "--objects"))
+    assert run_cli("plugins", "list", cwd=tmp_path).returncode == 0
+    for args in ([flag], ["--force", flag], [flag, "--", "x"]):
+        res = run_cli("db-reset", *args, cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        text = " ".join(res.stdout.split())
+        assert "devctl db-reset" in text and "Reset local DB" in text and "plugin example" in text
+        assert "devctl db-reset -- --help" in text  # how to ask the plugin instead
+    assert ran(tmp_path) == []  # the plugin never got command.run
+    res = run_cli("db-reset", "--", flag, cwd=tmp_path)  # after `--`: the plugin's to answer
+    assert res.returncode == 0, res.stderr
+    assert ran(tmp_path) == [{"name": "db-reset", "argv": [flag]}]
 
 
 def test_exit_code_zero_and_global_options_before_the_name(repo: Path, tmp_path: Path):
@@ -125,7 +176,7 @@ def test_cache_is_invalidated_when_a_plugin_file_changes(tmp_path: Path):
     assert run_cli("echo-args", cwd=tmp_path).returncode == 0
     cached = json.loads((tmp_path / ".devctl" / "cache" / "commands.json").read_text())
     assert [c["name"] for c in cached["listings"][0]["commands"]] == ["echo-args"]
-    plugin.write_text(plugin.read_text().replace('"name": "echo-args"', '"name": "echo-renamed"'))
+    plugin.write_text(plugin.read_text().replace('"echo-args"', '"echo-renamed"'))  # handshake + list
     res = run_cli("--help", cwd=tmp_path)
     assert "may be out of date" in res.stdout
     res = run_cli("echo-renamed", "--exit", "4", cwd=tmp_path)  # unknown name: one refresh, then run
@@ -184,7 +235,7 @@ def test_sdk_plugin_command_and_a_failing_command(tmp_path: Path):
     assert res.returncode == 6, res.stderr
     assert "HELLO, BOB" in res.stderr and "stray print goes to stderr" in res.stderr
     assert res.stdout == ""
-    res = run_cli("greet", "--help", cwd=tmp_path)
+    res = run_cli("greet", "--", "--help", cwd=tmp_path)  # the SDK's own help, from the plugin
     assert res.returncode == 0 and "usage: devctl greet" in res.stderr
     res = run_cli("greet", "--fail", cwd=tmp_path)
     assert res.returncode == 1 and "E_GREET" in res.stderr and "refused to greet" in res.stderr

@@ -23,6 +23,7 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "cmd_bad_names.py": ([], ("op commands.list",)),
     "cmd_collide.py": (["alpha"], PASS),
     "cmd_echo.py": ([], PASS),
+    "cmd_handshake_only.py": ([], PASS),
     "cmd_sdk.py": ([], PASS),
     "cmd_slow_list.py": ([], ("op commands.list",)),
     "cmd_stream_fail.py": ([], PASS),

@@ -6,8 +6,9 @@ Each poll asks the example's Redis for INFO and answers with:
 - metrics `redis.keys`, `redis.clients`, `redis.used_memory_mb`, `redis.ops_per_sec`;
 - a label on the redis-server process row (its pid comes from INFO, so it is exact).
 
-When Redis is not running it still answers, with `status: "error"`: the dashboard keeps the
-last good data and shows why. One JSON line per poll on stdout; logs go to stderr.
+When Redis is not running it still answers, with `status: "error"` and no panels: the dashboard
+shows the error on the panel, as Dofek does, instead of numbers that are no longer true.
+One JSON line per poll on stdout; logs go to stderr.
 """
 
 import json

@@ -53,3 +53,10 @@ def test_table_matches_the_options_the_root_callback_declares():
     flags |= set(root.context_settings["help_option_names"])
     assert valued == set(VALUED)
     assert flags == set(FLAGS)
+
+
+def test_timeout_is_read_with_the_one_duration_parser():
+    assert split_globals(["--timeout", "10s", "plan"]).timeout == 10.0
+    assert split_globals(["--timeout=500ms", "plan"]).timeout == 0.5
+    assert split_globals(["--timeout", "2.5", "plan"]).timeout == 2.5
+    assert not split_globals(["--timeout", "10 s", "plan"]).complete

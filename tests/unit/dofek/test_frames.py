@@ -67,7 +67,7 @@ def test_type_and_status_are_optional_and_arrays_default_empty() -> None:
         ({"panels": [{"id": 7}]}, "panels[0].id", "must be a string"),
         ({"manifest": {"name": 5}}, "manifest.name", "must be a string"),
         ({"manifest": "me"}, "manifest", "must be an object"),
-        ({"type": "poll"}, "type", 'must be "poll_response"'),
+        ({"process_annotations": [{"pid": -3}]}, "process_annotations[0].pid", "must be a positive integer"),
         ({"status": 1}, "status", "must be a string"),
     ],
 )
@@ -132,3 +132,26 @@ def test_status_error_is_accepted_with_its_message() -> None:
 
 def test_unknown_fields_are_ignored() -> None:
     assert validate({"future": 1, "metrics": [{"id": "a.b", "value": 1, "colour": "red"}]}).issues == []
+
+
+def test_replies_dofek_renders_are_accepted() -> None:
+    """What a Rust plugin built on Dofek's protocol crate sends with its defaults, and the other
+    shapes Dofek itself shows: none of them may be refused."""
+    crate_default = validate({"status": "", "manifest": None, "panels": [
+        {"id": "p", "label": "P", "content": [{"key": "k", "value": "v"}]}]})
+    assert crate_default.ok and crate_default.issues == []
+    resp = crate_default.response
+    assert (resp.status, resp.manifest, resp.panels[0]["label"]) == ("ok", None, "P")
+    late_manifest = validate({"status": "ok", "manifest": {"name": "later"}}).response
+    assert late_manifest.manifest == {"name": "later"}
+    error = validate({"status": "error", "message": "down", "panels": [{"id": "p", "label": "P"}]})
+    assert error.ok and error.response.panels == [{"id": "p", "label": "P", "content": []}]
+
+
+def test_a_foreign_type_and_pid_zero_are_warnings() -> None:
+    result = validate({"type": "poll", "process_annotations": [{"pid": 0, "label": "x"}],
+                       "panels": [{"id": "p"}]})
+    assert result.ok and result.response.annotations == [] and len(result.response.panels) == 1
+    assert sorted(i.path for i in result.warnings) == ["process_annotations[0].pid", "type"]
+    by_path = {i.path: str(i) for i in result.warnings}
+    assert 'should be "poll_response"' in by_path["type"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from devctl.dofek.render import format_value, human_bytes, render_text
+from devctl.dofek.render import format_value, human_bytes, render_text, sparkline
 
 
 def _plugin(**over):
@@ -170,3 +170,34 @@ def test_one_error_is_not_called_errors_in_a_row() -> None:
                                                  last_error="no reply within 150 ms")]))
     assert "x starting  (no reply within 150 ms)" in text
     assert "1 errors" not in text
+
+
+def test_a_timed_out_plugin_says_so_and_since_when() -> None:
+    snap = snapshot()
+    since = snap["time"] - 4.0
+    plugin = _plugin(name="hung", panels=[{"id": "p", "label": "P", "content": [
+        {"key": "Up", "value": "3", "style": "normal"}]}], consecutive_errors=4,
+        last_error="still no reply", timed_out={"since": since, "for_s": 4.0, "timeout_ms": 300})
+    text = render_text(snapshot(plugins=[plugin]), width=200)
+    clock = time.strftime("%H:%M:%S", time.localtime(since))
+    assert f"● hung healthy  ⏱ timed out since {clock} (4.0s, no reply within 300 ms; panel is from before)" \
+        "  Up 3" in text
+    assert "still no reply" not in text  # the marker says it; no second, vaguer note
+
+
+def test_an_error_status_is_shown_on_the_panel() -> None:
+    plugin = _plugin(name="db", status="error", status_message="connection refused", consecutive_errors=1,
+                     last_error="plugin reported an error: connection refused",
+                     panels=[{"id": "p", "label": "P", "content": [{"key": "Conns", "value": "0",
+                                                                   "style": "normal"}]}])
+    text = render_text(snapshot(plugins=[plugin]), width=200)
+    assert "● db healthy  ✕ error: connection refused  Conns 0" in text
+
+
+def test_metric_history_draws_a_sparkline() -> None:
+    assert sparkline([]) == "" and sparkline([5.0]) == ""
+    assert sparkline([1.0, 1.0, 1.0]) == "▁▁▁"
+    assert sparkline([0.0, 7.0, 3.5]) == "▁█▅"
+    assert sparkline([float(v) for v in range(20)], width=3) == "▁▅█"
+    metric = {"plugin": "p", "id": "p.q", "label": "Q", "value": 2.0, "unit": "", "history": [0.0, 2.0]}
+    assert render_text(snapshot(metrics=[metric])).splitlines()[-1] == "Metrics Q 2 ▁█"

@@ -130,3 +130,33 @@ def test_expected_config_mirrors_the_loader(tmp_path: Path):
 
 def test_help_text_is_escaped_for_rich_markup():
     assert _escape("Reset [dangerous] DB") == "Reset \\[dangerous] DB"
+
+
+def test_handshake_commands_take_help_from_the_object_form():
+    from devctl.plugin_commands.names import handshake_commands
+
+    sent = {"capabilities": {"commands": ["a", {"name": "b", "help": " Reset local DB "}, {"name": "c"}]}}
+    assert handshake_commands(["a", "b", "c"], sent) == [
+        {"name": "a", "help": ""}, {"name": "b", "help": "Reset local DB"}, {"name": "c", "help": ""}]
+    assert handshake_commands(["a"], {"capabilities": "junk"}) == [{"name": "a", "help": ""}]
+
+
+def test_declared_commands_join_the_listed_ones_and_bad_names_are_skipped():
+    from devctl.plugin_commands.names import add_declared
+
+    listing = Listing("p", 0, [{"name": "a", "help": "from commands.list"}])
+    add_declared(listing, [{"name": "a", "help": "from the handshake"}, {"name": "b", "help": ""},
+                           {"name": "-x", "help": ""}])
+    assert listing.commands == [{"name": "a", "help": "from commands.list"}, {"name": "b", "help": ""}]
+    assert listing.skipped == ["handshake capabilities.commands[2]: name '-x' starts with '-' (it would be "
+                               "read as an option)"]
+    res = resolve([listing], ())
+    assert list(res.commands) == ["a", "b"]
+    assert res.problems == [f"plugin 'p': {listing.skipped[0]}; skipped"]
+
+
+def test_a_failed_commands_list_keeps_the_handshake_commands():
+    listing = Listing("p", 0, [{"name": "b", "help": ""}], error="plugin 'p' [E_TIMEOUT]: too slow")
+    res = resolve([listing], ())
+    assert list(res.commands) == ["b"]
+    assert "only the commands its handshake declares are used" in res.problems[0]
