@@ -52,7 +52,8 @@ def stream(
             sys.stderr.write(f"[{plugin_id}] {line}\n")
 
     result = run_stream(cfg, plugin, op, payload, timeout=app.timeout, dry_run=app.dry_run,
-                        printer=json_printer() if json_out else readable_printer(), on_stderr=on_stderr)
+                        printer=json_printer() if json_out else readable_printer(), on_stderr=on_stderr,
+                        strict=app.effective_strict())
     sys.stdout.flush()
     if result.ok:
         if not json_out:

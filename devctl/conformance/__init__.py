@@ -10,7 +10,8 @@ The checks, each reported pass/fail with the fix for a failure:
    the first listed command with `--help`; a stream op opens a stream whose events are well
    formed;
 4. undeclared op — an op the plugin did not declare gets ok:false, E_UNSUPPORTED, in time;
-5. request ids — every response carries the id of the request it answers;
+5. request ids — every request gets a response, and it carries the id of the request it
+   answers (a plugin that never answers fails this check: requests sent are not answers);
 6. exits on stdin close — the plugin exits within 2 s once stdin closes, leaving no process.
 
 A plugin that hangs or dies during one op is restarted for the next, so one bug does not hide
@@ -97,8 +98,11 @@ class _Checker:
         self.session: Session | None = None
         self.id_problems: list[str] = []
         self.requests = 0
+        self.answered = 0  # requests that got a response frame with their own request_id
+        self.unanswered: list[str] = []  # "op (request_id)" of requests that got no response
         self.config: dict[str, Any] = {}  # what the plugin's own config.mutate produced
         self.nonce = secrets.token_hex(3)
+        self.handshake_notes: tuple[tuple[str, str], ...] = ()  # tolerated deviations (E_NO_OPS)
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -118,7 +122,7 @@ class _Checker:
         if line.frame is None:
             return session, None, f"the first line is not a JSON object: {line.problem}", took
         try:
-            validate_handshake(line.frame)
+            self.handshake_notes = validate_handshake(line.frame).notes
         except FrameError as exc:
             return session, None, exc.message, took
         return session, line.frame, "", took
@@ -155,6 +159,8 @@ class _Checker:
             session.send(frame)
             while True:
                 line = session.read(deadline)
+                if line.frame is None and line.problem == "empty line":
+                    continue  # a blank line: "stdout clean" reports it; devctl skips it (E_BLANK_LINE)
                 if line.frame is None:
                     # devctl fails a plugin on the first such line; so does the check, naming
                     # the line instead of waiting for a timeout that would blame its speed.
@@ -171,11 +177,15 @@ class _Checker:
                 if response.request_id != rid:
                     self.id_problems.append(f"{op}: sent request_id {rid!r}, the response carried "
                                             f"{response.request_id!r}")
+                else:
+                    self.answered += 1
                 return response, ""
         except Timeout:
+            self.unanswered.append(f"{op} ({rid})")
             self.retire()
             return None, f"no response within {self.timeout:g} s"
         except Eof:
+            self.unanswered.append(f"{op} ({rid})")
             session.wait_exit(1.0)
             note = session.exit_note()
             self.retire()
@@ -198,7 +208,9 @@ class _Checker:
         report.plugin_name = str(hs.get("plugin_name", ""))
         report.checks.append(Check("handshake", "pass", f"{report.plugin_name!r} v1 in {took * 1000:.0f} ms; "
                                    f"ops: {', '.join(ops) or '(none)'}"
-                                   + (f"; streams: {', '.join(streams)}" if streams else "")))
+                                   + (f"; streams: {', '.join(streams)}" if streams else "")
+                                   + "".join(f"; warning [{code}]: {message} (devctl warns; an error "
+                                             "under --strict)" for code, message in self.handshake_notes)))
         commands: list[str] = []
         for op in shapes.order([op for op in ops if op not in streams]):
             report.checks.append(self._check_op(op, commands))
@@ -316,14 +328,29 @@ class _Checker:
                           "stdout carries protocol frames only: send logs, banners and prints to stderr")
         report.checks.insert(1, clean)
         if report.checks[0].status == "pass":
-            ids = Check("request ids", "pass", f"{self.requests} response(s) echoed their request_id")
-            if self.id_problems:
-                ids = Check("request ids", "fail", self.id_problems[0],
-                            "copy request_id from each request into its response, unchanged")
+            ids = self._check_ids()
             report.checks.append(ids)
         report.checks.append(exit_check)
         tails = [line for s in self.sessions for line in s.stderr]
         report.stderr_tail = tails[-20:]
+
+    def _check_ids(self) -> Check:
+        """Every request answered, each answer carrying its request's id. Counted from the answers
+        that came back, not the requests sent: silence must not pass as "ids echoed"."""
+        name = "request ids"
+        if self.id_problems:
+            return Check(name, "fail", self.id_problems[0],
+                         "copy request_id from each request into its response, unchanged")
+        if self.unanswered:
+            more = f" (and {len(self.unanswered) - 1} more)" if len(self.unanswered) > 1 else ""
+            missing = f"{len(self.unanswered)} of {self.requests} request(s) got no response"
+            return Check(name, "fail", f"{missing}: {self.unanswered[0]}{more}",
+                         "answer every request with one response frame carrying its request_id, also "
+                         "the ones you cannot serve (ok:false, E_UNSUPPORTED)")
+        if not self.requests:
+            return Check(name, "skip", "no request was sent")
+        return Check(name, "pass", f"{self.answered} of {self.requests} request(s) answered, each with "
+                     "its own request_id")
 
     def _check_exit(self, session: Session) -> Check:
         name = "exits on stdin close"

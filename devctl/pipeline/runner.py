@@ -212,7 +212,8 @@ async def run_pipeline(
 
     Raises PluginError (a plugin failed or returned a bad shape), OperationFailed (a strict
     collision, a step with ok: false), ConfigError (a bad service). An invalid validation does
-    not raise: the caller decides what it means.
+    not raise: the caller decides what it means; but it ends the run there, so launch.plan is
+    never sent after `valid: false` (the result then has no services).
     """
     from devctl.plugins import open_plugins
 
@@ -222,13 +223,18 @@ async def run_pipeline(
     run = _Run(cfg, opts)
     specs = sorted(cfg.plugins, key=lambda s: s.sort_key())
 
-    def on_warning(plugin: str, text: str) -> None:  # protocol warnings (e.g. an unknown request_id)
+    def on_warning(plugin: str, text: str) -> None:  # protocol warnings (junk from an idle plugin, ...)
         run.notes.append(text)
 
     try:
         # open_plugins hands the clients back in the order of `specs`: (priority, id).
-        async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning) as clients:
+        async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning,
+                                strict=opts.strict) as clients:
             for phase in PHASES:
+                if phase == "launch.plan" and not run.valid:
+                    # Validation said no: a plan built on a broken setup is never asked for,
+                    # so a plugin's plan error cannot hide the validation errors that explain it.
+                    break
                 if phase in opts.phases:
                     if on_phase is not None:
                         on_phase(phase)

@@ -101,9 +101,9 @@ class PluginClient(FrameRouter):
 
     def __init__(self, spec: SpecLike, repo_root: Path | str, process: Process, stdin: StdinWriter, *,
                  on_stderr: OnStderr | None = None, on_warning: OnWarning | None = None,
-                 stop_grace: float = 2.0, stream_buffer: int = MAX_BUFFERED_EVENTS):
+                 stop_grace: float = 2.0, stream_buffer: int = MAX_BUFFERED_EVENTS, strict: bool = False):
         super().__init__(spec.id, asyncio.get_running_loop(), on_warning=on_warning,
-                         stream_buffer=stream_buffer)
+                         stream_buffer=stream_buffer, strict=strict)
         self.spec = spec
         self.pid: int = process.pid
         self._proc = process
@@ -181,8 +181,12 @@ class PluginClient(FrameRouter):
     def _details(self) -> list[str]:
         return [f"{self.spec.id} | {line}" for line in self._stderr.tail(DETAIL_LINES)]
 
+    def _listening(self) -> bool:
+        return not self._closing
+
     def _check_usable(self, op: str) -> None:
         if self._failure is not None:
+            self._failure_told = True
             raise PluginError(self.spec.id, f"{self._failure.message}; op {op!r} was not sent",
                               code=self._failure.code, op=op, details=self._details())
         if self._closing:
@@ -220,6 +224,7 @@ class PluginClient(FrameRouter):
         if result is _EXPIRED:
             await self._timed_out(op, timeout)
         if isinstance(result, Failure):
+            self._failure_told = True
             await self._settle()
             raise result.error(self.spec.id, op=op, details=self._details())
         resp: frames.Response = result

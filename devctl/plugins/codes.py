@@ -17,8 +17,15 @@ E_SPAWN = "E_SPAWN"
 E_HANDSHAKE_TIMEOUT = "E_HANDSHAKE_TIMEOUT"
 #: The first stdout frame was JSON but not a valid v1 handshake.
 E_BAD_HANDSHAKE = "E_BAD_HANDSHAKE"
-#: A stdout line that is not a JSON object (a banner, a debug print, a blank line).
+#: A stdout line that is not a JSON object (a banner, a debug print, a blank line before the
+#: handshake). After the handshake it fails the plugin; reported at the end of the command if no
+#: request saw it: an error when devctl needed the plugin, else a warning (error under --strict).
 E_CONTAMINATION = "E_CONTAMINATION"
+#: A blank stdout line after the handshake: skipped with a warning (the Go devctl skips it
+#: silently); an error under --strict.
+E_BLANK_LINE = "E_BLANK_LINE"
+#: A handshake without capabilities.ops: read as "no ops" with a warning; an error under --strict.
+E_NO_OPS = "E_NO_OPS"
 #: A stdout line longer than 1 MiB.
 E_LINE_TOO_LONG = "E_LINE_TOO_LONG"
 #: A JSON object on stdout that is not a valid response/event frame.
@@ -49,6 +56,8 @@ ALL_CODES = (
     E_HANDSHAKE_TIMEOUT,
     E_BAD_HANDSHAKE,
     E_CONTAMINATION,
+    E_BLANK_LINE,
+    E_NO_OPS,
     E_LINE_TOO_LONG,
     E_BAD_FRAME,
     E_UNKNOWN_REQUEST_ID,

@@ -7,6 +7,7 @@ process group and raises one `PluginError` with the plugin's last stderr lines.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Sequence
@@ -24,6 +25,8 @@ from devctl.plugins.streams import MAX_BUFFERED_EVENTS
 from devctl.procs.groups import stop_group
 from devctl.procs.start import child_env, open_process
 from devctl.procs.tails import OnStderr
+
+log = logging.getLogger("devctl.plugins")
 
 #: The first stdout frame must be a handshake within this many seconds (spec default).
 HANDSHAKE_TIMEOUT = 2.0
@@ -56,13 +59,16 @@ async def start_plugin(
     on_warning: OnWarning | None = None,
     stop_grace: float = STOP_GRACE,
     stream_buffer: int = MAX_BUFFERED_EVENTS,
+    strict: bool = False,
 ) -> PluginClient:
     """Spawn `spec.argv()` in a new session (own process group) with cwd = spec.workdir and
     env = os.environ + spec.env + PYTHONUNBUFFERED=1, and wait for a valid handshake.
 
     `on_stderr(plugin_id, line)` gets every stderr line; `on_warning(plugin_id, message)` gets
     non-fatal protocol warnings (logged when not given). `stop_grace` is the SIGTERM→SIGKILL
-    grace; `stream_buffer` bounds events queued per stream.
+    grace; `stream_buffer` bounds events queued per stream. `strict` (--strict) turns the
+    deviations the Go devctl tolerates (a handshake without ops, a blank stdout line) from
+    warnings into failures.
     """
     # devctl owns the stdin pipe (see stdin.py); the child gets its read end.
     stdin_read, stdin_write = os.pipe()
@@ -82,7 +88,7 @@ async def start_plugin(
             await process.aclose()
         raise
     client = PluginClient(spec, repo_root, process, stdin, on_stderr=on_stderr, on_warning=on_warning,
-                          stop_grace=stop_grace, stream_buffer=stream_buffer)
+                          stop_grace=stop_grace, stream_buffer=stream_buffer, strict=strict)
     client._start()
     try:
         failure: Failure | None = None
@@ -110,30 +116,74 @@ async def open_plugins(
     on_stderr: OnStderr | None = None,
     on_warning: OnWarning | None = None,
     stop_grace: float = STOP_GRACE,
+    strict: bool = False,
 ) -> AsyncIterator[list[PluginClient]]:
     """Start every plugin (concurrently; the list keeps the order of `specs`), yield the clients,
     and close them all on exit — also on error or cancellation. If any fails to start, the others
-    are closed and the failure of the first failing spec (in `specs` order) is raised."""
+    are closed and the failure of the first failing spec (in `specs` order) is raised.
+
+    After a normal exit, a failure no request was told about (a plugin that wrote junk on stdout
+    while devctl asked it nothing) is reported, see `report_left_over`."""
     results: list[PluginClient | PluginError | None] = [None] * len(specs)
 
     async def start_one(i: int, spec: SpecLike) -> None:
         try:
             results[i] = await start_plugin(spec, repo_root, handshake_timeout=handshake_timeout,
-                                            on_stderr=on_stderr, on_warning=on_warning, stop_grace=stop_grace)
+                                            on_stderr=on_stderr, on_warning=on_warning, stop_grace=stop_grace,
+                                            strict=strict)
         except PluginError as exc:
             results[i] = exc
 
+    started: list[PluginClient] = []
     try:
         async with anyio.create_task_group() as tg:
             for i, spec in enumerate(specs):
                 tg.start_soon(start_one, i, spec)
+        started = [r for r in results if isinstance(r, PluginClient)]
         for r in results:
             if isinstance(r, PluginError):
                 raise r
-        yield [r for r in results if isinstance(r, PluginClient)]
+        yield started
     finally:
         started = [r for r in results if isinstance(r, PluginClient)]
         with anyio.CancelScope(shield=True):
             async with anyio.create_task_group() as tg:
                 for client in started:
                     tg.start_soon(client.close)
+    # Only reached after a normal exit: an exception from the body leaves through the yield.
+    report_left_over(started, strict=strict, on_warning=on_warning)
+
+
+def report_left_over(clients: Sequence[PluginClient], *, strict: bool,
+                     on_warning: OnWarning | None = None) -> None:
+    """Report what went wrong with a plugin without any request being told: contamination
+    (or another protocol violation) while devctl asked the plugin nothing.
+
+    An error (raised, the first plugin in `clients` order) when devctl needed the plugin at that
+    moment — a request waited, a stream was open, or it had answered a request, so the command's
+    result rests on it — or under `strict`; otherwise a warning naming the plugin and quoting the
+    line, through `on_warning` (logged when None). Call it after the clients are closed, so every
+    line they wrote has been read.
+    """
+    first: PluginError | None = None
+    for client in clients:
+        found = client.unreported_failure()
+        if found is None:
+            continue
+        failure, needed = found
+        if needed or strict:
+            why = ("devctl relied on this plugin for this command" if needed
+                   else "it was not needed for this command, but --strict makes this an error")
+            error = PluginError(client.spec.id, f"{failure.message} ({why})", code=failure.code,
+                                details=client._details())
+            first = first or error
+            continue
+        text = (f"plugin {client.spec.id!r} [{failure.code}]: {failure.message} (the plugin was stopped; "
+                "devctl did not need it for this command, so this is a warning; --strict makes it an error)")
+        client.warnings.append(text)
+        if on_warning is None:
+            log.warning("%s", text)
+        else:
+            on_warning(client.spec.id, text)
+    if first is not None:
+        raise first

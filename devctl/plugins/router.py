@@ -5,14 +5,22 @@ streams, the first failure, warnings) and turns one stdout line into one state c
 synchronous and touches no process, so `PluginClient` (which adds the pipes, tasks and timers)
 stays small and the rules are easy to read in one place:
 
-* the first line must be a valid handshake, anything else fails the plugin;
-* every line must be a JSON object (else E_CONTAMINATION) and a valid response or event frame
-  (else E_BAD_FRAME);
+* the first line must be a valid handshake, anything else fails the plugin; a handshake without
+  capabilities.ops is read as "no ops" with a warning (E_NO_OPS), as the Go devctl reads it;
+* after it, a blank line is skipped with a warning (E_BLANK_LINE), as the Go devctl skips it;
+* every other line must be a JSON object (else E_CONTAMINATION) and a valid response or event
+  frame (else E_BAD_FRAME);
+* the tolerated deviations (E_NO_OPS, E_BLANK_LINE) fail the plugin under `strict` instead;
 * a response goes to the request waiting for its request_id. An unknown request_id while some
   request waits means the plugin is out of step: it fails (E_UNKNOWN_REQUEST_ID) and the waiting
   requests get that error. With nothing waiting it is a warning: there is no request to blame;
 * an event goes to its stream's bounded buffer; an event for a stream that is not open is a
-  warning (once per stream id).
+  warning (once per stream id) — except for a stream whose request devctl abandoned (Ctrl-C
+  while it was opening) or once devctl stopped listening: those events are devctl's doing.
+
+A failure nobody was told about (the plugin wrote junk while no request waited) is kept with
+whether devctl needed the plugin at that moment (`unreported_failure`), so whoever owns the
+plugin's lifetime can report it at the end: contamination is never silent.
 """
 
 from __future__ import annotations
@@ -26,7 +34,11 @@ from typing import Any
 from devctl.plugins.codes import (
     E_BAD_FRAME,
     E_BAD_HANDSHAKE,
+    E_BLANK_LINE,
+    E_CLOSED,
     E_CONTAMINATION,
+    E_CRASHED,
+    E_TIMEOUT,
     E_UNKNOWN_REQUEST_ID,
     E_UNKNOWN_STREAM,
     Failure,
@@ -38,6 +50,12 @@ from devctl.protocol.ndjson import FrameError, decode, quote
 log = logging.getLogger("devctl.plugins")
 
 OnWarning = Callable[[str, str], None]
+
+#: Failures that are reported when they happen (a timeout raises in the request that timed out;
+#: closing is devctl's own doing; a crash of an idle plugin is not a protocol violation).
+_NOT_LEFT_OVER = (E_CLOSED, E_CRASHED, E_TIMEOUT)
+#: Appended to a tolerated deviation's warning.
+_TOLERATED = "accepted, as the Go devctl does; --strict makes it an error"
 
 
 @dataclass
@@ -55,8 +73,13 @@ class FrameRouter:
     """Per-plugin protocol state, fed one stdout line at a time by `on_line`."""
 
     def __init__(self, plugin_id: str, loop: asyncio.AbstractEventLoop, *,
-                 on_warning: OnWarning | None = None, stream_buffer: int = MAX_BUFFERED_EVENTS):
+                 on_warning: OnWarning | None = None, stream_buffer: int = MAX_BUFFERED_EVENTS,
+                 strict: bool = False):
         self.plugin_id = plugin_id
+        #: --strict: the deviations the Go devctl tolerates (E_NO_OPS, E_BLANK_LINE) fail the plugin.
+        self.strict = strict
+        #: Responses that reached the request waiting for them.
+        self.answered = 0
         self.handshake: dict[str, Any] = {}
         self.ops: frozenset[str] = frozenset()
         self.streams: frozenset[str] = frozenset()
@@ -73,8 +96,12 @@ class FrameRouter:
         self._abandoned: set[str] = set()  # requests whose caller was cancelled: late answers are fine
         self._streams: dict[str, StreamBuffer] = {}
         self._warned_streams: set[str] = set()
+        self._ignored_streams: set[str] = set()  # opened by a request devctl abandoned
+        self._warned_blank = False
         self._handshake_fut: asyncio.Future[Failure | None] = loop.create_future()
         self._failure: Failure | None = None
+        self._failure_needed = False  # devctl relied on the plugin when the failure happened
+        self._failure_told = False  # the failure reached a caller (raised to a request or stream)
 
     @property
     def failure(self) -> Failure | None:
@@ -88,19 +115,51 @@ class FrameRouter:
         document's own example lists `commands` without `command.run` in `ops`."""
         return op in self.ops or op in self.streams or (op == "command.run" and bool(self.commands))
 
+    def _listening(self) -> bool:
+        """Whether devctl still reads this plugin's answers (the client says no once it closes)."""
+        return True
+
+    def _needed(self) -> bool:
+        """Does devctl rely on this plugin right now: a request waits, a stream is open, or it has
+        already answered a request (a phase's result came from it)?"""
+        if not self._listening():
+            return False
+        return bool(self._pending) or self.answered > 0 or any(
+            not b.finished and not b.closed for b in self._streams.values())
+
     def _fail(self, failure: Failure) -> None:
         """Mark the plugin failed (the first failure wins) and answer everything that waits on it."""
         if self._failure is not None:
             return
         self._failure = failure
+        self._failure_needed = self._needed()
         if not self._handshake_fut.done():
             self._handshake_fut.set_result(failure)
+            self._failure_told = True  # start_plugin raises it
         for pending in self._pending.values():
             if not pending.future.done():
                 pending.future.set_result(failure)
+                self._failure_told = True
         self._pending.clear()
         for buffer in self._streams.values():
+            if not buffer.finished and not buffer.closed:
+                self._failure_told = True
             buffer.fail(failure)
+
+    def unreported_failure(self) -> tuple[Failure, bool] | None:
+        """The failure no request or stream was told about, with whether devctl needed the plugin
+        when it happened; None when there is none (or it is one that reports itself)."""
+        failure = self._failure
+        if failure is None or self._failure_told or failure.code in _NOT_LEFT_OVER:
+            return None
+        return failure, self._failure_needed
+
+    def _tolerate(self, code: str, message: str) -> None:
+        """A deviation the Go devctl accepts: a warning naming the rule, or a failure under strict."""
+        if self.strict:
+            self._fail(Failure(code, f"{message} (an error under --strict; without it, a warning)"))
+        else:
+            self._warn(code, f"{message} ({_TOLERATED})")
 
     def _warn(self, code: str, message: str) -> None:
         text = f"plugin {self.plugin_id!r} [{code}]: {message}"
@@ -115,6 +174,14 @@ class FrameRouter:
 
     def on_line(self, line: bytes) -> None:
         """Route one complete stdout line (without its newline)."""
+        if self._handshake_fut.done() and not line.strip():
+            if self.strict:
+                self._tolerate(E_BLANK_LINE, "wrote a blank line on stdout")
+            elif not self._warned_blank:  # once per plugin: some write one after every frame
+                self._warned_blank = True
+                self._tolerate(E_BLANK_LINE, "wrote a blank line on stdout; blank lines are skipped "
+                               "(this warning is shown once per plugin)")
+            return
         try:
             obj = decode(line)
         except FrameError as exc:
@@ -145,6 +212,10 @@ class FrameRouter:
         except FrameError as exc:
             self._fail(Failure(E_BAD_HANDSHAKE, f"{exc.message}; the first stdout line: {quote(line)!r}"))
             return
+        for code, message in hs.notes:
+            self._tolerate(code, message)
+        if self._failure is not None:
+            return
         self.handshake = hs.frame
         self.ops = frozenset(hs.ops)
         self.streams = frozenset(hs.streams)
@@ -155,8 +226,12 @@ class FrameRouter:
     def _on_response(self, resp: frames.Response) -> None:
         pending = self._pending.pop(resp.request_id, None)
         if pending is None:
+            if resp.request_id in self._abandoned and resp.ok and resp.stream_id is not None:
+                # A stream devctl gave up on while it opened (Ctrl-C): its events are expected.
+                self._ignored_streams.add(resp.stream_id)
             self._unknown_response(resp.request_id)
             return
+        self.answered += 1
         if pending.stream and resp.ok and resp.stream_id is not None:
             sid = resp.stream_id
             current = self._streams.get(sid)
@@ -185,6 +260,8 @@ class FrameRouter:
     def _on_event(self, ev: frames.Event, obj: dict[str, Any], size: int) -> None:
         buffer = self._streams.get(ev.stream_id)
         if buffer is None:
+            if ev.stream_id in self._ignored_streams or not self._listening():
+                return  # devctl stopped reading it: nothing to blame the plugin for
             if ev.stream_id not in self._warned_streams:
                 self._warned_streams.add(ev.stream_id)
                 self._warn(E_UNKNOWN_STREAM, f"sent event {ev.event!r} for stream {ev.stream_id!r}, which is "

@@ -33,7 +33,7 @@ class StreamResult:
 
 def run_stream(cfg: Config, plugin_id: str, op: str, input: dict[str, Any], *, timeout: float,
                dry_run: bool, printer: Callable[[dict[str, Any], bool], None],
-               on_stderr: Callable[[str, str], None] | None = None) -> StreamResult:
+               on_stderr: Callable[[str, str], None] | None = None, strict: bool = False) -> StreamResult:
     import anyio
 
     spec = cfg.plugin(plugin_id)
@@ -46,7 +46,7 @@ def run_stream(cfg: Config, plugin_id: str, op: str, input: dict[str, Any], *, t
     async def main() -> StreamResult:
         from devctl.plugins import start_plugin
 
-        client = await start_plugin(spec, cfg.repo_root, on_stderr=on_stderr)
+        client = await start_plugin(spec, cfg.repo_root, on_stderr=on_stderr, strict=strict)
         try:
             if op not in client.streams and op not in client.ops:
                 streams = ", ".join(sorted(client.streams)) or "none"

@@ -5,7 +5,10 @@ here. Keeping the rules in plain functions means every "what is a valid frame" d
 tested without a process, and the host only has to map a `FrameError` to a user-facing error.
 
 Stance: strict on shape and types (a wrong type is a bug in the plugin that the author wants to
-hear about), forgiving where the spec is silent (unknown extra keys are kept and ignored).
+hear about), forgiving where the spec is silent (unknown extra keys are kept and ignored). Where
+the Go devctl accepts what the spec does not (a handshake without `capabilities.ops`), the frame
+is accepted and the deviation is returned as a *note* naming its rule: the host turns a note into
+a warning, or into an error under `--strict`.
 """
 
 from __future__ import annotations
@@ -16,13 +19,19 @@ from typing import Any
 from devctl.protocol.ndjson import FrameError
 
 PROTOCOL_VERSION = "v1"
+#: Rule: a handshake without `capabilities.ops` (or without `capabilities`) declares no ops.
+NO_OPS = "E_NO_OPS"
 #: The event that closes a stream.
 END_EVENT = "end"
 
 
 @dataclass(frozen=True)
 class Handshake:
-    """A validated handshake. `frame` is the normalized frame (capabilities lists always present)."""
+    """A validated handshake. `frame` is the normalized frame (capabilities lists always present).
+
+    `notes` are the tolerated deviations, `(rule code, message)`: accepted as the Go devctl does,
+    reported by the host as warnings (errors under `--strict`).
+    """
 
     plugin_name: str
     ops: tuple[str, ...]
@@ -30,6 +39,7 @@ class Handshake:
     commands: tuple[str, ...]
     declares: dict[str, Any]
     frame: dict[str, Any] = field(repr=False)
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,12 @@ def frame_type(obj: dict[str, Any]) -> str:
 
 
 def validate_handshake(obj: dict[str, Any]) -> Handshake:
-    """Check the first stdout frame: type, protocol_version "v1", plugin_name, capabilities.ops."""
+    """Check the first stdout frame: type, protocol_version "v1", plugin_name, capabilities.
+
+    A missing (or null) `capabilities` or `capabilities.ops` means "no ops", with a note
+    (`NO_OPS`): the Go devctl reads it that way, and a plugin that only streams or only offers
+    commands needs no ops. Any other wrong type is still an error.
+    """
     t = obj.get("type")
     if t != "handshake":
         raise FrameError(f"first frame must be a handshake, got type {_type_name(t)}")
@@ -131,12 +146,17 @@ def validate_handshake(obj: dict[str, Any]) -> Handshake:
             f"{PROTOCOL_VERSION!r})"
         )
     name = _need_str(obj, "plugin_name", "handshake")
+    notes: list[tuple[str, str]] = []
     caps = obj.get("capabilities")
-    if not isinstance(caps, dict):
+    if caps is None:
+        caps = {}
+        notes.append((NO_OPS, "the handshake has no 'capabilities', so the plugin declares no ops"))
+    elif not isinstance(caps, dict):
         raise FrameError(f"handshake: 'capabilities' must be an object, got {_type_name(caps)}")
-    if "ops" not in caps:
-        raise FrameError("handshake: missing 'capabilities.ops'")
-    ops = _str_list(caps["ops"], "capabilities.ops")
+    elif caps.get("ops") is None:
+        notes.append((NO_OPS, "the handshake has no 'capabilities.ops', so the plugin declares no ops "
+                      "(write \"ops\": [] to say so)"))
+    ops = _str_list(caps.get("ops") or [], "capabilities.ops")
     streams = _str_list(caps.get("streams") or [], "capabilities.streams")
     commands = _str_list(caps.get("commands") or [], "capabilities.commands", allow_named=True)
     declares = obj.get("declares") or {}
@@ -150,7 +170,7 @@ def validate_handshake(obj: dict[str, Any]) -> Handshake:
         "commands": list(commands),
     }
     frame["declares"] = declares
-    return Handshake(name, ops, streams, commands, declares, frame)
+    return Handshake(name, ops, streams, commands, declares, frame, tuple(notes))
 
 
 def validate_response(obj: dict[str, Any]) -> Response:

@@ -288,3 +288,20 @@ def test_preflight_failures_become_validation_errors(tmp_path):
     assert data["valid"] is False
     found = [(e["plugin"], e["code"]) for e in data["errors"]]
     assert found == [("dotagent:no-such-preflight-xyz", "E_PREFLIGHT")]
+
+
+def test_up_stops_after_failed_validation_and_shows_its_errors(tmp_path):
+    """Regression (issue 13): `up` sent launch.plan after validate.run said valid:false; a
+    malformed plan then exited 2 with the plan error and the validation errors were never shown."""
+    record = tmp_path / "called.log"
+    make_repo(tmp_path, entry("vp", "pipe_validate_then_bad_plan.py", str(record)))
+    res = run_cli("up", cwd=tmp_path)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "validation failed" in res.stderr and "E_NO_DB: database not reachable on :5432" in res.stderr
+    assert "vp:" in res.stderr and "services" not in res.stderr and "Traceback" not in res.stderr
+    assert not record.exists(), "launch.plan was sent after validation failed"
+    assert not (tmp_path / ".devctl" / "state.json").exists()  # nothing was started
+    # --skip-validate: no validation, so the plan is asked for (and its error is the one shown).
+    res = run_cli("up", "--skip-validate", cwd=tmp_path)
+    assert res.returncode == 1 and "'services' must be a list" in res.stderr, res.stderr
+    assert record.read_text() == "launch.plan\n"

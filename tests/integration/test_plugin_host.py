@@ -204,13 +204,48 @@ def test_slow_handshake_times_out():
     ("kind", "expect"),
     [
         ("v2", "protocol_version string 'v2' is not supported"),
-        ("no-ops", "missing 'capabilities.ops'"),
+        ("ops-string", "capabilities.ops must be an array of strings, got string 'config.mutate'"),
         ("response", "first frame must be a handshake, got type string 'response'"),
     ],
 )
 def test_bad_handshake(kind, expect):
     err = run(lambda: failing(start_plugin(spec("host_bad_handshake.py", kind), PLUGINS)))
     assert err.code == "E_BAD_HANDSHAKE" and expect in err.message
+
+
+def test_handshake_without_ops_is_a_warning_and_an_error_under_strict():
+    """The Go devctl reads a missing capabilities.ops as "no ops"; so does devctl, with a warning."""
+    warnings: list[str] = []
+
+    async def main():
+        client = await start_plugin(spec("host_no_ops.py", id="bare"), PLUGINS,
+                                    on_warning=lambda pid, text: warnings.append(text))
+        try:
+            assert client.ops == frozenset() and client.handshake["capabilities"]["ops"] == []
+        finally:
+            await client.close()
+
+    run(main)
+    assert len(warnings) == 1 and warnings[0].startswith("plugin 'bare' [E_NO_OPS]: ")
+    err = run(lambda: failing(start_plugin(spec("host_no_ops.py", id="bare"), PLUGINS, strict=True)))
+    assert err.code == "E_NO_OPS" and "--strict" in err.message
+
+
+def test_contamination_of_an_idle_plugin_is_reported_when_the_plugins_close():
+    """Regression (issue 13): junk right after the handshake went unreported when no request was
+    sent to the plugin. open_plugins reports it at the end: a warning, an error under strict."""
+    warnings: list[str] = []
+
+    async def idle(strict: bool):
+        async with open_plugins([spec("host_noisy_idle.py", id="noisy")], PLUGINS, strict=strict,
+                                on_warning=lambda pid, text: warnings.append(text)):
+            await anyio.sleep(0.3)  # the plugin is asked nothing
+
+    run(lambda: idle(False))
+    assert len(warnings) == 1 and "plugin 'noisy' [E_CONTAMINATION]" in warnings[0]
+    assert "'DEBUG connected to the metrics daemon'" in warnings[0] and "warning" in warnings[0]
+    err = run(lambda: failing(idle(True)))
+    assert err.code == "E_CONTAMINATION" and "DEBUG connected" in err.message and "--strict" in err.message
 
 
 def test_exit_before_handshake():

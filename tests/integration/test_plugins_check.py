@@ -30,14 +30,18 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "cmd_stream_many.py": ([], PASS),
     "host_bad_handshake.py": ([], ("handshake",)),
     "host_bash.sh": ([], ("op test.nope",)),  # declares test.nope, then refuses it
+    "host_blank_lines.py": ([], ("stdout clean",)),  # devctl skips blank lines; the check reports them
     "host_crash.py": ([], ("op test.crash",)),
     "host_grandchild.py": ([], ("undeclared op", "exits on stdin close")),  # leaves its sleep behind
-    "host_hang.py": ([], ("op test.hang", "undeclared op")),
+    "host_hang.py": ([], ("op test.hang", "undeclared op", "request ids")),
     "host_long_line.py": ([], ("stdout clean", "op test.big")),
     "host_min.py": ([], ("undeclared op",)),  # answers every op ok:true
     "host_noisy_after.py": ([], ("stdout clean",)),
     "host_noisy_before.py": ([], ("handshake", "stdout clean")),
+    "host_noisy_idle.py": ([], ("stdout clean", "op validate.run")),
+    "host_no_ops.py": ([], PASS),  # no capabilities.ops: no ops (a warning in the handshake check)
     "host_ok.py": ([], PASS),
+    "host_silent.py": ([], ("op config.mutate", "undeclared op", "request ids")),  # never answers
     "host_slow_handshake.py": ([], ("handshake",)),
     "host_stream.py": ([], ("undeclared op",)),  # answers every op ok:true
     "host_stream_fail.py": ([], ("undeclared op",)),
@@ -53,6 +57,7 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "pipe_slow.py": (["0.1"], PASS),
     "pipe_step_fail.py": ([], PASS),  # a failed step is a result, not a protocol error
     "pipe_validate_fail.py": ([], PASS),
+    "pipe_validate_then_bad_plan.py": (["{tmp}/called.log"], ("op launch.plan",)),
     "sup_plan.py": (["{tmp}/plan.json"], PASS),
 }
 
@@ -162,3 +167,30 @@ def test_each_failure_gets_the_fix_for_what_went_wrong(tmp_path: Path):
     undeclared = checks["undeclared op"]
     assert undeclared["status"] == "fail" and "no response" in undeclared["detail"]
     assert "E_UNSUPPORTED" in undeclared["fix"]
+
+
+def test_a_plugin_that_never_answers_fails_request_ids(tmp_path: Path):
+    """Regression (issue 13): "request ids" passed for a plugin that never answered, because it
+    counted the requests sent."""
+    res = run_cli("plugins", "check", "--timeout", "1", "--json", "--", sys.executable,
+                  str(TESTDATA / "host_silent.py"), cwd=tmp_path, timeout=60)
+    ids = {c["check"]: c for c in json.loads(res.stdout)["checks"]}["request ids"]
+    assert res.returncode == 1 and ids["status"] == "fail"
+    assert ids["detail"].startswith("2 of 2 request(s) got no response: config.mutate (check-1-")
+    assert "request_id" in ids["fix"]
+    res = run_cli("plugins", "check", "--json", "--", sys.executable, str(TESTDATA / "host_ok.py"),
+                  cwd=tmp_path, timeout=60)
+    ids = {c["check"]: c for c in json.loads(res.stdout)["checks"]}["request ids"]
+    assert ids["status"] == "pass" and "answered" in ids["detail"]
+
+
+def test_blank_lines_fail_stdout_clean_only_and_a_missing_ops_list_is_a_warning(tmp_path: Path):
+    res = run_cli("plugins", "check", "--json", "--", sys.executable, str(TESTDATA / "host_blank_lines.py"),
+                  cwd=tmp_path, timeout=60)
+    checks = {c["check"]: c for c in json.loads(res.stdout)["checks"]}
+    assert checks["stdout clean"]["status"] == "fail" and "empty line" in checks["stdout clean"]["detail"]
+    assert checks["op config.mutate"]["status"] == "pass"  # the blank line is not taken as its answer
+    res = run_cli("plugins", "check", "--json", "--", sys.executable, str(TESTDATA / "host_no_ops.py"),
+                  cwd=tmp_path, timeout=60)
+    checks = {c["check"]: c for c in json.loads(res.stdout)["checks"]}
+    assert checks["handshake"]["status"] == "pass" and "[E_NO_OPS]" in checks["handshake"]["detail"]

@@ -125,3 +125,45 @@ def test_plugin_that_exits_mid_stream_names_the_op(tmp_path: Path):
     assert res.returncode == 1
     assert json.loads(res.stdout.splitlines()[0])["message"] == "one"
     assert "exited with code 0" in res.stderr and "op 'watch'" in res.stderr
+
+
+#: A stream plugin that takes `input.delay` seconds to answer (after writing the marker file
+#: named by argv[1]), then ticks every 5 ms until it is stopped; it ignores stdin closing.
+SLOW_OPEN = '''import json, sys, time
+send = lambda f: print(json.dumps(f), flush=True)
+send({"type": "handshake", "protocol_version": "v1", "plugin_name": "slow-open",
+      "capabilities": {"ops": [], "streams": ["watch"]}})
+req = json.loads(sys.stdin.readline())
+open(sys.argv[1], "w").close()
+time.sleep(req["input"].get("delay", 0))
+send({"type": "response", "request_id": req["request_id"], "ok": True, "output": {"stream_id": "w"}})
+n = 0
+while True:
+    send({"type": "event", "stream_id": "w", "event": "tick", "n": n})
+    n += 1
+    time.sleep(0.005)
+'''
+
+
+def test_ctrl_c_is_a_clean_130_whenever_it_lands(tmp_path: Path):
+    """Regression (issue 13): Ctrl-C while the stream was opening (or just opened) sometimes
+    printed `[E_UNKNOWN_STREAM] ... not open`, blaming the plugin for events of a stream devctl
+    itself had stopped reading. Whenever the Ctrl-C lands: exit 130, nothing blamed."""
+    (tmp_path / "slow_open.py").write_text(SLOW_OPEN)
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: slow\n    path: {sys.executable}\n    args: [slow_open.py, asked]\n")
+    marker = tmp_path / "asked"
+    # Before the response (the request is still waiting), right as it arrives, and mid-stream.
+    for delay, after in [(0.3, 0.0), (0.01, 0.0), (0.03, 0.0), (0.05, 0.05), (0.0, 0.2)] * 2:
+        marker.unlink(missing_ok=True)
+        with spawn_cli("stream", "-p", "slow", "--op", "watch", "--json", "--input",
+                       json.dumps({"delay": delay}), cwd=tmp_path) as proc:
+            deadline = time.monotonic() + 30
+            while not marker.exists():
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.01)
+            time.sleep(after)
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "E_UNKNOWN_STREAM" not in err and "Traceback" not in err and "slow" not in err, err

@@ -78,7 +78,6 @@ def test_late_answer_to_an_abandoned_request_is_quiet(loop):
     ("raw", "code", "text"),
     [
         (b"hello", "E_CONTAMINATION", "'hello'"),
-        (b"", "E_CONTAMINATION", "an empty line"),
         (b"[1, 2]", "E_CONTAMINATION", "expected a JSON object"),
         (b'{"type": "handshake"}', "E_BAD_FRAME", "unexpected frame type 'handshake'"),
         (b'{"type": "response", "request_id": "p-1"}', "E_BAD_FRAME", "'ok' must be true or false"),
@@ -91,6 +90,77 @@ def test_bad_lines_fail_the_plugin(loop, raw, code, text):
     r.on_line(raw)
     assert r.failure is not None and r.failure.code == code and text in r.failure.message
     assert p.future.result() is r.failure
+
+
+def test_a_blank_line_is_skipped_with_one_warning_naming_the_rule(loop):
+    """The Go devctl skips blank stdout lines: so does devctl, saying so once per plugin."""
+    warnings: list[str] = []
+    r = router(loop, warnings)
+    p = wait_for(r, loop, "p-1")
+    for raw in (b"", b"   ", b""):
+        r.on_line(raw)
+    r.on_line(line({"type": "response", "request_id": "p-1", "ok": True}))
+    assert r.failure is None and p.future.result().ok
+    assert len(warnings) == 1 and "[E_BLANK_LINE]" in warnings[0] and "--strict" in warnings[0]
+
+
+def test_a_blank_line_fails_the_plugin_under_strict(loop):
+    r = router(loop, strict=True)
+    p = wait_for(r, loop, "p-1")
+    r.on_line(b"")
+    assert r.failure is not None and r.failure.code == "E_BLANK_LINE" and "--strict" in r.failure.message
+    assert p.future.result() is r.failure
+
+
+def test_a_blank_line_before_the_handshake_is_still_contamination(loop):
+    r = FrameRouter("p", loop)
+    r.on_line(b"")
+    assert r.failure is not None and r.failure.code == "E_CONTAMINATION"
+    assert "an empty line" in r.failure.message
+
+
+def test_a_handshake_without_ops_warns_or_fails_under_strict(loop):
+    warnings: list[str] = []
+    hs = {**HS, "capabilities": {"streams": ["s"]}}
+    r = FrameRouter("p", loop, on_warning=lambda pid, msg: warnings.append(msg))
+    r.on_line(line(hs))
+    assert r.failure is None and r.ops == frozenset() and r.streams == {"s"}
+    assert r._handshake_fut.result() is None
+    assert len(warnings) == 1 and "[E_NO_OPS]" in warnings[0] and "capabilities.ops" in warnings[0]
+    strict = FrameRouter("p", loop, strict=True)
+    strict.on_line(line(hs))
+    assert strict.failure is not None and strict.failure.code == "E_NO_OPS"
+    assert strict._handshake_fut.result() is strict.failure and strict.handshake == {}
+
+
+def test_contamination_nobody_asked_about_is_kept_for_the_report(loop):
+    idle = router(loop)
+    idle.on_line(b"DEBUG ready")
+    failure, needed = idle.unreported_failure()
+    assert failure.code == "E_CONTAMINATION" and "'DEBUG ready'" in failure.message and needed is False
+
+    served = router(loop)  # it answered a request: the command's result rests on it
+    wait_for(served, loop, "p-1")
+    served.on_line(line({"type": "response", "request_id": "p-1", "ok": True}))
+    served.on_line(b"DEBUG done")
+    assert served.unreported_failure()[1] is True
+
+    asked = router(loop)  # a request waited: it got the failure, nothing is left to report
+    wait_for(asked, loop, "p-1")
+    asked.on_line(b"DEBUG busy")
+    assert asked.failure is not None and asked.unreported_failure() is None
+
+
+def test_events_of_a_stream_devctl_abandoned_are_not_blamed(loop):
+    """Ctrl-C while a stream opened: the late response and its events are devctl's doing."""
+    warnings: list[str] = []
+    r = router(loop, warnings)
+    r._abandoned.add("p-1")
+    r.on_line(line({"type": "response", "request_id": "p-1", "ok": True, "output": {"stream_id": "w"}}))
+    r.on_line(line({"type": "event", "stream_id": "w", "event": "tick"}))
+    assert r.failure is None and warnings == []
+    r.on_line(line({"type": "event", "stream_id": "other", "event": "tick"}))
+    assert len(warnings) == 1 and "[E_UNKNOWN_STREAM]" in warnings[0]
 
 
 def test_first_line_must_be_handshake(loop):

@@ -65,9 +65,7 @@ def test_handshake_commands_may_be_objects_with_a_name():
         (_with(HS, plugin_name=...), "handshake: missing 'plugin_name'"),
         (_with(HS, plugin_name=""), "'plugin_name' must be a non-empty string"),
         (_with(HS, plugin_name=3), "'plugin_name' must be a non-empty string, got number"),
-        (_with(HS, capabilities=...), "'capabilities' must be an object, got null"),
         (_with(HS, capabilities=["a"]), "'capabilities' must be an object, got array"),
-        (_with(HS, capabilities={}), "missing 'capabilities.ops'"),
         (_with(HS, capabilities={"ops": "a"}), "capabilities.ops must be an array of strings"),
         (_with(HS, capabilities={"ops": ["a", 2]}), "capabilities.ops[1] must be a non-empty string"),
         (_with(HS, capabilities={"ops": ["a", ""]}), "capabilities.ops[1] must be a non-empty string"),
@@ -80,6 +78,29 @@ def test_handshake_errors_are_precise(frame, expect):
     with pytest.raises(FrameError) as info:
         frames.validate_handshake(frame)
     assert expect in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("frame", "what"),
+    [
+        (_with(HS, capabilities={}), "no 'capabilities.ops'"),
+        (_with(HS, capabilities={"ops": None, "streams": ["logs.follow"]}), "no 'capabilities.ops'"),
+        (_with(HS, capabilities=...), "no 'capabilities'"),
+        (_with(HS, capabilities=None), "no 'capabilities'"),
+    ],
+)
+def test_a_handshake_without_ops_declares_none_with_a_note(frame, what):
+    """The Go devctl reads a missing capabilities.ops as no ops: accepted, with a note naming
+    the rule (the host warns, or refuses under --strict)."""
+    hs = frames.validate_handshake(frame)
+    assert hs.ops == () and hs.frame["capabilities"]["ops"] == []
+    assert [code for code, _ in hs.notes] == [frames.NO_OPS] and what in hs.notes[0][1]
+    assert hs.frame["capabilities"]["commands"] == []  # the normalized shape stays complete
+
+
+def test_a_complete_handshake_has_no_notes():
+    assert frames.validate_handshake(HS).notes == ()
+    assert frames.validate_handshake(_with(HS, capabilities={"ops": []})).notes == ()
 
 
 # ---- response ----------------------------------------------------------------------------------
