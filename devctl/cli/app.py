@@ -54,7 +54,9 @@ def root(
     config: Path | None = typer.Option(
         None, "--config", help="Config file; a relative path is relative to the repo root."
     ),
-    strict: bool = typer.Option(False, "--strict", help="Collisions are errors (as strictness: error)."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Collisions and plugin-protocol warnings are errors (as strictness: error)."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Ask plugins to skip side effects; start nothing."),
     timeout: float = typer.Option(
         30.0, "--timeout", parser=duration(0.1), metavar=DURATION,
