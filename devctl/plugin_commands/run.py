@@ -107,7 +107,7 @@ async def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: 
 
     async def start() -> None:
         nonlocal client
-        client = await start_plugin(spec, cfg.repo_root, on_stderr=on_stderr)
+        client = await start_plugin(spec, cfg.repo_root, on_stderr=on_stderr, strict=opts.strict)
 
     async def mutate() -> None:
         nonlocal config

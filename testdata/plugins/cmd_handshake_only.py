@@ -3,7 +3,8 @@
 The handshake is the document's example as written: `capabilities.commands: ["db-reset"]`
 and no `commands.list` / `command.run` in `ops`. `--objects` declares the commands in the Go
 devctl's later object form (`{"name", "help"}`); `--list` also declares `commands.list`,
-which answers a second command, `db-seed`. Every `command.run` appends one JSON line
+which answers a second command, `db-seed`; `--no-ops` leaves `capabilities.ops` (and
+`streams`) out, as a Go-devctl plugin that only adds commands may. Every `command.run` appends one JSON line
 (name, argv) to `ran.log` in the plugin's working directory, so a test can tell whether the
 command ran.
 conformance: pass
@@ -15,6 +16,7 @@ import sys
 
 OBJECTS = "--objects" in sys.argv[1:]
 LIST = "--list" in sys.argv[1:]
+NO_OPS = "--no-ops" in sys.argv[1:]
 
 
 def emit(obj):
@@ -28,8 +30,8 @@ emit({
     "type": "handshake",
     "protocol_version": "v1",
     "plugin_name": "example",
-    "capabilities": {"ops": ops + (["commands.list"] if LIST else []), "streams": ["logs.follow"],
-                     "commands": commands},
+    "capabilities": {"commands": commands} if NO_OPS else {
+        "ops": ops + (["commands.list"] if LIST else []), "streams": ["logs.follow"], "commands": commands},
     "declares": {"side_effects": "process", "idempotent": False},
 })
 

@@ -72,3 +72,21 @@ def test_a_handshake_without_ops_means_no_ops_with_a_warning(tmp_path: Path):
     res = run_cli("--strict", "plan", cwd=tmp_path)
     assert res.returncode == 1 and "plugin 'bare' [E_NO_OPS]" in res.stderr
     assert "--strict" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_strict_refuses_a_plugin_command_whose_handshake_has_no_ops(tmp_path: Path):
+    """Regression: the warning said `--strict` makes E_NO_OPS an error, but a plugin command
+    started its provider without `--strict` and ran anyway."""
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: ex\n    path: {sys.executable}\n"
+        f"    args: [{json.dumps(str(PLUGINS / 'cmd_handshake_only.py'))}, --no-ops]\n")
+    ran = tmp_path / "ran.log"
+    res = run_cli("--strict", "db-reset", cwd=tmp_path)
+    assert res.returncode == 1, res.stderr
+    assert "plugin 'ex' [E_NO_OPS]" in res.stderr and "Traceback" not in res.stderr
+    assert not ran.exists()
+
+    res = run_cli("db-reset", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "[E_NO_OPS]" in res.stderr and "--strict makes it an error" in res.stderr
+    assert len(ran.read_text().splitlines()) == 1
