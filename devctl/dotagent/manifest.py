@@ -47,6 +47,7 @@ table and the key.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -306,17 +307,26 @@ def _retry_policy(
     return (int(retries) if retries is not None else None), backoff
 
 
-def _schedules(p: _Problems, entries: Any) -> list[Schedule]:
+def _array_of_tables(
+    p: _Problems, entries: Any, table: str
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """`(index, "[[table]] #N", entry)` for each entry of a `[[table]]` array; what is not an
+    array of tables (or not a table) is reported once and skipped, so each reader handles keys only."""
     if not isinstance(entries, list):
-        p.fail("[schedules]", "must be an array of tables: write [[schedules]]")
-        return []
+        p.fail(f"[{table}]", f"must be an array of tables: write [[{table}]]")
+        return
+    for i, entry in enumerate(entries):
+        where = f"[[{table}]] #{i + 1}"
+        if isinstance(entry, dict):
+            yield i, where, entry
+        else:
+            p.fail(where, "must be a table")
+
+
+def _schedules(p: _Problems, entries: Any) -> list[Schedule]:
     out: list[Schedule] = []
     seen: set[str] = set()
-    for i, entry in enumerate(entries):
-        where = f"[[schedules]] #{i + 1}"
-        if not isinstance(entry, dict):
-            p.fail(where, "must be a table")
-            continue
+    for _i, where, entry in _array_of_tables(p, entries, "schedules"):
         sid = p.string(entry, where, "id", required=True)
         kind = p.string(entry, where, "type", required=True)
         if kind is not None and kind not in SCHEDULE_TYPES:
@@ -343,16 +353,8 @@ def _schedules(p: _Problems, entries: Any) -> list[Schedule]:
 
 
 def _uses(p: _Problems, data: dict[str, Any], table: str) -> list[PluginUse]:
-    entries = data.get(table, [])
-    if not isinstance(entries, list):
-        p.fail(f"[{table}]", f"must be an array of tables: write [[{table}]]")
-        return []
     out = []
-    for i, entry in enumerate(entries):
-        where = f"[[{table}]] #{i + 1}"
-        if not isinstance(entry, dict):
-            p.fail(where, "must be a table")
-            continue
+    for i, where, entry in _array_of_tables(p, data.get(table, []), table):
         for key in entry:
             if key not in _USE_KEYS:
                 p.unknown(f"{where}.{key}", _USE_KEYS)
@@ -384,15 +386,8 @@ def _use(
 
 def _notifiers(p: _Problems, entries: Any) -> list[PluginUse]:
     """`[[notifiers]]`: upstream's `driver = …` entries, or devctl's `plugin = …` ones."""
-    if not isinstance(entries, list):
-        p.fail("[notifiers]", "must be an array of tables: write [[notifiers]]")
-        return []
     out = []
-    for i, entry in enumerate(entries):
-        where = f"[[notifiers]] #{i + 1}"
-        if not isinstance(entry, dict):
-            p.fail(where, "must be a table")
-            continue
+    for i, where, entry in _array_of_tables(p, entries, "notifiers"):
         driver = entry.get("driver")
         if driver is None:
             for key in entry:
