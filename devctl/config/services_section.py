@@ -23,7 +23,8 @@ from devctl.config import nodes as n
 from devctl.errors import ConfigError
 from devctl.statedir import check_name
 
-#: Fields whose items are text as written (`env.PORT: 8080` is "8080").
+#: Fields whose items are text as written (`env.PORT: 8080` is "8080"), at any depth
+#: (`health.command` of an exec check too).
 TEXT_CHILDREN = ("env", "command")
 
 
@@ -88,7 +89,7 @@ def _value(node: yaml.Node, rel: str, keypath: str, lines: dict[str, int], probl
     `text`: a scalar is taken as written."""
     if rel:
         lines[rel] = n.line_of(node)
-    items = rel in TEXT_CHILDREN  # the items of `env` and `command` are text
+    items = rel.rsplit(".", 1)[-1] in TEXT_CHILDREN  # items of `env` / `command` (any depth) are text
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         where = n.join(keypath, rel) if rel else keypath

@@ -12,7 +12,8 @@ Their values may use the merged config, `${config.web.port}`, filled in after co
 - a value that is exactly one reference takes the referenced value as it is (a number stays a
   number, so `max_restarts: ${config.retries}` works); a reference inside longer text is
   replaced by its text: strings as they are, anything else as JSON (`8080`, `true`, `null`,
-  `{"a":1}`); `env` values and `command` items are always text, converted the same way;
+  `{"a":1}`); `env` values and `command` items (at any depth: an exec health check's
+  `command` too) are always text, converted the same way;
 - a reference to a key the merged config does not have is an error naming the file, the line
   and the key.
 
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from devctl.config import Config
-from devctl.config.services_section import DeclaredService
+from devctl.config.services_section import TEXT_CHILDREN, DeclaredService
 from devctl.errors import ConfigError
 from devctl.pipeline.services import ServiceSpec, normalize_service
 from devctl.util.suggest import unknown_key
@@ -66,14 +67,6 @@ def _plan_one(svc: DeclaredService, config: dict[str, Any], repo_root: Path) -> 
             except ValueError as exc:
                 raise _error(svc, key, f"cannot split {value!r} into words: {exc}") from None
         raw[key] = _expand(value, key, svc, config)
-    for key in ("env", "command"):  # text, whatever a whole reference gave (not a YAML list)
-        written, value = svc.raw.get(key), raw.get(key)
-        if isinstance(value, dict) and isinstance(written, dict):
-            raw[key] = {k: _text(v) if isinstance(written.get(k), str) else v for k, v in value.items()}
-        elif isinstance(value, list) and isinstance(written, str):  # a `command:` string, split
-            raw[key] = [_text(v) for v in value]
-        elif isinstance(value, list) and isinstance(written, list):
-            raw[key] = [_text(v) if isinstance(w, str) else v for v, w in zip(value, written, strict=True)]
     if "command" not in raw:
         raise _error(svc, "", "missing 'command' (the program and its arguments)")
     try:
@@ -92,17 +85,22 @@ def _error(svc: DeclaredService, keypath: str, message: str) -> ConfigError:
 # -- ${config...} ------------------------------------------------------------------------------
 
 
-def _expand(value: Any, keypath: str, svc: DeclaredService, config: dict[str, Any]) -> Any:
+def _expand(value: Any, keypath: str, svc: DeclaredService, config: dict[str, Any], *,
+            text: bool = False) -> Any:
+    """`value` with its references filled in; `text`: it is an item of an `env` map or a
+    `command` list (at any depth, so `health.command` too), which stays text."""
+    items = keypath.rsplit(".", 1)[-1] in TEXT_CHILDREN
     if isinstance(value, dict):
-        return {k: _expand(v, f"{keypath}.{k}", svc, config) for k, v in value.items()}
+        return {k: _expand(v, f"{keypath}.{k}", svc, config, text=items) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand(v, f"{keypath}[{i}]", svc, config) for i, v in enumerate(value)]
+        return [_expand(v, f"{keypath}[{i}]", svc, config, text=items) for i, v in enumerate(value)]
     if not isinstance(value, str) or "$" not in value:
         return value
     try:
-        return expand(value, config)
+        expanded = expand(value, config)
     except KeyError as exc:
         raise _error(svc, keypath, str(exc.args[0])) from None
+    return _text(expanded) if text else expanded
 
 
 def expand(text: str, config: dict[str, Any]) -> Any:

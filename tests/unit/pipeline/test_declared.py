@@ -199,3 +199,14 @@ def test_the_allowed_keys_are_the_plan_fields(tmp_path: Path):
     from devctl.pipeline.services import ServiceSpec
 
     assert set(declared.fields()) == (set(ServiceSpec.__annotations__) - {"name", "plugin"}) | {"env_file"}
+
+
+def test_command_items_stay_text_at_any_depth():
+    """A health check's own `command` (an exec probe) gets `8080` as text, like the service's."""
+    from devctl.config.services_section import DeclaredService
+
+    svc = DeclaredService(name="db", raw={}, file=".devctl.yaml", line=1)
+    port = "${config.web.port}"
+    health = {"type": "exec", "command": ["pg_isready", "-p", port], "port": port}
+    assert declared._expand(health, "health", svc, CONFIG) == {
+        "type": "exec", "command": ["pg_isready", "-p", "8080"], "port": 8080}
