@@ -80,8 +80,10 @@ def up(
 
 
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
-          steps: list[str], dry: bool) -> list[dict[str, Any]]:
-    """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services."""
+          steps: list[str], dry: bool, *, on_result: Any = None) -> list[dict[str, Any]]:
+    """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services.
+
+    `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config)."""
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions, run_pipeline_sync
@@ -100,6 +102,8 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     with err().status("running the pipeline…") as status:
         result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr,
                                    on_phase=lambda phase: status.update(f"{phase}…"))
+    if on_result is not None:
+        on_result(result)
     for note in result.notes:
         warn(note)
     for warning in result.warnings:
