@@ -141,6 +141,8 @@ class _Run:
             code = self._go()
         except _Done as done:
             code = done.code
+        except KeyboardInterrupt:  # during the pipeline or the launch: stop what was started
+            code = self.signals.exit_code()
         finally:
             code = self._finish(code)
         return code

@@ -200,7 +200,7 @@ def _attach(paths: Any, names: list[str], t0: float) -> None:
     def should_stop() -> bool:
         if "thread" in stopping:
             return not stopping["thread"].is_alive()
-        if "run_id" not in outcome:
+        if not outcome.get("run_id"):
             outcome["run_id"] = _run_id(paths)
         return bool(outcome.get("failed")) or not client.is_running(paths)
 

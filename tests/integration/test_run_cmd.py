@@ -21,6 +21,7 @@ RECORD = ("import json, os, socket, sys; "
           "env = {k: v for k, v in os.environ.items() if k.startswith('DEVCTL_')}; "
           "port = os.environ.get('DEVCTL_WEB_PORT'); "
           "socket.create_connection(('127.0.0.1', int(port)), timeout=5).close() if port else None; "
+          "env['stdin'] = sys.stdin.read(); "
           "open(sys.argv[1], 'w').write(json.dumps(env)); print('cmd says hi'); sys.exit(int(sys.argv[2]))")
 GITHUB = {"CI": "true", "GITHUB_ACTIONS": "true", "GITLAB_CI": ""}
 
@@ -37,18 +38,19 @@ def repo(tmp_path):
     yield from open_repo(root)
 
 
-def run(repo, *args: str, env: dict | None = None, timeout: float = 90):
-    return run_cli("-C", str(repo.root), "run", *args, env=env, timeout=timeout)
+def run(repo, *args: str, env: dict | None = None, timeout: float = 90, input: str | None = None):
+    return run_cli("-C", str(repo.root), "run", *args, env=env, timeout=timeout, input=input)
 
 
 def test_run_passes_cmd_the_plan_and_stops_everything_after(repo, tmp_path):
     port = free_port()
     repo.plan(web(port, env={"ADMIN_PORT": "9123"}), service("api-v2", "sleeper.py", depends_on=["web"]))
     out = tmp_path / "env.json"
-    res = run(repo, "--", sys.executable, "-c", RECORD, str(out), "0", env=GITHUB)
+    res = run(repo, "--", sys.executable, "-c", RECORD, str(out), "0", env=GITHUB, input="to CMD")
     assert res.returncode == 0, res.stderr
     assert "cmd says hi" in res.stdout
     env = json.loads(out.read_text())
+    assert env["stdin"] == "to CMD"
     assert env["DEVCTL_WEB_PORT"] == str(port)
     assert env["DEVCTL_WEB_HOST"] == "127.0.0.1"
     assert env["DEVCTL_WEB_ADDRESS"] == f"127.0.0.1:{port}"
