@@ -182,9 +182,10 @@ class _Run:
         from devctl.supervisor.state_store import read_state
 
         seen: dict[str, Any] = {}
+        dry = bool(self.app.dry_run)
         # `_plan` returns the checked services (`plan.normalize`), typed loosely for `up`.
         planned = cast("list[ServiceSpec]", _plan(
-            self.app, self.cfg, *self.skip, [], False,
+            self.app, self.cfg, *self.skip, [], dry,
             on_result=lambda result: seen.setdefault("config", result.config)))
         unknown = run_env.unknown_names(planned, self.names)
         if unknown:
@@ -194,6 +195,14 @@ class _Run:
         selected = run_env.needed(planned, self.names)
         if not selected:
             raise DevctlError("the plan has no services: nothing to run CMD against")
+        if dry:
+            from devctl.supervisor.render import plan_lines
+
+            for line in plan_lines(selected):
+                typer.echo(line)
+            info(f"dry run: {len(selected)} service(s) would start, then {_quote(self.cmd)}; "
+                 "nothing was started")
+            raise _Done(0)
         if client.is_running(self.paths):
             records = (read_state(self.paths.state) or {}).get("services", [])
             problem = run_env.reuse_problem(selected, records)

@@ -149,6 +149,10 @@ def test_no_cmd_or_unknown_service_is_a_usage_error(repo):
     assert res.returncode == 2 and "no planned service named nope" in res.stderr
     res = run(repo, "--", "no-such-command-devctl")
     assert res.returncode == 127 and "nothing was started" in res.stderr
+    res = run(repo, "--dry-run", "--", "true")
+    assert res.returncode == 0 and "would start, then true; nothing was started" in res.stderr
+    assert "a  (from sup)" in res.stdout
+    assert not (repo.root / ".devctl" / "state.json").exists()
 
 
 def _zombie(pid: int) -> bool:
