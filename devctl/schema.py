@@ -13,7 +13,7 @@ Draft-07, because it is the draft editors' YAML language servers support best.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from devctl.config.loader import NOTIFIER_KEYS, PLUGIN_KEYS, PREFLIGHT_KEYS, STRICTNESS, TOP_KEYS
 from devctl.dotagent.events import NOTIFY_EVENTS
@@ -94,7 +94,11 @@ def _service() -> dict[str, Any]:
         DEFAULT_STOP_SIGNAL,
         DEFAULT_STOP_TIMEOUT_MS,
         RESTART_POLICIES,
+        HealthCheck,
     )
+
+    # The validator's own Literal, so a new kind of check is in the schema the day it exists.
+    health_types = list(get_args(get_type_hints(HealthCheck)["type"]))
 
     text_list = {"type": "array", "items": _SCALAR, "minItems": 1}
     props: dict[str, Any] = {
@@ -109,7 +113,7 @@ def _service() -> dict[str, Any]:
                      "description": "One or more dotenv files, relative to the repo root, read when the "
                                     "plan is made; later files win, `env` wins over all."},
         "health": {"type": ["object", "null"], "properties": {
-            "type": {"enum": ["tcp", "http"]},
+            "type": {"enum": health_types},
             "address": {"type": "string", "description": "tcp: host:port"},
             "url": {"type": "string", "description": "http: an http:// or https:// URL"},
             "timeout_ms": _or_ref({"type": "integer", "minimum": 1, "default": DEFAULT_HEALTH_TIMEOUT_MS}),
