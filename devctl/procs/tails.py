@@ -29,6 +29,8 @@ TAIL_LINES = 50
 MAX_STDERR_LINE = 64 * 1024
 #: Bytes asked for per read.
 CHUNK = 65536
+#: What follows the kept head of a line that was cut (stderr tails and `devctl logs` alike).
+CUT_MARK = " …[line cut]"
 
 log = logging.getLogger("devctl.procs")
 
@@ -70,7 +72,7 @@ class StderrTail:
         self._buf += rest
         if len(self._buf) > self._max:
             # Emit what fits now and ignore the rest of this line: memory stays bounded.
-            self._emit(bytes(self._buf[: self._max]) + " …[line cut]".encode())
+            self._emit(bytes(self._buf[: self._max]) + CUT_MARK.encode())
             self._buf.clear()
             self._skipping = True
 
