@@ -17,6 +17,7 @@ from typing import Any
 
 from devctl.config.loader import NOTIFIER_KEYS, PLUGIN_KEYS, PREFLIGHT_KEYS, STRICTNESS, TOP_KEYS
 from devctl.dotagent.events import NOTIFY_EVENTS
+from devctl.pipeline.log_spec import SCHEMA as SERVICE_LOG_WATCH
 from devctl.statedir import _SAFE_NAME
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -102,5 +103,8 @@ def config_schema() -> dict[str, Any]:
             "plugin": _plugin(),
             "preflight": _dotagent_entry(PREFLIGHT_KEYS, "preflight", 30),
             "notifier": _dotagent_entry(NOTIFIER_KEYS, "notify", 15),
+            # A service's `logs:` and `watch:` (pipeline/log_spec.py), for the service schema to $ref.
+            "service_logs": SERVICE_LOG_WATCH["logs"],
+            "service_watch": SERVICE_LOG_WATCH["watch"],
         },
     }
