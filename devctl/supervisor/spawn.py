@@ -1,28 +1,31 @@
 """Start one service: its own process group, argv without a shell, logs straight to files.
 
-devctl is not on the log path: the two log files are opened here and handed to the child as
-its fds 1 and 2, so the kernel writes every byte even if the supervisor dies, and throughput
-is that of `cmd > file`. The previous run's files are rotated to `.1` first (one generation).
+By default devctl is not on the log path: the two log files are opened here and handed to the
+child as its fds 1 and 2, so the kernel writes every byte even if the supervisor dies, and
+throughput is that of `cmd > file`. Only a service whose plan asks for line timestamps or size
+rotation (`logs:`) gets pipes instead, read by a log writer process of its own
+(`supervisor/logwriter.py`, which says why it is a process and not the supervisor).
+The previous run's files are rotated first: `.log` → `.log.1` (… up to `logs.keep`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 from pathlib import Path
 
+from devctl.pipeline.log_spec import LogOptions
 from devctl.pipeline.services import ServiceSpec
 from devctl.procs import start
+from devctl.supervisor import logfiles, logwriter
 from devctl.supervisor.paths import Paths
 
 STREAMS = ("stdout", "stderr")
 
 
-def rotate(path: Path) -> None:
-    """Move `path` to `path.1` (replacing an older `.1`); a missing file is fine."""
-    with contextlib.suppress(FileNotFoundError):
-        os.replace(path, path.with_name(path.name + ".1"))
+def rotate(path: Path, keep: int = 1) -> None:
+    """Shift the generations: `path` → `path.1` …, keeping `keep` old ones; a missing file is fine."""
+    logfiles.shift(path, keep)
 
 
 def open_log(path: Path) -> int:
@@ -53,12 +56,15 @@ def child_env(svc: ServiceSpec, base: dict[str, str] | None = None, run_id: str 
 def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subprocess.Popen[bytes]:
     """Rotate the logs and start the service. Raises OSError (e.g. ENOENT) naming nothing:
     the caller adds the service name."""
+    options = svc.get("logs")
     fds: list[int] = []
     try:
         for stream in STREAMS:
             log = paths.log(svc["name"], stream)
-            rotate(log)
+            rotate(log, options["keep"] if options else 1)
             fds.append(open_log(log))
+        if options and (options["timestamps"] or options["max_size"] is not None):
+            fds = _start_writer(svc["name"], paths, options, fds)
         return start.popen(  # own session and process group: pgid == pid
             svc["command"],
             cwd=svc["cwd"],
@@ -71,3 +77,36 @@ def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subproce
     finally:
         for fd in fds:
             os.close(fd)
+
+
+#: Log writers started here and not yet reaped (polled at every spawn; the supervisor's sweep
+#: reaps them too: they are its children).
+_writers: list[subprocess.Popen[bytes]] = []
+
+
+def _start_writer(name: str, paths: Paths, options: LogOptions, files: list[int]) -> list[int]:
+    """Start `name`'s log writer; returns the pipe ends the service gets as fds 1 and 2.
+
+    `files` (the freshly created log files) are closed: the writer opens them by name, in
+    append mode, and rotates them. Raises OSError when the writer cannot start."""
+    for fd in files:
+        os.close(fd)
+    files.clear()
+    _writers[:] = [w for w in _writers if w.poll() is None]
+    pipes = [os.pipe() for _ in STREAMS]  # non-inheritable: only pass_fds crosses exec
+    try:
+        env = {k: v for k, v in os.environ.items() if k not in (RUN_ENV, SERVICE_ENV)}
+        _writers.append(start.popen(
+            logwriter.argv([(r, paths.log(name, s)) for (r, _w), s in zip(pipes, STREAMS, strict=True)],
+                           dict(options)),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env, cwd="/",
+            pass_fds=[r for r, _w in pipes], close_fds=True,
+        ))
+    except BaseException:
+        for r, w in pipes:
+            os.close(w)
+            os.close(r)
+        raise
+    for r, _w in pipes:
+        os.close(r)
+    return [w for _r, w in pipes]
