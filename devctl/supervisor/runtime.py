@@ -35,6 +35,7 @@ from devctl.supervisor.paths import Paths
 from devctl.supervisor.plan import dependents, health_target
 from devctl.supervisor.service_states import READY_STATES, UP_STATES
 from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord, redact_env, write_state
+from devctl.supervisor.watch import run_watchers
 
 #: A service without a health check is ready once it has stayed up this long.
 SETTLE_S = 0.5
@@ -430,6 +431,7 @@ class Supervisor:
             tg.start_soon(self._state_writer)
             tg.start_soon(self._sweep)
             tg.start_soon(self._signals)
+            tg.start_soon(run_watchers, self)  # services with `watch:` (supervisor/watch.py)
             self.schedule()
             await self.shutdown_requested.wait()
             with anyio.CancelScope(shield=True):

@@ -62,3 +62,45 @@ def test_timestamps_and_rotation_keep_every_line_and_interleave_by_time(tmp_path
         assert last == [f"line {i}" for i in range(N - 2, N + 1)]
     finally:
         next(gen, None)  # down
+
+
+def test_a_burst_of_changes_restarts_a_watched_service_once(tmp_path):
+    (tmp_path / "src").mkdir()
+    repo = next(gen := open_repo(tmp_path))
+    try:
+        repo.plan(
+            service("worker", "sleeper.py",
+                    watch={"paths": ["src"], "ignore": ["*.tmp"], "debounce_ms": 300}),
+            service("other", "sleeper.py"),
+        )
+        ok(repo.cli("up"))
+        first = repo.service("worker")["pid"]
+        other = repo.service("other")["pid"]
+
+        def restarts() -> list[dict]:
+            return [e for e in repo.events() if e["event"] == "watch_restart"]
+
+        def running_again(old: int):
+            rec = repo.service("worker")
+            return rec if rec["state"] == "running" and rec["pid"] not in (None, old) else None
+
+        for i in range(30):  # one burst: 30 writes in a few milliseconds
+            (tmp_path / "src" / f"a{i % 5}.py").write_text(f"v{i}\n")
+        second = wait_for(lambda: running_again(first), what="worker restarted by the watch")["pid"]
+        assert len(restarts()) == 1 and restarts()[0]["service"] == "worker"
+        assert restarts()[0]["changes"] >= 1 and all(p.startswith("src/a") for p in restarts()[0]["paths"])
+
+        (tmp_path / "src" / "scratch.tmp").write_text("ignored\n")
+        (tmp_path / ".devctl" / "logs" / "note.txt").write_text("ignored\n")
+        for i in range(10):
+            (tmp_path / "src" / f"b{i}.py").write_text("x\n")
+        wait_for(lambda: running_again(second), what="worker restarted by the second burst")
+        # Had the first burst (or the ignored files) restarted it twice, this event would name them.
+        events = restarts()
+        assert len(events) == 2 and all(p.startswith("src/b") for p in events[1]["paths"])
+        assert repo.service("other")["pid"] == other  # only the watched service restarts
+        exits = [e for e in repo.events() if e["event"] == "exited" and e["service"] == "worker"]
+        assert len(exits) == 2 and all(e.get("stop_requested") for e in exits)
+
+    finally:
+        next(gen, None)  # down
