@@ -5,7 +5,9 @@ One environment per test, checking several things of it (the suite runs on 2 cor
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
 from devctl.supervisor.logfiles import TS_WIDTH, generation, line_time
 from tests.cli import ok, wait_for
@@ -27,6 +29,9 @@ def test_timestamps_and_rotation_keep_every_line_and_interleave_by_time(tmp_path
             service("chatty", "numbered_lines.py", str(N),
                     logs={"timestamps": True, "max_size": "8KiB", "keep": KEEP}),
             service("quiet", "numbered_lines.py", "200", logs={"timestamps": True}),
+            # rotation alone (no stamps); the second half is written after the supervisor died
+            service("gated", "gated_lines.py", str(N), str(tmp_path / "gate"),
+                    logs={"max_size": 8192, "keep": 100}),
         )
         ok(repo.cli("up"))
         log = repo.log("chatty")
@@ -48,7 +53,7 @@ def test_timestamps_and_rotation_keep_every_line_and_interleave_by_time(tmp_path
         assert _lines(repo.log("chatty", "stderr"))[-1].endswith(f"wrote {N} lines")  # stderr stamped too
 
         # `logs` without -f: every shown line is stamped, so both services come interleaved by time.
-        res = repo.cli("logs", "-n", "100000")
+        res = repo.cli("logs", "chatty", "quiet", "-n", "100000")
         ok(res)
         shown = [re.match(r"(\w+)\s+\| (.*)", line).groups() for line in res.stdout.splitlines()]
         stamps = [line_time(text) for _name, text in shown]
@@ -60,6 +65,21 @@ def test_timestamps_and_rotation_keep_every_line_and_interleave_by_time(tmp_path
         res = repo.cli("logs", "chatty", "--stdout", "-n", "3")
         last = [line[TS_WIDTH:] for line in res.stdout.splitlines()]
         assert last == [f"line {i}" for i in range(N - 2, N + 1)]
+        res = repo.cli("logs", "-n", "5")  # with an unstamped service: one service after the other
+        assert [line.split("|")[0].strip() for line in res.stdout.splitlines()] == (
+            ["chatty"] * 6 + ["quiet"] * 6 + ["gated"] * 5)
+
+        # The supervisor is SIGKILLed: the log writer is not, and drops no line.
+        gated = repo.log("gated")
+        wait_for(lambda: gated.exists() and _lines(gated) and _lines(gated)[-1] == f"line {N}",
+                 what="the first half of gated")
+        os.kill(repo.status()["supervisor"]["pid"], signal.SIGKILL)
+        wait_for(lambda: not repo.status()["supervisor"]["running"], what="the supervisor to be gone")
+        (tmp_path / "gate").write_text("")
+        wait_for(lambda: _lines(gated) and _lines(gated)[-1] == f"line {2 * N}", what="the second half")
+        files = [generation(gated, n) for n in range(100, -1, -1) if generation(gated, n).exists()]
+        assert len(files) > 3 and all(len(f.read_bytes()) <= 2 * LIMIT for f in files)
+        assert [line for f in files for line in _lines(f)] == [f"line {i}" for i in range(1, 2 * N + 1)]
     finally:
         next(gen, None)  # down
 
