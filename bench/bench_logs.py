@@ -14,7 +14,12 @@ For each size (MB) a file of that many bytes with no newline at all is written, 
 * stderr tail — `procs.tails.StderrTail.feed` over the same bytes in 64 KiB chunks (plugin stderr);
 * cli        — `python -m devctl logs svc` end to end on a repo holding the file (includes start-up).
 
-Linear means each column grows like the baseline, 10 → 40 → 100 MB. Nothing is asserted.
+Linear means each column grows like the baseline, 10 → 40 → 100 MB.
+
+Then the log writer's throughput (`logs: {timestamps: true, max_size: 64MiB}`): the same
+lines (80 bytes each) written straight to a file (what a service without `logs:` does) and
+through a pipe into a real `python -m devctl.supervisor.logwriter` process.
+Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devctl.procs.tails import StderrTail  # noqa: E402
-from devctl.supervisor import logs  # noqa: E402
+from devctl.supervisor import logs, logwriter  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -95,6 +100,34 @@ def measure(size_mb: int, workdir: Path) -> dict[str, float]:
     return row
 
 
+def writer_throughput(size_mb: int, workdir: Path) -> dict[str, float]:
+    """MB/s writing `size_mb` of 80-byte lines to a file directly, and through the log writer."""
+    line = b"x" * 79 + b"\n"
+    block = line * (65536 // len(line))
+    blocks = size_mb * MB // len(block)
+    direct = workdir / "direct.log"
+    t0 = time.perf_counter()
+    fd = os.open(direct, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    for _ in range(blocks):
+        os.write(fd, block)
+    os.close(fd)
+    t_direct = time.perf_counter() - t0
+    r, w = os.pipe()
+    path = workdir / "written.log"
+    opts = {"timestamps": True, "max_size": 64 * MB, "keep": 100}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(logwriter.argv([(r, path)], opts), pass_fds=[r],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(r)
+    for _ in range(blocks):
+        os.write(w, block)
+    os.close(w)
+    proc.wait()
+    t_writer = time.perf_counter() - t0
+    mb = blocks * len(block) / MB
+    return {"MB": round(mb, 1), "direct_MBps": round(mb / t_direct), "writer_MBps": round(mb / t_writer)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,40,100", help="File sizes in MB, comma-separated.")
@@ -103,14 +136,18 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         rows = {size: measure(size, Path(tmp)) for size in sizes}
+        writer = writer_throughput(max(sizes), Path(tmp))
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"readers": rows, "writer": writer}, indent=2))
         return
     cols = list(next(iter(rows.values())))
     print("seconds to read a log file with no newline (lower is better; linear = grows like baseline)")
     print(f"{'MB':>5} " + " ".join(f"{c:>12}" for c in cols))
     for size, row in rows.items():
         print(f"{size:>5} " + " ".join(f"{row[c]:>12.3f}" for c in cols))
+    print(f"\nlog writer, {writer['MB']} MB of 80-byte lines: straight to the file "
+          f"{writer['direct_MBps']} MB/s, through the writer (timestamps + rotation) "
+          f"{writer['writer_MBps']} MB/s")
 
 
 if __name__ == "__main__":
