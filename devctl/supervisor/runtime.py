@@ -249,6 +249,7 @@ class Supervisor:
             inner.start_soon(self._readiness, svc, gen)
             await _wait_exit(proc)
             inner.cancel_scope.cancel()
+        await spawner.writer_drained(proc.pid)  # a `logs:` writer: its last lines are on disk
         code = proc.returncode
         svc.proc = None
         sig = signal_name(-code) if code is not None and code < 0 else None

@@ -58,14 +58,15 @@ def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subproce
     the caller adds the service name."""
     options = svc.get("logs")
     fds: list[int] = []
+    writer = None
     try:
         for stream in STREAMS:
             log = paths.log(svc["name"], stream)
             rotate(log, options["keep"] if options else 1)
             fds.append(open_log(log))
         if options and (options["timestamps"] or options["max_size"] is not None):
-            fds = _start_writer(svc["name"], paths, options, fds)
-        return start.popen(  # own session and process group: pgid == pid
+            writer, fds = _start_writer(svc["name"], paths, options, fds)
+        proc = start.popen(  # own session and process group: pgid == pid
             svc["command"],
             cwd=svc["cwd"],
             env=child_env(svc, run_id=run_id),
@@ -74,34 +75,41 @@ def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subproce
             stderr=fds[1],
             close_fds=True,
         )
+        if writer is not None:
+            _writers[proc.pid] = writer
+        return proc
     finally:
         for fd in fds:
             os.close(fd)
+        if writer is not None and writer.pid not in {w.pid for w in _writers.values()}:
+            _writers[-writer.pid] = writer  # the service did not start: reaped with the others
 
 
-#: Log writers started here and not yet reaped (polled at every spawn; the supervisor's sweep
-#: reaps them too: they are its children).
-_writers: list[subprocess.Popen[bytes]] = []
+#: Log writers by the pid of their service (pruned at every spawn once they have exited; the
+#: supervisor's sweep may reap them first: they are its children, Popen then sees ECHILD).
+_writers: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def _start_writer(name: str, paths: Paths, options: LogOptions, files: list[int]) -> list[int]:
-    """Start `name`'s log writer; returns the pipe ends the service gets as fds 1 and 2.
+def _start_writer(name: str, paths: Paths, options: LogOptions, files: list[int],
+                  ) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """Start `name`'s log writer; returns it and the pipe ends the service gets as fds 1 and 2.
 
     `files` (the freshly created log files) are closed: the writer opens them by name, in
     append mode, and rotates them. Raises OSError when the writer cannot start."""
     for fd in files:
         os.close(fd)
     files.clear()
-    _writers[:] = [w for w in _writers if w.poll() is None]
+    for key in [k for k, w in _writers.items() if w.poll() is not None]:
+        del _writers[key]
     pipes = [os.pipe() for _ in STREAMS]  # non-inheritable: only pass_fds crosses exec
     try:
         env = {k: v for k, v in os.environ.items() if k not in (RUN_ENV, SERVICE_ENV)}
-        _writers.append(start.popen(
+        writer = start.popen(
             logwriter.argv([(r, paths.log(name, s)) for (r, _w), s in zip(pipes, STREAMS, strict=True)],
                            dict(options)),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=env, cwd="/",
             pass_fds=[r for r, _w in pipes], close_fds=True,
-        ))
+        )
     except BaseException:
         for r, w in pipes:
             os.close(w)
@@ -109,4 +117,23 @@ def _start_writer(name: str, paths: Paths, options: LogOptions, files: list[int]
         raise
     for r, _w in pipes:
         os.close(r)
-    return [w for _r, w in pipes]
+    return writer, [w for _r, w in pipes]
+
+
+#: How long the supervisor waits, after a service exited, for its log writer to finish.
+WRITER_DRAIN_S = 0.5
+
+
+async def writer_drained(pid: int, timeout: float = WRITER_DRAIN_S) -> None:
+    """After service `pid` exited: wait (bounded) until its log writer, if it has one, wrote
+    what the pipes held and exited, so whoever reads the log on the exit event (`up`'s report
+    of a failed service) sees its last lines. The writer exits once nothing holds the pipes; if
+    a descendant still does, the wait ends at `timeout` and the writer goes on by itself."""
+    writer = _writers.get(pid)
+    if writer is None:
+        return
+    import anyio
+
+    with anyio.move_on_after(timeout):
+        while writer.poll() is None:
+            await anyio.sleep(0.005)

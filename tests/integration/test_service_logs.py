@@ -124,3 +124,18 @@ def test_a_burst_of_changes_restarts_a_watched_service_once(tmp_path):
 
     finally:
         next(gen, None)  # down
+
+
+def test_up_reports_the_last_stamped_lines_of_a_service_that_fails(tmp_path):
+    repo = next(gen := open_repo(tmp_path))
+    try:
+        repo.plan(service("bad", "crash_after.py", "0", "4",
+                          logs={"timestamps": True, "max_size": "4KiB"}))
+        res = repo.cli("up")
+        assert res.returncode == 1
+        assert "service 'bad' failed to start" in res.stderr
+        lines = [line.strip() for line in res.stderr.splitlines()]
+        shown = lines[lines.index(next(li for li in lines if li.startswith("last 1 lines of"))) + 1]
+        assert line_time(shown) and shown.endswith("crashing with code 4")  # written by the log writer
+    finally:
+        next(gen, None)
