@@ -14,13 +14,15 @@ any depth. An `ignore` entry without '/' matches a name at any depth (`node_modu
 and what watchfiles ignores by default (`.git`, `__pycache__`, editor swap and backup files).
 
 A service the user stopped (`devctl stop`) is not restarted by a change; one that failed or
-gave up is, so fixing the code is enough to bring it back.
+gave up is, so fixing the code is enough to bring it back. A watcher that fails (the inotify
+watch limit, say) is reported with a `watch_failed` event; the supervisor and the service go on.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,6 +126,20 @@ async def run_watchers(sup: Supervisor) -> None:
 
 
 async def _watch_one(sup: Supervisor, name: str, spec: Any, cwd: str, stop: anyio.Event) -> None:
+    """Watch one service's files until `stop`. A watcher that cannot work (inotify limit reached,
+    a directory gone) is reported — `watch_failed` event, supervisor log — and the service runs
+    on unwatched: the supervisor never dies of it."""
+    try:
+        await _watch(sup, name, spec, cwd, stop)
+    except Exception as exc:  # noqa: BLE001 - anything the watcher raises; reported, not fatal
+        while isinstance(exc, ExceptionGroup) and len(exc.exceptions) == 1:
+            exc = exc.exceptions[0]  # raised inside the task group: name the error itself
+        sys.stderr.write(f"watch of service {name!r} stopped: {exc!r}\n")
+        sys.stderr.flush()
+        sup.events.emit(name, "watch_failed", error=str(exc) or type(exc).__name__)
+
+
+async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: anyio.Event) -> None:
     from watchfiles import DefaultFilter, awatch
 
     wanted = matcher(spec, cwd, sup.paths.state_dir)
@@ -144,7 +160,7 @@ async def _watch_one(sup: Supervisor, name: str, spec: Any, cwd: str, stop: anyi
         tg.start_soon(restarter)
         async for changes in awatch(*roots(spec, cwd), watch_filter=lambda c, p: default(c, p) and wanted(p),
                                     step=spec["debounce_ms"], debounce=max(1600, 4 * spec["debounce_ms"]),
-                                    stop_event=stop):
+                                    stop_event=stop, ignore_permission_denied=True):
             pending.extend(path for _change, path in changes)
             burst.set()
         tg.cancel_scope.cancel()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from devctl.supervisor.watch import glob_regex, matcher, roots
 
@@ -48,3 +49,25 @@ def test_roots_are_existing_directories_without_nesting(tmp_path):
     assert roots(spec(["*.py"]), cwd) == [cwd]
     assert roots(spec(["later/dir/**"]), cwd) == [cwd]  # not there yet: its nearest ancestor
     assert roots(spec([str(Path(cwd) / "src")]), "/elsewhere") == [str(tmp_path / "src")]
+
+
+def test_a_watcher_that_fails_is_reported_and_the_supervisor_goes_on(monkeypatch, tmp_path, capsys):
+    import anyio
+    import watchfiles
+
+    from devctl.supervisor.watch import _watch_one
+
+    def no_more_watches(*_args, **_kwargs):
+        raise OSError(28, "OS file watch limit reached")
+
+    monkeypatch.setattr(watchfiles, "awatch", no_more_watches)
+    emitted = []
+    sup = SimpleNamespace(paths=SimpleNamespace(state_dir=tmp_path / ".devctl"),
+                          events=SimpleNamespace(emit=lambda *a, **k: emitted.append((a, k))))
+
+    async def main():
+        await _watch_one(sup, "worker", spec(["."]), str(tmp_path), anyio.Event())  # returns, no raise
+
+    anyio.run(main)
+    assert emitted == [(("worker", "watch_failed"), {"error": "[Errno 28] OS file watch limit reached"})]
+    assert "watch of service 'worker' stopped" in capsys.readouterr().err
