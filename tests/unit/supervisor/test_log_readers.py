@@ -77,3 +77,12 @@ def test_plugin_stderr_tail_cuts_a_line_fed_in_many_chunks():
         tail.feed(b"q" * 997)
     tail.feed(b"\nok\n")
     assert got == ["q" * 1000 + CUT_MARK, "ok"]
+
+
+def test_the_supervisor_log_tail_cuts_too(tmp_path):
+    from devctl.supervisor.daemon import _log_tail
+
+    paths = Paths(tmp_path)
+    _long(paths.daemon_log, tail=b"\nTraceback: boom\n")
+    assert _log_tail(paths, 2) == [CUT, "Traceback: boom"]
+    assert _log_tail(Paths(tmp_path / "nowhere")) == []
