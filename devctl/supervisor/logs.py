@@ -98,8 +98,8 @@ def tail_generations(path: Path, n: int, *, max_line: int = MAX_LINE) -> list[st
     """The last `n` lines a service wrote to this stream: from `path`, then, while fewer than
     `n` were found, from its older generations (`.1`, `.2`, …: earlier runs and size rotations).
 
-    A generation that does not end with a newline (a rotation cut a very long line) joins the
-    next one's first line, as the service wrote them."""
+    Each file's lines are its own: a line that a size rotation split (one longer than
+    `max_size`) shows as two, the second without a timestamp."""
     if n <= 0:
         return []
     found: list[str] = []
