@@ -127,3 +127,18 @@ def test_tail_generations_fills_in_from_older_files(tmp_path):
     assert logs.tail_lines(log, 250) == lines[816:]  # one file only (what `up` shows of a failure)
     os.unlink(log)  # a service that has not started again yet: its old files still count
     assert logs.tail_generations(log, 2) == ["0814", "0815"]
+
+
+def test_following_crosses_size_rotations_without_losing_a_line(tmp_path):
+    log = tmp_path / "s.log"
+    w = StreamWriter(log, timestamps=True, max_size=1024, keep=2)
+    src = logs._Source("s", log)
+    src.open(at_end=False)
+    seen: list[str] = []
+    for i in range(400):  # about 30 rotations; the follower polls between writes, as every 100 ms
+        w.feed(b"line %d\n" % i)
+        seen += src.poll()
+    w.close()
+    seen += src.poll()
+    src.close()
+    assert [line[logfiles.TS_WIDTH:] for line in seen] == [f"line {i}" for i in range(400)]
