@@ -7,7 +7,7 @@ descriptor is drained to its end and the new file is read from its start, so no 
 
 Every reader here is linear in the bytes it reads, whatever the lines look like, and shows at
 most `MAX_LINE` bytes of a line: a service that writes 100 MB without a newline gets one line,
-cut, with `procs.tails.CUT_MARK` after it (the cutting itself is `procs.tails.StderrTail`'s).
+cut, with `procs.tails.CUT_MARK` after it (the cutting itself is `procs.tails.LineCutter`'s).
 Tailing reads backwards and keeps only line positions, never the bytes of a whole line.
 Stdlib only (plus `procs.tails`, which is stdlib too).
 """
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from devctl.procs.tails import CUT_MARK, StderrTail
+from devctl.procs.tails import CUT_MARK, LineCutter
 from devctl.supervisor.logfiles import TS_WIDTH, generation, line_time
 
 #: Prefix colours, cycled per service (ANSI: cyan, magenta, yellow, green, blue, red; bright).
@@ -125,15 +125,13 @@ def all_lines(path: Path, *, max_line: int = MAX_LINE) -> Iterator[str]:
         fh = open(path, "rb")  # noqa: SIM115 - closed by the `with` below
     except FileNotFoundError:
         return
-    got: list[str] = []
-    tail = StderrTail(on_line=lambda _src, line: got.append(line), keep=1, max_line=max_line)
+    cutter = LineCutter(max_line)
     with fh:
         while chunk := fh.read(_BLOCK):
-            tail.feed(chunk)
-            yield from got
-            got.clear()
-        tail.flush()
-        yield from got
+            yield from map(_decode, cutter.split(chunk))
+        last = cutter.flush()
+        if last is not None:
+            yield _decode(last)
 
 
 def all_stamped(texts: list[list[str]]) -> bool:
@@ -174,8 +172,8 @@ class _Source:
     fh: BinaryIO | None = None
     inode: int | None = None
     #: Splits the bytes into lines, cutting an over-long one (memory and time stay linear).
-    splitter: StderrTail = field(init=False)
-    got: list[str] = field(default_factory=list)
+    splitter: LineCutter = field(init=False)
+    got: list[bytes] = field(default_factory=list)
     #: Opened at the end of a file in the middle of a line: that line's rest is not shown, so
     #: every emitted line is whole (a service writing fast is usually mid-line).
     skip_partial: bool = False
@@ -183,8 +181,7 @@ class _Source:
     active: bool = False
 
     def __post_init__(self) -> None:
-        self.splitter = StderrTail(on_line=lambda _src, line: self.got.append(line), keep=1,
-                                   max_line=self.max_line)
+        self.splitter = LineCutter(self.max_line)
 
     def open(self, at_end: bool) -> None:
         try:
@@ -207,15 +204,16 @@ class _Source:
             if self.fh is None:
                 return []
         if self._read(self.fh):
-            lines, self.got = self.got, []  # behind: catch up before looking for a rotation
-            return lines
+            return self._take()  # behind: catch up before looking for a rotation
         try:
             current = os.stat(self.path).st_ino
         except FileNotFoundError:
             current = None
         if current is not None and current != self.inode:
             self._read(self.fh, budget=sys.maxsize)  # drain what the old file got before the rotation
-            self.splitter.flush()  # its unterminated last line is a line of its own
+            last = self.splitter.flush()  # its unterminated last line is a line of its own
+            if last is not None:
+                self.got.append(last)
             self.fh.close()
             self.fh = None
             self.open(at_end=False)
@@ -223,8 +221,11 @@ class _Source:
                 self._read(self.fh)
         elif os.fstat(self.fh.fileno()).st_size < self.fh.tell():
             self.fh.seek(0)
+        return self._take()
+
+    def _take(self) -> list[str]:
         lines, self.got = self.got, []
-        return lines
+        return [raw.decode("utf-8", "replace") for raw in lines]
 
     def _read(self, fh: BinaryIO, budget: int = 16 * _BLOCK) -> bool:
         """Feed up to `budget` new bytes to the splitter; True when it ran out (more to read)."""
@@ -241,7 +242,7 @@ class _Source:
                 if nl < 0:
                     continue
                 data, self.skip_partial = data[nl + 1:], False
-            self.splitter.feed(data)
+            self.got += self.splitter.split(data)
 
     def close(self) -> None:
         if self.fh is not None:
