@@ -331,7 +331,9 @@ def logs(
     ctx: typer.Context,
     services: list[str] | None = SERVICES_ARG,
     service: list[str] | None = typer.Option(None, "--service", "-s", help="Service name (repeatable)."),
-    lines: int = typer.Option(50, "-n", "--lines", min=0, help="How many last lines to show."),
+    lines: int = typer.Option(50, "-n", "--lines", min=0,
+                              help="How many last lines to show per service and stream (older files "
+                                   "`.log.1`, `.log.2`… fill in when the current one has fewer)."),
     follow: bool = typer.Option(
         False, "-f", "--follow", help="Keep printing new lines (across restarts) until Ctrl-C."
     ),
@@ -343,6 +345,9 @@ def logs(
     """Show service output from .devctl/logs/ (works after the supervisor stopped or died).
 
     With no service named, all services are shown, each line prefixed with `name |`.
+    When every line shown carries a timestamp (services with `logs: {timestamps: true}`), the
+    services are interleaved by time; otherwise they are shown one after the other.
+    A line longer than 64 KiB is shown cut, ending in `…[line cut]`.
     """
     from devctl.errors import DevctlError
     from devctl.supervisor import logs as logmod
@@ -365,10 +370,15 @@ def logs(
     colour = logmod.use_colour(sys.stdout)
     prefixes = logmod.make_prefixes(chosen, colour) if prefix_on else dict.fromkeys(chosen, "")
     out = sys.stdout
-    for name in chosen:
-        for stream in streams:
-            path = paths.log(name, stream)
-            for line in _all_lines(path) if every_line else logmod.tail_lines(path, lines):
+    shown = [(name, paths.log(name, stream)) for name in chosen for stream in streams]
+    texts = [list(logmod.all_lines(path)) if every_line else logmod.tail_generations(path, lines)
+             for _name, path in shown]
+    if logmod.all_stamped(texts):  # every line has its time: one stream, in time order
+        for name, line in logmod.merge_by_time([(n, t) for (n, _p), t in zip(shown, texts, strict=True)]):
+            out.write(prefixes[name] + line + "\n")
+    else:  # service by service, stdout then stderr (docs/supervisor.md, `logs`)
+        for (name, _path), text in zip(shown, texts, strict=True):
+            for line in text:
                 out.write(prefixes[name] + line + "\n")
     out.flush()
     if follow:
@@ -377,14 +387,6 @@ def logs(
             logmod.follow(sources, lambda key, line: logmod.write_line(prefixes[key], line))
         except KeyboardInterrupt:
             raise typer.Exit(0) from None
-
-
-def _all_lines(path: Any) -> list[str]:
-    """Every line of a log file (`logs --tail 0`); [] if missing."""
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        return []
 
 
 def _known_services(paths: Any) -> list[str]:

@@ -35,6 +35,7 @@ from devctl.supervisor.paths import Paths
 from devctl.supervisor.plan import dependents, health_target
 from devctl.supervisor.service_states import READY_STATES, UP_STATES
 from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord, redact_env, write_state
+from devctl.supervisor.watch import run_watchers
 
 #: A service without a health check is ready once it has stayed up this long.
 SETTLE_S = 0.5
@@ -248,6 +249,7 @@ class Supervisor:
             inner.start_soon(self._readiness, svc, gen)
             await _wait_exit(proc)
             inner.cancel_scope.cancel()
+        await spawner.writer_drained(proc.pid)  # a `logs:` writer: its last lines are on disk
         code = proc.returncode
         svc.proc = None
         sig = signal_name(-code) if code is not None and code < 0 else None
@@ -430,6 +432,7 @@ class Supervisor:
             tg.start_soon(self._state_writer)
             tg.start_soon(self._sweep)
             tg.start_soon(self._signals)
+            tg.start_soon(run_watchers, self)  # services with `watch:` (supervisor/watch.py)
             self.schedule()
             await self.shutdown_requested.wait()
             with anyio.CancelScope(shield=True):
