@@ -90,7 +90,8 @@ async def apply(sup: Supervisor, gate: Gate, request: dict[str, Any]) -> dict[st
         except KeyError as exc:
             raise DevctlError(f"no such service in the plan: {exc.args[0]} "
                               f"(planned: {', '.join(s['name'] for s in new) or 'none'})") from None
-        await anyio.to_thread.run_sync(check_new, diff, running)
+        if request.get("check", True) is not False:  # `restart` only asks what differs
+            await anyio.to_thread.run_sync(check_new, diff, running)
         if not dry and not diff.noop:
             gate.busy.update(diff.to_stop + diff.to_start)
             try:
