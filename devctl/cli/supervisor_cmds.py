@@ -133,6 +133,8 @@ def _change_line(change: dict[str, Any], width: int) -> str:
         why = f"  (depends on {', '.join(change['because'])})"
     elif change["action"] == "recreated":
         why = "  (--force)"
+    elif change.get("was"):
+        why = f"  (was {change['was']})"
     return f"{change['service']:<{width}}  {change['action']}{why}"
 
 
@@ -465,8 +467,10 @@ def restart(
     """
     try:
         _steer(ctx, "restart", services or [], wait)
-    finally:
+    except typer.Exit:  # some service did not come back: the note may be why
         _note_plan_changed(ctx, services or [])
+        raise
+    _note_plan_changed(ctx, services or [])
 
 
 def _note_plan_changed(ctx: typer.Context, names: list[str]) -> None:

@@ -28,7 +28,7 @@ from devctl.pipeline.services import ServiceSpec
 from devctl.supervisor import plan
 from devctl.supervisor.plan_diff import Diff, diff_plans
 from devctl.supervisor.runtime import Supervisor
-from devctl.supervisor.service_states import SETTLED_STATES
+from devctl.supervisor.service_states import FINAL_STATES, SETTLED_STATES
 
 
 class Gate:
@@ -92,15 +92,22 @@ async def apply(sup: Supervisor, gate: Gate, request: dict[str, Any]) -> dict[st
                               f"(planned: {', '.join(s['name'] for s in new) or 'none'})") from None
         if request.get("check", True) is not False:  # `restart` only asks what differs
             await anyio.to_thread.run_sync(check_new, diff, running)
-        if not dry and not diff.noop:
-            gate.busy.update(diff.to_stop + diff.to_start)
+        # `up` means up: an unchanged service that was stopped or ended is started again (as
+        # compose starts a stopped container), and reported as `started`, `was` its state.
+        revive = {n: sup.services[n].st.state for n in diff.names("unchanged")
+                  if n in diff.scope and sup.services[n].st.state in FINAL_STATES}
+        changes = [{**c, "action": "started", "was": revive[c["service"]]} if c["service"] in revive else c
+                   for c in diff.to_json()]
+        if not dry:
+            moving = diff.to_stop + diff.to_start + list(revive)
+            gate.busy.update(moving)
             try:
                 await sup.stop(diff.to_stop)
+                if sup.shutdown_requested.is_set():
+                    raise DevctlError("the supervisor is shutting down")
                 sup.replace_plan(diff.plan, set(diff.to_start))
-                sup.start(diff.to_start)
+                sup.start(diff.to_start + list(revive))
             finally:
-                gate.busy.subtract(diff.to_stop + diff.to_start)
-        elif not dry:
-            sup.replace_plan(diff.plan, set())  # same services; the plugin that planned one may differ
+                gate.busy.subtract(moving)
         sup.flush_state()
-    return {"ok": True, "dry_run": dry, "changes": diff.to_json()}
+    return {"ok": True, "dry_run": dry, "changes": changes}

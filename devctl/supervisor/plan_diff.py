@@ -58,6 +58,8 @@ class Diff:
     changes: list[Change]
     #: The plan to run afterwards (start order): new specs where applied, running ones elsewhere.
     plan: list[ServiceSpec] = field(default_factory=list)
+    #: The services the new plan was applied to (all of it, or `only` and its dependencies).
+    scope: frozenset[str] = frozenset()
 
     def names(self, *actions: Action) -> list[str]:
         return [c.service for c in self.changes if c.action in actions]
@@ -162,4 +164,4 @@ def diff_plans(
             changes.append(Change(name, "recreated", because=because))
     if not only:
         changes.extend(Change(n, "removed") for n in old_by if n not in new_by)
-    return Diff(changes, plan)
+    return Diff(changes, plan, frozenset(chosen))

@@ -73,9 +73,17 @@ def test_up_applies_a_changed_plan_service_by_service(repo):
     third = pids(repo)
     assert {n for n in third if third[n] != second[n]} == {"db", "api", "web"}
 
-    # Same plan again: nothing moves.
+    # Same plan again: nothing moves, except a service stopped by hand, which `up` starts again.
+    ok(repo.cli("stop", "extra"))
     res = ok(repo.cli("up", "--json"))
-    assert set(actions(res).values()) == {"unchanged"} and pids(repo) == third
+    acts = actions(res)
+    assert acts.pop("extra") == "started" and set(acts.values()) == {"unchanged"}
+    assert {"service": "extra", "action": "started", "was": "stopped"} in json.loads(res.stdout)["changes"]
+    now = pids(repo)
+    assert {n for n in now if now[n] != third[n]} == {"extra"}
+    third = now
+    res = ok(repo.cli("up"))
+    assert "already up to date" in res.stderr and pids(repo) == third
 
     # `up SERVICE`: only it (and what it needs); api's own change waits for a full `up`.
     worker4 = {**worker, "env": {"N": "4"}}
@@ -103,6 +111,15 @@ def test_up_applies_a_changed_plan_service_by_service(repo):
     res = repo.cli("up", "--force")
     assert res.returncode == 1 and "missing" in res.stderr and "Traceback" not in res.stderr
     assert pids(repo) == fifth and repo.cli("status").returncode == 0
+
+    # A recreated service that fails is reported; what did not change keeps running.
+    repo.plan(db3, service("api", "crash_after.py", "0", depends_on=["db"]), worker4, web, extra)
+    res = repo.cli("up")
+    assert res.returncode == 1 and "service 'api' failed to start" in res.stderr, res.stderr
+    assert "the other services keep running" in res.stderr
+    after = pids(repo)
+    assert all(after[n] == fifth[n] for n in ("db", "worker", "extra"))
+    assert repo.service("api")["state"] == "failed"
 
     # --force recreates every service.
     repo.plan(db3, api4, worker4, web, extra)

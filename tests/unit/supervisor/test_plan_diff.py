@@ -97,6 +97,7 @@ def test_only_narrows_to_the_services_and_their_dependencies():
                              "web": "unchanged", "worker": "unchanged"}
     plan = {s["name"]: s for s in diff.plan}
     assert plan["web"]["env"] == {} and plan["db"]["env"] == {"X": "1"}
+    assert diff.scope == {"api", "db", "cache"}
 
 
 def test_only_never_removes_and_starts_a_new_named_service():
