@@ -500,7 +500,8 @@ def _note_plan_changed(ctx: typer.Context, names: list[str]) -> None:
         reply = client.request(paths, "apply", timeout=30, services=normalize(result.services, cfg.repo_root),
                                dry_run=True, check=False)
         changed = [c for c in reply.get("changes", [])
-                   if c["action"] != "unchanged" and (not names or c["service"] in names)]
+                   if c["action"] != "unchanged" and not c.get("was")  # `was`: merely not running
+                   and (not names or c["service"] in names)]
         if changed:
             what = ", ".join(
                 f"{c['service']}: {', '.join(c['changed'])}" if c.get("changed") else

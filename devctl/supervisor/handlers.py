@@ -136,6 +136,8 @@ async def _apply(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
         reply = await apply(sup, _gate(sup), request)
     except DevctlError as exc:
         raise _Refused(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a request must never take the supervisor down
+        raise _Refused(f"bad apply request: {type(exc).__name__}: {exc}") from None
     await send(reply)
 
 
