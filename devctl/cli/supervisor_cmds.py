@@ -78,11 +78,12 @@ def up(
     only = list(dict.fromkeys(services or []))
     pre = up_core.preflight(paths, dry=dry_run or app.dry_run, force=force)
     planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry)
+    selected = up_core.select(planned, only)  # an unknown SERVICE: exit 2, before anything
     if pre.apply:
         _apply(paths, planned, only, force=force, dry=pre.dry, no_wait=no_wait, attach=attach,
                json_out=json_out)
         return
-    planned = up_core.select(planned, only)
+    planned = selected
     next_step = up_core.next_step(pre, planned)
     if next_step is up_core.Next.NOTHING:
         info("the plan has no services: nothing to start")

@@ -93,6 +93,8 @@ def test_up_applies_a_changed_plan_service_by_service(repo):
     assert actions(res)["worker"] == "recreated" and actions(res)["api"] == "unchanged"
     fourth = pids(repo)
     assert {n for n in fourth if fourth[n] != third[n]} == {"worker"}
+    res = repo.cli("up", "nope")
+    assert res.returncode == 2 and "no such service in the plan: nope" in res.stderr
 
     # `restart` keeps the running spec and says the plan moved on.
     res = ok(repo.cli("restart", "api"))
