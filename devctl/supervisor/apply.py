@@ -41,6 +41,8 @@ class Gate:
     @contextlib.asynccontextmanager
     async def changing(self, sup: Supervisor, names: Sequence[str]) -> AsyncIterator[None]:
         async with self.lock:
+            if sup.shutdown_requested.is_set():  # a `down` came first: start nothing more
+                raise DevctlError("the supervisor is shutting down")
             self.busy.update(names)
             try:
                 yield

@@ -34,7 +34,7 @@ def make_handler(sup: Supervisor) -> Callable[[dict[str, Any], Send], Awaitable[
             return
         try:
             await fn(sup, request, send)
-        except _Refused as exc:
+        except (_Refused, DevctlError) as exc:
             await send({"ok": False, "error": str(exc)})
 
     return handle

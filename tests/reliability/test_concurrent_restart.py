@@ -3,7 +3,8 @@
 Each restart stops its services and waits for them to be `stopped`, then starts them. When
 several ran at once, the first to see `stopped` started the service again, and the others kept
 waiting for a `stopped` that never came back: 10 at once, 9 hung for 660 s. Every concurrent
-restart must now return, with the service up, and leave one running copy.
+restart must now return, with the service up, and leave one running copy; restarts racing a
+`down` must all return and leave nothing behind.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import subprocess
 
 import pytest
 
-from tests.reliability.harness import Repo, no_traceback, svc
+from tests.reliability.harness import Repo, alive, no_traceback, svc
 
 CONCURRENT = 10
 #: Far beyond what 10 restarts of a 0.5 s-settle service take on a loaded machine, far below
@@ -50,6 +51,22 @@ def test_ten_concurrent_restarts_all_return_with_the_service_up(tmp_path):
         started = [e for e in repo.events() if e.get("event") == "started"]
         live = {e["service"]: e["pid"] for e in started}  # the last start of each service
         assert services["web"]["pid"] == live["web"] and services["db"]["pid"] == live["db"]
+
+        # Restarts racing a `down`: every command returns without a traceback, `down` wins, and
+        # nothing is left (a restart queued behind the stop must not start anything again).
+        racers = [repo.popen("restart", "web") for _ in range(3)]
+        downer = repo.popen("down")
+        for proc in [*racers, downer]:
+            try:
+                _, stderr = proc.communicate(timeout=EACH_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                raise AssertionError(f"{proc.args[-2:]} hung") from None
+            no_traceback(stderr)
+        assert downer.returncode == 0
+        assert repo.leftovers() == []
+        assert not any(alive(s["pid"], s["create_time"]) for s in services.values())
     finally:
         res = repo.cli("down")
         assert res.returncode == 0, res.stderr
