@@ -29,13 +29,22 @@ def _paths(ctx: typer.Context, *, from_config: bool = False) -> Any:
 
 def up(
     ctx: typer.Context,
+    services: list[str] | None = typer.Argument(
+        None, metavar="[SERVICE]...", show_default=False,
+        help="Only these services and what they depend on (default: the whole plan).",
+    ),
     no_wait: bool = typer.Option(False, "--no-wait", help="Return once the services are started."),
     attach: bool = typer.Option(
         False, "--attach", "-a",
         help="Stay in the foreground, streaming every service's output; Ctrl-C stops all (twice: kill).",
     ),
     force: bool = typer.Option(False, "--force", help="If already up: stop everything first, then start."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would run; start nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print what would start (or, if already up, what would change); do nothing."
+    ),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print what was done per service as JSON on stdout (progress stays on stderr)."
+    ),
     skip_build: bool = typer.Option(False, "--skip-build", help="Skip the build.run phase."),
     skip_prepare: bool = typer.Option(False, "--skip-prepare", help="Skip the prepare.run phase."),
     skip_validate: bool = typer.Option(False, "--skip-validate", help="Skip the validate.run phase."),
@@ -47,8 +56,14 @@ def up(
 
     A service is ready when its health check passes, or (without one) when it stayed up
     0.5 s. If one fails, up names it, prints the last 20 lines of its stderr, stops what it
-    started and exits 1. Already up: exit 1 (use --force to restart everything).
-    Validation errors: exit 1. Bad depends_on or a dependency cycle: exit 2.
+    started and exits 1.
+
+    Already up: the new plan is compared with the running one and only what changed is
+    applied. Each service is `unchanged` (same process), `recreated` (its spec changed, or a
+    service it depends on was recreated), `started` (new) or `removed` (no longer planned).
+    A failing recreated service is reported (exit 1); the others keep running.
+    --force recreates everything. Validation errors: exit 1. Bad depends_on, a dependency
+    cycle or an unknown SERVICE: exit 2.
     """
     from devctl.cli.context import app_context
     from devctl.cli.output import err, info
@@ -58,25 +73,121 @@ def up(
     app = app_context(ctx)
     cfg = app.load_config()
     paths = _paths(ctx, from_config=True)
+    from devctl.supervisor.control import AlreadyRunning
+
+    only = list(dict.fromkeys(services or []))
     pre = up_core.preflight(paths, dry=dry_run or app.dry_run, force=force)
-    # The checks of the surroundings (ports, commands) come after the old services are down,
-    # since they may hold the very ports the new ones need.
-    services = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry)
-    next_step = up_core.next_step(pre, services)
+    planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry)
+    selected = up_core.select(planned, only)  # an unknown SERVICE: exit 2, before anything
+    if pre.apply:
+        _apply(paths, planned, only, force=force, dry=pre.dry, no_wait=no_wait, attach=attach,
+               json_out=json_out)
+        return
+    planned = selected
+    next_step = up_core.next_step(pre, planned)
     if next_step is up_core.Next.NOTHING:
         info("the plan has no services: nothing to start")
+        if json_out:
+            _print_changes([], dry=pre.dry)
         return
     if next_step is up_core.Next.SHOW:
         from devctl.supervisor.render import plan_lines
 
-        for line in plan_lines(services):
-            typer.echo(line)
-        err().print(f"dry run: {len(services)} service(s) would start; nothing was started")
+        if json_out:
+            _print_changes([{"service": s["name"], "action": "started"} for s in planned], dry=True)
+        else:
+            for line in plan_lines(planned):
+                typer.echo(line)
+        err().print(f"dry run: {len(planned)} service(s) would start; nothing was started")
         return
+    # A broken new plan (a command typo, a missing cwd) must leave what runs alone: those
+    # checks come before anything is stopped. Ports are checked after the old services are
+    # down, since they may hold the very ports the new ones need.
+    up_core.check_before_stopping(planned)
     if pre.clear_first:
         info(client.down(paths))  # also clears what a dead supervisor left behind
-    services = up_core.prepare(services, cfg.repo_root)
-    _launch_and_wait(paths, cfg, services, no_wait=no_wait, attach=attach)
+    prepared = up_core.prepare(planned, cfg.repo_root)
+    try:
+        _launch_and_wait(paths, cfg, prepared, no_wait=no_wait, attach=attach)
+    except AlreadyRunning:
+        # Another `up` started a supervisor since we looked: apply our plan to it, as if we
+        # had come second (two `up` at once both succeed, with one set of services).
+        _apply(paths, planned, only, force=False, dry=False, no_wait=no_wait, attach=attach,
+               json_out=json_out)
+        return
+    if json_out:
+        _print_changes([{"service": s["name"], "action": "started"} for s in prepared], dry=False)
+
+
+def _print_changes(changes: list[dict[str, Any]], *, dry: bool, failed: str | None = None) -> None:
+    from devctl.cli.output import print_json
+
+    print_json({"dry_run": dry, "changes": changes, "failed": failed})
+
+
+def _change_line(change: dict[str, Any], width: int) -> str:
+    """`api  recreated  (env changed)` — what `up` did to one service, and why."""
+    why = ""
+    if change.get("changed"):
+        why = f"  ({', '.join(change['changed'])} changed)"
+    elif change.get("because"):
+        why = f"  (depends on {', '.join(change['because'])})"
+    elif change["action"] == "recreated":
+        why = "  (--force)"
+    elif change.get("was"):
+        why = f"  (was {change['was']})"
+    return f"{change['service']:<{width}}  {change['action']}{why}"
+
+
+_ACTION_STYLE = {"unchanged": "dim", "recreated": "yellow", "started": "green", "removed": "red"}
+
+
+def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry: bool, no_wait: bool,
+           attach: bool, json_out: bool) -> None:
+    """`up` on a running environment: the supervisor compares and applies; we report and wait."""
+    from rich.markup import escape
+
+    from devctl.cli.output import err, error, info, out
+    from devctl.cli.up_progress import UpProgress
+    from devctl.supervisor import client
+    from devctl.supervisor import up as up_core
+
+    t0 = time.time()
+    with err().status("comparing with the running plan…" if dry else "applying the new plan…"):
+        up_core.await_supervisor(paths)
+        reply = client.request(paths, "apply", timeout=900, services=services, only=only, force=force,
+                               dry_run=dry)
+    changes: list[dict[str, Any]] = reply.get("changes", [])
+    if not json_out:
+        width = max((len(c["service"]) for c in changes), default=0)
+        for change in changes:
+            style = _ACTION_STYLE.get(change["action"], "")
+            out().print(f"[{style}]{escape(_change_line(change, width))}[/{style}]", highlight=False)
+    counts = {a: sum(c["action"] == a for c in changes) for a in ("recreated", "started", "removed")}
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n) or "nothing changed"
+    if dry:
+        if json_out:
+            _print_changes(changes, dry=True)
+        err().print(f"dry run: {summary}; nothing was done")
+        return
+    waiting = [c["service"] for c in changes if c["action"] in ("recreated", "started")]
+    if attach:
+        _attach(paths, [c["service"] for c in changes if c["action"] != "removed"], t0)
+        return
+    failed = None
+    if waiting:
+        with UpProgress(waiting, t0) as progress:
+            failed = up_core.wait(paths, waiting, progress.update, started_only=no_wait)
+    if json_out:
+        _print_changes(changes, dry=False, failed=failed["name"] if failed else None)
+    if failed is not None:
+        message, details = up_core.failure(paths, failed)
+        error(message, details)
+        err().print("the other services keep running; fix it and run `devctl up` again "
+                    "(`devctl down` stops everything)")
+        raise typer.Exit(1)
+    info(f"{summary} in {time.time() - t0:.1f} s" if waiting else
+         f"already up to date: {len(changes)} service(s) unchanged")
 
 
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
@@ -409,8 +520,54 @@ def restart(
     wait: float = typer.Option(60.0, "--wait", parser=duration(0.0), metavar=DURATION,
                                help="How long to wait for readiness (seconds, or 90s, 2m)."),
 ) -> None:
-    """Restart services (default: all) through the supervisor and wait until they are ready."""
-    _steer(ctx, "restart", services or [], wait)
+    """Restart services (default: all) through the supervisor and wait until they are ready.
+
+    A restart keeps the spec the service runs with (from the last `up`); when the plan on disk
+    has changed since, it says so: `devctl up` applies the new plan.
+    """
+    try:
+        _steer(ctx, "restart", services or [], wait)
+    except typer.Exit:  # some service did not come back: the note may be why
+        _note_plan_changed(ctx, services or [])
+        raise
+    _note_plan_changed(ctx, services or [])
+
+
+def _note_plan_changed(ctx: typer.Context, names: list[str]) -> None:
+    """Tell `restart` users that the plan on disk differs from what runs (for these services).
+
+    Plans with the planning phases only (config.mutate, launch.plan: no build, prepare or
+    validate) and asks the supervisor for the diff without its checks. Best effort: whatever
+    goes wrong here (a plugin failing, no supervisor) says nothing, the restart stands."""
+    import contextlib
+
+    from devctl.cli.context import app_context
+    from devctl.cli.output import warn
+    from devctl.pipeline import PipelineOptions, run_pipeline_sync
+    from devctl.supervisor import client
+
+    with contextlib.suppress(Exception):  # best effort: never fails the restart
+        app = app_context(ctx)
+        cfg = app.load_config()
+        paths = _paths(ctx, from_config=True)
+        if not client.is_running(paths):
+            return
+        opts = PipelineOptions(phases=("config.mutate", "launch.plan"), strict=False,
+                               timeout=min(app.timeout, 10.0))
+        result = run_pipeline_sync(cfg, opts)
+        from devctl.supervisor.plan import normalize
+
+        reply = client.request(paths, "apply", timeout=30, services=normalize(result.services, cfg.repo_root),
+                               dry_run=True, check=False)
+        changed = [c for c in reply.get("changes", [])
+                   if c["action"] != "unchanged" and not c.get("was")  # `was`: merely not running
+                   and (not names or c["service"] in names)]
+        if changed:
+            what = ", ".join(
+                f"{c['service']}: {', '.join(c['changed'])}" if c.get("changed") else
+                f"{c['service']}: {c['action']}" for c in changed)
+            warn(f"plan changed since up ({what}): the restart kept the running spec; "
+                 "`devctl up` applies it")
 
 
 def stop(

@@ -378,10 +378,34 @@ class Supervisor:
                 self.feed(self.services[name], sm.Stop())
 
             def stopped(w: list[str] = wave) -> bool:  # bound now: `wave` changes per loop
-                return all(self.services[n].st.state == "stopped" for n in w)
+                # Done once stopped, or once a later request wants it again (it may already be
+                # starting): waiting for `stopped` then would wait forever (issue 12, item 6).
+                return all(self.services[n].st.state == "stopped" or self.services[n].wanted for n in w)
 
             await self.wait_until(stopped, timeout)
             pending -= set(wave)
+
+    def changed(self) -> None:
+        """Wake every `wait_until` to look again (a request finished changing services)."""
+        self._changed.set()
+        self._changed = anyio.Event()
+
+    def replace_plan(self, specs: list[ServiceSpec], fresh: set[str]) -> None:
+        """Run `specs` (start order) from now on: the `up` of a changed plan (supervisor/apply.py).
+
+        Services named in `fresh` get a new record (they were stopped, or are new); the others
+        keep theirs, and their process. Services not in `specs` must be stopped already."""
+        services: dict[str, Service] = {}
+        for spec in specs:
+            svc = self.services.get(spec["name"])
+            if svc is None or spec["name"] in fresh:
+                svc = Service(spec)
+            else:
+                svc.spec = spec
+            services[spec["name"]] = svc
+        self.specs, self.services, self.dependents = specs, services, dependents(specs)
+        self.mark_dirty()
+        self.changed()
 
     # ---- housekeeping -----------------------------------------------------------------------
 

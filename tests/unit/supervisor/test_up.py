@@ -4,18 +4,20 @@ import pytest
 
 from devctl.errors import DevctlError
 from devctl.supervisor.paths import Paths
-from devctl.supervisor.up import Next, Preflight, decide, next_step, preflight
+from devctl.supervisor.up import Next, Preflight, decide, next_step, preflight, select
 
 
-def test_dry_run_looks_at_nothing_and_clears_nothing():
-    pre = decide(dry=True, force=False, running=True, orphans=["web"])
+def test_dry_run_clears_nothing():
+    pre = decide(dry=True, force=False, running=False, orphans=["web"])
     assert pre == Preflight(dry=True, clear_first=False)
+    # With a supervisor running, a dry run asks it what would change (with --force too).
+    assert decide(dry=True, force=True, running=True, orphans=None) == Preflight(
+        dry=True, clear_first=False, apply=True)
 
 
-def test_already_up_needs_force():
-    with pytest.raises(DevctlError, match="already up.*devctl up --force") as caught:
-        decide(dry=False, force=False, running=True, orphans=None)
-    assert caught.value.exit_code == 1
+def test_already_up_applies_the_new_plan_and_force_restarts_everything():
+    assert decide(dry=False, force=False, running=True, orphans=None) == Preflight(
+        dry=False, clear_first=False, apply=True)
     assert decide(dry=False, force=True, running=True, orphans=None) == Preflight(dry=False, clear_first=True)
 
 
@@ -47,3 +49,16 @@ def test_preflight_of_an_empty_state_dir(tmp_path):
 )
 def test_after_the_pipeline(dry, services, expected):
     assert next_step(Preflight(dry=dry, clear_first=False), services) is expected
+
+
+def _spec(name, *deps):
+    return {"name": name, "depends_on": list(deps)}
+
+
+def test_select_takes_the_named_services_and_what_they_need_in_plan_order():
+    plan = [_spec("db"), _spec("cache"), _spec("api", "db"), _spec("web", "api")]
+    assert [s["name"] for s in select(plan, ["web"])] == ["db", "api", "web"]
+    assert select(plan, []) == plan
+    with pytest.raises(DevctlError, match=r"no such service in the plan: nope \(planned: db, ca") as caught:
+        select(plan, ["nope"])
+    assert caught.value.exit_code == 2
