@@ -263,8 +263,19 @@ def _resolve_path(
             MISSING: f"{path!r} does not exist ({exc.path})",
             DIRECTORY: f"{path!r} is a directory, not an executable",
         }.get(exc.reason, f"{path!r} is not executable: chmod +x it, or run it through an "
-                          f"interpreter (path: python3, args: [{path}])"))
+                          f"interpreter (path: {_interpreter_for(path)}, args: [{path}])"))
         return None
+
+
+#: The interpreter a non-executable plugin file most likely wants, by its suffix.
+_INTERPRETERS = {".sh": "bash", ".bash": "bash", ".py": "python3", ".js": "node", ".mjs": "node",
+                 ".rb": "ruby", ".pl": "perl"}
+
+
+def _interpreter_for(path: str) -> str:
+    """The interpreter to suggest for a script that lacks its executable bit: `bash` for a `.sh`
+    (a shell script run by python3 fails with a confusing SyntaxError), python3 when unknown."""
+    return _INTERPRETERS.get(Path(path).suffix.lower(), "python3")
 
 
 def _entries(node: yaml.Node, key: str, known: tuple[str, ...], problems: n.Problems) -> list[dict[str, Any]]:

@@ -38,7 +38,7 @@ class NamedMerge(Generic[Item]):
             if self.strict:
                 raise OperationFailed(
                     f"{self.kind} {name!r} is returned by {who} (strict mode: rename one, or run "
-                    f"without --strict / strictness: error to let the last one win)"
+                    f"without --strict and with strictness: warn to let the last one win)"
                 )
             self.notes.append(f"{self.kind} {name!r} is returned by {who}; the one from {plugin!r} wins")
         self.items[name] = item
