@@ -248,11 +248,8 @@ def status(
 
 
 def _render_status(snapshot: dict[str, Any]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
     from devctl.cli.output import err, out
-    from devctl.supervisor.render import STATUS_COLUMNS, state_markup, status_rows
+    from devctl.cli.status_table import print_status
 
     if not snapshot["services"]:
         err().print("nothing running (no services recorded for this repo; start them with `devctl up`)")
@@ -260,14 +257,7 @@ def _render_status(snapshot: dict[str, Any]) -> None:
     if not snapshot["supervisor"]["running"]:
         err().print("[yellow]the supervisor is not running[/yellow]: states below are judged from "
                     "recorded pids; `devctl down` cleans up, `devctl up` starts again")
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in STATUS_COLUMNS:
-        # Short fixed words and numbers never wrap; on a narrow terminal the free-text health
-        # and the long log path fold instead.
-        table.add_column(col, overflow="fold", no_wrap=col not in ("HEALTH", "LOG"))
-    for row in status_rows(snapshot, snapshot["repo_root"]):
-        table.add_row(Text(row[0]), state_markup(row[1]), *(Text(c) for c in row[2:]))
-    out().print(table)
+    print_status(out(), snapshot)
 
 
 def logs(

@@ -47,15 +47,30 @@ def health_text(svc: dict[str, Any]) -> str:
     return f"{h['type']}: {h.get('error') or 'failing'}"
 
 
-def status_rows(snapshot: dict[str, Any], root: str | None = None) -> list[tuple[str, ...]]:
+#: Columns whose cells are never cut or wrapped (names, states, numbers); the others may fold.
+STATUS_WHOLE = ("SERVICE", "STATE", "PID", "UPTIME", "RESTARTS")
+
+
+def status_reason(svc: dict[str, Any]) -> str | None:
+    """Why a service is down (failed, exited, backing off), or None."""
+    if svc.get("error") and svc["state"] in ("failed", "exited", "backoff"):
+        return str(svc["error"])
+    return None
+
+
+def status_rows(snapshot: dict[str, Any], root: str | None = None, *,
+                reasons: bool = True) -> list[tuple[str, ...]]:
+    """One row per service, cells as STATUS_COLUMNS. `reasons=False` leaves a failure's reason
+    out of the STATE cell (the caller prints it on its own line, see `status_reason`)."""
     rows: list[tuple[str, ...]] = []
     for svc in snapshot["services"]:
         log = svc.get("logs", {}).get("stdout", "")
         if root and log.startswith(root.rstrip("/") + "/"):
             log = log[len(root.rstrip("/")) + 1:]
         state = svc["state"]
-        if svc.get("error") and state in ("failed", "exited", "backoff"):
-            state = f"{state} ({svc['error']})"
+        reason = status_reason(svc)
+        if reason and reasons:
+            state = f"{state} ({reason})"
         pid = svc.get("pid")
         rows.append((
             svc["name"], state, str(pid) if pid and svc.get("uptime_s") is not None else "-",

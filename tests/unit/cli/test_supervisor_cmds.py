@@ -47,3 +47,52 @@ def test_a_dead_supervisor_is_said_first(consoles):
     shown = consoles.readouterr()
     assert "the supervisor is not running" in shown.err and "`devctl down` cleans up" in shown.err
     assert "db" in shown.out and "exited" in shown.out
+
+
+LONG = [
+    {"name": "payments-reconciliation-worker", "state": "healthy", "pid": 1427211, "uptime_s": 90061,
+     "restarts": 12, "health": {"type": "http", "ok": False, "error": (
+         "GET http://127.0.0.1:38211/healthz/ready answered 503 Service Unavailable")},
+     "logs": {"stdout": "/repo/.devctl/logs/payments-reconciliation-worker.stdout.log"}},
+    {"name": "notification-dispatcher", "state": "failed", "pid": 14272,
+     "error": "exited with code 3 after 5 restarts in 40 s; the last start lasted 0.2 s", "restarts": 5},
+]
+
+
+@pytest.mark.parametrize("columns", ["80", "40", None])
+def test_numbers_and_names_are_never_cut(consoles, monkeypatch, columns):
+    """Regression: at 80 columns and whenever piped, rich squeezed every column, so a pid of 14272
+    showed as `1427` and long names were cut. Piped (as here) the table keeps its natural width;
+    the free text (health, log, a failure's reason) wraps or goes on its own line instead."""
+    if columns is None:
+        monkeypatch.delenv("COLUMNS")
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    output.out.cache_clear()
+    _render_status(snapshot(True, LONG))
+    text = consoles.readouterr().out
+    words = text.split()
+    for whole in ("payments-reconciliation-worker", "1427211", "1d01h", "12", "notification-dispatcher", "5"):
+        assert whole in words, (whole, text)
+    flat = " ".join(words)
+    assert "exited with code 3 after 5 restarts in 40 s; the last start lasted 0.2 s" in flat
+    assert ".devctl/logs/payments-reconciliation-worker.stdout.log" in text.replace("\n", "")
+
+
+def test_a_narrow_terminal_folds_free_text_and_puts_reasons_on_their_own_line(monkeypatch):
+    """On a 60-column terminal the whole columns stay whole; the reason leaves the STATE cell."""
+    import io
+
+    from rich.console import Console
+
+    from devctl.cli.status_table import print_status
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=60, color_system=None, soft_wrap=True)
+    print_status(console, snapshot(True, LONG))
+    text = console.file.getvalue()
+    rows = text.splitlines()
+    assert rows[1].split()[:5] == ["payments-reconciliation-worker", "healthy", "1427211", "1d01h", "12"]
+    failed = next(row for row in rows if row.startswith("notification-dispatcher"))
+    assert failed.split()[:5] == ["notification-dispatcher", "failed", "-", "-", "5"]
+    assert ("  notification-dispatcher: exited with code 3 after 5 restarts in 40 s; the last start "
+            "lasted 0.2 s") in text
