@@ -14,6 +14,8 @@ from typing import Any
 import typer
 
 from devctl.cli.durations import DURATION, duration
+from devctl.cli.progress import PROGRESS_HELP
+from devctl.cli.progress import check as check_progress
 
 SERVICES_ARG = typer.Argument(None, metavar="[SERVICE]...", help="Service names (default: all).",
                               show_default=False)
@@ -42,6 +44,7 @@ def up(
     step: list[str] | None = typer.Option(
         None, "--step", help="Run only this build/prepare step (repeatable)."
     ),
+    progress: str = typer.Option("auto", "--progress", help=PROGRESS_HELP, callback=check_progress),
 ) -> None:
     """Run the pipeline, start every planned service, wait until all are ready.
 
@@ -61,7 +64,8 @@ def up(
     pre = up_core.preflight(paths, dry=dry_run or app.dry_run, force=force)
     # The checks of the surroundings (ports, commands) come after the old services are down,
     # since they may hold the very ports the new ones need.
-    services = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry)
+    services = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry,
+                     progress=progress)
     next_step = up_core.next_step(pre, services)
     if next_step is up_core.Next.NOTHING:
         info("the plan has no services: nothing to start")
@@ -76,11 +80,11 @@ def up(
     if pre.clear_first:
         info(client.down(paths))  # also clears what a dead supervisor left behind
     services = up_core.prepare(services, cfg.repo_root)
-    _launch_and_wait(paths, cfg, services, no_wait=no_wait, attach=attach)
+    _launch_and_wait(paths, cfg, services, no_wait=no_wait, attach=attach, progress=progress)
 
 
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
-          steps: list[str], dry: bool) -> list[dict[str, Any]]:
+          steps: list[str], dry: bool, *, progress: str = "auto") -> list[dict[str, Any]]:
     """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services."""
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
@@ -97,9 +101,10 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
             from rich.text import Text
 
             err().print(Text(f"{plugin} | {line}", style="dim"))
-    with err().status("running the pipeline…") as status:
-        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr,
-                                   on_phase=lambda phase: status.update(f"{phase}…"))
+    from devctl.cli.progress import PipelineProgress, resolve
+
+    with PipelineProgress(resolve(progress)) as shown:
+        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=shown.phase, on_event=shown.event)
     for note in result.notes:
         warn(note)
     for warning in result.warnings:
@@ -119,7 +124,7 @@ def _grouped(errors: list[dict[str, Any]]) -> list[str]:
 
 
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,
-                     attach: bool) -> None:
+                     attach: bool, progress: str = "auto") -> None:
     from devctl.cli.output import err, error, info
     from devctl.cli.up_progress import UpProgress
     from devctl.supervisor import client, daemon
@@ -128,23 +133,27 @@ def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no
     names = [s["name"] for s in services]
     t0 = time.time()
     daemon.launch(services, cfg.repo_root, list(getattr(cfg, "notifiers", []) or []))
+    shown = UpProgress(names, t0, mode=progress)
     try:
         if attach:
             _attach(paths, names, t0)
             return
-        with UpProgress(names, t0) as progress:
-            failed = up_core.wait(paths, names, progress.update, started_only=no_wait)
+        with shown:
+            failed = up_core.wait(paths, names, shown.update, started_only=no_wait)
     except KeyboardInterrupt:
+        shown.finish("interrupted")
         err().print("interrupted: stopping what was started…")
         client.down(paths)
         raise typer.Exit(130) from None
     if failed is not None:
         message, details = up_core.failure(paths, failed)
+        shown.finish("failed", service=failed["name"], message=message, details=details)
         error(message, details)
         err().print("stopping everything that was started…")
         client.down(paths)
         raise typer.Exit(1)
     took = time.time() - t0
+    shown.finish("started" if no_wait else "ready", services=names, duration_ms=round(took * 1000))
     if no_wait:
         info(f"started {len(names)} service(s); `devctl status` shows how they are doing")
     else:
