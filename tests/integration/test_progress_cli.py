@@ -7,6 +7,7 @@ The plugin is testdata/plugins/pipe_steps.py; `up` uses the sup_plan fixture wit
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.cli import ok, run_cli, spawn_cli, wait_for
 from tests.integration.test_pipeline_cli import entry, make_repo
@@ -59,10 +60,16 @@ def test_prepare_says_which_steps_were_skipped_and_json_keeps_it(tmp_path):
 
 
 def test_up_progress_json_is_one_event_per_line(tmp_path):
+    """Also (one environment for both): the supervisor names itself and its repo in `ps`."""
     for repo in open_repo(tmp_path):
         repo.plan(service("web", "sleeper.py"))
         res = repo.cli("up", "--progress", "json")
         ok(res)
+        # Regression: the supervisor showed in ps as `…/devctl up`, like a hung `up`.
+        pid = repo.status()["supervisor"]["pid"]
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        assert cmdline == f"devctl supervisor {repo.root.resolve()}"
+        assert Path(f"/proc/{pid}/comm").read_text().strip() == "devctl-supervis"  # the kernel's 15 bytes
         events = [json.loads(line) for line in res.stdout.splitlines()]  # every line is JSON
         kinds = [e["event"] for e in events]
         assert kinds[0] == "phase_start" and kinds[-1] == "ready"
