@@ -80,6 +80,8 @@ def check(
     E_UNSUPPORTED, request ids are echoed, the plugin exits when stdin closes. Each failure
     comes with its fix. Exit codes: 0 all pass, 1 a check failed, 2 usage error.
     """
+    from rich.text import Text
+
     from devctl.cli.context import app_context
     from devctl.cli.output import err, print_json
     from devctl.conformance import run_checks
@@ -104,6 +106,10 @@ def check(
         print_json(report.to_json())
     else:
         _render(report)
+        from devctl.plugins.hints import missing_sdk_hint
+
+        for line in missing_sdk_hint(argv, report.stderr_tail):
+            err().print(Text(line, style="yellow"))
     if not report.ok:
         raise typer.Exit(1)
 

@@ -7,6 +7,7 @@ resolved, and where devctl looks for a config. Every problem names `file:line: k
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -14,6 +15,7 @@ import yaml
 
 from devctl.config import (
     CONFIG_NAME,
+    DEVCTL_PYTHON,
     DISCOVERED_PRIORITY,
     DISCOVERY_DIR,
     DISCOVERY_PREFIX,
@@ -253,7 +255,10 @@ def _resolve_path(
     path: str, node: yaml.Node, keypath: str, root: Path, env: dict[str, str], problems: n.Problems
 ) -> str | None:
     """The absolute executable for `path`: a file in the repo if it has a '/', else PATH lookup
-    (`procs.which`); a problem in the config's words when it cannot run."""
+    (`procs.which`); a problem in the config's words when it cannot run. `devctl:python` is
+    devctl's own interpreter."""
+    if path == DEVCTL_PYTHON:
+        return sys.executable
     try:
         return resolve_executable(path, root, env.get("PATH", os.environ.get("PATH", os.defpath)))
     except NotExecutable as exc:
