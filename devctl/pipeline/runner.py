@@ -60,6 +60,8 @@ class _Run:
             errors=self.errors,
             warnings=self.warnings,
             services=self.services.values(),
+            collisions=[*(c for merge in self.steps.values() for c in merge.collisions),
+                        *self.services.collisions],
             notes=[
                 *self.notes,
                 *(note for merge in self.steps.values() for note in merge.notes),

@@ -64,3 +64,10 @@ def test_strict_collision_hint_names_the_setting_that_lets_the_last_one_win():
         merge.add("web", {}, "b")
     msg = info.value.message
     assert "strictness: warn" in msg and "strictness: error" not in msg
+
+
+def test_collisions_are_kept_as_data_too():
+    merge = NamedMerge("service")
+    merge.add("web", {}, "a")
+    merge.add("web", {}, "b")
+    assert merge.collisions == [{"kind": "service", "name": "web", "plugins": ["a", "b"]}]
