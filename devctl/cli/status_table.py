@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 _FOLD_MIN = 12
 
 
-def _table(snapshot: dict[str, Any], *, reasons: bool) -> Table:
+def _table(snapshot: dict[str, Any], *, reasons: bool, cwd: str) -> Table:
     from rich.table import Table
     from rich.text import Text
 
     from devctl.supervisor.render import STATUS_COLUMNS, STATUS_WHOLE, state_markup, status_rows
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    rows = status_rows(snapshot, snapshot["repo_root"], reasons=reasons)
+    rows = status_rows(snapshot, snapshot["repo_root"], reasons=reasons, cwd=cwd)
     for index, col in enumerate(STATUS_COLUMNS):
         if col in STATUS_WHOLE:
             # A fixed width is the one thing rich never squeezes.
@@ -59,18 +59,22 @@ def _print_at(console: Console, table: Table, width: int) -> None:
                   soft_wrap=True)
 
 
-def print_status(console: Console, snapshot: dict[str, Any]) -> None:
-    """Print the status table (and, on a narrow terminal, the failure reasons under it)."""
+def print_status(console: Console, snapshot: dict[str, Any], cwd: str | None = None) -> None:
+    """Print the status table (and, on a narrow terminal, the failure reasons under it). Log
+    paths are relative to `cwd` (default: the current directory) when it is inside the repo."""
+    import os
+
     from rich.text import Text
 
     from devctl.supervisor.render import status_reason
 
-    table = _table(snapshot, reasons=True)
+    cwd = cwd or os.getcwd()
+    table = _table(snapshot, reasons=True, cwd=cwd)
     natural = _natural_width(console, table)
     if not console.is_terminal or natural <= console.width:
         _print_at(console, table, natural)
         return
-    table = _table(snapshot, reasons=False)
+    table = _table(snapshot, reasons=False, cwd=cwd)
     whole = sum(column.width or 0 for column in table.columns if column.width)
     padding = 2 * (len(table.columns) - 1)
     foldable = sum(1 for column in table.columns if not column.width)

@@ -28,7 +28,8 @@ def test_nothing_recorded(consoles):
     assert "nothing running (no services recorded for this repo" in shown.err
 
 
-def test_table_of_services(consoles):
+def test_table_of_services(consoles, monkeypatch):
+    monkeypatch.chdir("/")  # outside the repo: log paths are absolute
     _render_status(snapshot(True, [
         {"name": "db", "state": "healthy", "pid": 41, "uptime_s": 184, "restarts": 0,
          "health": {"type": "tcp", "ok": True}, "logs": {"stdout": "/repo/.devctl/logs/db.stdout.log"}},
@@ -38,7 +39,7 @@ def test_table_of_services(consoles):
     assert shown.err == ""
     lines = [line.split() for line in shown.out.splitlines()]
     assert lines[0] == ["SERVICE", "STATE", "PID", "UPTIME", "RESTARTS", "HEALTH", "LOG"]
-    assert lines[1] == ["db", "healthy", "41", "3m04s", "0", "tcp:", "ok", ".devctl/logs/db.stdout.log"]
+    assert lines[1] == ["db", "healthy", "41", "3m04s", "0", "tcp:", "ok", "/repo/.devctl/logs/db.stdout.log"]
     assert lines[2] == ["web", "failed", "(exited", "with", "code", "1)", "-", "-", "3", "-"]
 
 
@@ -96,3 +97,22 @@ def test_a_narrow_terminal_folds_free_text_and_puts_reasons_on_their_own_line(mo
     assert failed.split()[:5] == ["notification-dispatcher", "failed", "-", "-", "5"]
     assert ("  notification-dispatcher: exited with code 3 after 5 restarts in 40 s; the last start "
             "lasted 0.2 s") in text
+
+
+def test_log_paths_are_relative_to_where_you_are_and_name_what_was_written(consoles, monkeypatch, tmp_path):
+    """Regression: the LOG column was relative to the repo root (wrong from a subdirectory) and
+    always named the stdout log, empty when a service wrote its traceback to stderr."""
+    logs = tmp_path / ".devctl" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "web.stdout.log").write_text("serving\n")
+    (logs / "web.stderr.log").write_text("")
+    (logs / "job.stdout.log").write_text("")
+    (logs / "job.stderr.log").write_text("Traceback ...\n")
+    (tmp_path / "src").mkdir()
+    monkeypatch.chdir(tmp_path / "src")
+    streams = ("stdout", "stderr")
+    services = [{"name": n, "state": "exited", "logs": {s: str(logs / f"{n}.{s}.log") for s in streams}}
+                for n in ("web", "job")]
+    _render_status({"repo_root": str(tmp_path), "supervisor": {"running": True}, "services": services})
+    rows = {line.split()[0]: line.split()[-1] for line in consoles.readouterr().out.splitlines()[1:]}
+    assert rows == {"web": "../.devctl/logs/web.stdout.log", "job": "../.devctl/logs/job.stderr.log"}
