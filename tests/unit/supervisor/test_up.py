@@ -47,3 +47,20 @@ def test_preflight_of_an_empty_state_dir(tmp_path):
 )
 def test_after_the_pipeline(dry, services, expected):
     assert next_step(Preflight(dry=dry, clear_first=False), services) is expected
+
+
+def test_a_failure_shows_both_tails_with_paths_relative_to_where_you_are(tmp_path, monkeypatch):
+    """Regression (issue 15): the log paths in a start-up failure were relative to the repo root,
+    so from a subdirectory they named files that are not there."""
+    from devctl.supervisor.up import failure
+
+    paths = Paths(tmp_path)
+    paths.log("web", "stdout").parent.mkdir(parents=True)
+    paths.log("web", "stdout").write_text("listening\nport 80 is taken\n")
+    paths.log("web", "stderr").write_text("")
+    (tmp_path / "src").mkdir()
+    monkeypatch.chdir(tmp_path / "src")
+    message, details = failure(paths, {"name": "web", "state": "failed", "error": "exited with code 1"})
+    assert message == "service 'web' failed to start: exited with code 1"
+    assert details == ["last 2 lines of ../.devctl/logs/web.stdout.log:", "listening", "port 80 is taken",
+                       "../.devctl/logs/web.stderr.log is empty"]
