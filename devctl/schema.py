@@ -43,7 +43,8 @@ def _plugin() -> dict[str, Any]:
                       {"type": ["number", "integer", "boolean"]}],
         },
         "path": {**_TEXT, "description": "What to run. With a '/': a file relative to the repo root "
-                 "(must be executable). Without: looked up on PATH (e.g. python3)."},
+                 "(must be executable). Without: looked up on PATH (e.g. python3). `devctl:python`: "
+                 "the interpreter devctl runs on (for plugins that use devctl.sdk)."},
         "args": _nullable_list(_SCALAR, "Arguments after `path` (taken as text)."),
         "env": {"type": ["object", "null"], "additionalProperties": _SCALAR,
                 "description": "Extra environment, added to (and overriding) devctl's own."},

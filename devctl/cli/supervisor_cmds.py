@@ -14,6 +14,8 @@ from typing import Any
 import typer
 
 from devctl.cli.durations import DURATION, duration
+from devctl.cli.progress import PROGRESS_HELP
+from devctl.cli.progress import check as check_progress
 
 SERVICES_ARG = typer.Argument(None, metavar="[SERVICE]...", help="Service names (default: all).",
                               show_default=False)
@@ -51,6 +53,7 @@ def up(
     step: list[str] | None = typer.Option(
         None, "--step", help="Run only this build/prepare step (repeatable)."
     ),
+    progress: str = typer.Option("auto", "--progress", help=PROGRESS_HELP, callback=check_progress),
 ) -> None:
     """Run the pipeline, start every planned service, wait until all are ready.
 
@@ -77,11 +80,12 @@ def up(
 
     only = list(dict.fromkeys(services or []))
     pre = up_core.preflight(paths, dry=dry_run or app.dry_run, force=force)
-    planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry)
+    planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry,
+                    progress=progress)
     selected = up_core.select(planned, only)  # an unknown SERVICE: exit 2, before anything
     if pre.apply:
         _apply(paths, planned, only, force=force, dry=pre.dry, no_wait=no_wait, attach=attach,
-               json_out=json_out)
+               json_out=json_out, progress=progress)
         return
     planned = selected
     next_step = up_core.next_step(pre, planned)
@@ -108,12 +112,12 @@ def up(
         info(client.down(paths))  # also clears what a dead supervisor left behind
     prepared = up_core.prepare(planned, cfg.repo_root)
     try:
-        _launch_and_wait(paths, cfg, prepared, no_wait=no_wait, attach=attach)
+        _launch_and_wait(paths, cfg, prepared, no_wait=no_wait, attach=attach, progress=progress)
     except AlreadyRunning:
         # Another `up` started a supervisor since we looked: apply our plan to it, as if we
         # had come second (two `up` at once both succeed, with one set of services).
         _apply(paths, planned, only, force=False, dry=False, no_wait=no_wait, attach=attach,
-               json_out=json_out)
+               json_out=json_out, progress=progress)
         return
     if json_out:
         _print_changes([{"service": s["name"], "action": "started"} for s in prepared], dry=False)
@@ -143,7 +147,7 @@ _ACTION_STYLE = {"unchanged": "dim", "recreated": "yellow", "started": "green", 
 
 
 def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry: bool, no_wait: bool,
-           attach: bool, json_out: bool) -> None:
+           attach: bool, json_out: bool, progress: str = "auto") -> None:
     """`up` on a running environment: the supervisor compares and applies; we report and wait."""
     from rich.markup import escape
 
@@ -176,8 +180,8 @@ def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry
         return
     failed = None
     if waiting:
-        with UpProgress(waiting, t0) as progress:
-            failed = up_core.wait(paths, waiting, progress.update, started_only=no_wait)
+        with UpProgress(waiting, t0, mode=progress) as shown:
+            failed = up_core.wait(paths, waiting, shown.update, started_only=no_wait)
     if json_out:
         _print_changes(changes, dry=False, failed=failed["name"] if failed else None)
     if failed is not None:
@@ -191,10 +195,12 @@ def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry
 
 
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
-          steps: list[str], dry: bool, *, on_result: Any = None) -> list[dict[str, Any]]:
+          steps: list[str], dry: bool, *, on_result: Any = None,
+          progress: str = "auto") -> list[dict[str, Any]]:
     """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services.
 
-    `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config)."""
+    `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config).
+    `progress` is how the pipeline's progress shows (`devctl.cli.progress.resolve`)."""
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions, run_pipeline_sync
@@ -210,9 +216,10 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
             from rich.text import Text
 
             err().print(Text(f"{plugin} | {line}", style="dim"))
-    with err().status("running the pipeline…") as status:
-        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr,
-                                   on_phase=lambda phase: status.update(f"{phase}…"))
+    from devctl.cli.progress import PipelineProgress, resolve
+
+    with PipelineProgress(resolve(progress)) as shown:
+        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=shown.phase, on_event=shown.event)
     if on_result is not None:
         on_result(result)
     for note in result.notes:
@@ -234,7 +241,7 @@ def _grouped(errors: list[dict[str, Any]]) -> list[str]:
 
 
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,
-                     attach: bool) -> None:
+                     attach: bool, progress: str = "auto") -> None:
     from devctl.cli.output import err, error, info
     from devctl.cli.up_progress import UpProgress
     from devctl.supervisor import client, daemon
@@ -243,23 +250,27 @@ def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no
     names = [s["name"] for s in services]
     t0 = time.time()
     daemon.launch(services, cfg.repo_root, list(getattr(cfg, "notifiers", []) or []))
+    shown = UpProgress(names, t0, mode=progress)
     try:
         if attach:
             _attach(paths, names, t0)
             return
-        with UpProgress(names, t0) as progress:
-            failed = up_core.wait(paths, names, progress.update, started_only=no_wait)
+        with shown:
+            failed = up_core.wait(paths, names, shown.update, started_only=no_wait)
     except KeyboardInterrupt:
+        shown.finish("interrupted")
         err().print("interrupted: stopping what was started…")
         client.down(paths)
         raise typer.Exit(130) from None
     if failed is not None:
         message, details = up_core.failure(paths, failed)
+        shown.finish("failed", service=failed["name"], message=message, details=details)
         error(message, details)
         err().print("stopping everything that was started…")
         client.down(paths)
         raise typer.Exit(1)
     took = time.time() - t0
+    shown.finish("started" if no_wait else "ready", services=names, duration_ms=round(took * 1000))
     if no_wait:
         info(f"started {len(names)} service(s); `devctl status` shows how they are doing")
     else:
@@ -416,11 +427,8 @@ def status(
 
 
 def _render_status(snapshot: dict[str, Any]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
     from devctl.cli.output import err, out
-    from devctl.supervisor.render import STATUS_COLUMNS, state_markup, status_rows
+    from devctl.cli.status_table import print_status
 
     if not snapshot["services"]:
         err().print("nothing running (no services recorded for this repo; start them with `devctl up`)")
@@ -428,14 +436,7 @@ def _render_status(snapshot: dict[str, Any]) -> None:
     if not snapshot["supervisor"]["running"]:
         err().print("[yellow]the supervisor is not running[/yellow]: states below are judged from "
                     "recorded pids; `devctl down` cleans up, `devctl up` starts again")
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in STATUS_COLUMNS:
-        # Short fixed words and numbers never wrap; on a narrow terminal the free-text health
-        # and the long log path fold instead.
-        table.add_column(col, overflow="fold", no_wrap=col not in ("HEALTH", "LOG"))
-    for row in status_rows(snapshot, snapshot["repo_root"]):
-        table.add_row(Text(row[0]), state_markup(row[1]), *(Text(c) for c in row[2:]))
-    out().print(table)
+    print_status(out(), snapshot)
 
 
 def logs(

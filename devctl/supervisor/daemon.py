@@ -161,6 +161,10 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
     """The supervisor's whole life, in this (already detached) process. Returns an exit code."""
     import anyio
 
+    from devctl.util.proctitle import set_title
+
+    set_title(f"devctl supervisor {paths.root}", "devctl-supervisor")  # not `…/devctl up` in ps
+
     def tell(message: str) -> None:
         nonlocal ready_fd
         if ready_fd >= 0:

@@ -12,6 +12,7 @@ contains (the service, the reason, the last 20 lines of its stdout and stderr).
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from devctl.pipeline.services import ServiceSpec
 from devctl.supervisor import client, plan
 from devctl.supervisor.logs import tail_lines
 from devctl.supervisor.paths import Paths
+from devctl.supervisor.render import display_log
 from devctl.supervisor.service_states import FINAL_STATES as ENDED
 from devctl.supervisor.service_states import READY_STATES as READY
 from devctl.supervisor.state_store import read_state
@@ -188,7 +190,7 @@ def failure(paths: Paths, svc: dict[str, Any]) -> tuple[str, list[str]]:
     for stream in ("stdout", "stderr"):
         log = paths.log(svc["name"], stream)
         lines = _tail(log, STDERR_TAIL)
-        rel = log.relative_to(paths.root) if log.is_relative_to(paths.root) else log
+        rel = display_log(str(log), str(paths.root), os.getcwd())  # openable from where you are
         details += [f"last {len(lines)} lines of {rel}:", *lines] if lines else [f"{rel} is empty"]
     return f"service {svc['name']!r} failed to start: {reason}", details
 

@@ -62,3 +62,18 @@ def test_select_takes_the_named_services_and_what_they_need_in_plan_order():
     with pytest.raises(DevctlError, match=r"no such service in the plan: nope \(planned: db, ca") as caught:
         select(plan, ["nope"])
     assert caught.value.exit_code == 2
+def test_a_failure_shows_both_tails_with_paths_relative_to_where_you_are(tmp_path, monkeypatch):
+    """Regression (issue 15): the log paths in a start-up failure were relative to the repo root,
+    so from a subdirectory they named files that are not there."""
+    from devctl.supervisor.up import failure
+
+    paths = Paths(tmp_path)
+    paths.log("web", "stdout").parent.mkdir(parents=True)
+    paths.log("web", "stdout").write_text("listening\nport 80 is taken\n")
+    paths.log("web", "stderr").write_text("")
+    (tmp_path / "src").mkdir()
+    monkeypatch.chdir(tmp_path / "src")
+    message, details = failure(paths, {"name": "web", "state": "failed", "error": "exited with code 1"})
+    assert message == "service 'web' failed to start: exited with code 1"
+    assert details == ["last 2 lines of ../.devctl/logs/web.stdout.log:", "listening", "port 80 is taken",
+                       "../.devctl/logs/web.stderr.log is empty"]
