@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError, DevctlError
+from devctl.pipeline.health_spec import HealthCheck
 from devctl.pipeline.services import (
-    HealthCheck,
     ServiceSpec,
     check_dependencies,
     normalize_service,
