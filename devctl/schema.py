@@ -17,6 +17,7 @@ from typing import Any
 
 from devctl.config.loader import NOTIFIER_KEYS, PLUGIN_KEYS, PREFLIGHT_KEYS, STRICTNESS, TOP_KEYS
 from devctl.dotagent.events import NOTIFY_EVENTS
+from devctl.pipeline.health_spec import health_schema
 from devctl.statedir import _SAFE_NAME
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -102,5 +103,7 @@ def config_schema() -> dict[str, Any]:
             "plugin": _plugin(),
             "preflight": _dotagent_entry(PREFLIGHT_KEYS, "preflight", 30),
             "notifier": _dotagent_entry(NOTIFIER_KEYS, "notify", 15),
+            # A planned service's `health` (devctl.pipeline.health_spec), for `services:` to $ref.
+            "health": health_schema(),
         },
     }
