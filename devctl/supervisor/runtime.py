@@ -188,7 +188,7 @@ class Supervisor:
         before = svc.st
         out = sm.transition(svc.st, inp, svc.policy, self.clock())
         svc.st = out.state
-        if isinstance(inp, sm.Ready) and out.events:
+        if any(ev["event"] == "ready" for ev in out.events):  # after Ready, or a passing Probe
             svc.ready_at = time.time()
         for ev in out.events:
             ev = dict(ev)

@@ -58,6 +58,7 @@ def test_exec_health_ready_after_a_delay_hung_probe_killed_restart_on_unhealthy_
     assert "api" in res.stderr and "healthy" in res.stderr
     api = repo.service("api")
     assert api["state"] == "healthy" and api["health"]["ok"] is True
+    assert api["ready_at"] > api["started_at"]  # `up` reports "healthy in <time since start>"
     assert api["health"]["target"] == f"{sys.executable} {PROBE}"
     assert "exec: ok" in repo.cli("status").stdout
 
