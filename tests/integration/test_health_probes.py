@@ -9,6 +9,7 @@ checked on the prober itself, in-process, against real sockets and processes.
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -166,3 +167,19 @@ def test_exec_probe_runs_in_the_services_cwd_and_env_and_reports_why_it_failed(t
     assert probe({"PROBE_TOKEN": "t"}, probe_timeout_ms=400) == (False, "no answer within 400 ms (killed)")
     pids = probe_pids(tmp_path)
     assert len(pids) == 2 and not any(alive(pid) for pid in pids)
+
+
+def test_tcp_probe_by_address_and_by_name():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def probe(address: str) -> tuple[bool, str]:
+            health = checked({"type": "tcp", "address": address, "probe_timeout_ms": 10000})["health"]
+            return anyio.run(Prober().probe, health)
+
+        assert probe(f"127.0.0.1:{port}") == (True, "")  # an address: connected on the event loop
+        assert probe(f"localhost:{port}") == (True, "")  # a name: resolved first
+        server.close()
+        assert probe(f"127.0.0.1:{port}") == (False, "connection refused")
