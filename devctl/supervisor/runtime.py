@@ -100,7 +100,6 @@ class Service:
             "plugin": self.spec.get("plugin", ""),
         }
 
-
     def _health_record(self) -> HealthStatus | None:
         """The health of the running process: none without one (a stopped service's last `ok`
         is not its health). A failed start keeps its last probe error: it says why."""

@@ -3,8 +3,8 @@
 Why pure: every rule the issue lists (restart only after a first ready, backoff 1-2-4-8-16-30 s,
 reset after 60 s healthy, give up after `max_restarts`, `failure_threshold` failed probes →
 unhealthy, `success_threshold` passing probes → ready or recovered, and the opt-in restart of an
-unhealthy service) lives here
-and nowhere else, so it is tested with scripted inputs and an injected clock, no processes.
+unhealthy service) lives here and nowhere else, so it is tested with scripted inputs and an
+injected clock, no processes.
 The daemon feeds it what happened (an `Input`) and performs the `Action`s it returns; every
 state change comes back as an event dict, ready for `.devctl/events.ndjson`.
 
