@@ -102,6 +102,7 @@ def normalize_health(value: object, basics: Basics) -> HealthCheck | None:
     kind = value.get("type")
     if kind not in HEALTH_TYPES:
         raise _Bad(f"health.type must be one of {', '.join(HEALTH_TYPES)}, got {kind!r}")
+    _typos(value)
     for key in value:
         for other, keys in KIND_KEYS.items():
             if key in keys and other != kind:
@@ -125,6 +126,20 @@ def normalize_health(value: object, basics: Basics) -> HealthCheck | None:
         check["status"] = _status(value.get("status", list(DEFAULT_STATUS)))
         check["headers"] = _headers(value.get("headers"))
     return check  # type: ignore[return-value]  # every key of HealthCheck is set above
+
+
+def _typos(value: dict[str, Any]) -> None:
+    """A key that is almost one of ours (`perod_ms`, `restart_on_unhealty`) is a mistake that
+    would silently keep a default: refused, naming the key meant. Other unknown keys are left
+    alone, as protocol v1 asks (another host's extension)."""
+    import difflib
+
+    known = (*COMMON_KEYS, *(key for keys in KIND_KEYS.values() for key in keys))
+    for key in value:
+        if isinstance(key, str) and key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+            if close:
+                raise _Bad(f"health.{key}: unknown field (did you mean {close[0]!r}?)")
 
 
 def _default(key: str, kind: str) -> int:

@@ -102,6 +102,16 @@ def test_bad_health_is_one_clear_message_naming_plugin_service_and_field(fields,
     assert fragment in msg
 
 
+def test_a_near_miss_of_a_field_name_is_refused_and_other_keys_are_left_alone():
+    assert error(type="tcp", address="h:1", restart_on_unhealty=True) == (
+        "plugin 'plug': service 'db': health.restart_on_unhealty: unknown field "
+        "(did you mean 'restart_on_unhealthy'?)")
+    assert "did you mean 'period_ms'" in error(type="tcp", address="h:1", perod_ms=100)
+    assert "did you mean 'failure_threshold'" in error(type="tcp", address="h:1", failure_treshold=1)
+    # Not ours at all (another host's extension): ignored, as protocol v1 asks.
+    assert "interval" not in health(type="tcp", address="h:1", interval="5s", x_vendor=1)
+
+
 def test_the_checked_shape_is_the_typed_one():
     keys = set(HealthCheck.__annotations__)
     for fields in ({"type": "tcp", "address": "h:1"}, {"type": "http", "url": "http://h/"},
