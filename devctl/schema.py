@@ -77,6 +77,54 @@ def _dotagent_entry(keys: tuple[str, ...], kind: str, default_timeout: int) -> d
             "properties": ordered}
 
 
+#: A whole `${config.KEY}` reference: declared services may use one where a number is expected.
+_REFERENCE: dict[str, Any] = {"type": "string", "pattern": r"^\$\{[^}]*\}$"}
+
+
+def _or_ref(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, _REFERENCE], "description": schema.pop("description", "")}
+
+
+def _service() -> dict[str, Any]:
+    """A declared service (`services.NAME`): a plan's service fields, checked by the pipeline
+    (devctl.pipeline.declared) after `${config...}` references are filled in."""
+    from devctl.pipeline.services import (
+        DEFAULT_MAX_RESTARTS,
+        DEFAULT_RESTART,
+        DEFAULT_STOP_SIGNAL,
+        DEFAULT_STOP_TIMEOUT_MS,
+        RESTART_POLICIES,
+    )
+
+    text_list = {"type": "array", "items": _SCALAR, "minItems": 1}
+    props: dict[str, Any] = {
+        "command": {"anyOf": [_TEXT, text_list],
+                    "description": "The program and its arguments: a list (an argv), or a string split "
+                                   "like a shell would (quotes work) but run without one."},
+        "cwd": {"type": "string", "description": "Where it runs, relative to the repo root (default: the "
+                "repo root)."},
+        "env": {"type": ["object", "null"], "additionalProperties": _SCALAR,
+                "description": "Extra environment over devctl's own (and over env_file)."},
+        "env_file": {"anyOf": [_TEXT, {"type": "array", "items": _TEXT, "minItems": 1}],
+                     "description": "One or more dotenv files, relative to the repo root, read when the "
+                                    "plan is made; later files win, `env` wins over all."},
+        "health": {"anyOf": [{"$ref": "#/definitions/health"}, {"type": "null"}],
+                   "description": "When the service is ready, and stays healthy (docs/supervisor.md)."},
+        "depends_on": _nullable_list(_TEXT, "Services that must be ready before this one starts."),
+        "restart": {"enum": list(RESTART_POLICIES), "default": DEFAULT_RESTART},
+        "max_restarts": _or_ref({"type": "integer", "minimum": 0, "default": DEFAULT_MAX_RESTARTS,
+                                 "description": "Restarts in a row before giving up."}),
+        "stop_signal": {"type": "string", "default": DEFAULT_STOP_SIGNAL},
+        "stop_timeout_ms": _or_ref({"type": "integer", "minimum": 1, "default": DEFAULT_STOP_TIMEOUT_MS,
+                                    "description": "Grace after stop_signal before SIGKILL."}),
+        "user": {"type": ["string", "integer"], "description": "Run as this user (name or uid); needs "
+                 "devctl to run as root unless it is devctl's own user."},
+    }
+    return {"type": "object", "required": ["command"], "additionalProperties": False, "properties": props,
+            "description": "A service planned without a plugin; values may use ${config.KEY} "
+                           "(write $${ for a literal ${)."}
+
+
 def config_schema() -> dict[str, Any]:
     """The schema as a fresh dict (callers may change their copy)."""
     top: dict[str, Any] = {
@@ -89,6 +137,10 @@ def config_schema() -> dict[str, Any]:
                                     "dotagent preflight checks, run in the validate phase."),
         "notifiers": _nullable_list({"$ref": "#/definitions/notifier"},
                                     "dotagent notifiers, told about the supervisor's events."),
+        "services": {"type": ["object", "null"], "propertyNames": {"pattern": _SAFE_NAME.pattern},
+                     "additionalProperties": {"$ref": "#/definitions/service"},
+                     "description": "Services declared without a plugin, merged before every plugin's "
+                                    "plan (a plugin may add to or replace them)."},
     }
     assert tuple(top) == TOP_KEYS
     return {
@@ -103,7 +155,8 @@ def config_schema() -> dict[str, Any]:
             "plugin": _plugin(),
             "preflight": _dotagent_entry(PREFLIGHT_KEYS, "preflight", 30),
             "notifier": _dotagent_entry(NOTIFIER_KEYS, "notify", 15),
-            # A planned service's `health` (devctl.pipeline.health_spec), for `services:` to $ref.
-            "health": health_schema(),
+            "service": _service(),
+            # A service's `health` (devctl.pipeline.health_spec); numbers may be ${config...}.
+            "health": health_schema(number=_or_ref),
         },
     }

@@ -203,18 +203,23 @@ def target_text(health: Mapping[str, Any]) -> str:
     return str(health.get("url") or health.get("address") or "")
 
 
-def health_schema() -> dict[str, Any]:
-    """The JSON Schema of a `health` object (for `devctl schema`: `#/definitions/health`)."""
+def health_schema(number: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The JSON Schema of a `health` object (for `devctl schema`: `#/definitions/health`).
+
+    `number` wraps the schema of each whole-number field: `.devctl.yaml` lets a declared
+    service write `${config.KEY}` where a number goes, which the schema must accept too."""
+    wrap = number or (lambda schema: schema)
+
     def ms(key: str, text: str) -> dict[str, Any]:
         low, high = RANGES[key]
-        return {"type": "integer", "minimum": low, "maximum": high, "description": text}
+        return wrap({"type": "integer", "minimum": low, "maximum": high, "description": text})
 
     low, high = STATUS_RANGE
     props: dict[str, Any] = {
         "type": {"enum": list(HEALTH_TYPES), "description": "tcp: connect to `address`; http: GET `url`; "
                  "exec: run `command`, ready on exit 0."},
-        "timeout_ms": {"type": "integer", "minimum": 1, "default": DEFAULT_HEALTH_TIMEOUT_MS,
-                       "description": "How long a starting service may take to become ready."},
+        "timeout_ms": wrap({"type": "integer", "minimum": 1, "default": DEFAULT_HEALTH_TIMEOUT_MS,
+                            "description": "How long a starting service may take to become ready."}),
         "period_ms": ms("period_ms", f"Gap between probes once ready (default {DEFAULT_PERIOD_MS})."),
         "probe_timeout_ms": ms("probe_timeout_ms", "Deadline of one probe (default: tcp 200, http 500, "
                                "exec 1000); an exec probe past it is killed with its process group."),
@@ -229,7 +234,7 @@ def health_schema() -> dict[str, Any]:
                                  "(default: report it, do not restart)."},
         "address": {"type": "string", "description": "tcp: host:port."},
         "url": {"type": "string", "description": "http: an http:// or https:// URL."},
-        "status": {"type": "array", "items": {"type": "integer", "minimum": low, "maximum": high},
+        "status": {"type": "array", "items": wrap({"type": "integer", "minimum": low, "maximum": high}),
                    "minItems": 2, "maxItems": 2, "default": list(DEFAULT_STATUS),
                    "description": "http: the passing statuses, [lowest, highest] inclusive."},
         "headers": {"type": "object", "additionalProperties": {"type": "string"},
