@@ -19,7 +19,7 @@ from typing import Literal, TypedDict, cast
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError
-from devctl.pipeline import service_options
+from devctl.pipeline import log_spec, service_options
 from devctl.pipeline.health_spec import DEFAULT_HEALTH_TIMEOUT_MS, HealthCheck, normalize_health
 from devctl.statedir import check_name
 
@@ -52,6 +52,8 @@ class ServiceSpec(TypedDict):
     stop_timeout_ms: int
     plugin: str  # id of the plugin that planned it ("plan" when built without one)
     user: str | None  # run as this user (devctl as root; see pipeline/service_options.py)
+    logs: log_spec.LogOptions | None  # None: plain `cmd > file` logs (pipeline/log_spec.py)
+    watch: log_spec.WatchSpec | None  # None: no file watching
 
 
 class _Bad(Exception):
@@ -84,6 +86,7 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
                                     minimum=1),
             "plugin": plugin,
             "user": service_options.user(raw.get("user")),
+            **log_spec.extras(raw),
         }
     except (_Bad, ConfigError) as exc:
         message = exc.message if isinstance(exc, ConfigError) else str(exc)
