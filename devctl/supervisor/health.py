@@ -72,6 +72,8 @@ class Prober:
         result: tuple[bool, str] = (False, f"no answer within {health['probe_timeout_ms']} ms")
         if health["type"] == "exec":
             return await self._exec(health, deadline, env, cwd)
+        if health["type"] == "http" and self._client is None:
+            self._make_client()  # importing httpx is not part of the probe's time
         with anyio.move_on_after(deadline):
             result = await (self._http(health, deadline) if health["type"] == "http" else self._tcp(health))
         return result
@@ -91,16 +93,21 @@ class Prober:
             return True, ""
         return await _connect(family, target)
 
+    def _make_client(self) -> None:
+        import httpx
+
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_keepalive_connections=0),
+            headers={"Connection": "close", "User-Agent": "devctl-health"},
+        )
+
     async def _http(self, health: HealthCheck, deadline: float) -> tuple[bool, str]:
         import httpx
 
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                follow_redirects=False,
-                trust_env=False,
-                limits=httpx.Limits(max_keepalive_connections=0),
-                headers={"Connection": "close", "User-Agent": "devctl-health"},
-            )
+            self._make_client()
         try:
             resp = await self._client.get(health["url"], headers=health.get("headers") or None,
                                           timeout=deadline)
