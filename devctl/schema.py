@@ -38,7 +38,7 @@ def _plugin() -> dict[str, Any]:
             "description": "Unique in the file; names the plugin in messages and prefixes its stderr. "
                            "Letters, digits and _ . : @ + -, not starting with '.' or '-'.",
             # Read as written, so `id: off` is the id "off" even where YAML 1.1 sees a boolean.
-            "anyOf": [{"type": "string", "pattern": _SAFE_NAME.pattern},
+            "anyOf": [{"type": "string", "pattern": f"^{_SAFE_NAME.pattern}$"},
                       {"type": ["number", "integer", "boolean"]}],
         },
         "path": {**_TEXT, "description": "What to run. With a '/': a file relative to the repo root "

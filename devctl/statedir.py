@@ -14,7 +14,8 @@ from pathlib import Path
 from devctl.errors import ConfigError
 
 STATE_DIR_NAME = ".devctl"
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@+-]{0,127}$")
+#: Used with `fullmatch` (a `$` would also match before a final newline: "web\n" passed).
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@+-]{0,127}")
 
 
 def state_dir(repo_root: Path) -> Path:
@@ -48,7 +49,7 @@ def check_name(name: object, *, what: str = "name") -> str:
     Allowed: letters, digits and `_ . : @ + -`, not starting with `.` or `-`, at most 128
     characters. That rules out `/`, `..`, NUL and hidden files.
     """
-    if not isinstance(name, str) or not _SAFE_NAME.match(name) or name in {".", ".."}:
+    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name) or name in {".", ".."}:
         raise ConfigError(
             f"invalid {what} {name!r}: use letters, digits and _ . : @ + - "
             "(no path separators, not starting with '.' or '-')"

@@ -31,6 +31,16 @@ DEFAULT_MAX_RESTARTS = 5
 DEFAULT_STOP_SIGNAL = "SIGTERM"
 DEFAULT_STOP_TIMEOUT_MS = 10_000
 
+#: The documented range (inclusive) of every number in a plan (docs/supervisor.md, "Ranges"). A
+#: bound keeps a typo like `stop_timeout_ms: 10000000000000` from passing here and then
+#: overflowing a timer in the supervisor or in `down`. One hour of grace or of start-up time is
+#: already far past anything a dev service needs.
+NUMBER_RANGES: dict[str, tuple[int, int]] = {
+    "max_restarts": (0, 1000),
+    "stop_timeout_ms": (1, 3_600_000),
+    "health.timeout_ms": (1, 3_600_000),
+}
+
 
 class HealthCheck(TypedDict):
     """A checked health check: `address` ("host:port") for tcp, `url` (http/https) for http.
@@ -88,15 +98,31 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
             "depends_on": _depends_on(raw.get("depends_on")),
             "restart": cast(RestartPolicy, _choice(raw.get("restart", DEFAULT_RESTART), "restart",
                                                    RESTART_POLICIES)),
-            "max_restarts": _int(raw.get("max_restarts", DEFAULT_MAX_RESTARTS), "max_restarts", minimum=0),
+            "max_restarts": _int(raw.get("max_restarts", DEFAULT_MAX_RESTARTS), "max_restarts"),
             "stop_signal": _signal(raw.get("stop_signal", DEFAULT_STOP_SIGNAL)),
-            "stop_timeout_ms": _int(raw.get("stop_timeout_ms", DEFAULT_STOP_TIMEOUT_MS), "stop_timeout_ms",
-                                    minimum=1),
+            "stop_timeout_ms": _int(raw.get("stop_timeout_ms", DEFAULT_STOP_TIMEOUT_MS), "stop_timeout_ms"),
             "plugin": plugin,
         }
     except (_Bad, ConfigError) as exc:
         message = exc.message if isinstance(exc, ConfigError) else str(exc)
         raise ConfigError(f"plugin {plugin!r}: service {name!r}: {message}") from None
+
+
+def os_string(value: str, where: str) -> str:
+    """`value` if the OS can take it as an argv item, env entry or path, else `_Bad`.
+
+    Two things JSON allows and `exec` does not: a NUL byte (C strings end there; Popen raises
+    ValueError) and a lone surrogate such as `"\\ud800"` (not encodable, not even with
+    surrogateescape unless it came from undecodable bytes). Found here, they are a bad plan
+    naming the service; found at spawn, they killed the supervisor.
+    """
+    if "\0" in value:
+        raise _Bad(f"{where} contains a NUL byte, which no program can receive: {value!r}")
+    try:
+        os.fsencode(value)
+    except UnicodeEncodeError:
+        raise _Bad(f"{where} is not valid text (a lone surrogate): {value!r}") from None
+    return value
 
 
 def _command(value: object) -> list[str]:
@@ -106,15 +132,22 @@ def _command(value: object) -> list[str]:
         raise _Bad(f"'command' must contain only strings, got {value!r}")
     if not value[0]:
         raise _Bad("'command[0]' (the program) must not be empty")
-    return list(value)
+    return [os_string(arg, f"command[{i}]") for i, arg in enumerate(value)]
 
 
 def _cwd(value: object, repo_root: Path) -> str:
+    """Absolute: relative paths are taken from the repo root. Nothing is expanded (no `~`, no
+    `$VAR`: docs/security.md); a leading `~` is refused rather than read as a directory named
+    `~` in the repo, which is never what was meant."""
     if value is None or value == "":
         return str(repo_root)
     if not isinstance(value, str):
         raise _Bad(f"'cwd' must be a string, got {value!r}")
-    return os.path.normpath(os.path.join(repo_root, os.path.expanduser(value)))
+    os_string(value, "'cwd'")
+    if value.startswith("~"):
+        raise _Bad(f"'cwd' {value!r}: '~' is not expanded; use a path relative to the repo root "
+                   "or an absolute one")
+    return os.path.normpath(os.path.join(repo_root, value))
 
 
 def _env(value: object) -> dict[str, str]:
@@ -127,6 +160,8 @@ def _env(value: object) -> dict[str, str]:
             raise _Bad(f"env[{key!r}] must be a string, got {item!r} (quote it in the plan)")
         if not key or "=" in key or "\0" in key:
             raise _Bad(f"env: invalid variable name {key!r}")
+        os_string(key, "an env name")
+        os_string(item, f"env[{key!r}]")
     return dict(value)
 
 
@@ -136,17 +171,14 @@ def _health(value: object) -> HealthCheck | None:
     if not isinstance(value, dict):
         raise _Bad(f"'health' must be an object, got {type(value).__name__}")
     kind = value.get("type")
-    timeout_ms = _int(value.get("timeout_ms", DEFAULT_HEALTH_TIMEOUT_MS), "health.timeout_ms", minimum=1)
+    timeout_ms = _int(value.get("timeout_ms", DEFAULT_HEALTH_TIMEOUT_MS), "health.timeout_ms")
     if kind == "tcp":
         address = value.get("address")
         if not isinstance(address, str) or not _host_port(address):
             raise _Bad(f"health.address must be 'host:port' for a tcp check, got {address!r}")
         return {"type": "tcp", "address": address, "timeout_ms": timeout_ms}
     if kind == "http":
-        url = value.get("url")
-        if not isinstance(url, str) or not _web_url(url):
-            raise _Bad(f"health.url must be an http:// or https:// URL for an http check, got {url!r}")
-        return {"type": "http", "url": url, "timeout_ms": timeout_ms}
+        return {"type": "http", "url": check_web_url(value.get("url"), "health.url"), "timeout_ms": timeout_ms}
     raise _Bad(f"health.type must be 'tcp' or 'http', got {kind!r}")
 
 
@@ -156,14 +188,28 @@ def _host_port(address: str) -> bool:
     return bool(sep and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536)
 
 
-def _web_url(url: str) -> bool:
-    """An http(s) URL with a host. urlsplit raises ValueError on some malformed URLs
-    (`http://[::1`): those are a bad plan, not a crash."""
+def check_web_url(url: object, key: str) -> str:
+    """`url` if it is an http(s) URL a probe can connect to, else `_Bad` naming `key`.
+
+    One helper for every URL in a plan (health checks now, more later): checked at plan time,
+    so a probe never meets a URL that `urlsplit` or `.port` raises on (`http://[::1/`,
+    `http://h:99999/`), nor one with whitespace or control characters an HTTP client refuses.
+    """
+    problem = f"{key} must be an http:// or https:// URL with a host"
+    if not isinstance(url, str):
+        raise _Bad(f"{problem}, got {url!r}")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise _Bad(f"{problem} (no spaces or control characters), got {url!r}")
     try:
+        os_string(url, key)
         parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        return False
+        port = parts.port  # raises ValueError when out of range or not a number
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
+    except (ValueError, _Bad):
+        ok = False
+    if not ok:
+        raise _Bad(f"{problem}, got {url!r}")
+    return url
 
 
 def _depends_on(value: object) -> list[str]:
@@ -180,11 +226,13 @@ def _choice(value: object, key: str, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _int(value: object, key: str, *, minimum: int) -> int:
+def _int(value: object, key: str) -> int:
+    """An integer within `NUMBER_RANGES[key]` (floats, even `5.0`, and booleans are refused)."""
+    low, high = NUMBER_RANGES[key]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad(f"{key!r} must be an integer, got {value!r}")
-    if value < minimum:
-        raise _Bad(f"{key!r} must be at least {minimum}, got {value}")
+        raise _Bad(f"{key!r} must be an integer from {low} to {high}, got {value!r}")
+    if not low <= value <= high:
+        raise _Bad(f"{key!r} must be from {low} to {high}, got {value}")
     return value
 
 
