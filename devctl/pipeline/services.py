@@ -178,7 +178,8 @@ def _health(value: object) -> HealthCheck | None:
             raise _Bad(f"health.address must be 'host:port' for a tcp check, got {address!r}")
         return {"type": "tcp", "address": address, "timeout_ms": timeout_ms}
     if kind == "http":
-        return {"type": "http", "url": check_web_url(value.get("url"), "health.url"), "timeout_ms": timeout_ms}
+        url = check_web_url(value.get("url"), "health.url")
+        return {"type": "http", "url": url, "timeout_ms": timeout_ms}
     raise _Bad(f"health.type must be 'tcp' or 'http', got {kind!r}")
 
 
