@@ -10,7 +10,9 @@ JSON, so they read it as `dict[str, Any]`.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
@@ -84,6 +86,24 @@ def write_state(path: Path, data: Mapping[str, Any]) -> None:
     # Not durable: this is rewritten on every state change, on the event loop, and describes
     # processes that a machine crash ends anyway; the rename alone keeps readers safe.
     write_atomic(path, text, mode=0o600, durable=False)
+
+
+def save_state(path: Path, data: Mapping[str, Any]) -> bool:
+    """`write_state` for the supervisor: False (and one line in its log) instead of an exception.
+
+    A full disk (ENOSPC), a quota (EDQUOT) or a file-size limit (EFBIG) under `.devctl/` must
+    not end the supervisor: an exception on its event loop would take it down and orphan every
+    service. `write_atomic` leaves the previous state.json whole when the new one cannot be
+    written, so readers keep the last good state; the caller tries again on the next change.
+    """
+    try:
+        write_state(path, data)
+    except OSError as exc:
+        with contextlib.suppress(OSError, ValueError):  # the log may sit on the same full disk
+            sys.stderr.write(f"devctl supervisor: could not write {path.name}: {exc}; keeping the last one\n")
+            sys.stderr.flush()
+        return False
+    return True
 
 
 def read_state(path: Path) -> dict[str, Any] | None:

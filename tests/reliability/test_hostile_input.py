@@ -1,0 +1,208 @@
+"""The supervisor never dies on input and its state is never lost (issue 12, items 2, 9, 15, 16).
+
+Three doors a bad day comes through: a plan value the OS cannot take (NUL byte, lone
+surrogate, a number no timer holds), a request on the control socket that is not what a
+devctl client sends, and a full disk under `.devctl/`. Each used to end the supervisor, delete
+`state.json` on the way out, and leave its services running untracked. Real supervisors and
+real services throughout; the fuzzer's example count is the reliability budget's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from devctl.supervisor.plan import normalize
+from devctl.supervisor.state_store import read_state
+from tests.cli import ok, wait_for
+from tests.reliability import strategies as S
+from tests.reliability.budget import fuzz
+from tests.reliability.harness import Repo, alive, no_traceback, svc
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    r = Repo(tmp_path)
+    yield r
+    r.cli("down", "--timeout", "1")
+
+
+def raw_request(sock_path: Path, payload: bytes, timeout: float = 30.0) -> dict[str, Any] | None:
+    """Send `payload` as-is and return the first reply line (None if the server just closed)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(sock_path))
+        sock.sendall(payload)
+        buf = b""
+        while b"\n" not in buf:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return None
+            buf += chunk
+    return json.loads(buf.split(b"\n", 1)[0])
+
+
+def supervisor_pid(repo: Repo) -> int:
+    return int((repo.state_dir / "supervisor.lock").read_text().split()[0])
+
+
+# ---- plan values ------------------------------------------------------------------------------
+
+
+def test_a_plan_the_os_cannot_run_is_refused_before_anything_starts(repo):
+    """NUL in env or argv, a lone surrogate, `stop_timeout_ms: 10**13`, a name ending in a
+    newline: `plan` and `up` refuse each with exit 2 and one message naming the service; no
+    supervisor starts, nothing runs, no state is written."""
+    bad = [
+        ({"env": {"A": "x\u0000y"}}, "env['A'] contains a NUL byte"),
+        ({"args": ["a\u0000b"]}, "command[2] contains a NUL byte"),
+        ({"env": {"A": "\ud800"}}, "env['A'] is not valid text"),
+        ({"stop_timeout_ms": 10_000_000_000_000}, "'stop_timeout_ms' must be from 1 to 3600000"),
+        ({"cwd": "~"}, "'~' is not expanded"),
+        ({"health": {"type": "http", "url": "http://[::1/"}}, "health.url"),
+    ]
+    for extra, fragment in bad:
+        args = extra.pop("args", [])
+        repo.plan(svc("good", "sleeper.py"), svc("web", "sleeper.py", *args, **extra))
+        for cmd in (("plan", "--json"), ("up",)):
+            result = repo.cli(*cmd)
+            assert result.returncode == 2, (cmd, extra, result.stdout, result.stderr)
+            assert fragment in result.stderr and "service 'web'" in result.stderr, result.stderr
+            no_traceback(result.stderr + result.stdout)
+        assert not (repo.state_dir / "state.json").exists()
+        assert not (repo.state_dir / "supervisor.lock").exists() or "not running" in repo.cli("status").stdout
+    repo.plan({"name": "web\n", "command": ["{python}", "@sleeper.py"]})
+    result = repo.cli("plan")
+    assert result.returncode == 2 and "invalid service name 'web\\n'" in result.stderr, result.stderr
+
+
+def test_a_supervisor_that_crashes_keeps_state_json_so_down_stops_its_services(tmp_path):
+    """Bypass `plan`'s checks (the exec-mode daemon reads its plan file as it is) to feed the
+    supervisor a NUL byte: its spawn raises, the supervisor dies. state.json must stay behind,
+    so `down` stops the service it had already started; before, it was deleted with the
+    supervisor and `down` said "nothing running" while the service ran on."""
+    repo = Repo(tmp_path).plan()
+    services = normalize([{"name": "good", "command": [sys.executable, "-c", "import time; time.sleep(300)"]},
+                          {"name": "bad", "command": [sys.executable, "-c", "pass"], "depends_on": ["good"]}],
+                         tmp_path)
+    services[1]["env"] = {"A": "x\u0000y"}  # what the normalizer now refuses
+    (repo.state_dir / "logs").mkdir(mode=0o700, parents=True)
+    plan_file = repo.state_dir / "plan.json"
+    plan_file.write_text(json.dumps({"services": services}))
+    read_fd, write_fd = os.pipe()
+    with open(repo.state_dir / "supervisor.log", "ab") as log:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "devctl.supervisor.daemon", str(tmp_path), str(plan_file), str(write_fd)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(write_fd,), start_new_session=True,
+        )
+    os.close(write_fd)
+    try:
+        assert daemon.wait(60) != 0  # it crashed
+        os.close(read_fd)
+        state = read_state(repo.state_dir / "state.json")
+        assert state is not None, "the crashed supervisor deleted state.json"
+        good = {s["name"]: s for s in state["services"]}["good"]
+        assert alive(good["pid"], good["create_time"])
+        status = repo.cli("status", "--json")
+        no_traceback(status.stderr)
+        down = ok(repo.cli("down", "--timeout", "2"))
+        assert "stopped 2 services" in down.stderr, down.stderr
+        assert not alive(good["pid"], good["create_time"])
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(10)
+
+
+# ---- control socket -----------------------------------------------------------------------------
+
+_OPS = st.sampled_from(["ping", "status", "watch", "start", "stop", "restart", "nope", ""])
+_ARGS = st.dictionaries(st.sampled_from(["services", "wait_s", "grace_s", "op", "x"]),
+                        S.JSON | st.lists(st.sampled_from(["web", "db", "ghost", ""]), max_size=3)
+                        | st.sampled_from([0, -1, 0.01, 1e308, 2**70, "1"]), max_size=3)
+REQUESTS = st.one_of(
+    st.builds(lambda op, args: {**args, "op": op}, _OPS | S.JSON, _ARGS).filter(lambda r: r["op"] != "shutdown"),
+    S.JSON.map(lambda v: {"op": v}),
+)
+FIXED = [b'{"op": []}\n', b'{"op": {}}\n', b'{"op": null}\n', b"[]\n", b"\xff\xfe\n", b"{\n",
+         b'{"op": "stop", "services": "web"}\n', b'{"op": "start", "services": [[]]}\n',
+         b'{"op": "restart", "services": [{"a": 1}], "wait_s": "soon"}\n',
+         b'{"op": "status", "x": NaN}\n', b'{"op": "ping", "x": Infinity}\n',
+         b'{"op": "ping", "x": ' + b"[" * 100000 + b"]" * 100000 + b"}\n",
+         b'{"op": "ping"}' + b" " * 10 + b"\n"]
+
+
+def test_no_socket_request_ends_the_supervisor(repo, budget):
+    """`{"op": []}` killed the supervisor (an unhashable op in a dict lookup). Now every request
+    gets a reply with `ok`, the supervisor stays the same process, its services keep running,
+    state.json stays readable, and `down` stops everything."""
+    repo.plan(svc("db", "sleeper.py"), svc("web", "sleeper.py", depends_on=["db"]))
+    ok(repo.cli("up"))
+    sock = repo.state_dir / "supervisor.sock"
+    pid = supervisor_pid(repo)
+    for payload in FIXED:
+        reply = raw_request(sock, payload)
+        assert reply is not None and reply["ok"] in (True, False), (payload[:60], reply)
+    assert raw_request(sock, b'{"op": []}\n') == {
+        "ok": False, "error": "unknown op []; known: ping, restart, shutdown, start, status, stop, watch"}
+
+    @fuzz()
+    @given(REQUESTS)
+    def one(request: dict[str, Any]) -> None:
+        reply = raw_request(sock, json.dumps(request).encode() + b"\n")
+        assert reply is not None and isinstance(reply.get("ok"), bool), (request, reply)
+
+    one()
+    assert alive(pid) and raw_request(sock, b'{"op": "ping"}\n') == {"ok": True, "pid": pid}
+    assert read_state(repo.state_dir / "state.json") is not None
+    log = (repo.state_dir / "supervisor.log").read_text()
+    assert "Traceback" not in log, log[-3000:]
+    ok(repo.cli("down", "--timeout", "2"))
+    assert not alive(pid) and repo.leftovers() == []
+
+
+# ---- a full disk under .devctl ------------------------------------------------------------------
+
+
+def test_a_full_disk_keeps_the_last_state_and_the_supervisor(repo):
+    """The supervisor's writes fail as on a full disk: RLIMIT_FSIZE set on the running
+    supervisor (prlimit) makes every write that would grow a file past 64 bytes fail (EFBIG;
+    Python ignores SIGXFSZ), so state.json's temp file and the event log cannot be written —
+    the same code path as ENOSPC. Stopping a service changes the state: the supervisor must
+    live on, keep the previous state.json whole and leave no temp file; once space is back,
+    the next change is written and `down` stops everything."""
+    repo.plan(svc("db", "sleeper.py"), svc("web", "sleeper.py"))
+    ok(repo.cli("up"))
+    pid = supervisor_pid(repo)
+    state_file = repo.state_dir / "state.json"
+    before = state_file.read_text()
+    sup = psutil.Process(pid)
+    _, hard = sup.rlimit(psutil.RLIMIT_FSIZE)
+    sup.rlimit(psutil.RLIMIT_FSIZE, (64, hard))  # the soft limit only: raising it back needs no privilege
+    try:
+        reply = raw_request(repo.state_dir / "supervisor.sock", b'{"op": "stop", "services": ["web"]}\n')
+        assert reply is not None and reply["ok"], reply
+        assert alive(pid)
+        assert state_file.read_text() == before  # the last good state, whole
+        assert {s["name"]: s["state"] for s in read_state(state_file)["services"]}["web"] != "stopped"
+        assert not [p for p in os.listdir(repo.state_dir) if p.endswith(".tmp")]
+    finally:
+        sup.rlimit(psutil.RLIMIT_FSIZE, (hard, hard))
+    reply = raw_request(repo.state_dir / "supervisor.sock", b'{"op": "start", "services": ["web"]}\n')
+    assert reply is not None and reply["ok"], reply
+    wait_for(lambda: {s["name"]: s["state"] for s in read_state(state_file)["services"]}["web"] == "running",
+             timeout=30)
+    ok(repo.cli("down", "--timeout", "2"))
+    assert not alive(pid) and repo.leftovers() == []
