@@ -65,6 +65,7 @@ async def _ping(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
 
 
 async def _status(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    sup.mark_dirty()  # rewritten, not just flushed: the CLI asks when it could not read the file
     sup.flush_state()
     await send({"ok": True, "state": sup.snapshot()})
 
