@@ -119,7 +119,9 @@ def os_string(value: str, where: str) -> str:
     if "\0" in value:
         raise _Bad(f"{where} contains a NUL byte, which no program can receive: {value!r}")
     try:
-        os.fsencode(value)
+        # Strict UTF-8, not os.fsencode: "\\udcff" would pass surrogateescape, then fail every
+        # UTF-8 writer after it (state.json, plan --json, the events file).
+        value.encode("utf-8")
     except UnicodeEncodeError:
         raise _Bad(f"{where} is not valid text (a lone surrogate): {value!r}") from None
     return value

@@ -47,6 +47,10 @@ class _NonFinite(Exception):
     strict JSON has no such values, and passing them on made `plan --json` print invalid JSON."""
 
 
+class NonFiniteNumber(FrameError):
+    """A JSON object with a NaN / infinite number in it: a bad frame, not stray output."""
+
+
 def _no_constant(name: str) -> Any:
     raise _NonFinite(name)
 
@@ -73,7 +77,7 @@ def decode(line: bytes | str) -> dict[str, Any]:
     try:
         obj = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except _NonFinite as exc:
-        raise FrameError(f"{exc} is not a JSON number (NaN and infinities are not allowed)",
+        raise NonFiniteNumber(f"{exc} is not a JSON number (NaN and infinities are not allowed)",
                          quote(text)) from None
     except (ValueError, RecursionError):
         raise FrameError("not JSON", quote(text)) from None

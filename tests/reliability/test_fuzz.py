@@ -201,7 +201,8 @@ def test_config_alias_cycles_and_bombs_are_config_errors(tmp_path, text, message
 # ---- launch plan services (issue 12: values the OS or a timer cannot take) ---------------------
 
 _TEXT_HOSTILE = st.text(st.characters(codec=None, blacklist_categories=()), max_size=12) | st.sampled_from(
-    ["a\0b", "\ud800", "\udfff", "~", "~/x", "web\n", "http://[::1/", "http://h:99999/", "http://h/ x"])
+    ["a\0b", "\ud800", "\udfff", "\udcff", "~", "~/x", "web\n", "http://[::1/", "http://h:99999/",
+     "http://h/ x"])
 _NUMBER_HOSTILE = (st.integers(-(2**70), 2**70) | st.sampled_from([0, 1, 1000, 1001, 3_600_000, 3_600_001,
                                                                      10**13, -1, 1.5, True])
                    | st.floats())
@@ -231,8 +232,6 @@ def test_a_planned_service_is_runnable_or_a_config_error(raw):
     string encodable for exec and free of NUL, every number inside its documented range, the
     whole spec strict JSON — or a ConfigError naming the plugin. Before issue 12, a NUL byte,
     a lone surrogate or `stop_timeout_ms: 10**13` passed here and crashed the supervisor or `down`."""
-    import os
-
     from devctl.pipeline.services import NUMBER_RANGES, normalize_service
 
     try:
@@ -243,7 +242,7 @@ def test_a_planned_service_is_runnable_or_a_config_error(raw):
     json.dumps(spec, allow_nan=False)  # strict JSON: state.json, plan --json
     for text in [*spec["command"], spec["cwd"], *spec["env"], *spec["env"].values()]:
         assert "\0" not in text
-        os.fsencode(text)
+        text.encode("utf-8")  # strict: what state.json and plan --json write
     assert not spec["cwd"].startswith("/repo/~")
     low, high = NUMBER_RANGES["stop_timeout_ms"]
     assert low <= spec["stop_timeout_ms"] <= high

@@ -86,6 +86,12 @@ def test_a_plan_the_os_cannot_run_is_refused_before_anything_starts(repo):
     repo.plan({"name": "web\n", "command": ["{python}", "@sleeper.py"]})
     result = repo.cli("plan")
     assert result.returncode == 2 and "invalid service name 'web\\n'" in result.stderr, result.stderr
+    # A plugin answering NaN (the fixture re-serializes what plan.json says with json.dumps, which
+    # writes NaN): a bad frame naming the plugin, not invalid JSON on plan --json's stdout.
+    repo.plan(svc("web", "sleeper.py", stop_timeout_ms=float("nan")))
+    result = repo.cli("plan", "--json")
+    assert result.returncode == 1 and result.stdout == "", result.stdout
+    assert "plugin 'sup' [E_BAD_FRAME]: NaN is not a JSON number" in result.stderr, result.stderr
 
 
 def test_a_supervisor_that_crashes_keeps_state_json_so_down_stops_its_services(tmp_path):

@@ -124,6 +124,7 @@ def test_dependencies_must_exist_and_not_cycle():
         ({"name": "a", "command": ["x"], "env": {"A": "\ud800"}}, "env['A'] is not valid text"),
         ({"name": "a", "command": ["x"], "env": {"\udc80\ud800": "v"}}, "env name is not valid text"),
         ({"name": "a", "command": ["x", "\udfff"]}, "command[1] is not valid text"),
+        ({"name": "a", "command": ["x"], "env": {"A": "\udcff"}}, "env['A'] is not valid text"),
         ({"name": "a", "command": ["x"], "stop_timeout_ms": 10000000000000}, "from 1 to 3600000"),
         ({"name": "a", "command": ["x"], "stop_timeout_ms": 0}, "from 1 to 3600000"),
         ({"name": "a", "command": ["x"], "stop_timeout_ms": 1.5}, "must be an integer"),
