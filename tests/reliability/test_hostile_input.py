@@ -26,10 +26,12 @@ from devctl.supervisor.plan import normalize
 from devctl.supervisor.state_store import read_state
 from tests.cli import ok, wait_for
 from tests.reliability import strategies as S
+from tests.reliability import budget
 from tests.reliability.budget import fuzz
 from tests.reliability.harness import Repo, alive, no_traceback, svc
 
-pytestmark = pytest.mark.timeout(300)
+#: --long sends 5000 fuzzed requests to one supervisor (about 0.1 s each on 2 busy cores).
+pytestmark = pytest.mark.timeout(1500 if budget.current.long else 300)
 
 
 @pytest.fixture
@@ -150,7 +152,7 @@ FIXED = [b'{"op": []}\n', b'{"op": {}}\n', b'{"op": null}\n', b"[]\n", b"\xff\xf
          b'{"op": "ping"}' + b" " * 10 + b"\n"]
 
 
-def test_no_socket_request_ends_the_supervisor(repo, budget):
+def test_no_socket_request_ends_the_supervisor(repo):
     """`{"op": []}` killed the supervisor (an unhashable op in a dict lookup). Now every request
     gets a reply with `ok`, the supervisor stays the same process, its services keep running,
     state.json stays readable, and `down` stops everything."""
