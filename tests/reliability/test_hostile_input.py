@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from devctl.supervisor.plan import normalize
 from devctl.supervisor.state_store import read_state
 from tests.cli import ok, wait_for
-from tests.reliability import strategies as S
 from tests.reliability import budget
+from tests.reliability import strategies as S
 from tests.reliability.budget import fuzz
 from tests.reliability.harness import Repo, alive, no_traceback, svc
 
