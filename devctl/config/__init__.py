@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a type only: this module must stay cheap to import
+    from devctl.config.services_section import DeclaredService
 
 #: The file devctl looks for, like git looks for `.git`.
 CONFIG_NAME = ".devctl.yaml"
@@ -52,6 +55,7 @@ class Config:
     strictness: str = "warn"  # "warn" | "error"
     preflight: list[dict[str, Any]] = field(default_factory=list)  # [{plugin, config, timeout_s?}]
     notifiers: list[dict[str, Any]] = field(default_factory=list)  # [{plugin, config, events}]
+    services: list[DeclaredService] = field(default_factory=list)  # `services:` (pipeline/declared.py)
 
     def plugin(self, plugin_id: str) -> PluginSpec | None:
         return next((p for p in self.all_plugins if p.id == plugin_id), None)

@@ -21,6 +21,7 @@ from devctl.config import (
     PluginSpec,
     find_repo_root,
     searched_dirs,
+    services_section,
 )
 from devctl.config import nodes as n
 from devctl.errors import ConfigError, display_path
@@ -28,7 +29,7 @@ from devctl.procs.which import DIRECTORY, MISSING, NOT_ON_PATH, NotExecutable, r
 from devctl.statedir import check_name
 from devctl.util.suggest import unknown_key
 
-TOP_KEYS = ("plugins", "strictness", "preflight", "notifiers")
+TOP_KEYS = ("plugins", "strictness", "preflight", "notifiers", "services")
 PLUGIN_KEYS = ("id", "path", "args", "env", "workdir", "priority", "enabled")
 PREFLIGHT_KEYS = ("plugin", "config", "timeout_s")
 NOTIFIER_KEYS = ("plugin", "config", "events", "timeout_s")
@@ -114,6 +115,8 @@ def _parse_file(path: Path, root: Path) -> Config:
             cfg.preflight = _entries(value, key, PREFLIGHT_KEYS, problems)
         elif key == "notifiers":
             cfg.notifiers = _entries(value, key, NOTIFIER_KEYS, problems)
+        elif key == "services":
+            cfg.services = services_section.parse(value, display, problems)
         else:
             problems.add(key_node, key, unknown_key(key, TOP_KEYS))
     problems.raise_if_any()

@@ -16,7 +16,7 @@ from typing import Any
 
 from devctl.config import Config
 from devctl.errors import DevctlError, OperationFailed, PluginError
-from devctl.pipeline import PHASES, PipelineOptions, PipelineResult
+from devctl.pipeline import PHASES, PipelineOptions, PipelineResult, declared
 from devctl.pipeline.merge import ArtifactMerge, NamedMerge
 from devctl.pipeline.patch import apply_patch
 from devctl.pipeline.services import ServiceSpec, check_dependencies, normalize_service
@@ -132,6 +132,9 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
     opts = run.opts
     deadline = time.monotonic() + opts.timeout
     reported: set[str] = set()
+    if phase == "launch.plan":  # `.devctl.yaml` services first: every plugin's plan merges over them
+        for service in declared.plan(run.cfg, run.config):
+            run.services.add(service["name"], service, declared.PLUGIN)
     for client in clients:
         if not client.supports(phase):
             continue
@@ -166,6 +169,7 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
     if phase == "validate.run":
         await _preflights(run)
     if phase == "launch.plan":
+        declared.check_dependencies(run.services.values(), run.cfg)
         check_dependencies(run.services.values())
 
 

@@ -19,6 +19,7 @@ from typing import Literal, NotRequired, TypedDict, cast
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError
+from devctl.pipeline import service_options
 from devctl.statedir import check_name
 
 #: A service's `restart` policy (the values of RESTART_POLICIES).
@@ -73,6 +74,7 @@ class ServiceSpec(TypedDict):
     stop_signal: str  # "SIGTERM" form, a real signal name
     stop_timeout_ms: int
     plugin: str  # id of the plugin that planned it ("plan" when built without one)
+    user: str | None  # run as this user (devctl as root; see pipeline/service_options.py)
 
 
 class _Bad(Exception):
@@ -93,7 +95,10 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
             "name": name,
             "command": _command(raw.get("command")),
             "cwd": _cwd(raw.get("cwd"), repo_root),
-            "env": _env(raw.get("env")),
+            # env_file is read now, the plan's env over it (pipeline/service_options.py); the
+            # merged result is checked again, so a NUL byte from a file is refused as from a plan.
+            "env": _env({**service_options.env_files(raw.get("env_file"), repo_root),
+                         **_env(raw.get("env"))}),
             "health": _health(raw.get("health")),
             "depends_on": _depends_on(raw.get("depends_on")),
             "restart": cast(RestartPolicy, _choice(raw.get("restart", DEFAULT_RESTART), "restart",
@@ -102,6 +107,7 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
             "stop_signal": _signal(raw.get("stop_signal", DEFAULT_STOP_SIGNAL)),
             "stop_timeout_ms": _int(raw.get("stop_timeout_ms", DEFAULT_STOP_TIMEOUT_MS), "stop_timeout_ms"),
             "plugin": plugin,
+            "user": service_options.user(raw.get("user")),
         }
     except (_Bad, ConfigError) as exc:
         message = exc.message if isinstance(exc, ConfigError) else str(exc)

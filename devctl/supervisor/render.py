@@ -96,6 +96,8 @@ def plan_lines(services: list[ServiceSpec]) -> list[str]:
         lines.append(f"{svc['name']}  (from {svc.get('plugin') or 'plan'})")
         lines.append(f"  command: {shlex.join(svc['command'])}")
         lines.append(f"  cwd: {svc['cwd']}")
+        if svc.get("user"):
+            lines.append(f"  user: {svc['user']}")
         if svc["env"]:
             from devctl.supervisor.state_store import REDACTED, redact_env
 

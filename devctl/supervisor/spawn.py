@@ -11,9 +11,10 @@ import contextlib
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from devctl.pipeline.services import ServiceSpec
-from devctl.procs import start
+from devctl.procs import identity, start
 from devctl.supervisor.paths import Paths
 
 STREAMS = ("stdout", "stderr")
@@ -43,11 +44,19 @@ def child_env(svc: ServiceSpec, base: dict[str, str] | None = None, run_id: str 
     `DEVCTL_RUN=<run_id>` (recorded in state.json before any service starts) lets `down` find
     every process of this run after the supervisor was killed, even one spawned or detached
     after the last state write."""
-    env = start.child_env(svc["env"], base=base)
+    user = identity.for_child(svc.get("user"))
+    # A `user:` service gets that user's HOME/USER/LOGNAME; the plan's own env still wins.
+    env = start.child_env({**(user.env() if user else {}), **svc["env"]}, base=base)
     env[SERVICE_ENV] = svc["name"]
     if run_id:
         env[RUN_ENV] = run_id
     return env
+
+
+def _as_user(svc: ServiceSpec) -> dict[str, Any]:
+    """Popen keywords that switch to the service's `user` before exec (none to stay as we are)."""
+    user = identity.for_child(svc.get("user"))
+    return user.popen_options() if user else {}
 
 
 def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subprocess.Popen[bytes]:
@@ -67,6 +76,7 @@ def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subproce
             stdout=fds[0],
             stderr=fds[1],
             close_fds=True,
+            **_as_user(svc),
         )
     finally:
         for fd in fds:

@@ -50,6 +50,7 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "pipe_bad_service.py": ([], ("op launch.plan",)),
     "pipe_collide_a.py": ([], PASS),
     "pipe_collide_b.py": ([], PASS),
+    "pipe_config_port.py": (["8080"], PASS),
     "pipe_lib.py": None,  # the helper the pipe_* fixtures import
     "pipe_ok.py": ([], PASS),
     "pipe_order.py": (["first", "{tmp}/order.log"], PASS),
