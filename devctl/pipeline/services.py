@@ -37,7 +37,7 @@ DEFAULT_STOP_TIMEOUT_MS = 10_000
 #: overflowing a timer in the supervisor or in `down`. One hour of grace or of start-up time is
 #: already far past anything a dev service needs.
 NUMBER_RANGES: dict[str, tuple[int, int]] = {
-    "max_restarts": (0, 1000),
+    "max_restarts": (0, 1_000_000),  # "practically forever" fits; what no counter can reach does not
     "stop_timeout_ms": (1, 3_600_000),
     "health.timeout_ms": (1, 3_600_000),
 }

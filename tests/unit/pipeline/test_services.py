@@ -80,7 +80,7 @@ def test_stop_signal_short_names_are_normalized():
         ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:1", "timeout_ms": "5"}},
          "timeout_ms' must be an integer"),
         ({"name": "a", "command": ["x"], "restart": "sometimes"}, "'restart' must be one of"),
-        ({"name": "a", "command": ["x"], "max_restarts": -1}, "from 0 to 1000"),
+        ({"name": "a", "command": ["x"], "max_restarts": -1}, "from 0 to 1000000"),
         ({"name": "a", "command": ["x"], "stop_signal": "SIGNOPE"}, "signal name"),
         ({"name": "a", "command": ["x"], "depends_on": "db"}, "list of service names"),
         ({"name": "a", "command": ["x"], "cwd": 3}, "'cwd' must be a string"),
@@ -129,7 +129,7 @@ def test_dependencies_must_exist_and_not_cycle():
         ({"name": "a", "command": ["x"], "stop_timeout_ms": 10000000000000}, "from 1 to 3600000"),
         ({"name": "a", "command": ["x"], "stop_timeout_ms": 0}, "from 1 to 3600000"),
         ({"name": "a", "command": ["x"], "stop_timeout_ms": 1.5}, "must be an integer"),
-        ({"name": "a", "command": ["x"], "max_restarts": 10**30}, "from 0 to 1000"),
+        ({"name": "a", "command": ["x"], "max_restarts": 10**30}, "from 0 to 1000000"),
         ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:1", "timeout_ms": 10**20}},
          "'health.timeout_ms' must be from 1 to 3600000"),
         ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "http://[::1/"}}, "health.url"),
@@ -153,9 +153,9 @@ def test_values_the_supervisor_could_not_run_are_refused_at_plan_time(raw, fragm
 
 
 def test_numbers_at_the_ends_of_their_ranges_are_accepted():
-    svc = norm({"name": "a", "command": ["x"], "max_restarts": 1000, "stop_timeout_ms": 3_600_000,
+    svc = norm({"name": "a", "command": ["x"], "max_restarts": 1_000_000, "stop_timeout_ms": 3_600_000,
                 "health": {"type": "http", "url": "http://[::1]:65535/h", "timeout_ms": 3_600_000}})
-    assert (svc["max_restarts"], svc["stop_timeout_ms"]) == (1000, 3_600_000)
+    assert (svc["max_restarts"], svc["stop_timeout_ms"]) == (1_000_000, 3_600_000)
     assert norm({"name": "a", "command": ["x"], "max_restarts": 0, "stop_timeout_ms": 1})["max_restarts"] == 0
 
 
