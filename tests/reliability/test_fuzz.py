@@ -204,7 +204,8 @@ _TEXT_HOSTILE = st.text(st.characters(codec=None, blacklist_categories=()), max_
     ["a\0b", "\ud800", "\udfff", "\udcff", "~", "~/x", "web\n", "http://[::1/", "http://h:99999/",
      "http://h/ x"])
 _NUMBER_HOSTILE = (st.integers(-(2**70), 2**70)
-                   | st.sampled_from([0, 1, 1_000_000, 1_000_001, 3_600_000, 3_600_001, 10**13, -1, 1.5, True])
+                   | st.sampled_from([0, 1, 1_000_000, 1_000_001, 3_600_000, 3_600_001, 10**13, -1, 1.5,
+                                     True])
                    | st.floats())
 _SERVICE = st.fixed_dictionaries(
     {"name": st.sampled_from(["web", "web\n", "a" * 129, "ok.name"]) | _TEXT_HOSTILE},
