@@ -17,6 +17,7 @@ from typing import Any, get_args, get_type_hints
 
 from devctl.config.loader import NOTIFIER_KEYS, PLUGIN_KEYS, PREFLIGHT_KEYS, STRICTNESS, TOP_KEYS
 from devctl.dotagent.events import NOTIFY_EVENTS
+from devctl.pipeline.log_spec import SCHEMA as SERVICE_LOG_WATCH
 from devctl.statedir import _SAFE_NAME
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -42,7 +43,8 @@ def _plugin() -> dict[str, Any]:
                       {"type": ["number", "integer", "boolean"]}],
         },
         "path": {**_TEXT, "description": "What to run. With a '/': a file relative to the repo root "
-                 "(must be executable). Without: looked up on PATH (e.g. python3)."},
+                 "(must be executable). Without: looked up on PATH (e.g. python3). `devctl:python`: "
+                 "the interpreter devctl runs on (for plugins that use devctl.sdk)."},
         "args": _nullable_list(_SCALAR, "Arguments after `path` (taken as text)."),
         "env": {"type": ["object", "null"], "additionalProperties": _SCALAR,
                 "description": "Extra environment, added to (and overriding) devctl's own."},
@@ -137,6 +139,8 @@ def _service() -> dict[str, Any]:
                                     "description": "Grace after stop_signal before SIGKILL."}),
         "user": {"type": ["string", "integer"], "description": "Run as this user (name or uid); needs "
                  "devctl to run as root unless it is devctl's own user."},
+        "logs": {"$ref": "#/definitions/service_logs"},
+        "watch": {"$ref": "#/definitions/service_watch"},
     }
     return {"type": "object", "required": ["command"], "additionalProperties": False, "properties": props,
             "description": "A service planned without a plugin; values may use ${config.KEY} "
@@ -174,5 +178,8 @@ def config_schema() -> dict[str, Any]:
             "preflight": _dotagent_entry(PREFLIGHT_KEYS, "preflight", 30),
             "notifier": _dotagent_entry(NOTIFIER_KEYS, "notify", 15),
             "service": _service(),
+            # A service's `logs:` and `watch:` (pipeline/log_spec.py), for the service schema to $ref.
+            "service_logs": SERVICE_LOG_WATCH["logs"],
+            "service_watch": SERVICE_LOG_WATCH["watch"],
         },
     }

@@ -16,6 +16,10 @@ if TYPE_CHECKING:  # a type only: this module must stay cheap to import
 
 #: The file devctl looks for, like git looks for `.git`.
 CONFIG_NAME = ".devctl.yaml"
+#: A plugin `path` meaning "the Python interpreter devctl itself runs on" (the one that can
+#: import devctl.sdk, wherever devctl is installed: a venv, pipx, uv tool). `plugins new` writes
+#: it, so a committed .devctl.yaml names no machine's interpreter path.
+DEVCTL_PYTHON = "devctl:python"
 #: Executables `plugins/devctl-<id>` under the repo root are plugins without any config.
 DISCOVERY_DIR = "plugins"
 DISCOVERY_PREFIX = "devctl-"

@@ -19,7 +19,7 @@ from typing import Literal, NotRequired, TypedDict, cast
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError
-from devctl.pipeline import service_options
+from devctl.pipeline import log_spec, service_options
 from devctl.statedir import check_name
 
 #: A service's `restart` policy (the values of RESTART_POLICIES).
@@ -75,6 +75,8 @@ class ServiceSpec(TypedDict):
     stop_timeout_ms: int
     plugin: str  # id of the plugin that planned it ("plan" when built without one)
     user: str | None  # run as this user (devctl as root; see pipeline/service_options.py)
+    logs: log_spec.LogOptions | None  # None: plain `cmd > file` logs (pipeline/log_spec.py)
+    watch: log_spec.WatchSpec | None  # None: no file watching
 
 
 class _Bad(Exception):
@@ -108,6 +110,7 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
             "stop_timeout_ms": _int(raw.get("stop_timeout_ms", DEFAULT_STOP_TIMEOUT_MS), "stop_timeout_ms"),
             "plugin": plugin,
             "user": service_options.user(raw.get("user")),
+            **log_spec.extras(raw),
         }
     except (_Bad, ConfigError) as exc:
         message = exc.message if isinstance(exc, ConfigError) else str(exc)
