@@ -40,7 +40,7 @@ def _plugin() -> dict[str, Any]:
             "description": "Unique in the file; names the plugin in messages and prefixes its stderr. "
                            "Letters, digits and _ . : @ + -, not starting with '.' or '-'.",
             # Read as written, so `id: off` is the id "off" even where YAML 1.1 sees a boolean.
-            "anyOf": [{"type": "string", "pattern": _SAFE_NAME.pattern},
+            "anyOf": [{"type": "string", "pattern": f"^{_SAFE_NAME.pattern}$"},
                       {"type": ["number", "integer", "boolean"]}],
         },
         "path": {**_TEXT, "description": "What to run. With a '/': a file relative to the repo root "
@@ -87,6 +87,14 @@ def _or_ref(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, _REFERENCE], "description": schema.pop("description", "")}
 
 
+def _range(key: str) -> dict[str, int]:
+    """The documented range of a number in a plan, from the validator's own table."""
+    from devctl.pipeline.services import NUMBER_RANGES
+
+    low, high = NUMBER_RANGES[key]
+    return {"minimum": low, "maximum": high}
+
+
 def _service() -> dict[str, Any]:
     """A declared service (`services.NAME`): a plan's service fields, checked by the pipeline
     (devctl.pipeline.declared) after `${config...}` references are filled in."""
@@ -114,10 +122,11 @@ def _service() -> dict[str, Any]:
                    "description": "When the service is ready, and stays healthy (docs/supervisor.md)."},
         "depends_on": _nullable_list(_TEXT, "Services that must be ready before this one starts."),
         "restart": {"enum": list(RESTART_POLICIES), "default": DEFAULT_RESTART},
-        "max_restarts": _or_ref({"type": "integer", "minimum": 0, "default": DEFAULT_MAX_RESTARTS,
+        "max_restarts": _or_ref({"type": "integer", **_range("max_restarts"), "default": DEFAULT_MAX_RESTARTS,
                                  "description": "Restarts in a row before giving up."}),
         "stop_signal": {"type": "string", "default": DEFAULT_STOP_SIGNAL},
-        "stop_timeout_ms": _or_ref({"type": "integer", "minimum": 1, "default": DEFAULT_STOP_TIMEOUT_MS,
+        "stop_timeout_ms": _or_ref({"type": "integer", **_range("stop_timeout_ms"),
+                                    "default": DEFAULT_STOP_TIMEOUT_MS,
                                     "description": "Grace after stop_signal before SIGKILL."}),
         "user": {"type": ["string", "integer"], "description": "Run as this user (name or uid); needs "
                  "devctl to run as root unless it is devctl's own user."},
@@ -141,7 +150,7 @@ def config_schema() -> dict[str, Any]:
                                     "dotagent preflight checks, run in the validate phase."),
         "notifiers": _nullable_list({"$ref": "#/definitions/notifier"},
                                     "dotagent notifiers, told about the supervisor's events."),
-        "services": {"type": ["object", "null"], "propertyNames": {"pattern": _SAFE_NAME.pattern},
+        "services": {"type": ["object", "null"], "propertyNames": {"pattern": f"^{_SAFE_NAME.pattern}$"},
                      "additionalProperties": {"$ref": "#/definitions/service"},
                      "description": "Services declared without a plugin, merged before every plugin's "
                                     "plan (a plugin may add to or replace them)."},

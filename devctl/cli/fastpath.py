@@ -46,4 +46,12 @@ def try_fast_status(args: list[str]) -> int | None:
     root = AppContext(repo_root_opt=parsed if isinstance(parsed, Path) else None).repo_root()
     if not root.is_dir():
         return None  # let typer report the bad -C value the usual way
-    return status_json(root)
+    from devctl.errors import DevctlError
+
+    try:
+        return status_json(root)
+    except DevctlError as exc:  # e.g. an unreadable state.json: one message, as typer's path gives
+        from devctl.cli.output import error
+
+        error(exc.message, exc.details)
+        return exc.exit_code

@@ -19,11 +19,16 @@ def plan(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help
     Runs config.mutate, then launch.plan, on every plugin that declares them, in
     (priority, id) order. Starts no service.
 
-    JSON: {"config": {...}, "services": [...]}, services in merged order.
+    JSON: {"config": {...}, "services": [...]}, services in merged order; env values of
+    secret-looking keys (TOKEN, SECRET, PASSWORD, KEY) are shown as ***.
     """
     result = _run(ctx, ("config.mutate", "launch.plan"), json_out=json_out)
     if json_out:
-        _print_json({"config": result.config, "services": result.services})
+        from devctl.supervisor.state_store import redact_env
+
+        # The one redaction policy (state_store's), as in state.json, status and up --dry-run.
+        services = [{**svc, "env": redact_env(svc["env"])} for svc in result.services]
+        _print_json({"config": result.config, "services": services})
     else:
         _render_plan(result, _context(ctx).load_config().repo_root)
 

@@ -74,8 +74,11 @@ def searched_dirs(start: Path) -> list[Path]:
 def find_repo_root(start: Path) -> Path | None:
     """The nearest directory at or above `start` that holds `.devctl.yaml`, or None."""
     for directory in searched_dirs(start):
-        if (directory / CONFIG_NAME).is_file():
-            return directory
+        try:
+            if (directory / CONFIG_NAME).is_file():
+                return directory
+        except OSError:  # ENAMETOOLONG near PATH_MAX: no config can be read from there either
+            continue
     return None
 
 

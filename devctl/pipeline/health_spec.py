@@ -42,6 +42,10 @@ DEFAULT_SUCCESS_THRESHOLD = 1
 #: HTTP statuses that pass, inclusive: 2xx and 3xx (redirects are not followed).
 DEFAULT_STATUS = (200, 399)
 
+#: How long a starting service may take to become ready (`health.timeout_ms`), inclusive, for
+#: every kind of check: one hour is already far past what a dev service needs, and a bound keeps a
+#: typo from overflowing a timer (pipeline/services.py NUMBER_RANGES holds the same pair).
+TIMEOUT_RANGE = (1, 3_600_000)
 #: The documented range of every numeric knob, inclusive (docs/supervisor.md, `devctl schema`).
 RANGES: dict[str, tuple[int, int]] = {
     "period_ms": (10, 3_600_000),
@@ -111,7 +115,7 @@ def normalize_health(value: object, basics: Basics) -> HealthCheck | None:
     if kind == "exec":
         base: dict[str, Any] = {"type": "exec", "command": _command(value.get("command")),
                                 "timeout_ms": _number(value, "timeout_ms", DEFAULT_HEALTH_TIMEOUT_MS,
-                                                      (1, None))}
+                                                      TIMEOUT_RANGE)}
     else:
         base = dict(basics(value) or {})
     knobs = {key: _number(value, key, _default(key, kind), bounds) for key, bounds in RANGES.items()}
@@ -218,7 +222,8 @@ def health_schema(number: Callable[[dict[str, Any]], dict[str, Any]] | None = No
     props: dict[str, Any] = {
         "type": {"enum": list(HEALTH_TYPES), "description": "tcp: connect to `address`; http: GET `url`; "
                  "exec: run `command`, ready on exit 0."},
-        "timeout_ms": wrap({"type": "integer", "minimum": 1, "default": DEFAULT_HEALTH_TIMEOUT_MS,
+        "timeout_ms": wrap({"type": "integer", "minimum": TIMEOUT_RANGE[0], "maximum": TIMEOUT_RANGE[1],
+                            "default": DEFAULT_HEALTH_TIMEOUT_MS,
                             "description": "How long a starting service may take to become ready."}),
         "period_ms": ms("period_ms", f"Gap between probes once ready (default {DEFAULT_PERIOD_MS})."),
         "probe_timeout_ms": ms("probe_timeout_ms", "Deadline of one probe (default: tcp 200, http 500, "

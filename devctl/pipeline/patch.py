@@ -13,6 +13,11 @@ from typing import Any
 
 from devctl.errors import PluginError
 
+#: How deep a patched config may nest (path segments plus the value's own nesting). Configs are
+#: a few levels deep; copying and printing a 500-deep one overflowed Python's recursion limit
+#: (a traceback in the next `apply_patch`, in `plan --json`, on the way to the next plugin).
+MAX_DEPTH = 64
+
 
 def split_path(path: object, plugin: str) -> list[str]:
     """`"a.b.c"` → `["a", "b", "c"]`; empty segments (`"a..b"`, `""`) are refused."""
@@ -21,6 +26,9 @@ def split_path(path: object, plugin: str) -> list[str]:
     parts = path.split(".")
     if not path or any(not part for part in parts):
         raise PluginError(plugin, f"config_patch: invalid dotted path {path!r}")
+    if len(parts) > MAX_DEPTH:
+        raise PluginError(plugin, f"config_patch: path {path[:60]!r}… has {len(parts)} segments "
+                                  f"(at most {MAX_DEPTH})")
     return parts
 
 
@@ -49,8 +57,27 @@ def apply_patch(config: dict[str, Any], patch: object, plugin: str) -> dict[str,
     for path in sorted(unsets, key=str):
         _unset(result, split_path(path, plugin))
     for path in sorted(sets):
-        _set(result, split_path(path, plugin), copy.deepcopy(sets[path]), plugin, path)
+        parts = split_path(path, plugin)
+        if len(parts) + depth(sets[path]) > MAX_DEPTH:
+            raise PluginError(plugin, f"config_patch: the value set at {path[:60]!r} nests more than "
+                                      f"{MAX_DEPTH} levels deep in the config")
+        _set(result, parts, copy.deepcopy(sets[path]), plugin, path)
     return result
+
+
+def depth(value: Any) -> int:
+    """Nesting depth of a JSON value (a scalar is 0, `{"a": 1}` is 1), without recursion, so
+    measuring a 100,000-deep value cannot overflow the stack it protects."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(node, dict):
+            stack.extend((child, level + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, level + 1) for child in node)
+    return deepest
 
 
 def _unset(config: dict[str, Any], parts: list[str]) -> None:

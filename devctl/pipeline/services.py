@@ -20,7 +20,12 @@ from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError
 from devctl.pipeline import log_spec, service_options
-from devctl.pipeline.health_spec import DEFAULT_HEALTH_TIMEOUT_MS, HealthCheck, normalize_health
+from devctl.pipeline.health_spec import (
+    DEFAULT_HEALTH_TIMEOUT_MS,
+    TIMEOUT_RANGE,
+    HealthCheck,
+    normalize_health,
+)
 from devctl.statedir import check_name
 
 #: A service's `restart` policy (the values of RESTART_POLICIES).
@@ -31,6 +36,16 @@ RESTART_POLICIES: tuple[RestartPolicy, ...] = ("no", "on-failure", "always")
 DEFAULT_MAX_RESTARTS = 5
 DEFAULT_STOP_SIGNAL = "SIGTERM"
 DEFAULT_STOP_TIMEOUT_MS = 10_000
+
+#: The documented range (inclusive) of every number in a plan (docs/supervisor.md, "Ranges"). A
+#: bound keeps a typo like `stop_timeout_ms: 10000000000000` from passing here and then
+#: overflowing a timer in the supervisor or in `down`. One hour of grace or of start-up time is
+#: already far past anything a dev service needs.
+NUMBER_RANGES: dict[str, tuple[int, int]] = {
+    "max_restarts": (0, 1_000_000),  # "practically forever" fits; what no counter can reach does not
+    "stop_timeout_ms": (1, 3_600_000),
+    "health.timeout_ms": TIMEOUT_RANGE,  # every kind of check: one pair, in health_spec
+}
 
 
 class ServiceSpec(TypedDict):
@@ -74,16 +89,17 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
             "name": name,
             "command": _command(raw.get("command")),
             "cwd": _cwd(raw.get("cwd"), repo_root),
-            # env_file is read now, the plan's env over it (pipeline/service_options.py).
-            "env": {**service_options.env_files(raw.get("env_file"), repo_root), **_env(raw.get("env"))},
+            # env_file is read now, the plan's env over it (pipeline/service_options.py); the
+            # merged result is checked again, so a NUL byte from a file is refused as from a plan.
+            "env": _env({**service_options.env_files(raw.get("env_file"), repo_root),
+                         **_env(raw.get("env"))}),
             "health": normalize_health(raw.get("health"), _health),  # knobs, exec: health_spec
             "depends_on": _depends_on(raw.get("depends_on")),
             "restart": cast(RestartPolicy, _choice(raw.get("restart", DEFAULT_RESTART), "restart",
                                                    RESTART_POLICIES)),
-            "max_restarts": _int(raw.get("max_restarts", DEFAULT_MAX_RESTARTS), "max_restarts", minimum=0),
+            "max_restarts": _int(raw.get("max_restarts", DEFAULT_MAX_RESTARTS), "max_restarts"),
             "stop_signal": _signal(raw.get("stop_signal", DEFAULT_STOP_SIGNAL)),
-            "stop_timeout_ms": _int(raw.get("stop_timeout_ms", DEFAULT_STOP_TIMEOUT_MS), "stop_timeout_ms",
-                                    minimum=1),
+            "stop_timeout_ms": _int(raw.get("stop_timeout_ms", DEFAULT_STOP_TIMEOUT_MS), "stop_timeout_ms"),
             "plugin": plugin,
             "user": service_options.user(raw.get("user")),
             **log_spec.extras(raw),
@@ -93,6 +109,25 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
         raise ConfigError(f"plugin {plugin!r}: service {name!r}: {message}") from None
 
 
+def os_string(value: str, where: str) -> str:
+    """`value` if the OS can take it as an argv item, env entry or path, else `_Bad`.
+
+    Two things JSON allows and `exec` does not: a NUL byte (C strings end there; Popen raises
+    ValueError) and a lone surrogate such as `"\\ud800"` (not encodable, not even with
+    surrogateescape unless it came from undecodable bytes). Found here, they are a bad plan
+    naming the service; found at spawn, they killed the supervisor.
+    """
+    if "\0" in value:
+        raise _Bad(f"{where} contains a NUL byte, which no program can receive: {value!r}")
+    try:
+        # Strict UTF-8, not os.fsencode: "\\udcff" would pass surrogateescape, then fail every
+        # UTF-8 writer after it (state.json, plan --json, the events file).
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Bad(f"{where} is not valid text (a lone surrogate): {value!r}") from None
+    return value
+
+
 def _command(value: object) -> list[str]:
     if not isinstance(value, list) or not value:
         raise _Bad(f"'command' must be a non-empty list of strings (an argv), got {value!r}")
@@ -100,15 +135,22 @@ def _command(value: object) -> list[str]:
         raise _Bad(f"'command' must contain only strings, got {value!r}")
     if not value[0]:
         raise _Bad("'command[0]' (the program) must not be empty")
-    return list(value)
+    return [os_string(arg, f"command[{i}]") for i, arg in enumerate(value)]
 
 
 def _cwd(value: object, repo_root: Path) -> str:
+    """Absolute: relative paths are taken from the repo root. Nothing is expanded (no `~`, no
+    `$VAR`: docs/security.md); a leading `~` is refused rather than read as a directory named
+    `~` in the repo, which is never what was meant."""
     if value is None or value == "":
         return str(repo_root)
     if not isinstance(value, str):
         raise _Bad(f"'cwd' must be a string, got {value!r}")
-    return os.path.normpath(os.path.join(repo_root, os.path.expanduser(value)))
+    os_string(value, "'cwd'")
+    if value.startswith("~"):
+        raise _Bad(f"'cwd' {value!r}: '~' is not expanded; use a path relative to the repo root "
+                   "or an absolute one")
+    return os.path.normpath(os.path.join(repo_root, value))
 
 
 def _env(value: object) -> dict[str, str]:
@@ -121,6 +163,8 @@ def _env(value: object) -> dict[str, str]:
             raise _Bad(f"env[{key!r}] must be a string, got {item!r} (quote it in the plan)")
         if not key or "=" in key or "\0" in key:
             raise _Bad(f"env: invalid variable name {key!r}")
+        os_string(key, "an env name")
+        os_string(item, f"env[{key!r}]")
     return dict(value)
 
 
@@ -130,16 +174,14 @@ def _health(value: object) -> dict[str, object] | None:
     if not isinstance(value, dict):
         raise _Bad(f"'health' must be an object, got {type(value).__name__}")
     kind = value.get("type")
-    timeout_ms = _int(value.get("timeout_ms", DEFAULT_HEALTH_TIMEOUT_MS), "health.timeout_ms", minimum=1)
+    timeout_ms = _int(value.get("timeout_ms", DEFAULT_HEALTH_TIMEOUT_MS), "health.timeout_ms")
     if kind == "tcp":
         address = value.get("address")
         if not isinstance(address, str) or not _host_port(address):
             raise _Bad(f"health.address must be 'host:port' for a tcp check, got {address!r}")
         return {"type": "tcp", "address": address, "timeout_ms": timeout_ms}
     if kind == "http":
-        url = value.get("url")
-        if not isinstance(url, str) or not _web_url(url):
-            raise _Bad(f"health.url must be an http:// or https:// URL for an http check, got {url!r}")
+        url = check_web_url(value.get("url"), "health.url")
         return {"type": "http", "url": url, "timeout_ms": timeout_ms}
     raise _Bad(f"health.type must be 'tcp' or 'http', got {kind!r}")
 
@@ -150,14 +192,28 @@ def _host_port(address: str) -> bool:
     return bool(sep and host and port.isascii() and port.isdigit() and 0 < int(port) < 65536)
 
 
-def _web_url(url: str) -> bool:
-    """An http(s) URL with a host. urlsplit raises ValueError on some malformed URLs
-    (`http://[::1`): those are a bad plan, not a crash."""
+def check_web_url(url: object, key: str) -> str:
+    """`url` if it is an http(s) URL a probe can connect to, else `_Bad` naming `key`.
+
+    One helper for every URL in a plan (health checks now, more later): checked at plan time,
+    so a probe never meets a URL that `urlsplit` or `.port` raises on (`http://[::1/`,
+    `http://h:99999/`), nor one with whitespace or control characters an HTTP client refuses.
+    """
+    problem = f"{key} must be an http:// or https:// URL with a host"
+    if not isinstance(url, str):
+        raise _Bad(f"{problem}, got {url!r}")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise _Bad(f"{problem} (no spaces or control characters), got {url!r}")
     try:
+        os_string(url, key)
         parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        return False
+        port = parts.port  # raises ValueError when out of range or not a number
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
+    except (ValueError, _Bad):
+        ok = False
+    if not ok:
+        raise _Bad(f"{problem}, got {url!r}")
+    return url
 
 
 def _depends_on(value: object) -> list[str]:
@@ -174,11 +230,13 @@ def _choice(value: object, key: str, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _int(value: object, key: str, *, minimum: int) -> int:
+def _int(value: object, key: str) -> int:
+    """An integer within `NUMBER_RANGES[key]` (floats, even `5.0`, and booleans are refused)."""
+    low, high = NUMBER_RANGES[key]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad(f"{key!r} must be an integer, got {value!r}")
-    if value < minimum:
-        raise _Bad(f"{key!r} must be at least {minimum}, got {value}")
+        raise _Bad(f"{key!r} must be an integer from {low} to {high}, got {value!r}")
+    if not low <= value <= high:
+        raise _Bad(f"{key!r} must be from {low} to {high}, got {value}")
     return value
 
 

@@ -45,7 +45,7 @@ from devctl.plugins.codes import (
 )
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, StreamBuffer
 from devctl.protocol import frames
-from devctl.protocol.ndjson import FrameError, decode, quote
+from devctl.protocol.ndjson import FrameError, NonFiniteNumber, decode, quote
 
 log = logging.getLogger("devctl.plugins")
 
@@ -184,6 +184,9 @@ class FrameRouter:
             return
         try:
             obj = decode(line)
+        except NonFiniteNumber as exc:  # a frame with NaN in it: invalid JSON, not stray output
+            self._fail(Failure(E_BAD_FRAME, f"{exc.message}; the line: {exc.line!r}"))
+            return
         except FrameError as exc:
             when = "" if self._handshake_fut.done() else " before its handshake"
             what = ("an empty line" if exc.message == "empty line"

@@ -8,6 +8,7 @@ feeds bytes from pipes and sockets into `LineSplitter`, so the size cap and the
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 #: Lines longer than this are refused: a plugin cannot make devctl buffer without bound.
@@ -41,6 +42,26 @@ def encode(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8") + b"\n"
 
 
+class _NonFinite(Exception):
+    """`NaN`, `Infinity`, or a number too large for a float (`1e999`): Python's json reads them,
+    strict JSON has no such values, and passing them on made `plan --json` print invalid JSON."""
+
+
+class NonFiniteNumber(FrameError):
+    """A JSON object with a NaN / infinite number in it: a bad frame, not stray output."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonFinite(text)
+    return value
+
+
 def decode(line: bytes | str) -> dict[str, Any]:
     """Parse one line into a JSON object, or raise `FrameError` quoting the line."""
     if isinstance(line, bytes):
@@ -54,7 +75,10 @@ def decode(line: bytes | str) -> dict[str, Any]:
     if not text:
         raise FrameError("empty line", "")
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+    except _NonFinite as exc:
+        raise NonFiniteNumber(f"{exc} is not a JSON number (NaN and infinities are not allowed)",
+                         quote(text)) from None
     except (ValueError, RecursionError):
         raise FrameError("not JSON", quote(text)) from None
     if not isinstance(obj, dict):

@@ -21,18 +21,36 @@ from devctl.errors import EXIT_NOT_RUNNING, DevctlError
 from devctl.supervisor import control
 from devctl.supervisor.paths import Paths, supervisor_alive
 from devctl.supervisor.service_states import ACTIVE_STATES, LIVE_STATES, UP_STATES
-from devctl.supervisor.state_store import read_state
+from devctl.supervisor.state_store import CorruptState, read_state
 
 
 def is_running(paths: Paths) -> bool:
     return supervisor_alive(paths.lock)
 
 
+def current_state(paths: Paths, alive: bool) -> dict[str, Any] | None:
+    """state.json; when it cannot be read (truncated, edited) and the supervisor lives, the
+    supervisor's own snapshot over the socket instead — it knows the truth, and answering the
+    request rewrites the file. With no supervisor to ask, a clear error saying what to do."""
+    try:
+        return read_state(paths.state)
+    except CorruptState as exc:
+        if alive:
+            with contextlib.suppress(DevctlError, KeyError, TypeError):
+                state = control.call(paths.sock, "status", timeout=10.0)["state"]
+                if isinstance(state, dict):
+                    return state
+        raise DevctlError(
+            f"{exc.message}. No supervisor {'answers' if alive else 'runs'} for this repo to say what "
+            f"runs instead: check for leftover services (`ps -ef`), then remove the file"
+        ) from None
+
+
 def read_status(paths: Paths, now: float | None = None) -> dict[str, Any]:
-    """The status snapshot `devctl status` shows, from the files alone."""
+    """The status snapshot `devctl status` shows, from the files (the supervisor if they are unreadable)."""
     now = time.time() if now is None else now
     alive = supervisor_alive(paths.lock)
-    state = read_state(paths.state)
+    state = current_state(paths, alive)
     sup = (state or {}).get("supervisor") or {}
     services = [dict(s) for s in (state or {}).get("services", [])]
     if state is not None and not alive:
@@ -61,7 +79,7 @@ def orphaned_services(paths: Paths) -> list[str] | None:
     """
     if supervisor_alive(paths.lock):
         return None
-    state = read_state(paths.state)
+    state = current_state(paths, False)
     if state is None:
         return None
     from devctl.procs.pids import pid_alive
@@ -101,7 +119,7 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
     """
     step = on_step or (lambda _msg: None)
     alive = supervisor_alive(paths.lock)
-    state = read_state(paths.state)
+    state = current_state(paths, alive)
     if not alive and state is None:
         _remove_files(paths)
         return "nothing running"
@@ -116,7 +134,8 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
         if not _wait_gone(paths, 10.0):
             step("the supervisor does not answer; stopping it and its services directly")
             _kill_supervisor(state)
-        state = read_state(paths.state)  # a clean shutdown removed it
+        with contextlib.suppress(CorruptState):  # still unreadable: keep the supervisor's own snapshot
+            state = read_state(paths.state)  # a clean shutdown removed it
     if state is not None:
         stop_recorded(state, grace_s, step)
     elif run_id:

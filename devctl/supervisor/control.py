@@ -16,6 +16,7 @@ import errno
 import fcntl
 import os
 import socket
+import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -67,24 +68,40 @@ async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
             os.close(dirfd)
     os.chmod(sock_path, 0o600)
 
+    gone = (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream, ConnectionError)
+
     async def one(stream: SocketStream) -> None:
+        # The client may go away at any point (e.g. Ctrl-C on `up`): not an error, and never
+        # an exception into the listener's task group, which would end the supervisor.
         async with stream:
-            first: list[bytes] = []
-            try:
-                await LineReader().pump(stream.receive, first.append, stop=lambda: bool(first))
-                if not first:  # gone before a whole request line
-                    return
-                request = decode(first[0])
-            except ValueError as exc:
-                await stream.send(encode({"ok": False, "error": f"bad request: {exc}"}))
+            with contextlib.suppress(*gone):
+                await _one(stream)
+
+    async def _one(stream: SocketStream) -> None:
+        first: list[bytes] = []
+        try:
+            await LineReader().pump(stream.receive, first.append, stop=lambda: bool(first))
+            if not first:  # gone before a whole request line
                 return
+            request = decode(first[0])
+        except ValueError as exc:
+            await stream.send(encode({"ok": False, "error": f"bad request: {exc}"}))
+            return
 
-            async def send(obj: dict[str, Any]) -> None:
-                await stream.send(encode(obj))
+        async def send(obj: dict[str, Any]) -> None:
+            await stream.send(encode(obj))
 
-            # The client may go away mid-reply (e.g. Ctrl-C on `up`): not an error.
-            with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError, BrokenPipeError):
-                await handler(request, send)
+        try:
+            await handler(request, send)
+        except gone:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one request must never end the supervisor
+            # An exception here would cancel the listener's task group and with it the
+            # supervisor, leaving its services orphaned: answer it as a refused request and
+            # record it (stderr is supervisor.log) so the bug can be found and fixed.
+            with contextlib.suppress(OSError, ValueError):  # the log may be on a full disk
+                traceback.print_exc()
+            await send({"ok": False, "error": f"internal error: {type(exc).__name__}: {exc}"})
 
     async def accept_loop() -> None:
         async with listener:

@@ -178,15 +178,20 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
     except AlreadyRunning as exc:
         tell(f"running {exc.message}")
         return 1
+    clean = False
     try:
         os.chdir(paths.root)
         anyio.run(_serve_plan, paths, services, notifiers, lambda: tell(f"ok {os.getpid()}"))
+        clean = True
         return 0
     except BaseException as exc:
         tell(f"error {type(exc).__name__}: {exc}")
         raise
     finally:
-        for path in (paths.sock, paths.state, paths.lock):
+        # state.json goes only after a clean shutdown (every service stopped). After a crash it is
+        # the one record of what still runs: `down` stops those services from it, `up` refuses
+        # to start a second set. Deleting it here orphaned them.
+        for path in (paths.sock, paths.state, paths.lock) if clean else (paths.sock, paths.lock):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         os.close(lock_fd)

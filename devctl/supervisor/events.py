@@ -9,6 +9,7 @@ health check, and an exception in one is logged to the supervisor log and ignore
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sys
@@ -42,7 +43,8 @@ class EventLog:
 
     def emit(self, service: str | None, event: str, **extra: Any) -> dict[str, Any]:
         record = {"ts": round(self._clock(), 6), "service": service, "event": event, **extra}
-        os.write(self._fd, encode(record))
+        with contextlib.suppress(OSError):  # a full disk must not end the supervisor
+            os.write(self._fd, encode(record))
         if self._worker is not None:
             self._queue.put(record)
         for sub in list(self._subscribers):

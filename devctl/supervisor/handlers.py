@@ -28,7 +28,8 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 def make_handler(sup: Supervisor) -> Callable[[dict[str, Any], Send], Awaitable[None]]:
     async def handle(request: dict[str, Any], send: Send) -> None:
         op = request.get("op")
-        fn = _OPS.get(op)  # type: ignore[arg-type]
+        # Checked before the lookup: `{"op": []}` is unhashable, and its TypeError killed the supervisor.
+        fn = _OPS.get(op) if isinstance(op, str) else None
         if fn is None:
             await send({"ok": False, "error": f"unknown op {op!r}; known: {', '.join(sorted(_OPS))}"})
             return
@@ -68,6 +69,7 @@ async def _ping(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
 
 
 async def _status(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    sup.mark_dirty()  # rewritten, not just flushed: the CLI asks when it could not read the file
     sup.flush_state()
     await send({"ok": True, "state": sup.snapshot()})
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from devctl.statedir import STATE_DIR_NAME
+from devctl.statedir import STATE_DIR_NAME, unusable
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,10 @@ def supervisor_alive(lock: Path) -> bool:
     """
     try:
         fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no .devctl/, or a file in its place
         return False
+    except OSError as exc:  # .devctl/ chmod 000, or another user's
+        raise unusable(lock, exc) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:

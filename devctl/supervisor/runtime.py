@@ -37,7 +37,7 @@ from devctl.supervisor.health import Prober, starting_delay
 from devctl.supervisor.paths import Paths
 from devctl.supervisor.plan import dependents
 from devctl.supervisor.service_states import LIVE_STATES, READY_STATES, UP_STATES
-from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord, redact_env, write_state
+from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord, redact_env, save_state
 from devctl.supervisor.watch import run_watchers
 
 #: A service without a health check is ready once it has stayed up this long.
@@ -166,7 +166,8 @@ class Supervisor:
         """Write state.json now if anything changed (also called before events go to watchers)."""
         if self._dirty:
             self._dirty = False
-            write_state(self.paths.state, self.snapshot())
+            if not save_state(self.paths.state, self.snapshot()):
+                self._dirty = True  # full disk: the last good file stays; retried on the next change
 
     async def _state_writer(self) -> None:
         while True:

@@ -10,12 +10,15 @@ JSON, so they read it as `dict[str, Any]`.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
 from devctl.errors import DevctlError
+from devctl.statedir import unusable
 from devctl.util.atomic import write_atomic
 
 STATE_VERSION = 1
@@ -86,20 +89,51 @@ def write_state(path: Path, data: Mapping[str, Any]) -> None:
     write_atomic(path, text, mode=0o600, durable=False)
 
 
+class CorruptState(DevctlError):
+    """state.json exists but cannot be read as state (truncated, edited, not JSON). The CLI
+    then asks a live supervisor instead (devctl.supervisor.client.current_state)."""
+
+
+def save_state(path: Path, data: Mapping[str, Any]) -> bool:
+    """`write_state` for the supervisor: False (and one line in its log) instead of an exception.
+
+    A full disk (ENOSPC), a quota (EDQUOT) or a file-size limit (EFBIG) under `.devctl/` must
+    not end the supervisor: an exception on its event loop would take it down and orphan every
+    service. `write_atomic` leaves the previous state.json whole when the new one cannot be
+    written, so readers keep the last good state; the caller tries again on the next change.
+    """
+    try:
+        write_state(path, data)
+    except OSError as exc:
+        with contextlib.suppress(OSError, ValueError):  # the log may sit on the same full disk
+            sys.stderr.write(f"devctl supervisor: could not write {path.name}: {exc}; keeping the last one\n")
+            sys.stderr.flush()
+        return False
+    return True
+
+
 def read_state(path: Path) -> dict[str, Any] | None:
     """The state, or None when there is none. A file from another version is an error, not a guess."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no .devctl/, or a file in its place
         return None
+    except OSError as exc:
+        raise unusable(path, exc) from None
+    except UnicodeDecodeError as exc:
+        raise CorruptState(f"{path}: not valid state (not UTF-8: {exc.reason})") from None
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise DevctlError(f"{path}: not valid JSON ({exc}); remove it if no supervisor runs") from None
-    if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
-        version = data.get("version") if isinstance(data, dict) else None
+        raise CorruptState(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or "version" not in data:
+        raise CorruptState(f"{path}: not valid state (no version field)")
+    if data["version"] != STATE_VERSION:
         raise DevctlError(
-            f"{path}: state version {version!r}, this devctl reads version {STATE_VERSION}; "
+            f"{path}: state version {data['version']!r}, this devctl reads version {STATE_VERSION}; "
             "stop the services with the devctl that started them"
         )
+    services = data.get("services", [])
+    if not isinstance(services, list) or not all(isinstance(s, dict) for s in services):
+        raise CorruptState(f"{path}: not valid state ('services' is not a list of objects)")
     return data

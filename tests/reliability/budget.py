@@ -18,7 +18,7 @@ class Budget:
     cycles: int        # up/down cycles of 5 services (one forks grandchildren)
     kills: int         # SIGKILLs of the supervisor in each phase (up, restart, down)
     state_kills: int   # state writers SIGKILLed mid-write
-    examples: int      # hypothesis examples per fuzz test
+    examples: int      # hypothesis examples per fuzz test (socket requests to one live supervisor too)
     flood_s: float     # seconds a service floods its log while `logs -f` follows it
     services: int      # services in the "many services in one repo" test
     dofek_s: float     # seconds the 20-plugin Dofek host runs

@@ -196,3 +196,60 @@ def test_config_alias_cycles_and_bombs_are_config_errors(tmp_path, text, message
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path)
     assert message in info.value.message
+
+
+# ---- launch plan services (issue 12: values the OS or a timer cannot take) ---------------------
+
+_TEXT_HOSTILE = st.text(st.characters(codec=None, blacklist_categories=()), max_size=12) | st.sampled_from(
+    ["a\0b", "\ud800", "\udfff", "\udcff", "~", "~/x", "web\n", "http://[::1/", "http://h:99999/",
+     "http://h/ x"])
+_NUMBER_HOSTILE = (st.integers(-(2**70), 2**70)
+                   | st.sampled_from([0, 1, 1_000_000, 1_000_001, 3_600_000, 3_600_001, 10**13, -1, 1.5,
+                                     True])
+                   | st.floats())
+_SERVICE = st.fixed_dictionaries(
+    {"name": st.sampled_from(["web", "web\n", "a" * 129, "ok.name"]) | _TEXT_HOSTILE},
+    optional={
+        "command": st.lists(_TEXT_HOSTILE | st.sampled_from(["python3", ""]), max_size=3) | S.JSON,
+        "cwd": _TEXT_HOSTILE | S.JSON,
+        "env": st.dictionaries(_TEXT_HOSTILE, _TEXT_HOSTILE | S.JSON, max_size=3) | S.JSON,
+        "stop_timeout_ms": _NUMBER_HOSTILE | S.JSON,
+        "max_restarts": _NUMBER_HOSTILE,
+        "restart": st.sampled_from(["no", "always", "sometimes"]) | S.JSON,
+        "stop_signal": st.sampled_from(["TERM", "SIGKILL", "SIGNOPE"]) | _TEXT_HOSTILE,
+        "depends_on": st.lists(_TEXT_HOSTILE, max_size=2) | S.JSON,
+        "health": st.fixed_dictionaries(
+            {"type": st.sampled_from(["tcp", "http", "udp"])},
+            optional={"url": _TEXT_HOSTILE, "address": _TEXT_HOSTILE | st.sampled_from(["h:1", "h:0", ":80"]),
+                      "timeout_ms": _NUMBER_HOSTILE}) | S.JSON,
+    },
+)
+
+
+@pytest.mark.timeout(1500)  # generating nested hostile services is slow: --long took 564 s on 2 busy cores
+@fuzz()
+@given(_SERVICE | S.JSON)
+def test_a_planned_service_is_runnable_or_a_config_error(raw):
+    """Whatever a plugin plans, normalization returns a service the supervisor can run — every
+    string encodable for exec and free of NUL, every number inside its documented range, the
+    whole spec strict JSON — or a ConfigError naming the plugin. Before issue 12, a NUL byte,
+    a lone surrogate or `stop_timeout_ms: 10**13` passed here and crashed the supervisor or `down`."""
+    from devctl.pipeline.services import NUMBER_RANGES, normalize_service
+
+    try:
+        spec = normalize_service(raw, "fuzz", Path("/repo"))
+    except ConfigError as exc:
+        assert "plugin 'fuzz'" in exc.message
+        return
+    json.dumps(spec, allow_nan=False)  # strict JSON: state.json, plan --json
+    for text in [*spec["command"], spec["cwd"], *spec["env"], *spec["env"].values()]:
+        assert "\0" not in text
+        text.encode("utf-8")  # strict: what state.json and plan --json write
+    assert not spec["cwd"].startswith("/repo/~")
+    low, high = NUMBER_RANGES["stop_timeout_ms"]
+    assert low <= spec["stop_timeout_ms"] <= high
+    low, high = NUMBER_RANGES["max_restarts"]
+    assert low <= spec["max_restarts"] <= high
+    if spec["health"]:
+        low, high = NUMBER_RANGES["health.timeout_ms"]
+        assert low <= spec["health"]["timeout_ms"] <= high

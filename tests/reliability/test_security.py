@@ -93,6 +93,10 @@ def test_secrets_are_redacted_in_state_status_events_and_messages(repo):
     dry = repo.cli("up", "--dry-run")
     ok(dry)
     assert "API_TOKEN" in dry.stdout and SECRET not in dry.stdout + dry.stderr
+    for args in (("plan",), ("plan", "--json")):  # plan --json printed API_TOKEN in clear (issue 12)
+        planned = ok(repo.cli(*args))
+        assert SECRET not in planned.stdout + planned.stderr, args
+    assert json.loads(planned.stdout)["services"][0]["env"]["API_TOKEN"] == "***"
     failed = repo.cli("up")  # `crash` fails to start: the message and stderr tail are devctl's
     assert failed.returncode == 1 and SECRET not in failed.stdout + failed.stderr
     repo.plan(svc("web", "sleeper.py", env=env))

@@ -68,3 +68,19 @@ def test_bad_patch_shapes(patch, fragment):
 
 def test_missing_patch_is_empty():
     assert apply_patch({"a": 1}, None, "p") == {"a": 1}
+
+
+def test_a_patch_500_deep_is_a_plugin_error_not_a_recursion_error():
+    """Issue 12 item 15: a 500-segment path or a 500-deep value made the next copy (the next
+    patch, `plan --json`) overflow the recursion limit with a traceback."""
+    from devctl.pipeline.patch import MAX_DEPTH
+
+    with pytest.raises(PluginError, match="500 segments"):
+        apply_patch({}, {"set": {".".join(["a"] * 500): 1}}, "deep")
+    value: object = 1
+    for _ in range(500):
+        value = {"a": value}
+    with pytest.raises(PluginError, match=f"nests more than {MAX_DEPTH} levels"):
+        apply_patch({}, {"set": {"b": value}}, "deep")
+    ok = apply_patch({}, {"set": {".".join(["a"] * (MAX_DEPTH - 1)): {"b": 1}}}, "deep")
+    assert apply_patch(ok, {"set": {"c": 1}}, "next")["c"] == 1

@@ -83,7 +83,7 @@ def test_stop_signal_short_names_are_normalized():
         ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:1", "timeout_ms": "5"}},
          "timeout_ms' must be an integer"),
         ({"name": "a", "command": ["x"], "restart": "sometimes"}, "'restart' must be one of"),
-        ({"name": "a", "command": ["x"], "max_restarts": -1}, "at least 0"),
+        ({"name": "a", "command": ["x"], "max_restarts": -1}, "from 0 to 1000000"),
         ({"name": "a", "command": ["x"], "stop_signal": "SIGNOPE"}, "signal name"),
         ({"name": "a", "command": ["x"], "depends_on": "db"}, "list of service names"),
         ({"name": "a", "command": ["x"], "cwd": 3}, "'cwd' must be a string"),
@@ -113,3 +113,55 @@ def test_dependencies_must_exist_and_not_cycle():
     b_cyc = norm({"name": "b", "command": ["x"], "depends_on": ["a"]})
     with pytest.raises(ConfigError, match="cycle: a -> b -> a"):
         check_dependencies([a, b_cyc])
+
+
+# ---- issue 12: what the OS cannot take, numbers out of range, URLs a probe would crash on -------
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ({"name": "a", "command": ["x"], "env": {"A": "x\0y"}}, "env['A'] contains a NUL byte"),
+        ({"name": "a", "command": ["x", "a\0b"]}, "command[1] contains a NUL byte"),
+        ({"name": "a", "command": ["x\0"]}, "command[0] contains a NUL byte"),
+        ({"name": "a", "command": ["x"], "cwd": "sub\0dir"}, "'cwd' contains a NUL byte"),
+        ({"name": "a", "command": ["x"], "env": {"A": "\ud800"}}, "env['A'] is not valid text"),
+        ({"name": "a", "command": ["x"], "env": {"\udc80\ud800": "v"}}, "env name is not valid text"),
+        ({"name": "a", "command": ["x", "\udfff"]}, "command[1] is not valid text"),
+        ({"name": "a", "command": ["x"], "env": {"A": "\udcff"}}, "env['A'] is not valid text"),
+        ({"name": "a", "command": ["x"], "stop_timeout_ms": 10000000000000}, "from 1 to 3600000"),
+        ({"name": "a", "command": ["x"], "stop_timeout_ms": 0}, "from 1 to 3600000"),
+        ({"name": "a", "command": ["x"], "stop_timeout_ms": 1.5}, "must be an integer"),
+        ({"name": "a", "command": ["x"], "max_restarts": 10**30}, "from 0 to 1000000"),
+        ({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:1", "timeout_ms": 10**20}},
+         "'health.timeout_ms' must be from 1 to 3600000"),
+        ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "http://[::1/"}}, "health.url"),
+        ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "http://h:99999/"}}, "health.url"),
+        ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "http://h:x/"}}, "health.url"),
+        ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "http://h /"}}, "health.url"),
+        ({"name": "a", "command": ["x"], "health": {"type": "http", "url": "http://h/\0"}}, "health.url"),
+        ({"name": "a", "command": ["x"], "cwd": "~"}, "'~' is not expanded"),
+        ({"name": "a", "command": ["x"], "cwd": "~/src"}, "'~' is not expanded"),
+        ({"name": "web\n", "command": ["x"]}, "invalid service name"),
+        ({"name": "a", "command": ["x"], "depends_on": ["web\n"]}, "invalid service name in depends_on"),
+    ],
+)
+def test_values_the_supervisor_could_not_run_are_refused_at_plan_time(raw, fragment):
+    """Each of these passed `plan` before and then crashed the supervisor or `down` (issue 12,
+    items 2, 9, 15, 16); now each is a ConfigError naming plugin, service and value."""
+    with pytest.raises(ConfigError) as info:
+        norm(raw, plugin="planner")
+    assert fragment in info.value.message
+    assert "plugin 'planner'" in info.value.message
+
+
+def test_numbers_at_the_ends_of_their_ranges_are_accepted():
+    svc = norm({"name": "a", "command": ["x"], "max_restarts": 1_000_000, "stop_timeout_ms": 3_600_000,
+                "health": {"type": "http", "url": "http://[::1]:65535/h", "timeout_ms": 3_600_000}})
+    assert (svc["max_restarts"], svc["stop_timeout_ms"]) == (1_000_000, 3_600_000)
+    assert norm({"name": "a", "command": ["x"], "max_restarts": 0, "stop_timeout_ms": 1})["max_restarts"] == 0
+
+
+def test_a_tilde_inside_a_path_is_kept_literally():
+    """Only a leading `~` would look like a home directory; elsewhere it is an ordinary character."""
+    assert norm({"name": "a", "command": ["x"], "cwd": "sub/~cache"})["cwd"] == "/repo/sub/~cache"

@@ -45,3 +45,16 @@ def test_decode_quote_is_cut_to_200_chars():
     with pytest.raises(FrameError) as info:
         decode("x" * 1000)
     assert len(info.value.line) <= 201
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999", "-1e400"])
+def test_non_finite_numbers_are_a_frame_error(number):
+    """Python's json reads these; strict JSON has no such values, and a plugin's NaN reached
+    `plan --json` as invalid JSON (issue 12, item 16)."""
+    with pytest.raises(FrameError, match=f"{number} is not a JSON number") as info:
+        decode(f'{{"services": [{{"stop_timeout_ms": {number}}}]}}')
+    assert number in info.value.line
+
+
+def test_finite_floats_still_decode():
+    assert decode('{"a": 1.5e300, "b": -0.0, "c": 2}') == {"a": 1.5e300, "b": -0.0, "c": 2}

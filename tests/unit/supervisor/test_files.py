@@ -14,7 +14,7 @@ import pytest
 from devctl.errors import ConfigError, DevctlError
 from devctl.supervisor import logs, plan, spawn
 from devctl.supervisor.paths import Paths, short_socket_path, supervisor_alive
-from devctl.supervisor.state_store import read_state, redact_env, write_state
+from devctl.supervisor.state_store import CorruptState, read_state, redact_env, save_state, write_state
 
 
 def test_redaction_of_secret_looking_keys():
@@ -28,8 +28,8 @@ def test_redaction_of_secret_looking_keys():
 
 def test_state_write_is_atomic_and_versioned(tmp_path, monkeypatch):
     path = tmp_path / "state.json"
-    write_state(path, {"services": [1]})
-    assert json.loads(path.read_text()) == {"version": 1, "services": [1]}
+    write_state(path, {"services": [{"n": 1}]})
+    assert json.loads(path.read_text()) == {"version": 1, "services": [{"n": 1}]}
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
     def boom(src, dst):
@@ -37,9 +37,24 @@ def test_state_write_is_atomic_and_versioned(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError):
-        write_state(path, {"services": [2]})
-    assert read_state(path)["services"] == [1]  # the old file is intact
+        write_state(path, {"services": [{"n": 2}]})
+    assert read_state(path)["services"] == [{"n": 1}]  # the old file is intact
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temp file left
+    # The supervisor's writer reports the failure instead of raising on its event loop.
+    assert save_state(path, {"services": [{"n": 3}]}) is False
+    assert read_state(path)["services"] == [{"n": 1}]
+    monkeypatch.undo()
+    assert save_state(path, {"services": [{"n": 3}]}) is True
+    assert read_state(path)["services"] == [{"n": 3}]
+
+
+@pytest.mark.parametrize("text", ["{bad", "", "[1, 2]", '{"services": []}', '{"version": 1, "services": [1]}',
+                                  '{"version": 1, "services": {}}', "\udcff"])
+def test_a_corrupt_state_file_is_corrupt_state_not_a_traceback(tmp_path, text):
+    path = tmp_path / "state.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(CorruptState, match="state.json: not valid"):
+        read_state(path)
 
 
 def test_state_from_another_version_is_a_clear_error(tmp_path):
