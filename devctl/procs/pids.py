@@ -2,6 +2,11 @@
 
 Liveness never trusts a bare pid: a zombie passes `kill(pid, 0)`, and a recycled pid looks
 alive. `pid_alive` checks the recorded create time and rejects zombies.
+
+Signalling needs more than liveness: `proven` says a pid is the very process that was
+recorded — its exact create time, or a marker (`DEVCTL_RUN=<run id>`) in the environment it
+started with. A pid with neither (a forged `[pid, null]`, a state file from before a reboot,
+a recycled pid) is never signalled.
 """
 
 from __future__ import annotations
@@ -32,6 +37,22 @@ def pid_alive(pid: int | None, created: float | None = None) -> bool:
         return created is None or abs(proc.create_time() - created) < 0.01
     except psutil.Error:
         return False
+
+
+def proven(pid: object, created: object, marker: tuple[str, str] | None = None) -> bool:
+    """True when `pid` runs and is provably the recorded process: it started at `created`
+    (a number, ±10 ms), or its environment holds `marker` (name, value).
+
+    Values come from files a user (or anyone who may write `.devctl/`) can edit, so anything
+    that is not a positive int pid is refused here rather than trusted.
+    """
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    if isinstance(created, (int, float)) and not isinstance(created, bool) and pid_alive(pid, float(created)):
+        return True
+    if marker is not None and marker[1] and pid_alive(pid):
+        return env_var(pid, marker[0]) == marker[1]
+    return False
 
 
 def any_alive(pids: list[int]) -> bool:

@@ -171,31 +171,41 @@ def _wait_gone(paths: Paths, timeout: float) -> bool:
 
 def _kill_supervisor(state: dict[str, Any] | None) -> None:
     from devctl.procs.groups import signal_pids
-    from devctl.procs.pids import pid_alive
+    from devctl.procs.pids import proven
 
     sup = (state or {}).get("supervisor") or {}
     pid, created = sup.get("pid"), sup.get("create_time")
-    if pid and pid_alive(pid, created):
+    # Only the recorded create time proves the pid is still that supervisor (a bare pid in an
+    # edited or pre-reboot state file may be anybody's).
+    if proven(pid, created) and isinstance(pid, int):
         signal_pids([pid], signal.SIGKILL)
 
 
 def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[str], None]) -> None:
     """Stop the process groups a (dead) supervisor recorded, dependents first.
 
-    A group is only signalled if one of its members started no earlier than the recorded
-    leader (a pgid cannot be reused while its group exists), so a recycled pid is never hit.
+    Nothing is signalled on the file's word alone: a pid only when it is proven (its recorded
+    create time, or this run's DEVCTL_RUN marker), a group only when one of its live members
+    is (a pgid cannot be reused while its group has a member). A forged `[pid, null]`, a
+    recycled pid, or a state file from before a reboot names nobody we signal.
     """
     from devctl.procs.groups import stop_group_sync, stop_pids
-    from devctl.procs.pids import pid_alive
+    from devctl.procs.pids import proven
+    from devctl.supervisor.spawn import RUN_ENV
 
+    run_id = _run_id(state)
+    marker = (RUN_ENV, run_id) if run_id else None
     services = state.get("services", [])
     order = _reverse_dependency_order(services)
     by_name = {s["name"]: s for s in services}
     for name in order:
         svc = by_name[name]
         pgid, created = svc.get("pgid"), svc.get("create_time")
-        extra = [pid for pid, ct in svc.get("descendants", []) if pid_alive(pid, ct)]
-        group_ours = bool(pgid) and _group_is_ours(pgid, created)
+        known = _recorded_pids(svc)
+        extra = [pid for pid, ct in known.items() if proven(pid, ct, marker)]
+        if isinstance(svc.get("pid"), int):
+            known[svc["pid"]] = created
+        group_ours = isinstance(pgid, int) and pgid > 0 and _group_is_ours(pgid, known, marker)
         if not group_ours and not extra:
             continue
         step(f"stopping {name}")
@@ -205,9 +215,17 @@ def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[
             stop_group_sync(pgid, sig=sig, grace=grace, extra_pids=extra)
         else:
             stop_pids(extra, sig, grace)
-    run_id = _run_id(state)
     if run_id:
         stop_run(run_id, grace_s, step)
+
+
+def _recorded_pids(svc: dict[str, Any]) -> dict[int, Any]:
+    """The recorded descendants as {pid: create time}, skipping entries that are not pairs."""
+    out: dict[int, Any] = {}
+    for item in svc.get("descendants") or []:
+        if isinstance(item, list) and len(item) == 2 and isinstance(item[0], int):
+            out[item[0]] = item[1]
+    return out
 
 
 def _run_id(state: dict[str, Any] | None) -> str | None:
@@ -234,18 +252,13 @@ def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None]) ->
         stop_pids(pids, signal.SIGTERM, 2.0 if grace_s is None else min(grace_s, 2.0))
 
 
-def _group_is_ours(pgid: int, created: float | None) -> bool:
-    import psutil
-
+def _group_is_ours(pgid: int, known: dict[int, Any], marker: tuple[str, str] | None) -> bool:
+    """True when a live member of group `pgid` is proven ours: a recorded pid with its exact
+    create time (the leader, or a descendant), or a process carrying this run's marker."""
     from devctl.procs.groups import group_members
+    from devctl.procs.pids import proven
 
-    for pid in group_members(pgid):
-        try:
-            if created is None or psutil.Process(pid).create_time() >= created - 0.01:
-                return True
-        except psutil.Error:
-            continue
-    return False
+    return any(proven(pid, known.get(pid), marker) for pid in group_members(pgid))
 
 
 def _reverse_dependency_order(services: list[dict[str, Any]]) -> list[str]:

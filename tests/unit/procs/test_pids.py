@@ -35,3 +35,20 @@ def test_env_var_reads_what_we_started_with() -> None:
 def test_a_process_without_children_has_no_descendants() -> None:
     assert pids.descendants(2**22 + 1) == []
     assert pids.children(2**22 + 1) == []
+
+
+def test_proven_needs_the_exact_create_time_or_the_marker() -> None:
+    me = os.getpid()
+    created = pids.create_time(me)
+    assert pids.proven(me, created)
+    # A bare pid (forged `[pid, null]`), an old create time (a state file from before a
+    # reboot), or a value of the wrong type proves nothing.
+    for bad in (None, 1000.0, created - 5.0, "x", True):  # type: ignore[operator]
+        assert not pids.proven(me, bad), bad
+    for bad_pid in (None, 0, -1, "1", True, 2**22 + 1):
+        assert not pids.proven(bad_pid, created), bad_pid
+    if os.path.isdir("/proc/self"):
+        path = os.environ["PATH"]
+        assert pids.proven(me, None, ("PATH", path))
+        assert not pids.proven(me, None, ("PATH", path + "x"))
+        assert not pids.proven(me, None, ("PATH", ""))
