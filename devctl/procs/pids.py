@@ -130,9 +130,12 @@ def with_env(name: str, value: str) -> list[int]:
         names = os.listdir("/proc")
     except OSError:
         return found
-    for entry in names:
-        if not entry.isdigit() or int(entry) == me:
+    # Newest first: a process that forks and exits in a loop has the highest pids, and is
+    # then read microseconds after the listing instead of after every other process.
+    for pid in sorted((int(e) for e in names if e.isdigit()), reverse=True):
+        if pid == me:
             continue
+        entry = str(pid)
         try:
             with open(f"/proc/{entry}/environ", "rb") as fh:
                 if needle not in fh.read().split(b"\0"):

@@ -215,6 +215,11 @@ def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[
             stop_group_sync(pgid, sig=sig, grace=grace, extra_pids=extra)
         else:
             stop_pids(extra, sig, grace)
+    strays = _recorded_pids({"descendants": (state.get("supervisor") or {}).get("strays")})
+    proven_strays = [pid for pid, ct in strays.items() if proven(pid, ct)]
+    if proven_strays:
+        step(f"stopping {len(proven_strays)} process(es) the supervisor adopted")
+        stop_pids(proven_strays, signal.SIGTERM, 2.0 if grace_s is None else min(grace_s, 2.0))
     if run_id:
         stop_run(run_id, grace_s, step)
 
@@ -237,19 +242,26 @@ def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None]) ->
 
     The state file can lag behind a supervisor that was SIGKILLed: a service spawned (or a
     grandchild that detached with setsid) after the last write is in no recorded group. Every
-    process a service starts inherits the marker, so one scan finds them all. Repeated a few
-    times in case a dying service was forking.
+    process a service starts inherits the marker, so a scan finds them. A process that forks
+    and exits every few ms outruns pid-by-pid signals: the set is frozen first (SIGSTOP, and
+    the whole group of each marked process), then killed (`procs.freeze`).
     """
-    from devctl.procs.groups import stop_pids
-    from devctl.procs.pids import with_env
+    from devctl.procs.freeze import stop_set
+    from devctl.procs.pids import env_var, with_env
+    from devctl.procs.procstat import live_pgrp
     from devctl.supervisor.spawn import RUN_ENV
 
-    for _ in range(3):
-        pids = with_env(RUN_ENV, run_id)
-        if not pids:
-            return
-        step(f"stopping {len(pids)} process(es) of this run that no record names")
-        stop_pids(pids, signal.SIGTERM, 2.0 if grace_s is None else min(grace_s, 2.0))
+    def look() -> list[int]:
+        return with_env(RUN_ENV, run_id)
+
+    def group_ours(pid: int, pgid: int) -> bool:
+        # A group holding a process that carries our marker is ours (sessions of services
+        # hold only their descendants); read again to be sure the pid was not recycled.
+        return env_var(pid, RUN_ENV) == run_id and live_pgrp(pid) == pgid
+
+    killed = stop_set(look, grace=2.0 if grace_s is None else min(grace_s, 2.0), group_ok=group_ours)
+    if killed:
+        step(f"stopped {killed} process(es) of this run that no record names")
 
 
 def _group_is_ours(pgid: int, known: dict[int, Any], marker: tuple[str, str] | None) -> bool:
