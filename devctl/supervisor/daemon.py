@@ -220,6 +220,12 @@ async def _serve_plan(paths: Paths, services: list[ServiceSpec], notifiers: list
     finally:
         events.emit(None, "supervisor_stopped", pid=os.getpid())
         events.close()
+        # We are a child subreaper: whatever is still below us (a daemon a service started
+        # with `env -i setsid -f`, a notifier's child in a session of its own) was started
+        # on this run's behalf and has no one else to stop it.
+        from devctl.procs.freeze import stop_descendants
+
+        stop_descendants(os.getpid(), grace=1.0)
 
 
 def main(argv: list[str] | None = None) -> int:

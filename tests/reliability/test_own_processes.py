@@ -14,16 +14,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cli import ok
-from tests.reliability.harness import Repo, svc
+from tests.cli import ok, wait_for
+from tests.reliability.harness import Repo, alive, rel, svc
 
 
 @pytest.fixture
@@ -107,3 +109,90 @@ def test_forked_supervisor_keeps_none_of_the_callers_fds(repo, tmp_path):
     finally:
         os.close(again)
     ok(repo.cli("down"))
+
+
+def _state(repo: Repo) -> dict:
+    return json.loads((repo.state_dir / "state.json").read_text())
+
+
+def _sigkill_supervisor(repo: Repo) -> None:
+    sup = _state(repo)["supervisor"]
+    os.kill(sup["pid"], signal.SIGKILL)
+    wait_for(lambda: not alive(sup["pid"], sup["create_time"]), what="the supervisor gone")
+
+
+def test_unmarked_daemon_reparented_to_the_supervisor_is_stopped_by_down(repo, tmp_path):
+    """`env -i setsid -f` drops every marker and leaves the group: only the subreaper knows it.
+    Stopped by `down` with the supervisor alive, and (recorded as a stray) after a SIGKILL."""
+    from devctl.procs.pids import create_time
+
+    daemons: list[tuple[int, float | None]] = []
+    try:
+        for round_ in ("live", "sigkill"):
+            pidfile = tmp_path / f"{round_}.pid"
+            repo.plan(svc("d", rel("unmarked_daemon.py"), str(pidfile), stop_timeout_ms=300))
+            ok(repo.cli("up"))
+            pid = int(wait_for(lambda p=pidfile: p.exists() and p.read_text(), what="daemon pid"))
+            daemons.append((pid, create_time(pid)))
+            if round_ == "sigkill":
+                wait_for(lambda p=pid: p in [s[0] for s in _state(repo)["supervisor"].get("strays", [])],
+                         what="the stray recorded in state.json")
+                _sigkill_supervisor(repo)
+            ok(repo.cli("down", "--timeout", "0.5"))
+            assert not alive(*daemons[-1]), f"{round_}: the unmarked daemon survived down"
+    finally:
+        for pid, created in daemons:
+            if alive(pid, created):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_fork_chain_is_frozen_with_its_group_and_killed(repo, tmp_path):
+    """A process that forks and exits as fast as it can, in a group of its own, outruns pid-by-pid
+    signals. `down` freezes its group first (with the supervisor alive, and after a SIGKILL)."""
+    from devctl.procs.groups import group_members
+
+    chains: list[int] = []
+    try:
+        for round_ in ("live", "sigkill"):
+            pidfile = tmp_path / f"{round_}.pid"
+            repo.plan(svc("chain", rel("fork_chain.py"), str(pidfile), "0", stop_timeout_ms=300))
+            ok(repo.cli("up"))
+            _main, pgid = map(int, wait_for(lambda p=pidfile: p.exists() and p.read_text(),
+                                            what="chain pgid").split())
+            chains.append(pgid)
+            if round_ == "sigkill":
+                _sigkill_supervisor(repo)
+            ok(repo.cli("down", "--timeout", "0.5"))
+            assert group_members(pgid) == [], f"{round_}: the fork chain escaped down"
+    finally:
+        for pgid in chains:
+            with contextlib.suppress(OSError):
+                os.killpg(pgid, signal.SIGKILL)
+
+
+def test_hung_notifier_is_stopped_with_its_detached_child_by_down(repo, tmp_path):
+    """A notifier that hangs, ignores SIGTERM and moves a child to a new session: `down` ends
+    without having to SIGKILL the supervisor, and neither process survives it."""
+    from devctl.procs.pids import create_time
+    from tests.reliability.harness import RELDATA
+
+    pidfile = tmp_path / "notifier.pids"
+    repo.plan(svc("web", "sleeper.py"))
+    with (repo.root / ".devctl.yaml").open("a") as fh:
+        fh.write(f"notifiers:\n  - plugin: hung-notify\n    config: {{pidfile: {json.dumps(str(pidfile))}}}\n"
+                 "    events: [success]\n")
+    env = {"DOTAGENT_PLUGIN_PATH": str(RELDATA)}
+    ok(repo.cli("up", env=env))
+    lines = wait_for(lambda: pidfile.exists() and len(x := pidfile.read_text().split("\n")[:-1]) >= 2 and x,
+                     what="the notifier and its child")
+    procs = [(int(line.split()[1]), create_time(int(line.split()[1]))) for line in lines]
+    try:
+        ok(repo.cli("down", env=env))
+        log = (repo.state_dir / "supervisor.log").read_text()
+        assert "notifiers still busy at shutdown: stopped 1 call(s)" in log
+        for pid, created in procs:
+            assert not alive(pid, created), f"notifier process {pid} survived down"
+    finally:
+        for pid, created in procs:
+            if alive(pid, created):
+                os.kill(pid, signal.SIGKILL)
