@@ -145,3 +145,40 @@ def with_env(name: str, value: str) -> list[int]:
         if not procstat.is_dead(entry):
             found.append(int(entry))
     return found
+
+
+def lock_holders(path: str, exclude: int | None = None) -> list[int]:
+    """Our user's live processes holding an flock on `path` through an open descriptor,
+    even after the file was removed (`rm -rf .devctl`): the link then reads `path (deleted)`.
+
+    Cheap: /proc/locks names the few processes holding any flock; only their descriptors are
+    read. Linux only; elsewhere (or when /proc/locks cannot be read) nothing is found.
+    """
+    try:
+        with open("/proc/locks", "rb") as fh:
+            lines = fh.read().decode("ascii", "replace").splitlines()
+    except OSError:
+        return []
+    candidates: set[int] = set()
+    for line in lines:
+        parts = line.split()
+        if len(parts) > 4 and parts[1] == "FLOCK" and parts[4].isdigit():
+            candidates.add(int(parts[4]))
+    targets = {path, f"{path} (deleted)"}
+    uid = os.getuid()
+    found: list[int] = []
+    for pid in sorted(candidates - {0, exclude or 0}):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid != uid:
+                continue
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in targets:
+                    found.append(pid)
+                    break
+            except OSError:
+                continue
+    return [pid for pid in found if not procstat.is_dead(pid)]

@@ -25,7 +25,30 @@ from devctl.supervisor.state_store import read_state
 
 
 def is_running(paths: Paths) -> bool:
-    return supervisor_alive(paths.lock)
+    """A supervisor runs for this repo: it holds the lock, or (lock file removed) it is found."""
+    return supervisor_alive(paths.lock) or find_supervisor(paths) is not None
+
+
+def find_supervisor(paths: Paths) -> int | None:
+    """The live supervisor of this repo whose lock file was removed (alone, or with all of
+    `.devctl/`): the process still holding an flock through a descriptor on that path.
+
+    The lock proves who it is (a pid file could name anybody); one read of /proc/locks
+    plus the descriptors of the few flock holders, so cheap enough for every `up`/`down`.
+    """
+    from devctl.procs.pids import lock_holders
+
+    holders = lock_holders(str(paths.lock))
+    return holders[0] if holders else None
+
+
+def repo_processes(paths: Paths) -> dict[int, str]:
+    """Live processes started for this repo ({pid: service name}), found by the DEVCTL_REPO
+    they inherited: what is left to find when `.devctl/` (state, lock, socket) is gone."""
+    from devctl.procs.pids import env_var, with_env
+    from devctl.supervisor.spawn import REPO_ENV, SERVICE_ENV
+
+    return {pid: env_var(pid, SERVICE_ENV) or "?" for pid in with_env(REPO_ENV, str(paths.root))}
 
 
 def read_status(paths: Paths, now: float | None = None) -> dict[str, Any]:
@@ -59,11 +82,12 @@ def orphaned_services(paths: Paths) -> list[str] | None:
 
     None when there is no stale state at all (no state file, or the supervisor is alive).
     """
-    if supervisor_alive(paths.lock):
+    if is_running(paths):
         return None
     state = read_state(paths.state)
     if state is None:
-        return None
+        # No state at all (`rm -rf .devctl`, `git clean -fdx`): what inherited our repo marker.
+        return sorted(set(repo_processes(paths).values())) or None
     from devctl.procs.pids import pid_alive
 
     return [s["name"] for s in state.get("services", []) if pid_alive(s.get("pid"), s.get("create_time"))]
@@ -101,13 +125,21 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
     """
     step = on_step or (lambda _msg: None)
     alive = supervisor_alive(paths.lock)
+    ghost = None if alive else find_supervisor(paths)
     state = read_state(paths.state)
-    if not alive and state is None:
+    if not alive and ghost is None and state is None:
+        found = stop_repo(paths, grace_s, step)
         _remove_files(paths)
-        return "nothing running"
+        return f"stopped {found} process(es) left running for this repo" if found else "nothing running"
     names = [s["name"] for s in (state or {}).get("services", [])]
     run_id = _run_id(state)
-    if alive:
+    if ghost is not None:
+        names = names or sorted(set(repo_processes(paths).values()))
+        _stop_ghost(paths, ghost, state, grace_s, step)
+        state = read_state(paths.state)
+        if state is None:
+            stop_repo(paths, grace_s, step)
+    elif alive:
         step("asking the supervisor to stop every service")
         budget = _stop_budget(state, grace_s)
         with contextlib.suppress(DevctlError):
@@ -122,7 +154,54 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
     elif run_id:
         stop_run(run_id, grace_s, step)  # a clean shutdown: only stragglers, if any
     _remove_files(paths)
-    return f"stopped {len(names)} service{'s' if len(names) != 1 else ''}" if names else "nothing running"
+    if names:
+        return f"stopped {len(names)} service{'s' if len(names) != 1 else ''}"
+    if ghost is not None:
+        return "stopped the supervisor (its .devctl/ had been removed)"
+    return "nothing running"
+
+
+def _stop_ghost(paths: Paths, pid: int, state: dict[str, Any] | None, grace_s: float | None,
+                step: Callable[[str], None]) -> None:
+    """Stop a live supervisor found by its lock descriptor (its lock file is gone).
+
+    It is asked, never bypassed: stopping its services behind its back would only make it
+    restart them. Through its socket when that is still there (only the lock was removed),
+    else with SIGTERM (its signal handler runs the same orderly shutdown); SIGKILL only if
+    it does not exit within the stop budget.
+    """
+    from devctl.procs.groups import signal_pids
+    from devctl.procs.pids import create_time, pid_alive
+
+    created = create_time(pid)
+    budget = _stop_budget(state, grace_s)
+    step("the supervisor's lock file is gone; asking the supervisor to stop")
+    asked = False
+    if paths.sock.exists():
+        with contextlib.suppress(DevctlError, OSError):
+            control.call(paths.sock, "shutdown", timeout=budget,
+                         **({"grace_s": grace_s} if grace_s is not None else {}))
+            asked = True
+    if not asked:
+        signal_pids([pid], signal.SIGTERM)
+    deadline = time.monotonic() + budget
+    while pid_alive(pid, created) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if pid_alive(pid, created):
+        step("the supervisor does not stop; killing it and stopping its services directly")
+        signal_pids([pid], signal.SIGKILL)
+
+
+def stop_repo(paths: Paths, grace_s: float | None, step: Callable[[str], None]) -> int:
+    """Stop every live process that inherited this repo's DEVCTL_REPO marker; returns how many
+    there were. For when `.devctl/` is gone and with it the run id (`stop_run`)."""
+    from devctl.supervisor.spawn import REPO_ENV
+
+    found = len(repo_processes(paths))
+    if found:
+        step(f"stopping {found} process(es) started for this repo that no record names")
+        _stop_marked(REPO_ENV, str(paths.root), grace_s)
+    return found
 
 
 def kill_now(paths: Paths) -> str:
@@ -242,26 +321,32 @@ def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None]) ->
 
     The state file can lag behind a supervisor that was SIGKILLed: a service spawned (or a
     grandchild that detached with setsid) after the last write is in no recorded group. Every
-    process a service starts inherits the marker, so a scan finds them. A process that forks
-    and exits every few ms outruns pid-by-pid signals: the set is frozen first (SIGSTOP, and
-    the whole group of each marked process), then killed (`procs.freeze`).
+    process a service starts inherits the marker, so a scan finds them.
     """
+    from devctl.supervisor.spawn import RUN_ENV
+
+    killed = _stop_marked(RUN_ENV, run_id, grace_s)
+    if killed:
+        step(f"stopped {killed} process(es) of this run that no record names")
+
+
+def _stop_marked(name: str, value: str, grace_s: float | None) -> int:
+    """Stop what carries `name=value` in its environment. A process that forks and exits every
+    few ms outruns pid-by-pid signals: the set is frozen first (SIGSTOP, and the whole group
+    of each marked process), then killed (`procs.freeze`)."""
     from devctl.procs.freeze import stop_set
     from devctl.procs.pids import env_var, with_env
     from devctl.procs.procstat import live_pgrp
-    from devctl.supervisor.spawn import RUN_ENV
 
     def look() -> list[int]:
-        return with_env(RUN_ENV, run_id)
+        return with_env(name, value)
 
     def group_ours(pid: int, pgid: int) -> bool:
         # A group holding a process that carries our marker is ours (sessions of services
         # hold only their descendants); read again to be sure the pid was not recycled.
-        return env_var(pid, RUN_ENV) == run_id and live_pgrp(pid) == pgid
+        return env_var(pid, name) == value and live_pgrp(pid) == pgid
 
-    killed = stop_set(look, grace=2.0 if grace_s is None else min(grace_s, 2.0), group_ok=group_ours)
-    if killed:
-        step(f"stopped {killed} process(es) of this run that no record names")
+    return stop_set(look, grace=2.0 if grace_s is None else min(grace_s, 2.0), group_ok=group_ours)
 
 
 def _group_is_ours(pgid: int, known: dict[int, Any], marker: tuple[str, str] | None) -> bool:

@@ -191,6 +191,17 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
     except AlreadyRunning as exc:
         tell(f"running {exc.message}")
         return 1
+    from devctl.procs.pids import lock_holders
+
+    # A supervisor whose lock file was removed (`rm -rf .devctl`) still holds the old one:
+    # a second set of services must not start next to it.
+    if other := lock_holders(str(paths.lock), exclude=os.getpid()):
+        tell(f"running a supervisor already runs for this repo (pid {other[0]}; its .devctl/ was removed: "
+             "`devctl down` stops it)")
+        with contextlib.suppress(OSError):
+            paths.lock.unlink()
+        os.close(lock_fd)
+        return 1
     try:
         os.chdir(paths.root)
         anyio.run(_serve_plan, paths, services, notifiers, lambda: tell(f"ok {os.getpid()}"))

@@ -196,3 +196,36 @@ def test_hung_notifier_is_stopped_with_its_detached_child_by_down(repo, tmp_path
         for pid, created in procs:
             if alive(pid, created):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_devctl_dir_removed_while_up_still_finds_and_stops_our_processes(repo):
+    """Only `supervisor.lock` removed: `down` asks the live supervisor (stopping its services
+    behind its back made it restart them). All of `.devctl/` removed: `up` refuses to start a
+    second set, `down` stops the supervisor and its services. Removed after a supervisor
+    SIGKILL: the orphans are found by the DEVCTL_REPO they inherited."""
+    import shutil
+
+    from devctl.procs.pids import env_var, with_env
+
+    def services_running() -> list[str]:  # by the test's own tag: no trust in devctl's marker
+        tagged = with_env("DEVCTL_TEST_TAG", os.environ["DEVCTL_TEST_TAG"])
+        return sorted(name for pid in tagged if (name := env_var(pid, "DEVCTL_SERVICE")))
+
+    repo.plan(svc("web", "sleeper.py"), svc("api", "sleeper.py", stop_timeout_ms=300))
+    for round_ in ("lock", "dir", "sigkill+dir"):
+        ok(repo.cli("up"))
+        sup = _state(repo)["supervisor"]
+        assert services_running() == ["api", "web"], round_
+        if round_ == "lock":
+            (repo.state_dir / "supervisor.lock").unlink()
+        else:
+            if round_ == "sigkill+dir":
+                _sigkill_supervisor(repo)
+            shutil.rmtree(repo.state_dir)
+            again = repo.cli("up")
+            assert again.returncode != 0, f"{round_}: a second up started duplicates"
+            assert services_running() == ["api", "web"], round_
+        res = ok(repo.cli("down"))
+        assert "Traceback" not in res.stderr
+        assert not alive(sup["pid"], sup["create_time"]), f"{round_}: the supervisor survived down"
+        assert services_running() == [], f"{round_}: left running (or restarted) after down"

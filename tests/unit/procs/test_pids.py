@@ -52,3 +52,22 @@ def test_proven_needs_the_exact_create_time_or_the_marker() -> None:
         assert pids.proven(me, None, ("PATH", path))
         assert not pids.proven(me, None, ("PATH", path + "x"))
         assert not pids.proven(me, None, ("PATH", ""))
+
+
+def test_lock_holders_finds_the_holder_of_a_removed_lock_file(tmp_path) -> None:
+    import fcntl
+
+    if not os.path.exists("/proc/locks"):
+        return
+    path = tmp_path / "supervisor.lock"
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        assert pids.lock_holders(str(path)) == []  # open, but no flock yet
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert pids.lock_holders(str(path)) == [os.getpid()]
+        path.unlink()  # `rm -rf .devctl`: the descriptor now reads "... (deleted)"
+        assert pids.lock_holders(str(path)) == [os.getpid()]
+        assert pids.lock_holders(str(path), exclude=os.getpid()) == []
+        assert pids.lock_holders(str(tmp_path / "other.lock")) == []
+    finally:
+        os.close(fd)
