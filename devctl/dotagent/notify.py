@@ -42,7 +42,7 @@ DECIDE_AFTER_S = 1.0
 QUEUE_MAX = 256
 SCHEDULE = "devctl"
 #: How long a closing bridge lets queued notifications finish before it stops them.
-CLOSE_TIMEOUT_S = 2.0
+CLOSE_TIMEOUT_S = 1.0
 #: SIGTERM → SIGKILL grace for a notifier call still running at close.
 STOP_GRACE_S = 0.5
 _STOP = object()
@@ -179,7 +179,9 @@ class NotifierBridge:
 
             stopped = stop_active(grace=STOP_GRACE_S)
             log.warning("notifiers still busy at shutdown: stopped %d call(s)", stopped)
-            thread.join(2.0)
+            # Short: a stopped call may still wait on a pipe a detached child holds; the
+            # worker is a daemon thread and the supervisor stops that child next.
+            thread.join(0.5)
         self._thread = None
 
     # -- worker --------------------------------------------------------------------------
