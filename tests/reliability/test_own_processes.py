@@ -64,20 +64,21 @@ def forged_state(root: Path, *, pid: int, create_time: float | None, desc: list[
     os.chmod(state_dir / "state.json", 0o600)
 
 
-def test_down_never_signals_an_unproven_pid_or_group(repo, innocents):
+def test_down_never_signals_an_unproven_pid_or_group(repo, innocents, budget):
     """A forged state (create times null) and a pre-reboot one (old create times) name live
     processes that are not ours: `down` stops none of them."""
     group, desc, sup = innocents(), innocents(), innocents()
-    # Forged: no create times at all ("descendants": [[PID, null]]).
-    forged_state(repo.root, pid=group.pid, create_time=None, desc=[[desc.pid, None]],
-                 sup_pid=sup.pid, sup_created=None)
-    ok(repo.cli("down", "--timeout", "0.3"))
-    # From before a reboot: create times older than every process now running.
-    forged_state(repo.root, pid=group.pid, create_time=1000.0, desc=[[desc.pid, 1000.0]],
-                 sup_pid=sup.pid, sup_created=1000.0)
-    ok(repo.cli("down", "--timeout", "0.3"))
-    for proc in (group, desc, sup):
-        assert proc.poll() is None, f"down signalled innocent pid {proc.pid}"
+    for _ in range(budget.own_trials):
+        # Forged: no create times at all ("descendants": [[PID, null]]).
+        forged_state(repo.root, pid=group.pid, create_time=None, desc=[[desc.pid, None]],
+                     sup_pid=sup.pid, sup_created=None)
+        ok(repo.cli("down", "--timeout", "0.3"))
+        # From before a reboot: create times older than every process now running.
+        forged_state(repo.root, pid=group.pid, create_time=1000.0, desc=[[desc.pid, 1000.0]],
+                     sup_pid=sup.pid, sup_created=1000.0)
+        ok(repo.cli("down", "--timeout", "0.3"))
+        for proc in (group, desc, sup):
+            assert proc.poll() is None, f"down signalled innocent pid {proc.pid}"
 
 
 def test_forked_supervisor_keeps_none_of_the_callers_fds(repo, tmp_path):
@@ -121,15 +122,15 @@ def _sigkill_supervisor(repo: Repo) -> None:
     wait_for(lambda: not alive(sup["pid"], sup["create_time"]), what="the supervisor gone")
 
 
-def test_unmarked_daemon_reparented_to_the_supervisor_is_stopped_by_down(repo, tmp_path):
+def test_unmarked_daemon_reparented_to_the_supervisor_is_stopped_by_down(repo, tmp_path, budget):
     """`env -i setsid -f` drops every marker and leaves the group: only the subreaper knows it.
     Stopped by `down` with the supervisor alive, and (recorded as a stray) after a SIGKILL."""
     from devctl.procs.pids import create_time
 
     daemons: list[tuple[int, float | None]] = []
     try:
-        for round_ in ("live", "sigkill"):
-            pidfile = tmp_path / f"{round_}.pid"
+        for round_ in ("live", "sigkill") * budget.own_trials:
+            pidfile = tmp_path / f"{round_}.{len(daemons)}.pid"
             repo.plan(svc("d", rel("unmarked_daemon.py"), str(pidfile), stop_timeout_ms=300))
             ok(repo.cli("up"))
             pid = int(wait_for(lambda p=pidfile: p.exists() and p.read_text(), what="daemon pid"))
@@ -146,15 +147,15 @@ def test_unmarked_daemon_reparented_to_the_supervisor_is_stopped_by_down(repo, t
                 os.kill(pid, signal.SIGKILL)
 
 
-def test_fork_chain_is_frozen_with_its_group_and_killed(repo, tmp_path):
+def test_fork_chain_is_frozen_with_its_group_and_killed(repo, tmp_path, budget):
     """A process that forks and exits as fast as it can, in a group of its own, outruns pid-by-pid
     signals. `down` freezes its group first (with the supervisor alive, and after a SIGKILL)."""
     from devctl.procs.groups import group_members
 
     chains: list[int] = []
     try:
-        for round_ in ("live", "sigkill"):
-            pidfile = tmp_path / f"{round_}.pid"
+        for round_ in ("live", "sigkill") * budget.own_trials:
+            pidfile = tmp_path / f"{round_}.{len(chains)}.pid"
             repo.plan(svc("chain", rel("fork_chain.py"), str(pidfile), "0", stop_timeout_ms=300))
             ok(repo.cli("up"))
             _main, pgid = map(int, wait_for(lambda p=pidfile: p.exists() and p.read_text(),
@@ -198,7 +199,7 @@ def test_hung_notifier_is_stopped_with_its_detached_child_by_down(repo, tmp_path
                 os.kill(pid, signal.SIGKILL)
 
 
-def test_devctl_dir_removed_while_up_still_finds_and_stops_our_processes(repo):
+def test_devctl_dir_removed_while_up_still_finds_and_stops_our_processes(repo, budget):
     """Only `supervisor.lock` removed: `down` asks the live supervisor (stopping its services
     behind its back made it restart them). All of `.devctl/` removed: `up` refuses to start a
     second set, `down` stops the supervisor and its services. Removed after a supervisor
@@ -212,7 +213,7 @@ def test_devctl_dir_removed_while_up_still_finds_and_stops_our_processes(repo):
         return sorted(name for pid in tagged if (name := env_var(pid, "DEVCTL_SERVICE")))
 
     repo.plan(svc("web", "sleeper.py"), svc("api", "sleeper.py", stop_timeout_ms=300))
-    for round_ in ("lock", "dir", "sigkill+dir"):
+    for round_ in ("lock", "dir", "sigkill+dir") * budget.own_trials:
         ok(repo.cli("up"))
         sup = _state(repo)["supervisor"]
         assert services_running() == ["api", "web"], round_
