@@ -58,6 +58,9 @@ BUILTINS: dict[str, Builtin] = {
     "start": Builtin(
         "devctl.cli.supervisor_cmds", "start", "Services",
         "Start stopped (or exited, failed) services, and whatever they depend on, and wait until ready."),
+    "run": Builtin(
+        "devctl.cli.run_cmd", "app", "Services",
+        "Bring the environment up, run CMD against it, then stop what was started."),
     "plan": Builtin(
         "devctl.cli.pipeline_cmds", "plan", "Pipeline",
         "Show the merged config and the services `up` would start."),

@@ -80,8 +80,10 @@ def up(
 
 
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
-          steps: list[str], dry: bool) -> list[dict[str, Any]]:
-    """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services."""
+          steps: list[str], dry: bool, *, on_result: Any = None) -> list[dict[str, Any]]:
+    """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services.
+
+    `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config)."""
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions, run_pipeline_sync
@@ -100,6 +102,8 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     with err().status("running the pipeline…") as status:
         result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr,
                                    on_phase=lambda phase: status.update(f"{phase}…"))
+    if on_result is not None:
+        on_result(result)
     for note in result.notes:
         warn(note)
     for warning in result.warnings:
@@ -156,23 +160,34 @@ def _attach(paths: Any, names: list[str], t0: float) -> None:
     """Stream every service's output until Ctrl-C (graceful down) or a second Ctrl-C (kill).
 
     SIGTERM and SIGHUP (a closed terminal, a CI runner cancelling the job) count as Ctrl-C: an
-    attached session owns its services, so they must not outlive it.
+    attached session owns its services, so they must not outlive it. While they stop, their
+    output keeps streaming (what a service says on its way down is often the useful part), and
+    the session ends with `down`'s own summary. A supervisor that dies under the session is
+    reported, its services are stopped, and the exit code is 1.
     """
     import signal
     import threading
 
-    def as_interrupt(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, as_interrupt)
-
-    from devctl.cli.output import err, error
+    from devctl.cli.output import err, error, info
     from devctl.supervisor import client, logs
     from devctl.supervisor import up as up_core
 
     prefixes = logs.make_prefixes(names, logs.use_colour(sys.stdout))
     outcome: dict[str, Any] = {}
+    stopping: dict[str, Any] = {}
+
+    def stop_all() -> None:
+        stopping["summary"] = client.down(paths)
+
+    def on_signal(_signum: int, _frame: Any) -> None:
+        if "thread" in stopping:
+            raise KeyboardInterrupt  # the second one: kill
+        err().print("stopping (Ctrl-C again to kill at once)…")
+        stopping["thread"] = threading.Thread(target=stop_all, daemon=True)
+        stopping["thread"].start()
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
 
     def watch() -> None:
         try:
@@ -182,25 +197,67 @@ def _attach(paths: Any, names: list[str], t0: float) -> None:
         if outcome.get("failed") is None and "error" not in outcome:
             err().print(f"all {len(names)} service(s) ready in {time.time() - t0:.1f} s (Ctrl-C stops them)")
 
+    def should_stop() -> bool:
+        if "thread" in stopping:
+            return not stopping["thread"].is_alive()
+        if not outcome.get("run_id"):
+            outcome["run_id"] = _run_id(paths)
+        return bool(outcome.get("failed")) or not client.is_running(paths)
+
     threading.Thread(target=watch, daemon=True).start()
     sources = [(n, paths.log(n, s)) for n in names for s in ("stdout", "stderr")]
     try:
         logs.follow(sources, lambda key, line: logs.write_line(prefixes[key], line), from_start=True,
-                    since=t0,
-                    should_stop=lambda: bool(outcome.get("failed")) or not client.is_running(paths))
+                    since=t0, should_stop=should_stop)
     except KeyboardInterrupt:
-        err().print("stopping (Ctrl-C again to kill at once)…")
-        try:
-            client.down(paths)
-        except KeyboardInterrupt:
-            err().print("killing…")
-            client.kill_now(paths)
+        err().print("killing…")
+        info(client.kill_now(paths))
         raise typer.Exit(130) from None
+    if "thread" in stopping:
+        info(stopping.get("summary") or "stopped")
+        raise typer.Exit(130)
     if outcome.get("failed"):
         message, details = up_core.failure(paths, outcome["failed"])
         error(message, details)
-        client.down(paths)
+        info(client.down(paths))
         raise typer.Exit(1)
+    _supervisor_gone(paths, outcome.get("run_id"))
+
+
+def _run_id(paths: Any) -> str | None:
+    """This supervisor's run marker (DEVCTL_RUN), from state.json; None when unreadable."""
+    from devctl.errors import DevctlError
+    from devctl.supervisor.state_store import read_state
+
+    try:
+        return ((read_state(paths.state) or {}).get("supervisor") or {}).get("run_id") or None
+    except DevctlError:
+        return None
+
+
+def _supervisor_gone(paths: Any, run_id: str | None) -> None:
+    """The supervisor of an attached session went away without this session stopping it.
+
+    A clean `devctl down` from elsewhere removes state.json and leaves nothing running: say so,
+    exit 0. Anything else (state.json left behind, or processes of this run still alive) means
+    it died: stop what it left, say so, exit 1 — the services must not outlive the session.
+    """
+    from devctl.cli.output import error, info
+    from devctl.procs.pids import with_env
+    from devctl.supervisor import client
+    from devctl.supervisor.spawn import RUN_ENV
+
+    left = paths.state.exists() or bool(run_id and with_env(RUN_ENV, run_id))
+    if not left:
+        info("the services were stopped from elsewhere (`devctl down`); nothing is left running")
+        return
+    error("the supervisor died while attached; stopping the services it left running",
+          [f"its log: {paths.daemon_log}"])
+    summary = client.down(paths)
+    if run_id:
+        client.stop_run(run_id, None, lambda _msg: None)  # what no state file recorded
+    info(summary)
+    raise typer.Exit(1)
 
 
 def down(

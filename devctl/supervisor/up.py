@@ -5,7 +5,7 @@ whether `up` may go ahead when a supervisor already runs or one died and left se
 (`--force`, `--dry-run`), what comes after the pipeline (nothing to start, a dry-run listing,
 a start), which checks run before anything starts, what "ready" and "failed" mean while
 waiting, and what a failure report contains (the service, the reason, the last 20 lines of
-its stderr).
+its stdout and stderr).
 """
 
 from __future__ import annotations
@@ -131,10 +131,14 @@ def failure(paths: Paths, svc: dict[str, Any]) -> tuple[str, list[str]]:
     health = svc.get("health") or {}
     if health.get("error") and "not ready" in reason:
         reason += f" (last {health['type']} check of {health['target']}: {health['error']})"
-    log = paths.log(svc["name"], "stderr")
-    lines = _tail(log, STDERR_TAIL)
-    rel = log.relative_to(paths.root) if log.is_relative_to(paths.root) else log
-    details = [f"last {len(lines)} lines of {rel}:", *lines] if lines else [f"{rel} is empty"]
+    # Both streams, labelled: many services (and most test fixtures) say why they fail on
+    # stdout, so the stderr tail alone often read "is empty" next to the useful lines.
+    details: list[str] = []
+    for stream in ("stdout", "stderr"):
+        log = paths.log(svc["name"], stream)
+        lines = _tail(log, STDERR_TAIL)
+        rel = log.relative_to(paths.root) if log.is_relative_to(paths.root) else log
+        details += [f"last {len(lines)} lines of {rel}:", *lines] if lines else [f"{rel} is empty"]
     return f"service {svc['name']!r} failed to start: {reason}", details
 
 
