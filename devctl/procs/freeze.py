@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from devctl.procs import procstat
 from devctl.procs.groups import group_members, signal_pids
-from devctl.procs.pids import descendants
+from devctl.procs.pids import descendants, env_var
 
 #: Looks at the moving set before giving up on catching the last of it.
 ROUNDS = 200
@@ -49,7 +49,9 @@ class _Groups:
         if self.ok is None:
             return new
         for pid in pids:
-            pgid = procstat.live_pgrp(pid)
+            # Zombies too: a process that forks and exits is usually one by the time we look,
+            # and the group it died in is the one its child is in.
+            pgid = procstat.pgrp(pid)
             if pgid is None or pgid in self.known or pgid == self.own:
                 continue
             if self.ok(pid, pgid):
@@ -99,7 +101,7 @@ def freeze_and_kill(look: Look, *, group_ok: GroupCheck | None = None, rounds: i
 
 
 def stop_set(look: Look, *, sig: int = signal.SIGTERM, grace: float = 2.0,
-             group_ok: GroupCheck | None = None) -> int:
+             group_ok: GroupCheck | None = None, first_looks: int = FIRST_LOOKS) -> int:
     """Ask politely (`sig`), wait up to `grace` for `look()` to come back empty, then
     `freeze_and_kill` whatever may be left. Returns how many were frozen and killed.
 
@@ -107,10 +109,11 @@ def stop_set(look: Look, *, sig: int = signal.SIGTERM, grace: float = 2.0,
     while the scan runs (the child's pid is listed after the scan passed it, the parent is
     gone when its turn comes). So a look is repeated before it counts as empty, the groups
     seen are signalled whole (a group cannot hide from `killpg`), and once anything was seen
-    the freeze always runs.
+    the freeze always runs. `first_looks=1` when a miss is already ruled out (e.g. a
+    subreaper that froze its own tree before exiting).
     """
     groups = _Groups(group_ok)
-    first = _look_hard(look, set(), FIRST_LOOKS)
+    first = _look_hard(look, set(), first_looks)
     if not first:
         return 0
     groups.note(first)
@@ -124,6 +127,23 @@ def stop_set(look: Look, *, sig: int = signal.SIGTERM, grace: float = 2.0,
             break
         time.sleep(0.02)
     return freeze_and_kill(look, _groups=groups)
+
+
+def marker_group_check(name: str, value: str) -> GroupCheck:
+    """`group_ok` for a look by environment marker (`pids.with_env(name, value)`): the group of
+    a process the look just saw marked is ours (a service's session holds only what it
+    started). Read again to be sure: a live process must still carry the marker; a zombie
+    cannot be anyone else (its pid is not reused before it is reaped, and then it is gone)."""
+
+    def ok(pid: int, pgid: int) -> bool:
+        if procstat.pgrp(pid) != pgid:
+            return False
+        if env_var(pid, name) == value:
+            return True
+        # Unreadable environment: fine if it died in the meantime (a zombie's is empty).
+        return procstat.is_dead(pid) and procstat.pgrp(pid) == pgid
+
+    return ok
 
 
 def live_descendants(root: int) -> list[int]:

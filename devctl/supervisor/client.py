@@ -152,7 +152,9 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
     if state is not None:
         stop_recorded(state, grace_s, step)
     elif run_id:
-        stop_run(run_id, grace_s, step)  # a clean shutdown: only stragglers, if any
+        # A clean shutdown: the supervisor (a subreaper) stopped its whole tree; one look
+        # for stragglers is enough.
+        stop_run(run_id, grace_s, step, first_looks=1)
     _remove_files(paths)
     if names:
         return f"stopped {len(names)} service{'s' if len(names) != 1 else ''}"
@@ -316,7 +318,8 @@ def _run_id(state: dict[str, Any] | None) -> str | None:
     return ((state or {}).get("supervisor") or {}).get("run_id") or None
 
 
-def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None]) -> None:
+def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None], *,
+             first_looks: int | None = None) -> None:
     """Stop every process that inherited this run's DEVCTL_RUN marker and is still alive.
 
     The state file can lag behind a supervisor that was SIGKILLed: a service spawned (or a
@@ -325,28 +328,24 @@ def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None]) ->
     """
     from devctl.supervisor.spawn import RUN_ENV
 
-    killed = _stop_marked(RUN_ENV, run_id, grace_s)
+    killed = _stop_marked(RUN_ENV, run_id, grace_s, first_looks)
     if killed:
         step(f"stopped {killed} process(es) of this run that no record names")
 
 
-def _stop_marked(name: str, value: str, grace_s: float | None) -> int:
+def _stop_marked(name: str, value: str, grace_s: float | None, first_looks: int | None = None) -> int:
     """Stop what carries `name=value` in its environment. A process that forks and exits every
     few ms outruns pid-by-pid signals: the set is frozen first (SIGSTOP, and the whole group
     of each marked process), then killed (`procs.freeze`)."""
-    from devctl.procs.freeze import stop_set
-    from devctl.procs.pids import env_var, with_env
-    from devctl.procs.procstat import live_pgrp
+    from devctl.procs.freeze import FIRST_LOOKS, marker_group_check, stop_set
+    from devctl.procs.pids import with_env
 
     def look() -> list[int]:
         return with_env(name, value)
 
-    def group_ours(pid: int, pgid: int) -> bool:
-        # A group holding a process that carries our marker is ours (sessions of services
-        # hold only their descendants); read again to be sure the pid was not recycled.
-        return env_var(pid, name) == value and live_pgrp(pid) == pgid
-
-    return stop_set(look, grace=2.0 if grace_s is None else min(grace_s, 2.0), group_ok=group_ours)
+    return stop_set(look, grace=2.0 if grace_s is None else min(grace_s, 2.0),
+                    group_ok=marker_group_check(name, value),
+                    first_looks=first_looks or FIRST_LOOKS)
 
 
 def _group_is_ours(pgid: int, known: dict[int, Any], marker: tuple[str, str] | None) -> bool:

@@ -12,7 +12,7 @@ import uuid
 
 from devctl.procs import freeze
 from devctl.procs.groups import group_members
-from devctl.procs.pids import env_var, with_env
+from devctl.procs.pids import with_env
 from tests.cli import wait_for
 
 CHAIN = ("import os, signal, time\n"
@@ -37,12 +37,14 @@ def test_a_fork_chain_is_frozen_and_killed_with_its_group() -> None:
         wait_for(lambda: with_env("FREEZE_TEST", mark), what="the chain running")
         checked: list[int] = []
 
+        marked = freeze.marker_group_check("FREEZE_TEST", mark)
+
         def ours(pid: int, group: int) -> bool:
             checked.append(group)
-            return env_var(pid, "FREEZE_TEST") == mark
+            return marked(pid, group)
 
         freeze.stop_set(lambda: with_env("FREEZE_TEST", mark), grace=0.1, group_ok=ours)
-        assert os.getpgid(0) not in checked
+        assert pgid in checked and os.getpgid(0) not in checked
         wait_for(lambda: not group_members(pgid), what="the chain gone", timeout=5)
         assert with_env("FREEZE_TEST", mark) == []
     finally:
