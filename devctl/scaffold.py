@@ -6,7 +6,8 @@ order and indentation. Everything is checked before anything is written; if the 
 be written, the new plugin file is removed again — no half-done scaffold is left behind.
 
 The Python template uses `devctl.sdk`, so it must run on an interpreter that can import
-devctl: `python3` when the one on PATH can, else the interpreter running devctl right now.
+devctl: the entry says `path: devctl:python`, devctl's own interpreter on every machine (a venv,
+pipx or uv tool install alike), instead of this machine's interpreter path.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ import contextlib
 import io
 import os
 import re
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devctl.config import DEVCTL_PYTHON
 from devctl.errors import ConfigError, display_path
 from devctl.util.atomic import write_atomic
 
@@ -119,8 +118,8 @@ class Scaffolded:
     entry: dict[str, Any]
 
 
-def new_plugin(repo_root: Path, name: str, lang: str = "python", *, config_file: Path | None = None,
-               python: str | None = None) -> Scaffolded:
+def new_plugin(repo_root: Path, name: str, lang: str = "python", *,
+               config_file: Path | None = None) -> Scaffolded:
     """Create `plugins/<name>.{py,sh}` and add plugin `name` to the config file."""
     if not _NAME.match(name):
         raise ConfigError(f"invalid plugin name {name!r}: use letters, digits, '-' and '_' (at most 48, "
@@ -141,7 +140,7 @@ def new_plugin(repo_root: Path, name: str, lang: str = "python", *, config_file:
         if isinstance(item, dict) and item.get("id") == name:
             line = getattr(getattr(item, "lc", None), "line", None)
             raise ConfigError(f"{_at(config, line)}a plugin with id {name!r} is already configured")
-    entry = _entry(name, rel, lang, python)
+    entry = _entry(name, rel, lang)
     text = (PYTHON_TEMPLATE if lang == "python" else BASH_TEMPLATE).format(name=name)
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as fh:
@@ -156,25 +155,12 @@ def new_plugin(repo_root: Path, name: str, lang: str = "python", *, config_file:
     return Scaffolded(target, config, not existed, entry)
 
 
-def plugin_python(python: str | None = None) -> str:
-    """`python3` if the one on PATH can import devctl.sdk, else this interpreter's path."""
-    if python:
-        return python
-    found = shutil.which("python3")
-    if found is not None:
-        try:
-            probe = subprocess.run([found, "-c", "import devctl.sdk"], capture_output=True, timeout=10)
-            if probe.returncode == 0:
-                return "python3"
-        except (OSError, subprocess.SubprocessError):
-            pass
-    return sys.executable
-
-
-def _entry(name: str, rel: str, lang: str, python: str | None) -> dict[str, Any]:
+def _entry(name: str, rel: str, lang: str) -> dict[str, Any]:
     if lang == "bash":
         return {"id": name, "path": rel}
-    return {"id": name, "path": plugin_python(python), "args": [rel]}
+    # Not a path of this machine (.devctl.yaml is committed), not `python3` (which may not have
+    # devctl installed): the interpreter devctl itself runs on, whatever it is on each machine.
+    return {"id": name, "path": DEVCTL_PYTHON, "args": [rel]}
 
 
 def _at(config: Path, line: int | None) -> str:

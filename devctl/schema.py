@@ -13,10 +13,11 @@ Draft-07, because it is the draft editors' YAML language servers support best.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from devctl.config.loader import NOTIFIER_KEYS, PLUGIN_KEYS, PREFLIGHT_KEYS, STRICTNESS, TOP_KEYS
 from devctl.dotagent.events import NOTIFY_EVENTS
+from devctl.pipeline.log_spec import SCHEMA as SERVICE_LOG_WATCH
 from devctl.statedir import _SAFE_NAME
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -42,7 +43,8 @@ def _plugin() -> dict[str, Any]:
                       {"type": ["number", "integer", "boolean"]}],
         },
         "path": {**_TEXT, "description": "What to run. With a '/': a file relative to the repo root "
-                 "(must be executable). Without: looked up on PATH (e.g. python3)."},
+                 "(must be executable). Without: looked up on PATH (e.g. python3). `devctl:python`: "
+                 "the interpreter devctl runs on (for plugins that use devctl.sdk)."},
         "args": _nullable_list(_SCALAR, "Arguments after `path` (taken as text)."),
         "env": {"type": ["object", "null"], "additionalProperties": _SCALAR,
                 "description": "Extra environment, added to (and overriding) devctl's own."},
@@ -76,6 +78,65 @@ def _dotagent_entry(keys: tuple[str, ...], kind: str, default_timeout: int) -> d
             "properties": ordered}
 
 
+#: A whole `${config.KEY}` reference: declared services may use one where a number is expected.
+_REFERENCE: dict[str, Any] = {"type": "string", "pattern": r"^\$\{[^}]*\}$"}
+
+
+def _or_ref(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, _REFERENCE], "description": schema.pop("description", "")}
+
+
+def _service() -> dict[str, Any]:
+    """A declared service (`services.NAME`): a plan's service fields, checked by the pipeline
+    (devctl.pipeline.declared) after `${config...}` references are filled in."""
+    from devctl.pipeline.services import (
+        DEFAULT_HEALTH_TIMEOUT_MS,
+        DEFAULT_MAX_RESTARTS,
+        DEFAULT_RESTART,
+        DEFAULT_STOP_SIGNAL,
+        DEFAULT_STOP_TIMEOUT_MS,
+        RESTART_POLICIES,
+        HealthCheck,
+    )
+
+    # The validator's own Literal, so a new kind of check is in the schema the day it exists.
+    health_types = list(get_args(get_type_hints(HealthCheck)["type"]))
+
+    text_list = {"type": "array", "items": _SCALAR, "minItems": 1}
+    props: dict[str, Any] = {
+        "command": {"anyOf": [_TEXT, text_list],
+                    "description": "The program and its arguments: a list (an argv), or a string split "
+                                   "like a shell would (quotes work) but run without one."},
+        "cwd": {"type": "string", "description": "Where it runs, relative to the repo root (default: the "
+                "repo root)."},
+        "env": {"type": ["object", "null"], "additionalProperties": _SCALAR,
+                "description": "Extra environment over devctl's own (and over env_file)."},
+        "env_file": {"anyOf": [_TEXT, {"type": "array", "items": _TEXT, "minItems": 1}],
+                     "description": "One or more dotenv files, relative to the repo root, read when the "
+                                    "plan is made; later files win, `env` wins over all."},
+        "health": {"type": ["object", "null"], "properties": {
+            "type": {"enum": health_types},
+            "address": {"type": "string", "description": "tcp: host:port"},
+            "url": {"type": "string", "description": "http: an http:// or https:// URL"},
+            "timeout_ms": _or_ref({"type": "integer", "minimum": 1, "default": DEFAULT_HEALTH_TIMEOUT_MS}),
+        }, "required": ["type"], "description": "When the service counts as ready (see docs/supervisor.md)."},
+        "depends_on": _nullable_list(_TEXT, "Services that must be ready before this one starts."),
+        "restart": {"enum": list(RESTART_POLICIES), "default": DEFAULT_RESTART},
+        "max_restarts": _or_ref({"type": "integer", "minimum": 0, "default": DEFAULT_MAX_RESTARTS,
+                                 "description": "Restarts in a row before giving up."}),
+        "stop_signal": {"type": "string", "default": DEFAULT_STOP_SIGNAL},
+        "stop_timeout_ms": _or_ref({"type": "integer", "minimum": 1, "default": DEFAULT_STOP_TIMEOUT_MS,
+                                    "description": "Grace after stop_signal before SIGKILL."}),
+        "user": {"type": ["string", "integer"], "description": "Run as this user (name or uid); needs "
+                 "devctl to run as root unless it is devctl's own user."},
+        "logs": {"$ref": "#/definitions/service_logs"},
+        "watch": {"$ref": "#/definitions/service_watch"},
+    }
+    return {"type": "object", "required": ["command"], "additionalProperties": False, "properties": props,
+            "description": "A service planned without a plugin; values may use ${config.KEY} "
+                           "(write $${ for a literal ${)."}
+
+
 def config_schema() -> dict[str, Any]:
     """The schema as a fresh dict (callers may change their copy)."""
     top: dict[str, Any] = {
@@ -88,6 +149,10 @@ def config_schema() -> dict[str, Any]:
                                     "dotagent preflight checks, run in the validate phase."),
         "notifiers": _nullable_list({"$ref": "#/definitions/notifier"},
                                     "dotagent notifiers, told about the supervisor's events."),
+        "services": {"type": ["object", "null"], "propertyNames": {"pattern": _SAFE_NAME.pattern},
+                     "additionalProperties": {"$ref": "#/definitions/service"},
+                     "description": "Services declared without a plugin, merged before every plugin's "
+                                    "plan (a plugin may add to or replace them)."},
     }
     assert tuple(top) == TOP_KEYS
     return {
@@ -102,5 +167,9 @@ def config_schema() -> dict[str, Any]:
             "plugin": _plugin(),
             "preflight": _dotagent_entry(PREFLIGHT_KEYS, "preflight", 30),
             "notifier": _dotagent_entry(NOTIFIER_KEYS, "notify", 15),
+            "service": _service(),
+            # A service's `logs:` and `watch:` (pipeline/log_spec.py), for the service schema to $ref.
+            "service_logs": SERVICE_LOG_WATCH["logs"],
+            "service_watch": SERVICE_LOG_WATCH["watch"],
         },
     }

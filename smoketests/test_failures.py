@@ -139,11 +139,11 @@ def test_plugin_command_timeout_stops_the_plugin(app):
     assert "[E_TIMEOUT]: op 'command.run' got no response within 1 s" in result.stderr
 
 
-def test_already_up_is_refused_and_status_reports_it(app):
+def test_up_again_changes_nothing_and_status_reports_it(app):
     app.ok("up")
-    again = app("up")
-    assert again.returncode == 1
-    assert "already" in again.stderr and "--force" in again.stderr
+    again = app("up")  # the same plan again: applied, nothing to change (docs/supervisor.md)
+    assert again.returncode == 0
+    assert "already up to date" in again.stderr and "unchanged" in again.stdout
     assert app("status").returncode == 0
     app.ok("down")
     assert_nothing_runs(app)

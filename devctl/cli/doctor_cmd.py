@@ -2,7 +2,11 @@
 
 1. the config: `.devctl.yaml` loads (every problem with file:line);
 2. the devctl plugins: each enabled plugin starts and sends a valid handshake (then is closed);
-3. the dotagent plugins that `.devctl.yaml` uses (`preflight:`, `notifiers:`): they resolve,
+3. the plan: when every plugin started, `config.mutate` and `launch.plan` run (dry run, as
+   `devctl plan --dry-run` would) and two plugins planning the same service name is reported —
+   one silently replaces the other (a warning; an error under `strictness: error` / `--strict`,
+   where `up` refuses it);
+4. the dotagent plugins that `.devctl.yaml` uses (`preflight:`, `notifiers:`): they resolve,
    `info` is valid and the kind fits, the platform is supported, the config passes the
    schema and `validate`.
 
@@ -32,7 +36,8 @@ def doctor(
     from devctl.errors import EXIT_FAILED, EXIT_USAGE, ConfigError
 
     actx = app_context(ctx)
-    report: dict[str, Any] = {"config": None, "plugins": [], "dotagent": {"uses": [], "findings": []}}
+    report: dict[str, Any] = {"config": None, "plugins": [], "plan": None,
+                              "dotagent": {"uses": [], "findings": []}}
     try:
         cfg = actx.load_config()
     except ConfigError as exc:
@@ -47,9 +52,11 @@ def doctor(
     }
     with err().status("checking plugins…"):
         report["plugins"] = anyio.run(_handshakes, cfg)
+        if all(p["ok"] for p in report["plugins"]):
+            report["plan"] = _plan(cfg, strict=actx.effective_strict(), timeout=actx.timeout)
         report["dotagent"] = _dotagent(cfg)
     failed = any(not p["ok"] for p in report["plugins"]) or any(
-        f["severity"] == "error" for f in report["dotagent"]["findings"])
+        f["severity"] == "error" for f in report["dotagent"]["findings"]) or _plan_errors(report["plan"]) > 0
     report["ok"] = not failed
     _emit(report, json_out)
     if failed:
@@ -83,6 +90,30 @@ async def _handshakes(cfg: Any) -> list[dict[str, Any]]:
         for i in range(len(specs)):
             tg.start_soon(one, i)
     return rows
+
+
+def _plan(cfg: Any, *, strict: bool, timeout: float) -> dict[str, Any]:
+    """Run config.mutate and launch.plan (dry run, never strict: every collision is listed, not
+    just the first) and report the service names that more than one plugin plans."""
+    from devctl.errors import DevctlError
+    from devctl.pipeline import PipelineOptions, run_pipeline_sync
+
+    opts = PipelineOptions(phases=("config.mutate", "launch.plan"), dry_run=True, timeout=timeout)
+    try:
+        result = run_pipeline_sync(cfg, opts)
+    except DevctlError as exc:
+        return {"ok": False, "error": exc.message, "details": list(exc.details), "collisions": []}
+    severity = "error" if strict else "warning"
+    collisions = [{**c, "severity": severity} for c in result.collisions if c["kind"] == "service"]
+    return {"ok": not (strict and collisions), "services": len(result.services), "collisions": collisions}
+
+
+def _plan_errors(plan: dict[str, Any] | None) -> int:
+    if plan is None:
+        return 0
+    if "error" in plan:
+        return 1
+    return sum(c["severity"] == "error" for c in plan["collisions"])
 
 
 def _dotagent(cfg: Any) -> dict[str, Any]:
@@ -120,6 +151,7 @@ def _emit(report: dict[str, Any], json_out: bool) -> None:
             c.print(f"[red]FAIL[/red] plugin {escape(p['id'])}: {escape(p['error'])}")
             for d in p.get("details", []):
                 c.print(f"       [dim]{escape(d)}[/dim]")
+    _emit_plan(c, report["plan"])
     da = report["dotagent"]
     for u in da["uses"]:
         mark = "[green]ok[/green]  " if u["ok"] else "[red]FAIL[/red]"
@@ -131,8 +163,34 @@ def _emit(report: dict[str, Any], json_out: bool) -> None:
                 f"{escape(f['message'])}")
         for d in f["details"]:
             c.print(f"       [dim]{escape(d)}[/dim]")
+    plan = report["plan"] or {"collisions": []}
     errors = sum(not p["ok"] for p in report["plugins"]) + sum(
-        f["severity"] == "error" for f in da["findings"])
-    warnings = sum(f["severity"] == "warning" for f in da["findings"])
+        f["severity"] == "error" for f in da["findings"]) + _plan_errors(report["plan"])
+    warnings = sum(f["severity"] == "warning" for f in da["findings"]) + sum(
+        c["severity"] == "warning" for c in plan["collisions"])
     style = "red" if errors else ("yellow" if warnings else "green")
     err().print(f"[{style}]doctor: {errors} error(s), {warnings} warning(s)[/{style}]")
+
+
+def _emit_plan(c: Any, plan: dict[str, Any] | None) -> None:
+    from rich.markup import escape
+
+    if plan is None:  # a plugin did not start: the plan cannot run
+        return
+    if "error" in plan:
+        c.print(f"[red]FAIL[/red] plan: {escape(plan['error'])}")
+        for d in plan["details"]:
+            c.print(f"       [dim]{escape(d)}[/dim]")
+        return
+    mark = "[green]ok[/green]  " if not plan["collisions"] else (
+        "[red]FAIL[/red]" if not plan["ok"] else "[yellow]warn[/yellow]")
+    c.print(f"{mark} plan: {plan['services']} service(s)")
+    for col in plan["collisions"]:
+        first, winner = col["plugins"]
+        style = "red" if col["severity"] == "error" else "yellow"
+        who = f"plugins {first!r} and {winner!r}" if first != winner else f"plugin {first!r} twice"
+        outcome = ("refused: --strict / strictness: error" if col["severity"] == "error"
+                   else f"the one from {winner!r} replaces the other")
+        name = escape(repr(col["name"]))
+        c.print(f"     [{style}]{col['severity']}[/{style}] service {name} is planned by {escape(who)} "
+                f"({escape(outcome)}); rename one")

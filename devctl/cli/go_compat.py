@@ -32,6 +32,11 @@ from typer.core import TyperOption
 #: Root parameters (by name) that a built-in command also takes after its name.
 TRAILING: tuple[str, ...] = ("repo_root", "config", "strict", "dry_run", "timeout", "verbose")
 
+#: The help's last line for a command that takes the trailing global options.
+GLOBAL_NOTE = ("Global options ({options}) are options of devctl itself, not of this command: they go "
+               "before it, as in `devctl --strict {command}` (see `devctl --help`); written after it, "
+               "they are accepted too.")
+
 #: (command path, Go devctl option) → what to use here, for options whose meaning differs.
 DIFFERENT: dict[tuple[str, str], str] = {
     ("up", "--build-step"): (
@@ -57,9 +62,14 @@ def adapt(path: str, cmd: Any, root: Any) -> None:
             adapt(f"{path} {name}", sub, root)
         return
     taken = {opt for param in cmd.params for opt in (*param.opts, *param.secondary_opts)}
+    added = []
     for param in root.params:
         if param.name in TRAILING and not taken & {*param.opts, *param.secondary_opts}:
             cmd.params.append(_trailing(param))
+            added.append(param.opts[-1])
+    if added:  # hidden copies: say where they are documented, and where they belong
+        note = GLOBAL_NOTE.format(options=", ".join(added), command=path)
+        cmd.epilog = f"{cmd.epilog}\n\n{note}" if cmd.epilog else note
     for (where, option), message in DIFFERENT.items():
         if where == path and option not in taken:
             cmd.params.append(_different(option, message))

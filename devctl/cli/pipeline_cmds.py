@@ -83,7 +83,8 @@ def _context(ctx: typer.Context):  # noqa: ANN202 - AppContext, imported lazily
 
 def _run(ctx: typer.Context, phases: tuple[str, ...], *, json_out: bool, steps: list[str] | None = None):
     """Run `phases` with the global options; print collision notes; return the PipelineResult."""
-    from devctl.cli.output import err, warn
+    from devctl.cli.output import warn
+    from devctl.cli.progress import PipelineProgress, resolve
     from devctl.pipeline import PipelineOptions
     from devctl.pipeline.runner import run_pipeline_sync
 
@@ -98,10 +99,11 @@ def _run(ctx: typer.Context, phases: tuple[str, ...], *, json_out: bool, steps: 
         verbose=app.verbose,
     )
     on_stderr = _stderr_printer() if app.verbose else None
-    with err().status("starting plugins…") as status:
-        result = run_pipeline_sync(
-            cfg, opts, on_stderr=on_stderr, on_phase=lambda phase: status.update(f"{phase}…")
-        )
+    # Piped or in CI: a line per phase, plugin and step (a 3 s build is never silent); on a
+    # terminal a spinner. The step table (or --json) below is the result either way.
+    with PipelineProgress(resolve(None), label="starting plugins…", live_steps=False) as progress:
+        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=progress.phase,
+                                   on_event=progress.event)
     for note in result.notes:
         warn(note)
     return result
@@ -203,12 +205,14 @@ def _render_steps(result) -> None:  # noqa: ANN001
     if not result.steps:
         console.print("No steps ran (no plugin declares this phase, or none matched --step).")
     else:
-        table = _table("Steps", "Step", "Plugin", "Result:1", "Took")
+        from devctl.cli.progress import seconds, step_verdict
+
+        table = _table("Steps", "Step", "Plugin", "Result:1", "Took", "Message:2")
         for step in result.steps:
-            ms = step.get("duration_ms")
-            took = f"{ms / 1000:.2f} s" if isinstance(ms, (int, float)) else "-"
-            verdict = "ok" if step["ok"] else f"FAILED {step.get('error') or ''}".strip()
-            table.add_row(*_cells(step["name"], step["plugin"], verdict, took))
+            message = step.get("message")
+            message = "" if message is None else message if isinstance(message, str) else json.dumps(message)
+            table.add_row(*_cells(step["name"], step["plugin"], step_verdict(step),
+                                  seconds(step.get("duration_ms")), message or "-"))
         console.print(table)
     if result.artifacts:
         table = _table("Artifacts", "Key", "Value:1")

@@ -80,6 +80,8 @@ def check(
     E_UNSUPPORTED, request ids are echoed, the plugin exits when stdin closes. Each failure
     comes with its fix. Exit codes: 0 all pass, 1 a check failed, 2 usage error.
     """
+    from rich.text import Text
+
     from devctl.cli.context import app_context
     from devctl.cli.output import err, print_json
     from devctl.conformance import run_checks
@@ -91,6 +93,7 @@ def check(
                           "(devctl plugins check -- python3 plugins/x.py)")
     if command:
         argv, cwd, env, target = list(command), Path.cwd(), {}, " ".join(command)
+        before, config = [], {}
     else:
         cfg = app_context(ctx).load_config()
         spec = cfg.plugin(plugin_id or "")
@@ -98,14 +101,44 @@ def check(
             known = ", ".join(p.id for p in cfg.all_plugins) or "none"
             raise ConfigError(f"no plugin {plugin_id!r} in the config (configured: {known})")
         argv, cwd, env, target = spec.argv(), spec.workdir, dict(spec.env), f"plugin {spec.id!r}"
+        before, config = _config_before(cfg, spec, app_context(ctx).timeout)
     with err().status(f"checking {target}…"):
-        report = run_checks(argv, cwd=cwd, env=env, timeout=timeout, target=target)
+        report = run_checks(argv, cwd=cwd, env=env, timeout=timeout, target=target, config=config)
     if json_out:
-        print_json(report.to_json())
+        print_json({**report.to_json(), "config_from": before})
     else:
         _render(report)
+        from devctl.plugins.hints import missing_sdk_hint
+
+        for line in missing_sdk_hint(argv, report.stderr_tail):
+            err().print(Text(line, style="yellow"))
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _config_before(cfg: Any, spec: Any, timeout: float) -> tuple[list[str], dict[str, Any]]:
+    """The config the plugins before `spec` (in (priority, id) order) make with config.mutate:
+    what `devctl plan` hands it. A plugin that reads a key another one sets is checked with it.
+    Says so on stderr; if they fail, says that too and checks with an empty config."""
+    import dataclasses
+
+    from devctl.cli.output import info, warn
+    from devctl.errors import DevctlError
+    from devctl.pipeline import PipelineOptions, run_pipeline_sync
+
+    before = sorted((p for p in cfg.plugins if p.sort_key() < spec.sort_key()), key=lambda p: p.sort_key())
+    if not before:
+        return [], {}
+    ids = ", ".join(p.id for p in before)
+    try:
+        result = run_pipeline_sync(dataclasses.replace(cfg, plugins=before, preflight=[]),
+                                   PipelineOptions(phases=("config.mutate",), dry_run=True, timeout=timeout))
+    except DevctlError as exc:
+        warn(f"checking {spec.id!r} with an empty config: the plugins before it ({ids}) failed in "
+             f"config.mutate: {exc.message}")
+        return [], {}
+    info(f"checking {spec.id!r} with the config the plugins before it made ({ids}), as `devctl plan` does")
+    return [p.id for p in before], result.config
 
 
 def _render(report: Any) -> None:

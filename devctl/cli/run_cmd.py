@@ -208,7 +208,7 @@ class _Run:
             problem = run_env.reuse_problem(selected, records)
             if problem:
                 raise DevctlError(
-                    f"the environment is already up, but {problem}: `devctl up --force` applies the plan, "
+                    f"the environment is already up, but {problem}: `devctl up` applies the plan, "
                     "`devctl down` stops it; nothing was started")
             info(f"using the running environment ({len(selected)} service(s) ready); it stays up afterwards")
             self.services = selected

@@ -14,6 +14,8 @@ from typing import Any
 import typer
 
 from devctl.cli.durations import DURATION, duration
+from devctl.cli.progress import PROGRESS_HELP
+from devctl.cli.progress import check as check_progress
 
 SERVICES_ARG = typer.Argument(None, metavar="[SERVICE]...", help="Service names (default: all).",
                               show_default=False)
@@ -29,26 +31,42 @@ def _paths(ctx: typer.Context, *, from_config: bool = False) -> Any:
 
 def up(
     ctx: typer.Context,
+    services: list[str] | None = typer.Argument(
+        None, metavar="[SERVICE]...", show_default=False,
+        help="Only these services and what they depend on (default: the whole plan).",
+    ),
     no_wait: bool = typer.Option(False, "--no-wait", help="Return once the services are started."),
     attach: bool = typer.Option(
         False, "--attach", "-a",
         help="Stay in the foreground, streaming every service's output; Ctrl-C stops all (twice: kill).",
     ),
     force: bool = typer.Option(False, "--force", help="If already up: stop everything first, then start."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print what would run; start nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print what would start (or, if already up, what would change); do nothing."
+    ),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print what was done per service as JSON on stdout (progress stays on stderr)."
+    ),
     skip_build: bool = typer.Option(False, "--skip-build", help="Skip the build.run phase."),
     skip_prepare: bool = typer.Option(False, "--skip-prepare", help="Skip the prepare.run phase."),
     skip_validate: bool = typer.Option(False, "--skip-validate", help="Skip the validate.run phase."),
     step: list[str] | None = typer.Option(
         None, "--step", help="Run only this build/prepare step (repeatable)."
     ),
+    progress: str = typer.Option("auto", "--progress", help=PROGRESS_HELP, callback=check_progress),
 ) -> None:
     """Run the pipeline, start every planned service, wait until all are ready.
 
     A service is ready when its health check passes, or (without one) when it stayed up
     0.5 s. If one fails, up names it, prints the last 20 lines of its stderr, stops what it
-    started and exits 1. Already up: exit 1 (use --force to restart everything).
-    Validation errors: exit 1. Bad depends_on or a dependency cycle: exit 2.
+    started and exits 1.
+
+    Already up: the new plan is compared with the running one and only what changed is
+    applied. Each service is `unchanged` (same process), `recreated` (its spec changed, or a
+    service it depends on was recreated), `started` (new) or `removed` (no longer planned).
+    A failing recreated service is reported (exit 1); the others keep running.
+    --force recreates everything. Validation errors: exit 1. Bad depends_on, a dependency
+    cycle or an unknown SERVICE: exit 2.
     """
     from devctl.cli.context import app_context
     from devctl.cli.output import err, info
@@ -58,32 +76,131 @@ def up(
     app = app_context(ctx)
     cfg = app.load_config()
     paths = _paths(ctx, from_config=True)
+    from devctl.supervisor.control import AlreadyRunning
+
+    only = list(dict.fromkeys(services or []))
     pre = up_core.preflight(paths, dry=dry_run or app.dry_run, force=force)
-    # The checks of the surroundings (ports, commands) come after the old services are down,
-    # since they may hold the very ports the new ones need.
-    services = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry)
-    next_step = up_core.next_step(pre, services)
+    planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry,
+                    progress=progress)
+    selected = up_core.select(planned, only)  # an unknown SERVICE: exit 2, before anything
+    if pre.apply:
+        _apply(paths, planned, only, force=force, dry=pre.dry, no_wait=no_wait, attach=attach,
+               json_out=json_out, progress=progress)
+        return
+    planned = selected
+    next_step = up_core.next_step(pre, planned)
     if next_step is up_core.Next.NOTHING:
         info("the plan has no services: nothing to start")
+        if json_out:
+            _print_changes([], dry=pre.dry)
         return
     if next_step is up_core.Next.SHOW:
         from devctl.supervisor.render import plan_lines
 
-        for line in plan_lines(services):
-            typer.echo(line)
-        err().print(f"dry run: {len(services)} service(s) would start; nothing was started")
+        if json_out:
+            _print_changes([{"service": s["name"], "action": "started"} for s in planned], dry=True)
+        else:
+            for line in plan_lines(planned):
+                typer.echo(line)
+        err().print(f"dry run: {len(planned)} service(s) would start; nothing was started")
         return
+    # A broken new plan (a command typo, a missing cwd) must leave what runs alone: those
+    # checks come before anything is stopped. Ports are checked after the old services are
+    # down, since they may hold the very ports the new ones need.
+    up_core.check_before_stopping(planned)
     if pre.clear_first:
         info(client.down(paths))  # also clears what a dead supervisor left behind
-    services = up_core.prepare(services, cfg.repo_root)
-    _launch_and_wait(paths, cfg, services, no_wait=no_wait, attach=attach)
+    prepared = up_core.prepare(planned, cfg.repo_root)
+    try:
+        _launch_and_wait(paths, cfg, prepared, no_wait=no_wait, attach=attach, progress=progress)
+    except AlreadyRunning:
+        # Another `up` started a supervisor since we looked: apply our plan to it, as if we
+        # had come second (two `up` at once both succeed, with one set of services).
+        _apply(paths, planned, only, force=False, dry=False, no_wait=no_wait, attach=attach,
+               json_out=json_out, progress=progress)
+        return
+    if json_out:
+        _print_changes([{"service": s["name"], "action": "started"} for s in prepared], dry=False)
+
+
+def _print_changes(changes: list[dict[str, Any]], *, dry: bool, failed: str | None = None) -> None:
+    from devctl.cli.output import print_json
+
+    print_json({"dry_run": dry, "changes": changes, "failed": failed})
+
+
+def _change_line(change: dict[str, Any], width: int) -> str:
+    """`api  recreated  (env changed)` — what `up` did to one service, and why."""
+    why = ""
+    if change.get("changed"):
+        why = f"  ({', '.join(change['changed'])} changed)"
+    elif change.get("because"):
+        why = f"  (depends on {', '.join(change['because'])})"
+    elif change["action"] == "recreated":
+        why = "  (--force)"
+    elif change.get("was"):
+        why = f"  (was {change['was']})"
+    return f"{change['service']:<{width}}  {change['action']}{why}"
+
+
+_ACTION_STYLE = {"unchanged": "dim", "recreated": "yellow", "started": "green", "removed": "red"}
+
+
+def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry: bool, no_wait: bool,
+           attach: bool, json_out: bool, progress: str = "auto") -> None:
+    """`up` on a running environment: the supervisor compares and applies; we report and wait."""
+    from rich.markup import escape
+
+    from devctl.cli.output import err, error, info, out
+    from devctl.cli.up_progress import UpProgress
+    from devctl.supervisor import client
+    from devctl.supervisor import up as up_core
+
+    t0 = time.time()
+    with err().status("comparing with the running plan…" if dry else "applying the new plan…"):
+        up_core.await_supervisor(paths)
+        reply = client.request(paths, "apply", timeout=900, services=services, only=only, force=force,
+                               dry_run=dry)
+    changes: list[dict[str, Any]] = reply.get("changes", [])
+    if not json_out:
+        width = max((len(c["service"]) for c in changes), default=0)
+        for change in changes:
+            style = _ACTION_STYLE.get(change["action"], "")
+            out().print(f"[{style}]{escape(_change_line(change, width))}[/{style}]", highlight=False)
+    counts = {a: sum(c["action"] == a for c in changes) for a in ("recreated", "started", "removed")}
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n) or "nothing changed"
+    if dry:
+        if json_out:
+            _print_changes(changes, dry=True)
+        err().print(f"dry run: {summary}; nothing was done")
+        return
+    waiting = [c["service"] for c in changes if c["action"] in ("recreated", "started")]
+    if attach:
+        _attach(paths, [c["service"] for c in changes if c["action"] != "removed"], t0)
+        return
+    failed = None
+    if waiting:
+        with UpProgress(waiting, t0, mode=progress) as shown:
+            failed = up_core.wait(paths, waiting, shown.update, started_only=no_wait)
+    if json_out:
+        _print_changes(changes, dry=False, failed=failed["name"] if failed else None)
+    if failed is not None:
+        message, details = up_core.failure(paths, failed)
+        error(message, details)
+        err().print("the other services keep running; fix it and run `devctl up` again "
+                    "(`devctl down` stops everything)")
+        raise typer.Exit(1)
+    info(f"{summary} in {time.time() - t0:.1f} s" if waiting else
+         f"already up to date: {len(changes)} service(s) unchanged")
 
 
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
-          steps: list[str], dry: bool, *, on_result: Any = None) -> list[dict[str, Any]]:
+          steps: list[str], dry: bool, *, on_result: Any = None,
+          progress: str = "auto") -> list[dict[str, Any]]:
     """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services.
 
-    `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config)."""
+    `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config).
+    `progress` is how the pipeline's progress shows (`devctl.cli.progress.resolve`)."""
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions, run_pipeline_sync
@@ -99,9 +216,10 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
             from rich.text import Text
 
             err().print(Text(f"{plugin} | {line}", style="dim"))
-    with err().status("running the pipeline…") as status:
-        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr,
-                                   on_phase=lambda phase: status.update(f"{phase}…"))
+    from devctl.cli.progress import PipelineProgress, resolve
+
+    with PipelineProgress(resolve(progress)) as shown:
+        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=shown.phase, on_event=shown.event)
     if on_result is not None:
         on_result(result)
     for note in result.notes:
@@ -123,7 +241,7 @@ def _grouped(errors: list[dict[str, Any]]) -> list[str]:
 
 
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,
-                     attach: bool) -> None:
+                     attach: bool, progress: str = "auto") -> None:
     from devctl.cli.output import err, error, info
     from devctl.cli.up_progress import UpProgress
     from devctl.supervisor import client, daemon
@@ -132,23 +250,27 @@ def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no
     names = [s["name"] for s in services]
     t0 = time.time()
     daemon.launch(services, cfg.repo_root, list(getattr(cfg, "notifiers", []) or []))
+    shown = UpProgress(names, t0, mode=progress)
     try:
         if attach:
             _attach(paths, names, t0)
             return
-        with UpProgress(names, t0) as progress:
-            failed = up_core.wait(paths, names, progress.update, started_only=no_wait)
+        with shown:
+            failed = up_core.wait(paths, names, shown.update, started_only=no_wait)
     except KeyboardInterrupt:
+        shown.finish("interrupted")
         err().print("interrupted: stopping what was started…")
         client.down(paths)
         raise typer.Exit(130) from None
     if failed is not None:
         message, details = up_core.failure(paths, failed)
+        shown.finish("failed", service=failed["name"], message=message, details=details)
         error(message, details)
         err().print("stopping everything that was started…")
         client.down(paths)
         raise typer.Exit(1)
     took = time.time() - t0
+    shown.finish("started" if no_wait else "ready", services=names, duration_ms=round(took * 1000))
     if no_wait:
         info(f"started {len(names)} service(s); `devctl status` shows how they are doing")
     else:
@@ -305,11 +427,8 @@ def status(
 
 
 def _render_status(snapshot: dict[str, Any]) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
     from devctl.cli.output import err, out
-    from devctl.supervisor.render import STATUS_COLUMNS, state_markup, status_rows
+    from devctl.cli.status_table import print_status
 
     if not snapshot["services"]:
         err().print("nothing running (no services recorded for this repo; start them with `devctl up`)")
@@ -317,21 +436,16 @@ def _render_status(snapshot: dict[str, Any]) -> None:
     if not snapshot["supervisor"]["running"]:
         err().print("[yellow]the supervisor is not running[/yellow]: states below are judged from "
                     "recorded pids; `devctl down` cleans up, `devctl up` starts again")
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in STATUS_COLUMNS:
-        # Short fixed words and numbers never wrap; on a narrow terminal the free-text health
-        # and the long log path fold instead.
-        table.add_column(col, overflow="fold", no_wrap=col not in ("HEALTH", "LOG"))
-    for row in status_rows(snapshot, snapshot["repo_root"]):
-        table.add_row(Text(row[0]), state_markup(row[1]), *(Text(c) for c in row[2:]))
-    out().print(table)
+    print_status(out(), snapshot)
 
 
 def logs(
     ctx: typer.Context,
     services: list[str] | None = SERVICES_ARG,
     service: list[str] | None = typer.Option(None, "--service", "-s", help="Service name (repeatable)."),
-    lines: int = typer.Option(50, "-n", "--lines", min=0, help="How many last lines to show."),
+    lines: int = typer.Option(50, "-n", "--lines", min=0,
+                              help="How many last lines to show per service and stream (older files "
+                                   "`.log.1`, `.log.2`… fill in when the current one has fewer)."),
     follow: bool = typer.Option(
         False, "-f", "--follow", help="Keep printing new lines (across restarts) until Ctrl-C."
     ),
@@ -343,6 +457,9 @@ def logs(
     """Show service output from .devctl/logs/ (works after the supervisor stopped or died).
 
     With no service named, all services are shown, each line prefixed with `name |`.
+    When every line shown carries a timestamp (services with `logs: {timestamps: true}`), the
+    services are interleaved by time; otherwise they are shown one after the other.
+    A line longer than 64 KiB is shown cut, ending in `…[line cut]`.
     """
     from devctl.errors import DevctlError
     from devctl.supervisor import logs as logmod
@@ -365,10 +482,15 @@ def logs(
     colour = logmod.use_colour(sys.stdout)
     prefixes = logmod.make_prefixes(chosen, colour) if prefix_on else dict.fromkeys(chosen, "")
     out = sys.stdout
-    for name in chosen:
-        for stream in streams:
-            path = paths.log(name, stream)
-            for line in _all_lines(path) if every_line else logmod.tail_lines(path, lines):
+    shown = [(name, paths.log(name, stream)) for name in chosen for stream in streams]
+    texts = [list(logmod.all_lines(path)) if every_line else logmod.tail_generations(path, lines)
+             for _name, path in shown]
+    if logmod.all_stamped(texts):  # every line has its time: one stream, in time order
+        for name, line in logmod.merge_by_time([(n, t) for (n, _p), t in zip(shown, texts, strict=True)]):
+            out.write(prefixes[name] + line + "\n")
+    else:  # service by service, stdout then stderr (docs/supervisor.md, `logs`)
+        for (name, _path), text in zip(shown, texts, strict=True):
+            for line in text:
                 out.write(prefixes[name] + line + "\n")
     out.flush()
     if follow:
@@ -377,14 +499,6 @@ def logs(
             logmod.follow(sources, lambda key, line: logmod.write_line(prefixes[key], line))
         except KeyboardInterrupt:
             raise typer.Exit(0) from None
-
-
-def _all_lines(path: Any) -> list[str]:
-    """Every line of a log file (`logs --tail 0`); [] if missing."""
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        return []
 
 
 def _known_services(paths: Any) -> list[str]:
@@ -407,8 +521,54 @@ def restart(
     wait: float = typer.Option(60.0, "--wait", parser=duration(0.0), metavar=DURATION,
                                help="How long to wait for readiness (seconds, or 90s, 2m)."),
 ) -> None:
-    """Restart services (default: all) through the supervisor and wait until they are ready."""
-    _steer(ctx, "restart", services or [], wait)
+    """Restart services (default: all) through the supervisor and wait until they are ready.
+
+    A restart keeps the spec the service runs with (from the last `up`); when the plan on disk
+    has changed since, it says so: `devctl up` applies the new plan.
+    """
+    try:
+        _steer(ctx, "restart", services or [], wait)
+    except typer.Exit:  # some service did not come back: the note may be why
+        _note_plan_changed(ctx, services or [])
+        raise
+    _note_plan_changed(ctx, services or [])
+
+
+def _note_plan_changed(ctx: typer.Context, names: list[str]) -> None:
+    """Tell `restart` users that the plan on disk differs from what runs (for these services).
+
+    Plans with the planning phases only (config.mutate, launch.plan: no build, prepare or
+    validate) and asks the supervisor for the diff without its checks. Best effort: whatever
+    goes wrong here (a plugin failing, no supervisor) says nothing, the restart stands."""
+    import contextlib
+
+    from devctl.cli.context import app_context
+    from devctl.cli.output import warn
+    from devctl.pipeline import PipelineOptions, run_pipeline_sync
+    from devctl.supervisor import client
+
+    with contextlib.suppress(Exception):  # best effort: never fails the restart
+        app = app_context(ctx)
+        cfg = app.load_config()
+        paths = _paths(ctx, from_config=True)
+        if not client.is_running(paths):
+            return
+        opts = PipelineOptions(phases=("config.mutate", "launch.plan"), strict=False,
+                               timeout=min(app.timeout, 10.0))
+        result = run_pipeline_sync(cfg, opts)
+        from devctl.supervisor.plan import normalize
+
+        reply = client.request(paths, "apply", timeout=30, services=normalize(result.services, cfg.repo_root),
+                               dry_run=True, check=False)
+        changed = [c for c in reply.get("changes", [])
+                   if c["action"] != "unchanged" and not c.get("was")  # `was`: merely not running
+                   and (not names or c["service"] in names)]
+        if changed:
+            what = ", ".join(
+                f"{c['service']}: {', '.join(c['changed'])}" if c.get("changed") else
+                f"{c['service']}: {c['action']}" for c in changed)
+            warn(f"plan changed since up ({what}): the restart kept the running spec; "
+                 "`devctl up` applies it")
 
 
 def stop(

@@ -1,7 +1,9 @@
-"""The live progress display of `devctl up`: one line per service while they start.
+"""The progress display of `devctl up`: one line per service while they start.
 
 Presentation only: the lines themselves come from `devctl.supervisor.render.progress_line`,
-the waiting from `devctl.supervisor.up.wait`, which calls `update` with each new state.
+the waiting from `devctl.supervisor.up.wait`, which calls `update` with each new state. The
+mode is `devctl.cli.progress.resolve`'s: live on a terminal, a plain line per change when piped
+or under CI=true, a JSON `service` event per change with `--progress json`.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from devctl.cli.output import err
+from devctl.cli.progress import emit_json, resolve
 from devctl.supervisor.render import STATE_STYLE, progress_line
 
 
@@ -16,14 +19,15 @@ class UpProgress:
     """Live progress of `up`: one line per service, redrawn in place on a terminal, or one
     plain line per change otherwise (CI logs, pipes)."""
 
-    def __init__(self, names: list[str], t0: float, *, live: bool | None = None):
+    def __init__(self, names: list[str], t0: float, *, live: bool | None = None, mode: str = "auto"):
         self.console = err()
         self.names = names
         self.t0 = t0
         self.width = max((len(n) for n in names), default=0)
         self.lines: dict[str, str] = {n: "starting" for n in names}
         self.records: dict[str, dict[str, Any]] = {}
-        self.live_mode = self.console.is_terminal if live is None else live
+        self.mode = resolve(mode) if live is None else "live" if live else "plain"
+        self.live_mode = self.mode == "live"
         self._live: Any = None
 
     def __enter__(self) -> UpProgress:
@@ -51,10 +55,18 @@ class UpProgress:
             line = progress_line(svc, self.t0)
             if line != self.lines[name]:
                 self.lines[name] = line
-                if not self.live_mode:
+                if self.mode == "json":
+                    emit_json(_service_event(name, svc, line), self.t0)
+                elif not self.live_mode:
                     self.console.print(f"{escape(name):<{self.width}}  {escape(line)}")
         if self._live is not None:
             self._live.update(self._render())
+
+    def finish(self, event: str, **fields: Any) -> None:
+        """The end of `up` as a JSON event (`ready`, `failed`, `interrupted`); nothing otherwise:
+        the other modes say it in words on stderr."""
+        if self.mode == "json":
+            emit_json({"event": event, **fields}, self.t0)
 
     def _render(self) -> Any:
         from rich.table import Table
@@ -69,3 +81,12 @@ class UpProgress:
             icon = "✔" if state in ("healthy", "running") else "✖" if state == "failed" else "…"
             table.add_row(Text(f"{icon} {name}", style=style), Text(self.lines[name]))
         return table
+
+
+def _service_event(name: str, svc: dict[str, Any], line: str) -> dict[str, Any]:
+    event: dict[str, Any] = {"event": "service", "service": name, "state": svc.get("state"), "text": line}
+    if svc.get("ready_at") and svc.get("state") in ("healthy", "running", "unhealthy"):
+        event["ready_at"] = svc["ready_at"]
+    if svc.get("error"):
+        event["error"] = svc["error"]
+    return event

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a type only: this module must stay cheap to import
+    from devctl.config.services_section import DeclaredService
 
 #: The file devctl looks for, like git looks for `.git`.
 CONFIG_NAME = ".devctl.yaml"
+#: A plugin `path` meaning "the Python interpreter devctl itself runs on" (the one that can
+#: import devctl.sdk, wherever devctl is installed: a venv, pipx, uv tool). `plugins new` writes
+#: it, so a committed .devctl.yaml names no machine's interpreter path.
+DEVCTL_PYTHON = "devctl:python"
 #: Executables `plugins/devctl-<id>` under the repo root are plugins without any config.
 DISCOVERY_DIR = "plugins"
 DISCOVERY_PREFIX = "devctl-"
@@ -52,6 +59,7 @@ class Config:
     strictness: str = "warn"  # "warn" | "error"
     preflight: list[dict[str, Any]] = field(default_factory=list)  # [{plugin, config, timeout_s?}]
     notifiers: list[dict[str, Any]] = field(default_factory=list)  # [{plugin, config, events}]
+    services: list[DeclaredService] = field(default_factory=list)  # `services:` (pipeline/declared.py)
 
     def plugin(self, plugin_id: str) -> PluginSpec | None:
         return next((p for p in self.all_plugins if p.id == plugin_id), None)

@@ -7,6 +7,7 @@ resolved, and where devctl looks for a config. Every problem names `file:line: k
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any, cast
 
@@ -14,6 +15,7 @@ import yaml
 
 from devctl.config import (
     CONFIG_NAME,
+    DEVCTL_PYTHON,
     DISCOVERED_PRIORITY,
     DISCOVERY_DIR,
     DISCOVERY_PREFIX,
@@ -21,6 +23,7 @@ from devctl.config import (
     PluginSpec,
     find_repo_root,
     searched_dirs,
+    services_section,
 )
 from devctl.config import nodes as n
 from devctl.errors import ConfigError, display_path
@@ -28,7 +31,7 @@ from devctl.procs.which import DIRECTORY, MISSING, NOT_ON_PATH, NotExecutable, r
 from devctl.statedir import check_name
 from devctl.util.suggest import unknown_key
 
-TOP_KEYS = ("plugins", "strictness", "preflight", "notifiers")
+TOP_KEYS = ("plugins", "strictness", "preflight", "notifiers", "services")
 PLUGIN_KEYS = ("id", "path", "args", "env", "workdir", "priority", "enabled")
 PREFLIGHT_KEYS = ("plugin", "config", "timeout_s")
 NOTIFIER_KEYS = ("plugin", "config", "events", "timeout_s")
@@ -114,6 +117,8 @@ def _parse_file(path: Path, root: Path) -> Config:
             cfg.preflight = _entries(value, key, PREFLIGHT_KEYS, problems)
         elif key == "notifiers":
             cfg.notifiers = _entries(value, key, NOTIFIER_KEYS, problems)
+        elif key == "services":
+            cfg.services = services_section.parse(value, display, problems)
         else:
             problems.add(key_node, key, unknown_key(key, TOP_KEYS))
     problems.raise_if_any()
@@ -253,7 +258,10 @@ def _resolve_path(
     path: str, node: yaml.Node, keypath: str, root: Path, env: dict[str, str], problems: n.Problems
 ) -> str | None:
     """The absolute executable for `path`: a file in the repo if it has a '/', else PATH lookup
-    (`procs.which`); a problem in the config's words when it cannot run."""
+    (`procs.which`); a problem in the config's words when it cannot run. `devctl:python` is
+    devctl's own interpreter."""
+    if path == DEVCTL_PYTHON:
+        return sys.executable
     try:
         return resolve_executable(path, root, env.get("PATH", os.environ.get("PATH", os.defpath)))
     except NotExecutable as exc:
@@ -263,8 +271,19 @@ def _resolve_path(
             MISSING: f"{path!r} does not exist ({exc.path})",
             DIRECTORY: f"{path!r} is a directory, not an executable",
         }.get(exc.reason, f"{path!r} is not executable: chmod +x it, or run it through an "
-                          f"interpreter (path: python3, args: [{path}])"))
+                          f"interpreter (path: {_interpreter_for(path)}, args: [{path}])"))
         return None
+
+
+#: The interpreter a non-executable plugin file most likely wants, by its suffix.
+_INTERPRETERS = {".sh": "bash", ".bash": "bash", ".py": "python3", ".js": "node", ".mjs": "node",
+                 ".rb": "ruby", ".pl": "perl"}
+
+
+def _interpreter_for(path: str) -> str:
+    """The interpreter to suggest for a script that lacks its executable bit: `bash` for a `.sh`
+    (a shell script run by python3 fails with a confusing SyntaxError), python3 when unknown."""
+    return _INTERPRETERS.get(Path(path).suffix.lower(), "python3")
 
 
 def _entries(node: yaml.Node, key: str, known: tuple[str, ...], problems: n.Problems) -> list[dict[str, Any]]:

@@ -39,6 +39,18 @@ class Problems:
         raise ConfigError(first, details=details)
 
 
+def _tab_hint(text: str, mark: yaml.Mark | None) -> str:
+    """YAML forbids tabs in indentation, and the parser's own words for it ("found character
+    that cannot start any token") never say so; an editor that inserts tabs is the usual cause."""
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" not in line[: len(line) - len(line.lstrip())] and "\t" not in line[mark.column: mark.column + 1]:
+        return ""
+    return f"; line {mark.line + 1} has a tab: YAML indentation must use spaces, not tabs"
+
+
 def line_of(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
@@ -53,7 +65,7 @@ def compose(text: str, display: str) -> yaml.Node | None:
         where = f"{display}:{mark.line + 1}" if mark else display
         problem = exc.problem or exc.context or "cannot parse"
         extra = f" ({exc.context})" if exc.context and exc.problem else ""
-        raise ConfigError(f"{where}: invalid YAML: {problem}{extra}") from None
+        raise ConfigError(f"{where}: invalid YAML: {problem}{extra}{_tab_hint(text, mark)}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{display}: invalid YAML: {exc}") from None
 

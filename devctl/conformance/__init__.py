@@ -6,7 +6,8 @@ The checks, each reported pass/fail with the fix for a failure:
 2. stdout clean — every stdout line, start to exit, is a protocol frame;
 3. op <name> — every declared op answers a minimal valid request with output of the right
    shape: ops run in pipeline order with dry_run true, each getting the config the plugin's own
-   config.mutate produced (as `devctl plan` would with this plugin alone); `command.run` gets
+   config.mutate produced from the starting config (empty, or for `plugins check ID` the one
+   the plugins before it made, as `devctl plan` would); `command.run` gets
    the first listed command with `--help`; a stream op opens a stream whose events are well
    formed;
 4. undeclared op — an op the plugin did not declare gets ok:false, E_UNSUPPORTED, in time;
@@ -72,9 +73,15 @@ NOT_A_FRAME = "the answer is not a JSON object line:"
 
 
 def run_checks(argv: list[str], *, cwd: Path, env: dict[str, str] | None = None,
-               timeout: float = DEFAULT_TIMEOUT, target: str | None = None) -> Report:
-    """Run every check against `argv` started in `cwd` (with `env` over os.environ)."""
+               timeout: float = DEFAULT_TIMEOUT, target: str | None = None,
+               config: dict[str, Any] | None = None) -> Report:
+    """Run every check against `argv` started in `cwd` (with `env` over os.environ).
+
+    `config` is the config the plugin starts from (default empty): `plugins check ID` passes
+    what the plugins before it in the pipeline made, so a plugin that reads their keys is
+    checked the way `devctl plan` runs it."""
     checker = _Checker(argv, cwd, env or {}, timeout)
+    checker.config = dict(config or {})
     try:
         return checker.run(target or " ".join(argv))
     except OSError as exc:
@@ -244,7 +251,7 @@ class _Checker:
         if op == "commands.list":
             commands.extend(shapes.command_names(response.output))
         if op == "config.mutate":
-            self.config = shapes.mutated_config(response.output)
+            self.config = shapes.mutated_config(response.output, self.config)
         return Check(name, "pass", "answered with a valid output")
 
     def _check_stream(self, op: str) -> Check:

@@ -50,11 +50,11 @@ def minimal_input(op: str, command: str | None = None,
     return {"config": config}
 
 
-def mutated_config(output: dict[str, Any]) -> dict[str, Any]:
-    """The config after applying a (valid) config.mutate output to an empty config."""
+def mutated_config(output: dict[str, Any], base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The config after applying a (valid) config.mutate output to `base` (default: empty)."""
     from devctl.pipeline.patch import apply_patch
 
-    return apply_patch({}, output.get("config_patch"), "check")
+    return apply_patch(dict(base or {}), output.get("config_patch"), "check")
 
 
 def output_problem(op: str, output: dict[str, Any], repo_root: Path) -> str | None:

@@ -37,6 +37,8 @@ class PipelineResult:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     services: list[ServiceSpec] = field(default_factory=list)  # normalized, merged order
     notes: list[str] = field(default_factory=list)  # collision warnings etc. (non-strict)
+    #: The step and service name collisions behind some of the notes, as data (`devctl doctor`).
+    collisions: list[dict[str, Any]] = field(default_factory=list)
 
 
 def __getattr__(name: str) -> Any:

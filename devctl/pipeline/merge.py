@@ -26,6 +26,8 @@ class NamedMerge(Generic[Item]):
     items: dict[str, Item] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: Each collision as data (non-strict runs): {"kind", "name", "plugins": [replaced, winner]}.
+    collisions: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, name: str, item: Item, plugin: str) -> None:
         if name in self.items:
@@ -38,9 +40,10 @@ class NamedMerge(Generic[Item]):
             if self.strict:
                 raise OperationFailed(
                     f"{self.kind} {name!r} is returned by {who} (strict mode: rename one, or run "
-                    f"without --strict / strictness: error to let the last one win)"
+                    f"without --strict and with strictness: warn to let the last one win)"
                 )
             self.notes.append(f"{self.kind} {name!r} is returned by {who}; the one from {plugin!r} wins")
+            self.collisions.append({"kind": self.kind, "name": name, "plugins": [previous, plugin]})
         self.items[name] = item
         self.owners[name] = plugin
 

@@ -16,21 +16,25 @@ from typing import Any
 
 from devctl.config import Config
 from devctl.errors import DevctlError, OperationFailed, PluginError
-from devctl.pipeline import PHASES, PipelineOptions, PipelineResult
+from devctl.pipeline import PHASES, PipelineOptions, PipelineResult, declared
 from devctl.pipeline.merge import ArtifactMerge, NamedMerge
 from devctl.pipeline.patch import apply_patch
 from devctl.pipeline.services import ServiceSpec, check_dependencies, normalize_service
 
 StderrCallback = Callable[[str, str], None]
 PhaseCallback = Callable[[str], None]
+#: Progress for a display (the CLI's CI lines, `up --progress json`): one plain dict per event,
+#: see `docs/dev/contracts.md` ("Pipeline progress events"). Never raises into the run.
+EventCallback = Callable[[dict[str, Any]], None]
 
 
 class _Run:
     """The state of one pipeline run: the current config and the merges so far."""
 
-    def __init__(self, cfg: Config, opts: PipelineOptions):
+    def __init__(self, cfg: Config, opts: PipelineOptions, on_event: EventCallback | None = None):
         self.cfg = cfg
         self.opts = opts
+        self.on_event = on_event
         self.config: dict[str, Any] = {}
         # Steps merge by name within a phase: build's "deps" and prepare's "deps" are two steps.
         self.steps: dict[str, NamedMerge[dict[str, Any]]] = {
@@ -43,6 +47,10 @@ class _Run:
         self.warnings: list[dict[str, Any]] = []
         self.notes: list[str] = []
 
+    def emit(self, event: str, **fields: Any) -> None:
+        if self.on_event is not None:
+            self.on_event({"event": event, **fields})
+
     def result(self) -> PipelineResult:
         return PipelineResult(
             config=self.config,
@@ -52,6 +60,8 @@ class _Run:
             errors=self.errors,
             warnings=self.warnings,
             services=self.services.values(),
+            collisions=[*(c for merge in self.steps.values() for c in merge.collisions),
+                        *self.services.collisions],
             notes=[
                 *self.notes,
                 *(note for merge in self.steps.values() for note in merge.notes),
@@ -132,6 +142,9 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
     opts = run.opts
     deadline = time.monotonic() + opts.timeout
     reported: set[str] = set()
+    if phase == "launch.plan":  # `.devctl.yaml` services first: every plugin's plan merges over them
+        for service in declared.plan(run.cfg, run.config):
+            run.services.add(service["name"], service, declared.PLUGIN)
     for client in clients:
         if not client.supports(phase):
             continue
@@ -140,8 +153,11 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
         if remaining <= 0:
             raise PluginError(plugin, f"{phase}: not started, the phase's --timeout of {opts.timeout:g}s "
                               "was used up by the plugins before it")
+        run.emit("plugin_start", phase=phase, plugin=plugin)
+        started = time.monotonic()
         output = await client.request(phase, _input(phase, run), timeout=remaining, dry_run=opts.dry_run,
                                       cwd=os.getcwd())
+        took_ms = round((time.monotonic() - started) * 1000)
         if not isinstance(output, dict):
             raise PluginError(plugin, f"{phase}: 'output' must be an object")
         try:
@@ -150,6 +166,8 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
             elif phase in ("build.run", "prepare.run"):
                 failed = run.steps_run(plugin, output, phase)
                 reported |= {s["name"] for s in output.get("steps") or []}
+                for step in output.get("steps") or []:
+                    run.emit("step", **_step_event(step, phase, plugin))
                 if failed:
                     raise _step_failure(phase, failed, run)
             elif phase == "validate.run":
@@ -159,6 +177,8 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
         except DevctlError as exc:  # a bad output: show what the plugin said on stderr, too
             exc.details = [*exc.details, *(f"{plugin} | {line}" for line in client.stderr_tail())]
             raise
+        finally:
+            run.emit("plugin_end", phase=phase, plugin=plugin, duration_ms=took_ms)
     if phase in ("build.run", "prepare.run"):
         missing = [s for s in opts.steps if s not in reported]
         if missing:
@@ -166,7 +186,19 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
     if phase == "validate.run":
         await _preflights(run)
     if phase == "launch.plan":
+        declared.check_dependencies(run.services.values(), run.cfg)
         check_dependencies(run.services.values())
+
+
+def _step_event(step: dict[str, Any], phase: str, plugin: str) -> dict[str, Any]:
+    """A step's own words for the progress display: its name, verdict, time, and the optional
+    `message` / `skipped` fields a plugin may add (a skipped `initdb` must not look like a run one)."""
+    event: dict[str, Any] = {"phase": phase, "plugin": plugin, "name": step["name"],
+                             "ok": step.get("ok", True)}
+    for key in ("skipped", "message", "duration_ms", "error"):
+        if step.get(key) is not None:
+            event[key] = step[key]
+    return event
 
 
 def _step_failure(phase: str, failed: list[dict[str, Any]], run: _Run) -> OperationFailed:
@@ -207,8 +239,12 @@ async def run_pipeline(
     *,
     on_stderr: StderrCallback | None = None,
     on_phase: PhaseCallback | None = None,
+    on_event: EventCallback | None = None,
 ) -> PipelineResult:
     """Run `opts.phases` (in pipeline order) over the enabled plugins of `cfg`.
+
+    `on_event` gets the run's progress as it happens (`phase_start`, `plugin_start`, `step`,
+    `plugin_end`, `phase_end`): a display for CI logs and wrapping tools; the result is the same.
 
     Raises PluginError (a plugin failed or returned a bad shape), OperationFailed (a strict
     collision, a step with ok: false), ConfigError (a bad service). An invalid validation does
@@ -220,7 +256,7 @@ async def run_pipeline(
     unknown = [p for p in opts.phases if p not in PHASES]
     if unknown:
         raise ValueError(f"unknown phase(s): {', '.join(unknown)}")
-    run = _Run(cfg, opts)
+    run = _Run(cfg, opts, on_event)
     specs = sorted(cfg.plugins, key=lambda s: s.sort_key())
 
     def on_warning(plugin: str, text: str) -> None:  # protocol warnings (junk from an idle plugin, ...)
@@ -238,11 +274,27 @@ async def run_pipeline(
                 if phase in opts.phases:
                     if on_phase is not None:
                         on_phase(phase)
-                    await _phase(phase, clients, run)
+                    await _timed_phase(phase, clients, run)
     except DevctlError as exc:  # what was noticed before the failure still matters
         exc.details = [*exc.details, *(f"warning: {note}" for note in run.result().notes)]
         raise
     return run.result()
+
+
+async def _timed_phase(phase: str, clients: list[Any], run: _Run) -> None:
+    """`_phase` between a `phase_start` and a `phase_end` event (which says whether it went well).
+    A phase no plugin declares still runs (its checks) but is not announced: it does nothing."""
+    if not any(client.supports(phase) for client in clients):
+        await _phase(phase, clients, run)
+        return
+    run.emit("phase_start", phase=phase)
+    started = time.monotonic()
+    ok = False
+    try:
+        await _phase(phase, clients, run)
+        ok = True
+    finally:
+        run.emit("phase_end", phase=phase, ok=ok, duration_ms=round((time.monotonic() - started) * 1000))
 
 
 def run_pipeline_sync(
@@ -251,9 +303,11 @@ def run_pipeline_sync(
     *,
     on_stderr: StderrCallback | None = None,
     on_phase: PhaseCallback | None = None,
+    on_event: EventCallback | None = None,
 ) -> PipelineResult:
     """`run_pipeline` in a fresh event loop, for synchronous callers (the CLI)."""
     import anyio
 
-    call = functools.partial(run_pipeline, cfg, opts, on_stderr=on_stderr, on_phase=on_phase)
+    call = functools.partial(run_pipeline, cfg, opts, on_stderr=on_stderr, on_phase=on_phase,
+                             on_event=on_event)
     return anyio.run(call)

@@ -19,6 +19,7 @@ from typing import Literal, NotRequired, TypedDict, cast
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError
+from devctl.pipeline import log_spec, service_options
 from devctl.statedir import check_name
 
 #: A service's `restart` policy (the values of RESTART_POLICIES).
@@ -63,6 +64,9 @@ class ServiceSpec(TypedDict):
     stop_signal: str  # "SIGTERM" form, a real signal name
     stop_timeout_ms: int
     plugin: str  # id of the plugin that planned it ("plan" when built without one)
+    user: str | None  # run as this user (devctl as root; see pipeline/service_options.py)
+    logs: log_spec.LogOptions | None  # None: plain `cmd > file` logs (pipeline/log_spec.py)
+    watch: log_spec.WatchSpec | None  # None: no file watching
 
 
 class _Bad(Exception):
@@ -83,7 +87,8 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
             "name": name,
             "command": _command(raw.get("command")),
             "cwd": _cwd(raw.get("cwd"), repo_root),
-            "env": _env(raw.get("env")),
+            # env_file is read now, the plan's env over it (pipeline/service_options.py).
+            "env": {**service_options.env_files(raw.get("env_file"), repo_root), **_env(raw.get("env"))},
             "health": _health(raw.get("health")),
             "depends_on": _depends_on(raw.get("depends_on")),
             "restart": cast(RestartPolicy, _choice(raw.get("restart", DEFAULT_RESTART), "restart",
@@ -93,6 +98,8 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
             "stop_timeout_ms": _int(raw.get("stop_timeout_ms", DEFAULT_STOP_TIMEOUT_MS), "stop_timeout_ms",
                                     minimum=1),
             "plugin": plugin,
+            "user": service_options.user(raw.get("user")),
+            **log_spec.extras(raw),
         }
     except (_Bad, ConfigError) as exc:
         message = exc.message if isinstance(exc, ConfigError) else str(exc)

@@ -171,7 +171,7 @@ class Resolution:
             raise OperationFailed(
                 "plugin command collision (strict mode)",
                 details=[c.message(strict=True) for c in self.collisions]
-                + ["rename the command in one plugin, or drop --strict / strictness: error"],
+                + ["rename the command in one plugin, or drop --strict and set strictness: warn"],
             )
 
 

@@ -103,7 +103,10 @@ async def start_plugin(
         raise
     if failure is not None:
         await client.close()
-        raise failure.error(spec.id, details=client._details())
+        from devctl.plugins.hints import missing_sdk_hint
+
+        hint = missing_sdk_hint(spec.argv(), client.stderr_tail())
+        raise failure.error(spec.id, details=[*client._details(), *hint])
     return client
 
 

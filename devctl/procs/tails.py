@@ -10,7 +10,8 @@ error can show why the child died.
 
 Unlike stdout, stderr is for humans and carries no protocol: a very long line is cut, not
 refused, and invalid UTF-8 is replaced. (A dotagent call keeps its stderr as bytes, bounded
-like its stdout: see `procs.bounded`.)
+like its stdout: see `procs.bounded`.) The cutting splitter, `LineCutter`, is also what
+`devctl logs` reads service log files with: linear and bounded whatever the lines look like.
 """
 
 from __future__ import annotations
@@ -29,11 +30,57 @@ TAIL_LINES = 50
 MAX_STDERR_LINE = 64 * 1024
 #: Bytes asked for per read.
 CHUNK = 65536
+#: What follows the kept head of a line that was cut (stderr tails and `devctl logs` alike).
+CUT_MARK = " …[line cut]"
 
 log = logging.getLogger("devctl.procs")
 
 #: `on_line(source, line)`: `source` names the child (a plugin id), `line` has no newline.
 OnStderr = Callable[[str, str], None]
+
+
+class LineCutter:
+    """Split a byte stream into lines, cutting any line longer than `max_line` (its head and
+    CUT_MARK are kept, the rest skipped up to its newline). Linear in the bytes fed and bounded
+    in memory whatever the lines look like: what `StderrTail` and `devctl logs` split with."""
+
+    def __init__(self, max_line: int = MAX_STDERR_LINE):
+        self._buf = bytearray()
+        self._max = max_line
+        self._cut = CUT_MARK.encode()
+        self._skipping = False  # inside the cut-off remainder of an over-long line
+
+    def split(self, chunk: bytes) -> list[bytes]:
+        """The lines `chunk` completes (without newlines)."""
+        if self._skipping:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                return []
+            self._skipping = False
+            chunk = chunk[nl + 1:]
+        parts = chunk.split(b"\n")
+        rest = parts.pop()
+        mx = self._max
+        if parts:
+            if self._buf:
+                self._buf += parts[0]
+                parts[0] = bytes(self._buf)
+                self._buf.clear()
+            parts = [raw if len(raw) <= mx else raw[:mx] + self._cut for raw in parts]
+        self._buf += rest
+        if len(self._buf) > mx:
+            # Emit what fits now and ignore the rest of this line: memory stays bounded.
+            parts.append(bytes(self._buf[:mx]) + self._cut)
+            self._buf.clear()
+            self._skipping = True
+        return parts
+
+    def flush(self) -> bytes | None:
+        """At EOF: the unterminated last line, if any (None when it was cut already)."""
+        raw = bytes(self._buf) if self._buf and not self._skipping else None
+        self._buf.clear()
+        self._skipping = False
+        return raw
 
 
 class StderrTail:
@@ -45,41 +92,17 @@ class StderrTail:
         self.source = source
         self._on_line = on_line
         self._tail: deque[str] = deque(maxlen=keep)
-        self._buf = bytearray()
-        self._max = max_line
-        self._skipping = False  # inside the cut-off remainder of an over-long line
+        self._lines = LineCutter(max_line)
 
     def feed(self, chunk: bytes) -> None:
-        start = 0
-        while True:
-            nl = chunk.find(b"\n", start)
-            if nl < 0:
-                break
-            piece = chunk[start:nl]
-            start = nl + 1
-            if self._skipping:
-                self._skipping = False
-                self._buf.clear()
-                continue
-            self._buf += piece
-            self._emit(bytes(self._buf))
-            self._buf.clear()
-        rest = chunk[start:]
-        if self._skipping:
-            return
-        self._buf += rest
-        if len(self._buf) > self._max:
-            # Emit what fits now and ignore the rest of this line: memory stays bounded.
-            self._emit(bytes(self._buf[: self._max]) + " …[line cut]".encode())
-            self._buf.clear()
-            self._skipping = True
+        for raw in self._lines.split(chunk):
+            self._emit(raw)
 
     def flush(self) -> None:
         """At EOF: emit an unterminated last line."""
-        if self._buf and not self._skipping:
-            self._emit(bytes(self._buf))
-        self._buf.clear()
-        self._skipping = False
+        raw = self._lines.flush()
+        if raw is not None:
+            self._emit(raw)
 
     def _emit(self, raw: bytes) -> None:
         line = raw.decode("utf-8", "replace").rstrip("\r")

@@ -167,8 +167,12 @@ def _await_ready(read_fd: int, paths: Paths) -> int:
 
 
 def _log_tail(paths: Paths, n: int = 20) -> list[str]:
+    """The supervisor log's last lines: read backwards, each cut at 64 KiB (`logs.tail_lines`),
+    so a huge log (the supervisor keeps one across runs) costs what its last lines cost."""
+    from devctl.supervisor.logs import tail_lines
+
     try:
-        return paths.daemon_log.read_text(errors="replace").splitlines()[-n:]
+        return tail_lines(paths.daemon_log, n)
     except OSError:
         return []
 
@@ -177,6 +181,10 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
                ready_fd: int) -> int:
     """The supervisor's whole life, in this (already detached) process. Returns an exit code."""
     import anyio
+
+    from devctl.util.proctitle import set_title
+
+    set_title(f"devctl supervisor {paths.root}", "devctl-supervisor")  # not `…/devctl up` in ps
 
     def tell(message: str) -> None:
         nonlocal ready_fd

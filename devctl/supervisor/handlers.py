@@ -2,21 +2,25 @@
 
 Ops: `ping`, `status`, `watch` (snapshot, then every event as it happens), `start`, `stop`,
 `restart` (with `services`: names, empty = all; `start`/`restart` reply once each named
-service is ready or has ended, waiting at most `wait_s`), `shutdown` (with optional
+service is ready or has ended, waiting at most `wait_s`), `apply` (a new plan: `services`,
+optional `only`, `force`, `dry_run`; see supervisor/apply.py), `shutdown` (with optional
 `grace_s`: the stop grace in seconds, overriding each service's `stop_timeout_ms`).
+`start`, `stop`, `restart` and `apply` change services one request at a time (apply.Gate).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 
+from devctl.errors import DevctlError
+from devctl.supervisor.apply import Gate, apply
 from devctl.supervisor.runtime import Supervisor
-from devctl.supervisor.service_states import SETTLED_STATES
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -30,7 +34,7 @@ def make_handler(sup: Supervisor) -> Callable[[dict[str, Any], Send], Awaitable[
             return
         try:
             await fn(sup, request, send)
-        except _Refused as exc:
+        except (_Refused, DevctlError) as exc:
             await send({"ok": False, "error": str(exc)})
 
     return handle
@@ -83,31 +87,58 @@ async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
         tx.close()
 
 
+_gates: weakref.WeakKeyDictionary[Supervisor, Gate] = weakref.WeakKeyDictionary()
+
+
+def _gate(sup: Supervisor) -> Gate:
+    if sup.shutdown_requested.is_set():
+        raise _Refused("the supervisor is shutting down")
+    return _gates.setdefault(sup, Gate())
+
+
+def _records(sup: Supervisor, names: list[str]) -> list[Any]:
+    return [sup.services[n].record(sup.paths) for n in names if n in sup.services]
+
+
 async def _settle(sup: Supervisor, names: list[str], timeout: float | None) -> dict[str, Any]:
     await anyio.sleep(0)
-    await sup.wait_until(lambda: all(sup.services[n].st.state in SETTLED_STATES for n in names), timeout)
+    gate = _gate(sup)
+    await sup.wait_until(lambda: gate.settled(sup, names), timeout)
     sup.flush_state()
-    return {"ok": True, "services": [sup.services[n].record(sup.paths) for n in names]}
+    return {"ok": True, "services": _records(sup, names)}
 
 
 async def _start(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
-    names = _names(sup, request)
-    sup.start(names)
+    async with _gate(sup).changing(sup, _names(sup, request)):
+        names = _names(sup, request)  # again: an `apply` may have changed the plan meanwhile
+        sup.start(names)
     await send(await _settle(sup, names, _seconds(request, "wait_s", 60.0)))
 
 
 async def _stop(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
-    names = _names(sup, request)
-    await sup.stop(names)
+    async with _gate(sup).changing(sup, _names(sup, request)):
+        names = _names(sup, request)
+        await sup.stop(names)
     sup.flush_state()
-    await send({"ok": True, "services": [sup.services[n].record(sup.paths) for n in names]})
+    await send({"ok": True, "services": _records(sup, names)})
 
 
 async def _restart(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
-    names = _names(sup, request)
-    await sup.stop(names)
-    sup.start(names)
+    async with _gate(sup).changing(sup, _names(sup, request)):
+        names = _names(sup, request)
+        await sup.stop(names)
+        sup.start(names)
     await send(await _settle(sup, names, _seconds(request, "wait_s", 60.0)))
+
+
+async def _apply(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
+    try:
+        reply = await apply(sup, _gate(sup), request)
+    except DevctlError as exc:
+        raise _Refused(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a request must never take the supervisor down
+        raise _Refused(f"bad apply request: {type(exc).__name__}: {exc}") from None
+    await send(reply)
 
 
 async def _shutdown(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
@@ -126,5 +157,6 @@ _OPS: dict[str, Callable[[Supervisor, dict[str, Any], Send], Awaitable[None]]] =
     "start": _start,
     "stop": _stop,
     "restart": _restart,
+    "apply": _apply,
     "shutdown": _shutdown,
 }

@@ -47,15 +47,59 @@ def health_text(svc: dict[str, Any]) -> str:
     return f"{h['type']}: {h.get('error') or 'failing'}"
 
 
-def status_rows(snapshot: dict[str, Any], root: str | None = None) -> list[tuple[str, ...]]:
+#: Columns whose cells are never cut or wrapped (names, states, numbers); the others may fold.
+STATUS_WHOLE = ("SERVICE", "STATE", "PID", "UPTIME", "RESTARTS")
+
+
+def status_reason(svc: dict[str, Any]) -> str | None:
+    """Why a service is down (failed, exited, backing off), or None."""
+    if svc.get("error") and svc["state"] in ("failed", "exited", "backoff"):
+        return str(svc["error"])
+    return None
+
+
+def shown_log(logs: dict[str, str]) -> str:
+    """The log a person should open: stdout, unless the service wrote nothing there and
+    something to stderr (a crash's traceback), so the LOG column never points at an empty file."""
+    import os
+
+    stdout, stderr = logs.get("stdout", ""), logs.get("stderr", "")
+    try:
+        if stderr and os.path.getsize(stderr) > 0 and (not stdout or os.path.getsize(stdout) == 0):
+            return stderr
+    except OSError:
+        pass
+    return stdout
+
+
+def display_log(path: str, root: str | None, cwd: str | None) -> str:
+    """A log path as the user can open it from where they are: relative to `cwd` when `cwd` is
+    inside the repo `root`, absolute otherwise (`devctl -C` from elsewhere); with no `cwd`,
+    relative to the root."""
+    import os
+
+    if not path or not root:
+        return path
+    base = root.rstrip("/")
+    if cwd is None:
+        return path[len(base) + 1:] if path.startswith(base + "/") else path
+    if cwd == base or cwd.startswith(base + "/"):
+        return os.path.relpath(path, cwd)
+    return path
+
+
+def status_rows(snapshot: dict[str, Any], root: str | None = None, *,
+                reasons: bool = True, cwd: str | None = None) -> list[tuple[str, ...]]:
+    """One row per service, cells as STATUS_COLUMNS. `reasons=False` leaves a failure's reason
+    out of the STATE cell (the caller prints it on its own line, see `status_reason`); `cwd`
+    makes the LOG paths relative to it (see `display_log`)."""
     rows: list[tuple[str, ...]] = []
     for svc in snapshot["services"]:
-        log = svc.get("logs", {}).get("stdout", "")
-        if root and log.startswith(root.rstrip("/") + "/"):
-            log = log[len(root.rstrip("/")) + 1:]
+        log = display_log(shown_log(svc.get("logs", {})), root, cwd)
         state = svc["state"]
-        if svc.get("error") and state in ("failed", "exited", "backoff"):
-            state = f"{state} ({svc['error']})"
+        reason = status_reason(svc)
+        if reason and reasons:
+            state = f"{state} ({reason})"
         pid = svc.get("pid")
         rows.append((
             svc["name"], state, str(pid) if pid and svc.get("uptime_s") is not None else "-",
@@ -96,6 +140,8 @@ def plan_lines(services: list[ServiceSpec]) -> list[str]:
         lines.append(f"{svc['name']}  (from {svc.get('plugin') or 'plan'})")
         lines.append(f"  command: {shlex.join(svc['command'])}")
         lines.append(f"  cwd: {svc['cwd']}")
+        if svc.get("user"):
+            lines.append(f"  user: {svc['user']}")
         if svc["env"]:
             from devctl.supervisor.state_store import REDACTED, redact_env
 

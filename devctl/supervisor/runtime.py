@@ -35,6 +35,7 @@ from devctl.supervisor.paths import Paths
 from devctl.supervisor.plan import dependents, health_target
 from devctl.supervisor.service_states import READY_STATES, UP_STATES
 from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord, redact_env, write_state
+from devctl.supervisor.watch import run_watchers
 
 #: A service without a health check is ready once it has stayed up this long.
 SETTLE_S = 0.5
@@ -251,6 +252,7 @@ class Supervisor:
             inner.start_soon(self._readiness, svc, gen)
             await _wait_exit(proc)
             inner.cancel_scope.cancel()
+        await spawner.writer_drained(proc.pid)  # a `logs:` writer: its last lines are on disk
         code = proc.returncode
         svc.proc = None
         sig = signal_name(-code) if code is not None and code < 0 else None
@@ -379,10 +381,34 @@ class Supervisor:
                 self.feed(self.services[name], sm.Stop())
 
             def stopped(w: list[str] = wave) -> bool:  # bound now: `wave` changes per loop
-                return all(self.services[n].st.state == "stopped" for n in w)
+                # Done once stopped, or once a later request wants it again (it may already be
+                # starting): waiting for `stopped` then would wait forever (issue 12, item 6).
+                return all(self.services[n].st.state == "stopped" or self.services[n].wanted for n in w)
 
             await self.wait_until(stopped, timeout)
             pending -= set(wave)
+
+    def changed(self) -> None:
+        """Wake every `wait_until` to look again (a request finished changing services)."""
+        self._changed.set()
+        self._changed = anyio.Event()
+
+    def replace_plan(self, specs: list[ServiceSpec], fresh: set[str]) -> None:
+        """Run `specs` (start order) from now on: the `up` of a changed plan (supervisor/apply.py).
+
+        Services named in `fresh` get a new record (they were stopped, or are new); the others
+        keep theirs, and their process. Services not in `specs` must be stopped already."""
+        services: dict[str, Service] = {}
+        for spec in specs:
+            svc = self.services.get(spec["name"])
+            if svc is None or spec["name"] in fresh:
+                svc = Service(spec)
+            else:
+                svc.spec = spec
+            services[spec["name"]] = svc
+        self.specs, self.services, self.dependents = specs, services, dependents(specs)
+        self.mark_dirty()
+        self.changed()
 
     # ---- housekeeping -----------------------------------------------------------------------
 
@@ -405,6 +431,8 @@ class Supervisor:
                     if ct is not None:
                         svc.descendants[pid] = ct
                         changed = True
+        # `logs:` writers are ours and unmarked on purpose; they end on their own (EOF).
+        writers = {w.pid for w in spawner._writers.values()}
         for pid in children(os.getpid()):
             if pid in mains:
                 continue
@@ -418,7 +446,8 @@ class Supervisor:
                 if ct is not None:
                     holder.descendants[pid] = ct
                     changed = True
-            elif holder is None and pid not in self.strays and (ct := create_time(pid)) is not None:
+            elif (holder is None and pid not in self.strays and pid not in writers
+                  and (ct := create_time(pid)) is not None):
                 self.strays[pid] = ct  # no marker (`env -i setsid -f`): stopped at shutdown
                 changed = True
         for pid, ct in list(self.strays.items()):
@@ -440,6 +469,7 @@ class Supervisor:
             tg.start_soon(self._state_writer)
             tg.start_soon(self._sweep)
             tg.start_soon(self._signals)
+            tg.start_soon(run_watchers, self)  # services with `watch:` (supervisor/watch.py)
             self.schedule()
             await self.shutdown_requested.wait()
             with anyio.CancelScope(shield=True):

@@ -1,26 +1,29 @@
 """`devctl up`: may it start, what to clear first, check the plan, wait for readiness.
 
 The CLI command stays a thin layer (parse, call these, render); the decisions live here:
-whether `up` may go ahead when a supervisor already runs or one died and left services behind
-(`--force`, `--dry-run`), what comes after the pipeline (nothing to start, a dry-run listing,
-a start), which checks run before anything starts, what "ready" and "failed" mean while
-waiting, and what a failure report contains (the service, the reason, the last 20 lines of
-its stdout and stderr).
+whether `up` starts a supervisor, applies the new plan to the one that runs (compose semantics:
+`supervisor/plan_diff.py` decides what is recreated, the supervisor's `apply` op does it), or
+first clears what runs (`--force`) or what a dead one left behind; what comes after the
+pipeline (nothing to start, a dry-run listing, a start), which checks run before anything is
+stopped or started, what "ready" and "failed" mean while waiting, and what a failure report
+contains (the service, the reason, the last 20 lines of its stdout and stderr).
 """
 
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devctl.errors import DevctlError
+from devctl.errors import EXIT_USAGE, DevctlError
 from devctl.pipeline.services import ServiceSpec
 from devctl.supervisor import client, plan
 from devctl.supervisor.logs import tail_lines
 from devctl.supervisor.paths import Paths
+from devctl.supervisor.render import display_log
 from devctl.supervisor.service_states import FINAL_STATES as ENDED
 from devctl.supervisor.service_states import READY_STATES as READY
 from devctl.supervisor.state_store import read_state
@@ -37,6 +40,9 @@ class Preflight:
     #: Run `down` before starting: it stops the running supervisor (`--force`), or the services
     #: a dead one left behind (`--force`), or clears the state files it left (always).
     clear_first: bool
+    #: A supervisor runs (and no `--force`, or a dry run): hand it the new plan; it recreates
+    #: only what changed (the `apply` op).
+    apply: bool = False
 
 
 class Next(enum.Enum):
@@ -50,18 +56,16 @@ class Next(enum.Enum):
 def decide(*, dry: bool, force: bool, running: bool, orphans: list[str] | None) -> Preflight:
     """The go / no-go of `up`, from what is found in `.devctl/`.
 
-    `running`: a live supervisor holds the lock. `orphans`: after a supervisor died, its
-    services still alive (None: it left no state at all). Without `--force` either one stops
-    `up` with a message saying what to do; with it, everything is stopped first. A dry run
-    looks at none of it. Raises DevctlError (exit 1) for a no-go.
+    `running`: a live supervisor holds the lock; `up` then applies the new plan to it (a dry
+    run asks it what would change), unless `--force` stops everything first. `orphans`: after a
+    supervisor died, its services still alive (None: it left no state at all); without
+    `--force` they stop `up` with a message saying what to do; with it, they are stopped first.
+    A dry run clears nothing. Raises DevctlError (exit 1) for a no-go.
     """
+    if running and (dry or not force):
+        return Preflight(dry=dry, clear_first=False, apply=True)
     if dry:
         return Preflight(dry=True, clear_first=False)
-    if running and not force:
-        raise DevctlError(
-            "already up: a supervisor is running for this repo. "
-            "`devctl status` shows it; `devctl down` stops it; `devctl up --force` restarts everything"
-        )
     if orphans and not force:
         raise DevctlError(
             f"services from an earlier run are still running without their supervisor "
@@ -71,10 +75,36 @@ def decide(*, dry: bool, force: bool, running: bool, orphans: list[str] | None) 
 
 
 def preflight(paths: Paths, *, dry: bool, force: bool) -> Preflight:
-    """`decide` on what `.devctl/` holds now (read only when it matters: not for a dry run)."""
-    running = not dry and client.is_running(paths)
+    """`decide` on what `.devctl/` holds now (orphans are looked for only when it matters)."""
+    running = client.is_running(paths)
     orphans = None if dry or running else client.orphaned_services(paths)
     return decide(dry=dry, force=force, running=running, orphans=orphans)
+
+
+#: How long `up` waits for a supervisor that holds the lock to answer on its socket.
+ANSWER_TIMEOUT_S = 15.0
+
+
+def await_supervisor(paths: Paths, timeout: float = ANSWER_TIMEOUT_S) -> None:
+    """Until the running supervisor answers a ping: one that another `up` just launched holds
+    the lock a moment before it listens. DevctlError if it dies or stays silent."""
+    import time
+
+    from devctl.supervisor import control
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            control.call(paths.sock, "ping", timeout=2.0)
+            return
+        except DevctlError:
+            if not client.is_running(paths):
+                raise DevctlError("the supervisor stopped before it answered; run `devctl up` again"
+                                  ) from None
+            if time.monotonic() > deadline:
+                raise DevctlError(f"the supervisor does not answer on {paths.sock.name}",
+                                  details=_tail(paths.daemon_log, STDERR_TAIL)) from None
+        time.sleep(0.02)
 
 
 def next_step(pre: Preflight, services: Sequence[Mapping[str, Any]]) -> Next:
@@ -83,6 +113,29 @@ def next_step(pre: Preflight, services: Sequence[Mapping[str, Any]]) -> Next:
     if not services:
         return Next.NOTHING
     return Next.SHOW if pre.dry else Next.START
+
+
+def select(services: list[ServiceSpec], names: Sequence[str]) -> list[ServiceSpec]:
+    """`devctl up SERVICE...` with nothing running: those services and what they depend on
+    (transitively), in plan order. An unknown name is a usage error (exit 2) listing the plan."""
+    if not names:
+        return services
+    from devctl.supervisor.plan_diff import closure
+
+    by_name = {s["name"]: s for s in services}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise DevctlError(f"no such service in the plan: {', '.join(unknown)} "
+                          f"(planned: {', '.join(by_name) or 'none'})", exit_code=EXIT_USAGE)
+    chosen = closure(names, {n: s["depends_on"] for n, s in by_name.items()})
+    return [s for s in services if s["name"] in chosen]
+
+
+def check_before_stopping(services: list[ServiceSpec]) -> None:
+    """What `--force` checks before it stops what runs: every cwd exists and every command
+    resolves (a typo must not leave nothing running). Ports wait until the old services are
+    down, since they may hold the very ports the new ones need."""
+    plan.check_commands(services)
 
 
 def prepare(services: Sequence[Mapping[str, Any]], repo_root: Path) -> list[ServiceSpec]:
@@ -137,7 +190,7 @@ def failure(paths: Paths, svc: dict[str, Any]) -> tuple[str, list[str]]:
     for stream in ("stdout", "stderr"):
         log = paths.log(svc["name"], stream)
         lines = _tail(log, STDERR_TAIL)
-        rel = log.relative_to(paths.root) if log.is_relative_to(paths.root) else log
+        rel = display_log(str(log), str(paths.root), os.getcwd())  # openable from where you are
         details += [f"last {len(lines)} lines of {rel}:", *lines] if lines else [f"{rel} is empty"]
     return f"service {svc['name']!r} failed to start: {reason}", details
 

@@ -50,12 +50,15 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "pipe_bad_service.py": ([], ("op launch.plan",)),
     "pipe_collide_a.py": ([], PASS),
     "pipe_collide_b.py": ([], PASS),
+    "pipe_config_port.py": (["8080"], PASS),
     "pipe_lib.py": None,  # the helper the pipe_* fixtures import
+    "pipe_needs_key.py": ([], ("op config.mutate", "op launch.plan")),  # alone it lacks ports.web
     "pipe_ok.py": ([], PASS),
     "pipe_order.py": (["first", "{tmp}/order.log"], PASS),
     "pipe_patch_through.py": ([], ("op config.mutate",)),
     "pipe_slow.py": (["0.1"], PASS),
-    "pipe_step_fail.py": ([], PASS),  # a failed step is a result, not a protocol error
+    "pipe_step_fail.py": ([], PASS),
+    "pipe_steps.py": ([], PASS),  # a failed step is a result, not a protocol error
     "pipe_validate_fail.py": ([], PASS),
     "pipe_validate_then_bad_plan.py": (["{tmp}/called.log"], ("op launch.plan",)),
     "sup_plan.py": (["{tmp}/plan.json"], PASS),
@@ -110,6 +113,20 @@ def test_readable_report_of_a_configured_plugin(tmp_path: Path):
     assert "PASS  handshake" in res.stdout and "failed" in res.stdout.splitlines()[-1]
     res = run_cli("plugins", "check", "good", cwd=tmp_path)
     assert res.returncode == 0 and "0 failed" in res.stdout
+
+
+def test_a_configured_plugin_is_checked_with_the_config_of_the_plugins_before_it(tmp_path: Path):
+    """Regression: `plugins check ID` gave the plugin an empty config, so one that reads a key an
+    earlier plugin sets (here `ports.web`, from pipe_ok) failed there and worked in `devctl plan`."""
+    (tmp_path / ".devctl.yaml").write_text("plugins:\n" + entry("a-ok", "pipe_ok.py")
+                                           + entry("b-needs", "pipe_needs_key.py"))
+    res = run_cli("plugins", "check", "b-needs", cwd=tmp_path)
+    assert res.returncode == 0, res.stdout
+    assert "with the config the plugins before it made (a-ok)" in res.stderr
+    res = run_cli("plugins", "check", "b-needs", "--json", cwd=tmp_path)
+    assert json.loads(res.stdout)["config_from"] == ["a-ok"]
+    res = run_cli("plugins", "check", "a-ok", cwd=tmp_path)  # the first one starts from nothing
+    assert res.returncode == 0 and "plugins before it" not in res.stderr
 
 
 @pytest.mark.parametrize("args, message", [

@@ -40,7 +40,8 @@ def test_new_python_plugin_works_end_to_end(repo: Path):
     # every original line survives, in order; the new entry follows the old one, comments stay last
     lines = after.splitlines()
     at = lines.index("  - id: demo")
-    assert lines[at + 1].startswith("    path: ") and lines[at + 2] == "    args: [plugins/demo.py]"
+    # Regression: it wrote this machine's venv interpreter path into the committed file.
+    assert lines[at + 1] == "    path: devctl:python" and lines[at + 2] == "    args: [plugins/demo.py]"
     assert lines[:at] + lines[at + 3:] == before.splitlines()
     assert lines[at - 1] == "    priority: 10" and lines[-1] == "# closing comment"
 
@@ -110,3 +111,18 @@ def test_a_config_it_cannot_extend_is_named_like_the_loader_names_it(tmp_path: P
     res = run_cli("plugins", "new", "demo", cwd=tmp_path)
     assert res.returncode == 2 and f"error: {message}" in res.stderr, res.stderr
     assert (tmp_path / ".devctl.yaml").read_text() == text and not (tmp_path / "plugins").exists()
+
+
+def test_an_interpreter_without_devctl_is_named_with_the_fix(repo: Path, python: str):
+    """Regression: an SDK plugin under an interpreter without devctl failed with a bare
+    `ModuleNotFoundError` (here: this interpreter with no site-packages, `-S -I`)."""
+    assert run_cli("plugins", "new", "demo", cwd=repo).returncode == 0
+    config = repo / ".devctl.yaml"
+    config.write_text(config.read_text().replace("path: devctl:python\n    args: [plugins/demo.py]",
+                                                 f"path: {python}\n    args: [-S, -I, plugins/demo.py]"))
+    res = run_cli("plan", cwd=repo)
+    assert res.returncode == 1
+    assert f"the interpreter {python} cannot import devctl.sdk" in res.stderr
+    assert "path: devctl:python" in res.stderr
+    check = run_cli("plugins", "check", "demo", cwd=repo)
+    assert check.returncode == 1 and f"the interpreter {python} cannot import devctl.sdk" in check.stderr

@@ -27,16 +27,16 @@ def repo(tmp_path):
     r.cli("down", "--timeout", "1")
 
 
-def test_two_ups_at_once_exactly_one_wins(repo):
+def test_two_ups_at_once_start_one_set_of_services(repo):
     repo.plan(*(svc(f"s{i}", "sleeper.py") for i in range(3)))
     procs = [repo.popen("up") for _ in range(2)]
     results = [(p.wait(timeout=90), *p.communicate()) for p in procs]
-    codes = sorted(r[0] for r in results)
-    assert codes == [0, 1], results
-    loser = next(r for r in results if r[0] == 1)
-    no_traceback(loser[2])
-    assert "already up" in loser[2] or "a supervisor already runs for this repo" in loser[2], loser[2]
-    assert loser[2].count("error:") == 1
+    # One starts the supervisor; the other finds it (before or while launching its own) and
+    # applies the same plan to it: nothing to change, both succeed.
+    assert [r[0] for r in results] == [0, 0], results
+    for r in results:
+        no_traceback(r[2])
+    assert any("already up to date" in r[2] for r in results), results
     snap = repo.status()
     assert [s["state"] for s in snap["services"]] == ["running"] * 3  # the winner's services, once
 

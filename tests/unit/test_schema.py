@@ -179,3 +179,46 @@ def test_the_schema_file_in_docs_is_current():
     """docs/devctl.schema.json is what the examples' modelines and the docs site point at."""
     published = json.loads((ROOT / "docs" / "devctl.schema.json").read_text())
     assert published == config_schema(), "regenerate it: devctl schema -o docs/devctl.schema.json"
+
+
+# `services:` is checked by the plan validator (devctl.pipeline.declared) rather than the loader;
+# the schema must know every field it accepts and reject the types it rejects.
+def test_the_service_schema_has_every_declared_field():
+    from devctl.pipeline import declared
+
+    assert set(config_schema()["definitions"]["service"]["properties"]) == set(declared.fields())
+
+
+SERVICE = "services:\n  web:\n    command: [sleep, 1]\n"
+SERVICE_TYPE_ERRORS = {
+    "services list": "services: [web]\n",
+    "service string": "services:\n  web: run\n",
+    "bad name": "services:\n  a/b: {command: [x]}\n",
+    "no command": "services:\n  web: {cwd: .}\n",
+    "unknown key": SERVICE + "    comand: [x]\n",
+    "command empty list": "services:\n  web: {command: []}\n",
+    "env list": SERVICE + "    env: [A=1]\n",
+    "env nested": SERVICE + "    env: {A: {b: 1}}\n",
+    "env_file number": SERVICE + "    env_file: 3\n",
+    "restart unknown": SERVICE + "    restart: sometimes\n",
+    "max_restarts string": SERVICE + "    max_restarts: lots\n",
+    "stop_timeout_ms zero": SERVICE + "    stop_timeout_ms: 0\n",
+    "health string": SERVICE + "    health: tcp\n",
+    "depends_on string": SERVICE + "    depends_on: db\n",
+    "user list": SERVICE + "    user: [root]\n",
+}
+
+
+@pytest.mark.parametrize("text", SERVICE_TYPE_ERRORS.values(), ids=SERVICE_TYPE_ERRORS.keys())
+def test_what_the_plan_validator_rejects_the_schema_rejects(tmp_path: Path, text: str):
+    from devctl.pipeline import declared
+
+    with pytest.raises(ConfigError):
+        (tmp_path / ".devctl.yaml").write_text(text)
+        declared.plan(load_config(repo_root=tmp_path), {})
+    assert schema_errors(yaml.safe_load(text)), "the schema accepted a service the validator rejects"
+
+
+def test_a_whole_reference_is_fine_where_a_number_is_expected():
+    text = SERVICE + "    max_restarts: ${config.retries}\n    env: {PORT: 8080}\n    command: run it\n"
+    assert schema_errors(yaml.safe_load(text.replace("    command: [sleep, 1]\n", ""))) == []

@@ -37,3 +37,13 @@ def test_each_option_whose_meaning_differs_is_on_a_real_command():
     paths = {path for name, spec in BUILTINS.items() for path, _ in _leaves(name, _load_builtin(name, spec))}
     for (path, option), message in DIFFERENT.items():
         assert path in paths and option.startswith("--") and "devctl" in message
+
+
+def test_the_help_says_the_global_options_go_before_the_command():
+    """Regression: `devctl plan --help` listed no --strict (the copies are hidden), so nothing said
+    that --strict is a global option that belongs before the command."""
+    root = typer.main.get_command(app)
+    cmd = _load_builtin("plan", BUILTINS["plan"])
+    adapt("plan", cmd, root)
+    assert "--strict" in cmd.epilog and "`devctl --strict plan`" in cmd.epilog
+    assert "options of devctl itself" in cmd.epilog

@@ -236,3 +236,24 @@ def test_empty_file_is_a_valid_config(repo):
     write(repo, "")
     cfg = load_config()
     assert cfg.plugins == [] and cfg.path is not None
+
+
+@pytest.mark.parametrize("text", ["plugins:\n\t- id: a\n", "plugins:\n  - id: a\n\tpath: sh\n"])
+def test_a_tab_in_the_indentation_is_named(repo, text):
+    """Regression: the YAML error said "found character that cannot start any token" and never
+    mentioned the tab that caused it."""
+    write(repo, text)
+    err = error_of()
+    assert err.message.startswith(".devctl.yaml:2: invalid YAML:") or err.message.startswith(
+        ".devctl.yaml:3: invalid YAML:")
+    assert "tab" in err.message and "spaces" in err.message
+
+
+@pytest.mark.parametrize(("name", "interpreter"), [("plug.sh", "bash"), ("plug.py", "python3"),
+                                                   ("plug", "python3")])
+def test_non_executable_hint_suggests_the_interpreter_matching_the_file(repo, name, interpreter):
+    """Regression: a non-executable `.sh` plugin was told to run through python3."""
+    (repo / "plugins").mkdir()
+    (repo / "plugins" / name).write_text("echo\n")
+    write(repo, f"plugins:\n  - id: a\n    path: plugins/{name}\n")
+    assert f"(path: {interpreter}, args: [plugins/{name}])" in error_of().message

@@ -53,3 +53,21 @@ def test_artifact_same_value_is_not_noted():
     merge.add({"bin": "x"}, "p2")
     assert merge.notes == []
 
+
+
+def test_strict_collision_hint_names_the_setting_that_lets_the_last_one_win():
+    """Regression: the hint said `strictness: error` (the setting that makes it fail) where it
+    meant `strictness: warn`."""
+    merge = NamedMerge("service", strict=True)
+    merge.add("web", {}, "a")
+    with pytest.raises(OperationFailed) as info:
+        merge.add("web", {}, "b")
+    msg = info.value.message
+    assert "strictness: warn" in msg and "strictness: error" not in msg
+
+
+def test_collisions_are_kept_as_data_too():
+    merge = NamedMerge("service")
+    merge.add("web", {}, "a")
+    merge.add("web", {}, "b")
+    assert merge.collisions == [{"kind": "service", "name": "web", "plugins": ["a", "b"]}]

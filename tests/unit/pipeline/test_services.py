@@ -33,6 +33,9 @@ def test_minimal_service_gets_every_default():
         "stop_signal": "SIGTERM",
         "stop_timeout_ms": 10000,
         "plugin": "plug",
+        "user": None,
+        "logs": None,
+        "watch": None,
     }
 
 

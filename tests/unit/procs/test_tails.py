@@ -43,3 +43,16 @@ def test_blank_lines_can_be_skipped_and_a_sync_drain_flushes_the_last_line():
     assert tail.tail() == ["one", "", "  ", "two"]
     assert tail.tail(5, skip_blank=True) == ["one", "two"]
     assert tail.tail(0) == []
+
+
+def test_line_cutter_cuts_whole_and_partial_long_lines_and_stays_bounded():
+    from devctl.procs.tails import CUT_MARK, LineCutter
+
+    cut = LineCutter(max_line=10)
+    mark = CUT_MARK.encode()
+    assert cut.split(b"short\n" + b"a" * 25 + b"\nnext") == [b"short", b"a" * 10 + mark]
+    assert cut.split(b" line\n") == [b"next line"]
+    assert cut.split(b"b" * 8) == [] and cut.split(b"b" * 8) == [b"b" * 10 + mark]
+    assert cut.split(b"b" * 1000) == []  # the rest of the cut line is skipped...
+    assert cut.split(b"bb\nc") == [] and cut.flush() == b"c"  # ...up to its newline
+    assert cut.flush() is None

@@ -176,10 +176,10 @@ def test_follow_from_the_end_never_starts_with_half_a_line(tmp_path):
     src.open(at_end=True)
     with open(log, "ab") as fh:
         fh.write(b"lf\n000000003 whole\n0000")
-    assert src.poll() == [b"000000003 whole"]
+    assert src.poll() == ["000000003 whole"]
     with open(log, "ab") as fh:
         fh.write(b"00004 whole\n")
-    assert src.poll() == [b"000000004 whole"]
+    assert src.poll() == ["000000004 whole"]
     src.close()
 
 
@@ -190,7 +190,7 @@ def test_follow_from_the_end_at_a_line_start_loses_nothing(tmp_path):
     src.open(at_end=True)
     with open(log, "ab") as fh:
         fh.write(b"new\n")
-    assert src.poll() == [b"new"]
+    assert src.poll() == ["new"]
     src.close()
 
 

@@ -78,3 +78,12 @@ def test_plan_lines_redact_secrets():
         "  health: http http://localhost:3000/ (ready within 30 s)",
         "  restart: on-failure (max 5), stop: SIGTERM then SIGKILL after 5 s",
     ]
+
+
+def test_plan_lines_name_the_user_a_service_runs_as():
+    svc = {"name": "db", "plugin": ".devctl.yaml", "command": ["postgres"], "cwd": "/repo", "env": {},
+           "depends_on": [], "health": None, "restart": "no", "max_restarts": 0, "stop_signal": "SIGINT",
+           "stop_timeout_ms": 1000, "user": "postgres"}
+    assert plan_lines([svc])[:4] == ["db  (from .devctl.yaml)", "  command: postgres", "  cwd: /repo",
+                                     "  user: postgres"]
+    assert "  user: None" not in plan_lines([{**svc, "user": None}])

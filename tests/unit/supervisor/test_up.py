@@ -4,18 +4,20 @@ import pytest
 
 from devctl.errors import DevctlError
 from devctl.supervisor.paths import Paths
-from devctl.supervisor.up import Next, Preflight, decide, next_step, preflight
+from devctl.supervisor.up import Next, Preflight, decide, next_step, preflight, select
 
 
-def test_dry_run_looks_at_nothing_and_clears_nothing():
-    pre = decide(dry=True, force=False, running=True, orphans=["web"])
+def test_dry_run_clears_nothing():
+    pre = decide(dry=True, force=False, running=False, orphans=["web"])
     assert pre == Preflight(dry=True, clear_first=False)
+    # With a supervisor running, a dry run asks it what would change (with --force too).
+    assert decide(dry=True, force=True, running=True, orphans=None) == Preflight(
+        dry=True, clear_first=False, apply=True)
 
 
-def test_already_up_needs_force():
-    with pytest.raises(DevctlError, match="already up.*devctl up --force") as caught:
-        decide(dry=False, force=False, running=True, orphans=None)
-    assert caught.value.exit_code == 1
+def test_already_up_applies_the_new_plan_and_force_restarts_everything():
+    assert decide(dry=False, force=False, running=True, orphans=None) == Preflight(
+        dry=False, clear_first=False, apply=True)
     assert decide(dry=False, force=True, running=True, orphans=None) == Preflight(dry=False, clear_first=True)
 
 
@@ -47,3 +49,31 @@ def test_preflight_of_an_empty_state_dir(tmp_path):
 )
 def test_after_the_pipeline(dry, services, expected):
     assert next_step(Preflight(dry=dry, clear_first=False), services) is expected
+
+
+def _spec(name, *deps):
+    return {"name": name, "depends_on": list(deps)}
+
+
+def test_select_takes_the_named_services_and_what_they_need_in_plan_order():
+    plan = [_spec("db"), _spec("cache"), _spec("api", "db"), _spec("web", "api")]
+    assert [s["name"] for s in select(plan, ["web"])] == ["db", "api", "web"]
+    assert select(plan, []) == plan
+    with pytest.raises(DevctlError, match=r"no such service in the plan: nope \(planned: db, ca") as caught:
+        select(plan, ["nope"])
+    assert caught.value.exit_code == 2
+def test_a_failure_shows_both_tails_with_paths_relative_to_where_you_are(tmp_path, monkeypatch):
+    """Regression (issue 15): the log paths in a start-up failure were relative to the repo root,
+    so from a subdirectory they named files that are not there."""
+    from devctl.supervisor.up import failure
+
+    paths = Paths(tmp_path)
+    paths.log("web", "stdout").parent.mkdir(parents=True)
+    paths.log("web", "stdout").write_text("listening\nport 80 is taken\n")
+    paths.log("web", "stderr").write_text("")
+    (tmp_path / "src").mkdir()
+    monkeypatch.chdir(tmp_path / "src")
+    message, details = failure(paths, {"name": "web", "state": "failed", "error": "exited with code 1"})
+    assert message == "service 'web' failed to start: exited with code 1"
+    assert details == ["last 2 lines of ../.devctl/logs/web.stdout.log:", "listening", "port 80 is taken",
+                       "../.devctl/logs/web.stderr.log is empty"]

@@ -1,0 +1,70 @@
+"""devctl/cli/progress.py and up_progress.py: which display, and what each event reads as."""
+
+import json
+
+import pytest
+
+from devctl.cli import output
+from devctl.cli.progress import PipelineProgress, in_ci, resolve, step_line, step_verdict
+from devctl.cli.up_progress import UpProgress
+
+
+@pytest.fixture
+def consoles(monkeypatch, capsys):
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    output.out.cache_clear()
+    output.err.cache_clear()
+    yield capsys
+    output.out.cache_clear()
+    output.err.cache_clear()
+
+
+@pytest.mark.parametrize(("value", "ci"), [("true", True), ("1", True), ("", False), ("false", False),
+                                           ("0", False), ("no", False)])
+def test_ci_is_any_value_but_an_explicit_no(monkeypatch, value, ci):
+    monkeypatch.setenv("CI", value)
+    assert in_ci() is ci
+
+
+def test_auto_is_plain_when_piped_and_explicit_modes_win(consoles, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    assert resolve("auto") == "plain"  # stderr is captured here: not a terminal
+    assert resolve("json") == "json" and resolve("live") == "live"
+
+
+def test_steps_say_skipped_and_failed_in_their_own_words():
+    assert step_verdict({"ok": True}) == "ok"
+    assert step_verdict({"ok": True, "skipped": True}) == "skipped"
+    assert step_verdict({"ok": False, "error": {"code": "E_X", "message": "disk full"}}) == "FAILED disk full"
+    assert step_line({"name": "initdb", "ok": True, "skipped": True, "message": "exists"}) == \
+        "step initdb skipped: exists"
+    assert step_line({"name": "compile", "ok": True, "duration_ms": 3020}) == "step compile ok in 3.02 s"
+
+
+def test_plain_lines_for_each_event(consoles):
+    with PipelineProgress("plain") as shown:
+        shown.event({"event": "phase_start", "phase": "build.run"})
+        shown.event({"event": "plugin_start", "phase": "build.run", "plugin": "app"})
+        shown.event({"event": "step", "phase": "build.run", "plugin": "app", "name": "compile", "ok": True,
+                     "message": "12 files"})
+        shown.event({"event": "phase_end", "phase": "build.run", "ok": False, "duration_ms": 1500})
+    assert consoles.readouterr().err.splitlines() == [
+        "build.run: started", "build.run: plugin app started",
+        "build.run: plugin app: step compile ok: 12 files", "build.run: FAILED in 1.50 s"]
+
+
+def test_json_mode_writes_one_event_per_line_on_stdout(consoles):
+    with PipelineProgress("json", t0=0) as shown:
+        shown.event({"event": "phase_start", "phase": "launch.plan"})
+    progress = UpProgress(["web"], 100.0, mode="json")
+    with progress:
+        progress.update({"web": {"state": "starting"}})
+        progress.update({"web": {"state": "starting"}})  # no change: no event
+        progress.update({"web": {"state": "healthy", "ready_at": 100.5}})
+    progress.finish("ready", services=["web"])
+    shown_out = consoles.readouterr()
+    events = [json.loads(line) for line in shown_out.out.splitlines()]
+    assert [e["event"] for e in events] == ["phase_start", "service", "ready"]
+    assert events[1]["state"] == "healthy" and events[1]["text"] == "starting → healthy in 0.5 s"
+    assert shown_out.err == ""
