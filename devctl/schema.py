@@ -13,10 +13,11 @@ Draft-07, because it is the draft editors' YAML language servers support best.
 
 from __future__ import annotations
 
-from typing import Any, get_args, get_type_hints
+from typing import Any
 
 from devctl.config.loader import NOTIFIER_KEYS, PLUGIN_KEYS, PREFLIGHT_KEYS, STRICTNESS, TOP_KEYS
 from devctl.dotagent.events import NOTIFY_EVENTS
+from devctl.pipeline.health_spec import health_schema
 from devctl.pipeline.log_spec import SCHEMA as SERVICE_LOG_WATCH
 from devctl.statedir import _SAFE_NAME
 
@@ -90,17 +91,12 @@ def _service() -> dict[str, Any]:
     """A declared service (`services.NAME`): a plan's service fields, checked by the pipeline
     (devctl.pipeline.declared) after `${config...}` references are filled in."""
     from devctl.pipeline.services import (
-        DEFAULT_HEALTH_TIMEOUT_MS,
         DEFAULT_MAX_RESTARTS,
         DEFAULT_RESTART,
         DEFAULT_STOP_SIGNAL,
         DEFAULT_STOP_TIMEOUT_MS,
         RESTART_POLICIES,
-        HealthCheck,
     )
-
-    # The validator's own Literal, so a new kind of check is in the schema the day it exists.
-    health_types = list(get_args(get_type_hints(HealthCheck)["type"]))
 
     text_list = {"type": "array", "items": _SCALAR, "minItems": 1}
     props: dict[str, Any] = {
@@ -114,12 +110,8 @@ def _service() -> dict[str, Any]:
         "env_file": {"anyOf": [_TEXT, {"type": "array", "items": _TEXT, "minItems": 1}],
                      "description": "One or more dotenv files, relative to the repo root, read when the "
                                     "plan is made; later files win, `env` wins over all."},
-        "health": {"type": ["object", "null"], "properties": {
-            "type": {"enum": health_types},
-            "address": {"type": "string", "description": "tcp: host:port"},
-            "url": {"type": "string", "description": "http: an http:// or https:// URL"},
-            "timeout_ms": _or_ref({"type": "integer", "minimum": 1, "default": DEFAULT_HEALTH_TIMEOUT_MS}),
-        }, "required": ["type"], "description": "When the service counts as ready (see docs/supervisor.md)."},
+        "health": {"anyOf": [{"$ref": "#/definitions/health"}, {"type": "null"}],
+                   "description": "When the service is ready, and stays healthy (docs/supervisor.md)."},
         "depends_on": _nullable_list(_TEXT, "Services that must be ready before this one starts."),
         "restart": {"enum": list(RESTART_POLICIES), "default": DEFAULT_RESTART},
         "max_restarts": _or_ref({"type": "integer", "minimum": 0, "default": DEFAULT_MAX_RESTARTS,
@@ -168,6 +160,8 @@ def config_schema() -> dict[str, Any]:
             "preflight": _dotagent_entry(PREFLIGHT_KEYS, "preflight", 30),
             "notifier": _dotagent_entry(NOTIFIER_KEYS, "notify", 15),
             "service": _service(),
+            # A service's `health` (devctl.pipeline.health_spec); numbers may be ${config...}.
+            "health": health_schema(number=_or_ref),
             # A service's `logs:` and `watch:` (pipeline/log_spec.py), for the service schema to $ref.
             "service_logs": SERVICE_LOG_WATCH["logs"],
             "service_watch": SERVICE_LOG_WATCH["watch"],

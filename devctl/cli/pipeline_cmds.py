@@ -186,10 +186,12 @@ def _render_plan(result, repo_root) -> None:  # noqa: ANN001
     if not result.services:
         console.print("\nNo services planned.")
         return
+    from devctl.pipeline.health_spec import target_text
+
     table = _table("\nServices", "Service", "Plugin", "Command:3", "Cwd:1", "Health:2", "Depends on:1")
     for svc in result.services:
         health = svc["health"]
-        where = f"{health['type']} {health.get('url') or health.get('address')}" if health else "-"
+        where = f"{health['type']} {target_text(health)}" if health else "-"
         cwd = os.path.relpath(svc["cwd"], repo_root)
         table.add_row(*_cells(svc["name"], svc["plugin"], shlex.join(svc["command"]), cwd, where,
                               ", ".join(svc["depends_on"]) or "-"))

@@ -15,35 +15,22 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Literal, NotRequired, TypedDict, cast
+from typing import Literal, TypedDict, cast
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError
 from devctl.pipeline import log_spec, service_options
+from devctl.pipeline.health_spec import DEFAULT_HEALTH_TIMEOUT_MS, HealthCheck, normalize_health
 from devctl.statedir import check_name
 
 #: A service's `restart` policy (the values of RESTART_POLICIES).
 RestartPolicy = Literal["no", "on-failure", "always"]
 
-DEFAULT_HEALTH_TIMEOUT_MS = 30_000
 DEFAULT_RESTART = "on-failure"
 RESTART_POLICIES: tuple[RestartPolicy, ...] = ("no", "on-failure", "always")
 DEFAULT_MAX_RESTARTS = 5
 DEFAULT_STOP_SIGNAL = "SIGTERM"
 DEFAULT_STOP_TIMEOUT_MS = 10_000
-
-
-class HealthCheck(TypedDict):
-    """A checked health check: `address` ("host:port") for tcp, `url` (http/https) for http.
-
-    One TypedDict with the kind-specific keys optional, rather than a union of two: callers
-    read it with `.get()` whatever the type, and a union would make them narrow first.
-    """
-
-    type: Literal["tcp", "http"]
-    timeout_ms: int
-    address: NotRequired[str]  # tcp only
-    url: NotRequired[str]  # http only
 
 
 class ServiceSpec(TypedDict):
@@ -89,7 +76,7 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
             "cwd": _cwd(raw.get("cwd"), repo_root),
             # env_file is read now, the plan's env over it (pipeline/service_options.py).
             "env": {**service_options.env_files(raw.get("env_file"), repo_root), **_env(raw.get("env"))},
-            "health": _health(raw.get("health")),
+            "health": normalize_health(raw.get("health"), _health),  # knobs, exec: health_spec
             "depends_on": _depends_on(raw.get("depends_on")),
             "restart": cast(RestartPolicy, _choice(raw.get("restart", DEFAULT_RESTART), "restart",
                                                    RESTART_POLICIES)),
@@ -137,7 +124,7 @@ def _env(value: object) -> dict[str, str]:
     return dict(value)
 
 
-def _health(value: object) -> HealthCheck | None:
+def _health(value: object) -> dict[str, object] | None:
     if value is None:
         return None
     if not isinstance(value, dict):

@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError, DevctlError
+from devctl.pipeline.health_spec import HealthCheck
 from devctl.pipeline.services import (
-    HealthCheck,
     ServiceSpec,
     check_dependencies,
     normalize_service,
@@ -86,12 +86,21 @@ def check_commands(services: list[ServiceSpec]) -> None:
         if not os.path.isdir(cwd):
             raise DevctlError(f"{where}: working directory {cwd}: No such directory")
         resolve_command(svc)
+        check_probe_command(svc)
 
 
-def resolve_command(svc: ServiceSpec) -> str:
-    """The executable `command[0]` runs, or DevctlError with the OS error naming the service."""
-    where = f"service {svc['name']!r}"
-    prog = svc["command"][0]
+def check_probe_command(svc: ServiceSpec) -> None:
+    """An exec health probe's program resolves too (else every probe fails until `timeout_ms`)."""
+    health = svc["health"]
+    if health is not None and health["type"] == "exec":
+        resolve_command(svc, health.get("command", [""])[0], what="health command")
+
+
+def resolve_command(svc: ServiceSpec, prog: str | None = None, what: str = "") -> str:
+    """The executable `command[0]` (or `prog`) runs, or DevctlError with the OS error naming the
+    service (and `what`: which command of it)."""
+    where = f"service {svc['name']!r}" + (f": {what}" if what else "")
+    prog = prog or svc["command"][0]
     search = svc["env"].get("PATH", os.environ.get("PATH", os.defpath))
     try:
         return resolve_executable(prog, svc["cwd"], search)

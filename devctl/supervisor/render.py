@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from devctl.supervisor.service_states import LIVE_STATES
+
 if TYPE_CHECKING:  # a type only: `status` does not load the plan validator
+    from devctl.pipeline.health_spec import HealthCheck
     from devctl.pipeline.services import ServiceSpec
 
 STATE_STYLE = {
@@ -37,8 +40,10 @@ def duration(seconds: float | None) -> str:
 
 
 def health_text(svc: dict[str, Any]) -> str:
+    """`tcp: ok`, `exec: pending`, `http: HTTP 503`; `-` without a check or without a process
+    (a stopped service has no health, whatever its last probe said)."""
     h = svc.get("health")
-    if not h:
+    if not h or svc.get("state") not in LIVE_STATES:
         return "-"
     if h.get("ok") is None:
         return f"{h['type']}: pending"
@@ -131,6 +136,18 @@ def progress_line(svc: dict[str, Any], t0: float) -> str:
     return state
 
 
+def health_line(h: HealthCheck) -> str:
+    """`tcp 127.0.0.1:5432 (ready within 30 s; then every 2 s, unhealthy after 3 failures)`."""
+    from devctl.pipeline.health_spec import target_text
+
+    text = f"{h['type']} {target_text(h)} (ready within {h['timeout_ms'] / 1000:g} s"
+    if h.get("period_ms"):  # a plan checked before the probe knobs existed has none
+        text += f"; then every {h['period_ms'] / 1000:g} s, unhealthy after {h['failure_threshold']} failures"
+        if h["restart_on_unhealthy"]:
+            text += ", then restarted"
+    return text + ")"
+
+
 def plan_lines(services: list[ServiceSpec]) -> list[str]:
     """What `up --dry-run` prints: each service in start order with what would run."""
     import shlex
@@ -153,8 +170,7 @@ def plan_lines(services: list[ServiceSpec]) -> list[str]:
             lines.append(f"  depends_on: {', '.join(svc['depends_on'])}")
         h = svc["health"]
         if h:
-            target = h.get("url") or h.get("address")
-            lines.append(f"  health: {h['type']} {target} (ready within {h['timeout_ms'] / 1000:g} s)")
+            lines.append("  health: " + health_line(h))
         else:
             lines.append("  health: none (ready after staying up 0.5 s)")
         lines.append(

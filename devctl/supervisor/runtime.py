@@ -2,7 +2,8 @@
 
 One anyio task group, no threads on the hot path:
 - a service's exit is noticed through a pidfd (instant, exact exit status: we are its parent);
-- probes run every 25 ms while it starts and every 2 s once ready (devctl.supervisor.health);
+- probes run every 25 ms while it starts (backing off for a slow starter) and every
+  `health.period_ms` (2 s) once ready (devctl.supervisor.health);
 - every decision (restart? give up? unhealthy?) is made by `states.transition`; this module only
   performs the actions it returns, records events, and keeps `.devctl/state.json` current.
 The supervisor is a child subreaper, so descendants that `setsid` and get orphaned are
@@ -23,17 +24,19 @@ from typing import Any
 
 import anyio
 
+from devctl.pipeline.health_spec import HealthCheck, target_text
 from devctl.pipeline.services import ServiceSpec
 from devctl.procs.exits import signal_name
+from devctl.procs.exits import wait_exit as _wait_exit
 from devctl.procs.groups import signal_group, stop_group
 from devctl.procs.pids import children, create_time, descendants, env_var, pid_alive
 from devctl.supervisor import spawn as spawner
 from devctl.supervisor import states as sm
 from devctl.supervisor.events import EventLog
-from devctl.supervisor.health import READY_INTERVAL_S, STARTING_INTERVAL_S, Prober
+from devctl.supervisor.health import Prober, starting_delay
 from devctl.supervisor.paths import Paths
-from devctl.supervisor.plan import dependents, health_target
-from devctl.supervisor.service_states import READY_STATES, UP_STATES
+from devctl.supervisor.plan import dependents
+from devctl.supervisor.service_states import LIVE_STATES, READY_STATES, UP_STATES
 from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord, redact_env, write_state
 from devctl.supervisor.watch import run_watchers
 
@@ -49,7 +52,7 @@ class Service:
     def __init__(self, spec: ServiceSpec):
         self.spec = spec
         self.name: str = spec["name"]
-        self.policy = sm.Policy(spec["restart"], spec["max_restarts"], spec["health"] is not None)
+        self.policy = sm.policy_of(spec)
         self.st = sm.SvcState()
         self.wanted = True
         self.proc: subprocess.Popen[bytes] | None = None
@@ -61,12 +64,9 @@ class Service:
         self.last_exit: LastExit | None = None
         self.health: HealthStatus | None = None
         if spec["health"]:
-            target = health_target(spec["health"])
-            self.health = {
-                "type": spec["health"]["type"],
-                "target": spec["health"].get("url") or f"{target[0]}:{target[1]}" if target else "",
-                "ok": None, "error": "", "since": None,
-            }
+            self.health = {"type": spec["health"]["type"], "target": target_text(spec["health"]),
+                           "ok": None, "error": "", "since": None}
+        self.probe_env: dict[str, str] | None = None  # for an exec probe; made when first needed
         self.descendants: dict[int, float] = {}
         #: pgid of a group that may still have members (cleared once it is known empty).
         self.group: int | None = None
@@ -92,7 +92,7 @@ class Service:
             "restart_attempt": self.st.restarts,
             "restart_policy": self.spec["restart"],
             "last_exit": self.last_exit,
-            "health": self.health,
+            "health": self._health_record(),
             "error": self.st.error,
             "depends_on": self.spec["depends_on"],
             "stop_signal": self.spec["stop_signal"],
@@ -100,6 +100,14 @@ class Service:
             "descendants": sorted([pid, ct] for pid, ct in self.descendants.items()),
             "plugin": self.spec.get("plugin", ""),
         }
+
+    def _health_record(self) -> HealthStatus | None:
+        """The health of the running process: none without one (a stopped service's last `ok`
+        is not its health). A failed start keeps its last probe error: it says why."""
+        h = self.health
+        if h is None or self.st.state in LIVE_STATES:
+            return h
+        return {**h, "ok": None, "since": None, "error": h["error"] if self.st.state == "failed" else ""}
 
 
 class Supervisor:
@@ -183,7 +191,7 @@ class Supervisor:
         before = svc.st
         out = sm.transition(svc.st, inp, svc.policy, self.clock())
         svc.st = out.state
-        if isinstance(inp, sm.Ready) and out.events:
+        if any(ev["event"] == "ready" for ev in out.events):  # after Ready, or a passing Probe
             svc.ready_at = time.time()
         for ev in out.events:
             ev = dict(ev)
@@ -261,28 +269,40 @@ class Supervisor:
         svc.exited.set()
 
     async def _readiness(self, svc: Service, gen: int) -> None:
+        """Probe while the process lives: paced by `starting_delay` while it starts (the state
+        machine counts the passes), every `period_ms` once ready (it counts the failures)."""
         health = svc.spec["health"]
         if health is None:
             await anyio.sleep(self.settle_s)
             if svc.gen == gen:
                 self.feed(svc, sm.Ready())
             return
-        deadline = self.clock() + health["timeout_ms"] / 1000
+        started = self.clock()
+        deadline = started + health["timeout_ms"] / 1000
+        await anyio.sleep(health["initial_delay_ms"] / 1000)
         while svc.gen == gen and svc.st.state == "starting":
-            ok, error = await self.prober.probe(health)
-            self._note_health(svc, ok, error)
-            if ok:
-                self.feed(svc, sm.Ready())
+            self._probe_result(svc, await self._probe(svc, health))
+            if svc.st.state != "starting":
                 break
-            if self.clock() >= deadline:
+            now = self.clock()
+            if now >= deadline:
                 self.feed(svc, sm.NotReadyInTime(health["timeout_ms"] / 1000))
                 return
-            await anyio.sleep(STARTING_INTERVAL_S)
+            await anyio.sleep(min(starting_delay(health, now - started), deadline - now))
         while svc.gen == gen and svc.st.state in ("healthy", "unhealthy"):
-            await anyio.sleep(READY_INTERVAL_S)
-            ok, error = await self.prober.probe(health)
-            self._note_health(svc, ok, error)
-            self.feed(svc, sm.Probe(ok, error))
+            await anyio.sleep(health["period_ms"] / 1000)
+            self._probe_result(svc, await self._probe(svc, health))
+
+    async def _probe(self, svc: Service, health: HealthCheck) -> tuple[bool, str]:
+        if health["type"] != "exec":
+            return await self.prober.probe(health)
+        if svc.probe_env is None:  # the service's own environment, marks included
+            svc.probe_env = spawner.child_env(svc.spec, run_id=self.run_id)
+        return await self.prober.probe(health, svc.probe_env, svc.spec["cwd"])
+
+    def _probe_result(self, svc: Service, result: tuple[bool, str]) -> None:
+        self._note_health(svc, *result)
+        self.feed(svc, sm.Probe(*result))
 
     def _note_health(self, svc: Service, ok: bool, error: str) -> None:
         h = svc.health
@@ -422,6 +442,7 @@ class Supervisor:
         """Record descendants of every service (or of `only`), and reap dead orphans."""
         changed = False
         mains = {svc.pid for svc in self.services.values() if svc.proc is not None}
+        mains |= self.prober.pids  # exec probes in flight: reaped by the prober, not here
         for svc in self.services.values():
             if svc.proc is None or svc.pid is None or (only is not None and svc is not only):
                 continue
@@ -486,23 +507,6 @@ class Supervisor:
             async for signum in signals:
                 if signum != signal.SIGHUP:
                     self.shutdown_requested.set()
-
-
-async def _wait_exit(proc: subprocess.Popen[bytes]) -> None:
-    """Until `proc` exits (reaped, so `returncode` is set). pidfd when the kernel has it."""
-    try:
-        pidfd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):
-        pidfd = None
-    if pidfd is not None:
-        try:
-            await anyio.wait_readable(pidfd)
-        finally:
-            os.close(pidfd)
-        proc.wait()
-        return
-    while proc.poll() is None:
-        await anyio.sleep(0.05)
 
 
 def set_subreaper() -> None:

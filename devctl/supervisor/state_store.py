@@ -27,8 +27,8 @@ REDACTED = "***"
 class HealthStatus(TypedDict):
     """The latest health check of a service (from its `HealthCheck` plus what the probes saw)."""
 
-    type: str  # "tcp" | "http"
-    target: str  # "host:port" or the URL
+    type: str  # "tcp" | "http" | "exec"
+    target: str  # "host:port", the URL, or the exec command line
     ok: bool | None  # None until the first probe after a (re)start
     error: str
     since: float | None  # time.time() of the last change of ok/error

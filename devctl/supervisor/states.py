@@ -1,8 +1,10 @@
 """The service state machine: one pure `transition()` that owns restart, backoff and health policy.
 
 Why pure: every rule the issue lists (restart only after a first ready, backoff 1-2-4-8-16-30 s,
-reset after 60 s healthy, give up after `max_restarts`, 3 failed probes → unhealthy) lives here
-and nowhere else, so it is tested with scripted inputs and an injected clock, no processes.
+reset after 60 s healthy, give up after `max_restarts`, `failure_threshold` failed probes →
+unhealthy, `success_threshold` passing probes → ready or recovered, and the opt-in restart of an
+unhealthy service) lives here and nowhere else, so it is tested with scripted inputs and an
+injected clock, no processes.
 The daemon feeds it what happened (an `Input`) and performs the `Action`s it returns; every
 state change comes back as an event dict, ready for `.devctl/events.ndjson`.
 
@@ -12,6 +14,7 @@ No imports beyond the standard library and devctl's stdlib-only `util.backoff` a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,7 +23,8 @@ from devctl.util.backoff import backoff_delay
 
 #: A service ready (and not unhealthy) this long gets its restart count reset.
 RESET_AFTER_S = 60.0
-#: Consecutive failed probes, after ready, that make a service `unhealthy`.
+#: Consecutive failed probes, after ready, that make a service `unhealthy` (the default of
+#: `health.failure_threshold`; the plan's value is in `Policy`).
 UNHEALTHY_AFTER = 3
 
 
@@ -31,6 +35,19 @@ class Policy:
     restart: str = "on-failure"  # "no" | "on-failure" | "always"
     max_restarts: int = 5
     has_health: bool = False
+    failure_threshold: int = UNHEALTHY_AFTER  # health.failure_threshold
+    success_threshold: int = 1  # health.success_threshold
+    restart_on_unhealthy: bool = False  # health.restart_on_unhealthy (liveness)
+
+
+def policy_of(spec: Mapping[str, Any]) -> Policy:
+    """The policy of one checked service (a `ServiceSpec`: its restart and health fields)."""
+    health = spec.get("health")
+    knobs: dict[str, Any] = {}
+    if health:
+        keys = ("failure_threshold", "success_threshold", "restart_on_unhealthy")
+        knobs = {key: health[key] for key in keys if key in health}
+    return Policy(spec["restart"], spec["max_restarts"], bool(health), **knobs)
 
 
 @dataclass(frozen=True)
@@ -40,7 +57,9 @@ class SvcState:
     total_restarts: int = 0  # shown in status; never reset by the 60 s rule
     ever_ready: bool = False  # restart policy applies only once the service was ready
     ready_since: float | None = None  # monotonic; None while not ready/healthy
-    probe_failures: int = 0
+    probe_failures: int = 0  # consecutive failed probes since the last pass
+    probe_successes: int = 0  # consecutive passing probes (towards success_threshold)
+    unhealthy_kill: bool = False  # killed for being unhealthy: its exit restarts it
     stop_requested: bool = False
     error: str = ""  # why it failed / gave up, for status and `up`
 
@@ -70,11 +89,13 @@ class SpawnFailed:
 
 @dataclass(frozen=True)
 class Ready:
-    """Health passed for the first time since spawn, or the settle time passed without health."""
+    """The settle time passed (a service without health). With health, `Probe`s decide."""
 
 
 @dataclass(frozen=True)
 class Probe:
+    """One probe's result, while starting (towards ready) or after (liveness)."""
+
     ok: bool
     error: str = ""
 
@@ -154,17 +175,17 @@ def transition(s: SvcState, inp: Input, policy: Policy, now: float) -> Transitio
             return Transition(s)
         return Transition(SvcState(state="waiting", total_restarts=s.total_restarts), [CANCEL_RESTART])
     if isinstance(inp, Spawned):
-        return Transition(replace(s, state="starting", error=""), events=[_ev("started", pid=inp.pid)])
+        new = replace(s, state="starting", error="", probe_failures=0, probe_successes=0,
+                      unhealthy_kill=False)
+        return Transition(new, events=[_ev("started", pid=inp.pid)])
     if isinstance(inp, SpawnFailed):
         return _after_exit(s, policy, now, _ev("exited", error=inp.error), inp.error)
     if isinstance(inp, Ready):
         if s.state != "starting" or s.stop_requested:
             return Transition(s)
-        state = "healthy" if policy.has_health else "running"
-        new = replace(s, state=state, ever_ready=True, ready_since=now, probe_failures=0)
-        return Transition(new, events=[_ev("ready")])
+        return _ready(s, policy, now)
     if isinstance(inp, Probe):
-        return _probe(s, inp, now)
+        return _probe(s, inp, policy, now)
     if isinstance(inp, NotReadyInTime):
         if s.state != "starting" or s.stop_requested:
             return Transition(s)
@@ -177,7 +198,8 @@ def transition(s: SvcState, inp: Input, policy: Policy, now: float) -> Transitio
             # Still `stopping` until the whole group is gone (StopDone).
             return Transition(replace(s, ready_since=None), events=[{**event, "stop_requested": True}])
         reason = s.error or _exit_reason(inp)
-        return _after_exit(s, policy, now, event, reason, clean=(inp.code == 0 and not s.error))
+        clean = inp.code == 0 and not s.error and not s.unhealthy_kill
+        return _after_exit(s, policy, now, event, reason, clean=clean)
     if isinstance(inp, BackoffElapsed):
         if s.state != "backoff":
             return Transition(s)
@@ -197,19 +219,45 @@ def transition(s: SvcState, inp: Input, policy: Policy, now: float) -> Transitio
     raise TypeError(f"unknown input {inp!r}")
 
 
-def _probe(s: SvcState, inp: Probe, now: float) -> Transition:
-    if s.state not in ("healthy", "unhealthy") or s.stop_requested:
+def _ready(s: SvcState, policy: Policy, now: float) -> Transition:
+    state = "healthy" if policy.has_health else "running"
+    new = replace(s, state=state, ever_ready=True, ready_since=now, probe_failures=0, probe_successes=0)
+    return Transition(new, events=[_ev("ready")])
+
+
+def _probe(s: SvcState, inp: Probe, policy: Policy, now: float) -> Transition:
+    """Thresholds: `success_threshold` passes in a row → ready (or recovered);
+    `failure_threshold` failures in a row after ready → unhealthy, and with
+    `restart_on_unhealthy` killed, so that its exit restarts it (backoff and `max_restarts` apply)."""
+    live = s.state in ("starting", "healthy", "unhealthy")
+    if not live or s.stop_requested or s.unhealthy_kill:
         return Transition(s)
     if inp.ok:
-        if s.state == "unhealthy":
-            new = replace(s, state="healthy", probe_failures=0, ready_since=now)
-            return Transition(new, events=[_ev("recovered")])
-        return Transition(replace(s, probe_failures=0) if s.probe_failures else s)
+        if s.state == "healthy":
+            return Transition(replace(s, probe_failures=0) if s.probe_failures else s)
+        successes = s.probe_successes + 1
+        if successes < policy.success_threshold:
+            return Transition(replace(s, probe_successes=successes))
+        if s.state == "starting":
+            return _ready(s, policy, now)
+        new = replace(s, state="healthy", probe_failures=0, probe_successes=0, ready_since=now)
+        return Transition(new, events=[_ev("recovered")])
+    if s.state != "healthy":
+        # Starting or unhealthy: a failure only breaks a run of passes. (Unchanged state means
+        # no state-file write: a starting service is probed every 25 ms.)
+        return Transition(replace(s, probe_successes=0) if s.probe_successes else s)
     failures = s.probe_failures + 1
-    if s.state == "healthy" and failures >= UNHEALTHY_AFTER:
-        new = replace(s, state="unhealthy", probe_failures=failures, ready_since=None)
-        return Transition(new, events=[_ev("unhealthy", error=inp.error or "probe failed")])
-    return Transition(replace(s, probe_failures=failures))
+    if failures < policy.failure_threshold:
+        return Transition(replace(s, probe_failures=failures))
+    error = inp.error or "probe failed"
+    new = replace(s, state="unhealthy", probe_failures=failures, probe_successes=0, ready_since=None)
+    if not policy.restart_on_unhealthy:
+        return Transition(new, events=[_ev("unhealthy", error=error)])
+    restarts = s.restarts
+    if s.ready_since is not None and now - s.ready_since >= RESET_AFTER_S:
+        restarts = 0  # a long healthy spell forgives earlier restarts, as after a crash
+    new = replace(new, unhealthy_kill=True, restarts=restarts, error=f"unhealthy: {error}")
+    return Transition(new, [KILL], [_ev("unhealthy", error=error, restart=True)])
 
 
 def _exit_reason(inp: Exited) -> str:
@@ -229,7 +277,9 @@ def _after_exit(
     restarts = s.restarts
     if s.ready_since is not None and now - s.ready_since >= RESET_AFTER_S:
         restarts = 0  # a long healthy spell forgives earlier crashes
-    wants = policy.restart == "always" or (policy.restart == "on-failure" and not clean)
+    # An unhealthy service killed under `restart_on_unhealthy` is restarted whatever `restart` says:
+    # the user asked for exactly that.
+    wants = s.unhealthy_kill or policy.restart == "always" or (policy.restart == "on-failure" and not clean)
     if not wants:
         return Transition(_done(s, "exited" if clean else "failed", "" if clean else reason),
                        [CLEANUP_GROUP], events)
@@ -241,7 +291,7 @@ def _after_exit(
     delay = backoff_delay(attempt)
     new = replace(
         s, state="backoff", restarts=attempt, total_restarts=s.total_restarts + 1,
-        ready_since=None, probe_failures=0, error=reason,
+        ready_since=None, probe_failures=0, probe_successes=0, unhealthy_kill=False, error=reason,
     )
     events.append(_ev("restarting", attempt=attempt, delay_s=delay))
     return Transition(new, [CLEANUP_GROUP, Action("schedule_restart", delay)], events)
@@ -249,6 +299,6 @@ def _after_exit(
 
 def _done(s: SvcState, state: str, error: str, restarts: int | None = None) -> SvcState:
     return replace(
-        s, state=state, error=error, ready_since=None, probe_failures=0,
-        restarts=s.restarts if restarts is None else restarts,
+        s, state=state, error=error, ready_since=None, probe_failures=0, probe_successes=0,
+        unhealthy_kill=False, restarts=s.restarts if restarts is None else restarts,
     )

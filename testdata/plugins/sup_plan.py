@@ -4,8 +4,8 @@
 The file is named by the first argument or by SUP_PLAN_FILE. Its shape:
     {"services": [...launch.plan services...],
      "validate_errors": [{"code": ..., "message": ...}]}   (optional: validate.run fails)
-Relative `command` entries starting with "@" are resolved against testdata/services, and
-"{python}" is replaced by this interpreter, so tests can write short plans.
+Relative `command` (and exec `health.command`) entries starting with "@" are resolved against
+testdata/services, and "{python}" is replaced by this interpreter, so tests can write short plans.
 """
 
 import json
@@ -40,6 +40,9 @@ def launch_plan():
     for svc in services:
         if isinstance(svc.get("command"), list):
             svc["command"] = [expand(a) if isinstance(a, str) else a for a in svc["command"]]
+        health = svc.get("health")
+        if isinstance(health, dict) and isinstance(health.get("command"), list):  # an exec probe
+            health["command"] = [expand(a) if isinstance(a, str) else a for a in health["command"]]
     return {"services": services}
 
 

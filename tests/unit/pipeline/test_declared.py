@@ -96,7 +96,8 @@ services:
     web, db = services
     assert web["command"] == ["python3", "-m", "http.server", "8080", "--bind", "127.0.0.1"]
     assert web["env"] == {"PORT": "8080", "DEBUG": "yes", "RAW": "${HOME}", "N": "3"}
-    assert web["health"] == {"type": "http", "url": "http://127.0.0.1:8080/", "timeout_ms": 5000}
+    health = {"type": "http", "url": "http://127.0.0.1:8080/", "timeout_ms": 5000}  # + the probe defaults
+    assert web["health"].items() >= health.items()
     assert web["max_restarts"] == 8080 and web["plugin"] == ".devctl.yaml"
     assert db["command"] == ["sleep", "30"] and db["cwd"] == str(tmp_path / "sub")
 

@@ -118,6 +118,20 @@ def test_command_checks_name_the_service(tmp_path):
         plan.check_commands(not_exec)
 
 
+def test_an_exec_health_command_is_checked_before_anything_starts(tmp_path):
+    import sys
+
+    probe = {"type": "exec", "command": ["pg_isready-not-installed", "-q"]}
+    missing = plan.normalize([{"name": "db", "command": [sys.executable], "health": probe}], tmp_path)
+    with pytest.raises(DevctlError, match="service 'db': health command: pg_isready-not-installed: command "
+                                          "not found in PATH"):
+        plan.check_commands(missing)
+    found = plan.normalize([{"name": "db", "command": [sys.executable],
+                             "health": {"type": "exec", "command": [sys.executable, "-c", "0"]}}], tmp_path)
+    plan.check_commands(found)
+    assert plan.health_target(found[0]["health"]) is None  # no port to check for an exec probe
+
+
 def test_health_targets():
     assert plan.health_target({"type": "tcp", "address": "127.0.0.1:5432"}) == ("127.0.0.1", 5432)
     assert plan.health_target({"type": "http", "url": "http://localhost:8080/h"}) == ("localhost", 8080)

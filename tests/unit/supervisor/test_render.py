@@ -23,10 +23,17 @@ def test_duration(seconds, text):
 
 def test_health_text():
     assert health_text({}) == "-"
-    assert health_text({"health": {"type": "http", "ok": None}}) == "http: pending"
-    assert health_text({"health": {"type": "tcp", "ok": True}}) == "tcp: ok"
-    assert health_text({"health": {"type": "http", "ok": False, "error": "503"}}) == "http: 503"
-    assert health_text({"health": {"type": "http", "ok": False}}) == "http: failing"
+    assert health_text({"state": "starting", "health": {"type": "http", "ok": None}}) == "http: pending"
+    assert health_text({"state": "healthy", "health": {"type": "tcp", "ok": True}}) == "tcp: ok"
+    failing = {"type": "http", "ok": False, "error": "503"}
+    assert health_text({"state": "unhealthy", "health": failing}) == "http: 503"
+    assert health_text({"state": "unhealthy", "health": {"type": "http", "ok": False}}) == "http: failing"
+
+
+def test_a_service_without_a_process_shows_no_health():
+    """Regression: a stopped service showed its last probe (`tcp: ok`)."""
+    for state in ("stopped", "exited", "failed", "backoff", "waiting"):
+        assert health_text({"state": state, "health": {"type": "tcp", "ok": True}}) == "-", state
 
 
 SNAPSHOT = {

@@ -150,3 +150,102 @@ def test_start_is_ignored_while_live():
     assert sm.transition(s, sm.Start(), POLICY, 1).actions == []
     stopping = sm.transition(s, sm.Stop(), POLICY, 1).state
     assert sm.transition(stopping, sm.Start(), POLICY, 1).actions == []
+
+
+# ---- probe thresholds and liveness (health.failure_threshold / success_threshold /
+# restart_on_unhealthy) ----------------------------------------------------------------------
+
+
+def starting(policy=POLICY):
+    s, _, _ = run([(0, sm.Start()), (0, sm.Spawned(10))], policy)
+    return s
+
+
+def probes(s, results, policy=POLICY, now=1.0):
+    """Feed one Probe per result; return the final state, actions and events."""
+    return run([(now, sm.Probe(ok, "" if ok else "connection refused")) for ok in results], policy, s)
+
+
+def test_policy_of_a_spec_takes_the_health_knobs():
+    health = {"type": "tcp", "failure_threshold": 7, "success_threshold": 2, "restart_on_unhealthy": True}
+    spec = {"restart": "no", "max_restarts": 2, "health": health}
+    assert sm.policy_of(spec) == sm.Policy("no", 2, True, 7, 2, True)
+    assert sm.policy_of({"restart": "always", "max_restarts": 5, "health": None}) == sm.Policy(
+        "always", 5, False, sm.UNHEALTHY_AFTER, 1, False)
+
+
+def test_a_passing_probe_makes_a_starting_service_ready():
+    s, _, events = probes(starting(), [False, False, True])
+    assert s.state == "healthy" and s.ever_ready and events == [{"event": "ready"}]
+
+
+def test_failed_probes_while_starting_change_nothing():
+    """No state change, so no state-file write for every 25 ms probe of a starting service."""
+    s = starting()
+    assert sm.transition(s, sm.Probe(False, "refused"), POLICY, 0.5).state is s
+
+
+def test_success_threshold_needs_passes_in_a_row_to_become_ready_and_to_recover():
+    policy = sm.Policy(has_health=True, success_threshold=3)
+    s, _, _ = probes(starting(policy), [True, True, False, True, True], policy)
+    assert s.state == "starting"  # the failure broke the run: 2 in a row
+    s, _, events = probes(s, [True], policy)
+    assert s.state == "healthy" and events == [{"event": "ready"}]
+    s, _, _ = probes(s, [False] * 3, policy)
+    assert s.state == "unhealthy"
+    s, _, _ = probes(s, [True, True], policy)
+    assert s.state == "unhealthy"
+    s, _, events = probes(s, [True], policy)
+    assert s.state == "healthy" and events == [{"event": "recovered"}]
+
+
+def test_failure_threshold_sets_how_many_failures_make_it_unhealthy():
+    policy = sm.Policy(has_health=True, failure_threshold=5)
+    s, _, _ = probes(ready(policy), [False] * 4, policy)
+    assert s.state == "healthy"
+    s, actions, events = probes(s, [False], policy)
+    assert s.state == "unhealthy" and actions == []  # default: reported, not restarted
+    assert events == [{"event": "unhealthy", "error": "connection refused"}]
+    one = sm.Policy(has_health=True, failure_threshold=1)
+    assert probes(ready(one), [False], one)[0].state == "unhealthy"
+
+
+def test_restart_on_unhealthy_kills_then_restarts_with_backoff_whatever_the_restart_policy():
+    for restart in ("no", "on-failure", "always"):
+        policy = sm.Policy(restart=restart, has_health=True, restart_on_unhealthy=True)
+        s, actions, events = probes(ready(policy), [False] * 3, policy, now=5)
+        assert s.state == "unhealthy" and actions == [sm.KILL], restart
+        assert events == [{"event": "unhealthy", "error": "connection refused", "restart": True}]
+        assert s.error == "unhealthy: connection refused"
+        # Probes after the kill are moot: nothing changes until the process is gone.
+        assert sm.transition(s, sm.Probe(True), policy, 5.1).state is s
+        out = sm.transition(s, sm.Exited(10, code=0), policy, 5.2)  # even a clean exit
+        assert out.state.state == "backoff" and out.state.restarts == 1, restart
+        assert [e["event"] for e in out.events] == ["exited", "restarting"]
+        assert out.events[0]["error"] == "unhealthy: connection refused"
+        s = sm.transition(out.state, sm.BackoffElapsed(), policy, 7).state
+        s = sm.transition(s, sm.Spawned(11), policy, 7).state
+        assert (s.state, s.unhealthy_kill, s.error) == ("starting", False, "")
+
+
+def test_unhealthy_restarts_count_towards_max_restarts_and_a_long_healthy_spell_resets_them():
+    policy = sm.Policy(max_restarts=1, has_health=True, restart_on_unhealthy=True)
+    s = ready(policy)
+    s = probes(s, [False] * 3, policy, now=5)[0]
+    s = sm.transition(s, sm.Exited(10, signal="SIGTERM"), policy, 5.1).state
+    s = sm.transition(s, sm.BackoffElapsed(), policy, 6).state
+    s = probes(sm.transition(s, sm.Spawned(11), policy, 6).state, [True], policy, now=6)[0]
+    assert s.state == "healthy" and s.restarts == 1
+    soon = probes(s, [False] * 3, policy, now=20)[0]
+    out = sm.transition(soon, sm.Exited(11, signal="SIGTERM"), policy, 20.1)
+    assert out.state.state == "failed" and "gave up after 1 restarts: unhealthy" in out.state.error
+    later = probes(s, [False] * 3, policy, now=6 + 61)[0]  # healthy for more than 60 s first
+    assert sm.transition(later, sm.Exited(11, signal="SIGTERM"), policy, 67.1).state.state == "backoff"
+
+
+def test_a_stop_while_unhealthy_is_a_stop_not_a_restart():
+    policy = sm.Policy(has_health=True, restart_on_unhealthy=True)
+    s = probes(ready(policy), [False] * 3, policy)[0]
+    s = sm.transition(s, sm.Stop(), policy, 2).state
+    out = sm.transition(s, sm.Exited(10, signal="SIGTERM"), policy, 2.1)
+    assert out.state.state == "stopping" and not any(a.kind == "schedule_restart" for a in out.actions)

@@ -1,0 +1,186 @@
+"""Health beyond tcp: exec probes, the probe knobs, liveness restarts, with real processes.
+
+One supervised environment carries the exec story end to end (ready after a delay, probes in
+the service's cwd and env, a probe that hangs past its deadline is killed with its group and
+counts as a failure, `restart_on_unhealthy`, no health for a stopped service). The probes'
+edge cases (HTTP status range and headers, an exec probe's output, a hung probe's helpers) are
+checked on the prober itself, in-process, against real sockets and processes.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import anyio
+import psutil
+import pytest
+
+from devctl.pipeline.services import normalize_service
+from devctl.supervisor.health import Prober
+from tests.cli import ok, wait_for
+from tests.integration.test_supervisor_cli import open_repo, service
+
+SERVICES = Path(__file__).resolve().parents[2] / "testdata" / "services"
+PROBE = str(SERVICES / "health_probe.py")
+
+
+@pytest.fixture
+def repo(tmp_path):
+    yield from open_repo(tmp_path)
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def probe_pids(workdir: Path) -> list[int]:
+    path = workdir / "probe.pids"
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def test_exec_health_ready_after_a_delay_hung_probe_killed_restart_on_unhealthy_and_stop(repo):
+    workdir = repo.root / "api"
+    workdir.mkdir()
+    repo.plan(service("api", "ready_after.py", "0.4", cwd="api", env={"PROBE_TOKEN": "t"},
+                      max_restarts=3, health={
+                          "type": "exec", "command": ["{python}", "@health_probe.py"],
+                          # generous: a python probe may take a while to start on a loaded machine
+                          "probe_timeout_ms": 2500, "period_ms": 100, "failure_threshold": 2,
+                          "restart_on_unhealthy": True}))
+    res = repo.cli("up")
+    ok(res)
+    assert "api" in res.stderr and "healthy" in res.stderr
+    api = repo.service("api")
+    assert api["state"] == "healthy" and api["health"]["ok"] is True
+    assert api["ready_at"] > api["started_at"]  # `up` reports "healthy in <time since start>"
+    assert api["health"]["target"] == f"{sys.executable} {PROBE}"
+    assert "exec: ok" in repo.cli("status").stdout
+
+    # The probe hangs from now on: each attempt is killed at 2.5 s, helper included, and
+    # counts as a failure; two in a row make it unhealthy, and it is restarted.
+    (workdir / "hang").touch()
+
+    def event(name: str) -> dict | None:
+        return next((e for e in repo.events() if e["event"] == name and e.get("service") == "api"), None)
+
+    unhealthy = wait_for(lambda: event("unhealthy"), what="api to become unhealthy", every=0.2)
+    assert unhealthy["restart"] is True and unhealthy["error"] == "no answer within 2500 ms (killed)"
+    wait_for(lambda: event("restarting"), what="api to be restarted", every=0.2)
+    hung = probe_pids(workdir)
+    assert len(hung) >= 2  # a hung probe and its helper, at least
+    (workdir / "hang").unlink()
+    wait_for(lambda: (s := repo.service("api"))["state"] == "healthy" and s["restarts"] >= 1,
+             what="api healthy again after the restart", every=0.3)
+    wait_for(lambda: not any(alive(pid) for pid in probe_pids(workdir)), timeout=5,
+             what="every hung probe and its helper to be gone")
+    exited = [e for e in repo.events() if e["event"] == "exited" and e.get("service") == "api"]
+    assert exited[0]["error"] == "unhealthy: no answer within 2500 ms (killed)"
+
+    # Regression: a stopped service showed its last probe (`exec: ok`); it has no health.
+    ok(repo.cli("stop", "api"))
+    api = repo.service("api")
+    assert api["state"] == "stopped" and api["health"]["ok"] is None and api["health"]["error"] == ""
+    row = next(line for line in repo.cli("status").stdout.splitlines() if line.startswith("api"))
+    assert "exec:" not in row and " - " in row  # (the LOG column's path may contain "exec")
+    ok(repo.cli("down"))
+
+
+def checked(health: dict, cwd: str = "/") -> dict:
+    return normalize_service({"name": "s", "command": ["x"], "cwd": cwd, "health": health}, "p", Path("/"))
+
+
+class Recorder(BaseHTTPRequestHandler):
+    seen: list[dict] = []
+
+    def do_GET(self):
+        Recorder.seen.append(dict(self.headers))
+        self.send_response(int(self.path.strip("/")))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, fmt, *args):
+        pass
+
+
+@pytest.fixture
+def http_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_http_status_range_and_headers(http_server):
+    def probe(path: str, **extra) -> tuple[bool, str]:
+        # Generous deadline: the first probe imports httpx, slow on a loaded machine.
+        health = checked({"type": "http", "url": f"{http_server}/{path}", "probe_timeout_ms": 10000,
+                          **extra})["health"]
+
+        async def main():
+            prober = Prober()
+            try:
+                return await prober.probe(health)
+            finally:
+                await prober.aclose()
+
+        return anyio.run(main)
+
+    assert probe("302") == (True, "")  # the default range: 2xx and 3xx
+    assert probe("503") == (False, "HTTP 503")
+    assert probe("204", status=[200, 200]) == (False, "HTTP 204")
+    assert probe("503", status=[200, 503], headers={"Host": "api.local", "X-Probe": "yes"}) == (True, "")
+    assert Recorder.seen[-1]["Host"] == "api.local" and Recorder.seen[-1]["X-Probe"] == "yes"
+
+
+def test_exec_probe_runs_in_the_services_cwd_and_env_and_reports_why_it_failed(tmp_path):
+    def probe(env: dict[str, str], **extra) -> tuple[bool, str]:
+        spec = {"type": "exec", "command": [sys.executable, PROBE], "probe_timeout_ms": 10000, **extra}
+        health = checked(spec, str(tmp_path))["health"]
+
+        async def main():
+            prober = Prober()
+            result = await prober.probe(health, env, str(tmp_path))
+            assert prober.pids == set()  # reaped, nothing in flight
+            return result
+
+        return anyio.run(main)
+
+    assert probe({"PROBE_TOKEN": "t"}) == (False, "exited with code 1: not ready yet")
+    assert probe({}) == (False, "exited with code 3: PROBE_TOKEN is not set: not the service's environment")
+    (tmp_path / "ready").touch()
+    assert probe({"PROBE_TOKEN": "t"}) == (True, "")
+    missing = checked({"type": "exec", "command": [str(tmp_path / "nope")]})["health"]
+    ok_, error = anyio.run(Prober().probe, missing, {}, str(tmp_path))
+    assert not ok_ and error.endswith("nope: No such file or directory")
+    # A probe that hangs past its deadline is killed with its helper, and says so.
+    (tmp_path / "hang").touch()
+    # (4 s: the probe and its helper are python programs, which start slowly on a loaded machine.)
+    assert probe({"PROBE_TOKEN": "t"}, probe_timeout_ms=4000) == (False, "no answer within 4000 ms (killed)")
+    pids = probe_pids(tmp_path)
+    assert len(pids) == 2 and not any(alive(pid) for pid in pids)
+
+
+def test_tcp_probe_by_address_and_by_name():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def probe(address: str) -> tuple[bool, str]:
+            health = checked({"type": "tcp", "address": address, "probe_timeout_ms": 10000})["health"]
+            return anyio.run(Prober().probe, health)
+
+        assert probe(f"127.0.0.1:{port}") == (True, "")  # an address: connected on the event loop
+        assert probe(f"localhost:{port}") == (True, "")  # a name: resolved first
+        server.close()
+        assert probe(f"127.0.0.1:{port}") == (False, "connection refused")
