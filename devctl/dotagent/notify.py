@@ -41,6 +41,10 @@ DECIDE_AFTER_S = 1.0
 #: Events waiting for the worker; beyond this they are dropped (and counted in the log).
 QUEUE_MAX = 256
 SCHEDULE = "devctl"
+#: How long a closing bridge lets queued notifications finish before it stops them.
+CLOSE_TIMEOUT_S = 1.0
+#: SIGTERM → SIGKILL grace for a notifier call still running at close.
+STOP_GRACE_S = 0.5
 _STOP = object()
 
 
@@ -150,11 +154,14 @@ class NotifierBridge:
             log.warning("notifier queue full: dropped %s event (%d dropped so far)",
                         event.get("event"), self.dropped)
 
-    def close(self, timeout: float = 10.0) -> None:
+    def close(self, timeout: float = CLOSE_TIMEOUT_S) -> None:
         """Deliver what is queued (bounded by `timeout`), then stop the worker.
 
-        Past the deadline, notifier calls still running are stopped by process group, so a
-        supervisor that exits right after never leaves a notifier process behind.
+        Past the deadline, notifier calls still running are stopped by process group (and
+        what left the group is stopped by the supervisor, their subreaper, right after), so a
+        supervisor that exits right after never leaves a notifier process behind. The bound
+        is short: `down` waits for the supervisor to exit, and a hung notifier must not make
+        every `down` slow (notifications are best effort).
         """
         thread = self._thread
         if thread is None:
@@ -170,9 +177,11 @@ class NotifierBridge:
         if thread.is_alive():
             from devctl.dotagent.call import stop_active
 
-            stopped = stop_active(grace=1.0)
+            stopped = stop_active(grace=STOP_GRACE_S)
             log.warning("notifiers still busy at shutdown: stopped %d call(s)", stopped)
-            thread.join(2.0)
+            # Short: a stopped call may still wait on a pipe a detached child holds; the
+            # worker is a daemon thread and the supervisor stops that child next.
+            thread.join(0.5)
         self._thread = None
 
     # -- worker --------------------------------------------------------------------------

@@ -2,6 +2,11 @@
 
 Liveness never trusts a bare pid: a zombie passes `kill(pid, 0)`, and a recycled pid looks
 alive. `pid_alive` checks the recorded create time and rejects zombies.
+
+Signalling needs more than liveness: `proven` says a pid is the very process that was
+recorded — its exact create time, or a marker (`DEVCTL_RUN=<run id>`) in the environment it
+started with. A pid with neither (a forged `[pid, null]`, a state file from before a reboot,
+a recycled pid) is never signalled.
 """
 
 from __future__ import annotations
@@ -32,6 +37,22 @@ def pid_alive(pid: int | None, created: float | None = None) -> bool:
         return created is None or abs(proc.create_time() - created) < 0.01
     except psutil.Error:
         return False
+
+
+def proven(pid: object, created: object, marker: tuple[str, str] | None = None) -> bool:
+    """True when `pid` runs and is provably the recorded process: it started at `created`
+    (a number, ±10 ms), or its environment holds `marker` (name, value).
+
+    Values come from files a user (or anyone who may write `.devctl/`) can edit, so anything
+    that is not a positive int pid is refused here rather than trusted.
+    """
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    if isinstance(created, (int, float)) and not isinstance(created, bool) and pid_alive(pid, float(created)):
+        return True
+    if marker is not None and marker[1] and pid_alive(pid):
+        return env_var(pid, marker[0]) == marker[1]
+    return False
 
 
 def any_alive(pids: list[int]) -> bool:
@@ -109,9 +130,12 @@ def with_env(name: str, value: str) -> list[int]:
         names = os.listdir("/proc")
     except OSError:
         return found
-    for entry in names:
-        if not entry.isdigit() or int(entry) == me:
+    # Newest first: a process that forks and exits in a loop has the highest pids, and is
+    # then read microseconds after the listing instead of after every other process.
+    for pid in sorted((int(e) for e in names if e.isdigit()), reverse=True):
+        if pid == me:
             continue
+        entry = str(pid)
         try:
             with open(f"/proc/{entry}/environ", "rb") as fh:
                 if needle not in fh.read().split(b"\0"):
@@ -121,3 +145,40 @@ def with_env(name: str, value: str) -> list[int]:
         if not procstat.is_dead(entry):
             found.append(int(entry))
     return found
+
+
+def lock_holders(path: str, exclude: int | None = None) -> list[int]:
+    """Our user's live processes holding an flock on `path` through an open descriptor,
+    even after the file was removed (`rm -rf .devctl`): the link then reads `path (deleted)`.
+
+    Cheap: /proc/locks names the few processes holding any flock; only their descriptors are
+    read. Linux only; elsewhere (or when /proc/locks cannot be read) nothing is found.
+    """
+    try:
+        with open("/proc/locks", "rb") as fh:
+            lines = fh.read().decode("ascii", "replace").splitlines()
+    except OSError:
+        return []
+    candidates: set[int] = set()
+    for line in lines:
+        parts = line.split()
+        if len(parts) > 4 and parts[1] == "FLOCK" and parts[4].isdigit():
+            candidates.add(int(parts[4]))
+    targets = {path, f"{path} (deleted)"}
+    uid = os.getuid()
+    found: list[int] = []
+    for pid in sorted(candidates - {0, exclude or 0}):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid != uid:
+                continue
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") in targets:
+                    found.append(pid)
+                    break
+            except OSError:
+                continue
+    return [pid for pid in found if not procstat.is_dead(pid)]

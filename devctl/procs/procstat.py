@@ -55,6 +55,18 @@ def live_pgrp(pid: int | str) -> int | None:
         return None
 
 
+def pgrp(pid: int | str) -> int | None:
+    """The process group of `pid` in any state, zombies included (a zombie keeps the group it
+    died in, and its pid, until reaped), or None when it is gone."""
+    raw = read(pid)
+    if raw is None:
+        return None
+    try:
+        return int(fields(raw)[PGRP])
+    except (IndexError, ValueError):
+        return None
+
+
 def is_dead(pid: int | str) -> bool:
     """True when `pid` is gone, a zombie or being torn down (or its line cannot be read)."""
     raw = read(pid)

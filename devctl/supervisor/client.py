@@ -25,7 +25,30 @@ from devctl.supervisor.state_store import CorruptState, read_state
 
 
 def is_running(paths: Paths) -> bool:
-    return supervisor_alive(paths.lock)
+    """A supervisor runs for this repo: it holds the lock, or (lock file removed) it is found."""
+    return supervisor_alive(paths.lock) or find_supervisor(paths) is not None
+
+
+def find_supervisor(paths: Paths) -> int | None:
+    """The live supervisor of this repo whose lock file was removed (alone, or with all of
+    `.devctl/`): the process still holding an flock through a descriptor on that path.
+
+    The lock proves who it is (a pid file could name anybody); one read of /proc/locks
+    plus the descriptors of the few flock holders, so cheap enough for every `up`/`down`.
+    """
+    from devctl.procs.pids import lock_holders
+
+    holders = lock_holders(str(paths.lock))
+    return holders[0] if holders else None
+
+
+def repo_processes(paths: Paths) -> dict[int, str]:
+    """Live processes started for this repo ({pid: service name}), found by the DEVCTL_REPO
+    they inherited: what is left to find when `.devctl/` (state, lock, socket) is gone."""
+    from devctl.procs.pids import env_var, with_env
+    from devctl.supervisor.spawn import REPO_ENV, SERVICE_ENV
+
+    return {pid: env_var(pid, SERVICE_ENV) or "?" for pid in with_env(REPO_ENV, str(paths.root))}
 
 
 def current_state(paths: Paths, alive: bool) -> dict[str, Any] | None:
@@ -77,11 +100,12 @@ def orphaned_services(paths: Paths) -> list[str] | None:
 
     None when there is no stale state at all (no state file, or the supervisor is alive).
     """
-    if supervisor_alive(paths.lock):
+    if is_running(paths):
         return None
     state = current_state(paths, False)
     if state is None:
-        return None
+        # No state at all (`rm -rf .devctl`, `git clean -fdx`): what inherited our repo marker.
+        return sorted(set(repo_processes(paths).values())) or None
     from devctl.procs.pids import pid_alive
 
     return [s["name"] for s in state.get("services", []) if pid_alive(s.get("pid"), s.get("create_time"))]
@@ -119,13 +143,21 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
     """
     step = on_step or (lambda _msg: None)
     alive = supervisor_alive(paths.lock)
+    ghost = None if alive else find_supervisor(paths)
     state = current_state(paths, alive)
-    if not alive and state is None:
+    if not alive and ghost is None and state is None:
+        found = stop_repo(paths, grace_s, step)
         _remove_files(paths)
-        return "nothing running"
+        return f"stopped {found} process(es) left running for this repo" if found else "nothing running"
     names = [s["name"] for s in (state or {}).get("services", [])]
     run_id = _run_id(state)
-    if alive:
+    if ghost is not None:
+        names = names or sorted(set(repo_processes(paths).values()))
+        _stop_ghost(paths, ghost, state, grace_s, step)
+        state = read_state(paths.state)
+        if state is None:
+            stop_repo(paths, grace_s, step)
+    elif alive:
         step("asking the supervisor to stop every service")
         budget = _stop_budget(state, grace_s)
         with contextlib.suppress(DevctlError):
@@ -139,9 +171,58 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
     if state is not None:
         stop_recorded(state, grace_s, step)
     elif run_id:
-        stop_run(run_id, grace_s, step)  # a clean shutdown: only stragglers, if any
+        # A clean shutdown: the supervisor (a subreaper) stopped its whole tree; one look
+        # for stragglers is enough.
+        stop_run(run_id, grace_s, step, first_looks=1)
     _remove_files(paths)
-    return f"stopped {len(names)} service{'s' if len(names) != 1 else ''}" if names else "nothing running"
+    if names:
+        return f"stopped {len(names)} service{'s' if len(names) != 1 else ''}"
+    if ghost is not None:
+        return "stopped the supervisor (its .devctl/ had been removed)"
+    return "nothing running"
+
+
+def _stop_ghost(paths: Paths, pid: int, state: dict[str, Any] | None, grace_s: float | None,
+                step: Callable[[str], None]) -> None:
+    """Stop a live supervisor found by its lock descriptor (its lock file is gone).
+
+    It is asked, never bypassed: stopping its services behind its back would only make it
+    restart them. Through its socket when that is still there (only the lock was removed),
+    else with SIGTERM (its signal handler runs the same orderly shutdown); SIGKILL only if
+    it does not exit within the stop budget.
+    """
+    from devctl.procs.groups import signal_pids
+    from devctl.procs.pids import create_time, pid_alive
+
+    created = create_time(pid)
+    budget = _stop_budget(state, grace_s)
+    step("the supervisor's lock file is gone; asking the supervisor to stop")
+    asked = False
+    if paths.sock.exists():
+        with contextlib.suppress(DevctlError, OSError):
+            control.call(paths.sock, "shutdown", timeout=budget,
+                         **({"grace_s": grace_s} if grace_s is not None else {}))
+            asked = True
+    if not asked:
+        signal_pids([pid], signal.SIGTERM)
+    deadline = time.monotonic() + budget
+    while pid_alive(pid, created) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if pid_alive(pid, created):
+        step("the supervisor does not stop; killing it and stopping its services directly")
+        signal_pids([pid], signal.SIGKILL)
+
+
+def stop_repo(paths: Paths, grace_s: float | None, step: Callable[[str], None]) -> int:
+    """Stop every live process that inherited this repo's DEVCTL_REPO marker; returns how many
+    there were. For when `.devctl/` is gone and with it the run id (`stop_run`)."""
+    from devctl.supervisor.spawn import REPO_ENV
+
+    found = len(repo_processes(paths))
+    if found:
+        step(f"stopping {found} process(es) started for this repo that no record names")
+        _stop_marked(REPO_ENV, str(paths.root), grace_s)
+    return found
 
 
 def kill_now(paths: Paths) -> str:
@@ -190,31 +271,41 @@ def _wait_gone(paths: Paths, timeout: float) -> bool:
 
 def _kill_supervisor(state: dict[str, Any] | None) -> None:
     from devctl.procs.groups import signal_pids
-    from devctl.procs.pids import pid_alive
+    from devctl.procs.pids import proven
 
     sup = (state or {}).get("supervisor") or {}
     pid, created = sup.get("pid"), sup.get("create_time")
-    if pid and pid_alive(pid, created):
+    # Only the recorded create time proves the pid is still that supervisor (a bare pid in an
+    # edited or pre-reboot state file may be anybody's).
+    if proven(pid, created) and isinstance(pid, int):
         signal_pids([pid], signal.SIGKILL)
 
 
 def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[str], None]) -> None:
     """Stop the process groups a (dead) supervisor recorded, dependents first.
 
-    A group is only signalled if one of its members started no earlier than the recorded
-    leader (a pgid cannot be reused while its group exists), so a recycled pid is never hit.
+    Nothing is signalled on the file's word alone: a pid only when it is proven (its recorded
+    create time, or this run's DEVCTL_RUN marker), a group only when one of its live members
+    is (a pgid cannot be reused while its group has a member). A forged `[pid, null]`, a
+    recycled pid, or a state file from before a reboot names nobody we signal.
     """
     from devctl.procs.groups import stop_group_sync, stop_pids
-    from devctl.procs.pids import pid_alive
+    from devctl.procs.pids import proven
+    from devctl.supervisor.spawn import RUN_ENV
 
+    run_id = _run_id(state)
+    marker = (RUN_ENV, run_id) if run_id else None
     services = state.get("services", [])
     order = _reverse_dependency_order(services)
     by_name = {s["name"]: s for s in services}
     for name in order:
         svc = by_name[name]
         pgid, created = svc.get("pgid"), svc.get("create_time")
-        extra = [pid for pid, ct in svc.get("descendants", []) if pid_alive(pid, ct)]
-        group_ours = bool(pgid) and _group_is_ours(pgid, created)
+        known = _recorded_pids(svc)
+        extra = [pid for pid, ct in known.items() if proven(pid, ct, marker)]
+        if isinstance(svc.get("pid"), int):
+            known[svc["pid"]] = created
+        group_ours = isinstance(pgid, int) and pgid > 0 and _group_is_ours(pgid, known, marker)
         if not group_ours and not extra:
             continue
         step(f"stopping {name}")
@@ -224,47 +315,65 @@ def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[
             stop_group_sync(pgid, sig=sig, grace=grace, extra_pids=extra)
         else:
             stop_pids(extra, sig, grace)
-    run_id = _run_id(state)
+    strays = _recorded_pids({"descendants": (state.get("supervisor") or {}).get("strays")})
+    proven_strays = [pid for pid, ct in strays.items() if proven(pid, ct)]
+    if proven_strays:
+        step(f"stopping {len(proven_strays)} process(es) the supervisor adopted")
+        stop_pids(proven_strays, signal.SIGTERM, 2.0 if grace_s is None else min(grace_s, 2.0))
     if run_id:
         stop_run(run_id, grace_s, step)
+
+
+def _recorded_pids(svc: dict[str, Any]) -> dict[int, Any]:
+    """The recorded descendants as {pid: create time}, skipping entries that are not pairs."""
+    out: dict[int, Any] = {}
+    for item in svc.get("descendants") or []:
+        if isinstance(item, list) and len(item) == 2 and isinstance(item[0], int):
+            out[item[0]] = item[1]
+    return out
 
 
 def _run_id(state: dict[str, Any] | None) -> str | None:
     return ((state or {}).get("supervisor") or {}).get("run_id") or None
 
 
-def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None]) -> None:
+def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None], *,
+             first_looks: int | None = None) -> None:
     """Stop every process that inherited this run's DEVCTL_RUN marker and is still alive.
 
     The state file can lag behind a supervisor that was SIGKILLed: a service spawned (or a
     grandchild that detached with setsid) after the last write is in no recorded group. Every
-    process a service starts inherits the marker, so one scan finds them all. Repeated a few
-    times in case a dying service was forking.
+    process a service starts inherits the marker, so a scan finds them.
     """
-    from devctl.procs.groups import stop_pids
-    from devctl.procs.pids import with_env
     from devctl.supervisor.spawn import RUN_ENV
 
-    for _ in range(3):
-        pids = with_env(RUN_ENV, run_id)
-        if not pids:
-            return
-        step(f"stopping {len(pids)} process(es) of this run that no record names")
-        stop_pids(pids, signal.SIGTERM, 2.0 if grace_s is None else min(grace_s, 2.0))
+    killed = _stop_marked(RUN_ENV, run_id, grace_s, first_looks)
+    if killed:
+        step(f"stopped {killed} process(es) of this run that no record names")
 
 
-def _group_is_ours(pgid: int, created: float | None) -> bool:
-    import psutil
+def _stop_marked(name: str, value: str, grace_s: float | None, first_looks: int | None = None) -> int:
+    """Stop what carries `name=value` in its environment. A process that forks and exits every
+    few ms outruns pid-by-pid signals: the set is frozen first (SIGSTOP, and the whole group
+    of each marked process), then killed (`procs.freeze`)."""
+    from devctl.procs.freeze import FIRST_LOOKS, marker_group_check, stop_set
+    from devctl.procs.pids import with_env
 
+    def look() -> list[int]:
+        return with_env(name, value)
+
+    return stop_set(look, grace=2.0 if grace_s is None else min(grace_s, 2.0),
+                    group_ok=marker_group_check(name, value),
+                    first_looks=first_looks or FIRST_LOOKS)
+
+
+def _group_is_ours(pgid: int, known: dict[int, Any], marker: tuple[str, str] | None) -> bool:
+    """True when a live member of group `pgid` is proven ours: a recorded pid with its exact
+    create time (the leader, or a descendant), or a process carrying this run's marker."""
     from devctl.procs.groups import group_members
+    from devctl.procs.pids import proven
 
-    for pid in group_members(pgid):
-        try:
-            if created is None or psutil.Process(pid).create_time() >= created - 0.01:
-                return True
-        except psutil.Error:
-            continue
-    return False
+    return any(proven(pid, known.get(pid), marker) for pid in group_members(pgid))
 
 
 def _reverse_dependency_order(services: list[dict[str, Any]]) -> list[str]:

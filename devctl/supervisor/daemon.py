@@ -94,6 +94,7 @@ def _launch_fork(paths: Paths, services: list[ServiceSpec], notifiers: list[dict
         if os.fork():
             os._exit(0)
         _detach_stdio(paths.daemon_log)
+        drop_inherited_fds(keep=write_fd)
         code = run_daemon(paths, services, notifiers, write_fd)
     except BaseException:  # noqa: BLE001 - the forked child must never return into the CLI
         with contextlib.suppress(Exception):
@@ -123,6 +124,26 @@ def _detach_stdio(log_path: Path) -> None:
     os.dup2(log, 2)
     os.close(devnull)
     os.close(log)
+
+
+def drop_inherited_fds(keep: int) -> None:
+    """Let go of every descriptor 3+ the CLI inherited from its caller, except `keep`.
+
+    A fork keeps them all: `flock L devctl up` would hold L, and `devctl up 7>&1 | cat` would
+    keep the pipe open, until `down`. Each is pointed at /dev/null with `dup2` rather than
+    closed, so a Python object that still owns the number can never close a file the
+    supervisor opens later under that number. (Exec mode needs none of this: `close_fds`.)
+    """
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # not Linux: every plausible number
+        fds = list(range(3, min(os.sysconf("SC_OPEN_MAX"), 4096)))
+    devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    for fd in fds:
+        if fd > 2 and fd not in (keep, devnull):
+            with contextlib.suppress(OSError):
+                os.dup2(devnull, fd, inheritable=False)
+    os.close(devnull)
 
 
 def _await_ready(read_fd: int, paths: Paths) -> int:
@@ -178,6 +199,17 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
     except AlreadyRunning as exc:
         tell(f"running {exc.message}")
         return 1
+    from devctl.procs.pids import lock_holders
+
+    # A supervisor whose lock file was removed (`rm -rf .devctl`) still holds the old one:
+    # a second set of services must not start next to it.
+    if other := lock_holders(str(paths.lock), exclude=os.getpid()):
+        tell(f"running a supervisor already runs for this repo (pid {other[0]}; its .devctl/ was removed: "
+             "`devctl down` stops it)")
+        with contextlib.suppress(OSError):
+            paths.lock.unlink()
+        os.close(lock_fd)
+        return 1
     clean = False
     try:
         os.chdir(paths.root)
@@ -212,6 +244,12 @@ async def _serve_plan(paths: Paths, services: list[ServiceSpec], notifiers: list
     finally:
         events.emit(None, "supervisor_stopped", pid=os.getpid())
         events.close()
+        # We are a child subreaper: whatever is still below us (a daemon a service started
+        # with `env -i setsid -f`, a notifier's child in a session of its own) was started
+        # on this run's behalf and has no one else to stop it.
+        from devctl.procs.freeze import stop_descendants
+
+        stop_descendants(os.getpid(), grace=1.0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -141,6 +141,8 @@ class Supervisor:
         self.shutdown_replied = anyio.Event()
         self.stop_grace_override: float | None = None
         self.up_done = False
+        #: Orphans re-parented to us that name no service ({pid: create time}); see sweep_once.
+        self.strays: dict[int, float] = {}
 
     # ---- state file -------------------------------------------------------------------------
 
@@ -153,6 +155,7 @@ class Supervisor:
                 "started_at": self.started_at,
                 "repo_root": str(self.paths.root),
                 "run_id": self.run_id,
+                "strays": sorted([pid, ct] for pid, ct in self.strays.items()),
             },
             "updated_at": time.time(),
             "services": [self.services[s["name"]].record(self.paths) for s in self.specs],
@@ -450,6 +453,8 @@ class Supervisor:
                     if ct is not None:
                         svc.descendants[pid] = ct
                         changed = True
+        # `logs:` writers are ours and unmarked on purpose; they end on their own (EOF).
+        writers = {w.pid for w in spawner._writers.values()}
         for pid in children(os.getpid()):
             if pid in mains:
                 continue
@@ -463,6 +468,14 @@ class Supervisor:
                 if ct is not None:
                     holder.descendants[pid] = ct
                     changed = True
+            elif (holder is None and pid not in self.strays and pid not in writers
+                  and (ct := create_time(pid)) is not None):
+                self.strays[pid] = ct  # no marker (`env -i setsid -f`): stopped at shutdown
+                changed = True
+        for pid, ct in list(self.strays.items()):
+            if not pid_alive(pid, ct):
+                del self.strays[pid]
+                changed = True
         if changed:
             self.mark_dirty()
 

@@ -37,22 +37,27 @@ def open_log(path: Path) -> int:
 RUN_ENV = "DEVCTL_RUN"
 #: Env var naming the service a process belongs to (see `child_env`).
 SERVICE_ENV = "DEVCTL_SERVICE"
+#: Env var naming the repo root a process was started for: found by it after `rm -rf .devctl`.
+REPO_ENV = "DEVCTL_REPO"
 
 
 def child_env(svc: ServiceSpec, base: dict[str, str] | None = None, run_id: str | None = None,
-              ) -> dict[str, str]:
+              repo: str | None = None) -> dict[str, str]:
     """The parent's environment, the plan's env over it, `PYTHONUNBUFFERED=1`, and
     `DEVCTL_SERVICE` so the supervisor can attribute descendants that left the group.
 
     `DEVCTL_RUN=<run_id>` (recorded in state.json before any service starts) lets `down` find
     every process of this run after the supervisor was killed, even one spawned or detached
-    after the last state write."""
+    after the last state write; `DEVCTL_REPO=<repo root>` finds them even when `.devctl/`
+    (and with it the state file and the run id) is gone."""
     user = identity.for_child(svc.get("user"))
     # A `user:` service gets that user's HOME/USER/LOGNAME; the plan's own env still wins.
     env = start.child_env({**(user.env() if user else {}), **svc["env"]}, base=base)
     env[SERVICE_ENV] = svc["name"]
     if run_id:
         env[RUN_ENV] = run_id
+    if repo:
+        env[REPO_ENV] = repo
     return env
 
 
@@ -78,7 +83,7 @@ def spawn(svc: ServiceSpec, paths: Paths, run_id: str | None = None) -> subproce
         proc = start.popen(  # own session and process group: pgid == pid
             svc["command"],
             cwd=svc["cwd"],
-            env=child_env(svc, run_id=run_id),
+            env=child_env(svc, run_id=run_id, repo=str(paths.root)),
             stdin=subprocess.DEVNULL,
             stdout=fds[0],
             stderr=fds[1],

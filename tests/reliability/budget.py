@@ -22,12 +22,13 @@ class Budget:
     flood_s: float     # seconds a service floods its log while `logs -f` follows it
     services: int      # services in the "many services in one repo" test
     dofek_s: float     # seconds the 20-plugin Dofek host runs
+    own_trials: int = 1  # rounds of each "find our own, hit no one else" test (test_own_processes.py)
 
 
 CI = Budget(False, cycles=100, kills=6, state_kills=200, examples=300, flood_s=2.0, services=100,
             dofek_s=4.0)
 LONG = Budget(True, cycles=300, kills=40, state_kills=2000, examples=5000, flood_s=20.0, services=200,
-              dofek_s=20.0)
+              dofek_s=20.0, own_trials=5)
 
 current: Budget = CI
 

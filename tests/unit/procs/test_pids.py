@@ -35,3 +35,39 @@ def test_env_var_reads_what_we_started_with() -> None:
 def test_a_process_without_children_has_no_descendants() -> None:
     assert pids.descendants(2**22 + 1) == []
     assert pids.children(2**22 + 1) == []
+
+
+def test_proven_needs_the_exact_create_time_or_the_marker() -> None:
+    me = os.getpid()
+    created = pids.create_time(me)
+    assert pids.proven(me, created)
+    # A bare pid (forged `[pid, null]`), an old create time (a state file from before a
+    # reboot), or a value of the wrong type proves nothing.
+    for bad in (None, 1000.0, created - 5.0, "x", True):  # type: ignore[operator]
+        assert not pids.proven(me, bad), bad
+    for bad_pid in (None, 0, -1, "1", True, 2**22 + 1):
+        assert not pids.proven(bad_pid, created), bad_pid
+    if os.path.isdir("/proc/self"):
+        path = os.environ["PATH"]
+        assert pids.proven(me, None, ("PATH", path))
+        assert not pids.proven(me, None, ("PATH", path + "x"))
+        assert not pids.proven(me, None, ("PATH", ""))
+
+
+def test_lock_holders_finds_the_holder_of_a_removed_lock_file(tmp_path) -> None:
+    import fcntl
+
+    if not os.path.exists("/proc/locks"):
+        return
+    path = tmp_path / "supervisor.lock"
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        assert pids.lock_holders(str(path)) == []  # open, but no flock yet
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        assert pids.lock_holders(str(path)) == [os.getpid()]
+        path.unlink()  # `rm -rf .devctl`: the descriptor now reads "... (deleted)"
+        assert pids.lock_holders(str(path)) == [os.getpid()]
+        assert pids.lock_holders(str(path), exclude=os.getpid()) == []
+        assert pids.lock_holders(str(tmp_path / "other.lock")) == []
+    finally:
+        os.close(fd)

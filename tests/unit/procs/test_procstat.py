@@ -35,3 +35,9 @@ def test_a_missing_pid_reads_as_none_and_dead() -> None:
 def test_our_own_line_gives_our_group() -> None:
     assert procstat.live_pgrp(os.getpid()) == os.getpgid(0)
     assert not procstat.is_dead(os.getpid())
+
+
+def test_pgrp_reads_any_live_process_and_nothing_for_a_missing_one() -> None:
+    if os.path.isdir("/proc/self"):
+        assert procstat.pgrp(os.getpid()) == os.getpgid(0)
+    assert procstat.pgrp(2**22 + 1) is None
