@@ -96,7 +96,7 @@ def test_a_plan_the_os_cannot_run_is_refused_before_anything_starts(repo):
     assert "plugin 'sup' [E_BAD_FRAME]: NaN is not a JSON number" in result.stderr, result.stderr
 
 
-def test_a_supervisor_that_crashes_keeps_state_json_so_down_stops_its_services(tmp_path):
+def test_a_supervisor_that_crashes_stops_its_services_and_keeps_state_json(tmp_path):
     """Bypass `plan`'s checks (the exec-mode daemon reads its plan file as it is) to feed the
     supervisor a NUL byte: its spawn raises, the supervisor dies. state.json must stay behind,
     so `down` stops the service it had already started; before, it was deleted with the
