@@ -136,6 +136,8 @@ class Supervisor:
         self._dirty_evt = anyio.Event()
         self._changed = anyio.Event()
         self.shutdown_requested = anyio.Event()
+        #: Set (then replaced by a fresh one) each time `replace_plan` runs: watchers re-sync.
+        self.plan_replaced = anyio.Event()
         #: Set by a `shutdown` request: its reply goes out before the task group is cancelled.
         self.reply_pending = False
         self.shutdown_replied = anyio.Event()
@@ -430,6 +432,8 @@ class Supervisor:
         self.specs, self.services, self.dependents = specs, services, dependents(specs)
         self.mark_dirty()
         self.changed()
+        self.plan_replaced.set()
+        self.plan_replaced = anyio.Event()
 
     # ---- housekeeping -----------------------------------------------------------------------
 

@@ -112,17 +112,38 @@ def roots(spec: WatchSpec, cwd: str) -> list[str]:
 
 
 async def run_watchers(sup: Supervisor) -> None:
-    """One watcher per service with `watch:`, until the supervisor shuts down."""
-    watched = [(name, svc.spec) for name, svc in sup.services.items() if svc.spec.get("watch")]
-    if not watched:
-        return
-    stop = anyio.Event()
+    """One watcher per service with `watch:`, until the supervisor shuts down.
+
+    Re-synced whenever `up` applies a changed plan (`Supervisor.plan_replaced`): a watcher whose
+    service lost or changed its `watch:` (or its cwd) stops, and services that gained one get
+    theirs; an unchanged watcher keeps running across a recreate of its service."""
+    running: dict[str, tuple[tuple[Any, str], anyio.Event]] = {}  # name -> ((watch, cwd), stop)
     async with anyio.create_task_group() as tg:
-        for name, spec in watched:
-            tg.start_soon(_watch_one, sup, name, spec["watch"], spec["cwd"], stop)
-        await sup.shutdown_requested.wait()
-        stop.set()  # the watcher threads see it within one step; cancelling alone would wait
+        while not sup.shutdown_requested.is_set():
+            wanted = {name: (svc.spec["watch"], svc.spec["cwd"])
+                      for name, svc in sup.services.items() if svc.spec.get("watch")}
+            for name in [n for n, (key, _stop) in running.items() if wanted.get(n) != key]:
+                running.pop(name)[1].set()
+            for name, key in wanted.items():
+                if name not in running:
+                    stop = anyio.Event()
+                    running[name] = (key, stop)
+                    tg.start_soon(_watch_one, sup, name, key[0], key[1], stop)
+            await _first_of(sup.shutdown_requested, sup.plan_replaced)
+        for _key, stop in running.values():
+            stop.set()  # the watcher threads see it within one step; cancelling alone would wait
         tg.cancel_scope.cancel()
+
+
+async def _first_of(*events: anyio.Event) -> None:
+    """Return once any of `events` is set."""
+    async with anyio.create_task_group() as tg:
+        async def wait(event: anyio.Event) -> None:
+            await event.wait()
+            tg.cancel_scope.cancel()
+
+        for event in events:
+            tg.start_soon(wait, event)
 
 
 async def _watch_one(sup: Supervisor, name: str, spec: Any, cwd: str, stop: anyio.Event) -> None:
@@ -167,8 +188,8 @@ async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: anyio.Ev
 
 
 async def _restart(sup: Supervisor, name: str, changed: list[str], cwd: str) -> None:
-    svc = sup.services[name]
-    if not svc.wanted or sup.shutdown_requested.is_set():
+    svc = sup.services.get(name)  # None: a changed plan removed it while this burst settled
+    if svc is None or not svc.wanted or sup.shutdown_requested.is_set():
         return  # stopped by the user (or by `down`): a change does not bring it back
     shown = [os.path.relpath(p, cwd) for p in changed[:EVENT_PATHS]]
     sup.events.emit(name, "watch_restart", paths=shown, changes=len(changed))

@@ -122,6 +122,19 @@ def test_a_burst_of_changes_restarts_a_watched_service_once(tmp_path):
         exits = [e for e in repo.events() if e["event"] == "exited" and e["service"] == "worker"]
         assert len(exits) == 2 and all(e.get("stop_requested") for e in exits)
 
+        # `up` applies a changed plan: the watch moves from worker to other. The watchers follow
+        # the new plan (worker's stops, other's starts) without a supervisor restart.
+        repo.plan(service("worker", "sleeper.py"),
+                  service("other", "sleeper.py", watch={"paths": ["src"], "debounce_ms": 300}))
+        ok(repo.cli("up"))
+        worker, other = repo.service("worker")["pid"], repo.service("other")["pid"]
+        for i in range(5):
+            (tmp_path / "src" / f"c{i}.py").write_text("x\n")
+        wait_for(lambda: len(restarts()) == 3, what="other restarted by the watch it gained")
+        assert restarts()[2]["service"] == "other"
+        wait_for(lambda: repo.service("other")["state"] == "running"
+                 and repo.service("other")["pid"] != other, what="other running again")
+        assert repo.service("worker")["pid"] == worker  # its watch is gone with its spec
     finally:
         next(gen, None)  # down
 
