@@ -327,6 +327,7 @@ class _Checker:
             exit_check = self._check_exit(session)
         for s in self.sessions:
             s.drain(0.0 if s.proc.poll() is None else 0.5)
+            s.settle(0.5)
         bad = [line for s in self.sessions for line in s.bad_lines]
         clean = Check("stdout clean", "pass", "only protocol frames on stdout")
         if bad:

@@ -136,6 +136,15 @@ class Session:
             while True:
                 self.read(deadline)
 
+    def settle(self, timeout: float) -> None:
+        """After the process exited: let the readers reach EOF (bounded), so its last stderr
+        lines (a `ModuleNotFoundError` say) are in `stderr` before anyone quotes them."""
+        if self.proc.poll() is None:
+            return
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
     def exit_note(self) -> str:
         code = self.proc.poll()
         return "still running" if code is None else describe_exit(code)

@@ -25,9 +25,10 @@ def test_with_env_skips_ourselves() -> None:
     assert os.getpid() not in pids.with_env("DEVCTL_TEST_TAG", os.environ.get("DEVCTL_TEST_TAG", "x"))
 
 
-def test_env_var_reads_what_we_started_with() -> None:
-    if os.path.isdir("/proc/self"):
-        assert pids.env_var(os.getpid(), "PATH") is not None
+def test_env_var_of_nothing_is_none() -> None:
+    # Reading a live process's environment is tested on a real child in
+    # tests/integration/test_procs_env.py: this process's own /proc environ is not reliable
+    # (a process title library, as pytest-xdist workers use, writes over it).
     assert pids.env_var(os.getpid(), "DEVCTL_NO_SUCH_VARIABLE") is None
     assert pids.env_var(2**22 + 1, "PATH") is None
 
@@ -47,11 +48,7 @@ def test_proven_needs_the_exact_create_time_or_the_marker() -> None:
         assert not pids.proven(me, bad), bad
     for bad_pid in (None, 0, -1, "1", True, 2**22 + 1):
         assert not pids.proven(bad_pid, created), bad_pid
-    if os.path.isdir("/proc/self"):
-        path = os.environ["PATH"]
-        assert pids.proven(me, None, ("PATH", path))
-        assert not pids.proven(me, None, ("PATH", path + "x"))
-        assert not pids.proven(me, None, ("PATH", ""))
+    # Proof by marker: tests/integration/test_procs_env.py (a real child's environment).
 
 
 def test_lock_holders_finds_the_holder_of_a_removed_lock_file(tmp_path) -> None:
