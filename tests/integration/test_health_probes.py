@@ -16,13 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import anyio
-import psutil
 import pytest
 
 from devctl.pipeline.services import normalize_service
 from devctl.supervisor.health import Prober
 from tests.cli import ok, wait_for
 from tests.integration.test_supervisor_cli import open_repo, service
+from tests.reliability.harness import alive
 
 SERVICES = Path(__file__).resolve().parents[2] / "testdata" / "services"
 PROBE = str(SERVICES / "health_probe.py")
@@ -31,13 +31,6 @@ PROBE = str(SERVICES / "health_probe.py")
 @pytest.fixture
 def repo(tmp_path):
     yield from open_repo(tmp_path)
-
-
-def alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 def probe_pids(workdir: Path) -> list[int]:

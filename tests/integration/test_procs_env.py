@@ -20,9 +20,11 @@ pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /
 
 def test_a_childs_marker_is_read_and_proves_it_and_nothing_else_does():
     env = {**os.environ, "DEVCTL_PROBE_MARK": "run-42"}
-    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], env=env,
-                             stdin=subprocess.PIPE)
+    child = subprocess.Popen([sys.executable, "-c", "import sys; print('up', flush=True); sys.stdin.read()"],
+                             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
+        # Until it has exec'd, the child's /proc environ is still this (retitled) process's.
+        assert child.stdout is not None and child.stdout.readline() == b"up\n"
         assert pids.env_var(child.pid, "DEVCTL_PROBE_MARK") == "run-42"
         assert pids.env_var(child.pid, "DEVCTL_NO_SUCH_VARIABLE") is None
         assert pids.proven(child.pid, None, ("DEVCTL_PROBE_MARK", "run-42"))
@@ -30,5 +32,5 @@ def test_a_childs_marker_is_read_and_proves_it_and_nothing_else_does():
         assert not pids.proven(child.pid, None, ("DEVCTL_PROBE_MARK", ""))
         assert pids.proven(child.pid, pids.create_time(child.pid))
     finally:
-        child.communicate(b"", timeout=30)
+        child.communicate(b"", timeout=30)  # closes stdin: it exits
     assert not pids.proven(child.pid, None, ("DEVCTL_PROBE_MARK", "run-42"))  # gone: proves nothing

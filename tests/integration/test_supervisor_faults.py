@@ -137,7 +137,10 @@ def test_port_that_never_opens_fails_up_and_cleans_up(repo):
 
 
 def test_crash_before_ready_prints_stderr_tail(repo):
-    repo.plan(service("api", "crash_after.py", "0.1", "7"))
+    # A health check that cannot pass: without one, a start slower than the 0.5 s settle time
+    # (a loaded box) would count the service as ready before it crashes, and then restart it.
+    repo.plan(service("api", "crash_after.py", "0.1", "7",
+                      health={"type": "tcp", "address": f"127.0.0.1:{free_port()}", "timeout_ms": 60000}))
     res = repo.cli("up")
     assert res.returncode == 1
     assert "service 'api' failed to start: exited with code 7" in res.stderr
