@@ -4,20 +4,11 @@ import json
 
 import pytest
 
-from devctl.cli import output
 from devctl.cli.progress import PipelineProgress, in_ci, resolve, step_line, step_verdict
 from devctl.cli.up_progress import UpProgress
 
-
-@pytest.fixture
-def consoles(monkeypatch, capsys):
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-    output.out.cache_clear()
-    output.err.cache_clear()
-    yield capsys
-    output.out.cache_clear()
-    output.err.cache_clear()
+#: The consoles fixture (tests/unit/cli/conftest.py) is this wide here.
+CONSOLE_COLUMNS = 200
 
 
 @pytest.mark.parametrize(("value", "ci"), [("true", True), ("1", True), ("", False), ("false", False),

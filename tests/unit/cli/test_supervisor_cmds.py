@@ -6,17 +6,6 @@ from devctl.cli import output
 from devctl.cli.supervisor_cmds import _render_status
 
 
-@pytest.fixture
-def consoles(monkeypatch, capsys):
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "120")
-    output.out.cache_clear()
-    output.err.cache_clear()
-    yield capsys
-    output.out.cache_clear()
-    output.err.cache_clear()
-
-
 def snapshot(running: bool, services: list) -> dict:
     return {"repo_root": "/repo", "supervisor": {"running": running}, "services": services}
 
