@@ -159,6 +159,7 @@ def test_no_import_cycles():
 LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli"},
+    {"tui"},
     {"conformance", "dofek", "schema", "scaffold"},
     {"plugin_commands", "supervisor"},
     {"pipeline"},
