@@ -1,4 +1,8 @@
-"""`devctl tui`: the live dashboard (devctl.tui). Only typer and the stdlib at module level."""
+"""`devctl tui`: the live dashboard (devctl.tui). Only typer and the stdlib at module level.
+
+`devctl [-C DIR] tui` alone is started before typer loads (`cli/tui_launch.py`); this command
+is the path for every other shape of the line, and runs the same `launch`.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +17,10 @@ def tui(ctx: typer.Context) -> None:
     services view offers `devctl up` (key u). Needs a terminal: exit 2 when stdin or stdout is
     not one.
     """
-    import os
-    import sys
-
     from devctl.cli.context import app_context
-    from devctl.errors import EXIT_USAGE, DevctlError
+    from devctl.cli.tui_launch import launch
 
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise DevctlError("devctl tui needs a terminal (stdin and stdout are not both a TTY); "
-                          "use `devctl status` or `devctl logs` in scripts", exit_code=EXIT_USAGE)
     app = app_context(ctx)
-    root = app.repo_root()
-    config_file = app.config_opt.resolve() if app.config_opt else root / ".devctl.yaml"
-    from devctl.tui.app import run
-    from devctl.tui.context import TuiContext
-
-    note = run(TuiContext(root, config_file if config_file.is_file() else None,
-                          no_color=bool(os.environ.get("NO_COLOR"))))
-    from devctl.cli.output import info
-
-    for line in note.splitlines():
-        info(f"devctl tui: {line}")
+    code = launch(app.repo_root_opt, app.config_opt)
+    if code:
+        raise typer.Exit(code)

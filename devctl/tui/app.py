@@ -113,8 +113,13 @@ class DevctlApp(App[None]):
     async def on_mount(self) -> None:
         await self.show_view(DEFAULT_VIEW)
         if self._use_feed:
-            from devctl.tui.feed import Feed
+            # After the first frame: its threads would take the GIL from the first paint.
+            self.call_after_refresh(self._start_feed)
 
+    def _start_feed(self) -> None:
+        from devctl.tui.feed import Feed
+
+        if self.feed is None and self.is_running:
             self.feed = Feed(self.ctx.paths, self._deliver, sample_s=self._sample_s)
             self.feed.start()
 

@@ -240,7 +240,7 @@ class ServicesView(Vertical):
                 old = self._rows[svc["name"]]
                 for key, _ in self._columns():
                     if cells[key] != old.get(key):
-                        table.update_cell(svc["name"], key, self._cell(key, cells[key]))
+                        table.update_cell(svc["name"], key, self._cell(key, cells[key]), update_width=True)
                 self._rows[svc["name"]] = cells
         self._details()
 
