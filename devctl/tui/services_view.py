@@ -4,7 +4,8 @@ act on them.
 Rows come from the app's feed (`on_state`: the status snapshot after every supervisor event;
 `on_usage`: CPU and RSS of each process group every few seconds), never from polling. Cells
 are updated in place, so the cursor stays on its service while states change under it; the
-uptime column moves on with each usage sample, not with a clock of its own.
+uptime column moves on with each usage sample, not with a clock of its own, and in whole
+minutes past the first one, so an idle table is not redrawn at every sample.
 
 Keys act through `devctl.tui.actions` — the CLI's own supervisor requests, and the CLI itself
 as a child for `up` and `down` — in worker threads: a key press never waits for a service.
@@ -49,15 +50,30 @@ ACTIVITY_LINES = 6
 
 
 def human_bytes(n: int | None) -> str:
-    """`812K`, `34.5M`, `1.2G` (binary units, as `top`/`ps` show RSS)."""
+    """`812K`, `3.5M`, `34M`, `1.2G` (binary units, as `top`/`ps` show RSS): two significant
+    digits at most, so a resident size moving by a few pages does not redraw the table."""
     if n is None:
         return "-"
     value = float(n)
     for unit in ("B", "K", "M", "G"):
         if value < 1024 or unit == "G":
-            return f"{value:.0f}{unit}" if unit in ("B", "K") or value >= 100 else f"{value:.1f}{unit}"
+            return f"{value:.0f}{unit}" if unit in ("B", "K") or value >= 10 else f"{value:.1f}{unit}"
         value /= 1024
     return f"{value:.1f}T"  # unreachable; keeps mypy sure of the return
+
+
+def cpu_text(percent: float) -> str:
+    """Whole percent of one core: a health probe's blip (0.3 %) does not redraw an idle table."""
+    return f"{percent:.0f}%"
+
+
+def uptime_text(seconds: float | None) -> str:
+    """`duration()`, but whole minutes from one minute to an hour (`4m`, as `docker ps` says
+    "Up 4 minutes"): a row of an idle service then changes once a minute, not at every usage
+    sample, and an unchanged table costs nothing to redraw."""
+    if seconds is not None and 60 <= seconds < 3600:
+        return f"{int(seconds) // 60}m"
+    return duration(seconds)
 
 
 def ports_of(svc: dict[str, Any]) -> list[int]:
@@ -92,9 +108,9 @@ def row_cells(svc: dict[str, Any], usage: Usage | None, now: float, *, narrow: b
         "state": state,
         "health": health,
         "pid": str(pid) if live and pid else "-",
-        "uptime": duration(uptime),
+        "uptime": uptime_text(uptime),
         "restarts": str(svc.get("restarts", 0)),
-        "cpu": f"{usage.cpu_percent:.1f}%" if live and usage is not None else "-",
+        "cpu": cpu_text(usage.cpu_percent) if live and usage is not None else "-",
         "rss": human_bytes(usage.rss) if live and usage is not None else "-",
         "ports": ports or "-",
     }
@@ -155,6 +171,7 @@ class ServicesView(Vertical):
         self.activity: deque[str] = deque(maxlen=ACTIVITY_LINES)
         self._rows: dict[str, dict[str, str]] = {}
         self._known = False  # a state (even None) has arrived
+        self._details_text: str | None = None
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text | str] = DataTable(cursor_type="row", zebra_stripes=False, id="table")
@@ -240,7 +257,8 @@ class ServicesView(Vertical):
                 old = self._rows[svc["name"]]
                 for key, _ in self._columns():
                     if cells[key] != old.get(key):
-                        table.update_cell(svc["name"], key, self._cell(key, cells[key]), update_width=True)
+                        wider = len(cells[key]) > len(old.get(key, ""))  # a column never shrinks
+                        table.update_cell(svc["name"], key, self._cell(key, cells[key]), update_width=wider)
                 self._rows[svc["name"]] = cells
         self._details()
 
@@ -263,7 +281,10 @@ class ServicesView(Vertical):
     def _details(self) -> None:
         name = self.selected()
         svc = next((s for s in self._services() if s["name"] == name), None)
-        self.query_one("#details", Static).update(Text(details_line(svc)) if svc else "")
+        text = details_line(svc) if svc else ""
+        if text != self._details_text:  # an update re-lays the view out: only when it changed
+            self._details_text = text
+            self.query_one("#details", Static).update(Text(text))
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._details()

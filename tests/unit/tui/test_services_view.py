@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from devctl.tui.app import DevctlApp
 from devctl.tui.context import TuiContext
 from devctl.tui.feed import Usage
-from devctl.tui.services_view import details_line, human_bytes, ports_of, row_cells, summary
+from devctl.tui.services_view import details_line, human_bytes, ports_of, row_cells, summary, uptime_text
 
 pytestmark = pytest.mark.anyio
 NOW = 1_000_000.0
@@ -27,7 +27,7 @@ def test_cells_of_a_live_service():
     health = {"type": "tcp", "target": "127.0.0.1:5432", "ok": False, "error": "connection refused"}
     cells = row_cells(svc("db", "unhealthy", health=health), Usage(12.34, 50 * 1024 * 1024, 3), NOW)
     assert cells == {"service": "db", "state": "unhealthy", "health": "tcp: connection refused",
-                     "pid": "321", "uptime": "1m15s", "restarts": "2", "cpu": "12.3%", "rss": "50.0M",
+                     "pid": "321", "uptime": "1m", "restarts": "2", "cpu": "12%", "rss": "50M",
                      "ports": "5432"}
 
 
@@ -54,9 +54,15 @@ def test_details_say_why_a_service_is_down():
 
 
 @pytest.mark.parametrize(("n", "text"), [(None, "-"), (512, "512B"), (2048, "2K"), (5 * 2**20, "5.0M"),
-                                         (300 * 2**20, "300M"), (3 * 2**30, "3.0G")])
+                                         (int(11.6 * 2**20), "12M"), (300 * 2**20, "300M"),
+                                         (3 * 2**30, "3.0G")])
 def test_human_bytes(n, text):
     assert human_bytes(n) == text
+
+
+def test_uptime_is_in_whole_minutes_below_an_hour():
+    assert [uptime_text(s) for s in (None, 4.25, 59.9, 60, 3599, 3600, 90000)] == [
+        "-", "4.2 s", "59 s", "1m", "59m", "1h00m", "1d01h"]
 
 
 def test_ports_and_summary():
@@ -92,9 +98,9 @@ async def test_table_updates_in_place_and_keeps_the_cursor_on_its_service(tmp_pa
         app.deliver("state", snapshot(live("z"), live("a"), live("b")))  # a service came, one went
         await pilot.pause()
         assert table.row_count == 3 and app.view("services").selected() == "b"
-        app.deliver("usage", {"b": Usage(1.5, 2048, 1)})
+        app.deliver("usage", {"b": Usage(1.6, 2048, 1)})
         await pilot.pause()
-        assert cell(app, "b", "cpu") == "1.5%" and cell(app, "b", "rss") == "2K"
+        assert cell(app, "b", "cpu") == "2%" and cell(app, "b", "rss") == "2K"
         assert [str(c.label) for c in table.columns.values()][-1] == "PORTS"
 
 
