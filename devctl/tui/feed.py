@@ -11,7 +11,8 @@ it. The feed turns what it reads into three kinds of delivery, handed to `delive
   supervisor writes `state.json` before it sends an event, so the file is never behind the
   stream. None while no supervisor runs;
 - `("event", event)`: each event of the stream, in order (`.devctl/events.ndjson`'s shape);
-- `("usage", {service: Usage})`: CPU and RSS of each service's whole process group.
+- `("usage", {service: Usage})`: CPU, RSS and listening TCP ports of each service's whole
+  process group.
 
 Nothing here polls `state.json` for changes. With no supervisor, the feed looks for one
 appearing once a second (one `flock` try on the lock file: microseconds) or at once when
@@ -32,6 +33,8 @@ from devctl.errors import DevctlError
 from devctl.supervisor.paths import Paths
 
 Deliver = Callable[[str, Any], None]
+#: How often the listening ports of unchanged processes are read again.
+PORTS_EVERY_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -41,13 +44,17 @@ class Usage:
     cpu_percent: float  # of one core, summed over the group's processes (like `top`)
     rss: int  # bytes, summed over the group
     processes: int
+    ports: tuple[int, ...] = ()  # TCP ports the group's processes listen on
 
 
-def group_usage(rows: list[Any], pgids: dict[str, int]) -> dict[str, Usage]:
-    """Sum scan rows (objects with `pgid`, `cpu_percent`, `rss`) per service, by process group.
+def group_usage(rows: list[Any], pgids: dict[str, int],
+                ports: dict[int, list[int]] | None = None) -> dict[str, Usage]:
+    """Sum scan rows (objects with `pid`, `pgid`, `cpu_percent`, `rss`) per service, by process
+    group, with the ports its processes listen on (`ports`: {pid: [port]}).
 
     Pure: the scan is done by the caller, so the sums are tested without processes.
     """
+    ports = ports or {}
     by_group: dict[int, list[Any]] = {}
     wanted = set(pgids.values())
     for row in rows:
@@ -56,8 +63,9 @@ def group_usage(rows: list[Any], pgids: dict[str, int]) -> dict[str, Usage]:
     out: dict[str, Usage] = {}
     for name, pgid in pgids.items():
         members = by_group.get(pgid, [])
+        listening = sorted({p for r in members for p in ports.get(r.pid, ())})
         out[name] = Usage(round(sum(r.cpu_percent for r in members), 1), sum(r.rss for r in members),
-                          len(members))
+                          len(members), tuple(listening))
     return out
 
 
@@ -87,6 +95,9 @@ class Feed:
         self._groups: dict[str, int] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._port_pids: frozenset[int] = frozenset()
+        self._ports_at = 0.0
+        self._port_map: dict[int, list[int]] = {}
         #: The last state delivered ("unknown" before the first), so None is sent once per outage.
         self._last: dict[str, Any] | None | str = "unknown"
 
@@ -169,6 +180,20 @@ class Feed:
 
     # ---- process-group usage ---------------------------------------------------------------
 
+    def _ports(self, pids: frozenset[int]) -> dict[int, list[int]]:
+        """Listening ports of `pids`: read again when the processes changed, else every
+        `PORTS_EVERY_S` (reading the socket tables costs more than the CPU/RSS scan, and a
+        service rarely opens a port long after it started)."""
+        import time
+
+        from devctl.procs.sockets import listening_ports
+
+        now = time.monotonic()
+        if pids != self._port_pids or now - self._ports_at >= PORTS_EVERY_S:
+            self._port_pids, self._ports_at = pids, now
+            self._port_map = listening_ports(pids)
+        return self._port_map
+
     def _sample(self) -> None:
         scanner: Any = None
         while not self._stopped.is_set():
@@ -185,5 +210,9 @@ class Feed:
                 scanner.scan()  # CPU% is a difference: the first scan is the baseline
                 self._stopped.wait(min(self.sample_s, 0.5))
             with contextlib.suppress(OSError):
-                self._send("usage", group_usage(scanner.scan(), groups))
+                rows = scanner.scan()
+                wanted = set(groups.values())
+                pids = frozenset(r.pid for r in rows if r.pgid in wanted)
+                ports = self._ports(pids)
+                self._send("usage", group_usage(rows, groups, ports))
             self._stopped.wait(self.sample_s)

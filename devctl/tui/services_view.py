@@ -102,7 +102,9 @@ def row_cells(svc: dict[str, Any], usage: Usage | None, now: float, *, narrow: b
     if narrow and len(health) > NARROW_HEALTH:
         health = health[: NARROW_HEALTH - 1] + "…"
     pid = svc.get("pid")
-    ports = ",".join(str(p) for p in ports_of(svc))
+    # What the group listens on, once sampled; before that, what its health check names.
+    listening = usage.ports if live and usage is not None and usage.ports else ports_of(svc) if live else []
+    ports = ",".join(str(p) for p in listening)
     return {
         "service": str(svc.get("name", "?")),
         "state": state,

@@ -31,9 +31,18 @@ def test_cells_of_a_live_service():
                      "ports": "5432"}
 
 
+def test_ports_listened_on_win_over_the_health_check_once_sampled():
+    health = {"type": "tcp", "target": "127.0.0.1:5432", "ok": True, "error": ""}
+    assert row_cells(svc("db", health=health), Usage(0, 0, 1, (5432, 9187)), NOW)["ports"] == "5432,9187"
+    assert row_cells(svc("db", health=health), Usage(0, 0, 1), NOW)["ports"] == "5432"
+    assert row_cells(svc("w"), None, NOW)["ports"] == "-"
+
+
 def test_a_stopped_service_shows_no_process_figures_even_with_a_stale_sample():
-    cells = row_cells(svc("db", "exited", error="exited with code 3"), Usage(5.0, 1000, 1), NOW)
-    assert (cells["pid"], cells["uptime"], cells["cpu"], cells["rss"]) == ("-", "-", "-", "-")
+    health = {"type": "tcp", "target": "127.0.0.1:5432", "ok": None, "error": ""}
+    record = svc("db", "exited", error="exited with code 3", health=health)
+    cells = row_cells(record, Usage(5.0, 1000, 1, (5432,)), NOW)
+    assert (cells["pid"], cells["uptime"], cells["cpu"], cells["rss"], cells["ports"]) == ("-",) * 5
 
 
 def test_narrow_cuts_the_health_text_but_details_keep_it_whole():
