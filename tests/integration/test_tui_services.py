@@ -121,3 +121,25 @@ def test_tui_needs_a_terminal(repo):
     assert res.returncode == 2, res
     assert "devctl tui needs a terminal" in res.stderr and "Traceback" not in res.stderr
     assert sys.executable  # the CLI ran under this interpreter (tests.cli.run_cli)
+
+
+@pytest.mark.timeout(120)
+async def test_quitting_while_up_runs_stops_that_up_and_says_so(repo):
+    port = free_port()
+    repo.plan(svc("slow", "tcp_listen.py", str(port), "--delay", "60",
+                  health={"type": "tcp", "address": f"127.0.0.1:{port}", "timeout_ms": 90_000}))
+    app = DevctlApp(TuiContext(repo.root, repo.root / ".devctl.yaml"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        header = app.query_one("#header", Static)
+        await until(pilot, lambda: "not running" in str(header.render()), "the header to say not running")
+        await pilot.press("u")
+        # `up` is waiting for the slow service: the supervisor it started is seen by the feed.
+        await until(pilot, lambda: cell(app, "slow", "state") == "starting", "slow starting")
+        assert [run.args[0] for run in app.children_running] == ["up"]
+        up_pid = next(iter(app.children_running)).pid
+    # Leaving the app stopped the `up` child (its SIGTERM handler stops what it started).
+    assert app.stopped_children == ["up"]
+    assert app.exit_note().startswith("stopped the `devctl up` that was still running")
+    from devctl.procs.pids import pid_alive
+
+    assert not pid_alive(up_pid)
