@@ -82,8 +82,8 @@ class DevctlApp(App[None]):
     """
     #: The global keys; the number keys are added per view in __init__.
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit", tooltip="leave the dashboard; the services keep running"),
+        Binding("question_mark", "help", "Help", tooltip="this list"),
         Binding("ctrl+c", "quit", "Quit", show=False),
     ]
 

@@ -25,11 +25,14 @@ def key_label(keys: str) -> str:
 
 
 def binding_rows(bindings: list[Any]) -> list[tuple[str, str]]:
-    """(keys, what) for each binding with a description: Binding objects or (key, action, text) tuples."""
+    """(keys, what) for each binding with a description (and its tooltip, the longer story):
+    Binding objects or (key, action, text) tuples."""
     rows: list[tuple[str, str]] = []
     for b in bindings:
         if isinstance(b, Binding):
             keys, text = b.key, b.description
+            if b.tooltip:
+                text = f"{text}: {b.tooltip}" if text else b.tooltip
         else:
             keys, text = b[0], (b[2] if len(b) > 2 else "")
         if text:

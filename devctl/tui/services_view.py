@@ -151,16 +151,20 @@ class ServicesView(Vertical):
     ServicesView > #activity { height: auto; max-height: 7; padding: 0 1;
                                border-top: solid $primary-darken-2; }
     ServicesView > #notup { height: auto; padding: 1 2; }
+    ServicesView > #up-button { margin: 0 2; }
     """
 
     BINDINGS = [
-        Binding("s", "start", "Start"),
-        Binding("x", "stop", "Stop"),
-        Binding("r", "restart", "Restart"),
-        Binding("R", "restart_all", "Restart all"),
-        Binding("u", "up", "Up"),
-        Binding("d", "down", "Down"),
-        Binding("l,enter", "logs", "Logs"),
+        Binding("s", "start", "Start",
+                tooltip="start the selected service (and what it depends on), as `devctl start`"),
+        Binding("x", "stop", "Stop", tooltip="stop the selected service, as `devctl stop`"),
+        Binding("r", "restart", "Restart", tooltip="restart the selected service, as `devctl restart`"),
+        Binding("R", "restart_all", "Restart all", tooltip="restart every service"),
+        Binding("u", "up", "Up", tooltip="run `devctl up` (the pipeline, then the services); "
+                                         "its progress shows under the table"),
+        Binding("d", "down", "Down", tooltip="`devctl down`: stop everything (asks first)"),
+        Binding("l,enter", "logs", "Logs",
+                tooltip="the selected service's logs (the logs view); a click on the selected row too"),
     ]
 
     def __init__(self, ctx: TuiContext) -> None:
@@ -237,8 +241,10 @@ class ServicesView(Vertical):
             self.query_one("#details", Static).display = False
             notup.display = True
             notup.update(self._notup_text())
+            self._offer_up(self._known)
             return
         notup.display = False
+        self._offer_up(False)
         table.display = True
         self.query_one("#details", Static).display = True
         now = time.time()
@@ -279,6 +285,21 @@ class ServicesView(Vertical):
                     "Press [b]u[/b] to run `devctl up` here (the pipeline, then every planned service); "
                     "its progress shows below.")
         return "The supervisor runs no services (the plan has none). Press [b]u[/b] to run `devctl up`."
+
+    def _offer_up(self, show: bool) -> None:
+        """The mouse's way to `up`: a button under the "nothing runs" text (built when first needed)."""
+        buttons = self.query("#up-button")
+        if show and not buttons:
+            from textual.widgets import Button
+
+            self.mount(Button("Run devctl up (u)", id="up-button", variant="primary"), after="#notup")
+        elif buttons:
+            buttons.first().display = show
+
+    def on_button_pressed(self, event: Any) -> None:
+        if getattr(event.button, "id", None) == "up-button":
+            event.stop()
+            self.action_up()
 
     def _details(self) -> None:
         name = self.selected()

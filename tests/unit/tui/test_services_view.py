@@ -136,6 +136,11 @@ async def test_not_up_offers_up(tmp_path):
         notup = view.query_one("#notup", Static)
         assert notup.display and not view.query_one(DataTable).display
         assert "Press u to run `devctl up`" in str(notup.render())
+        button = view.query_one("#up-button")
+        assert button.display
+        app.deliver("state", snapshot(live("web")))
+        await pilot.pause()
+        assert not button.display and not notup.display
 
 
 async def test_down_asks_first_and_no_does_nothing(tmp_path):
