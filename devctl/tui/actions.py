@@ -52,12 +52,18 @@ def steer_summary(op: str, records: list[dict[str, Any]], t0: float) -> tuple[bo
     from devctl.supervisor.render import progress_line
     from devctl.supervisor.service_states import UP_STATES
 
-    parts, ok = [], True
+    good: list[str] = []
+    bad: list[str] = []
     for svc in records:
-        good = svc["state"] == "stopped" if op == "stop" else svc["state"] in UP_STATES
-        ok = ok and good
-        parts.append(f"{svc['name']}: {svc['state'] if op == 'stop' else progress_line(svc, t0)}")
-    return ok, f"{op} " + ("; ".join(parts) if parts else "(nothing)")
+        ok = svc["state"] == "stopped" if op == "stop" else svc["state"] in UP_STATES
+        line = f"{svc['name']}: {svc['state'] if op == 'stop' else progress_line(svc, t0)}"
+        (good if ok else bad).append(line)
+    if not records:
+        return True, f"{op}: nothing to do"
+    if len(records) > 3:  # restart all: one line, naming only what did not come back
+        head = f"{op} {len(records)} services: {len(good)} {'stopped' if op == 'stop' else 'up'}"
+        return not bad, head + ("" if not bad else "; " + "; ".join(bad))
+    return not bad, f"{op} " + "; ".join(good + bad)
 
 
 def progress_text(event: dict[str, Any]) -> str | None:

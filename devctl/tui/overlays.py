@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -25,14 +25,13 @@ def key_label(keys: str) -> str:
 
 
 def binding_rows(bindings: list[Any]) -> list[tuple[str, str]]:
-    """(keys, what) for each binding with a description (and its tooltip, the longer story):
-    Binding objects or (key, action, text) tuples."""
+    """(keys, what) for each binding with a description (its tooltip, the longer story, when it
+    has one): Binding objects or (key, action, text) tuples."""
     rows: list[tuple[str, str]] = []
     for b in bindings:
         if isinstance(b, Binding):
             keys, text = b.key, b.description
-            if b.tooltip:
-                text = f"{text}: {b.tooltip}" if text else b.tooltip
+            text = b.tooltip or text  # the longer story, when there is one
         else:
             keys, text = b[0], (b[2] if len(b) > 2 else "")
         if text:
@@ -45,10 +44,13 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 72; max-width: 95%; height: auto; max-height: 90%;
-                            border: round $primary; padding: 0 2; background: $surface; }
+    HelpScreen > VerticalScroll { width: 72; max-width: 95%; height: auto; max-height: 100%;
+                                  border: round $primary; padding: 0 2; background: $surface; }
     """
     BINDINGS = [Binding("escape,question_mark,q", "dismiss_help", "Close", show=False)]
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # arrow keys scroll it
 
     def __init__(self, title: str, view_keys: list[tuple[str, str]], global_keys: list[tuple[str, str]]):
         super().__init__()
@@ -69,7 +71,7 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(keys, text)
         table.add_row("", "")
         table.add_row("", Text("mouse: click a tab or a row; ? / esc closes this", style="dim"))
-        with Vertical():
+        with VerticalScroll():  # scrolls on a short terminal (80×24)
             yield Static(table, id="help")
 
     def action_dismiss_help(self) -> None:

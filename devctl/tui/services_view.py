@@ -265,8 +265,9 @@ class ServicesView(Vertical):
                 old = self._rows[svc["name"]]
                 for key, _ in self._columns():
                     if cells[key] != old.get(key):
-                        wider = len(cells[key]) > len(old.get(key, ""))  # a column never shrinks
-                        table.update_cell(svc["name"], key, self._cell(key, cells[key]), update_width=wider)
+                        # Widths are measured again only when a cell's length changed.
+                        resized = len(cells[key]) != len(old.get(key, ""))
+                        table.update_cell(svc["name"], key, self._cell(key, cells[key]), update_width=resized)
                 self._rows[svc["name"]] = cells
         self._details()
 

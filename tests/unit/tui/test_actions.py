@@ -29,3 +29,11 @@ def test_steer_summary():
     assert ok and line == "stop web: stopped"
     ok, line = steer_summary("start", [{"name": "db", "state": "failed", "error": "exited with code 1"}], 0.0)
     assert not ok and line == "start db: failed: exited with code 1"
+
+
+def test_restart_all_is_one_line_naming_only_what_failed():
+    records = [{"name": f"s{i}", "state": "healthy"} for i in range(9)]
+    records.append({"name": "db", "state": "failed", "error": "exited with code 1"})
+    ok, line = steer_summary("restart", records, 0.0)
+    assert not ok and line == "restart 10 services: 9 up; db: failed: exited with code 1"
+    assert steer_summary("restart", [], 0.0) == (True, "restart: nothing to do")
