@@ -4,7 +4,8 @@ The app runs headless (Textual's pilot) with its real feed — the supervisor's 
 a thread — on a repo planned by the `sup_plan` fixture plugin. From a repo that is not up: `u`
 runs `devctl up` as a child and the services appear; a service killed from outside shows up in
 the table; `x`, `s`, `r` steer one service; `d` (confirmed) brings everything down. The
-autouse orphan check proves nothing the dashboard started outlives it.
+autouse orphan check proves nothing the dashboard started outlives it. Last, a supervisor
+started from outside (another terminal's `devctl up`) is found and followed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.widgets import DataTable, Static
 
 from devctl.tui.app import DevctlApp
 from devctl.tui.context import TuiContext
+from tests.cli import ok
 from tests.reliability.harness import Repo, free_port, svc
 
 pytestmark = pytest.mark.anyio
@@ -112,7 +114,12 @@ async def test_services_view_runs_a_whole_session_against_a_real_supervisor(repo
         await until(pilot, lambda: "not running" in str(header.render()), "the supervisor gone", 60)
         await until(pilot, lambda: view.busy is None, "down to finish")
         assert not (repo.root / ".devctl" / "supervisor.sock").exists()
-    assert app.exit_note() == "nothing is running for this repo"
+        assert app.exit_note() == "nothing is running for this repo"
+
+        # A supervisor started elsewhere (`devctl up` in another terminal) is found and followed.
+        ok(repo.cli("up"))
+        await until(pilot, lambda: cell(app, "web", "state") == "healthy", "the outside up seen")
+        assert "2/2 up" in str(header.render())
     assert not app.children_running
 
 
