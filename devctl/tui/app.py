@@ -54,15 +54,23 @@ def shown_views(ctx: TuiContext) -> list[ViewSpec]:
     return [v for v in VIEWS if not v.optional or (ctx.root / "dofek.toml").is_file()]
 
 
-def exit_note(snapshot: dict[str, Any] | None, stopped: list[str]) -> str:
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:6]) + ("…" if len(names) > 6 else "")
+
+
+def exit_note(snapshot: dict[str, Any] | None, stopped: list[str],
+              stale: dict[str, Any] | None = None) -> str:
     """The line printed after the dashboard closes: what it left running, and how to stop it."""
-    from devctl.supervisor.service_states import LIVE_STATES
+    from devctl.supervisor.service_states import ACTIVE_STATES, LIVE_STATES
 
     lines = [f"stopped the `devctl {command}` that was still running" for command in stopped]
     running = [s["name"] for s in (snapshot or {}).get("services", []) if s.get("state") in LIVE_STATES]
+    left = [s["name"] for s in (stale or {}).get("services", []) if s.get("state") in ACTIVE_STATES]
     if running:
-        names = ", ".join(running[:6]) + ("…" if len(running) > 6 else "")
-        lines.append(f"left {len(running)} service(s) running ({names}); `devctl down` stops them")
+        lines.append(f"left {len(running)} service(s) running ({_names(running)}); `devctl down` stops them")
+    elif snapshot is None and left:
+        lines.append(f"the supervisor is not running, but services it started may still run "
+                     f"({_names(left)}); `devctl down` stops them")
     elif snapshot is not None:
         lines.append("the supervisor is still up with no service running; `devctl down` stops it")
     else:
@@ -92,6 +100,8 @@ class DevctlApp(App[None]):
         self.ctx = ctx
         self.views = shown_views(ctx)
         self.snapshot: dict[str, Any] | None = None
+        #: What a supervisor that is gone left recorded, while some of it may still run.
+        self.stale: dict[str, Any] | None = None
         self.connected: bool | None = None  # None until the feed first says
         self._use_feed = feed
         self._sample_s = sample_s
@@ -127,6 +137,8 @@ class DevctlApp(App[None]):
         repo = self.ctx.root.name or str(self.ctx.root)
         if self.connected is None:
             state = "supervisor: …"
+        elif self.snapshot is None and self.stale is not None:
+            state = "supervisor: not running, its services may still run (d: devctl down)"
         elif self.snapshot is None:
             state = "supervisor: not running (u: devctl up)"
         else:
@@ -237,6 +249,8 @@ class DevctlApp(App[None]):
         call it directly)."""
         if kind == "state":
             self.snapshot = value
+            if value is not None:
+                self.stale = None
             self.connected = value is not None
             self.query_one("#header", Static).update(self._header_text())
             for widget in self._mounted.values():
@@ -244,9 +258,12 @@ class DevctlApp(App[None]):
         elif kind == "event":
             for widget in self._mounted.values():
                 self._call(widget, "on_supervisor_event", value)
-        elif kind == "usage":
+        elif kind in ("usage", "stale"):
+            if kind == "stale":
+                self.stale = value
+                self.query_one("#header", Static).update(self._header_text())
             for widget in self._mounted.values():
-                self._call(widget, "on_usage", value)
+                self._call(widget, f"on_{kind}", value)
 
     def on_feed_message(self, message: FeedMessage) -> None:
         self.deliver(message.kind, message.value)
@@ -286,7 +303,7 @@ class DevctlApp(App[None]):
         self.stop_children()
 
     def exit_note(self) -> str:
-        return exit_note(self.snapshot, self.stopped_children)
+        return exit_note(self.snapshot, self.stopped_children, self.stale)
 
 
 def run(ctx: TuiContext) -> str:

@@ -21,13 +21,14 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from rich.markup import escape
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from devctl.supervisor.render import STATE_STYLE, duration, health_text, status_reason
-from devctl.supervisor.service_states import LIVE_STATES, UP_STATES
+from devctl.supervisor.service_states import ACTIVE_STATES, LIVE_STATES, UP_STATES
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -171,6 +172,7 @@ class ServicesView(Vertical):
         super().__init__(id="services")
         self.ctx = ctx
         self.snapshot: dict[str, Any] | None = None
+        self.stale: dict[str, Any] | None = None
         self.usage: dict[str, Usage] = {}
         self.narrow: bool | None = None
         self.busy: str | None = None  # what runs now (one action at a time)
@@ -205,6 +207,11 @@ class ServicesView(Vertical):
 
     def on_supervisor_event(self, event: dict[str, Any]) -> None:
         """Events change the table through the snapshot that follows each one."""
+
+    def on_stale(self, snapshot: dict[str, Any] | None) -> None:
+        """What a supervisor that is gone left recorded and may still run (see the feed)."""
+        self.stale = snapshot
+        self._show()
 
     def on_usage(self, usage: dict[str, Usage]) -> None:
         self.usage = usage
@@ -281,6 +288,13 @@ class ServicesView(Vertical):
     def _notup_text(self) -> str:
         if not self._known:
             return "connecting to the supervisor…"
+        if self.snapshot is None and self.stale is not None:
+            left = [f"{s['name']} ({s['state']})" for s in self.stale.get("services", [])
+                    if s.get("state") in ACTIVE_STATES]
+            return ("[b]The supervisor is not running[/b], but it left services that may still run: "
+                    f"{escape(', '.join(left))} (judged from their recorded pids, as `devctl status` does)."
+                    "\n\nPress [b]d[/b] to run `devctl down`, which stops them, or [b]u[/b] for "
+                    "`devctl up`, which says what it will do with them.")
         if self.snapshot is None:
             return ("Nothing runs for this repo: no supervisor is up.\n\n"
                     "Press [b]u[/b] to run `devctl up` here (the pipeline, then every planned service); "

@@ -5,7 +5,8 @@ a thread — on a repo planned by the `sup_plan` fixture plugin. From a repo tha
 runs `devctl up` as a child and the services appear; a service killed from outside shows up in
 the table; `x`, `s`, `r` steer one service; `d` (confirmed) brings everything down. The
 autouse orphan check proves nothing the dashboard started outlives it. Last, a supervisor
-started from outside (another terminal's `devctl up`) is found and followed.
+started from outside (another terminal's `devctl up`) is found and followed, and when it is
+killed the services it leaves are named and `d` stops them.
 """
 
 from __future__ import annotations
@@ -118,8 +119,16 @@ async def test_services_view_runs_a_whole_session_against_a_real_supervisor(repo
 
         # A supervisor started elsewhere (`devctl up` in another terminal) is found and followed.
         ok(repo.cli("up"))
-        await until(pilot, lambda: cell(app, "web", "state") == "healthy", "the outside up seen")
-        assert "2/2 up" in str(header.render())
+        await until(pilot, lambda: "2/2 up" in str(header.render()), "the outside up seen")
+
+        # The supervisor killed: its services still run; the view says so, and `d` cleans up.
+        os.kill(app.snapshot["supervisor"]["pid"], signal.SIGKILL)
+        await until(pilot, lambda: "its services may still run" in str(header.render()), "the stale warning")
+        assert "web (healthy), worker (running)" in str(view.query_one("#notup", Static).render())
+        await pilot.press("d")
+        await pilot.press("y")
+        await until(pilot, lambda: "not running (u: devctl up)" in str(header.render()), "the clean-up", 60)
+        await until(pilot, lambda: view.busy is None, "down to finish")
     assert not app.children_running
 
 

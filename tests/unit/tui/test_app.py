@@ -147,3 +147,6 @@ def test_exit_note_says_what_keeps_running():
     assert exit_note(None, []) == "nothing is running for this repo"
     assert "still up with no service running" in exit_note(snapshot(svc("db", "stopped")), [])
     assert exit_note(None, ["up"]).startswith("stopped the `devctl up` that was still running")
+    stale = snapshot(svc("web", "running"), svc("db", "exited"))
+    assert exit_note(None, [], stale) == ("the supervisor is not running, but services it started may "
+                                          "still run (web); `devctl down` stops them")

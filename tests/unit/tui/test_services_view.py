@@ -169,3 +169,18 @@ async def test_keys_need_a_selected_service(tmp_path):
         await pilot.pause()
         assert app.view("services").busy is None
         assert any("no service selected" in str(n.message) for n in app._notifications)
+
+
+async def test_a_dead_supervisors_services_are_named_with_what_to_do(tmp_path):
+    app = DevctlApp(TuiContext(tmp_path, None), feed=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.deliver("state", None)
+        app.deliver("stale", snapshot(live("web"), live("db", "exited")))
+        await pilot.pause()
+        text = str(app.view("services").query_one("#notup", Static).render())
+        assert "The supervisor is not running" in text and "web (running)" in text and "db" not in text
+        assert "its services may still run" in str(app.query_one("#header", Static).render())
+        assert "may still run (web)" in app.exit_note()
+        app.deliver("state", snapshot(live("web")))  # a supervisor again: the warning goes
+        await pilot.pause()
+        assert app.stale is None and "running (pid 1)" in str(app.query_one("#header", Static).render())
