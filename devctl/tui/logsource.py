@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,8 @@ class Chain:
     path: Path
     max_line: int = MAX_LINE
     segments: list[_Segment] = field(default_factory=list)
+    #: `refresh` may run in two workers at once (following, scrolling down): one appends.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         found: list[_Segment] = []
@@ -150,6 +153,10 @@ class Chain:
 
     def refresh(self) -> bool:
         """Append `path` when it is a new file (appeared, or rotated in); True when it did."""
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
         inode = self._inode_of(self.path)
         if inode is None:
             return False
@@ -387,6 +394,16 @@ def tail_start(chain: Chain) -> Pos:
         return end
     got, reached = chain.before(end, 1)
     return got[0].start if got else reached
+
+
+def first_line(chains: Sequence[Chain], starts: Sequence[Pos]) -> Line | None:
+    """The earliest line at or after `starts[i]` in any chain (see `first_match` for ties)."""
+    best: Line | None = None
+    for i, chain in enumerate(chains):
+        got, _ = chain.after(starts[i], 1, src=i, partial=True)
+        if got and (best is None or _earlier(got[0], best)):
+            best = got[0]
+    return best
 
 
 def first_match(chains: Sequence[Chain], match: re.Pattern[bytes], starts: Sequence[Pos],

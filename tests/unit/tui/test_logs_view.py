@@ -1,0 +1,137 @@
+"""The logs view hosted in a tiny app, driven by Textual's headless pilot, on log files written by
+the test (no processes: a real writer is in tests/integration/test_tui_logs.py)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+
+from devctl.supervisor.logfiles import format_ts
+from devctl.tui.context import TuiContext
+from devctl.tui.logs_view import LogBody, LogsView
+
+pytestmark = pytest.mark.anyio
+
+
+class Host(App[None]):
+    def __init__(self, ctx: TuiContext, service: str | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.service = service
+
+    def compose(self) -> ComposeResult:
+        view = LogsView(self.ctx)
+        if self.service is not None:
+            view.show_service(self.service)
+        yield view
+
+
+def logs_dir(root: Path) -> Path:
+    d = root / ".devctl" / "logs"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def screen_text(app: App[None]) -> str:
+    view = app.query_one(LogsView)
+    body = app.query_one(LogBody)
+    return view.paint(body.size.height, body.size.width).plain
+
+
+async def until(pilot, predicate, what: str, timeout: float = 10.0) -> None:
+    """Let the app run (workers, timers) until `predicate()` holds; fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+def status(app: App[None]) -> str:
+    return app.query_one(LogsView).status_text()
+
+
+async def test_one_service_tail_scroll_search_filter_and_first_error(tmp_path):
+    d = logs_dir(tmp_path)
+    lines = [f"api line {i}" for i in range(1, 5001)]
+    lines[99] = "api line 100 ERROR: db refused"
+    lines[2999] = "api line 3000 needle"
+    lines[4499] = "api line 4500 needle"
+    (d / "api.stdout.log").write_text("\n".join(lines) + "\n")
+    (d / "api.stderr.log").write_text("warn: slow start\n")
+    app = Host(TuiContext(tmp_path, None, no_color=True), service="api")
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(LogsView)
+        await until(pilot, lambda: "api line 5000" in screen_text(app), "the tail")
+        # stdout first, then stderr (what `devctl logs` prints for unstamped lines); stderr marked.
+        assert screen_text(app).splitlines()[-1] == "err warn: slow start"
+        assert "following" in status(app)
+        # Scrolling up pauses following; the view reads further back by itself.
+        await pilot.press("pageup", "pageup")
+        assert "paused" in status(app)
+        # Search: `/`, text, Enter -> the next match below the top of the screen, highlighted.
+        await pilot.press("g")
+        await until(pilot, lambda: "api line 1\n" in screen_text(app) + "\n", "the start")
+        await pilot.press("slash", *"needle", "enter")
+        await until(pilot, lambda: view.current is not None, "a search hit")
+        assert view.current.text == "api line 3000 needle" and "api line 3000 needle" in screen_text(app)
+        await pilot.press("n")
+        await until(pilot, lambda: view.current.text == "api line 4500 needle", "the next hit")
+        await pilot.press("N")
+        await until(pilot, lambda: view.current.text == "api line 3000 needle", "the previous hit")
+        # First error.
+        await pilot.press("e")
+        await until(pilot, lambda: view.current is not None and "ERROR" in view.current.text, "the error")
+        assert "api line 100 ERROR: db refused" in screen_text(app)
+        # Filter: only matching lines.
+        await pilot.press("escape", "ampersand", *"needle", "enter")
+        await until(pilot, lambda: screen_text(app).count("needle") == 2, "the filtered lines")
+        assert screen_text(app).splitlines() == ["    api line 3000 needle", "    api line 4500 needle"]
+        assert "filter: needle" in status(app)
+        # stdout / stderr / both.
+        await pilot.press("escape", "s")  # escape clears the filter; s: stdout only
+        await until(pilot, lambda: screen_text(app).splitlines()[-1] == "api line 5000", "stdout only")
+        await pilot.press("s")
+        await until(pilot, lambda: screen_text(app).strip() == "warn: slow start", "stderr only")
+
+
+async def test_all_services_merged_with_prefixes_and_follow(tmp_path):
+    d = logs_dir(tmp_path)
+    t = 1_800_000_000.0
+    (d / "api.stdout.log").write_text("".join(format_ts(t + k) + f"api {k}\n" for k in (0, 2)))
+    (d / "web.stdout.log").write_text("".join(format_ts(t + k) + f"web {k}\n" for k in (1, 3)))
+    app = Host(TuiContext(tmp_path, None, no_color=True))
+    async with app.run_test(size=(100, 20)) as pilot:
+        await until(pilot, lambda: "web 3" in screen_text(app), "the merged tail")
+        rows = [r for r in screen_text(app).splitlines() if r.strip()]
+        assert [r.split(" | ")[0].strip() for r in rows] == ["api", "web", "api", "web"]
+        assert [r[-5:] for r in rows] == ["api 0", "web 1", "api 2", "web 3"]  # by time
+        with open(d / "web.stdout.log", "a") as fh:
+            fh.write(format_ts(t + 4) + "web 4\n")
+        await until(pilot, lambda: screen_text(app).rstrip().endswith("web 4"), "a followed line")
+        # Follow off: new lines are not read until it is back on.
+        await pilot.press("f")
+        with open(d / "api.stdout.log", "a") as fh:
+            fh.write(format_ts(t + 5) + "api 5\n")
+        await pilot.pause(0.3)
+        assert "api 5" not in screen_text(app)
+        await pilot.press("f")
+        await until(pilot, lambda: "api 5" in screen_text(app), "follow resumed")
+        # `]` goes through the services one by one, then back to all.
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: app.query_one(LogsView).service == "api", "one service")
+        await until(pilot, lambda: "web" not in screen_text(app) and "api 5" in screen_text(app), "api only")
+        await pilot.press("a")
+        await until(pilot, lambda: "web 4" in screen_text(app), "all again")
+
+
+async def test_no_logs_yet_says_what_to_do(tmp_path):
+    app = Host(TuiContext(tmp_path, None, no_color=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "devctl up" in screen_text(app)
+        assert {b.action for b in LogsView.BINDINGS} >= {
+            "toggle_follow", "cycle_stream", "search", "next_match", "prev_match", "filter", "first_error"}
