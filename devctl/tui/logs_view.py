@@ -138,6 +138,7 @@ class LogsView(Vertical):
         self._input_mode = ""
         self._height = 20
         self._live = False
+        self._jump_cancel: threading.Event | None = None
 
     # -- layout and hooks ------------------------------------------------------------------
 
@@ -198,6 +199,7 @@ class LogsView(Vertical):
         self.current = None
         self.follow = True
         self.message = ""
+        self._cancel_jump()
         self._load("older", PAGE_READ)
         self.refresh_view()
 
@@ -263,6 +265,9 @@ class LogsView(Vertical):
         if n:
             parts.append(f"{self.top + 1}-{min(n, self.top + self._height)} of {n} held"
                          + ("" if self.window.at_start() else " (more above)"))
+        if "older" in self._loading and self.filter_text and self.window.chains:
+            done = 1 - max(c.fraction(p) for c, p in zip(self.window.chains, self.window.front, strict=True))
+            parts.append(f"filtering… {done:.0%} read")
         if self.message:
             parts.append(self.message)
         return " · ".join(parts)
@@ -308,14 +313,16 @@ class LogsView(Vertical):
             else:
                 self.top = max(0, self.top - (window.dropped_front - dropped))
             self.clamp()
-            self.refresh_view()
-            self._maybe_load()
+        # Also when nothing came: a filter scans a big file a budget at a time, and shows how far.
+        self.refresh_view()
+        self._maybe_load()
 
     def _follow_loop(self) -> None:
         """Worker thread: while following, read what was appended, one batch per tick."""
         while not self._stop.wait(FOLLOW_S):
             window = self.window
-            if not (self.follow and window.at_end) or "newer" in self._loading:
+            # Hidden (another view is shown) or paused: read nothing; it catches up when shown.
+            if not (self.follow and window.at_end and self.display) or "newer" in self._loading:
                 continue
             try:
                 got = window.read_newer(FOLLOW_BATCH)
@@ -555,9 +562,8 @@ class LogsView(Vertical):
         self.run_worker(work, thread=True, group="logs-jump", name=f"logs {what}")
 
     def _cancel_jump(self) -> None:
-        prev = getattr(self, "_jump_cancel", None)
-        if prev is not None:
-            prev.set()
+        if self._jump_cancel is not None:
+            self._jump_cancel.set()
 
     def _jumped(self, window: Window, what: str, hit: Line | None, got: Loaded | None,
                 highlight: bool) -> None:

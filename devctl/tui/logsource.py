@@ -176,7 +176,7 @@ class Chain:
     # -- reading windows -------------------------------------------------------------------
 
     def before(self, pos: Pos, n: int, src: int = 0, match: re.Pattern[bytes] | None = None,
-               budget: int = SCAN_BUDGET) -> tuple[list[Line], Pos]:
+               budget: int | None = None) -> tuple[list[Line], Pos]:
         """Up to `n` lines (matching `match`, when given) that end at or before `pos`, in file order,
         and the position the backward scan reached (the start of the earliest line it looked at:
         `Pos(0, 0)` once it saw the whole chain). Stops after `budget` bytes."""
@@ -185,6 +185,7 @@ class Chain:
         if n <= 0 or not self.segments:
             return out, reached
         seg, end = pos.seg, pos.offset
+        budget = SCAN_BUDGET if budget is None else budget
         spent = 0
         while len(out) < n and spent < budget:
             if end <= 0:
@@ -258,7 +259,7 @@ class Chain:
         return Line(src, Pos(seg, start), Pos(seg, min(stop, end)), _decode(raw, self.max_line))
 
     def after(self, pos: Pos, n: int, src: int = 0, match: re.Pattern[bytes] | None = None,
-              budget: int = SCAN_BUDGET, partial: bool = False) -> tuple[list[Line], Pos]:
+              budget: int | None = None, partial: bool = False) -> tuple[list[Line], Pos]:
         """Up to `n` complete lines (matching `match`, when given) that start at or after `pos`, and
         the position the scan reached (just after the last complete line looked at). The newest
         file's unterminated last line is left for later (it is still being written) unless
@@ -268,6 +269,7 @@ class Chain:
         if n <= 0 or not self.segments:
             return out, reached
         seg, at = pos.seg, pos.offset
+        budget = SCAN_BUDGET if budget is None else budget
         spent = 0
         while len(out) < n and spent < budget:
             size = self.size(seg)
@@ -562,8 +564,10 @@ class Window:
         chain = self.chains[focus.src]
         older, front = chain.before(focus.start, n, src=focus.src, match=self.match)
         newer, back = chain.after(focus.start, n + 1, src=focus.src, match=self.match, partial=True)
-        fronts = [tail_start(c) for c in self.chains]
-        backs = list(fronts)
+        # The others: nothing above (unstamped, their lines are not among this one's), and
+        # from their end below (following brings them in).
+        fronts = [Pos(0, 0) for _ in self.chains]
+        backs = [tail_start(c) for c in self.chains]
         fronts[focus.src], backs[focus.src] = front, back
         at_end = all(backs[i] >= tail_start(c) for i, c in enumerate(self.chains))
         return Loaded("around", self.epoch + 1, older + newer, fronts, backs, at_end, focus)

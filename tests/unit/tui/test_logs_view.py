@@ -135,3 +135,22 @@ async def test_no_logs_yet_says_what_to_do(tmp_path):
         assert "devctl up" in screen_text(app)
         assert {b.action for b in LogsView.BINDINGS} >= {
             "toggle_follow", "cycle_stream", "search", "next_match", "prev_match", "filter", "first_error"}
+
+
+async def test_a_filter_goes_through_a_big_file_a_budget_at_a_time(tmp_path, monkeypatch):
+    from devctl.tui import logsource
+
+    monkeypatch.setattr(logsource, "SCAN_BUDGET", 64 * 1024)
+    monkeypatch.setattr(logsource, "BLOCK", 16 * 1024)
+    d = logs_dir(tmp_path)
+    filler = "".join(f"{i:08d} nothing to see here\n" for i in range(100_000))  # ~2.9 MB
+    (d / "api.stdout.log").write_text("00000000 the only rare match\n" + filler)
+    app = Host(TuiContext(tmp_path, None, no_color=True), service="api")
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(LogsView)
+        await until(pilot, lambda: "nothing to see" in screen_text(app), "the tail")
+        await pilot.press("slash", *"rare", "escape")  # escape in the box cancels: no search
+        assert view.search is None and not view._input_mode
+        await pilot.press("ampersand", *"rare", "enter")
+        await until(pilot, lambda: "the only rare match" in screen_text(app), "the match at the start")
+        assert view.window.at_start() and screen_text(app).strip() == "00000000 the only rare match"
