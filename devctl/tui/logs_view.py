@@ -19,7 +19,6 @@ and `n`/`N` then go on through the errors.
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
@@ -123,7 +122,7 @@ class LogsView(Vertical):
         self.service: str | None = None
         self.stream_mode = "both"
         self.follow = True
-        self.search: re.Pattern[bytes] | None = None
+        self.search: ls.Needle | None = None
         self.search_text = ""
         self.filter_text = ""
         self.current: Line | None = None  # the match last jumped to
@@ -188,7 +187,7 @@ class LogsView(Vertical):
         self.sources = [(n, s) for n in names for s in streams]
         old = self.window.chains
         chains = [Chain(self.ctx.paths.log(n, s)) for n, s in self.sources]
-        match = ls.text_pattern(self.filter_text) if self.filter_text else None
+        match = ls.text_needle(self.filter_text) if self.filter_text else None
         self.window = Window(chains, cap=CAP, match=match)
         # A worker may still be reading the old chains: close them a little later.
         self._retired.append(old)
@@ -238,7 +237,7 @@ class LogsView(Vertical):
                 out.append_text(prefixes[line.src])
             body = Text(line.text)
             if self.search is not None:
-                for a, b in ls.match_spans(line.text, self.search):
+                for a, b in self.search.spans(line.text):
                     body.stylize(hl, a, b)
             if self.current is not None and line.start == self.current.start and line.src == self.current.src:
                 body.stylize("bold underline")
@@ -453,7 +452,7 @@ class LogsView(Vertical):
     def set_search(self, text: str) -> None:
         """Highlight `text` and jump to its next match below the top of the screen."""
         self.search_text = text
-        self.search = ls.text_pattern(text) if text else None
+        self.search = ls.text_needle(text) if text else None
         self.current = None
         if self.search is not None:
             self._find(forward=True, from_screen=True)
@@ -469,10 +468,10 @@ class LogsView(Vertical):
 
     def action_first_error(self) -> None:
         """The first error line of each stream's current file; `n`/`N` then go through errors."""
-        self.search, self.search_text = ls.ERROR_RE, "errors"
+        self.search, self.search_text = ls.ERRORS, "errors"
         chains = self.window.chains
         starts = [Pos(max(0, len(c.segments) - 1), 0) for c in chains]
-        match = ls.ERROR_RE
+        match = ls.ERRORS
         self._jump(lambda stop: ls.first_match(chains, match, starts, stop), "first error")
 
     def action_clear(self) -> None:
@@ -512,7 +511,7 @@ class LogsView(Vertical):
         # Within the lines held first (no I/O), then in the files.
         rng = range(base, len(lines)) if forward else range(base - 1, -1, -1)
         for i in rng:
-            if pattern.search(lines[i].text.encode("utf-8")):
+            if pattern.matches(lines[i].text):
                 self._focus(i)
                 return
         chains = self.window.chains

@@ -8,10 +8,11 @@ generations, oldest first (`<svc>.<stream>.log.2`, `.log.1`, `.log`; naming and 
 `supervisor.logfiles`'), each held open by descriptor so a rotation while the view is open moves
 nothing under it: the old file keeps its descriptor and the new one is appended to the chain.
 
-Search, filter and "first error" scan in 1 MiB chunks with one compiled regex per chunk (C speed;
-Python sees only the matching lines), each call limited by a byte budget so the caller (a worker
-thread) can report progress and stop between calls. Every read here is `pread`, which keeps no file
-offset: a follower thread and a scan worker can read the same chain at once.
+Search, filter and "first error" scan in 256 KiB blocks with `Needle` (a lowered block and
+`bytes.find`: C speed; Python sees only the matching lines), each call limited by a byte budget
+so the caller (a worker thread) can report progress and stop between calls. Every read here is
+`pread`, which keeps no file offset: a follower thread and a scan worker can read the same chain
+at once.
 
 A line is at most `MAX_LINE` bytes shown (`supervisor.logs`' cap, cut with `procs.tails.CUT_MARK`);
 the rest of it is skipped, never held. Ordering of lines from several streams follows `devctl logs`:
@@ -32,14 +33,14 @@ from devctl.procs.tails import CUT_MARK
 from devctl.supervisor.logfiles import generation, line_time
 from devctl.supervisor.logs import MAX_GENERATIONS, MAX_LINE
 
-#: Bytes per read when scanning.
-BLOCK = 1 << 20
+#: Bytes per read when scanning: 256 KiB costs a third of the CPU of 1 MiB per byte scanned (fresh
+#: 1 MiB buffers are page-faulted in on every read; measured in bench/bench_tui_logs.py).
+BLOCK = 256 * 1024
 #: Bytes one `before`/`after` call examines at most (a filter that matches nothing in 1 GB returns
 #: every 32 MiB with where it got to, so its worker can show progress and be stopped).
-SCAN_BUDGET = 32 * BLOCK
-#: What "first error" looks for (case-insensitive, whole words), the words services and runtimes
-#: print when something went wrong: `ERROR`, `Traceback`, `panic:`, `FATAL`, `Exception`.
-ERROR_RE = re.compile(rb"\b(error|fatal|panic|exception|traceback|critical)\b", re.IGNORECASE)
+SCAN_BUDGET = 32 * 1024 * 1024
+#: Bytes a plain backward read (no search) takes at a time: a screen is a few KiB.
+SMALL_BLOCK = 64 * 1024
 _CUT = CUT_MARK.encode()
 
 
@@ -61,11 +62,72 @@ class Line:
     text: str
 
 
-def text_pattern(text: str) -> re.Pattern[bytes]:
-    """A plain-text search/filter, case-insensitive unless it has an upper-case letter (like
-    `less -i` / vim's smartcase: `error` finds `ERROR`, `Error` finds only `Error`)."""
-    flags = 0 if any(c.isupper() for c in text) else re.IGNORECASE
-    return re.compile(re.escape(text.encode("utf-8")), flags)
+@dataclass(frozen=True)
+class Needle:
+    """What a search, a filter or "first error" looks for in the bytes of a log.
+
+    Why not a bare regex: Python's `re` with IGNORECASE is ~15x slower than a case-sensitive search
+    of a literal (6 against 0.4 ms/MB here), which is the difference between scanning 1 GB in a few
+    seconds or a minute. So a case-insensitive needle lowers each block once (`bytes.lower`,
+    ASCII, C speed) and looks for its words with `bytes.find`; the regex, run on the lowered
+    bytes, only confirms a candidate line (word boundaries for "first error").
+    """
+
+    regex: re.Pattern[bytes]  # applied to the lowered bytes when `fold`
+    words: tuple[bytes, ...]  # every match contains one of these (lowered when `fold`)
+    fold: bool
+    label: str
+
+    def hay(self, raw: bytes) -> bytes:
+        return raw.lower() if self.fold else raw
+
+    def matches(self, text: str) -> bool:
+        return self.regex.search(self.hay(text.encode("utf-8"))) is not None
+
+    def line_spans(self, body: bytes) -> Iterable[tuple[int, int]]:
+        """(start, stop-before-newline) of each line of `body` holding a match, in order, each once."""
+        hay = self.hay(body)
+        nxt = {w: hay.find(w) for w in self.words}
+        while True:
+            found = [j for j in nxt.values() if j >= 0]
+            if not found:
+                return
+            i = min(found)
+            a = hay.rfind(b"\n", 0, i) + 1
+            b = hay.find(b"\n", i)
+            if b < 0:
+                b = len(hay)
+            if self.regex.search(hay, a, b):
+                yield a, b
+            for w, j in nxt.items():
+                if 0 <= j <= b:
+                    nxt[w] = hay.find(w, b + 1)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the matches in a shown line, for highlighting."""
+        raw = text.encode("utf-8")
+        out = []
+        for m in self.regex.finditer(self.hay(raw)):
+            if m.end() > m.start():
+                out.append((len(raw[: m.start()].decode("utf-8", "replace")),
+                            len(raw[: m.end()].decode("utf-8", "replace"))))
+        return out
+
+
+def text_needle(text: str) -> Needle:
+    """A plain-text search or filter: case-insensitive unless it has an upper-case letter (like
+    vim's smartcase or `less -i`: `error` finds `ERROR`, `Error` finds only `Error`). Folding is
+    ASCII only (so is `bytes.lower`)."""
+    fold = not any(c.isupper() for c in text)
+    word = (text.lower() if fold else text).encode("utf-8")
+    return Needle(re.compile(re.escape(word)), (word,), fold, text)
+
+
+_ERROR_WORDS = ("error", "fatal", "panic", "exception", "traceback", "critical")
+#: What "first error" looks for (any case, whole words): what services and runtimes print when
+#: something went wrong (`ERROR`, `Traceback`, `panic:`, `FATAL`, `Exception`).
+ERRORS = Needle(re.compile(rb"\b(" + "|".join(_ERROR_WORDS).encode() + rb")\b"),
+                tuple(w.encode() for w in _ERROR_WORDS), True, "errors")
 
 
 def _decode(raw: bytes, max_line: int) -> str:
@@ -175,7 +237,7 @@ class Chain:
 
     # -- reading windows -------------------------------------------------------------------
 
-    def before(self, pos: Pos, n: int, src: int = 0, match: re.Pattern[bytes] | None = None,
+    def before(self, pos: Pos, n: int, src: int = 0, match: Needle | None = None,
                budget: int | None = None) -> tuple[list[Line], Pos]:
         """Up to `n` lines (matching `match`, when given) that end at or before `pos`, in file order,
         and the position the backward scan reached (the start of the earliest line it looked at:
@@ -202,11 +264,11 @@ class Chain:
             end = line_start
         return out, reached
 
-    def _lines_back(self, seg: int, end: int, n: int, src: int, match: re.Pattern[bytes] | None
+    def _lines_back(self, seg: int, end: int, n: int, src: int, match: Needle | None
                     ) -> tuple[list[Line], int, int]:
         """Lines of segment `seg` before `end`, from one block (more when a line is longer):
         (lines in order, the start of the earliest complete line examined, bytes read)."""
-        lo = max(0, end - BLOCK)
+        lo = max(0, end - (BLOCK if match is not None else SMALL_BLOCK))
         buf = self.read_at(seg, end - lo, lo)
         used = len(buf)
         # The first line start in the block (its last byte, the newline ending the line before
@@ -229,21 +291,19 @@ class Chain:
         body = buf[cut + 1:]
         lines: list[Line] = []
         if match is None:
-            parts = body.split(b"\n")
-            # A segment that ends without a newline: its last part is a line of its own.
-            if parts and parts[-1] == b"":
-                parts.pop()
-            offsets = []
+            # Only the last `n` lines are split off (a block holds thousands).
+            core = body[:-1] if body.endswith(b"\n") else body  # a segment may end mid-line
+            parts = core.rsplit(b"\n", n)
             at = body_start
+            if len(parts) > n:
+                at += len(parts[0]) + 1
+                parts = parts[1:]
             for raw in parts:
-                offsets.append(at)
+                lines.append(Line(src, Pos(seg, at), Pos(seg, min(at + len(raw) + 1, end)),
+                                  _decode(raw, self.max_line)))
                 at += len(raw) + 1
-            keep = list(zip(offsets, parts, strict=True))[-n:]
-            for at, raw in keep:
-                stop = min(at + len(raw) + 1, end)
-                lines.append(Line(src, Pos(seg, at), Pos(seg, stop), _decode(raw, self.max_line)))
-            return lines, (keep[0][0] if keep else body_start), used
-        for m in reversed(list(_line_spans(body, match))):
+            return lines, (lines[0].start.offset if lines else body_start), used
+        for m in reversed(list(match.line_spans(body))):
             a, b = m
             lines.append(Line(src, Pos(seg, body_start + a), Pos(seg, min(body_start + b + 1, end)),
                               _decode(body[a:b], self.max_line)))
@@ -252,13 +312,13 @@ class Chain:
         return lines[::-1], body_start, used
 
     def _make(self, src: int, seg: int, start: int, stop: int, head: bytes, end: int,
-              match: re.Pattern[bytes] | None) -> Line | None:
+              match: Needle | None) -> Line | None:
         raw = head.rstrip(b"\n") if len(head) <= self.max_line else head
-        if match is not None and not match.search(raw):
+        if match is not None and not match.regex.search(match.hay(raw)):
             return None
         return Line(src, Pos(seg, start), Pos(seg, min(stop, end)), _decode(raw, self.max_line))
 
-    def after(self, pos: Pos, n: int, src: int = 0, match: re.Pattern[bytes] | None = None,
+    def after(self, pos: Pos, n: int, src: int = 0, match: Needle | None = None,
               budget: int | None = None, partial: bool = False) -> tuple[list[Line], Pos]:
         """Up to `n` complete lines (matching `match`, when given) that start at or after `pos`, and
         the position the scan reached (just after the last complete line looked at). The newest
@@ -310,7 +370,7 @@ class Chain:
                 at += p
             else:
                 p = len(body)
-                for a, b in _line_spans(body, match):
+                for a, b in match.line_spans(body):
                     out.append(Line(src, Pos(seg, at + a), Pos(seg, at + b + 1),
                                     _decode(body[a:b], self.max_line)))
                     if len(out) == n:
@@ -329,40 +389,6 @@ class Chain:
                 return at + nl
             at += len(buf)
         return None
-
-
-def _line_spans(body: bytes, match: re.Pattern[bytes]) -> Iterable[tuple[int, int]]:
-    """(start, stop-before-newline) of each line of `body` (whole lines, ending in a newline or at
-    its end) that `match` finds something in, in order, each once. The regex runs over the whole
-    block in C; only matching lines are sliced."""
-    pos = 0
-    while True:
-        m = match.search(body, pos)
-        if m is None:
-            return
-        a = body.rfind(b"\n", 0, m.start()) + 1
-        b = body.find(b"\n", m.start())
-        if b < 0:
-            b = len(body)
-        if b < m.start():  # the match itself contains a newline start: count its line
-            b = m.start()
-        yield a, b
-        pos = b + 1
-        if pos > len(body):
-            return
-
-
-def match_spans(text: str, pattern: re.Pattern[bytes]) -> list[tuple[int, int]]:
-    """Character spans of `pattern`'s matches in a shown line, for highlighting."""
-    raw = text.encode("utf-8")
-    spans = []
-    for m in pattern.finditer(raw):
-        if m.end() == m.start():
-            continue
-        a = len(raw[: m.start()].decode("utf-8", "replace"))
-        b = len(raw[: m.end()].decode("utf-8", "replace"))
-        spans.append((a, b))
-    return spans
 
 
 # -- several streams at once -----------------------------------------------------------------
@@ -408,7 +434,7 @@ def first_line(chains: Sequence[Chain], starts: Sequence[Pos]) -> Line | None:
     return best
 
 
-def first_match(chains: Sequence[Chain], match: re.Pattern[bytes], starts: Sequence[Pos],
+def first_match(chains: Sequence[Chain], match: Needle, starts: Sequence[Pos],
                 should_stop: Callable[[], bool] = lambda: False) -> Line | None:
     """The first line at or after `starts[i]` in any chain that `match` finds something in; ties
     across chains go by time when both are stamped, else to the earlier chain. Scans in budgeted
@@ -429,7 +455,7 @@ def first_match(chains: Sequence[Chain], match: re.Pattern[bytes], starts: Seque
     return best
 
 
-def last_match(chains: Sequence[Chain], match: re.Pattern[bytes], ends: Sequence[Pos],
+def last_match(chains: Sequence[Chain], match: Needle, ends: Sequence[Pos],
                should_stop: Callable[[], bool] = lambda: False) -> Line | None:
     """The last line before `ends[i]` in any chain that `match` finds something in (see
     `first_match`)."""
@@ -484,7 +510,7 @@ class Window:
     """
 
     def __init__(self, chains: Sequence[Chain], cap: int = 10_000,
-                 match: re.Pattern[bytes] | None = None):
+                 match: Needle | None = None):
         self.chains = list(chains)
         self.cap = cap
         self.match = match
@@ -500,7 +526,7 @@ class Window:
     def at_start(self) -> bool:
         return all(p == Pos(0, 0) or not c.segments for p, c in zip(self.front, self.chains, strict=True))
 
-    def reset(self, match: re.Pattern[bytes] | None = None) -> None:
+    def reset(self, match: Needle | None = None) -> None:
         """Forget the lines (a new filter); the next `read_older` reads the tail again."""
         self.match = match
         self.lines = []

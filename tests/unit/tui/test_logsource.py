@@ -109,7 +109,7 @@ def test_search_finds_matches_forward_and_backward_with_smartcase(tmp_path, chai
     lines[500] = "500 error: middle"
     lines[990] = "990 ERROR last"
     c = chain_of(write(tmp_path / "a.stdout.log", lines))
-    pat = ls.text_pattern("error")  # lower case: any case
+    pat = ls.text_needle("error")  # lower case: any case
     first = ls.first_match([c], pat, [Pos(0, 0)])
     assert first is not None and first.text == "10 Error: first"
     nxt = ls.first_match([c], pat, [first.end])
@@ -117,18 +117,20 @@ def test_search_finds_matches_forward_and_backward_with_smartcase(tmp_path, chai
     prev = ls.last_match([c], pat, [nxt.start])
     assert prev == first
     assert ls.last_match([c], pat, [c.end()]).text == "990 ERROR last"
-    exact = ls.text_pattern("Error")  # an upper-case letter: case-sensitive
+    exact = ls.text_needle("Error")  # an upper-case letter: case-sensitive
     assert ls.last_match([c], exact, [c.end()]).text == "10 Error: first"
-    assert ls.first_match([c], ls.text_pattern("nowhere"), [Pos(0, 0)]) is None
-    assert ls.first_match([c], ls.ERROR_RE, [Pos(0, 0)]).text == "10 Error: first"
-    assert ls.match_spans("10 Error: éerror", pat) == [(3, 8), (11, 16)]
+    assert ls.first_match([c], ls.text_needle("nowhere"), [Pos(0, 0)]) is None
+    assert ls.first_match([c], ls.ERRORS, [Pos(0, 0)]).text == "10 Error: first"
+    assert pat.spans("10 Error: éerror") == [(3, 8), (11, 16)]
+    assert [ls.ERRORS.matches(t) for t in ("0 errors", "no_error_here", "Traceback (most", "panic: x")] == [
+        False, False, True, True]
 
 
 def test_filter_reads_only_matching_lines_within_a_budget(tmp_path, chain_of, monkeypatch):
     monkeypatch.setattr(ls, "BLOCK", 128)
     lines = [f"{i} {'warn' if i % 100 == 0 else 'ok'}" for i in range(2000)]
     c = chain_of(write(tmp_path / "a.stdout.log", lines))
-    pat = ls.text_pattern("warn")
+    pat = ls.text_needle("warn")
     got, reached = c.before(c.end(), 3, match=pat)
     assert texts(got) == ["1700 warn", "1800 warn", "1900 warn"] and reached == got[0].start
     # A budget smaller than the gap between matches: nothing yet, but it moved on (progress).
@@ -204,11 +206,11 @@ def test_a_stream_that_appears_later_is_followed(tmp_path, chain_of):
 def test_filter_window_and_jump_around_a_match(tmp_path, chain_of):
     lines = [f"{i} {'boom' if i in (5, 95) else 'fine'}" for i in range(100)]
     c = chain_of(write(tmp_path / "a.stdout.log", lines))
-    w = Window([c], match=ls.text_pattern("boom"))
+    w = Window([c], match=ls.text_needle("boom"))
     w.apply(w.read_older(10))
     assert texts(w.lines) == ["5 boom", "95 boom"] and w.at_start()
     w.reset()
-    hit = ls.first_match([c], ls.text_pattern("boom"), [Pos(0, 0)])
+    hit = ls.first_match([c], ls.text_needle("boom"), [Pos(0, 0)])
     assert w.apply(w.read_around(hit, 3))
     assert texts(w.lines) == ["2 fine", "3 fine", "4 fine", "5 boom", "6 fine", "7 fine", "8 fine"]
     assert not w.at_end
@@ -236,7 +238,7 @@ def test_a_1gb_file_opens_without_reading_it(tmp_path, chain_of):
         print(f"open 1 GiB + first screen: {took * 1000:.1f} ms, max RSS grew {grown_kib} KiB")
         assert texts(w.lines)[-1] == "line 99" and len(w.lines) == 60
         assert grown_kib < 64 * 1024  # far below the file's size: it was not loaded
-        hit = ls.first_match(w.chains, ls.text_pattern("first line"), [Pos(0, 0)])
+        hit = ls.first_match(w.chains, ls.text_needle("first line"), [Pos(0, 0)])
         assert hit is not None and hit.start == Pos(0, 0)
     finally:
         p.unlink()
