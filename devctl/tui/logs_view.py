@@ -112,6 +112,8 @@ class LogsView(Vertical):
         Binding("down,j", "scroll(1)", "Down", show=False),
         Binding("pageup,b", "page(-1)", "Page up", show=False),
         Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("left,h", "pan(-1)", "Left", show=False),
+        Binding("right,l", "pan(1)", "Right", show=False),
         Binding("home,g", "top", "Start", show=False),
         Binding("end,G", "bottom", "End (follow)", show=False),
     ]
@@ -127,6 +129,7 @@ class LogsView(Vertical):
         self.filter_text = ""
         self.current: Line | None = None  # the match last jumped to
         self.top = 0  # index in window.lines of the first line on screen
+        self.x = 0  # columns of each line scrolled off to the left (long lines are cut, not wrapped)
         self.message = ""
         self.known: list[str] = []
         self.sources: list[tuple[str, str]] = []  # (service, stream) per chain
@@ -241,7 +244,7 @@ class LogsView(Vertical):
                     body.stylize(hl, a, b)
             if self.current is not None and line.start == self.current.start and line.src == self.current.src:
                 body.stylize("bold underline")
-            out.append_text(body)
+            out.append_text(body[self.x:] if self.x else body)
         return out
 
     def _empty_text(self) -> str:
@@ -260,6 +263,8 @@ class LogsView(Vertical):
             parts.append(f"filter: {self.filter_text}")
         if self.search_text:
             parts.append(f"search: {self.search_text}")
+        if self.x:
+            parts.append(f"→{self.x}")
         n = len(self.window.lines)
         if n:
             parts.append(f"{self.top + 1}-{min(n, self.top + self._height)} of {n} held"
@@ -361,6 +366,11 @@ class LogsView(Vertical):
 
     def action_scroll(self, delta: int) -> None:
         self.scroll_lines(delta)
+
+    def action_pan(self, direction: int) -> None:
+        """Scroll long lines sideways, a quarter of the screen at a time."""
+        self.x = max(0, self.x + direction * max(8, self.size.width // 4))
+        self.refresh_view()
 
     def action_page(self, direction: int) -> None:
         self.scroll_lines(direction * max(1, self._height - 1))

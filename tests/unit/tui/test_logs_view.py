@@ -96,6 +96,11 @@ async def test_one_service_tail_scroll_search_filter_and_first_error(tmp_path):
         await until(pilot, lambda: screen_text(app).splitlines()[-1] == "api line 5000", "stdout only")
         await pilot.press("s")
         await until(pilot, lambda: screen_text(app).strip() == "warn: slow start", "stderr only")
+        # Long lines are cut at the edge; right/left scroll them sideways.
+        await pilot.press("right")
+        assert screen_text(app).strip() == "warn: slow start"[view.x:] and view.x > 0
+        await pilot.press("left")
+        assert screen_text(app).strip() == "warn: slow start"
 
 
 async def test_all_services_merged_with_prefixes_and_follow(tmp_path):
