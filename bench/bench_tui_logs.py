@@ -16,6 +16,9 @@ used) and deleted afterwards. Timed, each with wall and CPU time and the process
 * filter     — `Window(match=...)` reading back a screen of a word that never occurs: the whole
                file, budget by budget, as the view's filter worker does.
 
+With `--idle`: instead, the CPU the view takes while nothing is written, following all of 10
+services' logs (20 files) for 10 s in a headless app, against the same app with an empty widget.
+
 Nothing is asserted; the figures go in the report with the load average.
 """
 
@@ -76,12 +79,57 @@ def write_log(path: Path, size: int, sparse: bool) -> int:
     return n
 
 
+def idle(seconds: float = 10.0) -> dict:  # type: ignore[type-arg]
+    import asyncio
+
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    from devctl.tui.context import TuiContext
+    from devctl.tui.logs_view import LogsView
+
+    out: dict = {"load": os.getloadavg()[0], "seconds": seconds}  # type: ignore[type-arg]
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = Path(tmp) / ".devctl" / "logs"
+        logs.mkdir(parents=True)
+        for i in range(10):
+            for stream in ("stdout", "stderr"):
+                (logs / f"svc{i}.{stream}.log").write_text("".join(f"line {k}\n" for k in range(100)))
+        ctx = TuiContext(Path(tmp), None)
+
+        class Host(App[None]):
+            def __init__(self, view: bool) -> None:
+                super().__init__()
+                self.view = view
+
+            def compose(self) -> ComposeResult:
+                yield LogsView(ctx) if self.view else Static("idle")
+
+        async def run(view: bool) -> float:
+            app = Host(view)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.pause(1.0)
+                c0 = time.process_time()
+                await asyncio.sleep(seconds)
+                return time.process_time() - c0
+
+        for name, view in (("bare_app", False), ("logs_view_10_services", True),
+                           ("bare_app_again", False), ("logs_view_again", True)):
+            cpu = asyncio.run(run(view))
+            out[name] = {"cpu_s": round(cpu, 3), "percent_of_a_core": round(100 * cpu / seconds, 2)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mb", type=int, default=1024)
     ap.add_argument("--sparse", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--idle", action="store_true")
     args = ap.parse_args()
+    if args.idle:
+        print(json.dumps(idle(), indent=None if args.json else 2))
+        return
     out: dict = {"size_mb": args.size_mb, "sparse": args.sparse, "load": os.getloadavg()[0]}  # type: ignore[type-arg]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.stdout.log"

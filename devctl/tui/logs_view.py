@@ -35,8 +35,10 @@ from devctl.tui import logsource as ls
 from devctl.tui.context import TuiContext
 from devctl.tui.logsource import Chain, Line, Loaded, Pos, Window
 
-#: Seconds between two reads of new lines while following (one repaint per batch).
+#: Seconds between two reads of new lines while following (one repaint per batch); after a second
+#: with nothing new, `FOLLOW_IDLE_S` (a quiet view costs ~2 system calls per file per tick).
 FOLLOW_S = 0.1
+FOLLOW_IDLE_S = 0.25
 #: Lines one follow read takes at most (a flood is caught up over several ticks).
 FOLLOW_BATCH = 5000
 #: Lines read per scroll step beyond what is held.
@@ -323,12 +325,17 @@ class LogsView(Vertical):
 
     def _follow_loop(self) -> None:
         """Worker thread: while following, read what was appended, one batch per tick."""
-        while not self._stop.wait(FOLLOW_S):
+        quiet = 0
+        while not self._stop.wait(FOLLOW_IDLE_S if quiet >= 10 else FOLLOW_S):
             window = self.window
             # Hidden (another view is shown) or paused: read nothing; it catches up when shown.
             if not (self.follow and window.at_end and self.display) or "newer" in self._loading:
                 continue
             try:
+                if not window.moved():
+                    quiet += 1
+                    continue
+                quiet = 0
                 got = window.read_newer(FOLLOW_BATCH)
             except (OSError, ValueError):
                 continue

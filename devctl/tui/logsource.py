@@ -231,6 +231,17 @@ class Chain:
         self._current_open = True
         return True
 
+    def moved(self, pos: Pos) -> bool:
+        """Maybe something to read after `pos`: the newest file's size is not `pos` (it grew, or was
+        truncated), or a new file took `path`. Two system calls: what an idle follower pays."""
+        if self.segments:
+            last = len(self.segments) - 1
+            if pos.seg < last or self.size(last) != pos.offset:
+                return True
+        inode = self._inode_of(self.path)
+        return inode is not None and not (self._current_open and self.segments
+                                          and self.segments[-1].inode == inode)
+
     def read_at(self, seg: int, n: int, offset: int) -> bytes:
         """Up to `n` bytes of segment `seg` at `offset` (`pread`: no shared file offset)."""
         return os.pread(self.segments[seg].fd, n, offset)
@@ -522,6 +533,10 @@ class Window:
         self.epoch = 0
         #: Lines dropped from the front since the window was last replaced (a view keeps its place).
         self.dropped_front = 0
+
+    def moved(self) -> bool:
+        """Any chain may have lines past `back` (see `Chain.moved`)."""
+        return any(c.moved(p) for c, p in zip(self.chains, self.back, strict=True))
 
     def at_start(self) -> bool:
         return all(p == Pos(0, 0) or not c.segments for p, c in zip(self.front, self.chains, strict=True))

@@ -176,13 +176,16 @@ def test_following_sees_appends_a_rotation_and_a_truncation(tmp_path, chain_of):
     p = write(tmp_path / "a.stdout.log", ["old 1", "old 2"])
     w = Window([chain_of(p)])
     w.apply(w.read_older(10))
+    assert not w.moved()  # what an idle follower checks before reading
     with open(p, "a") as fh:
         fh.write("new 3\nhalf")
+    assert w.moved()
     w.apply(w.read_newer(100))
     assert texts(w.lines) == ["old 1", "old 2", "new 3"]
     # A restart: the file moves to .1 (its unterminated line is its last), a new one starts.
     os.replace(p, p.with_name(p.name + ".1"))
     write(p, ["run2 1"])
+    assert w.moved()
     w.apply(w.read_newer(100))
     assert texts(w.lines)[-2:] == ["half", "run2 1"]
     # `: > file` then new lines: read from its start again.
@@ -197,8 +200,9 @@ def test_a_stream_that_appears_later_is_followed(tmp_path, chain_of):
     p = tmp_path / "late.stdout.log"
     w = Window([chain_of(p)])
     w.apply(w.read_older(10))
-    assert w.lines == []
+    assert w.lines == [] and not w.moved()
     write(p, ["hello"])
+    assert w.moved()
     w.apply(w.read_newer(10))
     assert texts(w.lines) == ["hello"]
 
