@@ -30,6 +30,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from devctl.tui import logsource as ls
 from devctl.tui.context import TuiContext
@@ -325,11 +326,13 @@ class LogsView(Vertical):
 
     def _follow_loop(self) -> None:
         """Worker thread: while following, read what was appended, one batch per tick."""
+        worker = get_current_worker()
         quiet = 0
-        while not self._stop.wait(FOLLOW_IDLE_S if quiet >= 10 else FOLLOW_S):
+        while not self._stop.wait(FOLLOW_IDLE_S if quiet >= 10 else FOLLOW_S) and not worker.is_cancelled:
             window = self.window
             # Hidden (another view is shown) or paused: read nothing; it catches up when shown.
             if not (self.follow and window.at_end and self.display) or "newer" in self._loading:
+                quiet = 10
                 continue
             try:
                 if not window.moved():
