@@ -470,12 +470,13 @@ class LogsView(Vertical):
         self._rebuild()
 
     def set_search(self, text: str) -> None:
-        """Highlight `text` and jump to its next match below the top of the screen."""
+        """Highlight `text` and jump to its first match from the top of the screen down; while
+        following (the screen is the end) to its last match, upwards."""
         self.search_text = text
         self.search = ls.text_needle(text) if text else None
         self.current = None
         if self.search is not None:
-            self._find(forward=True, from_screen=True)
+            self._find(forward=not (self.follow and self.window.at_end), from_screen=True)
         self.refresh_view()
 
     def action_next_match(self) -> None:
@@ -537,9 +538,11 @@ class LogsView(Vertical):
         chains = self.window.chains
         where = self._positions(base, forward)
         if forward:
-            self._jump(lambda stop: ls.first_match(chains, pattern, where, stop), "search")
+            self._jump(lambda stop: ls.first_match(chains, pattern, where, stop), "search",
+                       missing=f"no {pattern.label!r} below")
         else:
-            self._jump(lambda stop: ls.last_match(chains, pattern, where, stop), "search")
+            self._jump(lambda stop: ls.last_match(chains, pattern, where, stop), "search",
+                       missing=f"no {pattern.label!r} above")
 
     def _index_of(self, line: Line | None) -> int | None:
         if line is None:
@@ -560,7 +563,7 @@ class LogsView(Vertical):
         self._maybe_load()
 
     def _jump(self, find: Callable[[Callable[[], bool]], Line | None], what: str,
-              highlight: bool = True) -> None:
+              highlight: bool = True, missing: str = "") -> None:
         """Find a line in the files (worker) and show a new window around it."""
         window = self.window
         self.message = f"{what}: scanning…"
@@ -574,7 +577,7 @@ class LogsView(Vertical):
             except (OSError, ValueError):
                 return
             if not cancelled.is_set():
-                self._call(self._jumped, window, what, hit, got, highlight)
+                self._call(self._jumped, window, missing or f"{what}: none", hit, got, highlight)
 
         self._cancel_jump()
         self._jump_cancel = cancelled
@@ -589,7 +592,7 @@ class LogsView(Vertical):
         if window is not self.window:
             return
         if hit is None or got is None:
-            self.message = f"{what}: not found"
+            self.message = what
             self.app.bell()
             self.refresh_view()
             return

@@ -69,6 +69,12 @@ async def test_one_service_tail_scroll_search_filter_and_first_error(tmp_path):
         # stdout first, then stderr (what `devctl logs` prints for unstamped lines); stderr marked.
         assert screen_text(app).splitlines()[-1] == "err warn: slow start"
         assert "following" in status(app)
+        # While following, a search looks upwards from the end: the last match.
+        await pilot.press("slash", *"needle", "enter")
+        await until(pilot, lambda: view.current is not None, "the last match")
+        assert view.current.text == "api line 4500 needle" and not view.follow
+        await pilot.press("escape", "end")
+        await until(pilot, lambda: view.follow and "api line 5000" in screen_text(app), "following again")
         # Scrolling up pauses following; the view reads further back by itself.
         await pilot.press("pageup", "pageup")
         assert "paused" in status(app)
@@ -82,6 +88,8 @@ async def test_one_service_tail_scroll_search_filter_and_first_error(tmp_path):
         await until(pilot, lambda: view.current.text == "api line 4500 needle", "the next hit")
         await pilot.press("N")
         await until(pilot, lambda: view.current.text == "api line 3000 needle", "the previous hit")
+        await pilot.press("N")
+        await until(pilot, lambda: "no 'needle' above" in status(app), "no more above")
         # First error.
         await pilot.press("e")
         await until(pilot, lambda: view.current is not None and "ERROR" in view.current.text, "the error")
