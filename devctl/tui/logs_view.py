@@ -100,11 +100,11 @@ class LogsView(Vertical):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "toggle_follow", "Follow on/off"),
-        Binding("s", "cycle_stream", "stdout/stderr/both"),
+        Binding("f", "toggle_follow", "Follow"),
+        Binding("s", "cycle_stream", "Out/err/both"),
         Binding("slash", "search", "Search"),
-        Binding("n", "next_match", "Next match"),
-        Binding("N", "prev_match", "Previous match"),
+        Binding("n", "next_match", "Next"),
+        Binding("N", "prev_match", "Previous"),
         Binding("ampersand", "filter", "Filter"),
         Binding("e", "first_error", "First error"),
         Binding("escape", "clear", "Clear search/filter", show=False),
