@@ -153,7 +153,8 @@ class Chain:
     path: Path
     max_line: int = MAX_LINE
     segments: list[_Segment] = field(default_factory=list)
-    #: `refresh` may run in two workers at once (following, scrolling down): one appends.
+    #: Held around each read, `refresh` and `close`: two workers may refresh at once (following,
+    #: scrolling down; one appends), and a descriptor is closed only between reads.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -186,12 +187,23 @@ class Chain:
             return None
 
     def close(self) -> None:
-        for seg in self.segments:
+        """Close every file. A reader still running in another thread then reads nothing (never
+        another file that took the descriptor's number: `read_at` checks under the lock)."""
+        with self._lock:
+            for seg in self.segments:
+                self._drop(seg)
+
+    @staticmethod
+    def _drop(seg: _Segment) -> None:
+        if seg.fd >= 0:
             os.close(seg.fd)
-        self.segments = []
+            seg.fd = -1
 
     def size(self, seg: int) -> int:
-        return os.fstat(self.segments[seg].fd).st_size
+        """Segment `seg`'s size now (0 once it was dropped: deleted on disk, or the chain closed)."""
+        s = self.segments[seg]
+        with self._lock:
+            return os.fstat(s.fd).st_size if s.fd >= 0 else 0
 
     def total_size(self) -> int:
         return sum(self.size(i) for i in range(len(self.segments)))
@@ -229,6 +241,12 @@ class Chain:
             return False
         self.segments.append(seg)
         self._current_open = True
+        # A rotation deletes the oldest generation; holding it open would keep its disk space for
+        # as long as the view stays open (all day, on a service that rotates by size). Its lines
+        # already shown stay shown; scrolling above them finds nothing more.
+        for old in self.segments[:-1]:
+            if old.fd >= 0 and os.fstat(old.fd).st_nlink == 0:
+                self._drop(old)
         return True
 
     def moved(self, pos: Pos) -> bool:
@@ -244,7 +262,9 @@ class Chain:
 
     def read_at(self, seg: int, n: int, offset: int) -> bytes:
         """Up to `n` bytes of segment `seg` at `offset` (`pread`: no shared file offset)."""
-        return os.pread(self.segments[seg].fd, n, offset)
+        s = self.segments[seg]
+        with self._lock:
+            return os.pread(s.fd, n, offset) if s.fd >= 0 else b""
 
     # -- reading windows -------------------------------------------------------------------
 
@@ -261,6 +281,7 @@ class Chain:
         budget = SCAN_BUDGET if budget is None else budget
         spent = 0
         while len(out) < n and spent < budget:
+            end = min(end, self.size(seg))  # a dropped segment has nothing left to read
             if end <= 0:
                 if seg == 0:
                     break

@@ -246,3 +246,23 @@ def test_a_1gb_file_opens_without_reading_it(tmp_path, chain_of):
         assert hit is not None and hit.start == Pos(0, 0)
     finally:
         p.unlink()
+
+
+def test_a_generation_deleted_by_rotation_is_let_go(tmp_path, chain_of):
+    """`logfiles.shift` deletes the oldest generation: the chain must not keep its disk space."""
+    from devctl.supervisor.logfiles import shift
+
+    p = write(tmp_path / "a.stdout.log", ["gen A"])
+    write(p.with_name(p.name + ".1"), ["gen B"])
+    w = Window([chain_of(p)])
+    w.apply(w.read_older(10))
+    assert texts(w.lines) == ["gen B", "gen A"]
+    shift(p, keep=1)  # .1 (gen B) deleted, .log (gen A) -> .1
+    write(p, ["gen C"])
+    w.apply(w.read_newer(10))
+    c = w.chains[0]
+    assert texts(w.lines) == ["gen B", "gen A", "gen C"]  # what was shown stays
+    assert c.segments[0].fd == -1 and c.segments[1].fd >= 0 and c.size(0) == 0
+    assert texts(c.before(c.end(), 10)[0]) == ["gen A", "gen C"]  # nothing above what is on disk
+    c.close()
+    assert c.read_at(1, 10, 0) == b"" and c.size(2) == 0  # a late reader reads nothing
