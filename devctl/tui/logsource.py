@@ -260,6 +260,68 @@ class Chain:
         return inode is not None and not (self._current_open and self.segments
                                           and self.segments[-1].inode == inode)
 
+    def seek_time(self, stamp: str, after_equal: bool = False) -> Pos:
+        """The start of the first line stamped at or after `stamp` (after it, with `after_equal`),
+        by binary search over byte positions: generations and the lines in each are in time
+        order, so a 1 GB chain takes ~30 reads. Unstamped lines (the rest of a line split by a
+        size rotation) are stepped over. The chain's end when every line is earlier."""
+
+        def early(ts: str | None) -> bool:
+            return ts is not None and (ts <= stamp if after_equal else ts < stamp)
+
+        # The last segment whose first stamp is early: the answer is in it or at its end.
+        first = 0
+        for k in range(len(self.segments) - 1, -1, -1):
+            if early(self._stamp_at(k, 0)[0]):
+                first = k
+                break
+        else:
+            return Pos(0, 0)
+        lo, hi = 0, self.size(first)  # the line at `lo` is early; no early line starts at >= hi
+        for _ in range(64):
+            if hi - lo <= BLOCK:
+                break
+            mid = (lo + hi) // 2
+            ts, at = self._stamp_at(first, mid, skip_partial=True)
+            if at is None or at >= hi:
+                hi = mid
+            elif early(ts):
+                lo = at
+            else:
+                hi = mid
+        at_pos = Pos(first, lo)
+        for _ in range(1 << 20):  # bounded: lines of at most one block between lo and hi, then on
+            got, nxt = self.after(at_pos, 256, partial=True)
+            for line in got:
+                if not early(line_time(line.text)) and line_time(line.text) is not None:
+                    return line.start
+            if not got or nxt == at_pos:
+                return nxt
+            at_pos = nxt
+        return at_pos
+
+    def _stamp_at(self, seg: int, offset: int, skip_partial: bool = False) -> tuple[str | None, int | None]:
+        """The stamp of the first stamped line starting at `offset` (after the next newline with
+        `skip_partial`), and where that line starts; (None, None) when there is none."""
+        size = self.size(seg)
+        if skip_partial:
+            nl = self._line_end(seg, offset, size)
+            if nl is None:
+                return None, None
+            offset = nl + 1
+        for _ in range(16):  # a few unstamped lines at most (a split line's rest)
+            if offset >= size:
+                return None, None
+            head = self.read_at(seg, 28, offset)
+            ts = line_time(head.decode("utf-8", "replace"))
+            if ts is not None:
+                return ts, offset
+            nl = self._line_end(seg, offset, size)
+            if nl is None:
+                return None, None
+            offset = nl + 1
+        return None, None
+
     def read_at(self, seg: int, n: int, offset: int) -> bytes:
         """Up to `n` bytes of segment `seg` at `offset` (`pread`: no shared file offset)."""
         s = self.segments[seg]
@@ -620,19 +682,46 @@ class Window:
         return Loaded("newer", self.epoch, merged, front, back, at_end, origin=origin)
 
     def read_around(self, focus: Line, n: int) -> Loaded:
-        """A new window around `focus` (`n` lines each side) from its own chain; the other chains
-        join below it (their lines are not in the middle of this one's when unstamped, and a jump
-        by time is not needed to read the match in context)."""
-        chain = self.chains[focus.src]
-        older, front = chain.before(focus.start, n, src=focus.src, match=self.match)
-        newer, back = chain.after(focus.start, n + 1, src=focus.src, match=self.match, partial=True)
-        # The others: nothing above (unstamped, their lines are not among this one's), and
-        # from their end below (following brings them in).
-        fronts = [Pos(0, 0) for _ in self.chains]
-        backs = [tail_start(c) for c in self.chains]
-        fronts[focus.src], backs[focus.src] = front, back
+        """A new window around `focus`, `n` lines each side. Stamped streams merged by time are
+        each found at `focus`'s time (`Chain.seek_time`), so the match is seen among what every
+        service wrote then. Unstamped, the window is `focus`'s own stream (other streams' lines
+        are not in the middle of it in `devctl logs`' order); they join below, when followed."""
+        stamp = line_time(focus.text) if self.by_time else None
+        starts: list[Pos | None] = [None] * len(self.chains)
+        starts[focus.src] = focus.start
+        if stamp is not None:
+            for i, c in enumerate(self.chains):
+                if i != focus.src:
+                    # Equal stamps keep the streams' order: an earlier stream's come before.
+                    starts[i] = c.seek_time(stamp, after_equal=i < focus.src)
+        olders: list[list[Line]] = []
+        newers: list[list[Line]] = []
+        fronts = [Pos(0, 0) for _ in self.chains]  # unstamped others: nothing above
+        backs = [tail_start(c) for c in self.chains]  # ... and from their end below
+        for i, c in enumerate(self.chains):
+            p = starts[i]
+            if p is None:
+                olders.append([])
+                newers.append([])
+                continue
+            older, fronts[i] = c.before(p, n, src=i, match=self.match)
+            newer, backs[i] = c.after(p, n + 1, src=i, match=self.match, partial=True)
+            olders.append(older)
+            newers.append(newer)
+        above = merge(olders, stamp is not None)[-n:]
+        below = merge(newers, stamp is not None)[: n + 1]
+        for i in range(len(self.chains)):
+            start = starts[i]
+            if start is None:
+                continue
+            taken = [x for x in above if x.src == i]
+            if len(taken) < len(olders[i]):  # the earliest were left out: go on from the first taken
+                fronts[i] = taken[0].start if taken else start
+            kept = sum(1 for x in below if x.src == i)
+            if kept < len(newers[i]):
+                backs[i] = newers[i][kept].start
         at_end = all(backs[i] >= tail_start(c) for i, c in enumerate(self.chains))
-        return Loaded("around", self.epoch + 1, older + newer, fronts, backs, at_end, focus)
+        return Loaded("around", self.epoch + 1, above + below, fronts, backs, at_end, focus)
 
     def apply(self, got: Loaded) -> bool:
         """Take a read's result if it is still current; True when the window changed."""

@@ -266,3 +266,45 @@ def test_a_generation_deleted_by_rotation_is_let_go(tmp_path, chain_of):
     assert texts(c.before(c.end(), 10)[0]) == ["gen A", "gen C"]  # nothing above what is on disk
     c.close()
     assert c.read_at(1, 10, 0) == b"" and c.size(2) == 0  # a late reader reads nothing
+
+
+def test_seek_time_finds_a_moment_by_binary_search(tmp_path, chain_of, monkeypatch):
+    monkeypatch.setattr(ls, "BLOCK", 256)
+    t = 1_800_000_000.0
+    p = tmp_path / "a.stdout.log"
+    write(p.with_name(p.name + ".1"), [format_ts(t + k) + f"old {k}" for k in range(0, 2000, 2)])
+    # The new file starts with the rest of a line split by a size rotation (no stamp).
+    write(p, ["rest of a split line"] + [format_ts(t + k) + f"new {k}" for k in range(2000, 4000, 2)])
+    c = chain_of(p)
+    reads = []
+    real = c.read_at
+    monkeypatch.setattr(c, "read_at", lambda *a: reads.append(a) or real(*a))
+
+    def at(k: float, after_equal: bool = False) -> str:
+        got, _ = c.after(c.seek_time(format_ts(t + k)[:28], after_equal), 1, partial=True)
+        return got[0].text[28:] if got else "end"
+
+    assert at(-5) == "old 0"
+    assert at(501) == "old 502" and at(502) == "old 502" and at(502, after_equal=True) == "old 504"
+    assert at(1999) == "new 2000"  # past the old file's end: the new one's first stamped line
+    assert at(3333) == "new 3334"
+    assert at(9999) == "end"
+    assert len(reads) < 600  # a binary search, not a scan of ~2000 lines × reads each
+
+
+def test_a_jump_in_streams_merged_by_time_shows_every_stream_at_that_moment(tmp_path, chain_of):
+    t = 1_800_000_000.0
+    api = write(tmp_path / "api.stdout.log", [format_ts(t + k) + f"api {k}" for k in range(0, 1000, 2)])
+    web = write(tmp_path / "web.stdout.log", [format_ts(t + k) + f"web {k}" for k in range(1, 1000, 2)])
+    w = Window([chain_of(api), chain_of(web)])
+    w.apply(w.read_older(50))
+    assert w.by_time
+    hit = ls.first_match(w.chains, ls.text_needle("web 501"), [Pos(0, 0), Pos(0, 0)])
+    assert hit is not None
+    assert w.apply(w.read_around(hit, 3))
+    shown = [x.text[28:] for x in w.lines]
+    assert shown == ["api 498", "web 499", "api 500", "web 501", "api 502", "web 503", "api 504"]
+    w.apply(w.read_older(2))
+    w.apply(w.read_newer(2))
+    shown = [x.text[28:] for x in w.lines]
+    assert shown[:2] == ["api 496", "web 497"] and shown[-2:] == ["web 505", "api 506"]
