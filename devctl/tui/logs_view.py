@@ -32,6 +32,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from devctl.supervisor.logfiles import TS_WIDTH, line_time
 from devctl.tui import logsource as ls
 from devctl.tui.context import TuiContext
 from devctl.tui.logsource import Chain, Line, Loaded, Pos, Window
@@ -109,6 +110,7 @@ class LogsView(Vertical):
         Binding("e", "first_error", "First error"),
         Binding("escape", "clear", "Clear search/filter", show=False),
         Binding("a", "all_services", "All services"),
+        Binding("t", "toggle_stamps", "Timestamps", show=False),
         Binding("left_square_bracket", "prev_service", "Previous service", show=False),
         Binding("right_square_bracket", "next_service", "Next service", show=False),
         Binding("up,k", "scroll(-1)", "Up", show=False),
@@ -132,6 +134,7 @@ class LogsView(Vertical):
         self.filter_text = ""
         self.current: Line | None = None  # the match last jumped to
         self.top = 0  # index in window.lines of the first line on screen
+        self.stamps = True  # show the `logs: {timestamps: true}` stamps lines start with
         self.x = 0  # columns of each line scrolled off to the left (long lines are cut, not wrapped)
         self.message = ""
         self.known: list[str] = []
@@ -241,9 +244,12 @@ class LogsView(Vertical):
                 out.append("\n")
             if line.src < len(prefixes):
                 out.append_text(prefixes[line.src])
-            body = Text(line.text)
+            text = line.text
+            if not self.stamps and line_time(text) is not None:
+                text = text[TS_WIDTH:]
+            body = Text(text)
             if self.search is not None:
-                for a, b in self.search.spans(line.text):
+                for a, b in self.search.spans(text):
                     body.stylize(hl, a, b)
             if self.current is not None and line.start == self.current.start and line.src == self.current.src:
                 body.stylize("bold underline")
@@ -412,6 +418,11 @@ class LogsView(Vertical):
     def action_cycle_stream(self) -> None:
         self.stream_mode = STREAM_MODES[(STREAM_MODES.index(self.stream_mode) + 1) % len(STREAM_MODES)]
         self._rebuild()
+
+    def action_toggle_stamps(self) -> None:
+        """Hide or show the time stamps of stamped lines (`logs: {timestamps: true}`)."""
+        self.stamps = not self.stamps
+        self.refresh_view()
 
     def action_all_services(self) -> None:
         self.show_service(None)

@@ -122,6 +122,10 @@ async def test_all_services_merged_with_prefixes_and_follow(tmp_path):
         rows = [r for r in screen_text(app).splitlines() if r.strip()]
         assert [r.split(" | ")[0].strip() for r in rows] == ["api", "web", "api", "web"]
         assert [r[-5:] for r in rows] == ["api 0", "web 1", "api 2", "web 3"]  # by time
+        assert rows[0] == "api |     " + format_ts(t) + "api 0"  # 4 columns: where stderr says "err"
+        await pilot.press("t")  # stamps hidden
+        assert [r for r in screen_text(app).splitlines() if r.strip()][0] == "api |     api 0"
+        await pilot.press("t")
         with open(d / "web.stdout.log", "a") as fh:
             fh.write(format_ts(t + 4) + "web 4\n")
         await until(pilot, lambda: screen_text(app).rstrip().endswith("web 4"), "a followed line")
