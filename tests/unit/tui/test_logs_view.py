@@ -171,3 +171,14 @@ async def test_a_filter_goes_through_a_big_file_a_budget_at_a_time(tmp_path, mon
         await pilot.press("ampersand", *"rare", "enter")
         await until(pilot, lambda: "the only rare match" in screen_text(app), "the match at the start")
         assert view.window.at_start() and screen_text(app).strip() == "00000000 the only rare match"
+
+
+def test_prefixes_are_coloured_per_service_unless_no_color(tmp_path):
+    def styles(no_color: bool) -> list[str]:
+        view = LogsView(TuiContext(tmp_path, None, no_color=no_color))
+        view.sources = [("api", "stdout"), ("api", "stderr"), ("web", "stdout")]
+        return [str(span.style) for p in view._prefixes() for span in p.spans if span.style]
+
+    coloured = styles(False)
+    assert coloured[:4] == ["cyan", "red", "cyan", "red"] and "magenta" in coloured  # one colour a service
+    assert styles(True) == []
