@@ -56,7 +56,8 @@ def numbers(view: LogsView) -> list[int]:
 
 
 async def test_keys_answer_while_a_service_writes_10k_lines_per_second(tmp_path):
-    repo = Repo(tmp_path).plan(svc("flood", rel("flood.py"), str(FLOOD_S), "1"), svc("quiet", "sleeper.py"))
+    repo = Repo(tmp_path).plan(svc("flood", rel("flood.py"), str(FLOOD_S), "1"),
+                               svc("quiet", "numbered_lines.py", "3"))
     ok(repo.cli("up"))
     try:
         app = Host(TuiContext(tmp_path, None, no_color=True))
@@ -99,9 +100,16 @@ async def test_keys_answer_while_a_service_writes_10k_lines_per_second(tmp_path)
                   "while it wrote; "
                   f"from key to its effect: median {statistics.median(waits) * 1000:.0f} ms, "
                   f"max {max(waits) * 1000:.0f} ms; {len(got)} lines held, in order")
-            # All services merged: the quiet one's (empty) logs do not hide the flood's.
+            # All services merged: the quiet one's few lines do not hide the flood's.
             await pilot.press("a")
             await until(pilot, lambda: view.service is None and any(
                 x.text.endswith("x" * 90) for x in view.window.lines), "all services")
+            # A restart moves the log to `.1` and starts a new file: following goes on into it.
+            view.show_service("quiet")
+            await until(pilot, lambda: [x.text for x in view.window.lines if x.src == 0] == [
+                "line 1", "line 2", "line 3"], "the quiet service's lines")
+            ok(repo.cli("restart", "quiet"))
+            await until(pilot, lambda: [x.text for x in view.window.lines if x.src == 0] == [
+                "line 1", "line 2", "line 3"] * 2, "the restarted run's lines, followed")
     finally:
         ok(repo.cli("down"))
