@@ -1,6 +1,7 @@
 """The logs view on a real supervisor: a service writes 10k lines/s (testdata/reliability/flood.py,
 100-byte lines at 1 MB/s) while the pilot presses keys; every key still answers, and following
-ends on the last line written with none lost or repeated."""
+ends on the last line written with none lost or repeated; a restart (the log moved to `.1`, a new
+file) is followed into."""
 
 from __future__ import annotations
 
