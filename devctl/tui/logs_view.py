@@ -208,6 +208,7 @@ class LogsView(Vertical):
         self.follow = True
         self.message = ""
         self._cancel_jump()
+        self._loading = set()  # reads of the old window still under way no longer count
         self._load("older", PAGE_READ)
         self.refresh_view()
 
@@ -298,7 +299,8 @@ class LogsView(Vertical):
         """Start one read of lines above or below the window, unless one is under way."""
         if kind in self._loading or not self._live:
             return
-        self._loading.add(kind)
+        loading = self._loading  # this window's: a new window starts with an empty set
+        loading.add(kind)
         window = self.window
         read = window.read_older if kind == "older" else window.read_newer
 
@@ -307,7 +309,7 @@ class LogsView(Vertical):
                 got = read(n)
             except (OSError, ValueError):  # the chains were closed under it: a newer window exists
                 got = None
-            self._call(self._loaded, window, kind, got)
+            self._call(self._loaded, window, loading, kind, got)
 
         self.run_worker(work, thread=True, group=f"logs-{kind}", name=f"logs {kind}")
 
@@ -315,8 +317,8 @@ class LogsView(Vertical):
         with contextlib.suppress(RuntimeError):  # the app is closing
             self.app.call_from_thread(fn, *args)
 
-    def _loaded(self, window: Window, kind: str, got: Loaded | None) -> None:
-        self._loading.discard(kind)
+    def _loaded(self, window: Window, loading: set[str], kind: str, got: Loaded | None) -> None:
+        loading.discard(kind)
         if got is None or window is not self.window:
             return
         dropped = window.dropped_front

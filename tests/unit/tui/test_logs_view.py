@@ -182,3 +182,16 @@ def test_prefixes_are_coloured_per_service_unless_no_color(tmp_path):
     coloured = styles(False)
     assert coloured[:4] == ["cyan", "red", "cyan", "red"] and "magenta" in coloured  # one colour a service
     assert styles(True) == []
+
+
+async def test_switching_faster_than_the_reads_still_loads_the_last_choice(tmp_path):
+    d = logs_dir(tmp_path)
+    (d / "api.stdout.log").write_text("".join(f"out {i}\n" for i in range(2000)))
+    (d / "api.stderr.log").write_text("".join(f"err {i}\n" for i in range(2000)))
+    app = Host(TuiContext(tmp_path, None, no_color=True), service="api")
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(LogsView)
+        await until(pilot, lambda: "err 1999" in screen_text(app), "the tail")
+        for _ in range(4):  # both -> stdout -> stderr -> both -> stdout, with no pause between
+            view.action_cycle_stream()
+        await until(pilot, lambda: screen_text(app).splitlines()[-1:] == ["out 1999"], "stdout's tail")
