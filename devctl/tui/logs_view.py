@@ -101,26 +101,32 @@ class LogsView(Vertical):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "toggle_follow", "Follow"),
-        Binding("s", "cycle_stream", "Out/err/both"),
-        Binding("slash", "search", "Search"),
-        Binding("n", "next_match", "Next"),
-        Binding("N", "prev_match", "Previous"),
-        Binding("ampersand", "filter", "Filter"),
-        Binding("e", "first_error", "First error"),
-        Binding("escape", "clear", "Clear search/filter", show=False),
-        Binding("a", "all_services", "All services"),
-        Binding("t", "toggle_stamps", "Timestamps", show=False),
-        Binding("left_square_bracket", "prev_service", "Previous service", show=False),
-        Binding("right_square_bracket", "next_service", "Next service", show=False),
-        Binding("up,k", "scroll(-1)", "Up", show=False),
-        Binding("down,j", "scroll(1)", "Down", show=False),
-        Binding("pageup,b", "page(-1)", "Page up", show=False),
+        Binding("f", "toggle_follow", "Follow",
+                tooltip="follow on/off: keep showing new lines as they are written"),
+        Binding("s", "cycle_stream", "Out/err/both", tooltip="show stdout, stderr, or both"),
+        Binding("slash", "search", "Search",
+                tooltip="search for a text (smartcase), highlighted; while following, upwards"),
+        Binding("n", "next_match", "Next", tooltip="the next match, downwards"),
+        Binding("N", "prev_match", "Previous", tooltip="the previous match, upwards"),
+        Binding("ampersand", "filter", "Filter",
+                tooltip="show only the lines with a text (empty: every line again)"),
+        Binding("e", "first_error", "First error",
+                tooltip="the first error line of the current run; then n/N go through the errors"),
+        Binding("escape", "clear", "Clear", show=False, tooltip="clear the search, then the filter"),
+        Binding("a", "all_services", "All services", tooltip="every service, merged, with prefixes"),
+        Binding("left_square_bracket", "next_service(-1)", "Previous service", show=False),
+        Binding("right_square_bracket", "next_service(1)", "Next service", show=False),
+        Binding("t", "toggle_stamps", "Timestamps", show=False,
+                tooltip="hide or show the time stamps of stamped lines"),
+        Binding("up,k", "scroll(-1)", "Line up", show=False, tooltip="one line up (pauses following)"),
+        Binding("down,j", "scroll(1)", "Line down", show=False),
+        Binding("pageup,b", "page(-1)", "Page up", show=False, tooltip="a screen up (pauses following)"),
         Binding("pagedown,space", "page(1)", "Page down", show=False),
-        Binding("left,h", "pan(-1)", "Left", show=False),
-        Binding("right,l", "pan(1)", "Right", show=False),
-        Binding("home,g", "top", "Start", show=False),
-        Binding("end,G", "bottom", "End (follow)", show=False),
+        Binding("left,h", "pan(-1)", "Left", show=False, tooltip="scroll long lines left"),
+        Binding("right,l", "pan(1)", "Right", show=False,
+                tooltip="scroll long lines right (they are cut at the edge, not wrapped)"),
+        Binding("home,g", "top", "Start", show=False, tooltip="the first line (of the oldest file kept)"),
+        Binding("end,G", "bottom", "End", show=False, tooltip="the last line, and follow again"),
     ]
 
     def __init__(self, ctx: TuiContext, *, id: str | None = "logs") -> None:
@@ -429,16 +435,11 @@ class LogsView(Vertical):
     def action_all_services(self) -> None:
         self.show_service(None)
 
-    def _service_step(self, step: int) -> None:
+    def action_next_service(self, step: int) -> None:
+        """`]` the next service, `[` the previous one; "all" is between the last and the first."""
         names: list[str | None] = [None, *services_with_logs(self.ctx, self.known)]
         at = names.index(self.service) if self.service in names else 0
         self.show_service(names[(at + step) % len(names)])
-
-    def action_prev_service(self) -> None:
-        self._service_step(-1)
-
-    def action_next_service(self) -> None:
-        self._service_step(1)
 
     # -- search, filter, first error -------------------------------------------------------
 

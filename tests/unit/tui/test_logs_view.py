@@ -195,3 +195,40 @@ async def test_switching_faster_than_the_reads_still_loads_the_last_choice(tmp_p
         for _ in range(4):  # both -> stdout -> stderr -> both -> stdout, with no pause between
             view.action_cycle_stream()
         await until(pilot, lambda: screen_text(app).splitlines()[-1:] == ["out 1999"], "stdout's tail")
+
+
+async def test_inside_the_dashboard(tmp_path):
+    """The view in the real app: key 2 shows it, the services view's "open logs" picks a service,
+    switching away and back keeps it, and the help lists its keys."""
+    from devctl.tui.app import DevctlApp
+    from devctl.tui.overlays import HelpScreen
+
+    d = logs_dir(tmp_path)
+    (d / "api.stdout.log").write_text("api ready\napi ERROR: lost the db\n")
+    (d / "web.stdout.log").write_text("web listening\n")
+    app = DevctlApp(TuiContext(tmp_path, None, no_color=True), feed=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        assert app.current_view == "logs"
+        view = app.query_one(LogsView)
+        assert app.focused is app.query_one(LogBody)
+        await until(pilot, lambda: "web | " in screen_text(app) and "api | " in screen_text(app), "all")
+        await app.show_logs("web")
+        await until(pilot, lambda: screen_text(app).strip() == "web listening", "web only")
+        await pilot.press("1")
+        assert app.current_view == "services"
+        await pilot.press("2")
+        assert view.service == "web" and app.focused is app.query_one(LogBody)
+        await pilot.press("left_square_bracket")  # the previous service: api
+        await until(pilot, lambda: view.service == "api", "api")
+        await pilot.press("e")
+        await until(pilot, lambda: view.current is not None and "ERROR" in view.current.text, "the error")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        rows = dict(app.screen.view_keys)
+        assert "first error" in rows["e"] and "follow" in rows["f"]
+        await pilot.press("escape")
+        # The app's own keys still work from the logs view.
+        await pilot.press("3")
+        assert app.current_view == "events"
