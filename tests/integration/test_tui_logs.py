@@ -20,7 +20,8 @@ from tests.reliability.harness import Repo, rel, svc
 
 pytestmark = pytest.mark.anyio
 
-FLOOD_S = 4.0
+#: Long enough for a round of keys on a loaded 2-core box (a round takes 0.3-3 s).
+FLOOD_S = 6.0
 
 
 class Host(App[None]):
@@ -90,7 +91,7 @@ async def test_keys_answer_while_a_service_writes_10k_lines_per_second(tmp_path)
                     waits.append(await until(pilot, done, what))
                 # Painting the screen stays cheap however much is held.
                 body.render()
-            assert rounds >= 2, "the flood ended before the keys were tried"
+            assert rounds >= 1 and len(waits) >= 10, "the flood ended before the keys were tried"
             total = int(stderr.read_text().split()[1])
             # Following catches up with the last line, every line once and in order.
             await until(pilot, lambda: numbers(view) and numbers(view)[-1] == total, "the last line")
