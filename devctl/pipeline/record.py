@@ -108,8 +108,9 @@ def write_record(repo_root: Path, record: dict[str, Any]) -> Path:
 
     ensure_state_dir(repo_root)
     path = record_path(repo_root)
-    # No fsync: the record of a run is worth nothing after a machine crash, and `up` is timed.
-    write_atomic(path, json.dumps(record, indent=1, default=str) + "\n", mode=0o600, durable=False)
+    # No fsync: the record of a run is worth nothing after a machine crash, and `up` is timed. One
+    # line, not indented: the C encoder then does it all (0.1 ms instead of 0.6 ms); `jq .` reads it.
+    write_atomic(path, json.dumps(record, default=str) + "\n", mode=0o600, durable=False)
     return path
 
 
