@@ -130,8 +130,11 @@ def details_text(info: PluginInfo, record: dict[str, Any] | None) -> str:
         lines.extend(f"  {w}" for w in info.warnings)
     if info.handshake is not None:
         lines.append("handshake:")
-        text = json.dumps(info.handshake, indent=2, sort_keys=True)
-        lines.extend("  " + line for line in text.splitlines())
+        # One line per top-level field: the whole frame indented would push the stderr lines
+        # off an 80x24 screen.
+        fields = sorted(info.handshake.items())
+        lines.extend(f"  {key}: {json.dumps(value, sort_keys=True)}" for key, value in fields
+                     if key != "type")
     lines.append(f"last stderr lines ({len(info.stderr)}):" if info.stderr else "stderr: nothing recorded")
     lines.extend(f"  | {line}" for line in info.stderr)
     return "\n".join(lines)

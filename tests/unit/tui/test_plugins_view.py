@@ -54,7 +54,7 @@ def test_infos_merge_config_record_and_cache():
     assert off.status == "disabled"
     text = details_text(app, record())
     for part in ("app  (started; priority 0)", "run: plugins/app.py --fast", "streams: logs.tail",
-                 "  seed — Load demo data", '"plugin_name": "app"', "  | app says hi", "junk on stdout"):
+                 "  seed — Load demo data", '  plugin_name: "app"', "  | app says hi", "junk on stdout"):
         assert part in text
     assert "`devctl plan` or `devctl up` records its handshake" in details_text(new, record())
 
