@@ -112,11 +112,13 @@ def test_live_events_arriving_before_the_history_are_kept_once(tmp_path):
     drive(view, scenario)
 
 
-def test_no_events_file_says_so(tmp_path):
-    view = EventsView(TuiContext(root=tmp_path, config_file=None))
+def test_no_events_file_says_so_and_no_color_means_no_colour(tmp_path):
+    view = EventsView(TuiContext(root=tmp_path, config_file=None, no_color=True))
 
     async def scenario(pilot, view):
         await until(pilot, lambda: view.loaded, "the history")
         assert "no events yet" in str(view.query_one("#events-bar").render())
+        view.on_supervisor_event(ev(1, "web", "gave_up", attempts=5))
+        assert view.table.get_row_at(0)[2].style == ""  # red without NO_COLOR
 
     drive(view, scenario, size=(80, 24))
