@@ -9,7 +9,7 @@ Where the data comes from — only what the CLI itself reads, and no plugin is s
 A plugin added since the last run says so ("not run yet") rather than being started behind the
 user's back; `devctl plan` (or `up`) fills it in.
 
-Running a command (`enter`): the command line is `devctl <command> [ARGS]` — the CLI itself in a
+Running a command (`c` or `enter`): the command line is `devctl <command> [ARGS]` — the CLI itself in a
 child process, started through `devctl.procs.start` in its own process group, its stdout and
 stderr (a plugin command's output is its stderr) shown as they arrive. `ctrl+x` (and quitting the
 dashboard, and a second run) stops it as Ctrl-C in a terminal would: SIGINT to its group and to
@@ -237,7 +237,10 @@ class PluginsView(Vertical):
     PluginsView > #plugins-output.shown { display: block; }
     """
     BINDINGS = [
-        Binding("enter", "run", "Run command"),
+        # enter on a row reaches the view as the table's RowSelected (the table owns that key, so the
+        # footer cannot show it); `c` is the same action, and visible.
+        Binding("c", "run", "Run command"),
+        Binding("enter", "run", "Run command", show=False),
         Binding("ctrl+x", "stop", "Stop command"),
         Binding("o", "toggle_output", "Output"),
         Binding("r", "reload", "Reload"),

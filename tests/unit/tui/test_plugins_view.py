@@ -92,6 +92,9 @@ def test_view_lists_plugins_and_shows_the_selected_ones_details(tmp_path):
         assert prompt.has_class("shown") and prompt.value == "seed " and prompt.has_focus
         await pilot.press("escape")
         assert not prompt.has_class("shown")
+        await pilot.press("c")  # the same, by its visible key
+        assert prompt.has_class("shown")
+        await pilot.press("escape")
         await pilot.press("down", "enter")  # the disabled plugin has no command to run
         assert not prompt.has_class("shown")
         assert "off  (disabled" in str(view.query_one("#plugins-info").render())
