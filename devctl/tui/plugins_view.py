@@ -275,7 +275,10 @@ class PluginsView(Vertical):
         self.action_reload()
 
     def on_unmount(self) -> None:
-        self._stop_run(wait=True)
+        # The dashboard stops the children it tracks when it quits, and says which it stopped; a
+        # host that tracks nothing (a test app) leaves it to the view.
+        if not callable(getattr(self.app, "track_child", None)):
+            self._stop_run(wait=True)
 
     # -- loading -----------------------------------------------------------------------------
 
