@@ -148,7 +148,8 @@ async def test_quitting_while_up_runs_stops_that_up_and_says_so(repo):
     async with app.run_test(size=(100, 30)) as pilot:
         header = app.query_one("#header", Static)
         await until(pilot, lambda: "not running" in str(header.render()), "the header to say not running")
-        await until(pilot, lambda: app.view("services").query("#up-button"), "the up button")
+        await until(pilot, lambda: any(b.region.width for b in app.view("services").query("#up-button")),
+                    "the up button laid out")
         await pilot.click("#up-button")  # the mouse's way to `up`
         # `up` is waiting for the slow service: the supervisor it started is seen by the feed.
         await until(pilot, lambda: cell(app, "slow", "state") == "starting", "slow starting")
