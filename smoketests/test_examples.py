@@ -142,6 +142,7 @@ def test_dashboard(example):
     flood = devctl.repo / ".devctl/logs/flood.stdout.log"
     wait_for(lambda: flood.stat().st_size > 200_000, timeout=30, what="the flood log to grow")
     assert "pinger: http://127.0.0.1:" in devctl.ok("logs", "pinger").stdout
+    assert "sent 3 requests to web" in devctl.ok("traffic", "3").stdout  # the plugin's command
 
     poll = json.loads(devctl.ok("dofek", "poll", "--once", "--json").stdout)
     (plugin,) = poll["plugins"]

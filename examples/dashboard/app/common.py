@@ -3,7 +3,9 @@
 import json
 import os
 
-DATA_DIR = os.environ.get("DATA_DIR", ".data")
+#: The example's `.data/` (git-ignored), wherever the program runs from.
+EXAMPLE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA_DIR = os.environ.get("DATA_DIR") or os.path.join(EXAMPLE, ".data")
 WEB_FILE = os.path.join(DATA_DIR, "web.json")
 
 
