@@ -17,13 +17,8 @@ from devctl.tui.context import TuiContext
 from devctl.tui.dofek_view import DofekView
 from tests.tui.screen import screen_text, wait_until
 
-pytestmark = pytest.mark.anyio
+pytestmark = pytest.mark.anyio  # on asyncio, anyio's default backend (and Textual's loop)
 TD = Path(__file__).resolve().parents[2] / "testdata" / "dofek"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # Textual runs on asyncio
 
 
 @pytest.fixture(autouse=True)
