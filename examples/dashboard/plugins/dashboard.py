@@ -41,7 +41,7 @@ def prepare(inp, ctx):
 
 
 def validate(inp, ctx):
-    warnings = [{"code": "W_FLOOD", "message": "the flood service writes 2000 lines/s on purpose: "
+    warnings = [{"code": "W_FLOOD", "message": "the flood service floods its log on purpose: "
                  "try the logs view's filter (&) and first error (e) on it"}]
     return {"valid": True, "errors": [], "warnings": warnings}
 
