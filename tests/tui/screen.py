@@ -3,8 +3,8 @@
 Why text snapshots and not SVG ones (pytest-textual-snapshot): a text snapshot is the screen
 as a user reads it, so a review diff of `tests/tui/snapshots/*.txt` shows exactly which cell
 changed; it needs no extra test dependency (syrupy, jinja2), runs under xdist as it is, and
-does not churn when Textual retunes a colour. Colours are covered by the SVG screenshots of
-the docs (docs/img/, `tests/tui/test_screenshots.py` keeps them exportable).
+does not churn when Textual retunes a colour. Colours are seen in the SVG screenshots of
+the docs (docs/img/, made by `python -m tests.tui.screenshots`).
 
 A snapshot must be deterministic: fixed terminal size, fixed fake data or `mask()` for clocks,
 pids and durations. Update with `DEVCTL_SNAPSHOT_UPDATE=1 pytest tests/tui -n 0`, then read the
