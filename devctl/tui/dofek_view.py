@@ -46,9 +46,11 @@ class DofekView(VerticalScroll):
     """Dofek's plugin dock, metrics ticker and process watchlist, refreshed on every tick."""
 
     BINDINGS = [
-        Binding("w", "toggle_processes", "Processes"),
-        Binding("e", "toggle_stderr", "Plugin stderr"),
-        Binding("r", "reload", "Reload dofek.toml"),
+        Binding("w", "toggle_processes", "Processes", tooltip="Show or hide the process watchlist"),
+        Binding("e", "toggle_stderr", "Plugin stderr",
+                tooltip="Show or hide each plugin's last stderr lines (.devctl/logs/dofek/<name>.log)"),
+        Binding("r", "reload", "Reload dofek.toml",
+                tooltip="Read dofek.toml again and restart its plugins (after editing it)"),
     ]
 
     DEFAULT_CSS = """

@@ -13,6 +13,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from devctl.procs.pids import pid_alive
+from devctl.tui.app import DevctlApp
 from devctl.tui.context import TuiContext
 from devctl.tui.dofek_view import DofekView
 from tests.tui.screen import screen_text, wait_until
@@ -104,3 +105,22 @@ async def test_a_broken_dofek_toml_is_shown_with_its_line_and_the_app_keeps_runn
         write_config(tmp_path, plugin_entry("fixed", "ok.py", "fixed"))
         await pilot.press("r")
         await wait_until(pilot, lambda: state(view, "fixed") == "healthy", what="the fixed config")
+
+
+async def test_in_the_dashboard_key_6_shows_the_plugins_and_quitting_stops_them(tmp_path: Path) -> None:
+    write_config(tmp_path, plugin_entry("alpha", "ok.py", "alpha"))
+    app = DevctlApp(TuiContext(tmp_path, None), feed=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert app.view("dofek") is None  # no plugin runs before the view is first shown
+        await pilot.press("6")
+        view = app.view("dofek")
+        assert isinstance(view, DofekView)
+        await wait_until(pilot, lambda: state(view, "alpha") == "healthy", what="alpha healthy")
+        pid = plugin(view, "alpha")["pid"]  # type: ignore[index]
+        await pilot.press("1")  # another view: the plugins go on polling
+        polls = view.snapshot["tick"]  # type: ignore[index]
+        await wait_until(pilot, lambda: view.snapshot["tick"] > polls, what="a tick while hidden")  # type: ignore[index]
+        await pilot.press("6", "question_mark")  # the help lists the view's keys
+        await wait_until(pilot, lambda: "restart its plugins" in screen_text(app), what="the help")
+        await pilot.press("escape", "q")
+    assert not pid_alive(pid)
