@@ -65,3 +65,34 @@ def dofek_stderr() -> dict[str, list[str]]:
     return {"example": ["web answered in 3 ms"],
             "gpu-watch": ["Traceback (most recent call last):", "FileNotFoundError: nvidia-smi"],
             "ollama": []}
+
+
+#: Every service started this long ago: the UPTIME column shows whole minutes (masked anyway).
+UPTIME_S = 2 * 3600 + 90
+
+
+def status_snapshot(root: str) -> dict[str, Any]:
+    """The feed's `("state", ...)` delivery (`client.read_status`'s shape): five services, one of
+    each kind of trouble."""
+    import time
+
+    def svc(name: str, state: str = "running", pid: int | None = 4100, **extra: Any) -> dict[str, Any]:
+        return {"name": name, "state": state, "pid": pid, "pgid": pid, "restarts": 0,
+                "started_at": time.time() - UPTIME_S, **extra}
+
+    return {"repo_root": root, "supervisor": {"running": True, "pid": 4000}, "services": [
+        svc("web", "healthy", health={"type": "http", "target": "http://127.0.0.1:8080/health", "ok": True}),
+        svc("worker", pid=4101),
+        svc("flaky", "restarting", pid=None, restarts=3, error="exited with code 1"),
+        svc("db", "unhealthy", pid=4102, health={"type": "tcp", "target": "127.0.0.1:5432", "ok": False,
+                                                 "error": "connection refused"}),
+        svc("flood", "failed", pid=None, restarts=5, error="gave up after 5 restarts"),
+    ]}
+
+
+def usage() -> dict[str, Any]:
+    """The feed's `("usage", ...)` delivery for the live services of `status_snapshot`."""
+    from devctl.tui.feed import Usage
+
+    return {"web": Usage(1.5, 21 * 2**20, 1), "worker": Usage(0.2, 13 * 2**20, 1),
+            "db": Usage(3.0, 90 * 2**20, 4)}
