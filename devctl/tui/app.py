@@ -52,7 +52,7 @@ class KeyBar(Static):
     of each key is in the `?` overlay.
     """
 
-    DEFAULT_CSS = "KeyBar { dock: bottom; height: 1; background: $panel; padding: 0 1; }"
+    DEFAULT_CSS = "KeyBar { dock: bottom; height: 1; background: $panel; padding: 0 0 0 1; }"
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
