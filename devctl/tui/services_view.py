@@ -4,8 +4,8 @@ act on them.
 Rows come from the app's feed (`on_state`: the status snapshot after every supervisor event;
 `on_usage`: CPU and RSS of each process group every few seconds), never from polling. Cells
 are updated in place, so the cursor stays on its service while states change under it; the
-uptime column moves on with each usage sample, not with a clock of its own, and in whole
-minutes past the first one, so an idle table is not redrawn at every sample.
+uptime column moves on with the usage samples, not with a clock of its own, in steps of ten
+seconds and then whole minutes, so an idle table is not redrawn at every sample.
 
 Keys act through `devctl.tui.actions` — the CLI's own supervisor requests, and the CLI itself
 as a child for `up` and `down` — in worker threads: a key press never waits for a service.
@@ -69,10 +69,16 @@ def cpu_text(percent: float) -> str:
 
 
 def uptime_text(seconds: float | None) -> str:
-    """`duration()`, but whole minutes from one minute to an hour (`4m`, as `docker ps` says
-    "Up 4 minutes"): a row of an idle service then changes once a minute, not at every usage
-    sample, and an unchanged table costs nothing to redraw."""
-    if seconds is not None and 60 <= seconds < 3600:
+    """Uptime as `docker ps` rounds it: `<10 s`, `40 s` (tens of seconds), `4m` (whole minutes),
+    then `duration()`'s `2h05m`, `3d04h`. Coarse on purpose: any changed cell makes the table
+    redraw every row, so a finer uptime would redraw an idle table at every usage sample."""
+    if seconds is None:
+        return "-"
+    if seconds < 10:
+        return "<10 s"
+    if seconds < 60:
+        return f"{int(seconds) // 10 * 10} s"
+    if seconds < 3600:
         return f"{int(seconds) // 60}m"
     return duration(seconds)
 
