@@ -73,9 +73,12 @@ class Service:
         self.restart_scope: anyio.CancelScope | None = None
         self.cleanup: anyio.Event | None = None
         self.exited = anyio.Event()
+        self._fixed_for: ServiceSpec | None = None
+        self._fixed_parts: tuple[dict[str, str], dict[str, str]] = ({}, {})
 
     def record(self, paths: Paths) -> ServiceRecord:
         """What `state.json` says about this service (env redacted)."""
+        env, logs = self._fixed(paths)
         return {
             "name": self.name,
             "state": self.st.state,
@@ -86,8 +89,8 @@ class Service:
             "ready_at": self.ready_at,
             "command": self.spec["command"],
             "cwd": self.spec["cwd"],
-            "env": redact_env(self.spec["env"]),
-            "logs": {s: str(paths.log(self.name, s)) for s in spawner.STREAMS},
+            "env": env,
+            "logs": logs,
             "restarts": self.st.total_restarts,
             "restart_attempt": self.st.restarts,
             "restart_policy": self.spec["restart"],
@@ -100,6 +103,15 @@ class Service:
             "descendants": sorted([pid, ct] for pid, ct in self.descendants.items()),
             "plugin": self.spec.get("plugin", ""),
         }
+
+    def _fixed(self, paths: Paths) -> tuple[dict[str, str], dict[str, str]]:
+        """The parts of the record that only change with the spec (redacted env, log paths):
+        made once per spec, not on every one of the many state writes while services start."""
+        if self._fixed_for is not self.spec:
+            self._fixed_for = self.spec
+            self._fixed_parts = (redact_env(self.spec["env"]),
+                                 {s: str(paths.log(self.name, s)) for s in spawner.STREAMS})
+        return self._fixed_parts
 
     def _health_record(self) -> HealthStatus | None:
         """The health of the running process: none without one (a stopped service's last `ok`
