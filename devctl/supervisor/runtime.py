@@ -154,6 +154,7 @@ class Supervisor:
         self.reply_pending = False
         self.shutdown_replied = anyio.Event()
         self.stop_grace_override: float | None = None
+        self._spawn_turn = anyio.Lock()
         self.up_done = False
         #: Orphans re-parented to us that name no service ({pid: create time}); see sweep_once.
         self.strays: dict[int, float] = {}
@@ -251,13 +252,23 @@ class Supervisor:
     async def _spawn(self, svc: Service) -> None:
         if svc.cleanup is not None:
             await svc.cleanup.wait()  # the previous group is fully gone before a new one starts
-        if svc.st.state != "starting" or svc.proc is not None:
-            return
-        try:
-            proc = spawner.spawn(svc.spec, self.paths, self.run_id)
-        except OSError as exc:
-            self.feed(svc, sm.SpawnFailed(f"{svc.spec['command'][0]}: {exc.strerror or exc}"))
-            return
+        # One spawn per turn of the event loop. A spawn blocks the loop until the child has
+        # exec'd (20-30 ms each on a busy box while the services started before it compete for
+        # the CPU), and asyncio runs every task that is ready in one turn: 50 spawn tasks made
+        # ready together used to run back to back, so no probe ran and no `ready` was noticed
+        # for 1.5 s after the first ports opened. Spawns still start in plan order.
+        async with self._spawn_turn:
+            if svc.st.state != "starting" or svc.proc is not None:
+                return
+            try:
+                proc = spawner.spawn(svc.spec, self.paths, self.run_id)
+            except OSError as exc:
+                self.feed(svc, sm.SpawnFailed(f"{svc.spec['command'][0]}: {exc.strerror or exc}"))
+                return
+            self._started(svc, proc)
+            await anyio.sleep(0)  # due probes and socket requests run before the next spawn
+
+    def _started(self, svc: Service, proc: subprocess.Popen[bytes]) -> None:
         svc.gen += 1
         svc.proc, svc.pid, svc.group = proc, proc.pid, proc.pid
         svc.create_time = create_time(proc.pid)

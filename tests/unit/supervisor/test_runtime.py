@@ -38,3 +38,46 @@ def test_record_follows_a_replaced_spec_although_its_fixed_parts_are_made_once()
         assert svc.record(paths)["env"] == {"MODE": "prod", "DB_PASSWORD": "***"}
 
     anyio.run(main)
+
+
+def test_spawns_take_one_event_loop_turn_each(tmp_path, monkeypatch):
+    """A spawn blocks the loop until its child has exec'd (tens of ms on a busy box). Fifty spawn
+    tasks made ready at once used to run back to back in one turn of the loop, so no probe ran
+    and no readiness was noticed until the last had started: each spawn now has a turn of its own,
+    in plan order, and whatever else is due runs in between."""
+    from devctl.supervisor import runtime
+    from devctl.supervisor import states as sm
+    from devctl.supervisor.events import EventLog
+
+    order: list[str] = []
+
+    def fake_spawn(spec: ServiceSpec, _paths: Paths, _run_id: str | None) -> object:
+        order.append(spec["name"])
+        return object()
+
+    monkeypatch.setattr(runtime.spawner, "spawn", fake_spawn)
+
+    async def main() -> None:
+        paths = Paths(tmp_path)
+        (tmp_path / ".devctl").mkdir()
+        sup = runtime.Supervisor(paths, [spec(name=n) for n in ("a", "b", "c")],
+                                 EventLog(paths.events))
+        monkeypatch.setattr(sup, "_started", lambda _svc, _proc: None)
+        for svc in sup.services.values():
+            svc.st = sm.SvcState(state="starting")
+
+        async def other_work() -> None:
+            for _ in range(20):
+                order.append("|")
+                await anyio.sleep(0)
+
+        async with anyio.create_task_group() as tg:
+            sup.tg = tg
+            for svc in sup.services.values():
+                tg.start_soon(sup._spawn, svc)
+            tg.start_soon(other_work)
+
+    anyio.run(main)
+    spawned = [x for x in order if x != "|"]
+    assert spawned == ["a", "b", "c"]
+    assert all("|" in pair for pair in zip(order, order[1:], strict=False) if pair[0] != "|"), order
