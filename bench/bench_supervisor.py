@@ -616,11 +616,11 @@ def breakdown_once(base: Path, n: int, tag: str, src: Path | None = None) -> dic
     }
 
 
-def breakdown(tmp: Path, rounds: int, before: Path | None = None) -> dict:
-    """Medians of `rounds` breakdowns at 10 and 50 services (and of the `before` devctl, interleaved)."""
+def breakdown(tmp: Path, rounds: int, before: Path | None = None, sizes: tuple[int, ...] = (10, 50)) -> dict:
+    """Medians of `rounds` breakdowns per size (and of the `before` devctl, interleaved)."""
     rows: dict = {}
     for i in range(rounds):
-        for n in (10, 50):
+        for n in sizes:
             rows.setdefault(f"{n}", []).append(breakdown_once(tmp, n, f"-{i}"))
             if before is not None:
                 rows.setdefault(f"{n} before", []).append(breakdown_once(tmp, n, f"-b{i}", before))
@@ -649,6 +649,8 @@ def main() -> None:
                     help="only the side-by-side `up` table (and devctl's down of 50), interleaved")
     ap.add_argument("--breakdown", action="store_true", help="only `devctl up` split into its shares")
     ap.add_argument("--rounds", type=int, default=3, help="rounds for --up-only / --breakdown (medians)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10, 50],
+                    help="with --breakdown: the numbers of services (default: 10 50)")
     ap.add_argument("--before", type=Path, default=None,
                     help="with --up-only / --breakdown: also run the devctl sources in this directory "
                          "(e.g. `git archive main | tar -x -C DIR`), interleaved, for a before/after")
@@ -664,7 +666,7 @@ def main() -> None:
             if args.up_only:
                 res = up_only(tmp, args.rounds, not args.no_others, args.before)
             else:
-                res = breakdown(tmp, args.rounds, args.before)
+                res = breakdown(tmp, args.rounds, args.before, tuple(args.sizes))
             load_end = os.getloadavg()
             if args.json:
                 print(json.dumps({"result": res, "load_before": load, "load_after": load_end}, indent=2))
