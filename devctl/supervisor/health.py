@@ -188,7 +188,7 @@ async def _connect(family: int, address: tuple[str, int]) -> tuple[bool, str]:
 
     On loopback the kernel has the answer (refused, or connected) by the time `connect`
     returns, although it says "in progress": a zero-timeout `select` sees it, and the probe
-    skips registering with the event loop and a trip through it (a refused probe: 143 → 46 µs
+    skips registering with the event loop and a trip through it (a refused probe: 143 → 72 µs
     of CPU, bench/bench_supervisor.py). A remote or slow address still waits on the loop."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
