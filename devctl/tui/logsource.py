@@ -21,7 +21,6 @@ by time when every line is stamped, else stream by stream (`merge`). Stdlib only
 
 from __future__ import annotations
 
-import heapq
 import os
 import re
 import threading
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devctl.procs.tails import CUT_MARK
+from devctl.supervisor import logs
 from devctl.supervisor.logfiles import generation, line_time
 from devctl.supervisor.logs import MAX_GENERATIONS, MAX_LINE
 
@@ -487,23 +487,21 @@ class Chain:
 
 # -- several streams at once -----------------------------------------------------------------
 
-def all_stamped(lines: Iterable[Line]) -> bool:
-    """Every line starts with a `logfiles` timestamp (and there is one): order them by time."""
-    seen = False
-    for line in lines:
-        if line_time(line.text) is None:
-            return False
-        seen = True
-    return seen
+def all_stamped(groups: Sequence[list[Line]]) -> bool:
+    """Every line of every stream is stamped (and there is one): they are merged by time.
+    The rule is `devctl logs`' (`supervisor.logs.all_stamped`)."""
+    return logs.all_stamped([[line.text for line in g] for g in groups])
 
 
 def merge(groups: Sequence[list[Line]], by_time: bool) -> list[Line]:
-    """One list from each source's lines (each already in order): by time (equal stamps keep the
-    sources' order) when `by_time`, else source by source, like `devctl logs`."""
+    """One list from each stream's lines (each in order): by time (equal stamps keep the streams'
+    order) when `by_time`, else stream by stream — `devctl logs`' order, from its own
+    `supervisor.logs.merge_by_time`."""
     if not by_time:
         return [line for group in groups for line in group]
-    keyed = [[(line.text[:28], i, k, line) for k, line in enumerate(g)] for i, g in enumerate(groups)]
-    return [item[3] for item in heapq.merge(*keyed)]
+    each = {str(i): iter(g) for i, g in enumerate(groups)}
+    order = logs.merge_by_time([(str(i), [line.text for line in g]) for i, g in enumerate(groups)])
+    return [next(each[key]) for key, _text in order]
 
 
 def tail_start(chain: Chain) -> Pos:
@@ -644,7 +642,7 @@ class Window:
             got, r = chain.before(front[i], n, src=i, match=self.match)
             groups.append(got)
             reached.append(r)
-        by_time = self.by_time or (not self.lines and all_stamped(x for g in groups for x in g))
+        by_time = self.by_time or (not self.lines and all_stamped(groups))
         merged = merge(groups, by_time)
         if by_time and len(merged) > n:
             merged = merged[-n:]
@@ -737,7 +735,7 @@ class Window:
             return False  # stale: the window moved since the read began
         if got.kind == "older":
             if not self.lines:
-                self.by_time = all_stamped(got.lines)
+                self.by_time = all_stamped([got.lines])
             self.lines[:0] = got.lines
             self.front = list(got.front)
             if len(self.lines) > self.cap:  # drop the newest: the window no longer reaches the end
