@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -32,6 +32,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from devctl.supervisor import logs
 from devctl.supervisor.logfiles import TS_WIDTH, line_time
 from devctl.tui import logsource as ls
 from devctl.tui.context import TuiContext
@@ -51,19 +52,6 @@ CAP = 20_000
 COLOURS = ("cyan", "magenta", "yellow", "green", "blue", "red",
            "bright_cyan", "bright_magenta", "bright_yellow", "bright_green", "bright_blue", "bright_red")
 STREAM_MODES = ("both", "stdout", "stderr")
-
-
-def services_with_logs(ctx: TuiContext, known: Sequence[str] = ()) -> list[str]:
-    """The services to show under "all": those the supervisor knows, in its order, then any
-    others that have log files (a service removed from the plan still has its logs)."""
-    names = list(dict.fromkeys(known))
-    logs = ctx.paths.logs
-    if logs.is_dir():
-        for p in sorted(logs.glob("*.std*.log")):
-            name = p.name.rsplit(".", 2)[0]
-            if name not in names:
-                names.append(name)
-    return names
 
 
 class LogBody(Widget, can_focus=True):
@@ -182,7 +170,7 @@ class LogsView(Vertical):
         names = [s["name"] for s in (snapshot or {}).get("services", []) if "name" in s]
         if names and names != self.known:
             self.known = names
-            if self.service is None and set(services_with_logs(self.ctx, names)) != {
+            if self.service is None and set(logs.services_with_logs(self.ctx.paths.logs, names)) != {
                     s for s, _ in self.sources}:
                 self._rebuild()
 
@@ -197,7 +185,7 @@ class LogsView(Vertical):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        names = [self.service] if self.service else services_with_logs(self.ctx, self.known)
+        names = [self.service] if self.service else logs.services_with_logs(self.ctx.paths.logs, self.known)
         streams = ["stdout", "stderr"] if self.stream_mode == "both" else [self.stream_mode]
         self.sources = [(n, s) for n in names for s in streams]
         old = self.window.chains
@@ -437,7 +425,7 @@ class LogsView(Vertical):
 
     def action_next_service(self, step: int) -> None:
         """`]` the next service, `[` the previous one; "all" is between the last and the first."""
-        names: list[str | None] = [None, *services_with_logs(self.ctx, self.known)]
+        names: list[str | None] = [None, *logs.services_with_logs(self.ctx.paths.logs, self.known)]
         at = names.index(self.service) if self.service in names else 0
         self.show_service(names[(at + step) % len(names)])
 
