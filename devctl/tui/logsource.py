@@ -676,7 +676,10 @@ class Window:
                 taken = sum(1 for x in merged if x.src == i)
                 if taken < len(g):
                     back[i] = g[taken].start
-        at_end = all(back[i] >= tail_start(c) for i, c in enumerate(self.chains))
+        # At the end: every chain was read up to its end (fewer lines than asked), even if a writer
+        # has added more since; following is this same read again, so nothing is skipped. A window
+        # already at the end stays there (a flood always has more by the time one looks).
+        at_end = self.at_end or all(len(g) < n for g in groups)
         return Loaded("newer", self.epoch, merged, front, back, at_end, origin=origin)
 
     def read_around(self, focus: Line, n: int) -> Loaded:

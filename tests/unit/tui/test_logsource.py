@@ -308,3 +308,27 @@ def test_a_jump_in_streams_merged_by_time_shows_every_stream_at_that_moment(tmp_
     w.apply(w.read_newer(2))
     shown = [x.text[28:] for x in w.lines]
     assert shown[:2] == ["api 496", "web 497"] and shown[-2:] == ["web 505", "api 506"]
+
+
+def test_following_a_flood_stays_at_the_end_while_it_catches_up(tmp_path, chain_of):
+    """A writer faster than one read: a batch leaves lines behind it, and the window must still
+    count as following (it is, by reading on from `back`), or following would stop for good."""
+    p = write(tmp_path / "a.stdout.log", ["start"])
+    w = Window([chain_of(p)])
+    w.apply(w.read_older(10))
+    with open(p, "a") as fh:
+        fh.write("".join(f"flood {i}\n" for i in range(25)))
+    for _ in range(2):
+        got = w.read_newer(10)  # a batch of 10 while 25 wait
+        assert w.apply(got) and w.at_end
+    w.apply(w.read_newer(10))
+    assert texts(w.lines) == ["start"] + [f"flood {i}" for i in range(25)]
+    # Scrolled away (the newest dropped by the cap), a read that reaches the end comes back to it.
+    small = Window([chain_of(p)], cap=5)
+    small.apply(small.read_older(5))
+    small.apply(small.read_older(5))
+    assert not small.at_end
+    small.apply(small.read_newer(3))
+    assert not small.at_end  # 3 lines, 3 asked: maybe more
+    small.apply(small.read_newer(10))
+    assert small.at_end and texts(small.lines)[-1] == "flood 24"
