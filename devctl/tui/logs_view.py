@@ -58,7 +58,7 @@ class LogBody(Widget, can_focus=True):
     """The lines on screen; the view owns the state, this only paints it."""
 
     DEFAULT_CSS = """
-    LogBody { height: 1fr; }
+    LogBody { height: 1fr; text-wrap: nowrap; text-overflow: clip; }
     """
 
     def __init__(self, view: LogsView) -> None:
