@@ -226,8 +226,7 @@ class LogsView(Vertical):
     def paint(self, height: int, width: int) -> Text:
         self._height = max(1, height)
         lines = self.window.lines
-        if self.follow and self.window.at_end:
-            self.top = max(0, len(lines) - height)
+        self._sync_top()
         shown = lines[self.top:self.top + height]
         if not shown:
             return Text(self._empty_text(), style="dim")
@@ -280,9 +279,15 @@ class LogsView(Vertical):
             parts.append(self.message)
         return " · ".join(parts)
 
+    def _sync_top(self) -> None:
+        """While following, the screen shows the last lines held."""
+        if self.follow and self.window.at_end:
+            self.top = max(0, len(self.window.lines) - self._height)
+
     def refresh_view(self) -> None:
         if not self._live:
             return
+        self._sync_top()  # before the status line, which says which lines show
         self.query_one("#logs-status", Static).update(Text(self.status_text(), no_wrap=True,
                                                             overflow="ellipsis"))
         self.query_one(LogBody).refresh()
@@ -539,12 +544,26 @@ class LogsView(Vertical):
                 return
         chains = self.window.chains
         where = self._positions(base, forward)
-        if forward:
-            self._jump(lambda stop: ls.first_match(chains, pattern, where, stop), "search",
-                       missing=f"no {pattern.label!r} below")
-        else:
-            self._jump(lambda stop: ls.last_match(chains, pattern, where, stop), "search",
-                       missing=f"no {pattern.label!r} above")
+        other = self._positions(base, not forward)
+        label = pattern.label
+        note: list[str] = []
+
+        def find(stop: Callable[[], bool]) -> Line | None:
+            if forward:
+                hit = ls.first_match(chains, pattern, where, stop)
+            else:
+                hit = ls.last_match(chains, pattern, where, stop)
+            if hit is None and from_screen:  # a new search looks the other way too
+                if forward:
+                    hit = ls.last_match(chains, pattern, other, stop)
+                else:
+                    hit = ls.first_match(chains, pattern, other, stop)
+                note.append(f"no {label!r} {'below' if forward else 'above'}; "
+                            f"the nearest {'above' if forward else 'below'}")
+            return hit
+
+        side = "anywhere" if from_screen else ("below" if forward else "above")
+        self._jump(find, "search", missing=f"no {label!r} {side}", note=note)
 
     def _index_of(self, line: Line | None) -> int | None:
         if line is None:
@@ -565,7 +584,7 @@ class LogsView(Vertical):
         self._maybe_load()
 
     def _jump(self, find: Callable[[Callable[[], bool]], Line | None], what: str,
-              highlight: bool = True, missing: str = "") -> None:
+              highlight: bool = True, missing: str = "", note: list[str] | None = None) -> None:
         """Find a line in the files (worker) and show a new window around it."""
         window = self.window
         self.message = f"{what}: scanning…"
@@ -579,7 +598,8 @@ class LogsView(Vertical):
             except (OSError, ValueError):
                 return
             if not cancelled.is_set():
-                self._call(self._jumped, window, missing or f"{what}: none", hit, got, highlight)
+                self._call(self._jumped, window, missing or f"{what}: none", hit, got, highlight,
+                           note[0] if note else "")
 
         self._cancel_jump()
         self._jump_cancel = cancelled
@@ -590,7 +610,7 @@ class LogsView(Vertical):
             self._jump_cancel.set()
 
     def _jumped(self, window: Window, what: str, hit: Line | None, got: Loaded | None,
-                highlight: bool) -> None:
+                highlight: bool, note: str = "") -> None:
         if window is not self.window:
             return
         if hit is None or got is None:
@@ -606,6 +626,9 @@ class LogsView(Vertical):
         self.follow = False
         if highlight:
             self._focus(index)
+            if note:
+                self.message = note
+                self.refresh_view()
         else:
             self.current = None
             self.top = index

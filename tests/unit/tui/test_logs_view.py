@@ -98,6 +98,11 @@ async def test_one_service_tail_scroll_search_filter_and_first_error(tmp_path):
         await until(pilot, lambda: view.current.text == "api line 3000 needle", "the previous hit")
         await pilot.press("N")
         await until(pilot, lambda: "no 'needle' above" in status(app), "no more above")
+        # A new search from the start finds nothing below the 4500th line... then looks above.
+        await pilot.press("G", "pageup", "slash", *"line 100 ", "enter")
+        await until(pilot, lambda: view.current is not None and view.current.text.startswith("api line 100 "),
+                    "the match above")
+        assert "no 'line 100 ' below; the nearest above" in status(app)
         # First error.
         await pilot.press("e")
         await until(pilot, lambda: view.current is not None and "ERROR" in view.current.text, "the error")
