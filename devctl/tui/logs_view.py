@@ -260,8 +260,14 @@ class LogsView(Vertical):
         return "no output yet"
 
     def status_text(self) -> str:
-        who = self.service or "all services"
-        parts = [who, self.stream_mode, "following" if self.follow else "paused"]
+        """One line: what shows, how, and the last message first (an 80-column line cuts the rest)."""
+        parts = [self.service or "all services"]
+        if self.message:
+            parts.append(self.message)
+        if "older" in self._loading and self.filter_text and self.window.chains:
+            done = 1 - max(c.fraction(p) for c, p in zip(self.window.chains, self.window.front, strict=True))
+            parts.append(f"filtering… {done:.0%} read")
+        parts += [self.stream_mode, "following" if self.follow else "paused"]
         if self.filter_text:
             parts.append(f"filter: {self.filter_text}")
         if self.search_text:
@@ -270,13 +276,8 @@ class LogsView(Vertical):
             parts.append(f"→{self.x}")
         n = len(self.window.lines)
         if n:
-            parts.append(f"{self.top + 1}-{min(n, self.top + self._height)} of {n} held"
-                         + ("" if self.window.at_start() else " (more above)"))
-        if "older" in self._loading and self.filter_text and self.window.chains:
-            done = 1 - max(c.fraction(p) for c, p in zip(self.window.chains, self.window.front, strict=True))
-            parts.append(f"filtering… {done:.0%} read")
-        if self.message:
-            parts.append(self.message)
+            parts.append(f"{self.top + 1}-{min(n, self.top + self._height)}/{n}"
+                         + ("" if self.window.at_start() else " ↑more"))
         return " · ".join(parts)
 
     def _sync_top(self) -> None:

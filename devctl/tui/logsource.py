@@ -123,11 +123,13 @@ def text_needle(text: str) -> Needle:
     return Needle(re.compile(re.escape(word)), (word,), fold, text)
 
 
-_ERROR_WORDS = ("error", "fatal", "panic", "exception", "traceback", "critical")
 #: What "first error" looks for (any case, whole words): what services and runtimes print when
-#: something went wrong (`ERROR`, `Traceback`, `panic:`, `FATAL`, `Exception`).
-ERRORS = Needle(re.compile(rb"\b(" + "|".join(_ERROR_WORDS).encode() + rb")\b"),
-                tuple(w.encode() for w in _ERROR_WORDS), True, "errors")
+#: something went wrong (`ERROR`, `Traceback`, `panic:`, `FATAL`, `Exception`, `connection
+#: failed`, `crashing`). Not `errors` (`0 errors`). The words are the prefilter of `Needle`.
+ERRORS = Needle(
+    re.compile(rb"\b(error(ed)?|fatal|panic(ked)?|exception|traceback|critical|failed|crash(ed|ing)?)\b"),
+    (b"error", b"fatal", b"panic", b"exception", b"traceback", b"critical", b"failed", b"crash"),
+    True, "errors")
 
 
 def _decode(raw: bytes, max_line: int) -> str:

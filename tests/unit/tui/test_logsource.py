@@ -122,8 +122,9 @@ def test_search_finds_matches_forward_and_backward_with_smartcase(tmp_path, chai
     assert ls.first_match([c], ls.text_needle("nowhere"), [Pos(0, 0)]) is None
     assert ls.first_match([c], ls.ERRORS, [Pos(0, 0)]).text == "10 Error: first"
     assert pat.spans("10 Error: éerror") == [(3, 8), (11, 16)]
-    assert [ls.ERRORS.matches(t) for t in ("0 errors", "no_error_here", "Traceback (most", "panic: x")] == [
-        False, False, True, True]
+    assert [ls.ERRORS.matches(t) for t in ("0 errors", "no_error_here", "Traceback (most", "panic: x",
+                                           "crashing with code 3", "connect failed", "fatality")] == [
+        False, False, True, True, True, True, False]
 
 
 def test_filter_reads_only_matching_lines_within_a_budget(tmp_path, chain_of, monkeypatch):
