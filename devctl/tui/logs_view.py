@@ -1,19 +1,26 @@
 """The logs view: one service's output, or every service merged with coloured prefixes.
 
 Reading is `logsource`'s (windows by byte position, so a 1 GB log opens at once); this module is
-what the user sees and the keys. All file I/O runs in worker threads and comes back through
-`call_from_thread`: a key press only moves within the lines already held, or starts a read.
+what the user sees and the keys. File I/O (finding and opening the files, reading, scanning) runs
+in worker threads and comes back through `call_from_thread`: a key press only moves within the
+lines already held, or starts a read.
 
 Following is the same read as scrolling down (`Window.read_newer`), repeated every `FOLLOW_S`
 while the view shows the end: a service writing 10k lines/s costs one batch of ~1000 lines and
 one repaint per tick, never a repaint per line. Scrolling up pauses following (like `less +F`);
 `end`/`G` or `f` resumes it.
 
-Choices where the issue is silent (documented in docs/tui.md): search is plain text,
-case-insensitive unless it has an upper-case letter (smartcase); the filter is the same kind of
-text; "first error" is the first line of the current run's file (`<svc>.<stream>.log`, which a
-restart starts afresh) with a word like `error`, `fatal`, `panic`, `exception` or `traceback`,
-and `n`/`N` then go on through the errors.
+Choices where the issue is silent (docs/tui.md says them to users):
+- several streams are in `devctl logs`' order: by time when every line is stamped, else stream by
+  stream (each service's stdout, then its stderr); lines that arrive while following are
+  appended as they come;
+- search and filter are plain text, case-insensitive unless the text has an upper-case letter
+  (smartcase, as in `less -i` and vim); a new search looks down from the top of the screen —
+  up from the end while following — and, finding nothing there, the other way;
+- "first error" is the first line of the current run's file (`<svc>.<stream>.log`, which a
+  restart starts afresh) with a word like `error`, `fatal`, `panic`, `exception`, `traceback`,
+  `failed` or `crashed` (`logsource.ERRORS`); `n`/`N` then go on through the errors;
+- long lines are cut at the screen's edge (left/right scroll them), not wrapped.
 """
 
 from __future__ import annotations
@@ -142,6 +149,7 @@ class LogsView(Vertical):
         self._height = 20
         self._live = False
         self._jump_cancel: threading.Event | None = None
+        self._opening = 0  # which `_rebuild` the window being opened belongs to
 
     # -- layout and hooks ------------------------------------------------------------------
 
@@ -186,26 +194,64 @@ class LogsView(Vertical):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        names = [self.service] if self.service else logs.services_with_logs(self.ctx.paths.logs, self.known)
-        streams = ["stdout", "stderr"] if self.stream_mode == "both" else [self.stream_mode]
-        self.sources = [(n, s) for n in names for s in streams]
-        old = self.window.chains
-        chains = [Chain(self.ctx.paths.log(n, s)) for n, s in self.sources]
-        match = ls.text_needle(self.filter_text) if self.filter_text else None
-        self.window = Window(chains, cap=CAP, match=match)
-        # A worker may still be reading the old chains: close them a little later.
-        self._retired.append(old)
-        while len(self._retired) > 2:
-            for chain in self._retired.pop(0):
-                chain.close()
-        self.top = 0
+        """Open what is chosen (service, streams, filter) as a new window, in a worker: finding the
+        log files and opening them is I/O too. The old window stays on screen until the new one
+        has its first lines (a few milliseconds)."""
+        self._opening += 1
+        token = self._opening
         self.current = None
         self.follow = True
         self.message = ""
         self._cancel_jump()
-        self._loading = set()  # reads of the old window still under way no longer count
-        self._load("older", PAGE_READ)
+        if not self._live:
+            return  # `on_mount` opens it
+        service, streams, known = self.service, self.stream_mode, list(self.known)
+        match = ls.text_needle(self.filter_text) if self.filter_text else None
+        paths = self.ctx.paths
+
+        def work() -> None:
+            names = [service] if service else logs.services_with_logs(paths.logs, known)
+            chosen = ["stdout", "stderr"] if streams == "both" else [streams]
+            sources = [(n, s) for n in names for s in chosen]
+            chains: list[Chain] = []
+            try:
+                for n, s in sources:
+                    chains.append(Chain(paths.log(n, s)))
+                window = Window(chains, cap=CAP, match=match)
+                got = window.read_older(PAGE_READ)
+            except OSError as exc:
+                for chain in chains:
+                    chain.close()
+                self._call(self._open_failed, token, f"cannot read the logs: {exc}")
+                return
+            self._call(self._opened, token, sources, window, got)
+
+        self.run_worker(work, thread=True, group="logs-open", name="logs open")
         self.refresh_view()
+
+    def _opened(self, token: int, sources: list[tuple[str, str]], window: Window, got: Loaded) -> None:
+        if token != self._opening or not self._live:  # chosen again since, or gone
+            for chain in window.chains:
+                chain.close()
+            return
+        # A worker may still be reading the old chains: close them a little later.
+        self._retired.append(self.window.chains)
+        while len(self._retired) > 2:
+            for chain in self._retired.pop(0):
+                chain.close()
+        self.sources = sources
+        self.window = window
+        self._loading = set()  # reads of the old window still under way no longer count
+        window.apply(got)
+        self.top = 0
+        self.clamp()
+        self.refresh_view()
+        self._maybe_load()
+
+    def _open_failed(self, token: int, message: str) -> None:
+        if token == self._opening:
+            self.message = message
+            self.refresh_view()
 
     def _prefixes(self) -> list[Text]:
         """Per chain: `name | ` when several services show, `err ` marks stderr in "both"."""
