@@ -157,9 +157,10 @@ class PipelineView(Vertical):
     PipelineView > Tree { height: 1fr; }
     """
     BINDINGS = [
-        Binding("r", "reload", "Reload"),
-        Binding("e", "expand_all", "Expand all"),
-        Binding("c", "collapse_all", "Collapse all"),
+        Binding("r", "reload", "Reload",
+                tooltip="read .devctl/pipeline.json again (a new run shows up by itself within a second)"),
+        Binding("e", "expand_all", "Expand all", tooltip="open every phase, step list and finding group"),
+        Binding("c", "collapse_all", "Collapse all", tooltip="fold everything to one line per phase"),
     ]
 
     def __init__(self, ctx: TuiContext, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name

@@ -239,11 +239,14 @@ class PluginsView(Vertical):
     BINDINGS = [
         # enter on a row reaches the view as the table's RowSelected (the table owns that key, so the
         # footer cannot show it); `c` is the same action, and visible.
-        Binding("c", "run", "Run command"),
-        Binding("enter", "run", "Run command", show=False),
-        Binding("ctrl+x", "stop", "Stop command"),
-        Binding("o", "toggle_output", "Output"),
-        Binding("r", "reload", "Reload"),
+        Binding("c", "run", "Run command",
+                tooltip="run a command of the selected plugin as `devctl COMMAND ARGS` (edit, then enter)"),
+        Binding("enter", "run", "Run command", show=False, tooltip="the same as c"),
+        Binding("ctrl+x", "stop", "Stop command",
+                tooltip="stop the running command as Ctrl-C would (SIGKILL after 5 s)"),
+        Binding("o", "toggle_output", "Output", tooltip="show or hide the last command's output"),
+        Binding("r", "reload", "Reload",
+                tooltip="read the config, .devctl/pipeline.json and the command cache again"),
         Binding("escape", "cancel", "Cancel", show=False),
     ]
 
