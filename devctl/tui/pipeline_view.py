@@ -195,6 +195,12 @@ class PipelineView(Vertical):
     def _check_changed(self) -> None:
         if self._path_stamp() != self._stamp:
             self.action_reload()
+        elif self.record is not None:
+            self._head()  # "(12 s ago)" moves on with the clock
+
+    def _head(self) -> None:
+        text, style = headline(self.record)
+        self.query_one("#pipeline-head", Static).update(Text(text, style=self._style(style)))
 
     def on_supervisor_event(self, event: dict[str, Any]) -> None:
         if event.get("event") == "up_done":  # an `up` just finished: its record is there
@@ -214,8 +220,7 @@ class PipelineView(Vertical):
     def _show(self, record: dict[str, Any] | None, stamp: tuple[int, int] | None) -> None:
         self.record, self._stamp = record, stamp
         self.loads += 1
-        text, style = headline(record)
-        self.query_one("#pipeline-head", Static).update(Text(text, style=self._style(style)))
+        self._head()
         tree = self.query_one(Tree)
         tree.clear()
         for node in outline(record) if record else []:
