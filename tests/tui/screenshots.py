@@ -66,10 +66,13 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
         await save(pilot, "services", lambda s: "flood" in s and app.snapshot is not None and any(
             svc.get("restarts") for svc in app.snapshot.get("services", [])))
         shown = {v.id for v in app.views}
-        views = [("logs", "2", lambda s: "flaky: ERROR" in s), ("events", "3", lambda s: "restarting" in s),
-                 ("pipeline", "4", lambda s: "prepare.run" in s), ("plugins", "5", lambda s: "traffic" in s),
-                 ("dofek", "6", lambda s: "example healthy" in s)]
-        for view, key, ready in views:
+        # (view, its key, keys pressed once it shows, what the screen must show by then)
+        views = [("logs", "2", "", lambda s: "flaky: ERROR" in s),
+                 ("events", "3", "", lambda s: "restarting" in s),
+                 ("pipeline", "4", "e", lambda s: "data-dir" in s),  # e: every step unfolded
+                 ("plugins", "5", "", lambda s: "traffic" in s),
+                 ("dofek", "6", "", lambda s: "example healthy" in s)]
+        for view, key, then, ready in views:
             if view not in shown:
                 continue
             if view == "logs":
@@ -78,6 +81,9 @@ async def shoot(repo: Path, out: Path, size: tuple[int, int]) -> list[Path]:
                 await pilot.press(key)
             if "placeholder" in type(app.view(view)).__name__.lower():
                 continue
+            if then:
+                await pilot.pause(0.5)  # the view has read what it shows
+                await pilot.press(*then)
             await save(pilot, view, ready)
         await pilot.press("1", "question_mark")
         await save(pilot, "help", lambda s: "everywhere" in s)
