@@ -1,15 +1,19 @@
-"""`devctl [-C DIR] status --json` without typer: the hot path for scripts and CI loops.
+"""The commands answered without typer: one table of exact argument shapes.
 
-Scripts poll `status --json` (and the issue's goal is ≤ 100 ms for it); importing typer and
-building the command tree is about half of that. This recognises only that exact shape and
-answers it with the same function the typer command uses (`status_json`), so the two
-cannot disagree. Anything else — other options, `--help`, typos — goes through typer.
+Importing typer and building the command tree costs about 45 ms on a quiet 2-core box, more
+than the rest of `devctl status` together. The commands people and scripts run most often
+(and the ones with a speed goal) are recognised here in one exact shape each — only `-C DIR`
+may come before them — and answered by the same function the typer command calls, so the
+two paths cannot disagree (`tests/integration/test_fastpath_cli.py` runs both for every
+shape). Anything else — another option, `--help`, a typo, a bad `-C` — goes through typer,
+which owns every error message about the command line.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -23,35 +27,68 @@ def status_json(repo_root: Path) -> int:
     return client.status_exit_code(snapshot)
 
 
-def parse_fast_status(args: list[str]) -> Path | None | bool:
-    """For `[-C DIR | --repo-root DIR | --repo-root=DIR] status --json`: the -C value (or None).
+def status_table(repo_root: Path) -> int:
+    """`devctl status`: the readable table (or why there is none); status's exit code (0 or 3)."""
+    from devctl.cli.status_table import render_status
+    from devctl.supervisor import client
+    from devctl.supervisor.paths import Paths
 
-    Returns False when `args` has any other shape (another global option included).
+    snapshot = client.read_status(Paths(repo_root))
+    render_status(snapshot)
+    return client.status_exit_code(snapshot)
+
+
+def down(repo_root: Path, timeout: float | None = None) -> int:
+    """`devctl down`: stop everything (a spinner names each step on a terminal); exit 0."""
+    from devctl.cli.output import err
+    from devctl.supervisor import client
+    from devctl.supervisor.paths import Paths
+
+    with err().status("stopping…") as shown:
+        summary = client.down(Paths(repo_root), timeout, on_step=shown.update)
+    err().print(summary)
+    return 0
+
+
+#: The shapes answered here: the words after the optional `-C DIR`, exactly → the command.
+SHAPES: dict[tuple[str, ...], Callable[[Path], int]] = {
+    ("status", "--json"): status_json,
+    ("status",): status_table,
+    ("down",): down,
+}
+
+
+def parse_fast(args: list[str]) -> tuple[Callable[[Path], int], Path | None] | None:
+    """For `[-C DIR | --repo-root DIR | --repo-root=DIR] <shape>`: (its command, the -C value).
+
+    None when `args` has any other shape (another global option included).
     """
     from devctl.cli.global_options import split_globals
 
     found = split_globals(args)
-    if not found.complete or found.rest != ["status", "--json"] or found.given - {"repo_root"}:
-        return False
-    return found.repo_root
-
-
-def try_fast_status(args: list[str]) -> int | None:
-    """Exit code if `args` was answered here, None if typer should handle them."""
-    parsed = parse_fast_status(args)
-    if parsed is False:
+    command = SHAPES.get(tuple(found.rest))
+    if command is None or not found.complete or found.given - {"repo_root"}:
         return None
+    return command, found.repo_root
+
+
+def parse_fast_status(args: list[str]) -> Path | None | bool:
+    """For `[-C DIR] status --json`: the -C value (or None); False for any other shape."""
+    parsed = parse_fast(args)
+    if parsed is None or parsed[0] is not status_json:
+        return False
+    return parsed[1]
+
+
+def try_fast(args: list[str]) -> Callable[[], int] | None:
+    """The command that answers `args` without typer (call it for the exit code), or None."""
+    parsed = parse_fast(args)
+    if parsed is None:
+        return None
+    command, repo_root_opt = parsed
     from devctl.cli.context import AppContext
 
-    root = AppContext(repo_root_opt=parsed if isinstance(parsed, Path) else None).repo_root()
+    root = AppContext(repo_root_opt=repo_root_opt).repo_root()
     if not root.is_dir():
         return None  # let typer report the bad -C value the usual way
-    from devctl.errors import DevctlError
-
-    try:
-        return status_json(root)
-    except DevctlError as exc:  # e.g. an unreadable state.json: one message, as typer's path gives
-        from devctl.cli.output import error
-
-        error(exc.message, exc.details)
-        return exc.exit_code
+    return lambda: command(root)

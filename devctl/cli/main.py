@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import NoReturn
 
 from devctl.version import version_text
 
@@ -12,11 +14,11 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         sys.stdout.write(version_text() + "\n")
         return
-    from devctl.cli.fastpath import try_fast_status
+    from devctl.cli.fastpath import try_fast
 
-    code = try_fast_status(args)
-    if code is not None:
-        sys.exit(code)
+    fast = try_fast(args)
+    if fast is not None:  # one of the exact shapes answered without typer (cli/fastpath.py)
+        _run(fast)
     from devctl.cli.global_options import split_globals, wants_help
 
     if wants_help(args):
@@ -27,7 +29,6 @@ def main(argv: list[str] | None = None) -> None:
 
     from devctl.cli.app import app
     from devctl.cli.context import AppContext
-    from devctl.errors import EXIT_INTERRUPTED, DevctlError
 
     command = typer.main.get_command(app)
     found = split_globals(args)
@@ -35,8 +36,16 @@ def main(argv: list[str] | None = None) -> None:
     # plugin-command hooks, while click resolves the command name or answers --help) finds
     # this reading of the same argv in ctx.obj; the callback then replaces it with typer's.
     seed = AppContext.from_args(found) if found.complete else None
+    _run(lambda: command.main(args=args, prog_name="devctl", standalone_mode=True, obj=seed))
+
+
+def _run(command: Callable[[], object]) -> NoReturn:
+    """Run the command and exit with its code: the one place that turns a DevctlError into
+    `error: ...` and its exit code, and Ctrl-C into 130, for the typer and the fast paths alike."""
+    from devctl.errors import EXIT_INTERRUPTED, DevctlError
+
     try:
-        command.main(args=args, prog_name="devctl", standalone_mode=True, obj=seed)
+        code = command()
     except DevctlError as exc:
         from devctl.cli.output import error
 
@@ -44,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
