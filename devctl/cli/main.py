@@ -21,9 +21,15 @@ def main(argv: list[str] | None = None) -> None:
         _run(fast)
     from devctl.cli.global_options import split_globals, wants_help
 
+    help_key = None
     if wants_help(args):
-        from devctl.cli import fasthelp
+        from devctl.cli import fasthelp, help_cache
 
+        help_key = help_cache.key_for(args)
+        if help_key is not None:
+            code = help_cache.replay(help_key)  # the same text as last time, without typer
+            if code is not None:
+                sys.exit(code)
         fasthelp.defer()
     import typer
 
@@ -36,7 +42,11 @@ def main(argv: list[str] | None = None) -> None:
     # plugin-command hooks, while click resolves the command name or answers --help) finds
     # this reading of the same argv in ctx.obj; the callback then replaces it with typer's.
     seed = AppContext.from_args(found) if found.complete else None
-    _run(lambda: command.main(args=args, prog_name="devctl", standalone_mode=True, obj=seed))
+    run: Callable[[], object] = lambda: command.main(  # noqa: E731
+        args=args, prog_name="devctl", standalone_mode=True, obj=seed)
+    if help_key is not None:
+        run = help_cache.recording(help_key, run)  # keeps the text for the next time
+    _run(run)
 
 
 def _run(command: Callable[[], object]) -> NoReturn:

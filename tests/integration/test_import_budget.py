@@ -9,6 +9,7 @@ within the lists below. A new module on a fast path has to be added here, on pur
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -42,9 +43,10 @@ sys.stderr.write("\\nMODULES " + json.dumps({
 """
 
 
-def loaded(argv: list[str], cwd) -> dict[str, list[str]]:
+def loaded(argv: list[str], cwd, env: dict[str, str] | None = None) -> dict[str, list[str]]:
     res = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv), json.dumps(HEAVY)],
-                         capture_output=True, text=True, cwd=cwd, timeout=60)
+                         capture_output=True, text=True, cwd=cwd, timeout=60,
+                         env=None if env is None else {**os.environ, **env})
     return json.loads(res.stderr.rpartition("\nMODULES ")[2])
 
 
@@ -71,3 +73,12 @@ def test_down_skips_typer(tmp_path):
     found = loaded(["down"], tmp_path)
     assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click", "anyio", "asyncio", "httpx"}
     assert "devctl.cli.fastpath" in found["devctl"]
+
+
+def test_replayed_help_imports_nothing_heavy(tmp_path):
+    """The second `--help` in the same terminal settings is replayed: no typer, no rich."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "COLUMNS": "100"}
+    assert "typer" in loaded(["--help"], tmp_path, env)["heavy"]  # the first one renders
+    found = loaded(["--help"], tmp_path, env)
+    assert found["heavy"] == []
+    assert "devctl.cli.help_cache" in found["devctl"]
