@@ -1,4 +1,4 @@
-"""The commands answered without typer: one table of exact argument shapes.
+"""The commands answered without typer: one table of exact argument shapes, and plugin commands.
 
 Importing typer and building the command tree costs about 45 ms on a quiet 2-core box, more
 than the rest of `devctl status` together. The commands people and scripts run most often
@@ -7,6 +7,9 @@ may come before them — and answered by the same function the typer command cal
 two paths cannot disagree (`tests/integration/test_fastpath_cli.py` runs both for every
 shape). Anything else — another option, `--help`, a typo, a bad `-C` — goes through typer,
 which owns every error message about the command line.
+
+Plugin commands are the other case (`plugin_command`): a name the repo's command cache knows
+and holds fresh runs through `devctl.cli.plugin_invoke.run`, as the typer command does.
 """
 
 from __future__ import annotations
@@ -80,11 +83,43 @@ def parse_fast_status(args: list[str]) -> Path | None | bool:
     return parsed[1]
 
 
+def plugin_command(args: list[str]) -> Callable[[], int] | None:
+    """`[GLOBAL OPTIONS] NAME ARGS...` for a plugin command the repo's cache knows and holds
+    fresh (the warm case; anything else — a stale or missing cache, an unknown name, `--help`
+    before a `--`, `--timeout`, whose checks typer owns — goes through typer, which refreshes
+    the cache or says what is wrong). Runs through the same function as the typer command."""
+    from devctl.cli.global_options import HELP_FLAGS, split_globals
+
+    found = split_globals(args)
+    if not found.complete or not found.rest or found.given & {"timeout", "version", "help"}:
+        return None
+    name = found.rest[0]
+    if name.startswith("-"):
+        return None
+    from devctl.plugin_commands.names import BUILTIN_NAMES
+
+    if name in BUILTIN_NAMES:
+        return None
+    from devctl.cli import plugin_invoke
+    from devctl.cli.context import AppContext
+
+    before, after = plugin_invoke.split_plugin_args(found.rest[1:])
+    if any(arg in HELP_FLAGS for arg in before):
+        return None  # the command's help: typer's
+    app = AppContext.from_args(found)
+    if app.repo_root_opt is not None and not app.repo_root_opt.is_dir():
+        return None  # typer reports a bad -C
+    state = plugin_invoke.cached(app)
+    if state is None or state[0] is None or not state[1] or name not in plugin_invoke.resolved(state[0]):
+        return None
+    return lambda: plugin_invoke.run(app, name, [*before, *after], None)
+
+
 def try_fast(args: list[str]) -> Callable[[], int] | None:
     """The command that answers `args` without typer (call it for the exit code), or None."""
     parsed = parse_fast(args)
     if parsed is None:
-        return None
+        return plugin_command(args)
     command, repo_root_opt = parsed
     from devctl.cli.context import AppContext
 

@@ -101,6 +101,27 @@ def test_down_agrees(tmp_path):
     assert not (twins[0] / ".devctl" / "state.json").exists()
 
 
+TESTDATA = ROOT / "testdata" / "plugins"
+
+
+def test_plugin_command_agrees(tmp_path):
+    """A cached plugin command (cli/fastpath.plugin_command) against the typer command, which
+    `--timeout` forces (it is not taken by the fast path): same output, same exit code, with
+    and without the global options the fast path takes."""
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: echo\n    path: {sys.executable}\n"
+        f"    args: [{json.dumps(str(TESTDATA / 'cmd_echo.py'))}]\n")
+    ok(run_cli("plugins", "list", cwd=tmp_path))  # a warm cache
+    for words in (["echo-args", "--exit", "3", "-v", "--", "--help", "x y"],
+                  ["--dry-run", "--strict", "echo-args", "a"], ["-v", "echo-args"]):
+        fast = run_cli("-C", str(tmp_path), *words)
+        slow = run_cli("-C", str(tmp_path), "--timeout", "60", *words)
+        same(fast, slow)
+    assert fast.returncode == 0 and fast.stdout == "argv=[]\n"
+    code = run_cli("-C", str(tmp_path), "echo-args", "--exit", "3")
+    assert code.returncode == 3
+
+
 def test_bad_root_falls_back_to_typer_error(tmp_path):
     for words in SHAPES:
         res = run_cli("-C", str(tmp_path / "missing"), *words)

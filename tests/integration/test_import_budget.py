@@ -82,3 +82,17 @@ def test_replayed_help_imports_nothing_heavy(tmp_path):
     found = loaded(["--help"], tmp_path, env)
     assert found["heavy"] == []
     assert "devctl.cli.help_cache" in found["devctl"]
+
+
+def test_cached_plugin_command_skips_typer(tmp_path):
+    """A plugin command the fresh cache knows runs without typer or click (cli/fastpath.py)."""
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[2] / "testdata" / "plugins" / "cmd_echo.py"
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: echo\n    path: {sys.executable}\n    args: [{json.dumps(str(fixture))}]\n")
+    assert "typer" in loaded(["plugins", "list"], tmp_path)["heavy"]  # discovers: a warm cache
+    found = {m.split(".")[0] for m in loaded(["echo-args", "x"], tmp_path)["heavy"]}
+    assert not found & {"typer", "click"}
+    assert "devctl.cli.plugin_invoke" in loaded(["echo-args"], tmp_path)["devctl"]
+    assert "typer" in loaded(["echo-args", "--help"], tmp_path)["heavy"]  # its help: typer's

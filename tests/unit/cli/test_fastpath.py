@@ -49,3 +49,28 @@ def test_shapes_are_commands_words_only():
     from devctl.cli.lazy import BUILTINS
 
     assert all(words[0] in BUILTINS for words in SHAPES)
+
+
+def test_plugin_commands_take_the_fast_path_only_when_cached_and_fresh(tmp_path, monkeypatch):
+    import json
+
+    from devctl.cli.fastpath import plugin_command
+
+    monkeypatch.chdir(tmp_path)
+    assert plugin_command(["hello"]) is None  # no repo
+    (tmp_path / ".devctl.yaml").write_text("plugins: []\n")
+    assert plugin_command(["hello"]) is None  # no cache yet: typer discovers
+    from devctl.config import load_config
+    from devctl.plugin_commands import cache
+    from devctl.plugin_commands.names import Listing
+
+    listing = Listing(plugin="p", priority=0, commands=[{"name": "hello", "help": "Say hello."}])
+    cache.write(tmp_path, cache.build(load_config(tmp_path), [listing]))
+    assert plugin_command(["hello", "a"]) is not None
+    assert plugin_command(["-v", "--strict", "hello", "--", "--help"]) is not None
+    for args in (["hello", "--help"], ["hello", "-h", "--"], ["--timeout", "5", "hello"], ["bye"],
+                 ["status"], ["-C", str(tmp_path / "missing"), "hello"], ["--help", "hello"]):
+        assert plugin_command(args) is None, args
+    (tmp_path / ".devctl.yaml").write_text("plugins: []\n# changed\n")
+    assert plugin_command(["hello"]) is None  # stale: typer refreshes
+    assert json.loads(cache.cache_path(tmp_path).read_text())["listings"]
