@@ -47,9 +47,13 @@ def down(repo_root: Path, timeout: float | None = None) -> int:
     from devctl.supervisor import client
     from devctl.supervisor.paths import Paths
 
-    with err().status("stopping…") as shown:
-        summary = client.down(Paths(repo_root), timeout, on_step=shown.update)
-    err().print(summary)
+    console = err()
+    if console.is_terminal:
+        with console.status("stopping…") as shown:
+            summary = client.down(Paths(repo_root), timeout, on_step=shown.update)
+    else:  # rich draws a spinner on a terminal only; elsewhere it would print nothing anyway
+        summary = client.down(Paths(repo_root), timeout)
+    console.print(summary)
     return 0
 
 

@@ -73,6 +73,7 @@ def test_down_skips_typer(tmp_path):
     found = loaded(["down"], tmp_path)
     assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click", "anyio", "asyncio", "httpx"}
     assert "devctl.cli.fastpath" in found["devctl"]
+    assert "rich.live" not in found["heavy"]  # piped: no spinner to draw, so none is imported
 
 
 def test_replayed_help_imports_nothing_heavy(tmp_path):
