@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Start-up cost of the devctl CLI, next to a bare interpreter measured in the same run.
 
-    python bench/bench_startup.py [-n RUNS] [--down-runs N] [--services N] [--json]
+    python bench/bench_startup.py [-n RUNS] [--down-runs N] [--services N] [--baseline DIR] [--json]
 
 Every command of the CLI-start-up goals (issue 17, docs/performance.md "Start-up") runs RUNS
 times as a fresh subprocess, round-robin, so a noisy moment hits every command alike; each is
@@ -18,6 +18,11 @@ included: far steadier than wall time on a shared box), each also as a delta aga
 - a plugin command with a warm command cache (`devctl echo-args`, testdata/plugins/cmd_echo.py)
   next to the same plugin run by hand (one `command.run` request piped in);
 - then, DOWN_RUNS times, `devctl down` of SERVICES (50) running services after an `up`.
+
+`--baseline DIR` (another checkout, e.g. `git worktree add /tmp/before main`) adds a
+"(before)" twin of every devctl figure, run as `python -m devctl` with PYTHONPATH=DIR in the
+same rounds — a before/after under the same load; the devctl figures then also run as
+`python -m devctl`, so both sides start the same way.
 
 The help cache lives in a temporary XDG_CACHE_HOME, filled by the warm-up round. Every
 environment started is stopped with `devctl down` at the end. Nothing here is asserted.
@@ -123,10 +128,10 @@ def by_hand_input() -> bytes:
     return (json.dumps(request) + "\n").encode()
 
 
-def measure(runs: int, down_runs: int, services: int, tmp: Path) -> dict:
+def measure(runs: int, down_runs: int, services: int, tmp: Path, baseline: Path | None = None) -> dict:
     env = bench_env(str(tmp / "cache"))
     no_help_cache = {**env, "DEVCTL_NO_HELP_CACHE": "1"}
-    devctl = devctl_argv()
+    devctl = devctl_argv() if baseline is None else [sys.executable, "-m", "devctl"]
     echo = [sys.executable, str(FIXTURES / "cmd_echo.py")]
     empty = tmp / "empty"
     empty.mkdir()
@@ -155,6 +160,9 @@ def measure(runs: int, down_runs: int, services: int, tmp: Path) -> dict:
             ("cmd_echo.py by hand", echo, plugin, env, by_hand_input()),
             ("devctl echo-args", [*devctl, "echo-args"], plugin, env, b""),
         ]
+        if baseline is not None:
+            cmds += [(f"{name} (before)", argv, cwd, {**cmd_env, "PYTHONPATH": str(baseline)}, stdin)
+                     for name, argv, cwd, cmd_env, stdin in cmds if name.startswith("devctl")]
         wall: dict[str, list[float]] = {c[0]: [] for c in cmds}
         cpu: dict[str, list[float]] = {c[0]: [] for c in cmds}
         for round_ in range(runs + 1):  # round 0 warms the OS caches, .pyc files and the help cache
@@ -207,10 +215,14 @@ def report(s: dict, raw: dict, load: tuple[float, float]) -> None:
     print("\ngoals (median wall time over `python -c pass`):")
     for name, goal in GOALS.items():
         verdict = "met" if d_med[name] <= goal else "NOT met"
-        print(f"  {name:<38} {d_med[name]:+7.1f} ms (CPU {d_cpu[name]:+.1f})  ≤ {goal:.0f}: {verdict}")
+        was = f"; before {d_med[name + ' (before)']:+.1f}" if name + " (before)" in d_med else ""
+        print(f"  {name:<38} {d_med[name]:+7.1f} ms (CPU {d_cpu[name]:+.1f}{was})  ≤ {goal:.0f}: {verdict}")
     over = s["plugin_overhead_ms"]
     name = "devctl echo-args over the plugin by hand"
-    print(f"  {name:<38} {over:+7.1f} ms (CPU {s['plugin_overhead_cpu_ms']:+.1f})"
+    was = ""
+    if "devctl echo-args (before)" in med:
+        was = f"; before {med['devctl echo-args (before)'] - med['cmd_echo.py by hand']:+.1f}"
+    print(f"  {name:<38} {over:+7.1f} ms (CPU {s['plugin_overhead_cpu_ms']:+.1f}{was})"
           f"  ≤ {PLUGIN_GOAL_MS:.0f}: {'met' if over <= PLUGIN_GOAL_MS else 'NOT met'}")
     if s["down_ms"] is not None:
         runs = ", ".join(f"{x:.0f}" for x in s["down_all_ms"])
@@ -226,11 +238,13 @@ def main() -> None:
                         help="`up` + timed `down` rounds (default 3; 0: skip)")
     parser.add_argument("--services", type=int, default=50,
                         help="services for the `down` rounds (default 50)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout of devctl to measure alongside (PYTHONPATH=DIR)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     start_load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="devctl-bench-startup-") as tmp:
-        raw = measure(args.runs, args.down_runs, args.services, Path(tmp))
+        raw = measure(args.runs, args.down_runs, args.services, Path(tmp), args.baseline)
     load = (start_load, os.getloadavg()[0])
     summary = summarize(raw)
     if args.json:
