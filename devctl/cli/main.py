@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from typing import NoReturn
 
 from devctl.version import version_text
+
+#: Not `typing.TYPE_CHECKING`: importing `typing` would be most of what `--version` costs
+#: (type checkers treat any constant of this name as true).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
 
 
 def main(argv: list[str] | None = None) -> None:

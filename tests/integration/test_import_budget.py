@@ -97,3 +97,12 @@ def test_cached_plugin_command_skips_typer(tmp_path):
     assert not found & {"typer", "click"}
     assert "devctl.cli.plugin_invoke" in loaded(["echo-args"], tmp_path)["devctl"]
     assert "typer" in loaded(["echo-args", "--help"], tmp_path)["heavy"]  # its help: typer's
+
+
+def test_version_imports_not_even_typing(tmp_path):
+    """`typing` alone would be a few ms of `--version`'s budget: main.py must not import it."""
+    probe = ("import sys\nfrom devctl.cli.main import main\nmain(['--version'])\n"
+             "print('typing' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=60)
+    assert res.stdout.splitlines()[-1] == "False"
