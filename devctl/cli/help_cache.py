@@ -50,7 +50,9 @@ FORMAT = 1
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset, empty or relative: the XDG default
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "devctl" / "help"
 
 
@@ -58,7 +60,7 @@ def key_for(args: list[str]) -> dict[str, Any] | None:
     """The cache key of this help invocation, or None when its shape is not cached."""
     from devctl.plugin_commands.names import BUILTIN_NAMES
 
-    if os.environ.get(OFF_VAR) or os.environ.get(COMPLETE_VAR):
+    if os.environ.get(OFF_VAR) or os.environ.get(COMPLETE_VAR) or sys.stdout is None:
         return None
     root_help = args == [] or (len(args) == 1 and args[0] in HELP_FLAGS)
     command_help = len(args) == 2 and args[0] in BUILTIN_NAMES and args[1] in HELP_FLAGS

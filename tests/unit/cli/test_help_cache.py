@@ -76,3 +76,11 @@ def test_root_key_follows_the_repo_plugin_command_cache(monkeypatch, tmp_path):
     cache.write_text("{}")
     assert help_cache.key_for(["--help"])["repo"] != with_config["repo"]
     assert help_cache.key_for(["up", "--help"])["repo"] is None  # a command's help lists no plugins
+
+
+def test_cache_dir_follows_xdg_and_ignores_a_relative_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert help_cache.cache_dir() == tmp_path / "devctl" / "help"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # the XDG spec: ignore it
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert help_cache.cache_dir() == tmp_path / "home" / ".cache" / "devctl" / "help"
