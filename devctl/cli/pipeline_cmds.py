@@ -22,7 +22,7 @@ def plan(ctx: typer.Context, json_out: bool = typer.Option(False, "--json", help
     JSON: {"config": {...}, "services": [...]}, services in merged order; env values of
     secret-looking keys (TOKEN, SECRET, PASSWORD, KEY) are shown as ***.
     """
-    result = _run(ctx, ("config.mutate", "launch.plan"), json_out=json_out)
+    result = _run(ctx, ("config.mutate", "launch.plan"), json_out=json_out, record_as="plan")
     if json_out:
         from devctl.supervisor.state_store import redact_env
 
@@ -86,8 +86,10 @@ def _context(ctx: typer.Context):  # noqa: ANN202 - AppContext, imported lazily
     return app_context(ctx)
 
 
-def _run(ctx: typer.Context, phases: tuple[str, ...], *, json_out: bool, steps: list[str] | None = None):
-    """Run `phases` with the global options; print collision notes; return the PipelineResult."""
+def _run(ctx: typer.Context, phases: tuple[str, ...], *, json_out: bool, steps: list[str] | None = None,
+         record_as: str | None = None):
+    """Run `phases` with the global options; print collision notes; return the PipelineResult.
+    `record_as` names the command in `.devctl/pipeline.json` (None: the run leaves no record)."""
     from devctl.cli.output import warn
     from devctl.cli.progress import PipelineProgress, resolve
     from devctl.pipeline import PipelineOptions
@@ -102,6 +104,7 @@ def _run(ctx: typer.Context, phases: tuple[str, ...], *, json_out: bool, steps: 
         dry_run=app.dry_run,
         timeout=app.timeout,
         verbose=app.verbose,
+        record_as=record_as,
     )
     on_stderr = _stderr_printer() if app.verbose else None
     # Piped or in CI: a line per phase, plugin and step (a 3 s build is never silent); on a
