@@ -3,10 +3,11 @@
 Importing typer and building the command tree costs about 45 ms on a quiet 2-core box, more
 than the rest of `devctl status` together. The commands people and scripts run most often
 (and the ones with a speed goal) are recognised here in one exact shape each — only `-C DIR`
-may come before them — and answered by the same function the typer command calls, so the
-two paths cannot disagree (`tests/integration/test_fastpath_cli.py` runs both for every
-shape). Anything else — another option, `--help`, a typo, a bad `-C` — goes through typer,
-which owns every error message about the command line.
+may come before them, and the global options a shape takes (`--config` for `tui`) — and
+answered by the same function the typer command calls, so the two paths cannot disagree
+(`tests/integration/test_fastpath_cli.py` runs both for every shape). Anything else — another
+option, `--help`, a typo, a bad `-C` — goes through typer, which owns every error message
+about the command line.
 
 Plugin commands are the other case (`plugin_command`): a name the repo's command cache knows
 and holds fresh runs through `devctl.cli.plugin_invoke.run`, as the typer command does.
@@ -18,6 +19,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from devctl.cli.context import AppContext
 
 
 def status_json(repo_root: Path) -> int:
@@ -57,34 +62,56 @@ def down(repo_root: Path, timeout: float | None = None) -> int:
     return 0
 
 
-#: The shapes answered here: the words after the optional `-C DIR`, exactly → the command.
-SHAPES: dict[tuple[str, ...], Callable[[Path], int]] = {
-    ("status", "--json"): status_json,
-    ("status",): status_table,
-    ("down",): down,
+def tui(app: AppContext) -> int:
+    """`devctl tui`: the dashboard's first frame waits for no typer (cli/tui_launch.py)."""
+    from devctl.cli.tui_launch import launch
+
+    return launch(app.repo_root_opt, app.config_opt)
+
+
+def _at_root(command: Callable[[Path], int]) -> Callable[[AppContext], int]:
+    def run(app: AppContext) -> int:
+        return command(app.repo_root())
+
+    run.__name__ = command.__name__
+    return run
+
+
+class Shape(NamedTuple):
+    run: Callable[[AppContext], int]
+    #: Global options it takes besides `-C DIR` (any other makes the line typer's).
+    takes: frozenset[str] = frozenset()
+
+
+#: The shapes answered here: the words after the global options, exactly → the command.
+SHAPES: dict[tuple[str, ...], Shape] = {
+    ("status", "--json"): Shape(_at_root(status_json)),
+    ("status",): Shape(_at_root(status_table)),
+    ("down",): Shape(_at_root(down)),
+    ("tui",): Shape(tui, frozenset({"config"})),
 }
 
 
-def parse_fast(args: list[str]) -> tuple[Callable[[Path], int], Path | None] | None:
-    """For `[-C DIR | --repo-root DIR | --repo-root=DIR] <shape>`: (its command, the -C value).
-
-    None when `args` has any other shape (another global option included).
-    """
+def parse_fast(args: list[str]) -> tuple[tuple[str, ...], AppContext] | None:
+    """For `[-C DIR | --repo-root DIR | --repo-root=DIR] <shape>` (plus the global options the
+    shape takes): (the shape's words, the global options read). None for any other line."""
+    from devctl.cli.context import AppContext
     from devctl.cli.global_options import split_globals
 
     found = split_globals(args)
-    command = SHAPES.get(tuple(found.rest))
-    if command is None or not found.complete or found.given - {"repo_root"}:
+    words = tuple(found.rest)
+    shape = SHAPES.get(words)
+    if shape is None or not found.complete or found.given - {"repo_root"} - shape.takes:
         return None
-    return command, found.repo_root
+    return words, AppContext.from_args(found)
 
 
 def parse_fast_status(args: list[str]) -> Path | None | bool:
     """For `[-C DIR] status --json`: the -C value (or None); False for any other shape."""
     parsed = parse_fast(args)
-    if parsed is None or parsed[0] is not status_json:
+    if parsed is None or parsed[0] != ("status", "--json"):
         return False
-    return parsed[1]
+    return parsed[1].repo_root_opt
 
 
 def plugin_command(args: list[str]) -> Callable[[], int] | None:
@@ -124,10 +151,7 @@ def try_fast(args: list[str]) -> Callable[[], int] | None:
     parsed = parse_fast(args)
     if parsed is None:
         return plugin_command(args)
-    command, repo_root_opt = parsed
-    from devctl.cli.context import AppContext
-
-    root = AppContext(repo_root_opt=repo_root_opt).repo_root()
-    if not root.is_dir():
+    words, app = parsed
+    if app.repo_root_opt is not None and not app.repo_root_opt.is_dir():
         return None  # let typer report the bad -C value the usual way
-    return lambda: command(root)
+    return lambda: SHAPES[words].run(app)

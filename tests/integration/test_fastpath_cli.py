@@ -53,7 +53,7 @@ def stale_state(root: Path) -> None:
 
 #: Which test below covers each shape: a new shape in SHAPES needs a comparison here.
 COVERED = {("status", "--json"): "test_status_json_agrees", ("status",): "test_status_table_agrees",
-           ("down",): "test_down_agrees"}
+           ("down",): "test_down_agrees", ("tui",): "test_tui_agrees"}
 
 
 def test_every_shape_has_a_comparison():
@@ -120,6 +120,16 @@ def test_plugin_command_agrees(tmp_path):
     assert fast.returncode == 0 and fast.stdout == "argv=[]\n"
     code = run_cli("-C", str(tmp_path), "echo-args", "--exit", "3")
     assert code.returncode == 3
+
+
+def test_tui_agrees(tmp_path):
+    """Without a terminal (as here) both paths refuse the same way: one error, exit 2."""
+    (tmp_path / "other.yaml").write_text("plugins: []\n")
+    for words in (["tui"], ["--config", "other.yaml", "tui"]):
+        fast, slow = both(tmp_path, *words)
+        same(fast, slow)
+        assert fast.returncode == 2 and "devctl tui needs a terminal" in fast.stderr
+        assert "Traceback" not in fast.stderr
 
 
 def test_bad_root_falls_back_to_typer_error(tmp_path):

@@ -106,3 +106,9 @@ def test_version_imports_not_even_typing(tmp_path):
     res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
                          timeout=60)
     assert res.stdout.splitlines()[-1] == "False"
+
+
+def test_tui_refusal_skips_typer(tmp_path):
+    """`devctl tui` is a fast shape: even its refusal (no terminal here) loads no typer."""
+    found = loaded(["tui"], tmp_path)
+    assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click"}

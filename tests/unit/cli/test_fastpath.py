@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from devctl.cli.fastpath import SHAPES, down, parse_fast, parse_fast_status, status_json, status_table
+from devctl.cli.fastpath import SHAPES, parse_fast, parse_fast_status
 
 
 @pytest.mark.parametrize(
@@ -26,22 +26,26 @@ def test_only_the_exact_shape_takes_the_fast_path(args, expected):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["status"], (status_table, None)),
-        (["-C", "r", "status"], (status_table, Path("r"))),
-        (["status", "--json"], (status_json, None)),
-        (["down"], (down, None)),
-        (["-Cr", "down"], (down, Path("r"))),
+        (["status"], (("status",), None)),
+        (["-C", "r", "status"], (("status",), Path("r"))),
+        (["status", "--json"], (("status", "--json"), None)),
+        (["down"], (("down",), None)),
+        (["-Cr", "down"], (("down",), Path("r"))),
+        (["--config", "x.yaml", "tui"], (("tui",), None)),
         (["down", "--timeout", "1"], None),
         (["down", "-h"], None),
         (["status", "-C", "r"], None),
         (["--dry-run", "down"], None),
+        (["--config", "x.yaml", "status"], None),
         (["-v", "status"], None),
+        (["-v", "tui"], None),
         (["stat"], None),
         (["--help"], None),
     ],
 )
 def test_each_shape_exactly(args, expected):
-    assert parse_fast(args) == expected
+    parsed = parse_fast(args)
+    assert (parsed if parsed is None else (parsed[0], parsed[1].repo_root_opt)) == expected
 
 
 def test_shapes_are_commands_words_only():
