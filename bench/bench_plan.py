@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`devctl plan` with one plugin, next to running that plugin by hand, in one run.
 
-    python bench/bench_plan.py [-r RUNS] [--services N] [--json]
+    python bench/bench_plan.py [-r RUNS] [--services N] [--baseline DIR] [--json]
 
 In a temporary repo whose `.devctl.yaml` names one Python plugin (testdata/plugins/sup_plan.py)
 that declares only `validate.run` and `launch.plan` and plans N trivial TCP services (default
@@ -13,6 +13,9 @@ that declares only `validate.run` and `launch.plan` and plans N trivial TCP serv
 - **devctl plan --json** and **devctl plan** (the readable table), output piped, through the
   installed `devctl` script next to this interpreter (what users run), else `python -m devctl`.
 - **python -c pass**: the bare interpreter, for reference.
+- with `--baseline DIR` (another checkout of devctl, e.g. `git worktree add /tmp/base main`):
+  `python -m devctl plan --json` from DIR and from this checkout (PYTHONPATH chooses the
+  code, the same interpreter and packages run both), for a before/after in one run.
 
 Medians of wall time and of CPU time (user + sys, child processes included: the plugin's CPU is
 in both, so the difference is devctl's own). Goal (issue 17): `devctl plan` at most 120 ms over
@@ -76,11 +79,14 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(argv: list[str], cwd: Path, stdin: bytes = b"") -> tuple[float, float, bytes]:
-    """(wall s, CPU s incl. children, stdout) of one run; exits the bench if it failed."""
+def timed(argv: list[str], cwd: Path, stdin: bytes = b"",
+          code: str | None = None) -> tuple[float, float, bytes]:
+    """(wall s, CPU s incl. children, stdout) of one run; exits the bench if it failed.
+    `code`: a devctl checkout to run instead of the installed one (PYTHONPATH)."""
+    values = env() if code is None else dict(env(), PYTHONPATH=code)
     cpu = _cpu()
     start = time.perf_counter()
-    res = subprocess.run(argv, cwd=cwd, env=env(), input=stdin, capture_output=True)
+    res = subprocess.run(argv, cwd=cwd, env=values, input=stdin, capture_output=True)
     took = time.perf_counter() - start
     used = _cpu() - cpu
     if res.returncode != 0:
@@ -88,27 +94,35 @@ def timed(argv: list[str], cwd: Path, stdin: bytes = b"") -> tuple[float, float,
     return took, used, res.stdout
 
 
-def commands(repo: Path) -> dict[str, tuple[list[str], bytes]]:
+Command = tuple[list[str], bytes, "str | None"]
+
+
+def commands(repo: Path, baseline: str | None) -> dict[str, Command]:
     devctl = devctl_argv()
-    return {
-        "plugin by hand": ([sys.executable, str(PLUGIN), str(repo / "plan.json")], by_hand_input(repo)),
-        "devctl plan --json": ([*devctl, "plan", "--json"], b""),
-        "devctl plan": ([*devctl, "plan"], b""),
-        "python -c pass": ([sys.executable, "-c", "pass"], b""),
+    table: dict[str, Command] = {
+        "plugin by hand": ([sys.executable, str(PLUGIN), str(repo / "plan.json")], by_hand_input(repo), None),
+        "devctl plan --json": ([*devctl, "plan", "--json"], b"", None),
+        "devctl plan": ([*devctl, "plan"], b"", None),
+        "python -c pass": ([sys.executable, "-c", "pass"], b"", None),
     }
+    if baseline is not None:
+        module = [sys.executable, "-m", "devctl", "plan", "--json"]
+        table["baseline plan --json"] = (module, b"", baseline)
+        table["this plan --json (-m)"] = (module, b"", str(ROOT))
+    return table
 
 
-def measure(repo: Path, runs: int, services: int) -> dict[str, dict[str, float]]:
-    table = commands(repo)
-    for name, (argv, stdin) in table.items():  # warm the OS file cache and the .pyc files
-        _, _, out = timed(argv, repo, stdin)
-        if name == "devctl plan --json" and len(json.loads(out)["services"]) != services:
-            raise SystemExit("devctl plan --json did not plan every service")
+def measure(repo: Path, runs: int, services: int, baseline: str | None) -> dict[str, dict[str, float]]:
+    table = commands(repo, baseline)
+    for name, (argv, stdin, code) in table.items():  # warm the OS file cache and the .pyc files
+        _, _, out = timed(argv, repo, stdin, code)
+        if "--json" in argv and len(json.loads(out)["services"]) != services:
+            raise SystemExit(f"{name} did not plan every service")
     wall: dict[str, list[float]] = {name: [] for name in table}
     cpu: dict[str, list[float]] = {name: [] for name in table}
     for _ in range(runs):
-        for name, (argv, stdin) in table.items():
-            took, used, _ = timed(argv, repo, stdin)
+        for name, (argv, stdin, code) in table.items():
+            took, used, _ = timed(argv, repo, stdin, code)
             wall[name].append(took * 1000)
             cpu[name].append(used * 1000)
     return {name: {"wall_ms": statistics.median(wall[name]), "cpu_ms": statistics.median(cpu[name]),
@@ -119,13 +133,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-r", "--runs", type=int, default=15)
     parser.add_argument("--services", type=int, default=10)
+    parser.add_argument("--baseline", metavar="DIR", help="another devctl checkout to compare with")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="devctl-bench-plan-") as tmp:
         repo = Path(tmp).resolve()
         make_repo(repo, args.services)
-        figures = measure(repo, args.runs, args.services)
+        figures = measure(repo, args.runs, args.services, args.baseline)
     load = (load_before + os.getloadavg()[0]) / 2
     hand = figures["plugin by hand"]
     overhead = {name: {"wall": f["wall_ms"] - hand["wall_ms"], "cpu": f["cpu_ms"] - hand["cpu_ms"]}
@@ -136,12 +151,12 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     print(f"load average {load:.1f}; {args.services} services; median of {args.runs} interleaved runs")
-    print(f"{'command':<20} {'wall ms':>9} {'over hand':>10} {'CPU ms':>9} {'over hand':>10} "
+    print(f"{'command':<22} {'wall ms':>9} {'over hand':>10} {'CPU ms':>9} {'over hand':>10} "
           f"{'best wall':>10}")
     for name, f in figures.items():
         over_wall = "" if name == "plugin by hand" else f"{f['wall_ms'] - hand['wall_ms']:+.1f}"
         over_cpu = "" if name == "plugin by hand" else f"{f['cpu_ms'] - hand['cpu_ms']:+.1f}"
-        print(f"{name:<20} {f['wall_ms']:>9.1f} {over_wall:>10} {f['cpu_ms']:>9.1f} {over_cpu:>10} "
+        print(f"{name:<22} {f['wall_ms']:>9.1f} {over_wall:>10} {f['cpu_ms']:>9.1f} {over_cpu:>10} "
               f"{f['best_wall_ms']:>10.1f}")
     print(f"goal: devctl plan <= {GOAL_OVERHEAD_MS:.0f} ms over the plugin by hand")
 
