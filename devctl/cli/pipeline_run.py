@@ -48,14 +48,19 @@ def run_phases(app: AppContext, phases: tuple[str, ...], *, steps: list[str] | N
         timeout=app.timeout,
         verbose=app.verbose,
     )
-    from devctl.pipeline.runner import run_pipeline_sync
+    from devctl.plugins.early import spawn_early
 
-    on_stderr = _stderr_printer() if app.verbose else None
-    # Piped or in CI: a line per phase, plugin and step (a 3 s build is never silent); on a
-    # terminal a spinner. The step table (or --json) below is the result either way.
-    with PipelineProgress(resolve(None), label="starting plugins…", live_steps=False) as progress:
-        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=progress.phase,
-                                   on_event=progress.event)
+    # The plugins start now, while the pipeline, the plugin host and asyncio are imported below
+    # (on two cores their start-up is hidden); whatever is not adopted is killed on the way out.
+    with spawn_early(cfg.plugins) as early:
+        from devctl.pipeline.runner import run_pipeline_sync
+
+        on_stderr = _stderr_printer() if app.verbose else None
+        # Piped or in CI: a line per phase, plugin and step (a 3 s build is never silent); on a
+        # terminal a spinner. The step table (or --json) below is the result either way.
+        with PipelineProgress(resolve(None), label="starting plugins…", live_steps=False) as progress:
+            result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=progress.phase,
+                                       on_event=progress.event, early=early)
     if result.notes:
         from devctl.cli.output import warn
 
