@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from devctl.config import Config
@@ -22,6 +22,7 @@ from devctl.pipeline.patch import apply_patch
 from devctl.pipeline.services import ServiceSpec, check_dependencies, normalize_service
 
 if TYPE_CHECKING:
+    from devctl.plugins.client import PluginClient
     from devctl.plugins.early import EarlyStarts
 
 StderrCallback = Callable[[str, str], None]
@@ -244,13 +245,15 @@ async def run_pipeline(
     on_phase: PhaseCallback | None = None,
     on_event: EventCallback | None = None,
     early: EarlyStarts | None = None,
+    running: Mapping[str, PluginClient] | None = None,
 ) -> PipelineResult:
     """Run `opts.phases` (in pipeline order) over the enabled plugins of `cfg`.
 
     `on_event` gets the run's progress as it happens (`phase_start`, `plugin_start`, `step`,
     `plugin_end`, `phase_end`): a display for CI logs and wrapping tools; the result is the same.
     `early`: plugin processes the caller started ahead (`devctl.plugins.early.spawn_early`), so
-    they started while devctl was still importing this; the caller closes it.
+    they started while devctl was still importing this; the caller closes it. `running`: plugins
+    the caller has started and keeps (by id): used, not started, and left open.
 
     Raises PluginError (a plugin failed or returned a bad shape), OperationFailed (a strict
     collision, a step with ok: false), ConfigError (a bad service). An invalid validation does
@@ -271,7 +274,7 @@ async def run_pipeline(
     try:
         # open_plugins hands the clients back in the order of `specs`: (priority, id).
         async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning,
-                                strict=opts.strict, early=early) as clients:
+                                strict=opts.strict, early=early, running=running) as clients:
             for phase in PHASES:
                 if phase == "launch.plan" and not run.valid:
                     # Validation said no: a plan built on a broken setup is never asked for,

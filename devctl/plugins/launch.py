@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,7 @@ async def open_plugins(
     stop_grace: float = STOP_GRACE,
     strict: bool = False,
     early: EarlyStarts | None = None,
+    running: Mapping[str, PluginClient] | None = None,
 ) -> AsyncIterator[list[PluginClient]]:
     """Start every plugin (concurrently; the list keeps the order of `specs`), yield the clients,
     and close them all on exit — also on error or cancellation. If any fails to start, the others
@@ -140,10 +141,16 @@ async def open_plugins(
 
     After a normal exit, a failure no request was told about (a plugin that wrote junk on stdout
     while devctl asked it nothing) is reported, see `report_left_over`. `early`: processes
-    already started for some of `specs` (`devctl.plugins.early`), adopted instead of spawned."""
+    already started for some of `specs` (`devctl.plugins.early`), adopted instead of spawned.
+    `running`: clients the caller already started, by spec id, used as they are and left open
+    (the caller owns and closes them): a plugin command's provider serves its config.mutate."""
     results: list[PluginClient | PluginError | None] = [None] * len(specs)
+    borrowed = dict(running or {})
 
     async def start_one(i: int, spec: SpecLike) -> None:
+        if spec.id in borrowed:
+            results[i] = borrowed[spec.id]
+            return
         try:
             results[i] = await start_plugin(spec, repo_root, handshake_timeout=handshake_timeout,
                                             on_stderr=on_stderr, on_warning=on_warning, stop_grace=stop_grace,
@@ -156,13 +163,12 @@ async def open_plugins(
         async with anyio.create_task_group() as tg:
             for i, spec in enumerate(specs):
                 tg.start_soon(start_one, i, spec)
-        started = [r for r in results if isinstance(r, PluginClient)]
         for r in results:
             if isinstance(r, PluginError):
                 raise r
-        yield started
-    finally:
-        started = [r for r in results if isinstance(r, PluginClient)]
+        yield [r for r in results if isinstance(r, PluginClient)]
+    finally:  # what we started; borrowed clients stay open for their owner
+        started = [r for r in results if isinstance(r, PluginClient) and r.spec.id not in borrowed]
         with anyio.CancelScope(shield=True):
             async with anyio.create_task_group() as tg:
                 for client in started:
