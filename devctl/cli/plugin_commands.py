@@ -28,7 +28,9 @@ import typer
 from typer.core import TyperCommand
 
 from devctl.cli.context import AppContext
-from devctl.cli.global_options import HELP_FLAGS
+from devctl.cli.plugin_command_run import plugin_argv, split_plugin_args, wants_help
+
+__all__ = ["PANEL", "PluginCommand", "get_plugin_command", "plugin_command_names", "split_plugin_args"]
 
 PANEL = "Plugin commands"
 #: ctx.meta key: the user asked for the command's help (so it must not run).
@@ -58,9 +60,8 @@ class PluginCommand(TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # No parsing beyond help and the separator (see the module docstring).
-        before, after = split_plugin_args(args)
-        ctx.meta[_HELP_KEY] = any(arg in HELP_FLAGS for arg in before)
-        ctx.args = [*before, *after]
+        ctx.meta[_HELP_KEY] = wants_help(args)
+        ctx.args = plugin_argv(args)
         return []
 
     def invoke(self, ctx: Any) -> Any:
@@ -70,30 +71,11 @@ class PluginCommand(TyperCommand):
                 typer.echo(text, color=ctx.color)
             raise typer.Exit(0)
         from devctl.cli.context import app_context
-        from devctl.cli.output import err, warn
-        from devctl.plugin_commands import cache
-        from devctl.plugin_commands.discover import refresh
-        from devctl.plugin_commands.run import run_plugin_command
+        from devctl.cli.plugin_command_run import run_command
 
         app = app_context(ctx)
-        cfg = app.load_config()
-        current = cache.read(cfg.repo_root)
-        if current is None or not cache.is_fresh(current, cfg.path):
-            with err().status("asking plugins for their commands…"):  # a file changed: re-ask
-                refresh(cfg, on_warning=warn)
-        code = run_plugin_command(
-            cfg, self.name or "", list(ctx.args), strict=app.effective_strict(), dry_run=app.dry_run,
-            timeout=_explicit_timeout(ctx, app), verbose=app.verbose, on_warning=warn,
-        )
+        code = run_command(app, self.name or "", list(ctx.args), timeout=_explicit_timeout(ctx, app))
         raise typer.Exit(code)
-
-
-def split_plugin_args(args: list[str]) -> tuple[list[str], list[str]]:
-    """(arguments before the first `--`, arguments after it); the `--` itself is dropped."""
-    if "--" not in args:
-        return list(args), []
-    cut = args.index("--")
-    return list(args[:cut]), list(args[cut + 1:])
 
 
 def plugin_command_names(ctx: Any) -> list[str]:
