@@ -61,6 +61,9 @@ BUILTINS: dict[str, Builtin] = {
     "run": Builtin(
         "devctl.cli.run_cmd", "app", "Services",
         "Bring the environment up, run CMD against it, then stop what was started."),
+    "tui": Builtin(
+        "devctl.cli.tui_cmd", "tui", "Services",
+        "A live dashboard of the dev environment: services, logs, events, pipeline, plugins."),
     "plan": Builtin(
         "devctl.cli.pipeline_cmds", "plan", "Pipeline",
         "Show the merged config and the services `up` would start."),

@@ -17,6 +17,11 @@ def main(argv: list[str] | None = None) -> None:
     code = try_fast_status(args)
     if code is not None:
         sys.exit(code)
+    from devctl.cli.tui_launch import try_fast_tui
+
+    code = try_fast_tui(args)  # `devctl [-C DIR] tui`: the dashboard's first frame waits for no typer
+    if code is not None:
+        sys.exit(code)
     from devctl.cli.global_options import split_globals, wants_help
 
     if wants_help(args):

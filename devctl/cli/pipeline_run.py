@@ -22,7 +22,7 @@ def plan(app: AppContext, *, json_out: bool) -> int:
 
     Raises DevctlError (ConfigError, PluginError, ...) like every command: the caller prints it.
     """
-    result = run_phases(app, ("config.mutate", "launch.plan"))
+    result = run_phases(app, ("config.mutate", "launch.plan"), record_as="plan")
     if json_out:
         from devctl.supervisor.state_store import redact_env
 
@@ -34,8 +34,10 @@ def plan(app: AppContext, *, json_out: bool) -> int:
     return 0
 
 
-def run_phases(app: AppContext, phases: tuple[str, ...], *, steps: list[str] | None = None) -> PipelineResult:
-    """Run `phases` with the global options; print collision notes; return the PipelineResult."""
+def run_phases(app: AppContext, phases: tuple[str, ...], *, steps: list[str] | None = None,
+               record_as: str | None = None) -> PipelineResult:
+    """Run `phases` with the global options; print collision notes; return the PipelineResult.
+    `record_as` names the command in `.devctl/pipeline.json` (None: the run leaves no record)."""
     from devctl.cli.progress import PipelineProgress, resolve
     from devctl.pipeline import PipelineOptions
 
@@ -47,6 +49,7 @@ def run_phases(app: AppContext, phases: tuple[str, ...], *, steps: list[str] | N
         dry_run=app.dry_run,
         timeout=app.timeout,
         verbose=app.verbose,
+        record_as=record_as,
     )
     from devctl.plugins.early import spawn_early
 

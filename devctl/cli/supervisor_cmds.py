@@ -81,7 +81,7 @@ def up(
     only = list(dict.fromkeys(services or []))
     pre = up_core.preflight(paths, dry=dry_run or app.dry_run, force=force)
     planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step or [], pre.dry,
-                    progress=progress)
+                    progress=progress, record_as="up")
     selected = up_core.select(planned, only)  # an unknown SERVICE: exit 2, before anything
     if pre.apply:
         _apply(paths, planned, only, force=force, dry=pre.dry, no_wait=no_wait, attach=attach,
@@ -196,11 +196,12 @@ def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry
 
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
           steps: list[str], dry: bool, *, on_result: Any = None,
-          progress: str = "auto") -> list[dict[str, Any]]:
+          progress: str = "auto", record_as: str | None = None) -> list[dict[str, Any]]:
     """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services.
 
     `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config).
-    `progress` is how the pipeline's progress shows (`devctl.cli.progress.resolve`)."""
+    `progress` is how the pipeline's progress shows (`devctl.cli.progress.resolve`); `record_as`
+    names the command in `.devctl/pipeline.json` (None: the run leaves no record)."""
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions, run_pipeline_sync
@@ -209,6 +210,7 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     opts = PipelineOptions(
         phases=tuple(p for p in PHASES if not skipped.get(p)), steps=steps,
         strict=app.effective_strict(), dry_run=dry, timeout=app.timeout, verbose=app.verbose,
+        record_as=record_as,
     )
     on_stderr = None
     if app.verbose:

@@ -25,6 +25,8 @@ class PipelineOptions:
     dry_run: bool = False
     timeout: float = 30.0  # seconds, one deadline per phase across all plugins
     verbose: int = 0
+    #: The command whose run is recorded in `.devctl/pipeline.json` (`up`, `plan`); None: no record.
+    record_as: str | None = None
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -265,6 +266,12 @@ async def run_pipeline(
     unknown = [p for p in opts.phases if p not in PHASES]
     if unknown:
         raise ValueError(f"unknown phase(s): {', '.join(unknown)}")
+    recorder = None
+    if opts.record_as is not None:  # the record of this run, for `devctl tui` (pipeline/record.py)
+        from devctl.pipeline.record import Recorder
+
+        recorder = Recorder(cfg, opts, on_event)
+        on_event = recorder.on_event
     run = _Run(cfg, opts, on_event)
     specs = sorted(cfg.plugins, key=lambda s: s.sort_key())
 
@@ -275,6 +282,8 @@ async def run_pipeline(
         # open_plugins hands the clients back in the order of `specs`: (priority, id).
         async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning,
                                 strict=opts.strict, early=early, running=running) as clients:
+            if recorder is not None:
+                recorder.clients = clients
             for phase in PHASES:
                 if phase == "launch.plan" and not run.valid:
                     # Validation said no: a plan built on a broken setup is never asked for,
@@ -287,6 +296,9 @@ async def run_pipeline(
     except DevctlError as exc:  # what was noticed before the failure still matters
         exc.details = [*exc.details, *(f"warning: {note}" for note in run.result().notes)]
         raise
+    finally:
+        if recorder is not None and (note := recorder.finish(run.result(), sys.exc_info()[1])):
+            run.notes.append(note)
     return run.result()
 
 

@@ -24,7 +24,7 @@ BUILTIN = "built-in"
 #: because discovery and the runner apply the rule too; the CLI's lazy command table
 #: (`devctl.cli.lazy.BUILTINS`) is keyed by exactly these names.
 BUILTIN_NAMES: tuple[str, ...] = (
-    "up", "down", "status", "logs", "restart", "stop", "start", "run",
+    "up", "down", "status", "logs", "restart", "stop", "start", "run", "tui",
     "plan", "build", "prepare", "validate",
     "plugins", "stream", "doctor", "schema",
     "dofek", "dotagent",

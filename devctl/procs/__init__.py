@@ -11,6 +11,7 @@ say to their children; how they start, read, bound and stop them is the same, an
 - `groups`    — stopping: process group (and escaped pids) SIGTERM → grace → SIGKILL → empty.
 - `pids`      — single processes: liveness with create time, descendants, inherited marks.
 - `procstat`  — parsing `/proc/<pid>/stat` (state, group, CPU, memory) for cheap scans.
+- `sockets`   — the TCP ports processes listen on (`/proc/net/tcp*` and their descriptors).
 - `which`     — what program a command runs (`argv[0]` → an executable path).
 
 Import from the module that owns the name (`from devctl.procs.groups import stop_group`):

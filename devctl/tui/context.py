@@ -31,11 +31,15 @@ class TuiContext:
 class LiveView(Protocol):
     """Optional hooks a view implements to follow the supervisor.
 
-    `on_state` gets the full snapshot (the shape `devctl status --json` prints under "state";
-    None while no supervisor runs); `on_event` gets each event of the watch stream, in order, as
-    written to `.devctl/events.ndjson`. Both are called on the app's thread.
+    `on_state` gets the full snapshot (the shape `devctl status --json` prints:
+    `repo_root`, `supervisor`, `services` with `uptime_s`; None while no supervisor runs);
+    `on_supervisor_event` gets each event of the watch stream, in order, as written to
+    `.devctl/events.ndjson`. Both are called on the app's thread.
+
+    Not `on_event`: every Textual widget already has an `on_event` (the async dispatcher of all
+    its messages); a view defining its own breaks at its first message.
     """
 
     def on_state(self, snapshot: dict[str, Any] | None) -> None: ...
 
-    def on_event(self, event: dict[str, Any]) -> None: ...
+    def on_supervisor_event(self, event: dict[str, Any]) -> None: ...

@@ -1,0 +1,303 @@
+"""`devctl tui`'s application: the frame every view lives in.
+
+What the app owns, and nothing else: the header (repo, supervisor, how many services are up),
+the row of tabs and the number keys that switch views, the footer with the current keys, the
+`?` help overlay, the feed (`devctl.tui.feed`: the one connection to the supervisor, whose
+snapshot and events every mounted view gets through its `on_state` / `on_supervisor_event`), and the CLI
+children the views start (`up`, `down`), which it stops if they still run when it quits.
+
+Views are imported when first shown (`devctl.tui.views`): the first frame pays for the
+services view alone. A view whose module is not there yet shows a placeholder that says so.
+Quitting leaves every service running: `run()` returns the line the CLI prints on exit.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import ContentSwitcher, Footer, Static, Tab, Tabs
+
+from devctl.tui.views import VIEWS, ViewSpec
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+    from textual.widget import Widget
+
+    from devctl.tui.actions import CliRun
+    from devctl.tui.context import TuiContext
+    from devctl.tui.feed import Feed
+
+DEFAULT_VIEW = "services"
+
+
+class FeedMessage(Message):
+    """One delivery of the feed, posted from its thread (post_message is thread-safe)."""
+
+    def __init__(self, kind: str, value: Any) -> None:
+        super().__init__()
+        self.kind = kind
+        self.value = value
+
+
+class Placeholder(Static):
+    """Stands in for a view whose module is not there (yet), or that failed to load."""
+
+    DEFAULT_CSS = "Placeholder { height: 1fr; content-align: center middle; color: $text-muted; }"
+
+
+def shown_views(ctx: TuiContext) -> list[ViewSpec]:
+    """The views this repo gets: the optional ones only when the repo has what they need."""
+    return [v for v in VIEWS if not v.optional or (ctx.root / "dofek.toml").is_file()]
+
+
+def exit_note(snapshot: dict[str, Any] | None, stopped: list[str]) -> str:
+    """The line printed after the dashboard closes: what it left running, and how to stop it."""
+    from devctl.supervisor.service_states import LIVE_STATES
+
+    lines = [f"stopped the `devctl {command}` that was still running" for command in stopped]
+    running = [s["name"] for s in (snapshot or {}).get("services", []) if s.get("state") in LIVE_STATES]
+    if running:
+        names = ", ".join(running[:6]) + ("…" if len(running) > 6 else "")
+        lines.append(f"left {len(running)} service(s) running ({names}); `devctl down` stops them")
+    elif snapshot is not None:
+        lines.append("the supervisor is still up with no service running; `devctl down` stops it")
+    else:
+        lines.append("nothing is running for this repo")
+    return "\n".join(lines)
+
+
+class DevctlApp(App[None]):
+    """The dashboard (see the module docstring)."""
+
+    TITLE = "devctl"
+    #: Its footer entry and key would crowd out the view's own keys on an 80-column terminal.
+    ENABLE_COMMAND_PALETTE = False
+    CSS = """
+    #header { height: 1; padding: 0 1; background: $primary-background; }
+    ContentSwitcher { height: 1fr; }
+    """
+    #: The global keys; the number keys are added per view in __init__.
+    BINDINGS = [
+        Binding("q", "quit", "Quit", tooltip="leave the dashboard; the services keep running"),
+        Binding("question_mark", "help", "Help", tooltip="this list"),
+        Binding("ctrl+c", "quit", "Quit", show=False),
+    ]
+
+    def __init__(self, ctx: TuiContext, *, feed: bool = True, sample_s: float = 2.0) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.views = shown_views(ctx)
+        self.snapshot: dict[str, Any] | None = None
+        self.connected: bool | None = None  # None until the feed first says
+        self._use_feed = feed
+        self._sample_s = sample_s
+        self.feed: Feed | None = None
+        self.children_running: set[CliRun] = set()
+        self.stopped_children: list[str] = []
+        self._mounted: dict[str, Widget] = {}
+        for spec in self.views:
+            self._bindings.bind(spec.key, f"show_view('{spec.id}')", spec.title, show=False)
+
+    # ---- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._header_text(), id="header", markup=False)
+        yield Tabs(*(Tab(f"{v.key} {v.title}", id=f"tab-{v.id}") for v in self.views), id="tabs")
+        yield ContentSwitcher(id="views")
+        yield Footer(compact=True)
+
+    async def on_mount(self) -> None:
+        await self.show_view(DEFAULT_VIEW)
+        if self._use_feed:
+            # After the first frame: its threads would take the GIL from the first paint.
+            self.call_after_refresh(self._start_feed)
+
+    def _start_feed(self) -> None:
+        from devctl.tui.feed import Feed
+
+        if self.feed is None and self.is_running:
+            self.feed = Feed(self.ctx.paths, self._deliver, sample_s=self._sample_s)
+            self.feed.start()
+
+    def _header_text(self) -> str:
+        repo = self.ctx.root.name or str(self.ctx.root)
+        if self.connected is None:
+            state = "supervisor: …"
+        elif self.snapshot is None:
+            state = "supervisor: not running (u: devctl up)"
+        else:
+            from devctl.tui.services_view import summary
+
+            pid = (self.snapshot.get("supervisor") or {}).get("pid")
+            state = f"supervisor: running (pid {pid})  ·  {summary(self.snapshot)}"
+        return f"devctl  ·  {repo}  ·  {state}"
+
+    # ---- views -----------------------------------------------------------------------------
+
+    def spec(self, view_id: str) -> ViewSpec | None:
+        return next((v for v in self.views if v.id == view_id), None)
+
+    @property
+    def current_view(self) -> str | None:
+        return self.query_one(ContentSwitcher).current
+
+    def view(self, view_id: str) -> Widget | None:
+        """The mounted widget of a view (None until first shown)."""
+        return self._mounted.get(view_id)
+
+    def _build(self, spec: ViewSpec) -> Widget:
+        try:
+            cls = spec.load()
+        except ModuleNotFoundError as exc:
+            if exc.name != spec.module:
+                raise
+            return Placeholder(f"The {spec.title} view is not written yet ({spec.module}).", id=spec.id)
+        try:
+            widget: Widget = cls(self.ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken view must not take the dashboard down
+            return Placeholder(f"The {spec.title} view failed to start: {type(exc).__name__}: {exc}",
+                               id=spec.id, markup=False)
+        if widget.id is None:
+            widget.id = spec.id
+        return widget
+
+    async def show_view(self, view_id: str) -> Widget | None:
+        """Show a view (mounting it the first time), select its tab, focus it."""
+        spec = self.spec(view_id)
+        if spec is None:
+            return None
+        switcher = self.query_one(ContentSwitcher)
+        widget = self._mounted.get(view_id)
+        if widget is None:
+            widget = self._build(spec)
+            self._mounted[view_id] = widget
+            await switcher.mount(widget)
+            if self.connected is not None:
+                self._call(widget, "on_state", self.snapshot)
+        switcher.current = widget.id
+        tabs = self.query_one(Tabs)
+        if tabs.active != f"tab-{view_id}":
+            tabs.active = f"tab-{view_id}"
+        self._focus_view(widget)
+        self.refresh_bindings()
+        return widget
+
+    def _focus_view(self, widget: Widget) -> None:
+        if widget.focusable:
+            widget.focus()
+            return
+        for child in widget.query("*"):
+            if child.focusable:
+                child.focus()
+                return
+
+    async def action_show_view(self, view_id: str) -> None:
+        await self.show_view(view_id)
+
+    async def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        view_id = (event.tab.id or "").removeprefix("tab-")
+        if view_id and view_id != self.current_view:
+            await self.show_view(view_id)
+
+    async def show_logs(self, service: str | None) -> None:
+        """Open the logs view on one service (None: all), as the services view's `l` asks."""
+        widget = await self.show_view("logs")
+        show = getattr(widget, "show_service", None)
+        if show is not None:
+            show(service)
+        elif widget is not None:
+            self.notify("the logs view is not available yet", severity="warning")
+
+    def action_help(self) -> None:
+        from devctl.tui.overlays import HelpScreen, binding_rows
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        spec = self.spec(self.current_view or "")
+        widget = self.view(spec.id) if spec else None
+        view_keys = binding_rows(list(getattr(type(widget), "BINDINGS", []))) if widget else []
+        keys = "/".join(v.key for v in self.views)
+        global_keys = [(keys, "switch view: " + ", ".join(v.title for v in self.views)),
+                       *binding_rows(list(self.BINDINGS))]
+        self.push_screen(HelpScreen(spec.title if spec else "", view_keys, global_keys))
+
+    # ---- the feed --------------------------------------------------------------------------
+
+    def _deliver(self, kind: str, value: Any) -> None:
+        """Called on the feed's thread."""
+        if not self.post_message(FeedMessage(kind, value)):
+            raise RuntimeError("the app is closing")
+
+    def deliver(self, kind: str, value: Any) -> None:
+        """Hand the app one delivery on its own thread (what the feed's messages end in; tests
+        call it directly)."""
+        if kind == "state":
+            self.snapshot = value
+            self.connected = value is not None
+            self.query_one("#header", Static).update(self._header_text())
+            for widget in self._mounted.values():
+                self._call(widget, "on_state", value)
+        elif kind == "event":
+            for widget in self._mounted.values():
+                self._call(widget, "on_supervisor_event", value)
+        elif kind == "usage":
+            for widget in self._mounted.values():
+                self._call(widget, "on_usage", value)
+
+    def on_feed_message(self, message: FeedMessage) -> None:
+        self.deliver(message.kind, message.value)
+
+    def _call(self, widget: Widget, hook: str, value: Any) -> None:
+        fn = getattr(widget, hook, None)
+        if fn is None:
+            return
+        try:
+            fn(value)
+        except Exception as exc:  # noqa: BLE001 - a view's bug must not stop the others' updates
+            self.log.error(f"{type(widget).__name__}.{hook} failed: {exc!r}")
+
+    def wake_feed(self) -> None:
+        if self.feed is not None:
+            self.feed.wake()
+
+    # ---- children (the CLI runs the views started) -----------------------------------------
+
+    def track_child(self, run: CliRun) -> None:
+        self.children_running.add(run)
+
+    def untrack_child(self, run: CliRun) -> None:
+        self.children_running.discard(run)
+
+    def stop_children(self) -> None:
+        """Stop what the views started and still runs (an `up` in progress stops what it started)."""
+        for run in list(self.children_running):
+            if run.running():
+                run.stop()
+                self.stopped_children.append(" ".join(run.args[:1]))
+            self.children_running.discard(run)
+
+    async def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()
+        self.stop_children()
+
+    def exit_note(self) -> str:
+        return exit_note(self.snapshot, self.stopped_children)
+
+
+def run(ctx: TuiContext) -> str:
+    """Run the dashboard until the user quits; returns what to print on exit."""
+    app = DevctlApp(ctx)
+    try:
+        app.run()
+    finally:
+        app.stop_children()
+    return app.exit_note()
+
+
+def no_color() -> bool:
+    return bool(os.environ.get("NO_COLOR"))
