@@ -12,6 +12,8 @@ that declares only `validate.run` and `launch.plan` and plans N trivial TCP serv
   close stdin so it exits. This is the floor: one interpreter start plus the plugin's own work.
 - **devctl plan --json** and **devctl plan** (the readable table), output piped, through the
   installed `devctl` script next to this interpreter (what users run), else `python -m devctl`.
+- **plan --json, no typer**: `devctl.cli.pipeline_run.plan` called by `python -c`, the same
+  function the typer command calls: what a typer-free fast path for `plan --json` would cost.
 - **python -c pass**: the bare interpreter, for reference.
 - with `--baseline DIR` (another checkout of devctl, e.g. `git worktree add /tmp/base main`):
   `python -m devctl plan --json` from DIR and from this checkout (PYTHONPATH chooses the
@@ -95,6 +97,10 @@ def timed(argv: list[str], cwd: Path, stdin: bytes = b"",
 
 
 Command = tuple[list[str], bytes, "str | None"]
+#: `plan --json` through the function the typer command calls, without importing typer: what a
+#: typer-free fast path for this shape (devctl/cli/fastpath.py) would cost.
+NO_TYPER = ("import sys; from devctl.cli.context import AppContext; "
+            "from devctl.cli.pipeline_run import plan; sys.exit(plan(AppContext(), json_out=True))")
 
 
 def commands(repo: Path, baseline: str | None) -> dict[str, Command]:
@@ -103,6 +109,7 @@ def commands(repo: Path, baseline: str | None) -> dict[str, Command]:
         "plugin by hand": ([sys.executable, str(PLUGIN), str(repo / "plan.json")], by_hand_input(repo), None),
         "devctl plan --json": ([*devctl, "plan", "--json"], b"", None),
         "devctl plan": ([*devctl, "plan"], b"", None),
+        "plan --json, no typer": ([sys.executable, "-c", NO_TYPER], b"", None),
         "python -c pass": ([sys.executable, "-c", "pass"], b"", None),
     }
     if baseline is not None:
@@ -116,7 +123,7 @@ def measure(repo: Path, runs: int, services: int, baseline: str | None) -> dict[
     table = commands(repo, baseline)
     for name, (argv, stdin, code) in table.items():  # warm the OS file cache and the .pyc files
         _, _, out = timed(argv, repo, stdin, code)
-        if "--json" in argv and len(json.loads(out)["services"]) != services:
+        if "--json" in name and len(json.loads(out)["services"]) != services:
             raise SystemExit(f"{name} did not plan every service")
     wall: dict[str, list[float]] = {name: [] for name in table}
     cpu: dict[str, list[float]] = {name: [] for name in table}
