@@ -2,6 +2,8 @@
 """The supervisor's speed and footprint, side by side with honcho and supervisord in one run.
 
     python bench/bench_supervisor.py [--log-mb MB] [--runs N] [--no-others] [--json]
+    python bench/bench_supervisor.py --up-only [--rounds N] [--no-others] [--json]
+    python bench/bench_supervisor.py --breakdown [--rounds N] [--json]
 
 Measures (issue 3, "Speed and footprint"):
   up-N       `devctl up` with N trivial TCP services until every one is ready, minus the
@@ -16,6 +18,14 @@ Measures (issue 3, "Speed and footprint"):
              (and through honcho's / supervisord's pipes).
   rss/cpu    supervisor RSS with 1 and 100 services; CPU used over 5 s idle with 10 services.
              The fork-vs-exec launch of the supervisor is compared on up-10 as well.
+
+--up-only: the issue's side-by-side table alone (about a minute): `up` wall of devctl (CLI, so
+             pipeline included), honcho and supervisord at 10 and 50 services, and the bare
+             launcher, interleaved per round so a noisy moment hits every tool; medians of
+             `--rounds` rounds, with the devctl / honcho ratio.
+--breakdown: `devctl up` split into its shares (CLI start-up, pipeline, supervisor start,
+             spawning, readiness noticed), from timestamps taken around the CLI's stages and
+             the supervisor's events, plus the CPU time of the CLI and of the supervisor.
 
 honcho and supervisord are installed into a throwaway venv under a temp dir with pip (by
 package name) when not importable; `--no-others` skips them. Nothing is asserted; the
@@ -95,7 +105,12 @@ def kill_tree(proc: subprocess.Popen) -> None:
 
 
 class Devctl:
-    def __init__(self, base: Path, name: str):
+    #: `--before DIR`: another checkout of devctl (e.g. `git archive main`) run through PYTHONPATH,
+    #: for a before/after comparison in one run. None: the installed devctl.
+    src: Path | None = None
+
+    def __init__(self, base: Path, name: str, src: Path | None = None):
+        self.src = src
         self.root = base / name
         self.root.mkdir(exist_ok=True)
         (self.root / ".devctl.yaml").write_text(
@@ -108,8 +123,14 @@ class Devctl:
     def run(self, *args: str, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
         t0 = time.perf_counter()
         res = subprocess.run([PY, "-m", "devctl", "-C", str(self.root), *args], capture_output=True,
-                             text=True, env={**os.environ, "NO_COLOR": "1", **(env or {})}, check=False)
+                             text=True, env={**self.env(), **(env or {})}, check=False)
         return time.perf_counter() - t0, res
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, "NO_COLOR": "1"}
+        if self.src is not None:
+            env["PYTHONPATH"] = str(self.src)
+        return env
 
     def up(self, env: dict | None = None) -> float:
         took, res = self.run("up", env=env)
@@ -177,8 +198,8 @@ def baseline_start(n: int) -> float:
     return t1 - t0
 
 
-def bench_devctl_up(base: Path, n: int, tag: str, env: dict | None = None) -> dict:
-    d = Devctl(base, f"up{n}{tag}")
+def bench_devctl_up(base: Path, n: int, tag: str, env: dict | None = None, src: Path | None = None) -> dict:
+    d = Devctl(base, f"up{n}{tag}", src)
     d.plan(tcp_services(free_ports(n)))
     try:
         took = d.up(env)
@@ -304,12 +325,18 @@ def bench_log_devctl(base: Path, mb: int) -> float:
 # ---- honcho and supervisord ----------------------------------------------------------------
 
 
+#: `--others-venv DIR`: where honcho and supervisor are installed (kept between runs); default: a temp dir.
+OTHERS_VENV: Path | None = None
+
+
 def ensure_others(tmp: Path) -> dict[str, str] | None:
     """Executables of honcho, supervisord and supervisorctl (installed into a temp venv if needed)."""
     found = {n: shutil.which(n, path=os.path.dirname(PY)) for n in ("honcho", "supervisord", "supervisorctl")}
     if all(found.values()):
         return found  # type: ignore[return-value]
-    venv = tmp / "others-venv"
+    venv = OTHERS_VENV or tmp / "others-venv"
+    if all((venv / "bin" / n).exists() for n in ("honcho", "supervisord", "supervisorctl")):
+        return {n: str(venv / "bin" / n) for n in ("honcho", "supervisord", "supervisorctl")}
     print("installing honcho and supervisor into a throwaway venv…", file=sys.stderr)
     subprocess.run([PY, "-m", "venv", str(venv)], check=True)
     pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "honcho", "supervisor"],
@@ -452,6 +479,162 @@ def _wait_in_output(path: Path, timeout: float = 600) -> float:
     raise RuntimeError("honcho writer never finished")
 
 
+def side_by_side(dv: dict, h: dict, s: dict, base: dict) -> str:
+    """The issue's table: `up` wall per tool at 10 and 50 services, and devctl / honcho."""
+    lines = ["| services | devctl `up` | honcho `start` | supervisord | bare launcher | devctl / honcho |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for n in (10, 50):
+        d, hv, sv = dv.get(f"up_{n}_s"), h.get(f"up_{n}_s"), s.get(f"up_{n}_s")
+        ratio = f"{d / hv:.2f}" if d and hv else "-"
+        cells = [f"{d * 1000:,.0f} ms", f"{hv * 1000:,.0f} ms" if hv else "-",
+                 f"{sv * 1000:,.0f} ms" if sv else "-", f"{base[f'start_{n}_s'] * 1000:,.0f} ms", ratio]
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def up_only(tmp: Path, rounds: int, others: bool, before: Path | None = None) -> dict:
+    """`up` of 10 and 50 services per tool, interleaved per round; medians. With `before`, the
+    devctl in that directory runs in each round too ("before")."""
+    tools = ensure_others(tmp) if others else None
+    samples: dict[str, list[float]] = {}
+
+    def add(key: str, value: float) -> None:
+        samples.setdefault(key, []).append(value)
+
+    for i in range(rounds):
+        for n in (10, 50):
+            add(f"baseline/start_{n}_s", baseline_start(n))
+            add(f"devctl/up_{n}_s", bench_devctl_up(tmp, n, f"-r{i}")["up_s"])
+            if before is not None:
+                add(f"before/up_{n}_s", bench_devctl_up(tmp, n, f"-b{i}", src=before)["up_s"])
+            if tools:
+                ports = free_ports(n)
+                hr = honcho_run(tools, tmp, [listener(p) for p in ports], ports)
+                add(f"honcho/up_{n}_s", hr["up_s"])
+                honcho_stop(hr)
+                ports = free_ports(n)
+                sr = supervisord_run(tools, tmp, [listener(p) for p in ports], ports)
+                add(f"supervisord/up_{n}_s", sr["up_s"])
+                supervisord_stop(tools, sr)
+        d = Devctl(tmp, f"down-r{i}")
+        d.plan(tcp_services(free_ports(50)))
+        d.up()
+        add("devctl/down_50_s", d.down())
+        if before is not None:
+            d = Devctl(tmp, f"down-b{i}", before)
+            d.plan(tcp_services(free_ports(50)))
+            d.up()
+            add("before/down_50_s", d.down())
+    out: dict = {tool: {} for tool in ("devctl", "before", "baseline", "honcho", "supervisord")}
+    out["rounds"] = rounds
+    for key, values in samples.items():
+        tool, name = key.split("/")
+        out[tool][name] = statistics.median(values)
+        out[tool][name + "_all"] = values
+    return out
+
+
+BREAKDOWN = """
+import json, resource, sys, time
+T = {"spawned": float(sys.argv[1]), "interpreter": time.time()}
+out = sys.argv[2]
+sys.argv = ["devctl", *sys.argv[3:]]
+import devctl.cli.main as main
+import devctl.cli.supervisor_cmds as cmds
+from devctl.supervisor import daemon, up
+def timed(mod, name, key):
+    fn = getattr(mod, name)
+    def wrapper(*a, **k):
+        T.setdefault(key + "_start", time.time())
+        try:
+            return fn(*a, **k)
+        finally:
+            T[key + "_end"] = time.time()
+    setattr(mod, name, wrapper)
+timed(cmds, "_plan", "pipeline")
+timed(daemon, "launch", "launch")
+timed(up, "wait", "wait")
+try:
+    main.main()
+finally:
+    T["exit"] = time.time()
+    ru, rc = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    T["cpu_cli"], T["cpu_plugins"] = ru.ru_utime + ru.ru_stime, rc.ru_utime + rc.ru_stime
+    with open(out, "w") as fh:
+        json.dump(T, fh)
+"""
+
+
+def breakdown_once(base: Path, n: int, tag: str, src: Path | None = None) -> dict:
+    """One `devctl up` of n services (each prints when its port opened), split into shares (ms)."""
+    d = Devctl(base, f"bd{n}{tag}", src)
+    d.plan(tcp_services(free_ports(n), "--stamp"))
+    out = base / f"bd{n}{tag}.json"
+    t0 = time.time()
+    res = subprocess.run([PY, "-c", BREAKDOWN, repr(t0), str(out), "-C", str(d.root), "up"],
+                         capture_output=True, text=True, env=d.env(), check=False)
+    wall = time.time() - t0
+    try:
+        if res.returncode != 0:
+            raise RuntimeError(f"devctl up failed: {res.stderr[-2000:]}")
+        t = json.loads(out.read_text())
+        sup = psutil.Process(d.status()["supervisor"]["pid"]).cpu_times()
+        events = d.events()
+    finally:
+        d.down()
+    first = {}
+    for e in events:
+        first.setdefault((e["service"], e["event"]), e["ts"])
+    started = sorted(ts for (_s, ev), ts in first.items() if ev == "started")
+    ready = {svc: ts for (svc, ev), ts in first.items() if ev == "ready"}
+    opened = {}
+    for name in ready:
+        log = (d.root / ".devctl" / "logs" / f"{name}.stdout.log").read_text()
+        opened[name] = float(next(x for x in log.splitlines() if x.startswith("listening-at")).split()[1])
+    lat = [ready[k] - opened[k] for k in ready]
+    listening = first[(None, "supervisor_started")]
+
+    def ms(a: float, b: float) -> float:
+        return (b - a) * 1000
+
+    return {
+        "wall": wall * 1000,
+        "cli start-up (interpreter, imports, config) ": ms(t0, t["pipeline_start"]),
+        "pipeline (plugins, phases)": ms(t["pipeline_start"], t["pipeline_end"]),
+        "checks before start (prepare)": ms(t["pipeline_end"], t["launch_start"]),
+        "supervisor start (fork, imports, lock, socket)": ms(t["launch_start"], listening),
+        "first service spawned": ms(listening, started[0]),
+        "spawning (first to last)": ms(started[0], started[-1]),
+        "last spawned to last port open (services' own start)": ms(started[-1], max(opened.values())),
+        "last port open to its ready event": ms(max(opened.values()), max(ready.values())),
+        "last ready to `up` returning": ms(max(ready.values()), t["exit"]),
+        "readiness after port open, median": statistics.median(lat) * 1000,
+        "readiness after port open, max": max(lat) * 1000,
+        "CPU: CLI (incl. pipeline)": t["cpu_cli"] * 1000,
+        "CPU: plugin processes": t["cpu_plugins"] * 1000,
+        "CPU: supervisor": (sup.user + sup.system) * 1000,
+    }
+
+
+def breakdown(tmp: Path, rounds: int, before: Path | None = None, sizes: tuple[int, ...] = (10, 50)) -> dict:
+    """Medians of `rounds` breakdowns per size (and of the `before` devctl, interleaved)."""
+    rows: dict = {}
+    for i in range(rounds):
+        for n in sizes:
+            rows.setdefault(f"{n}", []).append(breakdown_once(tmp, n, f"-{i}"))
+            if before is not None:
+                rows.setdefault(f"{n} before", []).append(breakdown_once(tmp, n, f"-b{i}", before))
+    return {col: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for col, rs in rows.items()}
+
+
+def print_breakdown(res: dict) -> None:
+    cols = sorted(res, key=lambda c: (int(c.split()[0]), c))
+    print("| share of `devctl up` (ms, medians) | " + " | ".join(f"{c} services" for c in cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for key in res[cols[0]]:
+        print(f"| {key.strip()} | " + " | ".join(f"{res[c][key]:,.0f}" for c in cols) + " |")
+
+
 # ---- main ----------------------------------------------------------------------------------
 
 
@@ -462,9 +645,44 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15, help="runs of `status --json`")
     ap.add_argument("--no-others", action="store_true", help="skip honcho and supervisord")
     ap.add_argument("--json", action="store_true", help="print the raw figures as JSON")
+    ap.add_argument("--up-only", action="store_true",
+                    help="only the side-by-side `up` table (and devctl's down of 50), interleaved")
+    ap.add_argument("--breakdown", action="store_true", help="only `devctl up` split into its shares")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds for --up-only / --breakdown (medians)")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10, 50],
+                    help="with --breakdown: the numbers of services (default: 10 50)")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="with --up-only / --breakdown: also run the devctl sources in this directory "
+                         "(e.g. `git archive main | tar -x -C DIR`), interleaved, for a before/after")
+    ap.add_argument("--others-venv", type=Path, default=None,
+                    help="install honcho and supervisor here and reuse them (default: a throwaway venv)")
     args = ap.parse_args()
+    global OTHERS_VENV
+    OTHERS_VENV = args.others_venv
     with tempfile.TemporaryDirectory(prefix="devctl-bench-") as tmpdir:
         tmp = Path(tmpdir)
+        if args.up_only or args.breakdown:
+            load = os.getloadavg()
+            if args.up_only:
+                res = up_only(tmp, args.rounds, not args.no_others, args.before)
+            else:
+                res = breakdown(tmp, args.rounds, args.before, tuple(args.sizes))
+            load_end = os.getloadavg()
+            if args.json:
+                print(json.dumps({"result": res, "load_before": load, "load_after": load_end}, indent=2))
+            elif args.up_only:
+                print(side_by_side(res["devctl"], res["honcho"], res["supervisord"], res["baseline"]))
+                if res["before"]:
+                    print("\nbefore (--before):")
+                    print(side_by_side(res["before"], res["honcho"], res["supervisord"], res["baseline"]))
+                downs = [f"{k} {res[k]['down_50_s'] * 1000:.0f} ms" for k in ("devctl", "before") if res[k]]
+                print(f"\ndevctl down of 50: {', '.join(downs)}; medians of {args.rounds} rounds")
+            else:
+                print_breakdown(res)
+            if not args.json:
+                print(f"load average (1/5/15 min): before {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, "
+                      f"after {load_end[0]:.1f} / {load_end[1]:.1f} / {load_end[2]:.1f}")
+            return
         r: dict = {"devctl": {}, "baseline": {}}
         dv = r["devctl"]
         for n in (10, 50):
@@ -528,6 +746,8 @@ def report(r: dict) -> None:
         ("idle CPU, 10 services", f"{dv['idle_cpu_pct']:.2f} %", "-",
          f"{s['idle_cpu_pct']:.2f} %" if s else "-"),
     ]
+    print(side_by_side(dv, h, s, base))
+    print()
     print("| measure | devctl | honcho | supervisord |")
     print("|---|---:|---:|---:|")
     for row in rows:

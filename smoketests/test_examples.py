@@ -121,3 +121,33 @@ def test_fullstack(example):
 
     devctl.ok("down")
     assert devctl("status").returncode == 3
+
+
+def test_dashboard(example):
+    """The TUI's by-hand example: five services up, one that crashes and is restarted, one that
+    floods its log, and its Dofek plugin. Its crash comes sooner here than the 20-40 s it waits
+    by default."""
+    devctl = example("dashboard")
+    config = devctl.repo / ".devctl.yaml"
+    config.write_text(config.read_text().replace('FLAKY_MIN_S: "20"', 'FLAKY_MIN_S: "1"')
+                      .replace('FLAKY_MAX_S: "40"', 'FLAKY_MAX_S: "1.5"'))
+    devctl.ok("up")
+    states = {n: s["state"] for n, s in services(devctl).items()}
+    assert states["web"] == "healthy", states
+    assert set(states) == {"web", "pinger", "worker", "flaky", "flood"}
+
+    wait_for(lambda: services(devctl)["flaky"]["restarts"] >= 1, timeout=30, what="flaky's first restart")
+    logs = devctl.repo / ".devctl" / "logs"
+    assert "ERROR lost the connection" in "".join(p.read_text() for p in logs.glob("flaky.stderr.log*"))
+    flood = devctl.repo / ".devctl/logs/flood.stdout.log"
+    wait_for(lambda: flood.stat().st_size > 200_000, timeout=30, what="the flood log to grow")
+    assert "pinger: http://127.0.0.1:" in devctl.ok("logs", "pinger").stdout
+    assert "sent 3 requests to web" in devctl.ok("traffic", "3").stdout  # the plugin's command
+
+    poll = json.loads(devctl.ok("dofek", "poll", "--once", "--json").stdout)
+    (plugin,) = poll["plugins"]
+    assert plugin["name"] == "example" and plugin["status"] == "ok", plugin
+    assert {m["id"] for m in poll["metrics"]} == {"example.flood_log_mib", "example.web_requests"}
+
+    devctl.ok("down")
+    assert devctl("status").returncode == 3

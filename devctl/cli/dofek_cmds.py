@@ -90,12 +90,9 @@ def _config_lines(cfg: Any) -> list[str]:
 
 
 def _host(cfg: Any, root: Path, top: int = 12) -> Any:
-    from devctl.dofek.devctl_services import ServiceWatch
     from devctl.dofek.poller import DofekHost
-    from devctl.statedir import ensure_subdir
 
-    log_dir = ensure_subdir(root, "logs", "dofek")
-    return DofekHost(cfg, log_dir=log_dir, services=ServiceWatch(root), top=top)
+    return DofekHost.for_repo(cfg, root, top=top)
 
 
 @app.command()

@@ -505,16 +505,11 @@ def logs(
 
 def _known_services(paths: Any) -> list[str]:
     """Services in state.json order, then any others that have log files."""
+    from devctl.supervisor.logs import services_with_logs
     from devctl.supervisor.state_store import read_state
 
     state = read_state(paths.state) or {}
-    names = [s["name"] for s in state.get("services", [])]
-    if paths.logs.is_dir():
-        for p in sorted(paths.logs.glob("*.std*.log")):
-            name = p.name.rsplit(".", 2)[0]
-            if name not in names:
-                names.append(name)
-    return names
+    return services_with_logs(paths.logs, [s["name"] for s in state.get("services", [])])
 
 
 def restart(

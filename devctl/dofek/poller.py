@@ -62,6 +62,16 @@ class DofekHost:
         #: Timings of the last cycle in ms (scan, polls until settled, snapshot): for `bench/`.
         self.last_cycle: dict[str, float] = {}
 
+    @classmethod
+    def for_repo(cls, config: DofekConfig, repo_root: Path, *, top: int = TOP_PROCESSES) -> DofekHost:
+        """The host as `devctl dofek run` and the TUI's Dofek view use it: plugin stderr in
+        `.devctl/logs/dofek/`, and the repo's running devctl services in the watchlist."""
+        from devctl.dofek.devctl_services import ServiceWatch
+        from devctl.statedir import ensure_subdir
+
+        log_dir = ensure_subdir(repo_root, "logs", "dofek")
+        return cls(config, log_dir=log_dir, services=ServiceWatch(repo_root), top=top)
+
     async def run(self, on_tick: TickCallback, *, ticks: int | None = None,
                   stop: anyio.Event | None = None, wait_all: bool = False) -> None:
         """Tick until `stop` is set or `ticks` ticks have been emitted; always shuts plugins down.

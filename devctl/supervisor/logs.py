@@ -18,7 +18,7 @@ import heapq
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -35,6 +35,19 @@ MAX_LINE = 64 * 1024
 _BLOCK = 1 << 20
 #: How many older generations (`.1`, `.2`, …) `tail_generations` looks into at most.
 MAX_GENERATIONS = 100
+
+
+def services_with_logs(logs_dir: Path, known: Iterable[str] = ()) -> list[str]:
+    """The services whose logs "all" shows (`devctl logs`, the TUI's logs view): `known` (the
+    supervisor's, in its order), then any others that have log files (a service removed from the
+    plan still has its logs), by name."""
+    names = list(dict.fromkeys(known))
+    if logs_dir.is_dir():
+        for p in sorted(logs_dir.glob("*.std*.log")):
+            name = p.name.rsplit(".", 2)[0]
+            if name not in names:
+                names.append(name)
+    return names
 
 
 def tail_lines(path: Path, n: int, *, max_line: int = MAX_LINE, block: int = _BLOCK) -> list[str]:

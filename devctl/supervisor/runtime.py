@@ -73,9 +73,12 @@ class Service:
         self.restart_scope: anyio.CancelScope | None = None
         self.cleanup: anyio.Event | None = None
         self.exited = anyio.Event()
+        self._fixed_for: ServiceSpec | None = None
+        self._fixed_parts: tuple[dict[str, str], dict[str, str]] = ({}, {})
 
     def record(self, paths: Paths) -> ServiceRecord:
         """What `state.json` says about this service (env redacted)."""
+        env, logs = self._fixed(paths)
         return {
             "name": self.name,
             "state": self.st.state,
@@ -86,8 +89,8 @@ class Service:
             "ready_at": self.ready_at,
             "command": self.spec["command"],
             "cwd": self.spec["cwd"],
-            "env": redact_env(self.spec["env"]),
-            "logs": {s: str(paths.log(self.name, s)) for s in spawner.STREAMS},
+            "env": env,
+            "logs": logs,
             "restarts": self.st.total_restarts,
             "restart_attempt": self.st.restarts,
             "restart_policy": self.spec["restart"],
@@ -100,6 +103,15 @@ class Service:
             "descendants": sorted([pid, ct] for pid, ct in self.descendants.items()),
             "plugin": self.spec.get("plugin", ""),
         }
+
+    def _fixed(self, paths: Paths) -> tuple[dict[str, str], dict[str, str]]:
+        """The parts of the record that only change with the spec (redacted env, log paths):
+        made once per spec, not on every one of the many state writes while services start."""
+        if self._fixed_for is not self.spec:
+            self._fixed_for = self.spec
+            self._fixed_parts = (redact_env(self.spec["env"]),
+                                 {s: str(paths.log(self.name, s)) for s in spawner.STREAMS})
+        return self._fixed_parts
 
     def _health_record(self) -> HealthStatus | None:
         """The health of the running process: none without one (a stopped service's last `ok`
@@ -142,6 +154,7 @@ class Supervisor:
         self.reply_pending = False
         self.shutdown_replied = anyio.Event()
         self.stop_grace_override: float | None = None
+        self._spawn_turn = anyio.Lock()
         self.up_done = False
         #: Orphans re-parented to us that name no service ({pid: create time}); see sweep_once.
         self.strays: dict[int, float] = {}
@@ -239,13 +252,23 @@ class Supervisor:
     async def _spawn(self, svc: Service) -> None:
         if svc.cleanup is not None:
             await svc.cleanup.wait()  # the previous group is fully gone before a new one starts
-        if svc.st.state != "starting" or svc.proc is not None:
-            return
-        try:
-            proc = spawner.spawn(svc.spec, self.paths, self.run_id)
-        except OSError as exc:
-            self.feed(svc, sm.SpawnFailed(f"{svc.spec['command'][0]}: {exc.strerror or exc}"))
-            return
+        # One spawn per turn of the event loop. A spawn blocks the loop until the child has
+        # exec'd (20-30 ms each on a busy box while the services started before it compete for
+        # the CPU), and asyncio runs every task that is ready in one turn: 50 spawn tasks made
+        # ready together used to run back to back, so no probe ran and no `ready` was noticed
+        # for 1.5 s after the first ports opened. Spawns still start in plan order.
+        async with self._spawn_turn:
+            if svc.st.state != "starting" or svc.proc is not None:
+                return
+            try:
+                proc = spawner.spawn(svc.spec, self.paths, self.run_id)
+            except OSError as exc:
+                self.feed(svc, sm.SpawnFailed(f"{svc.spec['command'][0]}: {exc.strerror or exc}"))
+                return
+            self._started(svc, proc)
+            await anyio.sleep(0)  # due probes and socket requests run before the next spawn
+
+    def _started(self, svc: Service, proc: subprocess.Popen[bytes]) -> None:
         svc.gen += 1
         svc.proc, svc.pid, svc.group = proc, proc.pid, proc.pid
         svc.create_time = create_time(proc.pid)

@@ -1,26 +1,33 @@
 """The logs view: one service's output, or every service merged with coloured prefixes.
 
 Reading is `logsource`'s (windows by byte position, so a 1 GB log opens at once); this module is
-what the user sees and the keys. All file I/O runs in worker threads and comes back through
-`call_from_thread`: a key press only moves within the lines already held, or starts a read.
+what the user sees and the keys. File I/O (finding and opening the files, reading, scanning) runs
+in worker threads and comes back through `call_from_thread`: a key press only moves within the
+lines already held, or starts a read.
 
 Following is the same read as scrolling down (`Window.read_newer`), repeated every `FOLLOW_S`
 while the view shows the end: a service writing 10k lines/s costs one batch of ~1000 lines and
 one repaint per tick, never a repaint per line. Scrolling up pauses following (like `less +F`);
 `end`/`G` or `f` resumes it.
 
-Choices where the issue is silent (documented in docs/tui.md): search is plain text,
-case-insensitive unless it has an upper-case letter (smartcase); the filter is the same kind of
-text; "first error" is the first line of the current run's file (`<svc>.<stream>.log`, which a
-restart starts afresh) with a word like `error`, `fatal`, `panic`, `exception` or `traceback`,
-and `n`/`N` then go on through the errors.
+Choices where the issue is silent (docs/tui.md says them to users):
+- several streams are in `devctl logs`' order: by time when every line is stamped, else stream by
+  stream (each service's stdout, then its stderr); lines that arrive while following are
+  appended as they come;
+- search and filter are plain text, case-insensitive unless the text has an upper-case letter
+  (smartcase, as in `less -i` and vim); a new search looks down from the top of the screen —
+  up from the end while following — and, finding nothing there, the other way;
+- "first error" is the first line of the current run's file (`<svc>.<stream>.log`, which a
+  restart starts afresh) with a word like `error`, `fatal`, `panic`, `exception`, `traceback`,
+  `failed` or `crashed` (`logsource.ERRORS`); `n`/`N` then go on through the errors;
+- long lines are cut at the screen's edge (left/right scroll them), not wrapped.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -32,6 +39,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from devctl.supervisor import logs
 from devctl.supervisor.logfiles import TS_WIDTH, line_time
 from devctl.tui import logsource as ls
 from devctl.tui.context import TuiContext
@@ -53,24 +61,11 @@ COLOURS = ("cyan", "magenta", "yellow", "green", "blue", "red",
 STREAM_MODES = ("both", "stdout", "stderr")
 
 
-def services_with_logs(ctx: TuiContext, known: Sequence[str] = ()) -> list[str]:
-    """The services to show under "all": those the supervisor knows, in its order, then any
-    others that have log files (a service removed from the plan still has its logs)."""
-    names = list(dict.fromkeys(known))
-    logs = ctx.paths.logs
-    if logs.is_dir():
-        for p in sorted(logs.glob("*.std*.log")):
-            name = p.name.rsplit(".", 2)[0]
-            if name not in names:
-                names.append(name)
-    return names
-
-
 class LogBody(Widget, can_focus=True):
     """The lines on screen; the view owns the state, this only paints it."""
 
     DEFAULT_CSS = """
-    LogBody { height: 1fr; }
+    LogBody { height: 1fr; text-wrap: nowrap; text-overflow: clip; }
     """
 
     def __init__(self, view: LogsView) -> None:
@@ -104,24 +99,25 @@ class LogsView(Vertical):
         Binding("f", "toggle_follow", "Follow",
                 tooltip="follow on/off: keep showing new lines as they are written"),
         Binding("s", "cycle_stream", "Out/err/both", tooltip="show stdout, stderr, or both"),
-        Binding("slash", "search", "Search",
+        Binding("/", "search", "Search",
                 tooltip="search for a text (smartcase), highlighted; while following, upwards"),
         Binding("n", "next_match", "Next", tooltip="the next match, downwards"),
         Binding("N", "prev_match", "Previous", tooltip="the previous match, upwards"),
-        Binding("ampersand", "filter", "Filter",
+        Binding("&", "filter", "Filter",
                 tooltip="show only the lines with a text (empty: every line again)"),
         Binding("e", "first_error", "First error",
                 tooltip="the first error line of the current run; then n/N go through the errors"),
         Binding("escape", "clear", "Clear", show=False, tooltip="clear the search, then the filter"),
         Binding("a", "all_services", "All services", tooltip="every service, merged, with prefixes"),
-        Binding("left_square_bracket", "next_service(-1)", "Previous service", show=False),
-        Binding("right_square_bracket", "next_service(1)", "Next service", show=False),
+        Binding("[", "next_service(-1)", "Previous service", show=False,
+                tooltip="the previous service (\"all\" comes between the last and the first)"),
+        Binding("]", "next_service(1)", "Next service", show=False, tooltip="the next service"),
         Binding("t", "toggle_stamps", "Timestamps", show=False,
                 tooltip="hide or show the time stamps of stamped lines"),
         Binding("up,k", "scroll(-1)", "Line up", show=False, tooltip="one line up (pauses following)"),
-        Binding("down,j", "scroll(1)", "Line down", show=False),
+        Binding("down,j", "scroll(1)", "Line down", show=False, tooltip="one line down"),
         Binding("pageup,b", "page(-1)", "Page up", show=False, tooltip="a screen up (pauses following)"),
-        Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, tooltip="a screen down"),
         Binding("left,h", "pan(-1)", "Left", show=False, tooltip="scroll long lines left"),
         Binding("right,l", "pan(1)", "Right", show=False,
                 tooltip="scroll long lines right (they are cut at the edge, not wrapped)"),
@@ -153,6 +149,7 @@ class LogsView(Vertical):
         self._height = 20
         self._live = False
         self._jump_cancel: threading.Event | None = None
+        self._opening = 0  # which `_rebuild` the window being opened belongs to
 
     # -- layout and hooks ------------------------------------------------------------------
 
@@ -182,7 +179,7 @@ class LogsView(Vertical):
         names = [s["name"] for s in (snapshot or {}).get("services", []) if "name" in s]
         if names and names != self.known:
             self.known = names
-            if self.service is None and set(services_with_logs(self.ctx, names)) != {
+            if self.service is None and set(logs.services_with_logs(self.ctx.paths.logs, names)) != {
                     s for s, _ in self.sources}:
                 self._rebuild()
 
@@ -197,26 +194,64 @@ class LogsView(Vertical):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        names = [self.service] if self.service else services_with_logs(self.ctx, self.known)
-        streams = ["stdout", "stderr"] if self.stream_mode == "both" else [self.stream_mode]
-        self.sources = [(n, s) for n in names for s in streams]
-        old = self.window.chains
-        chains = [Chain(self.ctx.paths.log(n, s)) for n, s in self.sources]
-        match = ls.text_needle(self.filter_text) if self.filter_text else None
-        self.window = Window(chains, cap=CAP, match=match)
-        # A worker may still be reading the old chains: close them a little later.
-        self._retired.append(old)
-        while len(self._retired) > 2:
-            for chain in self._retired.pop(0):
-                chain.close()
-        self.top = 0
+        """Open what is chosen (service, streams, filter) as a new window, in a worker: finding the
+        log files and opening them is I/O too. The old window stays on screen until the new one
+        has its first lines (a few milliseconds)."""
+        self._opening += 1
+        token = self._opening
         self.current = None
         self.follow = True
         self.message = ""
         self._cancel_jump()
-        self._loading = set()  # reads of the old window still under way no longer count
-        self._load("older", PAGE_READ)
+        if not self._live:
+            return  # `on_mount` opens it
+        service, streams, known = self.service, self.stream_mode, list(self.known)
+        match = ls.text_needle(self.filter_text) if self.filter_text else None
+        paths = self.ctx.paths
+
+        def work() -> None:
+            names = [service] if service else logs.services_with_logs(paths.logs, known)
+            chosen = ["stdout", "stderr"] if streams == "both" else [streams]
+            sources = [(n, s) for n in names for s in chosen]
+            chains: list[Chain] = []
+            try:
+                for n, s in sources:
+                    chains.append(Chain(paths.log(n, s)))
+                window = Window(chains, cap=CAP, match=match)
+                got = window.read_older(PAGE_READ)
+            except OSError as exc:
+                for chain in chains:
+                    chain.close()
+                self._call(self._open_failed, token, f"cannot read the logs: {exc}")
+                return
+            self._call(self._opened, token, sources, window, got)
+
+        self.run_worker(work, thread=True, group="logs-open", name="logs open")
         self.refresh_view()
+
+    def _opened(self, token: int, sources: list[tuple[str, str]], window: Window, got: Loaded) -> None:
+        if token != self._opening or not self._live:  # chosen again since, or gone
+            for chain in window.chains:
+                chain.close()
+            return
+        # A worker may still be reading the old chains: close them a little later.
+        self._retired.append(self.window.chains)
+        while len(self._retired) > 2:
+            for chain in self._retired.pop(0):
+                chain.close()
+        self.sources = sources
+        self.window = window
+        self._loading = set()  # reads of the old window still under way no longer count
+        window.apply(got)
+        self.top = 0
+        self.clamp()
+        self.refresh_view()
+        self._maybe_load()
+
+    def _open_failed(self, token: int, message: str) -> None:
+        if token == self._opening:
+            self.message = message
+            self.refresh_view()
 
     def _prefixes(self) -> list[Text]:
         """Per chain: `name | ` when several services show, `err ` marks stderr in "both"."""
@@ -238,8 +273,7 @@ class LogsView(Vertical):
     def paint(self, height: int, width: int) -> Text:
         self._height = max(1, height)
         lines = self.window.lines
-        if self.follow and self.window.at_end:
-            self.top = max(0, len(lines) - height)
+        self._sync_top()
         shown = lines[self.top:self.top + height]
         if not shown:
             return Text(self._empty_text(), style="dim")
@@ -273,8 +307,14 @@ class LogsView(Vertical):
         return "no output yet"
 
     def status_text(self) -> str:
-        who = self.service or "all services"
-        parts = [who, self.stream_mode, "following" if self.follow else "paused"]
+        """One line: what shows, how, and the last message first (an 80-column line cuts the rest)."""
+        parts = [self.service or "all services"]
+        if self.message:
+            parts.append(self.message)
+        if "older" in self._loading and self.filter_text and self.window.chains:
+            done = 1 - max(c.fraction(p) for c, p in zip(self.window.chains, self.window.front, strict=True))
+            parts.append(f"filtering… {done:.0%} read")
+        parts += [self.stream_mode, "following" if self.follow else "paused"]
         if self.filter_text:
             parts.append(f"filter: {self.filter_text}")
         if self.search_text:
@@ -283,18 +323,19 @@ class LogsView(Vertical):
             parts.append(f"→{self.x}")
         n = len(self.window.lines)
         if n:
-            parts.append(f"{self.top + 1}-{min(n, self.top + self._height)} of {n} held"
-                         + ("" if self.window.at_start() else " (more above)"))
-        if "older" in self._loading and self.filter_text and self.window.chains:
-            done = 1 - max(c.fraction(p) for c, p in zip(self.window.chains, self.window.front, strict=True))
-            parts.append(f"filtering… {done:.0%} read")
-        if self.message:
-            parts.append(self.message)
+            parts.append(f"{self.top + 1}-{min(n, self.top + self._height)}/{n}"
+                         + ("" if self.window.at_start() else " ↑more"))
         return " · ".join(parts)
+
+    def _sync_top(self) -> None:
+        """While following, the screen shows the last lines held."""
+        if self.follow and self.window.at_end:
+            self.top = max(0, len(self.window.lines) - self._height)
 
     def refresh_view(self) -> None:
         if not self._live:
             return
+        self._sync_top()  # before the status line, which says which lines show
         self.query_one("#logs-status", Static).update(Text(self.status_text(), no_wrap=True,
                                                             overflow="ellipsis"))
         self.query_one(LogBody).refresh()
@@ -437,7 +478,7 @@ class LogsView(Vertical):
 
     def action_next_service(self, step: int) -> None:
         """`]` the next service, `[` the previous one; "all" is between the last and the first."""
-        names: list[str | None] = [None, *services_with_logs(self.ctx, self.known)]
+        names: list[str | None] = [None, *logs.services_with_logs(self.ctx.paths.logs, self.known)]
         at = names.index(self.service) if self.service in names else 0
         self.show_service(names[(at + step) % len(names)])
 
@@ -551,12 +592,26 @@ class LogsView(Vertical):
                 return
         chains = self.window.chains
         where = self._positions(base, forward)
-        if forward:
-            self._jump(lambda stop: ls.first_match(chains, pattern, where, stop), "search",
-                       missing=f"no {pattern.label!r} below")
-        else:
-            self._jump(lambda stop: ls.last_match(chains, pattern, where, stop), "search",
-                       missing=f"no {pattern.label!r} above")
+        other = self._positions(base, not forward)
+        label = pattern.label
+        note: list[str] = []
+
+        def find(stop: Callable[[], bool]) -> Line | None:
+            if forward:
+                hit = ls.first_match(chains, pattern, where, stop)
+            else:
+                hit = ls.last_match(chains, pattern, where, stop)
+            if hit is None and from_screen:  # a new search looks the other way too
+                if forward:
+                    hit = ls.last_match(chains, pattern, other, stop)
+                else:
+                    hit = ls.first_match(chains, pattern, other, stop)
+                note.append(f"no {label!r} {'below' if forward else 'above'}; "
+                            f"the nearest {'above' if forward else 'below'}")
+            return hit
+
+        side = "anywhere" if from_screen else ("below" if forward else "above")
+        self._jump(find, "search", missing=f"no {label!r} {side}", note=note)
 
     def _index_of(self, line: Line | None) -> int | None:
         if line is None:
@@ -577,7 +632,7 @@ class LogsView(Vertical):
         self._maybe_load()
 
     def _jump(self, find: Callable[[Callable[[], bool]], Line | None], what: str,
-              highlight: bool = True, missing: str = "") -> None:
+              highlight: bool = True, missing: str = "", note: list[str] | None = None) -> None:
         """Find a line in the files (worker) and show a new window around it."""
         window = self.window
         self.message = f"{what}: scanning…"
@@ -591,7 +646,8 @@ class LogsView(Vertical):
             except (OSError, ValueError):
                 return
             if not cancelled.is_set():
-                self._call(self._jumped, window, missing or f"{what}: none", hit, got, highlight)
+                self._call(self._jumped, window, missing or f"{what}: none", hit, got, highlight,
+                           note[0] if note else "")
 
         self._cancel_jump()
         self._jump_cancel = cancelled
@@ -602,7 +658,7 @@ class LogsView(Vertical):
             self._jump_cancel.set()
 
     def _jumped(self, window: Window, what: str, hit: Line | None, got: Loaded | None,
-                highlight: bool) -> None:
+                highlight: bool, note: str = "") -> None:
         if window is not self.window:
             return
         if hit is None or got is None:
@@ -618,6 +674,9 @@ class LogsView(Vertical):
         self.follow = False
         if highlight:
             self._focus(index)
+            if note:
+                self.message = note
+                self.refresh_view()
         else:
             self.current = None
             self.top = index

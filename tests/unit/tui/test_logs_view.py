@@ -50,6 +50,14 @@ async def until(pilot, predicate, what: str, timeout: float = 10.0) -> None:
         await pilot.pause(0.02)
 
 
+def painted(app: App[None]) -> list[str]:
+    """The rows the logs body really draws (Textual's rendering, its CSS included)."""
+    from textual.geometry import Region
+
+    body = app.query_one(LogBody)
+    return [strip.text for strip in body.render_lines(Region(0, 0, body.size.width, body.size.height))]
+
+
 def status(app: App[None]) -> str:
     return app.query_one(LogsView).status_text()
 
@@ -90,6 +98,11 @@ async def test_one_service_tail_scroll_search_filter_and_first_error(tmp_path):
         await until(pilot, lambda: view.current.text == "api line 3000 needle", "the previous hit")
         await pilot.press("N")
         await until(pilot, lambda: "no 'needle' above" in status(app), "no more above")
+        # A new search from the start finds nothing below the 4500th line... then looks above.
+        await pilot.press("G", "pageup", "slash", *"line 100 ", "enter")
+        await until(pilot, lambda: view.current is not None and view.current.text.startswith("api line 100 "),
+                    "the match above")
+        assert "no 'line 100 ' below; the nearest above" in status(app)
         # First error.
         await pilot.press("e")
         await until(pilot, lambda: view.current is not None and "ERROR" in view.current.text, "the error")
@@ -104,11 +117,20 @@ async def test_one_service_tail_scroll_search_filter_and_first_error(tmp_path):
         await until(pilot, lambda: screen_text(app).splitlines()[-1] == "api line 5000", "stdout only")
         await pilot.press("s")
         await until(pilot, lambda: screen_text(app).strip() == "warn: slow start", "stderr only")
-        # Long lines are cut at the edge; right/left scroll them sideways.
+        # Long lines are cut at the edge, not wrapped; right/left scroll them sideways.
+        await pilot.press("s")  # both
+        with open(d / "api.stderr.log", "a") as fh:
+            fh.write("y" * 300 + "\nafter the long one\n")
+        await until(pilot, lambda: "after the long one" in screen_text(app), "a long line")
+        rows = [r.rstrip() for r in painted(app)]
+        assert rows[-2] == ("err " + "y" * 300)[:80] and rows[-1] == "err after the long one"
+        await pilot.press("s", "s")  # stderr only
+        await until(pilot, lambda: screen_text(app).splitlines()[0] == "warn: slow start", "stderr only")
         await pilot.press("right")
-        assert screen_text(app).strip() == "warn: slow start"[view.x:] and view.x > 0
+        assert screen_text(app).splitlines()[0] == "warn: slow start"[view.x:] and view.x > 0
+        assert screen_text(app).splitlines()[1] == ("y" * 300)[view.x:]
         await pilot.press("left")
-        assert screen_text(app).strip() == "warn: slow start"
+        assert screen_text(app).splitlines()[0] == "warn: slow start"
 
 
 async def test_all_services_merged_with_prefixes_and_follow(tmp_path):

@@ -122,8 +122,9 @@ def test_search_finds_matches_forward_and_backward_with_smartcase(tmp_path, chai
     assert ls.first_match([c], ls.text_needle("nowhere"), [Pos(0, 0)]) is None
     assert ls.first_match([c], ls.ERRORS, [Pos(0, 0)]).text == "10 Error: first"
     assert pat.spans("10 Error: éerror") == [(3, 8), (11, 16)]
-    assert [ls.ERRORS.matches(t) for t in ("0 errors", "no_error_here", "Traceback (most", "panic: x")] == [
-        False, False, True, True]
+    assert [ls.ERRORS.matches(t) for t in ("0 errors", "no_error_here", "Traceback (most", "panic: x",
+                                           "crashing with code 3", "connect failed", "fatality")] == [
+        False, False, True, True, True, True, False]
 
 
 def test_filter_reads_only_matching_lines_within_a_budget(tmp_path, chain_of, monkeypatch):
@@ -308,3 +309,27 @@ def test_a_jump_in_streams_merged_by_time_shows_every_stream_at_that_moment(tmp_
     w.apply(w.read_newer(2))
     shown = [x.text[28:] for x in w.lines]
     assert shown[:2] == ["api 496", "web 497"] and shown[-2:] == ["web 505", "api 506"]
+
+
+def test_following_a_flood_stays_at_the_end_while_it_catches_up(tmp_path, chain_of):
+    """A writer faster than one read: a batch leaves lines behind it, and the window must still
+    count as following (it is, by reading on from `back`), or following would stop for good."""
+    p = write(tmp_path / "a.stdout.log", ["start"])
+    w = Window([chain_of(p)])
+    w.apply(w.read_older(10))
+    with open(p, "a") as fh:
+        fh.write("".join(f"flood {i}\n" for i in range(25)))
+    for _ in range(2):
+        got = w.read_newer(10)  # a batch of 10 while 25 wait
+        assert w.apply(got) and w.at_end
+    w.apply(w.read_newer(10))
+    assert texts(w.lines) == ["start"] + [f"flood {i}" for i in range(25)]
+    # Scrolled away (the newest dropped by the cap), a read that reaches the end comes back to it.
+    small = Window([chain_of(p)], cap=5)
+    small.apply(small.read_older(5))
+    small.apply(small.read_older(5))
+    assert not small.at_end
+    small.apply(small.read_newer(3))
+    assert not small.at_end  # 3 lines, 3 asked: maybe more
+    small.apply(small.read_newer(10))
+    assert small.at_end and texts(small.lines)[-1] == "flood 24"

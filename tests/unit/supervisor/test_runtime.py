@@ -1,0 +1,83 @@
+"""`devctl.supervisor.runtime`: what a service's record says (pure: no process is started)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from devctl.pipeline.services import ServiceSpec
+from devctl.supervisor.paths import Paths
+from devctl.supervisor.runtime import Service
+
+
+def spec(**extra: Any) -> ServiceSpec:
+    base: dict[str, Any] = {
+        "name": "api", "command": ["run"], "cwd": "/repo", "env": {"API_TOKEN": "t", "MODE": "dev"},
+        "health": None, "depends_on": [], "restart": "on-failure", "max_restarts": 5,
+        "stop_signal": "SIGTERM", "stop_timeout_ms": 10_000, "plugin": "p",
+    }
+    base.update(extra)
+    return base  # type: ignore[return-value]
+
+
+def test_record_follows_a_replaced_spec_although_its_fixed_parts_are_made_once():
+    """The redacted env and log paths are built once per spec (they are in every state write);
+    `replace_plan` keeps a service's record and swaps its spec: the record must show the new one."""
+
+    async def main() -> None:
+        paths = Paths(Path("/repo"))
+        svc = Service(spec())
+        first = svc.record(paths)
+        assert first["env"] == {"API_TOKEN": "***", "MODE": "dev"}
+        assert first["logs"] == {"stdout": "/repo/.devctl/logs/api.stdout.log",
+                                 "stderr": "/repo/.devctl/logs/api.stderr.log"}
+        assert svc.record(paths)["env"] is first["env"]  # made once for this spec
+        svc.spec = spec(env={"MODE": "prod", "DB_PASSWORD": "p"})
+        assert svc.record(paths)["env"] == {"MODE": "prod", "DB_PASSWORD": "***"}
+
+    anyio.run(main)
+
+
+def test_spawns_take_one_event_loop_turn_each(tmp_path, monkeypatch):
+    """A spawn blocks the loop until its child has exec'd (tens of ms on a busy box). Fifty spawn
+    tasks made ready at once used to run back to back in one turn of the loop, so no probe ran
+    and no readiness was noticed until the last had started: each spawn now has a turn of its own,
+    in plan order, and whatever else is due runs in between."""
+    from devctl.supervisor import runtime
+    from devctl.supervisor import states as sm
+    from devctl.supervisor.events import EventLog
+
+    order: list[str] = []
+
+    def fake_spawn(spec: ServiceSpec, _paths: Paths, _run_id: str | None) -> object:
+        order.append(spec["name"])
+        return object()
+
+    monkeypatch.setattr(runtime.spawner, "spawn", fake_spawn)
+
+    async def main() -> None:
+        paths = Paths(tmp_path)
+        (tmp_path / ".devctl").mkdir()
+        sup = runtime.Supervisor(paths, [spec(name=n) for n in ("a", "b", "c")],
+                                 EventLog(paths.events))
+        monkeypatch.setattr(sup, "_started", lambda _svc, _proc: None)
+        for svc in sup.services.values():
+            svc.st = sm.SvcState(state="starting")
+
+        async def other_work() -> None:
+            for _ in range(20):
+                order.append("|")
+                await anyio.sleep(0)
+
+        async with anyio.create_task_group() as tg:
+            sup.tg = tg
+            for svc in sup.services.values():
+                tg.start_soon(sup._spawn, svc)
+            tg.start_soon(other_work)
+
+    anyio.run(main)
+    spawned = [x for x in order if x != "|"]
+    assert spawned == ["a", "b", "c"]
+    assert all("|" in pair for pair in zip(order, order[1:], strict=False) if pair[0] != "|"), order
