@@ -31,6 +31,9 @@ from devctl.supervisor.paths import Paths
 
 #: How long start/restart wait for readiness (the CLI's `--wait` default).
 WAIT_S = 60.0
+#: stderr lines of an `up`/`down` child kept for its failure line: enough to still hold the
+#: `error:` line above a long list of details.
+STDERR_LINES = 40
 
 
 def steer(paths: Paths, op: str, names: list[str], wait_s: float | None = WAIT_S) -> list[dict[str, Any]]:
@@ -175,7 +178,19 @@ def run_up(run: CliRun, on_line: Callable[[str], None]) -> tuple[int, list[str]]
             text = progress_text(event)
             if text:
                 on_line(text)
-    return run.wait(), run.stderr_tail(10)
+    return run.wait(), run.stderr_tail(STDERR_LINES)
+
+
+def failure_reason(tail: list[str], code: int) -> str:
+    """Why a CLI child failed, in one line: its last `error:` line (what `devctl.cli.output.error`
+    prints first) and the hint that ends its stderr — not just the last lines, which are often
+    the error's details ("looked for ...") without the error itself."""
+    starts = [i for i, line in enumerate(tail) if line.startswith("error:")]
+    if not starts:
+        return " | ".join(tail[-3:]) or f"exit {code}"
+    first = tail[starts[-1]]
+    last = tail[-1].strip()
+    return first if last == first or len(tail) - 1 == starts[-1] else f"{first} | {last}"
 
 
 def up_args() -> tuple[str, ...]:

@@ -471,7 +471,7 @@ class ServicesView(Vertical):
             else:
                 for _line in run.lines():
                     pass
-                code, tail = run.wait(), run.stderr_tail(10)
+                code, tail = run.wait(), run.stderr_tail(actions.STDERR_LINES)
         except Exception as exc:  # noqa: BLE001 - shown, never a crash of the dashboard
             code, tail = 1, [f"{type(exc).__name__}: {exc}"]
         finally:
@@ -486,5 +486,5 @@ class ServicesView(Vertical):
             last = tail[-1] if tail and command == "down" else "done"
             self._ui(self._done, f"devctl {command}: {last} ({actions.elapsed(t0)})")
         else:
-            why = " | ".join(tail[-3:]) or f"exit {code}"
+            why = actions.failure_reason(tail, code)
             self._ui(self._done, f"devctl {command} failed (exit {code}): {why}", False)
