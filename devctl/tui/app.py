@@ -13,7 +13,6 @@ Quitting leaves every service running: `run()` returns the line the CLI prints o
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -361,7 +360,3 @@ def run(ctx: TuiContext) -> str:
     finally:
         app.stop_children()
     return app.exit_note()
-
-
-def no_color() -> bool:
-    return bool(os.environ.get("NO_COLOR"))
