@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App, ComposeResult
 
 from devctl.procs.pids import pid_alive
 from devctl.tui.app import DevctlApp
 from devctl.tui.context import TuiContext
 from devctl.tui.dofek_view import DofekView
 from tests.tui.screen import screen_text, wait_until
+from tests.unit.tui.host import Host
 
 pytestmark = pytest.mark.anyio  # on asyncio, anyio's default backend (and Textual's loop)
 TD = Path(__file__).resolve().parents[2] / "testdata" / "dofek"
@@ -26,18 +26,6 @@ TD = Path(__file__).resolve().parents[2] / "testdata" / "dofek"
 def no_user_dofek(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the user's own Dofek config (plugins.toml) out of the lookup."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-
-
-class Host(App[None]):
-    def __init__(self, view: DofekView) -> None:
-        super().__init__()
-        self.view = view
-
-    def compose(self) -> ComposeResult:
-        yield self.view
-
-    def on_mount(self) -> None:
-        self.view.focus()
 
 
 def plugin_entry(name: str, script: str, *args: str) -> str:

@@ -96,3 +96,48 @@ def usage() -> dict[str, Any]:
 
     return {"web": Usage(1.5, 21 * 2**20, 1), "worker": Usage(0.2, 13 * 2**20, 1),
             "db": Usage(3.0, 90 * 2**20, 4)}
+
+
+#: `.devctl/events.ndjson` of a short morning: an `up`, a crash and its restart, a failing probe.
+EVENTS = [
+    {"ts": 1_000_000.0, "service": None, "event": "supervisor_started", "pid": 4000, "services": 3},
+    {"ts": 1_000_000.1, "service": "db", "event": "started", "pid": 4100},
+    {"ts": 1_000_001.2, "service": "db", "event": "ready"},
+    {"ts": 1_000_001.3, "service": "web", "event": "started", "pid": 4101},
+    {"ts": 1_000_001.4, "service": "worker", "event": "started", "pid": 4102},
+    {"ts": 1_000_002.0, "service": "web", "event": "ready"},
+    {"ts": 1_000_002.0, "service": "worker", "event": "ready"},
+    {"ts": 1_000_002.1, "service": None, "event": "up_done", "services": 3},
+    {"ts": 1_000_040.5, "service": "worker", "event": "exited", "pid": 4102, "exit_code": 1},
+    {"ts": 1_000_040.5, "service": "worker", "event": "restarting", "attempt": 1, "delay_s": 1.0},
+    {"ts": 1_000_041.6, "service": "worker", "event": "started", "pid": 4180},
+    {"ts": 1_000_042.1, "service": "worker", "event": "ready"},
+    {"ts": 1_000_090.0, "service": "db", "event": "unhealthy", "error": "connection refused"},
+    {"ts": 1_000_096.0, "service": "db", "event": "recovered"},
+]
+
+
+def pipeline_record() -> dict[str, Any]:
+    """`.devctl/pipeline.json` of an `up` whose validation warned and whose build ran two steps."""
+    from devctl.pipeline import PHASES, PipelineResult
+    from devctl.pipeline.record import build_record
+
+    events = [
+        {"event": "phase_start", "phase": "config.mutate"},
+        {"event": "plugin_end", "phase": "config.mutate", "plugin": "app", "duration_ms": 20},
+        {"event": "phase_end", "phase": "config.mutate", "ok": True, "duration_ms": 21},
+        {"event": "phase_start", "phase": "build.run"},
+        {"event": "step", "phase": "build.run", "plugin": "app", "name": "compile", "ok": True,
+         "duration_ms": 3020, "message": "compiled 12 files"},
+        {"event": "step", "phase": "build.run", "plugin": "app", "name": "assets", "ok": True,
+         "skipped": True, "message": "unchanged"},
+        {"event": "phase_end", "phase": "build.run", "ok": True, "duration_ms": 3040},
+        {"event": "phase_start", "phase": "validate.run"},
+        {"event": "phase_end", "phase": "validate.run", "ok": True, "duration_ms": 12},
+        {"event": "phase_start", "phase": "launch.plan"},
+        {"event": "phase_end", "phase": "launch.plan", "ok": True, "duration_ms": 30},
+    ]
+    result = PipelineResult(valid=True, warnings=[{"plugin": "app", "code": "W_NODE",
+                                                   "message": "node 16 is past its end of life"}])
+    return build_record(command="up", phases=PHASES, events=events, specs=[], clients=[], result=result,
+                        error=None, started=1_000_000.0, duration_ms=3110)

@@ -68,6 +68,24 @@ def assert_snapshot(text: str, name: str) -> None:
         raise AssertionError(f"screen differs from its snapshot ({UPDATE_ENV}=1 rewrites it):\n{diff}")
 
 
+async def settled_text(pilot: Pilot, *, timeout: float = 10.0) -> str:
+    """The screen once it stopped changing: the same text twice, a tenth of a second apart.
+
+    A key's effects land over a few refreshes (the view, then the footer's keys, then the tabs'
+    underline); a snapshot taken halfway would be a flaky one. Snapshot apps also run with
+    `animation_level = "none"`, so nothing slides."""
+    deadline = time.monotonic() + timeout
+    before = screen_text(pilot.app)
+    while True:
+        await pilot.pause(0.1)
+        now = screen_text(pilot.app)
+        if now == before:
+            return now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the screen kept changing for {timeout} s\n{now}")
+        before = now
+
+
 async def wait_until(pilot: Pilot, condition: Callable[[], object], *, timeout: float = 15.0,
                      what: str = "condition") -> None:
     """Let the app run until `condition()` is true; fail after `timeout` seconds."""
