@@ -1,16 +1,28 @@
-"""`devctl [-C DIR] status --json` without typer: the hot path for scripts and CI loops.
+"""The commands answered without typer: one table of exact argument shapes, and plugin commands.
 
-Scripts poll `status --json` (and the issue's goal is ≤ 100 ms for it); importing typer and
-building the command tree is about half of that. This recognises only that exact shape and
-answers it with the same function the typer command uses (`status_json`), so the two
-cannot disagree. Anything else — other options, `--help`, typos — goes through typer.
+Importing typer and building the command tree costs about 45 ms on a quiet 2-core box, more
+than the rest of `devctl status` together. The commands people and scripts run most often
+(and the ones with a speed goal) are recognised here in one exact shape each — only `-C DIR`
+may come before them, and the global options a shape takes (`--config` for `tui`) — and
+answered by the same function the typer command calls, so the two paths cannot disagree
+(`tests/integration/test_fastpath_cli.py` runs both for every shape). Anything else — another
+option, `--help`, a typo, a bad `-C` — goes through typer, which owns every error message
+about the command line.
+
+Plugin commands are the other case (`plugin_command`): a name the repo's command cache knows
+and holds fresh runs through `devctl.cli.plugin_invoke.run`, as the typer command does.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from devctl.cli.context import AppContext
 
 
 def status_json(repo_root: Path) -> int:
@@ -23,35 +35,123 @@ def status_json(repo_root: Path) -> int:
     return client.status_exit_code(snapshot)
 
 
-def parse_fast_status(args: list[str]) -> Path | None | bool:
-    """For `[-C DIR | --repo-root DIR | --repo-root=DIR] status --json`: the -C value (or None).
+def status_table(repo_root: Path) -> int:
+    """`devctl status`: the readable table (or why there is none); status's exit code (0 or 3)."""
+    from devctl.cli.status_table import render_status
+    from devctl.supervisor import client
+    from devctl.supervisor.paths import Paths
 
-    Returns False when `args` has any other shape (another global option included).
-    """
+    snapshot = client.read_status(Paths(repo_root))
+    render_status(snapshot)
+    return client.status_exit_code(snapshot)
+
+
+def down(repo_root: Path, timeout: float | None = None) -> int:
+    """`devctl down`: stop everything (a spinner names each step on a terminal); exit 0."""
+    from devctl.cli.output import err
+    from devctl.supervisor import client
+    from devctl.supervisor.paths import Paths
+
+    console = err()
+    if console.is_terminal:
+        with console.status("stopping…") as shown:
+            summary = client.down(Paths(repo_root), timeout, on_step=shown.update)
+    else:  # rich draws a spinner on a terminal only; elsewhere it would print nothing anyway
+        summary = client.down(Paths(repo_root), timeout)
+    console.print(summary)
+    return 0
+
+
+def tui(app: AppContext) -> int:
+    """`devctl tui`: the dashboard's first frame waits for no typer (cli/tui_launch.py)."""
+    from devctl.cli.tui_launch import launch
+
+    return launch(app.repo_root_opt, app.config_opt)
+
+
+def _at_root(command: Callable[[Path], int]) -> Callable[[AppContext], int]:
+    def run(app: AppContext) -> int:
+        return command(app.repo_root())
+
+    run.__name__ = command.__name__
+    return run
+
+
+class Shape(NamedTuple):
+    run: Callable[[AppContext], int]
+    #: Global options it takes besides `-C DIR` (any other makes the line typer's).
+    takes: frozenset[str] = frozenset()
+
+
+#: The shapes answered here: the words after the global options, exactly → the command.
+SHAPES: dict[tuple[str, ...], Shape] = {
+    ("status", "--json"): Shape(_at_root(status_json)),
+    ("status",): Shape(_at_root(status_table)),
+    ("down",): Shape(_at_root(down)),
+    ("tui",): Shape(tui, frozenset({"config"})),
+}
+
+
+def parse_fast(args: list[str]) -> tuple[tuple[str, ...], AppContext] | None:
+    """For `[-C DIR | --repo-root DIR | --repo-root=DIR] <shape>` (plus the global options the
+    shape takes): (the shape's words, the global options read). None for any other line."""
+    from devctl.cli.context import AppContext
     from devctl.cli.global_options import split_globals
 
     found = split_globals(args)
-    if not found.complete or found.rest != ["status", "--json"] or found.given - {"repo_root"}:
-        return False
-    return found.repo_root
-
-
-def try_fast_status(args: list[str]) -> int | None:
-    """Exit code if `args` was answered here, None if typer should handle them."""
-    parsed = parse_fast_status(args)
-    if parsed is False:
+    words = tuple(found.rest)
+    shape = SHAPES.get(words)
+    if shape is None or not found.complete or found.given - {"repo_root"} - shape.takes:
         return None
+    return words, AppContext.from_args(found)
+
+
+def parse_fast_status(args: list[str]) -> Path | None | bool:
+    """For `[-C DIR] status --json`: the -C value (or None); False for any other shape."""
+    parsed = parse_fast(args)
+    if parsed is None or parsed[0] != ("status", "--json"):
+        return False
+    return parsed[1].repo_root_opt
+
+
+def plugin_command(args: list[str]) -> Callable[[], int] | None:
+    """`[GLOBAL OPTIONS] NAME ARGS...` for a plugin command the repo's cache knows and holds
+    fresh (the warm case; anything else — a stale or missing cache, an unknown name, `--help`
+    before a `--`, `--timeout`, whose checks typer owns — goes through typer, which refreshes
+    the cache or says what is wrong). Runs through the same function as the typer command."""
+    from devctl.cli.global_options import HELP_FLAGS, split_globals
+
+    found = split_globals(args)
+    if not found.complete or not found.rest or found.given & {"timeout", "version", "help"}:
+        return None
+    name = found.rest[0]
+    if name.startswith("-"):
+        return None
+    from devctl.plugin_commands.names import BUILTIN_NAMES
+
+    if name in BUILTIN_NAMES:
+        return None
+    from devctl.cli import plugin_invoke
     from devctl.cli.context import AppContext
 
-    root = AppContext(repo_root_opt=parsed if isinstance(parsed, Path) else None).repo_root()
-    if not root.is_dir():
+    before, after = plugin_invoke.split_plugin_args(found.rest[1:])
+    if any(arg in HELP_FLAGS for arg in before):
+        return None  # the command's help: typer's
+    app = AppContext.from_args(found)
+    if app.repo_root_opt is not None and not app.repo_root_opt.is_dir():
+        return None  # typer reports a bad -C
+    state = plugin_invoke.cached(app)
+    if state is None or state[0] is None or not state[1] or name not in plugin_invoke.resolved(state[0]):
+        return None
+    return lambda: plugin_invoke.run(app, name, [*before, *after], None)
+
+
+def try_fast(args: list[str]) -> Callable[[], int] | None:
+    """The command that answers `args` without typer (call it for the exit code), or None."""
+    parsed = parse_fast(args)
+    if parsed is None:
+        return plugin_command(args)
+    words, app = parsed
+    if app.repo_root_opt is not None and not app.repo_root_opt.is_dir():
         return None  # let typer report the bad -C value the usual way
-    from devctl.errors import DevctlError
-
-    try:
-        return status_json(root)
-    except DevctlError as exc:  # e.g. an unreadable state.json: one message, as typer's path gives
-        from devctl.cli.output import error
-
-        error(exc.message, exc.details)
-        return exc.exit_code
+    return lambda: SHAPES[words].run(app)

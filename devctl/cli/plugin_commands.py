@@ -29,6 +29,9 @@ from typer.core import TyperCommand
 
 from devctl.cli.context import AppContext
 from devctl.cli.global_options import HELP_FLAGS
+from devctl.cli.plugin_invoke import cached, resolved, run, split_plugin_args
+
+__all__ = ["PluginCommand", "get_plugin_command", "plugin_command_names", "split_plugin_args"]
 
 PANEL = "Plugin commands"
 #: ctx.meta key: the user asked for the command's help (so it must not run).
@@ -70,30 +73,10 @@ class PluginCommand(TyperCommand):
                 typer.echo(text, color=ctx.color)
             raise typer.Exit(0)
         from devctl.cli.context import app_context
-        from devctl.cli.output import err, warn
-        from devctl.plugin_commands import cache
-        from devctl.plugin_commands.discover import refresh
-        from devctl.plugin_commands.run import run_plugin_command
 
         app = app_context(ctx)
-        cfg = app.load_config()
-        current = cache.read(cfg.repo_root)
-        if current is None or not cache.is_fresh(current, cfg.path):
-            with err().status("asking plugins for their commands…"):  # a file changed: re-ask
-                refresh(cfg, on_warning=warn)
-        code = run_plugin_command(
-            cfg, self.name or "", list(ctx.args), strict=app.effective_strict(), dry_run=app.dry_run,
-            timeout=_explicit_timeout(ctx, app), verbose=app.verbose, on_warning=warn,
-        )
-        raise typer.Exit(code)
-
-
-def split_plugin_args(args: list[str]) -> tuple[list[str], list[str]]:
-    """(arguments before the first `--`, arguments after it); the `--` itself is dropped."""
-    if "--" not in args:
-        return list(args), []
-    cut = args.index("--")
-    return list(args[:cut]), list(args[cut + 1:])
+        # The same function as the fast path for cached names (cli/fastpath.py).
+        raise typer.Exit(run(app, self.name or "", list(ctx.args), _explicit_timeout(ctx, app)))
 
 
 def plugin_command_names(ctx: Any) -> list[str]:
@@ -160,26 +143,10 @@ def _app(ctx: Any) -> AppContext:
 
 def _cached(ctx: Any) -> tuple[Any, bool, Path] | None:
     """(cache or None, fresh?, repo root); None when there is no repo to speak of."""
-    from devctl.plugin_commands import cache as cache_mod
-
-    app = _app(ctx)
-    try:
-        root = app.repo_root()
-    except OSError:
-        return None
-    config_file = cache_mod.expected_config(root, app.config_opt)
-    if config_file is None and not (root / "plugins").is_dir():
-        return None  # no config and nothing to discover: no plugin commands, no hint
-    cache = cache_mod.read(root)
-    if cache is None:
-        return None, False, root
-    return cache, cache_mod.is_fresh(cache, config_file), root
+    return cached(_app(ctx))
 
 
-def _resolved(cache: Any) -> dict[str, Any]:
-    from devctl.plugin_commands.names import BUILTIN_NAMES, resolve
-
-    return resolve(cache.listings, BUILTIN_NAMES).commands
+_resolved = resolved
 
 
 def _refresh(ctx: Any) -> Any | None:

@@ -29,13 +29,39 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+def stderr_is_terminal() -> bool:
+    """rich's `Console(stderr=True).is_terminal`, without importing rich (~30 ms): a piped or
+    CI run shows plain lines and never needs it. The same rules in the same order:
+    TTY_COMPATIBLE=0/1, then FORCE_COLOR (set and not empty), then isatty()."""
+    tty_compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if tty_compatible in ("0", "1"):
+        return tty_compatible == "1"
+    force_color = os.environ.get("FORCE_COLOR")
+    if force_color is not None:
+        return force_color != ""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
+
+
 def resolve(requested: str | None) -> str:
     """`auto` (or None) → live on a terminal outside CI, plain otherwise."""
     if requested in ("live", "plain", "json"):
         return requested
-    from devctl.cli.output import err
+    return "live" if stderr_is_terminal() and not in_ci() else "plain"
 
-    return "live" if err().is_terminal and not in_ci() else "plain"
+
+#: What rich's `Text` strips from a line (bell, backspace, vertical tab, form feed, carriage
+#: return), so a plain line written without rich reads the same as one written through it.
+_CONTROL = dict.fromkeys((7, 8, 11, 12, 13))
+
+
+def plain_line(line: str) -> None:
+    """One progress line on stderr, as `err().print(Text(line), soft_wrap=True)` writes it
+    without a terminal, but without importing rich (piped and CI runs never need it)."""
+    sys.stderr.write(line.translate(_CONTROL) + "\n")
+    sys.stderr.flush()
 
 
 def check(value: str) -> str:
@@ -86,14 +112,19 @@ class PipelineProgress:
 
     def __init__(self, mode: str, *, label: str = "running the pipeline…", t0: float | None = None,
                  live_steps: bool = True):
-        from devctl.cli.output import err
-
         self.mode = mode
         self.live_steps = live_steps  # off where a table of the steps follows (build, prepare)
         self.label = label
         self.t0 = time.time() if t0 is None else t0
-        self.console = err()
         self._status: Any = None
+
+    @property
+    def console(self) -> Any:
+        """The stderr console (rich), for the live display only: plain and json modes write
+        their lines themselves, so a piped run does not import rich for its progress."""
+        from devctl.cli.output import err
+
+        return err()
 
     def __enter__(self) -> PipelineProgress:
         if self.mode == "live":
@@ -114,11 +145,11 @@ class PipelineProgress:
         if self.mode == "json":
             emit_json(event, self.t0)
             return
-        from rich.text import Text
-
         kind = event.get("event")
         if self.mode == "live":  # the spinner says what runs; only results are kept on screen
             if kind == "step" and self.live_steps:
+                from rich.text import Text
+
                 style = "red" if not event.get("ok", True) else "dim" if event.get("skipped") else ""
                 text = f"{event['phase']}  {event['plugin']}: {step_line(event)}"
                 self.console.print(Text(text, style=style))
@@ -137,4 +168,4 @@ class PipelineProgress:
             line = f"{phase}: plugin {event['plugin']}: {step_line(event)}"
         else:
             return
-        self.console.print(Text(line), soft_wrap=True)
+        plain_line(line)

@@ -83,3 +83,17 @@ def print_status(console: Console, snapshot: dict[str, Any], cwd: str | None = N
         reason = status_reason(svc)
         if reason:
             console.print(Text(f"  {svc['name']}: {reason}"))
+
+
+def render_status(snapshot: dict[str, Any]) -> None:
+    """What `devctl status` shows: the table on stdout, or on stderr why there is none, and a
+    warning when the states are judged from recorded pids because no supervisor runs."""
+    from devctl.cli.output import err, out
+
+    if not snapshot["services"]:
+        err().print("nothing running (no services recorded for this repo; start them with `devctl up`)")
+        return
+    if not snapshot["supervisor"]["running"]:
+        err().print("[yellow]the supervisor is not running[/yellow]: states below are judged from "
+                    "recorded pids; `devctl down` cleans up, `devctl up` starts again")
+    print_status(out(), snapshot)

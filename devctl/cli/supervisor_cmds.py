@@ -397,13 +397,9 @@ def down(
     Works after the supervisor crashed (from the state file). Logs are kept.
     With nothing running it says so and exits 0.
     """
-    from devctl.cli.output import err
-    from devctl.supervisor import client
+    from devctl.cli.fastpath import down as down_all
 
-    paths = _paths(ctx)
-    with err().status("stopping…") as status:
-        summary = client.down(paths, timeout, on_step=status.update)
-    err().print(summary)
+    raise typer.Exit(down_all(_paths(ctx).root, timeout))  # the same function as the fast path
 
 
 def status(
@@ -416,29 +412,10 @@ def status(
     stopped. Works without a live supervisor (then every pid is judged by its start time).
     Exit 0 when every service is running or healthy, 3 otherwise (also when nothing runs).
     """
-    from devctl.supervisor import client
+    from devctl.cli.fastpath import status_json, status_table
 
-    paths = _paths(ctx)
-    if json_out:
-        from devctl.cli.fastpath import status_json
-
-        raise typer.Exit(status_json(paths.root))
-    snapshot = client.read_status(paths)
-    _render_status(snapshot)
-    raise typer.Exit(client.status_exit_code(snapshot))
-
-
-def _render_status(snapshot: dict[str, Any]) -> None:
-    from devctl.cli.output import err, out
-    from devctl.cli.status_table import print_status
-
-    if not snapshot["services"]:
-        err().print("nothing running (no services recorded for this repo; start them with `devctl up`)")
-        return
-    if not snapshot["supervisor"]["running"]:
-        err().print("[yellow]the supervisor is not running[/yellow]: states below are judged from "
-                    "recorded pids; `devctl down` cleans up, `devctl up` starts again")
-    print_status(out(), snapshot)
+    # The same functions as the fast paths (cli/fastpath.py), which answer both shapes without typer.
+    raise typer.Exit((status_json if json_out else status_table)(_paths(ctx).root))
 
 
 def logs(

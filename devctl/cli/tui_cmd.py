@@ -1,6 +1,6 @@
 """`devctl tui`: the live dashboard (devctl.tui). Only typer and the stdlib at module level.
 
-`devctl [-C DIR] tui` alone is started before typer loads (`cli/tui_launch.py`); this command
+`devctl [-C DIR] tui` alone is started before typer loads (`cli/fastpath.py`); this command
 is the path for every other shape of the line, and runs the same `launch`.
 """
 

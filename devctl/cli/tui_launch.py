@@ -2,10 +2,10 @@
 
 The dashboard's first frame is what a user waits for, and typer (importing it and building the
 command tree) costs about as much CPU as Textual's own start. `devctl [-C DIR] [--config FILE]
-tui` — the whole command line, nothing else on it — is recognised here and started directly,
-as `status --json` is (`cli/fastpath.py`); any other shape (`tui --help`, other global options,
-a typo) goes through typer, whose `tui` command calls the same `launch`. Stdlib only at module
-level.
+tui` — the whole command line, nothing else on it — is one of the shapes started without typer
+(the table in `cli/fastpath.py`, as `status --json` is); any other shape (`tui --help`, other
+global options, a typo) goes through typer, whose `tui` command calls the same `launch`.
+Stdlib only at module level.
 """
 
 from __future__ import annotations
@@ -37,23 +37,3 @@ def launch(repo_root_opt: Path | None, config_opt: Path | None) -> int:
     for line in note.splitlines():
         info(f"devctl tui: {line}")
     return 0
-
-
-def try_fast_tui(args: list[str]) -> int | None:
-    """The exit code when `args` is `[-C DIR] [--config FILE] tui` and was run here, else None."""
-    from devctl.cli.global_options import split_globals
-
-    found = split_globals(args)
-    if not found.complete or found.rest != ["tui"] or found.given - {"repo_root", "config"}:
-        return None
-    if found.repo_root is not None and not found.repo_root.is_dir():
-        return None  # typer reports a bad -C value the usual way
-    from devctl.errors import DevctlError
-
-    try:
-        return launch(found.repo_root, found.config)
-    except DevctlError as exc:
-        from devctl.cli.output import error
-
-        error(exc.message, exc.details)
-        return exc.exit_code

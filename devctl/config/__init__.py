@@ -1,8 +1,9 @@
 """`.devctl.yaml`: where it is and what it says.
 
 This module is imported by cheap commands (`status`, `down`) just to find the repo root, so it
-holds only the data types and the root search; parsing (which needs PyYAML) lives in
-`devctl.config.loader` and is imported when `load_config` is first called.
+holds only the data types and the root search; `load_config`'s steps are in
+`devctl.config.locate`, and parsing (which needs PyYAML) in `devctl.config.loader`, imported
+only when the file changed since it was last parsed (`devctl.config.cache`).
 """
 
 from __future__ import annotations
@@ -84,6 +85,6 @@ def find_repo_root(start: Path) -> Path | None:
 
 def load_config(repo_root: Path | None = None, config_file: Path | None = None) -> Config:
     """Find, parse and check the config. Raises ConfigError ("file:line: key.path: message")."""
-    from devctl.config.loader import load
+    from devctl.config.locate import load
 
     return load(repo_root, config_file)

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:  # PyYAML is imported only to parse: the pipeline uses DeclaredService without it
+    import yaml
 
-from devctl.config import nodes as n
-from devctl.errors import ConfigError
-from devctl.statedir import check_name
+    from devctl.config.nodes import Problems
 
 #: Fields whose items are text as written (`env.PORT: 8080` is "8080"), at any depth
 #: (`health.command` of an exec check too).
@@ -52,8 +51,12 @@ class DeclaredService:
         return self.line
 
 
-def parse(node: yaml.Node, display: str, problems: n.Problems) -> list[DeclaredService]:
+def parse(node: yaml.Node, display: str, problems: Problems) -> list[DeclaredService]:
     """The declared services, in file order; every problem reported with its line."""
+    from devctl.config import nodes as n
+    from devctl.errors import ConfigError
+    from devctl.statedir import check_name
+
     if n.kind(node) == "null":
         return []
     mapping = n.want_mapping(node, "services", problems)
@@ -83,22 +86,25 @@ def parse(node: yaml.Node, display: str, problems: n.Problems) -> list[DeclaredS
     return out
 
 
-def _value(node: yaml.Node, rel: str, keypath: str, lines: dict[str, int], problems: n.Problems,
+def _value(node: yaml.Node, rel: str, keypath: str, lines: dict[str, int], problems: Problems,
            *, text: bool = False) -> Any:
     """Plain data for `node` (at `rel` inside the service), recording each value's line;
     `text`: a scalar is taken as written."""
+    from devctl.config import nodes as n
+
     if rel:
         lines[rel] = n.line_of(node)
     items = rel.rsplit(".", 1)[-1] in TEXT_CHILDREN  # items of `env` / `command` (any depth) are text
-    if isinstance(node, yaml.MappingNode):
+    kind = n.kind(node)
+    if kind == "mapping":
         out: dict[str, Any] = {}
         where = n.join(keypath, rel) if rel else keypath
-        for key, _key_node, child in n.mapping_items(node, where, problems):
+        for key, _key_node, child in n.mapping_items(node, where, problems):  # type: ignore[arg-type]
             out[key] = _value(child, n.join(rel, key), keypath, lines, problems, text=items)
         return out
-    if isinstance(node, yaml.SequenceNode):
+    if kind == "list":
         return [_value(child, f"{rel}[{i}]", keypath, lines, problems, text=items)
                 for i, child in enumerate(node.value)]
-    if text and n.kind(node) != "null":
+    if text and kind != "null":
         return node.value
     return n.to_python(node)

@@ -145,7 +145,8 @@ def build_record(*, command: str, phases: tuple[str, ...], events: list[Event], 
         "ok": error is None and valid,
         "dry_run": dry_run,
         "strict": strict,
-        "phases": _phases(command, phases, events, clients, valid=valid, failed=error is not None),
+        "phases": _phases(command, phases, events, clients, valid=valid, failed=error is not None,
+                          planned=bool(getattr(result, "services", None))),
         "validation": {"valid": valid, "by_plugin": group_findings(
             list(getattr(result, "errors", [])), list(getattr(result, "warnings", [])))},
         "failure": failure,
@@ -168,7 +169,7 @@ def group_findings(errors: list[dict[str, Any]], warnings: list[dict[str, Any]])
 
 
 def _phases(command: str, requested: tuple[str, ...], events: list[Event], clients: list[ClientLike], *,
-            valid: bool, failed: bool) -> list[dict[str, Any]]:
+            valid: bool, failed: bool, planned: bool = False) -> list[dict[str, Any]]:
     seen: dict[str, dict[str, Any]] = {}
     for event in events:
         phase = event.get("phase")
@@ -201,15 +202,14 @@ def _phases(command: str, requested: tuple[str, ...], events: list[Event], clien
         elif phase == "launch.plan" and not valid:
             entry["status"] = "not_run"
             entry["reason"] = "validation failed: no plan is asked for an invalid setup"
-        elif clients and not any(_declares(c, phase) for c in clients) and (not failed or index < reached):
-            entry["status"] = "empty"
-            entry["reason"] = "no enabled plugin declares it"
-        elif failed:
+        elif failed and not (clients and not any(_declares(c, phase) for c in clients) and index < reached):
             entry["status"] = "not_run"
             entry["reason"] = "the run stopped before it"
         else:
             entry["status"] = "empty"
             entry["reason"] = "no enabled plugin declares it"
+            if phase == "launch.plan" and planned:  # it ran: `.devctl.yaml` services are planned there
+                entry["reason"] += "; the services come from .devctl.yaml"
         out.append(entry)
     return out
 

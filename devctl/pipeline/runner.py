@@ -12,8 +12,8 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from devctl.config import Config
 from devctl.errors import DevctlError, OperationFailed, PluginError
@@ -21,6 +21,10 @@ from devctl.pipeline import PHASES, PipelineOptions, PipelineResult, declared
 from devctl.pipeline.merge import ArtifactMerge, NamedMerge
 from devctl.pipeline.patch import apply_patch
 from devctl.pipeline.services import ServiceSpec, check_dependencies, normalize_service
+
+if TYPE_CHECKING:
+    from devctl.plugins.client import PluginClient
+    from devctl.plugins.early import EarlyStarts
 
 StderrCallback = Callable[[str, str], None]
 PhaseCallback = Callable[[str], None]
@@ -241,11 +245,16 @@ async def run_pipeline(
     on_stderr: StderrCallback | None = None,
     on_phase: PhaseCallback | None = None,
     on_event: EventCallback | None = None,
+    early: EarlyStarts | None = None,
+    running: Mapping[str, PluginClient] | None = None,
 ) -> PipelineResult:
     """Run `opts.phases` (in pipeline order) over the enabled plugins of `cfg`.
 
     `on_event` gets the run's progress as it happens (`phase_start`, `plugin_start`, `step`,
     `plugin_end`, `phase_end`): a display for CI logs and wrapping tools; the result is the same.
+    `early`: plugin processes the caller started ahead (`devctl.plugins.early.spawn_early`), so
+    they started while devctl was still importing this; the caller closes it. `running`: plugins
+    the caller has started and keeps (by id): used, not started, and left open.
 
     Raises PluginError (a plugin failed or returned a bad shape), OperationFailed (a strict
     collision, a step with ok: false), ConfigError (a bad service). An invalid validation does
@@ -272,7 +281,7 @@ async def run_pipeline(
     try:
         # open_plugins hands the clients back in the order of `specs`: (priority, id).
         async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning,
-                                strict=opts.strict) as clients:
+                                strict=opts.strict, early=early, running=running) as clients:
             if recorder is not None:
                 recorder.clients = clients
             for phase in PHASES:
@@ -316,10 +325,11 @@ def run_pipeline_sync(
     on_stderr: StderrCallback | None = None,
     on_phase: PhaseCallback | None = None,
     on_event: EventCallback | None = None,
+    early: EarlyStarts | None = None,
 ) -> PipelineResult:
     """`run_pipeline` in a fresh event loop, for synchronous callers (the CLI)."""
     import anyio
 
     call = functools.partial(run_pipeline, cfg, opts, on_stderr=on_stderr, on_phase=on_phase,
-                             on_event=on_event)
+                             on_event=on_event, early=early)
     return anyio.run(call)

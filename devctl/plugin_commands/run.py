@@ -2,10 +2,14 @@
 
 1. Make sure the command is still declared (the cache is refreshed if a file changed), and
    apply the collision policy (strict mode: a collision is an error).
-2. At the same time: run the config.mutate phase over all plugins (as every command does) and
-   start the providing plugin on its own — it is the only one that stays up. The phase skips
-   plugins whose (cached) handshake does not declare config.mutate: the pipeline would not
-   call them anyway, and not starting them is most of a plugin command's start-up cost.
+2. Start the providing plugin — it is the only one that stays up — and run the config.mutate
+   phase over the plugins (as every command does). The phase skips plugins whose (cached)
+   handshake does not declare config.mutate: the pipeline would not call them anyway, and not
+   starting them is most of a plugin command's start-up cost. A provider that declares
+   config.mutate answers it from the same process (one interpreter start, not two); its stderr
+   is shown as the command's output only from `command.run` on, as before. Every plugin
+   needed is spawned before anyio and the plugin host are imported (`devctl.plugins.early`),
+   so their start-up overlaps devctl's.
 3. Send `command.run` with {name, argv, config}; the plugin's stderr goes to the terminal
    as it arrives, unprefixed: it is the command's output.
 4. Exit with the `exit_code` the plugin returned. An optional `output.stdout` string (a devctl
@@ -23,12 +27,13 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from devctl.errors import ConfigError, DevctlError, PluginError
+from devctl.errors import ConfigError, PluginError
 from devctl.plugin_commands.discover import ensure_fresh
 from devctl.plugin_commands.names import BUILTIN, BUILTIN_NAMES, Listing, PluginCommand, resolve
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
+    from devctl.plugins.early import EarlyStarts
 
 #: "No deadline" for command.run, as a finite number (deadline_ms must be an integer): a day.
 NO_DEADLINE = 24 * 3600.0
@@ -70,19 +75,24 @@ def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool 
                        on_warning: Callable[[str], None] = lambda message: None,
                        on_plugin_stderr: Callable[[str, str], None] | None = None) -> int:
     """Run `devctl <name> <argv...>`; returns the exit code the plugin chose."""
-    import anyio
-
-    from devctl.pipeline import PipelineOptions
+    from devctl.plugins.early import spawn_early
 
     cmd, spec, listings = find_command(cfg, name, strict=strict, on_warning=on_warning)
-    opts = PipelineOptions(phases=("config.mutate",), strict=strict, dry_run=dry_run,
-                           timeout=timeout or 30.0, verbose=verbose)
+    mutating = mutators(cfg, listings)
+    # Started now, while anyio, the plugin host and the pipeline are imported (see the docstring).
+    with spawn_early([spec, *mutating.plugins]) as early:
+        import anyio
 
-    async def main() -> dict[str, Any]:
-        return await _run(mutators(cfg, listings), spec, cmd.name, list(argv), opts, timeout or NO_DEADLINE,
-                          on_plugin_stderr or _raw_stderr)
+        from devctl.pipeline import PipelineOptions
 
-    output = anyio.run(main)
+        opts = PipelineOptions(phases=("config.mutate",), strict=strict, dry_run=dry_run,
+                               timeout=timeout or 30.0, verbose=verbose)
+
+        async def main() -> dict[str, Any]:
+            return await _run(mutating, spec, cmd.name, list(argv), opts, timeout or NO_DEADLINE,
+                              on_plugin_stderr or _raw_stderr, early)
+
+        output = anyio.run(main)
     code = output.get("exit_code")
     if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 255:
         raise PluginError(spec.id, f"command.run for {name!r} answered exit_code {code!r}; expected an "
@@ -95,54 +105,34 @@ def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool 
 
 
 async def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: Any, timeout: float,
-               on_stderr: Callable[[str, str], None]) -> dict[str, Any]:
-    import anyio
-
+               on_stderr: Callable[[str, str], None], early: EarlyStarts) -> dict[str, Any]:
     from devctl.pipeline import run_pipeline
     from devctl.plugins import start_plugin
 
     client: Any = None
-    config: dict[str, Any] = {}
     pipeline_stderr = _prefixed_stderr if opts.verbose else None
+    # The provider's stderr is the command's output once command.run is sent; before that (its
+    # own config.mutate) it is treated like every other plugin's in the phase.
+    shown: list[Callable[[str, str], None] | None] = [pipeline_stderr]
 
-    async def start() -> None:
-        nonlocal client
-        client = await start_plugin(spec, cfg.repo_root, on_stderr=on_stderr, strict=opts.strict)
-
-    async def mutate() -> None:
-        nonlocal config
-        if cfg.plugins:
-            config = (await run_pipeline(cfg, opts, on_stderr=pipeline_stderr)).config
+    def provider_stderr(plugin: str, line: str) -> None:
+        if shown[0] is not None:
+            shown[0](plugin, line)
 
     try:
-        try:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(start)
-                tg.start_soon(mutate)
-        except BaseExceptionGroup as group:
-            raise _first_error(group) from None
+        client = await start_plugin(spec, cfg.repo_root, on_stderr=provider_stderr, strict=opts.strict,
+                                    early=early.take(spec))
+        config: dict[str, Any] = {}
+        if cfg.plugins:
+            result = await run_pipeline(cfg, opts, on_stderr=pipeline_stderr, early=early,
+                                        running={spec.id: client})
+            config = result.config
+        shown[0] = on_stderr
         return await client.request("command.run", {"name": name, "argv": argv, "config": config},
                                     timeout=timeout, dry_run=opts.dry_run, cwd=os.getcwd())
     finally:
         if client is not None:
             await client.close()
-
-
-def _first_error(group: BaseExceptionGroup) -> BaseException:
-    """The error to show from a task group: a DevctlError if there is one (Ctrl-C stays Ctrl-C)."""
-    flat: list[BaseException] = []
-    stack: list[BaseException] = [group]
-    while stack:
-        exc = stack.pop(0)
-        if isinstance(exc, BaseExceptionGroup):
-            stack.extend(exc.exceptions)
-        else:
-            flat.append(exc)
-    for kind in (KeyboardInterrupt, DevctlError):
-        for exc in flat:
-            if isinstance(exc, kind):
-                return exc
-    return flat[0]
 
 
 def _raw_stderr(plugin: str, line: str) -> None:

@@ -10,20 +10,23 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 
 from devctl.errors import PluginError
 from devctl.plugins.client import PluginClient, SpecLike
 from devctl.plugins.codes import E_HANDSHAKE_TIMEOUT, E_SPAWN, Failure
+from devctl.plugins.early import EarlyStart, EarlyStarts, plugin_env
 from devctl.plugins.router import OnWarning
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS
 from devctl.procs.groups import stop_group
-from devctl.procs.start import child_env, open_process
+from devctl.procs.popen_async import AsyncPopen
+from devctl.procs.start import open_process
 from devctl.procs.tails import OnStderr
 
 log = logging.getLogger("devctl.plugins")
@@ -34,10 +37,8 @@ HANDSHAKE_TIMEOUT = 2.0
 STOP_GRACE = 2.0
 
 
-def plugin_env(extra: dict[str, str]) -> dict[str, str]:
-    """The plugin's environment: ours, then the spec's `env`, then PYTHONUNBUFFERED=1 (so a Python
-    plugin that forgets to flush still answers). See `procs.start.child_env`."""
-    return child_env(extra)
+__all__ = ["HANDSHAKE_TIMEOUT", "STOP_GRACE", "open_plugins", "plugin_env", "report_left_over",
+           "start_plugin"]
 
 
 def _spawn_error(spec: SpecLike, exc: OSError) -> PluginError:
@@ -60,6 +61,7 @@ async def start_plugin(
     stop_grace: float = STOP_GRACE,
     stream_buffer: int = MAX_BUFFERED_EVENTS,
     strict: bool = False,
+    early: EarlyStart | None = None,
 ) -> PluginClient:
     """Spawn `spec.argv()` in a new session (own process group) with cwd = spec.workdir and
     env = os.environ + spec.env + PYTHONUNBUFFERED=1, and wait for a valid handshake.
@@ -68,18 +70,28 @@ async def start_plugin(
     non-fatal protocol warnings (logged when not given). `stop_grace` is the SIGTERM→SIGKILL
     grace; `stream_buffer` bounds events queued per stream. `strict` (--strict) turns the
     deviations the Go devctl tolerates (a handshake without ops, a blank stdout line) from
-    warnings into failures.
+    warnings into failures. `early`: the process `devctl.plugins.early` already started for
+    `spec`, adopted instead of spawning one (the caller hands over its ownership).
     """
-    # devctl owns the stdin pipe (see stdin.py); the child gets its read end.
-    stdin_read, stdin_write = os.pipe()
-    try:
-        process = await open_process(spec.argv(), stdin=stdin_read, cwd=str(spec.workdir),
-                                     env=plugin_env(dict(spec.env)))
-    except OSError as exc:
-        os.close(stdin_write)
-        raise _spawn_error(spec, exc) from None
-    finally:
-        os.close(stdin_read)
+    process: Any
+    if early is not None:
+        stdin_write = early.stdin_fd
+        try:
+            process = await AsyncPopen.adopt(early.popen)
+        except BaseException:
+            early.kill()
+            raise
+    else:
+        # devctl owns the stdin pipe (see stdin.py); the child gets its read end.
+        stdin_read, stdin_write = os.pipe()
+        try:
+            process = await open_process(spec.argv(), stdin=stdin_read, cwd=str(spec.workdir),
+                                         env=plugin_env(dict(spec.env)))
+        except OSError as exc:
+            os.close(stdin_write)
+            raise _spawn_error(spec, exc) from None
+        finally:
+            os.close(stdin_read)
     try:
         stdin = await StdinWriter.open(stdin_write)
     except BaseException:
@@ -120,20 +132,29 @@ async def open_plugins(
     on_warning: OnWarning | None = None,
     stop_grace: float = STOP_GRACE,
     strict: bool = False,
+    early: EarlyStarts | None = None,
+    running: Mapping[str, PluginClient] | None = None,
 ) -> AsyncIterator[list[PluginClient]]:
     """Start every plugin (concurrently; the list keeps the order of `specs`), yield the clients,
     and close them all on exit — also on error or cancellation. If any fails to start, the others
     are closed and the failure of the first failing spec (in `specs` order) is raised.
 
     After a normal exit, a failure no request was told about (a plugin that wrote junk on stdout
-    while devctl asked it nothing) is reported, see `report_left_over`."""
+    while devctl asked it nothing) is reported, see `report_left_over`. `early`: processes
+    already started for some of `specs` (`devctl.plugins.early`), adopted instead of spawned.
+    `running`: clients the caller already started, by spec id, used as they are and left open
+    (the caller owns and closes them): a plugin command's provider serves its config.mutate."""
     results: list[PluginClient | PluginError | None] = [None] * len(specs)
+    borrowed = dict(running or {})
 
     async def start_one(i: int, spec: SpecLike) -> None:
+        if spec.id in borrowed:
+            results[i] = borrowed[spec.id]
+            return
         try:
             results[i] = await start_plugin(spec, repo_root, handshake_timeout=handshake_timeout,
                                             on_stderr=on_stderr, on_warning=on_warning, stop_grace=stop_grace,
-                                            strict=strict)
+                                            strict=strict, early=early.take(spec) if early else None)
         except PluginError as exc:
             results[i] = exc
 
@@ -142,13 +163,12 @@ async def open_plugins(
         async with anyio.create_task_group() as tg:
             for i, spec in enumerate(specs):
                 tg.start_soon(start_one, i, spec)
-        started = [r for r in results if isinstance(r, PluginClient)]
         for r in results:
             if isinstance(r, PluginError):
                 raise r
-        yield started
-    finally:
-        started = [r for r in results if isinstance(r, PluginClient)]
+        yield [r for r in results if isinstance(r, PluginClient)]
+    finally:  # what we started; borrowed clients stay open for their owner
+        started = [r for r in results if isinstance(r, PluginClient) and r.spec.id not in borrowed]
         with anyio.CancelScope(shield=True):
             async with anyio.create_task_group() as tg:
                 for client in started:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -100,23 +101,31 @@ class CliRun:
     """One `python -m devctl -C ROOT ARGS...` child: its stdout lines as they come, its stderr
     kept (the last lines say why it failed), stopped by process group when asked."""
 
-    def __init__(self, root: Path, *args: str, env: dict[str, str] | None = None):
+    def __init__(self, root: Path, *args: str, env: dict[str, str] | None = None,
+                 config_file: Path | None = None, merge_stderr: bool = False):
         from devctl.procs.start import child_env, popen
 
         self.args = args
+        argv = [sys.executable, "-m", "devctl", "-C", str(root)]
+        if config_file is not None:  # the dashboard's --config, for a command that loads the config
+            argv += ["--config", str(config_file)]
         # The environment is the dashboard's own, unchanged (`unbuffered=False`): the supervisor
         # this `up` starts passes it on to the services, which must see what a `devctl up` typed
         # in the same shell gives them. stdin is /dev/null: no child reads the dashboard's terminal.
-        self.proc = popen([sys.executable, "-m", "devctl", "-C", str(root), *args],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # `merge_stderr`: stderr goes where stdout goes, in order (a plugin command's output is
+        # its stderr); nothing is then kept for `stderr_tail`.
+        self.proc = popen([*argv, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
                           env=child_env(env, unbuffered=False))
         from devctl.procs.tails import StderrTail, drain_sync
 
         self._stderr = StderrTail(f"devctl {args[0] if args else ''}")
-        assert self.proc.stderr is not None
-        read = functools.partial(os.read, self.proc.stderr.fileno())
-        self._drain = threading.Thread(target=drain_sync, args=(read, self._stderr), daemon=True)
-        self._drain.start()
+        self._drain: threading.Thread | None = None
+        if not merge_stderr:
+            assert self.proc.stderr is not None
+            read = functools.partial(os.read, self.proc.stderr.fileno())
+            self._drain = threading.Thread(target=drain_sync, args=(read, self._stderr), daemon=True)
+            self._drain.start()
 
     @property
     def pid(self) -> int:
@@ -130,7 +139,8 @@ class CliRun:
 
     def wait(self) -> int:
         code = self.proc.wait()
-        self._drain.join(timeout=5.0)
+        if self._drain is not None:
+            self._drain.join(timeout=5.0)
         return code
 
     def stderr_tail(self, n: int = 20) -> list[str]:
@@ -139,11 +149,16 @@ class CliRun:
     def running(self) -> bool:
         return self.proc.poll() is None
 
-    def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM its group (`up` then stops what it started, as on Ctrl-C), SIGKILL after `grace`."""
-        from devctl.procs.groups import stop_group_sync
+    def stop(self, grace: float = 10.0, *, sig: int = signal.SIGTERM, below: bool = False) -> None:
+        """SIGTERM its group (`up` then stops what it started, as on Ctrl-C), SIGKILL after `grace`.
 
-        stop_group_sync(self.proc.pid, grace=grace, child_pid=self.proc.pid)
+        `below`: the same signals to every process under it that left its group (a plugin runs in
+        a session of its own), for a command whose own clean-up is not enough once it is killed."""
+        from devctl.procs.groups import stop_group_sync
+        from devctl.procs.pids import descendants
+
+        extra = descendants(self.proc.pid) if below else None
+        stop_group_sync(self.proc.pid, sig=sig, grace=grace, child_pid=self.proc.pid, extra_pids=extra)
         self.proc.poll()
 
 

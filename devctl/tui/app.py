@@ -1,7 +1,7 @@
 """`devctl tui`'s application: the frame every view lives in.
 
 What the app owns, and nothing else: the header (repo, supervisor, how many services are up),
-the row of tabs and the number keys that switch views, the footer with the current keys, the
+the row of tabs and the number keys that switch views, the key bar with the current keys, the
 `?` help overlay, the feed (`devctl.tui.feed`: the one connection to the supervisor, whose
 snapshot and events every mounted view gets through its `on_state` / `on_supervisor_event`), and the CLI
 children the views start (`up`, `down`), which it stops if they still run when it quits.
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import ContentSwitcher, Footer, Static, Tab, Tabs
+from textual.widgets import ContentSwitcher, Static, Tab, Tabs
 
 from devctl.tui.views import VIEWS, ViewSpec
 
@@ -43,6 +43,41 @@ class FeedMessage(Message):
         self.value = value
 
 
+class KeyBar(Static):
+    """The keys of the focused view and the app, one line at the bottom; a click on one presses it.
+
+    Textual's Footer builds a widget per key and rebuilds them all whenever focus moves: with
+    ten keys that was most of the dashboard's first frame (about half of its CPU before the first
+    paint). One line of text with click actions shows the same thing; the longer description
+    of each key is in the `?` overlay.
+    """
+
+    DEFAULT_CSS = "KeyBar { dock: bottom; height: 1; background: $panel; padding: 0 0 0 1; }"
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+        self.bindings_changed(self.screen)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def bindings_changed(self, screen: Any) -> None:
+        from textual.content import Content
+
+        ours: list[Content] = []  # the app's keys first: a narrow terminal cuts the line's end
+        theirs: list[Content] = []
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.show or binding.action in seen or not key.replace("_", "").isalnum():
+                continue
+            seen.add(binding.action)
+            part = Content.from_markup(f"[@click=app.key('{key}')][b]$key[/b] $what[/]",
+                                       key=self.app.get_key_display(binding), what=binding.description)
+            (ours if active.node is self.app else theirs).append(part)
+        self.update(Content("  ").join(ours + theirs))
+
+
 class Placeholder(Static):
     """Stands in for a view whose module is not there (yet), or that failed to load."""
 
@@ -54,15 +89,23 @@ def shown_views(ctx: TuiContext) -> list[ViewSpec]:
     return [v for v in VIEWS if not v.optional or (ctx.root / "dofek.toml").is_file()]
 
 
-def exit_note(snapshot: dict[str, Any] | None, stopped: list[str]) -> str:
+def _names(names: list[str]) -> str:
+    return ", ".join(names[:6]) + ("…" if len(names) > 6 else "")
+
+
+def exit_note(snapshot: dict[str, Any] | None, stopped: list[str],
+              stale: dict[str, Any] | None = None) -> str:
     """The line printed after the dashboard closes: what it left running, and how to stop it."""
-    from devctl.supervisor.service_states import LIVE_STATES
+    from devctl.supervisor.service_states import ACTIVE_STATES, LIVE_STATES
 
     lines = [f"stopped the `devctl {command}` that was still running" for command in stopped]
     running = [s["name"] for s in (snapshot or {}).get("services", []) if s.get("state") in LIVE_STATES]
+    left = [s["name"] for s in (stale or {}).get("services", []) if s.get("state") in ACTIVE_STATES]
     if running:
-        names = ", ".join(running[:6]) + ("…" if len(running) > 6 else "")
-        lines.append(f"left {len(running)} service(s) running ({names}); `devctl down` stops them")
+        lines.append(f"left {len(running)} service(s) running ({_names(running)}); `devctl down` stops them")
+    elif snapshot is None and left:
+        lines.append(f"the supervisor is not running, but services it started may still run "
+                     f"({_names(left)}); `devctl down` stops them")
     elif snapshot is not None:
         lines.append("the supervisor is still up with no service running; `devctl down` stops it")
     else:
@@ -74,7 +117,7 @@ class DevctlApp(App[None]):
     """The dashboard (see the module docstring)."""
 
     TITLE = "devctl"
-    #: Its footer entry and key would crowd out the view's own keys on an 80-column terminal.
+    #: Its key-bar entry and key would crowd out the view's own keys on an 80-column terminal.
     ENABLE_COMMAND_PALETTE = False
     CSS = """
     #header { height: 1; padding: 0 1; background: $primary-background; }
@@ -92,6 +135,8 @@ class DevctlApp(App[None]):
         self.ctx = ctx
         self.views = shown_views(ctx)
         self.snapshot: dict[str, Any] | None = None
+        #: What a supervisor that is gone left recorded, while some of it may still run.
+        self.stale: dict[str, Any] | None = None
         self.connected: bool | None = None  # None until the feed first says
         self._use_feed = feed
         self._sample_s = sample_s
@@ -106,9 +151,17 @@ class DevctlApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header_text(), id="header", markup=False)
-        yield Tabs(*(Tab(f"{v.key} {v.title}", id=f"tab-{v.id}") for v in self.views), id="tabs")
-        yield ContentSwitcher(id="views")
-        yield Footer(compact=True)
+        yield Tabs(*(Tab(f"{v.key} {v.title}", id=f"tab-{v.id}") for v in self.views), id="tabs",
+                   active=f"tab-{DEFAULT_VIEW}")
+        # The default view is composed with the rest, not mounted after: one layout pass, not two,
+        # before the first frame.
+        first = self.spec(DEFAULT_VIEW)
+        widget = self._build(first) if first else None
+        with ContentSwitcher(id="views", initial=widget.id if widget else None):
+            if widget is not None:
+                self._mounted[DEFAULT_VIEW] = widget
+                yield widget
+        yield KeyBar(id="keys")
 
     async def on_mount(self) -> None:
         await self.show_view(DEFAULT_VIEW)
@@ -127,6 +180,8 @@ class DevctlApp(App[None]):
         repo = self.ctx.root.name or str(self.ctx.root)
         if self.connected is None:
             state = "supervisor: …"
+        elif self.snapshot is None and self.stale is not None:
+            state = "supervisor: not running, its services may still run (d: devctl down)"
         elif self.snapshot is None:
             state = "supervisor: not running (u: devctl up)"
         else:
@@ -195,6 +250,10 @@ class DevctlApp(App[None]):
                 child.focus()
                 return
 
+    def action_key(self, key: str) -> None:
+        """A click on a key in the key bar: as if it was pressed."""
+        self.simulate_key(key)
+
     async def action_show_view(self, view_id: str) -> None:
         await self.show_view(view_id)
 
@@ -237,6 +296,8 @@ class DevctlApp(App[None]):
         call it directly)."""
         if kind == "state":
             self.snapshot = value
+            if value is not None:
+                self.stale = None
             self.connected = value is not None
             self.query_one("#header", Static).update(self._header_text())
             for widget in self._mounted.values():
@@ -244,9 +305,12 @@ class DevctlApp(App[None]):
         elif kind == "event":
             for widget in self._mounted.values():
                 self._call(widget, "on_supervisor_event", value)
-        elif kind == "usage":
+        elif kind in ("usage", "stale"):
+            if kind == "stale":
+                self.stale = value
+                self.query_one("#header", Static).update(self._header_text())
             for widget in self._mounted.values():
-                self._call(widget, "on_usage", value)
+                self._call(widget, f"on_{kind}", value)
 
     def on_feed_message(self, message: FeedMessage) -> None:
         self.deliver(message.kind, message.value)
@@ -286,7 +350,7 @@ class DevctlApp(App[None]):
         self.stop_children()
 
     def exit_note(self) -> str:
-        return exit_note(self.snapshot, self.stopped_children)
+        return exit_note(self.snapshot, self.stopped_children, self.stale)
 
 
 def run(ctx: TuiContext) -> str:

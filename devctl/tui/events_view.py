@@ -147,11 +147,15 @@ class EventsView(Vertical):
     EventsView > DataTable { height: 1fr; }
     """
     BINDINGS = [
-        Binding("s", "cycle_service", "Service filter"),
-        Binding("k", "cycle_kind", "Kind filter"),
-        Binding("p", "problems", "Problems only"),
-        Binding("x", "clear_filters", "Clear filters"),
-        Binding("f", "follow", "Follow"),
+        Binding("s", "cycle_service", "Service filter",
+                tooltip="show one service's events: each press moves to the next service, then back to all"),
+        Binding("k", "cycle_kind", "Kind filter",
+                tooltip="show one kind of event (started, exited, gave_up, ...): each press the next kind"),
+        Binding("p", "problems", "Problems only",
+                tooltip="only exits, give-ups, failed health checks and failed watches (on / off)"),
+        Binding("x", "clear_filters", "Clear filters", tooltip="show every event again"),
+        Binding("f", "follow", "Follow",
+                tooltip="keep the newest event in view (moving the cursor up pauses it)"),
     ]
 
     def __init__(self, ctx: TuiContext, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name

@@ -12,7 +12,10 @@ it. The feed turns what it reads into three kinds of delivery, handed to `delive
   stream. None while no supervisor runs;
 - `("event", event)`: each event of the stream, in order (`.devctl/events.ndjson`'s shape);
 - `("usage", {service: Usage})`: CPU, RSS and listening TCP ports of each service's whole
-  process group.
+  process group;
+- `("stale", snapshot | None)`: after a `None` state, what the last supervisor left recorded
+  when some of it may still run (it died, or was killed): `read_status` judges each recorded
+  pid by its create time, as `devctl status` does. None when nothing recorded is active.
 
 Nothing here polls `state.json` for changes. With no supervisor, the feed looks for one
 appearing once a second (one `flock` try on the lock file: microseconds) or at once when
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +39,8 @@ from devctl.supervisor.paths import Paths
 Deliver = Callable[[str, Any], None]
 #: How often the listening ports of unchanged processes are read again.
 PORTS_EVERY_S = 15.0
+#: How often what a dead supervisor left (and may still run) is judged again.
+STALE_EVERY_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,8 @@ class Feed:
         self._groups: dict[str, int] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._stale: dict[str, Any] | None = None
+        self._stale_at = 0.0
         self._port_pids: frozenset[int] = frozenset()
         self._ports_at = 0.0
         self._port_map: dict[int, list[int]] = {}
@@ -143,6 +151,20 @@ class Feed:
         self._last = snapshot
         self._send("state", snapshot)
 
+    def _gone(self) -> None:
+        """No supervisor (any more): say so, then what it left recorded, if anything."""
+        self._state(None)
+        self._check_stale()
+
+    def _check_stale(self) -> None:
+        from devctl.supervisor.service_states import ACTIVE_STATES
+
+        left = self._read()
+        recorded = [s for s in (left or {}).get("services", []) if s.get("state") in ACTIVE_STATES]
+        self._stale = left if recorded else None
+        self._stale_at = time.monotonic()
+        self._send("stale", self._stale)
+
     def _read(self) -> dict[str, Any] | None:
         from devctl.supervisor import client
 
@@ -158,9 +180,15 @@ class Feed:
         while not self._stopped.is_set():
             if not supervisor_alive(self.paths.lock):
                 if self._last is not None:
-                    self._state(None)
-                self._wake.wait(self.retry_s)
+                    self._gone()
+                woken = self._wake.wait(self.retry_s)
                 self._wake.clear()
+                # What a dead supervisor left is looked at again after the dashboard acted
+                # (`down` cleans it up) and, while some of it may run, every STALE_EVERY_S.
+                if not self._stopped.is_set() and not supervisor_alive(self.paths.lock) and (
+                        woken or (self._stale is not None
+                                  and time.monotonic() - self._stale_at >= STALE_EVERY_S)):
+                    self._check_stale()
                 continue
             try:
                 for msg in client.watch(self.paths):
@@ -172,7 +200,7 @@ class Feed:
             except (DevctlError, OSError, ValueError):
                 pass  # the supervisor went away (or is going): look again
             if not self._stopped.is_set() and not supervisor_alive(self.paths.lock):
-                self._state(None)
+                self._gone()
             # A supervisor that closed the stream but still holds the lock (shutting down) is
             # not asked again at once.
             self._wake.wait(min(self.retry_s, 0.2))

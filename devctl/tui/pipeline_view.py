@@ -157,9 +157,10 @@ class PipelineView(Vertical):
     PipelineView > Tree { height: 1fr; }
     """
     BINDINGS = [
-        Binding("r", "reload", "Reload"),
-        Binding("e", "expand_all", "Expand all"),
-        Binding("c", "collapse_all", "Collapse all"),
+        Binding("r", "reload", "Reload",
+                tooltip="read .devctl/pipeline.json again (a new run shows up by itself within a second)"),
+        Binding("e", "expand_all", "Expand all", tooltip="open every phase, step list and finding group"),
+        Binding("c", "collapse_all", "Collapse all", tooltip="fold everything to one line per phase"),
     ]
 
     def __init__(self, ctx: TuiContext, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
@@ -194,6 +195,12 @@ class PipelineView(Vertical):
     def _check_changed(self) -> None:
         if self._path_stamp() != self._stamp:
             self.action_reload()
+        elif self.record is not None:
+            self._head()  # "(12 s ago)" moves on with the clock
+
+    def _head(self) -> None:
+        text, style = headline(self.record)
+        self.query_one("#pipeline-head", Static).update(Text(text, style=self._style(style)))
 
     def on_supervisor_event(self, event: dict[str, Any]) -> None:
         if event.get("event") == "up_done":  # an `up` just finished: its record is there
@@ -213,8 +220,7 @@ class PipelineView(Vertical):
     def _show(self, record: dict[str, Any] | None, stamp: tuple[int, int] | None) -> None:
         self.record, self._stamp = record, stamp
         self.loads += 1
-        text, style = headline(record)
-        self.query_one("#pipeline-head", Static).update(Text(text, style=self._style(style)))
+        self._head()
         tree = self.query_one(Tree)
         tree.clear()
         for node in outline(record) if record else []:

@@ -9,19 +9,19 @@ Where the data comes from — only what the CLI itself reads, and no plugin is s
 A plugin added since the last run says so ("not run yet") rather than being started behind the
 user's back; `devctl plan` (or `up`) fills it in.
 
-Running a command (`c` or `enter`): the command line is `devctl <command> [ARGS]` — the CLI itself in a
-child process, started through `devctl.procs.start` in its own process group, its stdout and
-stderr (a plugin command's output is its stderr) shown as they arrive. `ctrl+x` (and quitting the
-dashboard, and a second run) stops it as Ctrl-C in a terminal would: SIGINT to its group and to
-the plugin it started, then SIGKILL after a grace period, so nothing outlives the dashboard.
+Running a command (`c` or `enter`): the command line is `devctl <command> [ARGS]` — the CLI itself
+in a child process (`devctl.tui.actions.CliRun`, as the services view's `up`) in its own process
+group, its stdout and stderr (a plugin command's output is its stderr) shown as they arrive.
+`ctrl+x` (and quitting the dashboard, and a second run) stops it as Ctrl-C in a terminal would:
+SIGINT to its group and to the plugin it started, then SIGKILL after a grace period, so nothing
+outlives the dashboard.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
-import subprocess
-import sys
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +33,8 @@ from textual import work
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, RichLog, Static
+
+from devctl.tui.actions import CliRun
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -151,77 +153,45 @@ def command_words(text: str) -> list[str]:
     return words
 
 
-def command_argv(root: Path, config_file: Path | None, words: list[str]) -> list[str]:
-    """`python -m devctl -C ROOT [--config FILE] WORDS...`: the CLI, on this dashboard's repo."""
-    argv = [sys.executable, "-m", "devctl", "-C", str(root)]
-    if config_file is not None:
-        argv += ["--config", str(config_file)]
-    return argv + words
+class CommandRun(CliRun):
+    """One `devctl COMMAND ARGS` child of the plugins view (`actions.CliRun`, the dashboard's one way
+    to run the CLI): stdout and stderr merged in order, read in chunks, stopped as Ctrl-C would."""
 
-
-class CommandRun:
-    """One `devctl COMMAND` child: its merged stdout and stderr line by line, stopped like Ctrl-C."""
-
-    def __init__(self, argv: list[str], cwd: Path, args: list[str]) -> None:
-        from devctl.procs.start import child_env, popen
-
-        self.args = tuple(args)  # what follows `devctl` (the app names `args[0]` when it stops one)
-        # stdin is /dev/null: the command never reads the dashboard's terminal. Colour off: the
-        # output pane shows text, not escape codes.
-        self.proc = popen(argv, cwd=str(cwd), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, env=child_env({"NO_COLOR": "1"}, unbuffered=False))
+    def __init__(self, root: Path, words: list[str], config_file: Path | None = None) -> None:
+        # Colour off: the output pane shows text, not escape codes.
+        super().__init__(root, *words, env={"NO_COLOR": "1"}, config_file=config_file, merge_stderr=True)
         self.stopped = False
         self._lock = threading.Lock()
 
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def pump(self, on_lines: Callable[[list[str]], None], batch_s: float = 0.05) -> int:
-        """Read the output to its end, handing it on in batches (a flood is one UI update per
-        `batch_s`, not one per line); return the exit code."""
+    def pump(self, on_lines: Callable[[list[str]], None]) -> int:
+        """Read the output to its end, handing on what each read brought as one batch (a flood is
+        one UI update per 64 KiB pipe read, not one per line; a lone line is shown at once);
+        return the exit code."""
         import os
 
         from devctl.procs.lines import LineReader
 
         assert self.proc.stdout is not None
-        reader = LineReader()
-        read = self.proc.stdout.fileno()
-        batch: list[str] = []
-        last = time.monotonic()
+        reader, fd = LineReader(), self.proc.stdout.fileno()
         try:
-            for raw in reader.lines(lambda n: os.read(read, n)):
-                batch.append(raw.decode("utf-8", "replace").rstrip("\r"))
-                if time.monotonic() - last >= batch_s:
-                    on_lines(batch)
-                    batch, last = [], time.monotonic()
-        except ValueError:  # a line over 1 MiB: show what came, stop reading
-            batch.append("… (a line longer than 1 MiB; output cut)")
-        if reader.tail:
-            batch.append(reader.tail.decode("utf-8", "replace"))
-        if batch:
-            on_lines(batch)
-        return self.proc.wait()
+            while chunk := os.read(fd, 65536):
+                lines = [raw.decode("utf-8", "replace").rstrip("\r") for raw in reader.splitter.feed(chunk)]
+                if lines:
+                    on_lines(lines)
+        except ValueError:  # a line over 1 MiB: say so, stop reading (the child is left to end)
+            on_lines(["… (a line longer than 1 MiB: output cut here)"])
+        tail = reader.splitter.flush()
+        if tail:
+            on_lines([tail.decode("utf-8", "replace")])
+        return self.wait()
 
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self, grace: float = STOP_GRACE) -> None:
-        """SIGINT to its group and to everything below it (the plugin runs in a session of its own),
-        SIGKILL after `grace`; returns once all of it is gone."""
-        import signal
-
-        from devctl.procs.groups import stop_group_sync
-        from devctl.procs.pids import descendants
-
+    def stop(self, grace: float = STOP_GRACE, *, sig: int = signal.SIGINT, below: bool = True) -> None:
+        """SIGINT, as Ctrl-C in a terminal: devctl closes the plugin it started; the plugin (in a
+        session of its own) gets it too, and both SIGKILL after `grace`. Returns once all are gone."""
         with self._lock:
             self.stopped = True
-            if self.proc.poll() is not None:
-                return
-            below = descendants(self.proc.pid)
-            stop_group_sync(self.proc.pid, sig=signal.SIGINT, grace=grace, child_pid=self.proc.pid,
-                            extra_pids=below)
-            self.proc.poll()
+            if self.proc.poll() is None:
+                super().stop(grace, sig=sig, below=below)
 
 
 class PluginsView(Vertical):
@@ -239,11 +209,14 @@ class PluginsView(Vertical):
     BINDINGS = [
         # enter on a row reaches the view as the table's RowSelected (the table owns that key, so the
         # footer cannot show it); `c` is the same action, and visible.
-        Binding("c", "run", "Run command"),
-        Binding("enter", "run", "Run command", show=False),
-        Binding("ctrl+x", "stop", "Stop command"),
-        Binding("o", "toggle_output", "Output"),
-        Binding("r", "reload", "Reload"),
+        Binding("c", "run", "Run command",
+                tooltip="run a command of the selected plugin as `devctl COMMAND ARGS` (edit, then enter)"),
+        Binding("enter", "run", "Run command", show=False, tooltip="the same as c"),
+        Binding("ctrl+x", "stop", "Stop command",
+                tooltip="stop the running command as Ctrl-C would (SIGKILL after 5 s)"),
+        Binding("o", "toggle_output", "Output", tooltip="show or hide the last command's output"),
+        Binding("r", "reload", "Reload",
+                tooltip="read the config, .devctl/pipeline.json and the command cache again"),
         Binding("escape", "cancel", "Cancel", show=False),
     ]
 
@@ -389,15 +362,15 @@ class PluginsView(Vertical):
         out.write(Text(f"$ devctl {shown}", style="" if self.ctx.no_color else "bold"))
         self.exit_code = None
         self.finished = False
-        self._run_worker(command_argv(self.ctx.root, self.ctx.config_file, words), words, shown)
+        self._run_worker(words, shown)
 
     @work(thread=True, group="plugins-run")
-    def _run_worker(self, argv: list[str], words: list[str], shown: str) -> None:
+    def _run_worker(self, words: list[str], shown: str) -> None:
         previous = self.run_
         if previous is not None:  # one command at a time: the previous one is stopped first
             previous.stop()
         try:
-            run = CommandRun(argv, self.ctx.root, words)
+            run = CommandRun(self.ctx.root, words, self.ctx.config_file)
         except OSError as exc:
             self.app.call_from_thread(self._finished, None, f"could not start devctl: {exc}")
             return

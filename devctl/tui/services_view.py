@@ -4,8 +4,8 @@ act on them.
 Rows come from the app's feed (`on_state`: the status snapshot after every supervisor event;
 `on_usage`: CPU and RSS of each process group every few seconds), never from polling. Cells
 are updated in place, so the cursor stays on its service while states change under it; the
-uptime column moves on with each usage sample, not with a clock of its own, and in whole
-minutes past the first one, so an idle table is not redrawn at every sample.
+uptime column moves on with the usage samples, not with a clock of its own, in steps of ten
+seconds and then whole minutes, so an idle table is not redrawn at every sample.
 
 Keys act through `devctl.tui.actions` — the CLI's own supervisor requests, and the CLI itself
 as a child for `up` and `down` — in worker threads: a key press never waits for a service.
@@ -21,13 +21,14 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from rich.markup import escape
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from devctl.supervisor.render import STATE_STYLE, duration, health_text, status_reason
-from devctl.supervisor.service_states import LIVE_STATES, UP_STATES
+from devctl.supervisor.service_states import ACTIVE_STATES, LIVE_STATES, UP_STATES
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -68,10 +69,16 @@ def cpu_text(percent: float) -> str:
 
 
 def uptime_text(seconds: float | None) -> str:
-    """`duration()`, but whole minutes from one minute to an hour (`4m`, as `docker ps` says
-    "Up 4 minutes"): a row of an idle service then changes once a minute, not at every usage
-    sample, and an unchanged table costs nothing to redraw."""
-    if seconds is not None and 60 <= seconds < 3600:
+    """Uptime as `docker ps` rounds it: `<10 s`, `40 s` (tens of seconds), `4m` (whole minutes),
+    then `duration()`'s `2h05m`, `3d04h`. Coarse on purpose: any changed cell makes the table
+    redraw every row, so a finer uptime would redraw an idle table at every usage sample."""
+    if seconds is None:
+        return "-"
+    if seconds < 10:
+        return "<10 s"
+    if seconds < 60:
+        return f"{int(seconds) // 10 * 10} s"
+    if seconds < 3600:
         return f"{int(seconds) // 60}m"
     return duration(seconds)
 
@@ -171,6 +178,7 @@ class ServicesView(Vertical):
         super().__init__(id="services")
         self.ctx = ctx
         self.snapshot: dict[str, Any] | None = None
+        self.stale: dict[str, Any] | None = None
         self.usage: dict[str, Usage] = {}
         self.narrow: bool | None = None
         self.busy: str | None = None  # what runs now (one action at a time)
@@ -205,6 +213,11 @@ class ServicesView(Vertical):
 
     def on_supervisor_event(self, event: dict[str, Any]) -> None:
         """Events change the table through the snapshot that follows each one."""
+
+    def on_stale(self, snapshot: dict[str, Any] | None) -> None:
+        """What a supervisor that is gone left recorded and may still run (see the feed)."""
+        self.stale = snapshot
+        self._show()
 
     def on_usage(self, usage: dict[str, Usage]) -> None:
         self.usage = usage
@@ -281,6 +294,13 @@ class ServicesView(Vertical):
     def _notup_text(self) -> str:
         if not self._known:
             return "connecting to the supervisor…"
+        if self.snapshot is None and self.stale is not None:
+            left = [f"{s['name']} ({s['state']})" for s in self.stale.get("services", [])
+                    if s.get("state") in ACTIVE_STATES]
+            return ("[b]The supervisor is not running[/b], but it left services that may still run: "
+                    f"{escape(', '.join(left))} (judged from their recorded pids, as `devctl status` does)."
+                    "\n\nPress [b]d[/b] to run `devctl down`, which stops them, or [b]u[/b] for "
+                    "`devctl up`, which says what it will do with them.")
         if self.snapshot is None:
             return ("Nothing runs for this repo: no supervisor is up.\n\n"
                     "Press [b]u[/b] to run `devctl up` here (the pipeline, then every planned service); "

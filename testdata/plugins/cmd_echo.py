@@ -4,11 +4,13 @@
 printing "sleeping" to stderr: for Ctrl-C tests). Its stderr (the command's output)
 is one JSON line with the argv and the config it received, so tests can check both; the
 `stdout` output key (a devctl extension) is printed by devctl on its own stdout.
-config.mutate sets `cmd_echo.mutated` so a test can see the phase ran before command.run.
+config.mutate sets `cmd_echo.mutated` so a test can see the phase ran before command.run (and,
+with CMD_ECHO_LOG_MUTATE set, says so on stderr: that line is not the command's output).
 conformance: pass
 """
 
 import json
+import os
 import sys
 import time
 
@@ -44,6 +46,9 @@ for line in sys.stdin:
     req = json.loads(line)
     rid, op, inp = req["request_id"], req["op"], req.get("input") or {}
     if op == "config.mutate":
+        if os.environ.get("CMD_ECHO_LOG_MUTATE"):
+            sys.stderr.write("cmd_echo: mutating the config\n")
+            sys.stderr.flush()
         out = {"config_patch": {"set": {"cmd_echo.mutated": True}, "unset": []}}
     elif op == "commands.list":
         out = {"commands": [{"name": "echo-args", "help": "Echo the arguments; --exit N sets the exit code"}]}

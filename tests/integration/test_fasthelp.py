@@ -64,7 +64,7 @@ except SystemExit:
 def test_help_reads_the_same_with_and_without_the_deferral(tmp_path):
     import os
 
-    env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="100", DEVCTL_NO_HELP_CACHE="1")  # render each time
     for argv in (["--help"], ["plan", "--help"], ["dotagent", "--help"]):
         shown = [subprocess.run([sys.executable, "-c", HELP, mode, *argv], capture_output=True, text=True,
                                 env=env, cwd=tmp_path, timeout=60).stdout for mode in ("deferred", "plain")]
@@ -92,7 +92,7 @@ def _root_help(mode: str, cwd) -> tuple[str, str]:
     import subprocess
     import sys
 
-    env = dict(os.environ, NO_COLOR="1", COLUMNS="100")
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="100", DEVCTL_NO_HELP_CACHE="1")  # render each time
     res = subprocess.run([sys.executable, "-c", ROOT_HELP, mode], capture_output=True, text=True,
                          env=env, cwd=cwd, timeout=60)
     assert res.returncode == 0, res.stderr

@@ -9,6 +9,7 @@ within the lists below. A new module on a fast path has to be added here, on pur
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -42,20 +43,72 @@ sys.stderr.write("\\nMODULES " + json.dumps({
 """
 
 
-def loaded(argv: list[str], cwd) -> dict[str, list[str]]:
+def loaded(argv: list[str], cwd, env: dict[str, str] | None = None) -> dict[str, list[str]]:
     res = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv), json.dumps(HEAVY)],
-                         capture_output=True, text=True, cwd=cwd, timeout=60)
+                         capture_output=True, text=True, cwd=cwd, timeout=60,
+                         env=None if env is None else {**os.environ, **env})
     return json.loads(res.stderr.rpartition("\nMODULES ")[2])
 
 
+#: The readable `status` prints with rich, and nothing else heavy.
+STATUS_BUDGET = STATUS_JSON_BUDGET | {"devctl.cli.output", "devctl.cli.status_table"}
+
+
 @pytest.mark.parametrize(
-    ("argv", "budget"),
-    [(["--version"], VERSION_BUDGET), (["status", "--json"], STATUS_JSON_BUDGET),
-     (["-C", ".", "status", "--json"], STATUS_JSON_BUDGET)],
+    ("argv", "budget", "heavy_ok"),
+    [(["--version"], VERSION_BUDGET, []), (["status", "--json"], STATUS_JSON_BUDGET, []),
+     (["-C", ".", "status", "--json"], STATUS_JSON_BUDGET, []), (["status"], STATUS_BUDGET, ["rich"])],
 )
-def test_fast_commands_stay_within_their_import_budget(tmp_path, argv, budget):
+def test_fast_commands_stay_within_their_import_budget(tmp_path, argv, budget, heavy_ok):
     found = loaded(argv, tmp_path)
-    assert found["heavy"] == [], f"devctl {' '.join(argv)} loads heavy modules"
+    heavy = sorted({m.split(".")[0] for m in found["heavy"]})
+    assert heavy == heavy_ok, f"devctl {' '.join(argv)} loads heavy modules"
     over = sorted(set(found["devctl"]) - budget)
     assert not over, f"devctl {' '.join(argv)} loads modules outside its budget: {over}"
     assert "devctl.cli.main" in found["devctl"]  # the probe really ran the entry point
+
+
+def test_down_skips_typer(tmp_path):
+    """`down`'s own modules are the supervisor's business; the CLI adds no typer, click or anyio."""
+    found = loaded(["down"], tmp_path)
+    assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click", "anyio", "asyncio", "httpx"}
+    assert "devctl.cli.fastpath" in found["devctl"]
+    assert "rich.live" not in found["heavy"]  # piped: no spinner to draw, so none is imported
+
+
+def test_replayed_help_imports_nothing_heavy(tmp_path):
+    """The second `--help` in the same terminal settings is replayed: no typer, no rich."""
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "COLUMNS": "100"}
+    assert "typer" in loaded(["--help"], tmp_path, env)["heavy"]  # the first one renders
+    found = loaded(["--help"], tmp_path, env)
+    assert found["heavy"] == []
+    assert "devctl.cli.help_cache" in found["devctl"]
+
+
+def test_cached_plugin_command_skips_typer(tmp_path):
+    """A plugin command the fresh cache knows runs without typer or click (cli/fastpath.py)."""
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[2] / "testdata" / "plugins" / "cmd_echo.py"
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: echo\n    path: {sys.executable}\n    args: [{json.dumps(str(fixture))}]\n")
+    assert "typer" in loaded(["plugins", "list"], tmp_path)["heavy"]  # discovers: a warm cache
+    found = {m.split(".")[0] for m in loaded(["echo-args", "x"], tmp_path)["heavy"]}
+    assert not found & {"typer", "click"}
+    assert "devctl.cli.plugin_invoke" in loaded(["echo-args"], tmp_path)["devctl"]
+    assert "typer" in loaded(["echo-args", "--help"], tmp_path)["heavy"]  # its help: typer's
+
+
+def test_version_imports_not_even_typing(tmp_path):
+    """`typing` alone would be a few ms of `--version`'s budget: main.py must not import it."""
+    probe = ("import sys\nfrom devctl.cli.main import main\nmain(['--version'])\n"
+             "print('typing' in sys.modules)")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=60)
+    assert res.stdout.splitlines()[-1] == "False"
+
+
+def test_tui_refusal_skips_typer(tmp_path):
+    """`devctl tui` is a fast shape: even its refusal (no terminal here) loads no typer."""
+    found = loaded(["tui"], tmp_path)
+    assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click"}

@@ -85,3 +85,16 @@ def test_build_and_validate_leave_the_record_of_the_last_up_alone(tmp_path):
     ok(run_cli("build", cwd=tmp_path))
     ok(run_cli("validate", cwd=tmp_path))
     assert (tmp_path / ".devctl" / "pipeline.json").read_text() == before
+
+
+def test_a_plugin_that_cannot_start_is_recorded_with_its_error_and_stderr(tmp_path):
+    make_repo(tmp_path, entry("ok", "pipe_ok.py"), entry("dead", "host_crash.py", "--before-handshake"))
+    res = run_cli("plan", cwd=tmp_path)
+    assert res.returncode != 0
+    rec = record(tmp_path)
+    assert rec["ok"] is False and rec["failure"]["plugin"] == "dead" and rec["failure"]["code"]
+    plugins = {p["id"]: p for p in rec["plugins"]}
+    assert plugins["dead"]["started"] is False
+    assert plugins["dead"]["stderr"] == ["fatal: cannot read my config"]
+    ran = {p["status"] for p in rec["phases"] if p["phase"] in ("config.mutate", "launch.plan")}
+    assert ran == {"not_run"}

@@ -151,11 +151,21 @@ def test_builtins_and_help_never_start_a_plugin(repo: Path):
     assert starts(repo) == before
 
 
-def test_warm_cache_starts_only_the_pipeline_and_the_provider(repo: Path):
+def test_warm_cache_starts_the_provider_once_for_its_config_mutate_and_the_command(repo: Path):
     assert run_cli("plugins", "list", cwd=repo).returncode == 0
     before = starts(repo)
-    assert run_cli("echo-args", cwd=repo).returncode == 0
-    assert starts(repo) == before + 2  # config.mutate phase + the provider on its own
+    res = run_cli("echo-args", cwd=repo)
+    assert res.returncode == 0
+    assert starts(repo) == before + 1  # the provider answers config.mutate, then command.run
+    assert '"config": {"cmd_echo": {"mutated": true}}' in res.stderr  # the phase ran before the command
+    # What the provider says during its config.mutate is not the command's output (as when a
+    # second process answered it): hidden, and shown prefixed like any plugin's with -v.
+    logged = {"CMD_ECHO_LOG_MUTATE": "1"}
+    quiet = run_cli("echo-args", cwd=repo, env=logged)
+    verbose = run_cli("-v", "echo-args", cwd=repo, env=logged)
+    assert quiet.returncode == verbose.returncode == 0
+    assert "mutating the config" not in quiet.stderr and '"argv": []' in quiet.stderr
+    assert "echo | cmd_echo: mutating the config" in verbose.stderr
 
 
 def test_the_config_phase_starts_only_plugins_that_declare_config_mutate(tmp_path: Path):

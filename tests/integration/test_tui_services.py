@@ -4,7 +4,9 @@ The app runs headless (Textual's pilot) with its real feed — the supervisor's 
 a thread — on a repo planned by the `sup_plan` fixture plugin. From a repo that is not up: `u`
 runs `devctl up` as a child and the services appear; a service killed from outside shows up in
 the table; `x`, `s`, `r` steer one service; `d` (confirmed) brings everything down. The
-autouse orphan check proves nothing the dashboard started outlives it.
+autouse orphan check proves nothing the dashboard started outlives it. Last, a supervisor
+started from outside (another terminal's `devctl up`) is found and followed, and when it is
+killed the services it leaves are named and `d` stops them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from textual.widgets import DataTable, Static
 
 from devctl.tui.app import DevctlApp
 from devctl.tui.context import TuiContext
+from tests.cli import ok
 from tests.reliability.harness import Repo, free_port, svc
 
 pytestmark = pytest.mark.anyio
@@ -112,7 +115,20 @@ async def test_services_view_runs_a_whole_session_against_a_real_supervisor(repo
         await until(pilot, lambda: "not running" in str(header.render()), "the supervisor gone", 60)
         await until(pilot, lambda: view.busy is None, "down to finish")
         assert not (repo.root / ".devctl" / "supervisor.sock").exists()
-    assert app.exit_note() == "nothing is running for this repo"
+        assert app.exit_note() == "nothing is running for this repo"
+
+        # A supervisor started elsewhere (`devctl up` in another terminal) is found and followed.
+        ok(repo.cli("up"))
+        await until(pilot, lambda: "2/2 up" in str(header.render()), "the outside up seen")
+
+        # The supervisor killed: its services still run; the view says so, and `d` cleans up.
+        os.kill(app.snapshot["supervisor"]["pid"], signal.SIGKILL)
+        await until(pilot, lambda: "its services may still run" in str(header.render()), "the stale warning")
+        assert "web (healthy), worker (running)" in str(view.query_one("#notup", Static).render())
+        await pilot.press("d")
+        await pilot.press("y")
+        await until(pilot, lambda: "not running (u: devctl up)" in str(header.render()), "the clean-up", 60)
+        await until(pilot, lambda: view.busy is None, "down to finish")
     assert not app.children_running
 
 
@@ -132,7 +148,8 @@ async def test_quitting_while_up_runs_stops_that_up_and_says_so(repo):
     async with app.run_test(size=(100, 30)) as pilot:
         header = app.query_one("#header", Static)
         await until(pilot, lambda: "not running" in str(header.render()), "the header to say not running")
-        await until(pilot, lambda: app.view("services").query("#up-button"), "the up button")
+        await until(pilot, lambda: any(b.region.width for b in app.view("services").query("#up-button")),
+                    "the up button laid out")
         await pilot.click("#up-button")  # the mouse's way to `up`
         # `up` is waiting for the slow service: the supervisor it started is seen by the feed.
         await until(pilot, lambda: cell(app, "slow", "state") == "starting", "slow starting")

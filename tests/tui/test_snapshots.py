@@ -13,7 +13,7 @@ from devctl.tui.app import DevctlApp
 from devctl.tui.context import TuiContext
 from devctl.tui.dofek_view import DofekView
 from tests.tui import fakes
-from tests.tui.screen import assert_snapshot, mask, screen_text, settled_text, wait_until
+from tests.tui.screen import assert_snapshot, mask, settled_text
 from tests.unit.tui.host import Host
 
 pytestmark = pytest.mark.anyio
@@ -54,28 +54,3 @@ async def test_services_view_in_the_dashboard(tmp_path: Path, size: tuple[int, i
         if size == (100, 30):
             await pilot.press("question_mark")
             assert_snapshot(mask(await settled_text(pilot), UPTIME), "help-services-100x30")
-
-
-#: Local date and time (the time zone of the machine running the tests).
-LOCAL_TIME = r"(\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d"
-
-
-async def test_events_and_pipeline_views_in_the_dashboard(tmp_path: Path) -> None:
-    """Two more main screens, each read from fixed files under `.devctl/` as a run leaves them (the
-    logs view's are in test_snapshots_logs.py)."""
-    import json
-
-    from devctl.pipeline.record import write_record
-
-    root = tmp_path / "shop"
-    (root / ".devctl").mkdir(parents=True)
-    (root / ".devctl" / "events.ndjson").write_text("".join(json.dumps(e) + "\n" for e in fakes.EVENTS))
-    write_record(root, fakes.pipeline_record())
-    app = still(DevctlApp(TuiContext(root, None), feed=False))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("3")
-        await wait_until(pilot, lambda: "recovered" in screen_text(app), what="the events")
-        assert_snapshot(mask(await settled_text(pilot), LOCAL_TIME), "events-100x30")
-        await pilot.press("4")
-        await wait_until(pilot, lambda: "W_NODE" in screen_text(app), what="the pipeline record")
-        assert_snapshot(mask(await settled_text(pilot), LOCAL_TIME, r"\([^()]* ago\)"), "pipeline-100x30")

@@ -59,3 +59,30 @@ def test_json_mode_writes_one_event_per_line_on_stdout(consoles):
     assert [e["event"] for e in events] == ["phase_start", "service", "ready"]
     assert events[1]["state"] == "healthy" and events[1]["text"] == "starting → healthy in 0.5 s"
     assert shown_out.err == ""
+
+
+@pytest.mark.parametrize("env", [{}, {"TTY_COMPATIBLE": "1"}, {"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1"},
+                                 {"FORCE_COLOR": "1"}, {"FORCE_COLOR": ""}, {"TTY_COMPATIBLE": "2"}])
+def test_terminal_check_without_rich_agrees_with_rich(monkeypatch, env):
+    from rich.console import Console
+
+    from devctl.cli.progress import stderr_is_terminal
+
+    for name in ("TTY_COMPATIBLE", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert stderr_is_terminal() is Console(stderr=True).is_terminal
+
+
+def test_plain_lines_read_as_rich_would_print_them(consoles):
+    from rich.text import Text
+
+    from devctl.cli.output import err
+    from devctl.cli.progress import plain_line
+
+    line = "build.run: plugin app: step x ok: 50%\r\x07done \x1b[31m[red]red[/red] ünï"
+    err().print(Text(line), soft_wrap=True)
+    by_rich = consoles.readouterr().err
+    plain_line(line)
+    assert consoles.readouterr().err == by_rich

@@ -1,9 +1,9 @@
-"""`devctl status` as a person reads it (cli/supervisor_cmds.py): the table on stdout, problems on stderr."""
+"""`devctl status` as a person reads it (cli/status_table.py): the table on stdout, problems on stderr."""
 
 import pytest
 
 from devctl.cli import output
-from devctl.cli.supervisor_cmds import _render_status
+from devctl.cli.status_table import render_status
 
 
 def snapshot(running: bool, services: list) -> dict:
@@ -11,7 +11,7 @@ def snapshot(running: bool, services: list) -> dict:
 
 
 def test_nothing_recorded(consoles):
-    _render_status(snapshot(False, []))
+    render_status(snapshot(False, []))
     shown = consoles.readouterr()
     assert shown.out == ""
     assert "nothing running (no services recorded for this repo" in shown.err
@@ -19,7 +19,7 @@ def test_nothing_recorded(consoles):
 
 def test_table_of_services(consoles, monkeypatch):
     monkeypatch.chdir("/")  # outside the repo: log paths are absolute
-    _render_status(snapshot(True, [
+    render_status(snapshot(True, [
         {"name": "db", "state": "healthy", "pid": 41, "uptime_s": 184, "restarts": 0,
          "health": {"type": "tcp", "ok": True}, "logs": {"stdout": "/repo/.devctl/logs/db.stdout.log"}},
         {"name": "web", "state": "failed", "error": "exited with code 1", "restarts": 3},
@@ -33,7 +33,7 @@ def test_table_of_services(consoles, monkeypatch):
 
 
 def test_a_dead_supervisor_is_said_first(consoles):
-    _render_status(snapshot(False, [{"name": "db", "state": "exited"}]))
+    render_status(snapshot(False, [{"name": "db", "state": "exited"}]))
     shown = consoles.readouterr()
     assert "the supervisor is not running" in shown.err and "`devctl down` cleans up" in shown.err
     assert "db" in shown.out and "exited" in shown.out
@@ -59,7 +59,7 @@ def test_numbers_and_names_are_never_cut(consoles, monkeypatch, columns):
     else:
         monkeypatch.setenv("COLUMNS", columns)
     output.out.cache_clear()
-    _render_status(snapshot(True, LONG))
+    render_status(snapshot(True, LONG))
     text = consoles.readouterr().out
     words = text.split()
     for whole in ("payments-reconciliation-worker", "1427211", "1d01h", "12", "notification-dispatcher", "5"):
@@ -102,6 +102,6 @@ def test_log_paths_are_relative_to_where_you_are_and_name_what_was_written(conso
     streams = ("stdout", "stderr")
     services = [{"name": n, "state": "exited", "logs": {s: str(logs / f"{n}.{s}.log") for s in streams}}
                 for n in ("web", "job")]
-    _render_status({"repo_root": str(tmp_path), "supervisor": {"running": True}, "services": services})
+    render_status({"repo_root": str(tmp_path), "supervisor": {"running": True}, "services": services})
     rows = {line.split()[0]: line.split()[-1] for line in consoles.readouterr().out.splitlines()[1:]}
     assert rows == {"web": "../.devctl/logs/web.stdout.log", "job": "../.devctl/logs/job.stderr.log"}

@@ -75,12 +75,21 @@ def test_a_good_run_has_every_phase_with_durations_steps_and_plugin_times():
                                              "message": "up to date"}]
     # Declared by nobody, between phases that ran: it ran, and did nothing.
     assert phases["config.mutate"]["status"] == "empty" and phases["validate.run"]["status"] == "empty"
+    assert phases["validate.run"]["reason"] == "no enabled plugin declares it"
     assert record["services"] == [{"name": "web", "plugin": "b"}]
     assert "s3cret" not in json.dumps(record)  # no environments, no config values
     b, off = record["plugins"]
     assert b["started"] and b["pid"] == 4242 and b["commands"] == ["hello"] and b["streams"] == ["logs.tail"]
     assert b["ops"] == ["build.run", "launch.plan"] and b["stderr"] == [f"line {i}" for i in range(10, 30)]
     assert off == {**off, "enabled": False, "started": False, "handshake": None, "stderr": []}
+
+
+def test_a_plan_of_declared_services_only_says_where_they_come_from():
+    result = PipelineResult(services=[{"name": "web", "plugin": ".devctl.yaml"}])  # type: ignore[list-item]
+    record = build(result=result, clients=[FakeClient(spec("p"), ops=frozenset({"prepare.run"}))])
+    assert by_phase(record)["launch.plan"] == {**by_phase(record)["launch.plan"], "status": "empty",
+                                               "reason": "no enabled plugin declares it; the services "
+                                                         "come from .devctl.yaml"}
 
 
 def test_phases_left_out_say_why_for_up_and_for_plan():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,6 +9,8 @@ import anyio
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widget import Widget
+
+from tests.tui.screen import wait_until
 
 
 class Host(App[None]):
@@ -37,8 +38,6 @@ def drive(view: Widget, scenario: Callable[[Pilot[None], Any], Awaitable[None]],
 
 
 async def until(pilot: Pilot[None], predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> None:
-    """Let the app run until `predicate()` holds (workers finish, messages land), bounded in time."""
-    deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
-        await pilot.pause(0.02)
-    assert predicate(), f"timed out waiting for {what}"
+    """Let the app run until `predicate()` holds (workers finish, messages land), bounded in time;
+    on failure the screen is shown (`tests.tui.screen.wait_until`)."""
+    await wait_until(pilot, predicate, timeout=timeout, what=what)

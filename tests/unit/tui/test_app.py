@@ -147,3 +147,23 @@ def test_exit_note_says_what_keeps_running():
     assert exit_note(None, []) == "nothing is running for this repo"
     assert "still up with no service running" in exit_note(snapshot(svc("db", "stopped")), [])
     assert exit_note(None, ["up"]).startswith("stopped the `devctl up` that was still running")
+    stale = snapshot(svc("web", "running"), svc("db", "exited"))
+    assert exit_note(None, [], stale) == ("the supervisor is not running, but services it started may "
+                                          "still run (web); `devctl down` stops them")
+
+
+async def test_the_key_bar_shows_the_current_keys_and_a_click_presses_one(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        text = str(app.query_one("#keys", Static).render())
+        assert text.startswith("q Quit  ? Help  s Start  x Stop")
+        await pilot.click("#keys", offset=(1 + text.index("? Help"), 0))  # 1: the bar's padding
+        await pilot.pause()
+        from devctl.tui.overlays import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("4")
+        await pilot.pause()
+        assert "s Start" not in str(app.query_one("#keys", Static).render())  # the view's keys went

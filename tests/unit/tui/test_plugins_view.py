@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -14,7 +13,7 @@ from devctl.pipeline import PipelineResult
 from devctl.pipeline.record import build_record, write_record
 from devctl.plugin_commands.names import Listing
 from devctl.tui.context import TuiContext
-from devctl.tui.plugins_view import PluginsView, command_argv, command_words, details_text, plugin_infos
+from devctl.tui.plugins_view import PluginsView, command_words, details_text, plugin_infos
 from tests.unit.tui.host import drive, until
 
 SPECS = [PluginSpec(id="app", path="plugins/app.py", args=["--fast"]),
@@ -63,14 +62,11 @@ def test_no_record_means_every_enabled_plugin_is_not_run_yet():
     assert [i.status for i in plugin_infos(SPECS, None)] == ["not run yet"] * 3 + ["disabled"]
 
 
-def test_command_words_and_argv():
+def test_command_words():
     assert command_words("devctl seed --rows '10 000'") == ["seed", "--rows", "10 000"]
     for bad in ("", "devctl", "seed 'open"):
         with pytest.raises(ValueError):
             command_words(bad)
-    root = Path("/repo")
-    assert command_argv(root, None, ["seed"]) == [sys.executable, "-m", "devctl", "-C", "/repo", "seed"]
-    assert command_argv(root, Path("/repo/dev.yaml"), ["seed"])[5:7] == ["--config", "/repo/dev.yaml"]
 
 
 def test_view_lists_plugins_and_shows_the_selected_ones_details(tmp_path):

@@ -69,9 +69,9 @@ def test_human_bytes(n, text):
     assert human_bytes(n) == text
 
 
-def test_uptime_is_in_whole_minutes_below_an_hour():
-    assert [uptime_text(s) for s in (None, 4.25, 59.9, 60, 3599, 3600, 90000)] == [
-        "-", "4.2 s", "59 s", "1m", "59m", "1h00m", "1d01h"]
+def test_uptime_is_coarse_so_an_idle_table_rarely_changes():
+    assert [uptime_text(s) for s in (None, 4.25, 10, 59.9, 60, 3599, 3600, 90000)] == [
+        "-", "<10 s", "10 s", "50 s", "1m", "59m", "1h00m", "1d01h"]
 
 
 def test_ports_and_summary():
@@ -169,3 +169,18 @@ async def test_keys_need_a_selected_service(tmp_path):
         await pilot.pause()
         assert app.view("services").busy is None
         assert any("no service selected" in str(n.message) for n in app._notifications)
+
+
+async def test_a_dead_supervisors_services_are_named_with_what_to_do(tmp_path):
+    app = DevctlApp(TuiContext(tmp_path, None), feed=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.deliver("state", None)
+        app.deliver("stale", snapshot(live("web"), live("db", "exited")))
+        await pilot.pause()
+        text = str(app.view("services").query_one("#notup", Static).render())
+        assert "The supervisor is not running" in text and "web (running)" in text and "db" not in text
+        assert "its services may still run" in str(app.query_one("#header", Static).render())
+        assert "may still run (web)" in app.exit_note()
+        app.deliver("state", snapshot(live("web")))  # a supervisor again: the warning goes
+        await pilot.pause()
+        assert app.stale is None and "running (pid 1)" in str(app.query_one("#header", Static).render())

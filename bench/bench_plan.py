@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""`devctl plan` with one plugin, next to running that plugin by hand, in one run.
+
+    python bench/bench_plan.py [-r RUNS] [--services N] [--baseline DIR] [--json]
+
+In a temporary repo whose `.devctl.yaml` names one Python plugin (testdata/plugins/sup_plan.py)
+that declares only `validate.run` and `launch.plan` and plans N trivial TCP services (default
+10, as in issue 17's `up` bench). Per round, interleaved so every command sees the same load:
+
+- **by hand**: start the plugin with the same interpreter, pipe in the very request devctl sends
+  (`launch.plan`; config.mutate is not declared, so devctl sends nothing else), read the answer,
+  close stdin so it exits. This is the floor: one interpreter start plus the plugin's own work.
+- **devctl plan --json** and **devctl plan** (the readable table), output piped, through the
+  installed `devctl` script next to this interpreter (what users run), else `python -m devctl`.
+- **plan --json, no typer**: `devctl.cli.pipeline_run.plan` called by `python -c`, the same
+  function the typer command calls: what a typer-free fast path for `plan --json` would cost.
+- **python -c pass**: the bare interpreter, for reference.
+- with `--baseline DIR` (another checkout of devctl, e.g. `git worktree add /tmp/base main`):
+  `python -m devctl plan --json` from DIR and from this checkout (PYTHONPATH chooses the
+  code, the same interpreter and packages run both), for a before/after in one run.
+
+Medians of wall time and of CPU time (user + sys, child processes included: the plugin's CPU is
+in both, so the difference is devctl's own). Goal (issue 17): `devctl plan` at most 120 ms over
+the plugin by hand. Children run without PYTHONDONTWRITEBYTECODE (a development-shell setting
+that makes every run recompile devctl: ~100 ms no installed devctl pays). Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGIN = ROOT / "testdata" / "plugins" / "sup_plan.py"
+GOAL_OVERHEAD_MS = 120.0
+
+
+def env() -> dict[str, str]:
+    values = dict(os.environ, NO_COLOR="1", COLUMNS="120")
+    values.pop("PYTHONDONTWRITEBYTECODE", None)
+    return values
+
+
+def devctl_argv() -> list[str]:
+    """The installed `devctl` script next to this interpreter (what users run), else `-m devctl`."""
+    script = os.path.join(os.path.dirname(sys.executable), "devctl")
+    return [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "devctl"]
+
+
+def make_repo(root: Path, services: int) -> Path:
+    plan = {"services": [{"name": f"svc{i}", "command": ["{python}", "-S", "@tcp_listen.py", str(20000 + i)],
+                          "health": {"type": "tcp", "address": f"127.0.0.1:{20000 + i}"}}
+                         for i in range(services)]}
+    plan_file = root / "plan.json"
+    plan_file.write_text(json.dumps(plan))
+    (root / ".devctl.yaml").write_text(
+        "plugins:\n  - id: plan\n"
+        f"    path: {json.dumps(sys.executable)}\n"
+        f"    args: [{json.dumps(str(PLUGIN))}, {json.dumps(str(plan_file))}]\n")
+    return plan_file
+
+
+def by_hand_input(repo: Path) -> bytes:
+    """The request devctl sends (same shape and size): launch.plan with an empty config."""
+    request = {"type": "request", "request_id": "plan-1", "op": "launch.plan",
+               "ctx": {"repo_root": str(repo), "cwd": str(repo), "deadline_ms": 30000, "dry_run": False},
+               "input": {"config": {}}}
+    return (json.dumps(request) + "\n").encode()
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(argv: list[str], cwd: Path, stdin: bytes = b"",
+          code: str | None = None) -> tuple[float, float, bytes]:
+    """(wall s, CPU s incl. children, stdout) of one run; exits the bench if it failed.
+    `code`: a devctl checkout to run instead of the installed one (PYTHONPATH)."""
+    values = env() if code is None else dict(env(), PYTHONPATH=code)
+    cpu = _cpu()
+    start = time.perf_counter()
+    res = subprocess.run(argv, cwd=cwd, env=values, input=stdin, capture_output=True)
+    took = time.perf_counter() - start
+    used = _cpu() - cpu
+    if res.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({res.returncode}): {res.stderr.decode()[-2000:]}")
+    return took, used, res.stdout
+
+
+Command = tuple[list[str], bytes, "str | None"]
+#: `plan --json` through the function the typer command calls, without importing typer: what a
+#: typer-free fast path for this shape (devctl/cli/fastpath.py) would cost.
+NO_TYPER = ("import sys; from devctl.cli.context import AppContext; "
+            "from devctl.cli.pipeline_run import plan; sys.exit(plan(AppContext(), json_out=True))")
+
+
+def commands(repo: Path, baseline: str | None) -> dict[str, Command]:
+    devctl = devctl_argv()
+    table: dict[str, Command] = {
+        "plugin by hand": ([sys.executable, str(PLUGIN), str(repo / "plan.json")], by_hand_input(repo), None),
+        "devctl plan --json": ([*devctl, "plan", "--json"], b"", None),
+        "devctl plan": ([*devctl, "plan"], b"", None),
+        "plan --json, no typer": ([sys.executable, "-c", NO_TYPER], b"", None),
+        "python -c pass": ([sys.executable, "-c", "pass"], b"", None),
+    }
+    if baseline is not None:
+        module = [sys.executable, "-m", "devctl", "plan", "--json"]
+        table["baseline plan --json"] = (module, b"", baseline)
+        table["this plan --json (-m)"] = (module, b"", str(ROOT))
+    return table
+
+
+def measure(repo: Path, runs: int, services: int, baseline: str | None) -> dict[str, dict[str, float]]:
+    table = commands(repo, baseline)
+    for name, (argv, stdin, code) in table.items():  # warm the OS file cache and the .pyc files
+        _, _, out = timed(argv, repo, stdin, code)
+        if "--json" in name and len(json.loads(out)["services"]) != services:
+            raise SystemExit(f"{name} did not plan every service")
+    wall: dict[str, list[float]] = {name: [] for name in table}
+    cpu: dict[str, list[float]] = {name: [] for name in table}
+    for _ in range(runs):
+        for name, (argv, stdin, code) in table.items():
+            took, used, _ = timed(argv, repo, stdin, code)
+            wall[name].append(took * 1000)
+            cpu[name].append(used * 1000)
+    return {name: {"wall_ms": statistics.median(wall[name]), "cpu_ms": statistics.median(cpu[name]),
+                   "best_wall_ms": min(wall[name])} for name in table}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-r", "--runs", type=int, default=15)
+    parser.add_argument("--services", type=int, default=10)
+    parser.add_argument("--baseline", metavar="DIR", help="another devctl checkout to compare with")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="devctl-bench-plan-") as tmp:
+        repo = Path(tmp).resolve()
+        make_repo(repo, args.services)
+        figures = measure(repo, args.runs, args.services, args.baseline)
+    load = (load_before + os.getloadavg()[0]) / 2
+    hand = figures["plugin by hand"]
+    overhead = {name: {"wall": f["wall_ms"] - hand["wall_ms"], "cpu": f["cpu_ms"] - hand["cpu_ms"]}
+                for name, f in figures.items() if name.startswith("devctl")}
+    result = {"runs": args.runs, "services": args.services, "load": load,
+              "goal_overhead_ms": GOAL_OVERHEAD_MS, "figures": figures, "overhead_ms": overhead}
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"load average {load:.1f}; {args.services} services; median of {args.runs} interleaved runs")
+    print(f"{'command':<22} {'wall ms':>9} {'over hand':>10} {'CPU ms':>9} {'over hand':>10} "
+          f"{'best wall':>10}")
+    for name, f in figures.items():
+        over_wall = "" if name == "plugin by hand" else f"{f['wall_ms'] - hand['wall_ms']:+.1f}"
+        over_cpu = "" if name == "plugin by hand" else f"{f['cpu_ms'] - hand['cpu_ms']:+.1f}"
+        print(f"{name:<22} {f['wall_ms']:>9.1f} {over_wall:>10} {f['cpu_ms']:>9.1f} {over_cpu:>10} "
+              f"{f['best_wall_ms']:>10.1f}")
+    print(f"goal: devctl plan <= {GOAL_OVERHEAD_MS:.0f} ms over the plugin by hand")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Starting plugin processes before the event loop and the plugin host are even imported.
+
+A Python plugin takes 30–60 ms to start its interpreter; importing asyncio, anyio and the
+plugin host takes devctl longer than that. `spawn_early(specs)` starts every plugin as soon
+as the config is known, with only the standard library loaded, so the two happen at once (on
+two cores, the plugin's start-up is then hidden behind devctl's). `launch.start_plugin` later
+adopts each process (`take`) and goes on exactly as if it had spawned it itself: same argv,
+cwd, environment, own session, stdin pipe owned by devctl; the handshake deadline counts from
+the adoption, when devctl starts listening, so a plugin never gets less time than before.
+
+Use it as a context manager: whatever was not adopted when the block ends — devctl failed or
+was interrupted before the plugin host got to it — is killed with its process group (it was
+never spoken to, so it gets no grace) and reaped, so nothing is left behind. A spawn that
+fails here is simply not recorded: `start_plugin` then tries again and reports the error in
+its usual words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from devctl.procs.start import child_env, popen
+
+if TYPE_CHECKING:
+    from devctl.plugins.client import SpecLike
+
+
+def plugin_env(extra: dict[str, str]) -> dict[str, str]:
+    """The plugin's environment: ours, then the spec's `env`, then PYTHONUNBUFFERED=1 (so a Python
+    plugin that forgets to flush still answers). See `procs.start.child_env`."""
+    return child_env(extra)
+
+
+@dataclass
+class EarlyStart:
+    """A plugin process spawned before the event loop: its Popen and the write end of its stdin."""
+
+    popen: subprocess.Popen[bytes]
+    stdin_fd: int
+    argv: list[str]
+    started: float  # time.monotonic() at spawn
+
+    def kill(self) -> None:
+        """Kill the process group (SIGKILL: it was never spoken to), close the pipes, reap."""
+        import signal
+
+        from devctl.procs.groups import stop_group_sync
+
+        with contextlib.suppress(OSError):
+            os.close(self.stdin_fd)
+        stop_group_sync(self.popen.pid, sig=signal.SIGKILL, grace=0, child_pid=self.popen.pid)
+        for pipe in (self.popen.stdout, self.popen.stderr):
+            if pipe is not None:
+                pipe.close()
+        self.popen.wait()
+
+
+def spawn(spec: SpecLike) -> EarlyStart:
+    """Start `spec` the way `launch.start_plugin` does (raises OSError if it cannot start)."""
+    argv = spec.argv()
+    stdin_read, stdin_write = os.pipe()
+    try:
+        process = popen(argv, stdin=stdin_read, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        cwd=str(spec.workdir), env=plugin_env(dict(spec.env)))
+    except BaseException:
+        os.close(stdin_write)
+        raise
+    finally:
+        os.close(stdin_read)
+    return EarlyStart(process, stdin_write, argv, time.monotonic())
+
+
+class EarlyStarts:
+    """Plugins started ahead of the plugin host, by spec id, until `take`n (see the module)."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, EarlyStart] = {}
+
+    def start(self, specs: Iterable[SpecLike]) -> EarlyStarts:
+        for spec in specs:
+            if spec.id in self._started:
+                continue
+            try:
+                self._started[spec.id] = spawn(spec)
+            except OSError:
+                continue  # start_plugin spawns it again and reports why it cannot start
+        return self
+
+    def take(self, spec: SpecLike) -> EarlyStart | None:
+        """The process started for `spec` (the caller owns it from now on), or None. A spec whose
+        argv changed since is not served: its early process is left for `close`."""
+        early = self._started.get(spec.id)
+        if early is None or early.argv != spec.argv():
+            return None
+        del self._started[spec.id]
+        return early
+
+    def close(self) -> None:
+        """Kill (SIGKILL, the whole group) and reap every process nobody adopted."""
+        left, self._started = list(self._started.values()), {}
+        for early in left:
+            early.kill()
+
+    def __enter__(self) -> EarlyStarts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def spawn_early(specs: Iterable[SpecLike]) -> EarlyStarts:
+    """Start `specs` now; use the result as a context manager (see the module docstring)."""
+    return EarlyStarts().start(specs)

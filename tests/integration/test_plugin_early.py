@@ -1,0 +1,116 @@
+"""Plugins started before the event loop (`devctl.plugins.early`) and adopted by the host.
+
+The host must behave exactly as when it spawns the plugin itself: the same environment, cwd
+and own process group; a crash, a hang, a grandchild holding stdout and closing are all noticed
+and stopped the same way (through `devctl.procs.popen_async`); and nothing survives a process
+that was never adopted.
+"""
+
+from __future__ import annotations
+
+import os
+
+import anyio
+
+from devctl.plugins import open_plugins, start_plugin
+from devctl.plugins.early import spawn_early
+from devctl.procs.groups import group_alive
+from devctl.procs.pids import pid_alive
+from tests.integration.test_plugin_host import PLUGINS, Spec, closed, failing, run, spec
+
+
+def adopted(s: Spec, **options):  # noqa: ANN201 - the coroutine of start_plugin
+    """start_plugin for `s`, adopting a process started ahead by spawn_early."""
+    early = spawn_early([s])
+    taken = early.take(s)
+    assert taken is not None, "spawn_early must have started it"
+    return start_plugin(s, PLUGINS, early=taken, **options)
+
+
+def test_adopted_plugin_gets_the_same_env_cwd_and_group_and_answers(tmp_path):
+    lines: list[tuple[str, str]] = []
+
+    async def main():
+        s = spec("host_ok.py", id="okp", env={"OKP_FLAG": "on"}, workdir=tmp_path)
+        client = await adopted(s, on_stderr=lambda pid, line: lines.append((pid, line)))
+        try:
+            assert client.ops == {"test.echo", "test.stderr", "test.slow", "config.mutate"}
+            out = await client.request("test.echo", {"env": ["OKP_FLAG", "PYTHONUNBUFFERED",
+                                                             "DEVCTL_TEST_TAG"]}, timeout=10)
+        finally:
+            await closed(client)
+        return out, client
+
+    out, client = run(main)
+    assert out["cwd"] == str(tmp_path)
+    assert out["env"]["OKP_FLAG"] == "on" and out["env"]["PYTHONUNBUFFERED"] == "1"
+    assert out["env"]["DEVCTL_TEST_TAG"] == os.environ["DEVCTL_TEST_TAG"]
+    assert out["pgid"] == out["pid"] == client.pid != os.getpgid(0)
+    assert ("okp", "host_ok: ready") in lines
+    assert client.returncode is not None  # reaped
+
+
+def test_adopted_plugin_crashes_are_reported_as_before():
+    async def main():
+        before = await failing(adopted(spec("host_crash.py", "--before-handshake")))
+        client = await adopted(spec("host_crash.py"))
+        try:
+            with anyio.fail_after(20):  # far below the request timeout: the exit was noticed
+                mid = await failing(client.request("test.crash", {"orphan": True}, timeout=60))
+        finally:
+            await closed(client)
+        return before, mid
+
+    before, mid = run(main)
+    assert before.code == "E_CRASHED" and "exited with code 4 before sending its handshake" in before.message
+    assert "crash | fatal: cannot read my config" in before.details
+    assert mid.code == "E_CRASHED" and "exited with code 3" in mid.message
+    assert "crash | Traceback: something broke badly" in mid.details
+
+
+def test_adopted_plugin_timeouts_and_close_stop_the_whole_group():
+    async def main():
+        hang = await adopted(spec("host_hang.py", id="hang"))
+        try:
+            err = await failing(hang.request("test.hang", {}, timeout=0.5))
+            assert not group_alive(hang.pid)
+        finally:
+            await closed(hang)
+        client = await adopted(spec("host_grandchild.py", "--ignore-term"), stop_grace=0.3)
+        out = await client.request("test.pid", {}, timeout=10)
+        assert pid_alive(out["grandchild"])
+        await closed(client)
+        return err, out["grandchild"]
+
+    err, grandchild = run(main)
+    assert err.code == "E_TIMEOUT" and "hang | got a request, thinking forever" in err.details
+    assert not pid_alive(grandchild)
+
+
+def test_what_is_not_adopted_is_killed_and_a_failed_spawn_is_reported_by_the_host(tmp_path):
+    ok = spec("host_ok.py", id="okp")
+    ghost = Spec(id="ghost", path=str(tmp_path / "nope.sh"), args=[])
+    with spawn_early([ok, ghost]) as early:
+        assert early.take(ghost) is None  # could not start: nothing recorded
+        pid = early._started["okp"].popen.pid
+        assert pid_alive(pid)
+    assert not pid_alive(pid) and not group_alive(pid)
+    err = run(lambda: failing(start_plugin(ghost, tmp_path)))
+    assert err.code == "E_SPAWN" and "nope.sh" in err.message
+
+
+def test_open_plugins_adopts_what_was_started_and_spawns_the_rest():
+    specs = [spec("host_ok.py", id="a"), spec("host_ok.py", id="b")]
+
+    async def main():
+        with spawn_early(specs[:1]) as early:
+            pid_a = early._started["a"].popen.pid
+            async with open_plugins(specs, PLUGINS, early=early) as clients:
+                assert not early._started  # taken by the host
+                outs = [await c.request("test.echo", {}, timeout=10) for c in clients]
+                return pid_a, [c.pid for c in clients], outs
+
+    pid_a, pids, outs = run(main)
+    assert pids[0] == pid_a and pids[1] != pid_a
+    assert [o["request"]["op"] for o in outs] == ["test.echo", "test.echo"]
+    assert not any(group_alive(p) for p in pids)
