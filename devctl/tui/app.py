@@ -353,7 +353,22 @@ class DevctlApp(App[None]):
         self.stop_children()
 
     def exit_note(self) -> str:
-        return exit_note(self.snapshot, self.stopped_children, self.stale)
+        return exit_note(self._final_snapshot(), self.stopped_children, self.stale)
+
+    def _final_snapshot(self) -> dict[str, Any] | None:
+        """The supervisor as it is now, read once more: the feed may not have seen the last
+        change (an `up` just started it, or the dashboard quit before the feed's first look),
+        and the exit line must not say "nothing is running" while services run."""
+        from devctl.errors import DevctlError
+        from devctl.supervisor import client
+        from devctl.supervisor.paths import supervisor_alive
+
+        try:
+            if not supervisor_alive(self.ctx.paths.lock):
+                return None
+            return client.read_status(self.ctx.paths)
+        except (DevctlError, OSError):
+            return self.snapshot
 
 
 def run(ctx: TuiContext) -> str:
