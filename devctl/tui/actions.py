@@ -187,7 +187,7 @@ def failure_reason(tail: list[str], code: int) -> str:
     the error's details ("looked for ...") without the error itself."""
     starts = [i for i, line in enumerate(tail) if line.startswith("error:")]
     if not starts:
-        return " | ".join(tail[-3:]) or f"exit {code}"
+        return " | ".join(line.strip() for line in tail[-3:]) or f"exit {code}"
     first = tail[starts[-1]]
     last = tail[-1].strip()
     return first if last == first or len(tail) - 1 == starts[-1] else f"{first} | {last}"
