@@ -8,8 +8,8 @@ a 100 MB event log opens as fast as a small one and no key waits on the disk.
 
 Filters by service and by kind, each cycled with one key (`s`, `k`) through the values seen so
 far, as `docker events --filter` narrows by container and type; `p` keeps only the problems
-(exits, give-ups, failed health, failed watches). Newest at the bottom, followed like `tail -f`
-until the cursor moves up.
+(exits nobody asked for, give-ups, failed health, failed watches). Newest at the bottom,
+followed like `tail -f` until the cursor moves up.
 """
 
 from __future__ import annotations
@@ -110,7 +110,15 @@ def matches(event: dict[str, Any], service: str | None, kind: str | None, proble
         return False
     if kind is not None and event.get("event") != kind:
         return False
-    return not problems or event.get("event") in PROBLEMS
+    return not problems or is_problem(event)
+
+
+def is_problem(event: dict[str, Any]) -> bool:
+    """One of PROBLEMS, but not an exit that was asked for (`stop`, `restart`, `down`) — unless
+    the service had to be killed because it ignored SIGTERM for the whole grace."""
+    if event.get("event") == "exited" and event.get("stop_requested"):
+        return event.get("signal") == "SIGKILL"
+    return event.get("event") in PROBLEMS
 
 
 def next_choice(current: str | None, choices: list[str]) -> str | None:
@@ -271,7 +279,8 @@ class EventsView(Vertical):
 
     def _add(self, table: DataTable[Any], event: dict[str, Any]) -> None:
         kind = str(event.get("event"))
-        style = "" if self.ctx.no_color else ("red" if kind in PROBLEMS else "green" if kind in _GOOD else "")
+        colour = "red" if is_problem(event) else "green" if kind in _GOOD else ""
+        style = "" if self.ctx.no_color else colour
         self._row += 1
         table.add_row(when(event.get("ts")), event.get("service") or "supervisor", Text(kind, style=style),
                       details(event), key=str(self._row))
