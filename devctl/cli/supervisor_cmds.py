@@ -258,6 +258,11 @@ def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no
     t0 = time.time()
     daemon.launch(services, cfg.repo_root, list(getattr(cfg, "notifiers", []) or []))
     shown = UpProgress(names, t0, mode=progress)
+    import signal
+
+    # SIGTERM while waiting is Ctrl-C (docs/cli.md): stop what was started, exit 130. Without
+    # this, the dashboard stopping its `up` child (and any supervisor of processes) left it all up.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         if attach:
             _attach(paths, names, t0)

@@ -1,0 +1,42 @@
+"""Quitting the dashboard while its `up` waits must not leave what that `up` started running.
+
+Found by hand in tmux on examples/dashboard: `u`, then `q` while services were starting, printed
+"stopped the `devctl up` that was still running" and every service came up anyway: the dashboard
+stops its `up` child with SIGTERM, and `up` died of it (exit 143) instead of treating it as Ctrl-C
+("stops what it started and exits 130", docs/cli.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from devctl.supervisor.paths import Paths, supervisor_alive
+from devctl.tui.app import DevctlApp
+from devctl.tui.context import TuiContext
+from tests.cli import wait_for
+from tests.integration.test_tui_services import cell, until
+from tests.reliability.harness import Repo, free_port, svc
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def repo(tmp_path):
+    r = Repo(tmp_path)
+    yield r
+    r.cli("down", "--timeout", "1")
+
+
+@pytest.mark.timeout(120)
+async def test_quitting_while_up_waits_stops_what_that_up_started(repo):
+    port = free_port()
+    repo.plan(svc("slow", "tcp_listen.py", str(port), "--delay", "60",
+                  health={"type": "tcp", "address": f"127.0.0.1:{port}", "timeout_ms": 90_000}))
+    app = DevctlApp(TuiContext(repo.root, repo.root / ".devctl.yaml"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.connected is False, "the feed to see no supervisor")
+        await pilot.press("u")
+        await until(pilot, lambda: cell(app, "slow", "state") == "starting", "slow starting")
+    assert app.stopped_children == ["up"]
+    paths = Paths(repo.root)
+    wait_for(lambda: not supervisor_alive(paths.lock), timeout=30, what="the supervisor to stop")
+    assert "nothing is running" in app.exit_note()
