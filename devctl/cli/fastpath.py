@@ -3,11 +3,11 @@
 Importing typer and building the command tree costs about 45 ms on a quiet 2-core box, more
 than the rest of `devctl status` together. The commands people and scripts run most often
 (and the ones with a speed goal) are recognised here in one exact shape each — only `-C DIR`
-may come before them, and the global options a shape takes (`--config` for `tui`) — and
-answered by the same function the typer command calls, so the two paths cannot disagree
-(`tests/integration/test_fastpath_cli.py` runs both for every shape). Anything else — another
-option, `--help`, a typo, a bad `-C` — goes through typer, which owns every error message
-about the command line.
+may come before them, and the global options a shape takes (`--config` for `tui`, those of
+the pipeline for `plan`) — and answered by the same function the typer command calls, so the
+two paths cannot disagree (`tests/integration/test_fastpath_cli.py` runs both for every
+shape). Anything else — another option, `--help`, a typo, a bad `-C` — goes through typer,
+which owns every error message about the command line.
 
 Plugin commands are the other case (`plugin_command`): a name the repo's command cache knows
 and holds fresh runs through `devctl.cli.plugin_invoke.run`, as the typer command does.
@@ -69,6 +69,20 @@ def tui(app: AppContext) -> int:
     return launch(app.repo_root_opt, app.config_opt)
 
 
+def plan(app: AppContext) -> int:
+    """`devctl plan`: the merged config and the services, as a table (cli/pipeline_run.py)."""
+    from devctl.cli import pipeline_run
+
+    return pipeline_run.plan(app, json_out=False)
+
+
+def plan_json(app: AppContext) -> int:
+    """`devctl plan --json`."""
+    from devctl.cli import pipeline_run
+
+    return pipeline_run.plan(app, json_out=True)
+
+
 def _at_root(command: Callable[[Path], int]) -> Callable[[AppContext], int]:
     def run(app: AppContext) -> int:
         return command(app.repo_root())
@@ -83,12 +97,18 @@ class Shape(NamedTuple):
     takes: frozenset[str] = frozenset()
 
 
+#: The global options a pipeline command reads from its AppContext.
+PIPELINE_GLOBALS = frozenset({"config", "strict", "dry_run", "verbose"})
+
 #: The shapes answered here: the words after the global options, exactly → the command.
 SHAPES: dict[tuple[str, ...], Shape] = {
     ("status", "--json"): Shape(_at_root(status_json)),
     ("status",): Shape(_at_root(status_table)),
     ("down",): Shape(_at_root(down)),
     ("tui",): Shape(tui, frozenset({"config"})),
+    # --timeout stays typer's (its lower bound is checked there).
+    ("plan",): Shape(plan, PIPELINE_GLOBALS),
+    ("plan", "--json"): Shape(plan_json, PIPELINE_GLOBALS),
 }
 
 

@@ -204,7 +204,7 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     names the command in `.devctl/pipeline.json` (None: the run leaves no record)."""
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
-    from devctl.pipeline import PHASES, PipelineOptions, run_pipeline_sync
+    from devctl.pipeline import PHASES, PipelineOptions
 
     skipped = {"build.run": skip_build, "prepare.run": skip_prepare, "validate.run": skip_validate}
     opts = PipelineOptions(
@@ -219,9 +219,14 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
 
             err().print(Text(f"{plugin} | {line}", style="dim"))
     from devctl.cli.progress import PipelineProgress, resolve
+    from devctl.plugins.early import spawn_early
 
-    with PipelineProgress(resolve(progress)) as shown:
-        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=shown.phase, on_event=shown.event)
+    # The plugins start while the pipeline and the plugin host are imported (plugins/early.py).
+    with spawn_early(cfg.plugins) as early, PipelineProgress(resolve(progress)) as shown:
+        from devctl.pipeline.runner import run_pipeline_sync
+
+        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=shown.phase, on_event=shown.event,
+                                   early=early)
     if on_result is not None:
         on_result(result)
     for note in result.notes:

@@ -13,7 +13,7 @@ Quitting leaves every service running: `run()` returns the line the CLI prints o
 
 from __future__ import annotations
 
-import os
+import re
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from devctl.tui.feed import Feed
 
 DEFAULT_VIEW = "services"
+#: A key name the key bar can put in a click action (`s`, `question_mark`, `ctrl+x`).
+KEY_NAME = re.compile(r"[A-Za-z0-9_+]+")
 
 
 class FeedMessage(Message):
@@ -69,7 +71,8 @@ class KeyBar(Static):
         seen: set[str] = set()
         for key, active in screen.active_bindings.items():
             binding = active.binding
-            if not binding.show or binding.action in seen or not key.replace("_", "").isalnum():
+            # `key` goes into a click action's quotes: plain key names only (`s`, `ctrl+x`).
+            if not binding.show or binding.action in seen or not KEY_NAME.fullmatch(key):
                 continue
             seen.add(binding.action)
             part = Content.from_markup(f"[@click=app.key('{key}')][b]$key[/b] $what[/]",
@@ -350,7 +353,22 @@ class DevctlApp(App[None]):
         self.stop_children()
 
     def exit_note(self) -> str:
-        return exit_note(self.snapshot, self.stopped_children, self.stale)
+        return exit_note(self._final_snapshot(), self.stopped_children, self.stale)
+
+    def _final_snapshot(self) -> dict[str, Any] | None:
+        """The supervisor as it is now, read once more: the feed may not have seen the last
+        change (an `up` just started it, or the dashboard quit before the feed's first look),
+        and the exit line must not say "nothing is running" while services run."""
+        from devctl.errors import DevctlError
+        from devctl.supervisor import client
+        from devctl.supervisor.paths import supervisor_alive
+
+        try:
+            if not supervisor_alive(self.ctx.paths.lock):
+                return None
+            return client.read_status(self.ctx.paths)
+        except (DevctlError, OSError):
+            return self.snapshot
 
 
 def run(ctx: TuiContext) -> str:
@@ -361,7 +379,3 @@ def run(ctx: TuiContext) -> str:
     finally:
         app.stop_children()
     return app.exit_note()
-
-
-def no_color() -> bool:
-    return bool(os.environ.get("NO_COLOR"))

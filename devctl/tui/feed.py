@@ -7,9 +7,9 @@ it. The feed turns what it reads into three kinds of delivery, handed to `delive
 (the app passes a function that hops onto its own thread):
 
 - `("state", snapshot | None)`: the status snapshot (`client.read_status`'s shape: `repo_root`,
-  `supervisor`, `services` with `uptime_s`), read after connecting and after every event — the
-  supervisor writes `state.json` before it sends an event, so the file is never behind the
-  stream. None while no supervisor runs;
+  `supervisor`, `services` with `uptime_s`), read after connecting and after each burst of
+  events (`COALESCE_S` after its first) — the supervisor writes `state.json` before it sends
+  an event, so the file is never behind the stream. None while no supervisor runs;
 - `("event", event)`: each event of the stream, in order (`.devctl/events.ndjson`'s shape);
 - `("usage", {service: Usage})`: CPU, RSS and listening TCP ports of each service's whole
   process group;
@@ -39,6 +39,8 @@ from devctl.supervisor.paths import Paths
 Deliver = Callable[[str, Any], None]
 #: How often the listening ports of unchanged processes are read again.
 PORTS_EVERY_S = 15.0
+#: After an event, how long to wait for the rest of its burst before reading the state.
+COALESCE_S = 0.03
 #: How often what a dead supervisor left (and may still run) is judged again.
 STALE_EVERY_S = 10.0
 
@@ -100,6 +102,10 @@ class Feed:
         self._groups_changed = threading.Event()
         self._groups: dict[str, int] = {}
         self._lock = threading.Lock()
+        #: Orders state deliveries between the stream thread and the state reader.
+        self._state_lock = threading.Lock()
+        self._dirty = threading.Event()  # an event came: read the state again
+        self._connected = False
         self._threads: list[threading.Thread] = []
         self._stale: dict[str, Any] | None = None
         self._stale_at = 0.0
@@ -112,7 +118,8 @@ class Feed:
     # ---- life ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        for target, name in ((self._follow, "devctl-tui-feed"), (self._sample, "devctl-tui-usage")):
+        for target, name in ((self._follow, "devctl-tui-feed"), (self._states, "devctl-tui-state"),
+                             (self._sample, "devctl-tui-usage")):
             # Daemon threads: a blocking socket read cannot be interrupted, and quitting the
             # dashboard must not wait for the supervisor's next event.
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -122,6 +129,7 @@ class Feed:
     def stop(self) -> None:
         self._stopped.set()
         self._wake.set()
+        self._dirty.set()
         self._groups_changed.set()
 
     def wake(self) -> None:
@@ -196,15 +204,34 @@ class Feed:
                         return
                     if "event" in msg:
                         self._send("event", msg["event"])
-                    self._state(self._read())
+                        self._dirty.set()  # the state follows, once per burst (`_states`)
+                    else:  # the stream's first line: connected
+                        with self._state_lock:
+                            self._connected = True
+                            self._state(self._read())
             except (DevctlError, OSError, ValueError):
                 pass  # the supervisor went away (or is going): look again
-            if not self._stopped.is_set() and not supervisor_alive(self.paths.lock):
-                self._gone()
+            with self._state_lock:
+                self._connected = False
+                if not self._stopped.is_set() and not supervisor_alive(self.paths.lock):
+                    self._gone()
             # A supervisor that closed the stream but still holds the lock (shutting down) is
             # not asked again at once.
             self._wake.wait(min(self.retry_s, 0.2))
             self._wake.clear()
+
+    def _states(self) -> None:
+        """The state after events, read once per burst: `up` of ten services sends some thirty
+        events within a second, and each state read redraws the table; reading once
+        `COALESCE_S` after the first of a burst shows the same end state for a fraction of that."""
+        while not self._stopped.is_set():
+            self._dirty.wait()
+            if self._stopped.wait(COALESCE_S):
+                return
+            self._dirty.clear()
+            with self._state_lock:
+                if self._connected:  # not after the stream ended: None was the last word
+                    self._state(self._read())
 
     # ---- process-group usage ---------------------------------------------------------------
 
@@ -212,8 +239,6 @@ class Feed:
         """Listening ports of `pids`: read again when the processes changed, else every
         `PORTS_EVERY_S` (reading the socket tables costs more than the CPU/RSS scan, and a
         service rarely opens a port long after it started)."""
-        import time
-
         from devctl.procs.sockets import listening_ports
 
         now = time.monotonic()

@@ -150,6 +150,7 @@ class LogsView(Vertical):
         self._live = False
         self._jump_cancel: threading.Event | None = None
         self._opening = 0  # which `_rebuild` the window being opened belongs to
+        self._was_hidden = False  # another view was shown since this one last was
 
     # -- layout and hooks ------------------------------------------------------------------
 
@@ -171,8 +172,16 @@ class LogsView(Vertical):
                 chain.close()
         self._retired = []
 
+    def on_hide(self) -> None:
+        self._was_hidden = True
+
     def on_show(self) -> None:
         self.query_one(LogBody).focus()
+        if self._was_hidden and self.follow and self._live:
+            # Hidden, it read nothing: catching up a flood batch by batch would show old lines
+            # as "following" for minutes. Reopen at the end instead (in a worker, like any choice).
+            self._rebuild()
+        self._was_hidden = False
 
     def on_state(self, snapshot: dict[str, Any] | None) -> None:
         """New services appear under "all" (their log files may not exist yet)."""

@@ -486,5 +486,5 @@ class ServicesView(Vertical):
             last = tail[-1] if tail and command == "down" else "done"
             self._ui(self._done, f"devctl {command}: {last} ({actions.elapsed(t0)})")
         else:
-            why = " | ".join(tail[-3:]) or f"exit {code}"
+            why = " | ".join(line.strip() for line in tail[-3:]) or f"exit {code}"
             self._ui(self._done, f"devctl {command} failed (exit {code}): {why}", False)

@@ -32,6 +32,15 @@ def same(fast, slow) -> None:
     assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr)
 
 
+def same_but_durations(fast, slow) -> None:
+    """As `same`, with the durations in progress lines (`answered in 0.02 s`) masked."""
+    def masked(text: str) -> str:
+        return re.sub(r"\d+\.\d+ s\b", "T s", text)
+
+    assert (fast.returncode, fast.stdout, masked(fast.stderr)) == (
+        slow.returncode, slow.stdout, masked(slow.stderr))
+
+
 def dead_pid() -> int:
     proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True, check=True)
@@ -53,7 +62,8 @@ def stale_state(root: Path) -> None:
 
 #: Which test below covers each shape: a new shape in SHAPES needs a comparison here.
 COVERED = {("status", "--json"): "test_status_json_agrees", ("status",): "test_status_table_agrees",
-           ("down",): "test_down_agrees", ("tui",): "test_tui_agrees"}
+           ("down",): "test_down_agrees", ("tui",): "test_tui_agrees", ("plan",): "test_plan_agrees",
+           ("plan", "--json"): "test_plan_agrees"}
 
 
 def test_every_shape_has_a_comparison():
@@ -130,6 +140,28 @@ def test_tui_agrees(tmp_path):
         same(fast, slow)
         assert fast.returncode == 2 and "devctl tui needs a terminal" in fast.stderr
         assert "Traceback" not in fast.stderr
+
+
+def test_plan_agrees(tmp_path):
+    """`plan` and `plan --json` against the typer command (forced by `--timeout`, which the fast
+    path does not take): the same output and exit code, with the pipeline's global options,
+    and the same error for a broken config."""
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: sup\n    path: {sys.executable}\n"
+        f"    args: [{json.dumps(str(PLUGIN))}, plan.json]\n")
+    web = {"name": "web", "command": ["{python}", "@sleeper.py"], "env": {"API_TOKEN": "x"}}
+    (tmp_path / "plan.json").write_text(json.dumps({"services": [web]}))
+    for words in (["plan", "--json"], ["plan"], ["--strict", "-v", "--dry-run", "plan", "--json"]):
+        fast = run_cli("-C", str(tmp_path), *words)
+        slow = run_cli("-C", str(tmp_path), "--timeout", "30", *words)
+        same_but_durations(fast, slow)
+        assert fast.returncode == 0 and "web" in fast.stdout
+    assert json.loads(fast.stdout)["services"][0]["env"]["API_TOKEN"] == "***"
+    (tmp_path / ".devctl.yaml").write_text("plugins: [\n")
+    fast = run_cli("-C", str(tmp_path), "plan", "--json")
+    slow = run_cli("-C", str(tmp_path), "--timeout", "30", "plan", "--json")
+    same(fast, slow)
+    assert fast.returncode == 2 and fast.stderr.startswith("error: ")
 
 
 def test_bad_root_falls_back_to_typer_error(tmp_path):

@@ -112,3 +112,10 @@ def test_tui_refusal_skips_typer(tmp_path):
     """`devctl tui` is a fast shape: even its refusal (no terminal here) loads no typer."""
     found = loaded(["tui"], tmp_path)
     assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click"}
+
+
+def test_plan_skips_typer(tmp_path):
+    """`plan --json` is a fast shape: no typer or click, even when it fails (no config here)."""
+    found = loaded(["plan", "--json"], tmp_path)
+    assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click"}
+    assert "devctl.cli.pipeline_run" in found["devctl"]

@@ -11,6 +11,7 @@ killed the services it leaves are named and `d` stops them.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -161,3 +162,21 @@ async def test_quitting_while_up_runs_stops_that_up_and_says_so(repo):
     from devctl.procs.pids import pid_alive
 
     assert not pid_alive(up_pid)
+
+
+@pytest.mark.timeout(120)
+async def test_a_failing_up_says_why_and_starts_nothing(repo):
+    (repo.root / "plan.json").write_text(json.dumps(
+        {"services": [], "validate_errors": [{"code": "E_NO_DB", "message": "postgres is not installed"}]}))
+    app = DevctlApp(TuiContext(repo.root, repo.root / ".devctl.yaml"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.view("services")
+        await until(pilot, lambda: "not running" in str(app.query_one("#header", Static).render()),
+                    "the header to say not running")
+        await pilot.press("u")
+        await until(pilot, lambda: view.busy is None and len(view.activity) > 1, "up to end")
+        last = view.activity[-1]
+        assert last.startswith("devctl up failed (exit 1): error: validation failed"), list(view.activity)
+        assert "E_NO_DB: postgres is not installed" in last
+        assert any("postgres is not installed" in str(n.message) for n in app._notifications)
+        assert not app.children_running and app.snapshot is None

@@ -27,7 +27,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("WEB_PORT", "0"))), Handler)
-signal.signal(signal.SIGTERM, lambda *_: server.shutdown() or sys.exit(0))
+# SystemExit out of serve_forever; server.shutdown() here would wait for the very loop the
+# handler interrupts (a deadlock that only SIGKILL ended).
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 port = server.server_address[1]
 write_web(port, os.getpid())
 print(f"web: listening on http://127.0.0.1:{port}", flush=True)

@@ -184,3 +184,13 @@ async def test_a_dead_supervisors_services_are_named_with_what_to_do(tmp_path):
         app.deliver("state", snapshot(live("web")))  # a supervisor again: the warning goes
         await pilot.pause()
         assert app.stale is None and "running (pid 1)" in str(app.query_one("#header", Static).render())
+
+
+async def test_no_color_leaves_the_state_cells_unstyled(tmp_path):
+    for no_color, styled in ((False, True), (True, False)):
+        app = DevctlApp(TuiContext(tmp_path, None, no_color=no_color), feed=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            app.deliver("state", snapshot(live("web", "failed")))
+            await pilot.pause()
+            state = app.view("services").query_one(DataTable).get_cell("web", "state")
+            assert bool(str(state.style)) is styled
