@@ -9,7 +9,9 @@ how they re-parented or which process group they moved to.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -52,5 +54,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Hermetic: what devctl caches per user (the replayed `--help`, devctl/cli/help_cache.py) goes
+    # to a directory of this run, never into the user's ~/.cache.
+    cache_home = tempfile.mkdtemp(prefix="devctl-test-cache-")
+    config.add_cleanup(lambda: shutil.rmtree(cache_home, ignore_errors=True))
+    os.environ["XDG_CACHE_HOME"] = cache_home
     os.environ.setdefault("NO_COLOR", "1")
     os.environ.setdefault("COLUMNS", "200")

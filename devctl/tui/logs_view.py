@@ -280,7 +280,11 @@ class LogsView(Vertical):
         return out
 
     def paint(self, height: int, width: int) -> Text:
-        self._height = max(1, height)
+        if max(1, height) != self._height:
+            # The body's height is known only here, after layout; the status line (which says
+            # which lines show) was written with the old one, so it is written again.
+            self._height = max(1, height)
+            self.call_after_refresh(self._update_status)
         lines = self.window.lines
         self._sync_top()
         shown = lines[self.top:self.top + height]
@@ -345,9 +349,13 @@ class LogsView(Vertical):
         if not self._live:
             return
         self._sync_top()  # before the status line, which says which lines show
+        self._update_status()
+        self.query_one(LogBody).refresh()
+
+    def _update_status(self) -> None:
+        self._sync_top()
         self.query_one("#logs-status", Static).update(Text(self.status_text(), no_wrap=True,
                                                             overflow="ellipsis"))
-        self.query_one(LogBody).refresh()
 
     # -- reading (workers) -----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from devctl.tui.app import DevctlApp
 from devctl.tui.context import TuiContext
 from devctl.tui.logs_view import LogsView
 from tests.tui import fakes
-from tests.tui.screen import assert_snapshot, screen_text
+from tests.tui.screen import assert_snapshot, settled_text
 
 pytestmark = pytest.mark.anyio
 
@@ -53,10 +53,8 @@ async def test_logs_view_in_the_dashboard(tmp_path: Path, size: tuple[int, int])
         await pilot.press("2")
         view = app.query_one(LogsView)
         await shown(pilot, view, lambda: len(view.window.lines) == 82)
-        await pilot.pause()
-        assert_snapshot(screen_text(app), f"logs-{size[0]}x{size[1]}")
+        assert_snapshot(await settled_text(pilot), f"logs-{size[0]}x{size[1]}")
         await app.show_logs("web")
         await pilot.press("ampersand", *"/items/1", "enter")
         await shown(pilot, view, lambda: view.filter_text and len(view.window.lines) == 11)
-        await pilot.pause()
-        assert_snapshot(screen_text(app), f"logs-filter-{size[0]}x{size[1]}")
+        assert_snapshot(await settled_text(pilot), f"logs-filter-{size[0]}x{size[1]}")
