@@ -83,6 +83,13 @@ def plan_json(app: AppContext) -> int:
     return pipeline_run.plan(app, json_out=True)
 
 
+def up(app: AppContext) -> int:
+    """`devctl up`: pipeline, supervisor, wait until ready (cli/up_run.py)."""
+    from devctl.cli.up_run import run_up
+
+    return run_up(app)
+
+
 def _at_root(command: Callable[[Path], int]) -> Callable[[AppContext], int]:
     def run(app: AppContext) -> int:
         return command(app.repo_root())
@@ -109,6 +116,7 @@ SHAPES: dict[tuple[str, ...], Shape] = {
     # --timeout stays typer's (its lower bound is checked there).
     ("plan",): Shape(plan, PIPELINE_GLOBALS),
     ("plan", "--json"): Shape(plan_json, PIPELINE_GLOBALS),
+    ("up",): Shape(up, PIPELINE_GLOBALS),
 }
 
 

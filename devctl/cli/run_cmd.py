@@ -173,7 +173,7 @@ class _Run:
     def _bring_up(self) -> dict[str, str]:
         """Plan, then reuse the running environment or start one; the variables for CMD."""
         from devctl.cli.output import info, warn
-        from devctl.cli.supervisor_cmds import _launch_and_wait, _plan
+        from devctl.cli.up_run import _launch_and_wait, _plan
         from devctl.errors import DevctlError
         from devctl.pipeline.services import ServiceSpec
         from devctl.supervisor import client, run_env

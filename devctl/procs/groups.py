@@ -13,8 +13,6 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 
-import psutil
-
 from devctl.procs import procstat
 from devctl.procs.pids import any_alive
 
@@ -32,6 +30,8 @@ def group_members(pgid: int) -> list[int]:
         pass  # exists, owned by someone else: scan to be sure
     if os.path.isdir("/proc/self"):
         return _scan_proc(pgid)
+    import psutil  # lazily: ~10 ms of import that most commands never need
+
     members: list[int] = []
     for proc in psutil.process_iter(["pid", "status"]):
         try:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 
-import psutil
-
 from devctl.procs import procstat
 
 
 def create_time(pid: int) -> float | None:
     """The kernel's start time of `pid` (what `pid_alive` compares against), or None."""
+    import psutil  # lazily: ~10 ms of import that most commands never need
+
     try:
         return psutil.Process(pid).create_time()
     except psutil.Error:
@@ -28,6 +28,8 @@ def create_time(pid: int) -> float | None:
 
 def pid_alive(pid: int | None, created: float | None = None) -> bool:
     """True when `pid` runs, is not a zombie and, if given, started at `created` (±10 ms)."""
+    import psutil  # lazily: ~10 ms of import that most commands never need
+
     if not pid or pid <= 0:
         return False
     try:
@@ -56,7 +58,16 @@ def proven(pid: object, created: object, marker: tuple[str, str] | None = None) 
 
 
 def any_alive(pids: list[int]) -> bool:
-    """True when at least one of `pids` runs and is not a zombie (no create-time check)."""
+    """True when at least one of `pids` runs and is not a zombie (no create-time check).
+
+    Linux answers from `/proc/<pid>/stat` (the same reading `group_members` uses), so stopping a
+    plugin, which asks this every time, does not import psutil."""
+    if not pids:
+        return False
+    if _PROC_STAT:
+        return any(procstat.live_pgrp(pid) is not None for pid in pids)
+    import psutil  # lazily: ~10 ms of import that most commands never need
+
     for pid in pids:
         try:
             if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
@@ -64,6 +75,10 @@ def any_alive(pids: list[int]) -> bool:
         except psutil.Error:
             continue
     return False
+
+
+#: Linux: a process's state and group are one read of /proc/<pid>/stat away.
+_PROC_STAT = os.path.isdir("/proc/self")
 
 
 #: Linux lists each thread's children in /proc: a look at one process, not at the whole table.
@@ -74,6 +89,8 @@ def children(pid: int) -> list[int]:
     """Direct children of `pid`. Linux: `/proc/<pid>/task/*/children` (cheap: no process-table
     scan, which is what psutil does); elsewhere psutil."""
     if not _PROC_CHILDREN:
+        import psutil  # lazily: ~10 ms of import that most commands never need
+
         try:
             return [p.pid for p in psutil.Process(pid).children()]
         except psutil.Error:

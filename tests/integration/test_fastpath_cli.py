@@ -63,7 +63,7 @@ def stale_state(root: Path) -> None:
 #: Which test below covers each shape: a new shape in SHAPES needs a comparison here.
 COVERED = {("status", "--json"): "test_status_json_agrees", ("status",): "test_status_table_agrees",
            ("down",): "test_down_agrees", ("tui",): "test_tui_agrees", ("plan",): "test_plan_agrees",
-           ("plan", "--json"): "test_plan_agrees"}
+           ("plan", "--json"): "test_plan_agrees", ("up",): "test_up_agrees"}
 
 
 def test_every_shape_has_a_comparison():
@@ -162,6 +162,28 @@ def test_plan_agrees(tmp_path):
     slow = run_cli("-C", str(tmp_path), "--timeout", "30", "plan", "--json")
     same(fast, slow)
     assert fast.returncode == 2 and fast.stderr.startswith("error: ")
+
+
+def test_up_agrees(tmp_path):
+    """A bare `up` against the typer command (forced by `--timeout`): the same output and exit
+    code for a good plan (each run stopped with `down`) and for a plan with a failing service."""
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: sup\n    path: {sys.executable}\n"
+        f"    args: [{json.dumps(str(PLUGIN))}, plan.json]\n")
+    web = {"name": "web", "command": ["{python}", "@sleeper.py"]}
+    (tmp_path / "plan.json").write_text(json.dumps({"services": [web]}))
+    runs = []
+    for words in (["up"], ["--timeout", "30", "up"]):
+        runs.append(run_cli("-C", str(tmp_path), *words))
+        ok(run_cli("-C", str(tmp_path), "down"))
+    same_but_durations(*runs)
+    assert runs[0].returncode == 0 and "1 service(s) ready" in runs[0].stderr
+    bad = {"name": "web", "command": ["{python}", "-c", "import sys; sys.exit(4)"]}
+    (tmp_path / "plan.json").write_text(json.dumps({"services": [bad]}))
+    fast = run_cli("-C", str(tmp_path), "up")
+    slow = run_cli("-C", str(tmp_path), "--timeout", "30", "up")
+    same_but_durations(fast, slow)
+    assert fast.returncode == 1 and "web" in fast.stderr
 
 
 def test_bad_root_falls_back_to_typer_error(tmp_path):
