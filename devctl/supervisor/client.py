@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from devctl.errors import EXIT_NOT_RUNNING, DevctlError
-from devctl.supervisor import control
 from devctl.supervisor.paths import Paths, supervisor_alive
 from devctl.supervisor.service_states import ACTIVE_STATES, LIVE_STATES, UP_STATES
 from devctl.supervisor.state_store import CorruptState, read_state
@@ -60,6 +59,8 @@ def current_state(paths: Paths, alive: bool) -> dict[str, Any] | None:
     except CorruptState as exc:
         if alive:
             with contextlib.suppress(DevctlError, KeyError, TypeError):
+                from devctl.supervisor import control
+
                 state = control.call(paths.sock, "status", timeout=10.0)["state"]
                 if isinstance(state, dict):
                     return state
@@ -121,11 +122,15 @@ def request(paths: Paths, op: str, *, timeout: float | None = 60.0, **args: Any)
     """One request to the live supervisor, or a clear error when none runs."""
     if not supervisor_alive(paths.lock):
         raise DevctlError("no supervisor is running for this repo; start one with `devctl up`")
+    from devctl.supervisor import control  # the socket client: only when a supervisor answers
+
     return control.call(paths.sock, op, timeout=timeout, **args)
 
 
 def watch(paths: Paths) -> Iterator[dict[str, Any]]:
     """The supervisor's event stream: first `{"state": snapshot}`, then `{"event": ...}` lines."""
+    from devctl.supervisor import control
+
     for msg in control.stream(paths.sock, "watch", timeout=None):
         if not msg.get("ok", True):
             raise DevctlError(str(msg.get("error")))
@@ -160,6 +165,8 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
     elif alive:
         step("asking the supervisor to stop every service")
         budget = _stop_budget(state, grace_s)
+        from devctl.supervisor import control
+
         with contextlib.suppress(DevctlError):
             control.call(paths.sock, "shutdown", timeout=budget,
                          **({"grace_s": grace_s} if grace_s is not None else {}))
@@ -193,6 +200,7 @@ def _stop_ghost(paths: Paths, pid: int, state: dict[str, Any] | None, grace_s: f
     """
     from devctl.procs.groups import signal_pids
     from devctl.procs.pids import create_time, pid_alive
+    from devctl.supervisor import control
 
     created = create_time(pid)
     budget = _stop_budget(state, grace_s)

@@ -19,7 +19,6 @@ from typing import Any, TypedDict
 
 from devctl.errors import DevctlError
 from devctl.statedir import unusable
-from devctl.util.atomic import write_atomic
 
 STATE_VERSION = 1
 #: Env keys containing any of these (case-insensitive) have their value redacted.
@@ -90,6 +89,8 @@ def write_state(path: Path, data: Mapping[str, Any]) -> None:
     text = json.dumps(payload, ensure_ascii=False, default=str)
     # Not durable: this is rewritten on every state change, on the event loop, and describes
     # processes that a machine crash ends anyway; the rename alone keeps readers safe.
+    from devctl.util.atomic import write_atomic  # not at import: `status` only reads (tempfile: ~7 ms)
+
     write_atomic(path, text, mode=0o600, durable=False)
 
 
