@@ -349,6 +349,13 @@ class PluginsView(Vertical):
         except ValueError as exc:
             self.notify(f"cannot run that: {exc}", severity="error")
             return
+        known = sorted({c["name"] for info in self.infos for c in info.commands})
+        if words[0] not in known:
+            # This prompt runs what plugins add; a built-in typed here (`down`, `logs -f`) would
+            # skip the questions and views the dashboard has for it.
+            self.notify(f"{words[0]!r} is not a plugin command; this prompt runs "
+                        f"{', '.join(known) or 'plugin commands only'}", severity="error")
+            return
         prompt.remove_class("shown")
         self.query_one("#plugins-table").focus()
         self.start(words)

@@ -38,6 +38,15 @@ def test_run_a_plugin_command_see_its_output_stop_one_and_quit_mid_run(tmp_path)
         assert '"argv": ["--exit", "3", "two words"]' in text  # the plugin's stderr: its output
         assert 'argv=["--exit", "3", "two words"]' in text  # devctl's stdout
         assert view.exit_code == 3 and "exited with code 3" in text
+        # A built-in typed at the prompt is refused (`down` would skip the services view's
+        # question): nothing runs, the last output stays.
+        await pilot.press("enter")
+        view.query_one("#plugins-prompt").value = "down"
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert output(view) == text and view.exit_code == 3
+        assert view.query_one("#plugins-prompt").has_class("shown")  # still open, to correct
+        await pilot.press("escape")
         # Running it stored the command cache: the help line shows after a reload.
         await pilot.press("r")
         info = view.query_one("#plugins-info")
