@@ -1,9 +1,11 @@
 """Fixture service: writes numbered lines as fast as it can for S seconds, then idles.
 
-Usage: flood.py SECONDS [RATE_MB_S]
+Usage: flood.py SECONDS [RATE_MB_S [DELAY_S]]
 Each line is "<n> <padding>\n", 100 bytes, so `logs -f` can check every line arrives, in
 order. With RATE_MB_S the writer paces itself (checked every 1000 lines); without, it goes
-flat out. At the end it prints "wrote N lines in T s" on stderr.
+flat out (a rate of 0 also means flat out). With DELAY_S it waits that long before the first
+line, so a follower started after `up` returned is there from the start. At the end it prints
+"wrote N lines in T s" on stderr.
 """
 
 import sys
@@ -11,6 +13,7 @@ import time
 
 seconds = float(sys.argv[1])
 rate = float(sys.argv[2]) * 1e6 if len(sys.argv) > 2 else 0.0
+time.sleep(float(sys.argv[3]) if len(sys.argv) > 3 else 0.0)
 pad = "x" * 90
 out = sys.stdout.buffer
 start = time.monotonic()
