@@ -33,6 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from devctl.util.filestamp import stat_entry
+
 #: Environment variables whose value can change rendered help (rich, typer, gettext).
 ENV_VARS = (
     "COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "PY_COLORS", "TERM", "COLORTERM", "TTY_COMPATIBLE",
@@ -111,19 +113,11 @@ def _entry_path(key: dict[str, Any]) -> Path:
     return cache_dir() / f"{zlib.crc32(text.encode()):08x}-{len(text)}.json"
 
 
-def _stat(path: str) -> list[Any]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return [path, -1, -1]
-    return [path, st.st_mtime_ns, st.st_size]
-
-
 def replay(key: dict[str, Any]) -> int | None:
     """Write the cached help and return its exit code; None on a miss (nothing written)."""
     try:
         entry = json.loads(_entry_path(key).read_text(encoding="utf-8"))
-        if entry["key"] != key or any(_stat(dep[0]) != dep for dep in entry["deps"]):
+        if entry["key"] != key or any(stat_entry(dep[0]) != dep for dep in entry["deps"]):
             return None
         text, code = entry["out"], entry["code"]
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -194,7 +188,7 @@ def _store(key: dict[str, Any], text: str, code: int) -> None:
     """Keep the text with the files it came from; best effort (a read-only home just misses)."""
     deps = sorted({os.path.abspath(f) for m in list(sys.modules.values())
                    if isinstance(f := getattr(m, "__file__", None), str)})
-    entry = {"key": key, "deps": [_stat(path) for path in deps], "code": code, "out": text}
+    entry = {"key": key, "deps": [stat_entry(path) for path in deps], "code": code, "out": text}
     try:
         from devctl.util.atomic import write_atomic
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devctl.plugin_commands.names import Listing
+from devctl.util.filestamp import stat_entry
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
@@ -69,15 +70,6 @@ def expected_config(repo_root: Path, config_opt: Path | None) -> Path | None:
         return (path if path.is_absolute() else repo_root / path).resolve()
     path = repo_root / CONFIG_NAME
     return path.resolve() if path.is_file() else None
-
-
-def stat_entry(path: Path | str) -> list[Any]:
-    """[path, mtime_ns, size]; a missing file is recorded as such, so its creation counts."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return [str(path), -1, -1]
-    return [str(path), st.st_mtime_ns, st.st_size]
 
 
 def plugin_files(spec: PluginSpec) -> list[Path]:
