@@ -540,7 +540,7 @@ T = {"spawned": float(sys.argv[1]), "interpreter": time.time()}
 out = sys.argv[2]
 sys.argv = ["devctl", *sys.argv[3:]]
 import devctl.cli.main as main
-import devctl.cli.supervisor_cmds as cmds
+import devctl.cli.up_run as cmds
 from devctl.supervisor import daemon, up
 def timed(mod, name, key):
     fn = getattr(mod, name)
