@@ -193,3 +193,64 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequenc
                 parts.append(paint(text, style, on) + " " * (w - cell_len(text)))
             lines.append("  ".join(parts))
     return lines
+
+
+#: rich's `box.HEAVY_HEAD`, the default box of its tables: (left, fill, divider, right) per rule.
+_TOP, _HEAD, _HEAD_ROW, _MID, _BOTTOM = "┏━┳┓", "┃ ┃┃", "┡━╇┩", "│ ││", "└─┴┘"
+
+
+def _distribute(total: int, ratios: Sequence[int], minimums: Sequence[int]) -> list[int]:
+    """`total` split by `ratios`, each part at least its minimum (rich's `ratio_distribute`)."""
+    from math import ceil
+
+    left, parts = sum(ratios), []
+    for ratio, minimum in zip(ratios, minimums, strict=True):
+        part = max(minimum, ceil(ratio * total / left)) if left > 0 else total
+        parts.append(part)
+        left -= ratio
+        total -= part
+    return parts
+
+
+def boxed_table(title: str, headers: Sequence[str], ratios: Sequence[int], rows: Sequence[Sequence[str]],
+                width: int) -> list[str] | None:
+    """A table `width` columns wide, as rich's `Table(title=..., title_justify="left",
+    expand=True)` draws it without colour (a heavy header box, one space of padding in every
+    cell): a column with a ratio (> 0) takes that share of the room the others leave and wraps
+    (or folds) its text; a column without one is as wide as its widest cell (and header) and
+    never wraps. None when the columns do not fit in `width` that way (the ratio columns'
+    minimum of one character each counted): rich then squeezes every column by rules not
+    repeated here, and the caller lets rich draw it."""
+    rows = [[clean(cell) for cell in row] for row in rows]
+    flexible = [r > 0 for r in ratios]
+    sizes = [0 if flex else max(cell_len(line) for cell in (h, *col) for line in cell.split("\n")) + 2
+             for h, col, flex in zip(headers, zip(*rows, strict=True) if rows else [()] * len(headers),
+                                     flexible, strict=True)]
+    room = width - (len(headers) + 1)
+    parts = _distribute(room - sum(sizes), [r for r in ratios if r > 0], [3] * sum(flexible))
+    if sum(parts) + sum(sizes) > room:
+        return None
+    shares = iter(parts)
+    sizes = [next(shares) if flex else size for size, flex in zip(sizes, flexible, strict=True)]
+    inner = [s - 2 for s in sizes]
+
+    def rule(box: str) -> str:
+        return box[0] + box[2].join(box[1] * s for s in sizes) + box[3]
+
+    def lines(box: str, row: Sequence[str], bottom: bool = False) -> list[str]:
+        cells = [wrap(c, w) if flex else [_chop(p, w)[0] if cell_len(p) > w else p for p in c.split("\n")]
+                 for c, w, flex in zip(row, inner, flexible, strict=True)]
+        if bottom:  # headers sit on the rule under them
+            height = max(len(c) for c in cells)
+            cells = [[""] * (height - len(c)) + c for c in cells]
+        return [box[0] + box[2].join(f" {text}{' ' * (w - cell_len(text))} "
+                                     for text, w in zip((c[i] if i < len(c) else "" for c in cells), inner,
+                                                        strict=True)) + box[3]
+                for i in range(max(len(c) for c in cells))]
+
+    out = title.split("\n") if title else []
+    out += [rule(_TOP), *lines(_HEAD, headers, bottom=True), rule(_HEAD_ROW)]
+    for row in rows:
+        out += lines(_MID, row)
+    out.append(rule(_BOTTOM))
+    return out

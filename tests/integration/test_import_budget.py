@@ -140,3 +140,18 @@ def test_plan_skips_typer(tmp_path):
     found = loaded(["plan", "--json"], tmp_path)
     assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click"}
     assert "devctl.cli.pipeline_run" in found["devctl"]
+
+
+def test_piped_plan_table_and_validate_import_no_rich(tmp_path):
+    """Piped, `plan` prints its config and services table without rich (cli/plain.py draws the
+    same box), and so does `validate`; the pipeline's own modules are the plugin host's business."""
+    from pathlib import Path
+
+    plugin = Path(__file__).resolve().parents[2] / "testdata" / "plugins" / "sup_plan.py"
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: sup\n    path: {sys.executable}\n"
+        f"    args: [{json.dumps(str(plugin))}, plan.json]\n")
+    web = {"name": "web", "command": ["{python}", "@sleeper.py"], "depends_on": []}
+    (tmp_path / "plan.json").write_text(json.dumps({"services": [web]}))
+    assert "rich" not in {m.split(".")[0] for m in loaded(["plan"], tmp_path)["heavy"]}
+    assert "rich" not in {m.split(".")[0] for m in loaded(["validate"], tmp_path)["heavy"]}
