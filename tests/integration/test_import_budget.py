@@ -142,10 +142,13 @@ def test_plan_skips_typer(tmp_path):
     assert "devctl.cli.pipeline_run" in found["devctl"]
 
 
-def test_piped_plan_table_and_validate_import_no_rich(tmp_path):
+def test_piped_plan_validate_and_up_import_no_rich(tmp_path):
     """Piped, `plan` prints its config and services table without rich (cli/plain.py draws the
-    same box), and so does `validate`; the pipeline's own modules are the plugin host's business."""
+    same box), and so do `validate` and `up` (its progress lines and messages); rich is for what
+    is drawn on a terminal. The pipeline's own modules are the plugin host's business."""
     from pathlib import Path
+
+    from tests.cli import run_cli
 
     plugin = Path(__file__).resolve().parents[2] / "testdata" / "plugins" / "sup_plan.py"
     (tmp_path / ".devctl.yaml").write_text(
@@ -155,3 +158,9 @@ def test_piped_plan_table_and_validate_import_no_rich(tmp_path):
     (tmp_path / "plan.json").write_text(json.dumps({"services": [web]}))
     assert "rich" not in {m.split(".")[0] for m in loaded(["plan"], tmp_path)["heavy"]}
     assert "rich" not in {m.split(".")[0] for m in loaded(["validate"], tmp_path)["heavy"]}
+    try:
+        found = loaded(["up"], tmp_path)
+    finally:
+        assert run_cli("down", cwd=tmp_path).returncode == 0
+    assert "rich" not in {m.split(".")[0] for m in found["heavy"]}
+    assert "devctl.cli.up_progress" in found["devctl"]  # it did wait for the service
