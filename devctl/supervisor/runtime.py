@@ -18,7 +18,6 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -142,7 +141,10 @@ class Supervisor:
         self.dependents = dependents(services)
         self.started_at = time.time()
         #: Inherited by every service as DEVCTL_RUN: `down` finds this run's processes by it.
-        self.run_id = uuid.uuid4().hex
+        #: 128 random bits as 32 hex digits (the `uuid` module would cost ~5-15 ms of import
+        #: after the fork, `platform` included, for the same string).
+        self.run_id = os.urandom(16).hex()
+        self._me: tuple[int, float | None] = (0, None)  # (our pid, its create time)
         self.tg: Any = None
         self._dirty = True
         self._dirty_evt = anyio.Event()
@@ -163,10 +165,12 @@ class Supervisor:
 
     def snapshot(self) -> dict[str, Any]:
         me = os.getpid()
+        if self._me[0] != me:  # our own create time never changes: read once, not per write
+            self._me = (me, create_time(me))
         return {
             "supervisor": {
                 "pid": me,
-                "create_time": create_time(me),
+                "create_time": self._me[1],
                 "started_at": self.started_at,
                 "repo_root": str(self.paths.root),
                 "run_id": self.run_id,
