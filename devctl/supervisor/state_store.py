@@ -86,12 +86,13 @@ def write_state(path: Path, data: Mapping[str, Any]) -> None:
     # rewritten on every state change of every service (50 services: 3 ms of CPU per write
     # with indent=1, 0.4 ms without; bench/bench_supervisor.py). `devctl status --json` is the
     # readable view.
-    text = json.dumps(payload, ensure_ascii=False, default=str)
+    encoded = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     # Not durable: this is rewritten on every state change, on the event loop, and describes
-    # processes that a machine crash ends anyway; the rename alone keeps readers safe.
-    from devctl.util.atomic import write_atomic  # not at import: `status` only reads (tempfile: ~7 ms)
+    # processes that a machine crash ends anyway; the swap alone keeps readers safe. One writer
+    # (the supervisor, under its lock): `swap_in`, the cheap atomic write for exactly that.
+    from devctl.util.atomic import swap_in  # not at import: `status` only reads (tempfile: ~7 ms)
 
-    write_atomic(path, text, mode=0o600, durable=False)
+    swap_in(path, encoded, mode=0o600)
 
 
 class CorruptState(DevctlError):
@@ -104,7 +105,7 @@ def save_state(path: Path, data: Mapping[str, Any]) -> bool:
 
     A full disk (ENOSPC), a quota (EDQUOT) or a file-size limit (EFBIG) under `.devctl/` must
     not end the supervisor: an exception on its event loop would take it down and orphan every
-    service. `write_atomic` leaves the previous state.json whole when the new one cannot be
+    service. `swap_in` leaves the previous state.json whole when the new one cannot be
     written, so readers keep the last good state; the caller tries again on the next change.
     """
     try:
