@@ -43,6 +43,8 @@ from devctl.supervisor.watch import run_watchers
 SETTLE_S = 0.5
 #: How often descendants are recorded and orphaned grandchildren reaped.
 SWEEP_S = 1.0
+#: A health detail (a probe's error, no state change) reaches state.json at most this late.
+DETAIL_WRITE_S = 0.25
 
 
 class Service:
@@ -148,6 +150,7 @@ class Supervisor:
         self.tg: Any = None
         self._dirty = True
         self._dirty_evt = anyio.Event()
+        self._detail_pending = False  # a write of details is scheduled (mark_dirty)
         self._changed = anyio.Event()
         self.shutdown_requested = anyio.Event()
         #: Set (then replaced by a fresh one) each time `replace_plan` runs: watchers re-sync.
@@ -180,9 +183,27 @@ class Supervisor:
             "services": [self.services[s["name"]].record(self.paths) for s in self.specs],
         }
 
-    def mark_dirty(self) -> None:
+    def mark_dirty(self, *, detail: bool = False) -> None:
+        """state.json must be rewritten: at once (next turn of the loop), or, for a `detail`,
+        with the next change but at the latest `DETAIL_WRITE_S` from now.
+
+        A detail is what no event announces and no one waits for: a starting service's probe
+        error, a ready one's probe failing below its threshold. Written at once, each starting
+        service cost one more full state write (its first refused probe) while `up` starts
+        them; everything an event announces still reaches the file before the event reaches
+        a watcher."""
         self._dirty = True
-        self._dirty_evt.set()
+        if not detail or self.tg is None:
+            self._dirty_evt.set()
+        elif not self._detail_pending:
+            self._detail_pending = True
+            self.tg.start_soon(self._write_detail_later)
+
+    async def _write_detail_later(self) -> None:
+        await anyio.sleep(DETAIL_WRITE_S)
+        self._detail_pending = False
+        if self._dirty:
+            self._dirty_evt.set()
 
     def flush_state(self) -> None:
         """Write state.json now if anything changed (also called before events go to watchers)."""
@@ -338,7 +359,7 @@ class Supervisor:
         h = svc.health
         if h is not None and (h["ok"] != ok or h["error"] != error):
             h.update({"ok": ok, "error": error, "since": time.time()})
-            self.mark_dirty()
+            self.mark_dirty(detail=True)  # a state change it causes is written at once (feed)
 
     def _grace(self, svc: Service) -> float:
         if self.stop_grace_override is not None:
