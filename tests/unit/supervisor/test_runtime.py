@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,8 @@ def _writes(monkeypatch: Any) -> list[int]:
     from devctl.supervisor import runtime
 
     done: list[int] = []
-    monkeypatch.setattr(runtime, "save_state", lambda _path, data: done.append(len(data["services"])) or True)
+    monkeypatch.setattr(runtime, "save_state",
+                        lambda _path, data: done.append(len(json.loads(data)["services"])) or True)
     return done
 
 
@@ -168,3 +170,49 @@ def test_watch_flushes_once_for_the_events_already_queued(tmp_path, monkeypatch)
             tg.cancel_scope.cancel()
 
     anyio.run(main)
+
+
+def test_the_state_file_from_cached_records_equals_the_snapshot_after_every_kind_of_change(tmp_path):
+    """state.json is built from each service's cached JSON, re-encoded only when its key says
+    the record changed: after each kind of change it must read exactly as `snapshot()`."""
+    from devctl.supervisor import runtime
+    from devctl.supervisor import states as sm
+    from devctl.supervisor.events import EventLog
+
+    class NoTasks:
+        def start_soon(self, *_args: Any) -> None:
+            pass
+
+    paths = Paths(tmp_path)
+    (tmp_path / ".devctl").mkdir()
+    health = {"type": "tcp", "address": "127.0.0.1:1", "period_ms": 2000, "timeout_ms": 30_000,
+              "initial_delay_ms": 0, "probe_timeout_ms": 1000}
+    sup = runtime.Supervisor(paths, [spec(name="a", health=health), spec(name="b", depends_on=["a"])],
+                             EventLog(paths.events))
+    sup.tg = NoTasks()
+    a = sup.services["a"]
+
+    def same() -> None:
+        fast = json.loads(sup.state_json())
+        slow = json.loads(json.dumps({"version": 1, **sup.snapshot()}, default=str))
+        fast.pop("updated_at"), slow.pop("updated_at")
+        assert fast == slow
+
+    same()
+    changes = [
+        lambda: sup.schedule(),  # a: waiting -> starting
+        lambda: setattr(a, "pid", 4242) or setattr(a, "create_time", 12.5) or setattr(a, "started_at", 99.0),
+        lambda: sup.feed(a, sm.Spawned(4242)),
+        lambda: sup._note_health(a, False, "connection refused"),  # in place: compared by value
+        lambda: sup._probe_result(a, (True, "")),  # ready, and b may start
+        lambda: a.descendants.__setitem__(4343, 13.0),  # in place: its length
+        lambda: sup.strays.__setitem__(4444, 14.0),
+        lambda: setattr(a, "last_exit", {"code": 1, "signal": None, "at": 100.0}),
+        lambda: sup.feed(a, sm.Exited(4242, 1, None)),
+        lambda: sup.replace_plan([spec(name="a", health=health, env={"MODE": "prod", "DB_PASSWORD": "x"}),
+                                  spec(name="b", depends_on=["a"])], fresh=set()),
+        lambda: setattr(sup.services["b"], "ready_at", 101.0),
+    ]
+    for change in changes:
+        change()
+        same()
