@@ -155,24 +155,51 @@ def wait(
 ) -> dict[str, Any] | None:
     """Follow the supervisor's events until every service is ready (or, with `started_only`,
     every service without dependencies has been spawned). Returns the record of the first
-    service that failed, or None on success."""
-    roots = None
-    for msg in client.watch(paths):
-        state = msg.get("state") if "state" in msg else read_state(paths.state)
-        if state is None:
-            break
-        records = {s["name"]: s for s in state["services"]}
+    service that failed, or None on success.
+
+    The records come with the events (`watch` with `records`): the snapshot first, then each
+    event's service as it is now. Reading state.json after every event instead cost the CLI
+    about 1 ms per event with 50 services (some 85 events for an `up` of 50), and checking
+    every service after every event made the wait quadratic; only the service an event names
+    is looked at again. A supervisor that sends no records is followed through the file."""
+    wanted = set(names)
+    records: dict[str, dict[str, Any]] = {}
+    targets: set[str] | None = None  # what must be ready (or spawned)
+    left: set[str] = set()  # the targets that are not, yet
+    for msg in client.watch(paths, records=True):
+        record = msg.get("record")
+        changed: list[str] = names
+        if isinstance(record, dict):
+            records[record["name"]] = record
+            changed = [record["name"]]
+        else:
+            event = msg.get("event")
+            if "state" in msg:
+                state = msg["state"]
+            elif isinstance(event, dict) and not event.get("service"):
+                continue  # the supervisor's own events (`up_done`) change no service
+            else:
+                state = read_state(paths.state)
+            if state is None:
+                break
+            records = {s["name"]: s for s in state["services"]}
         on_update(records)
-        if roots is None:
-            roots = [n for n in names if not records[n].get("depends_on")]
-        for name in names:
+        if targets is None:
+            targets = {n for n in names if not records[n].get("depends_on")} if started_only else set(names)
+            changed = names
+        for name in changed:
+            if name not in wanted:
+                continue  # a service this `up` does not wait for
             svc = records[name]
             if svc["state"] in ENDED:
                 return svc
-        if started_only:
-            if all(records[n].get("pid") for n in roots):
-                return None
-        elif all(records[n]["state"] in READY for n in names):
+            if name not in targets:
+                continue
+            if svc.get("pid") if started_only else svc["state"] in READY:
+                left.discard(name)
+            else:
+                left.add(name)
+        if not left:
             return None
     raise DevctlError("the supervisor stopped while services were starting",
                       details=_tail(paths.daemon_log, STDERR_TAIL))
