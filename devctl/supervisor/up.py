@@ -16,17 +16,22 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devctl.errors import EXIT_USAGE, DevctlError
-from devctl.pipeline.services import ServiceSpec
-from devctl.supervisor import client, plan
-from devctl.supervisor.logs import tail_lines
+from devctl.supervisor import client
 from devctl.supervisor.paths import Paths
-from devctl.supervisor.render import display_log
 from devctl.supervisor.service_states import FINAL_STATES as ENDED
 from devctl.supervisor.service_states import READY_STATES as READY
 from devctl.supervisor.state_store import read_state
+
+if TYPE_CHECKING:
+    from devctl.pipeline.services import ServiceSpec
+
+# `up` imports this module before its pipeline, to decide whether to run one (`preflight`),
+# and the plugins start only with the pipeline: what is needed after the pipeline only (the
+# plan checks with socket and shutil, the log readers with logging, the service specs) is
+# imported where it is used, so it loads while the plugins start instead of before.
 
 STDERR_TAIL = 20
 
@@ -135,11 +140,15 @@ def check_before_stopping(services: list[ServiceSpec]) -> None:
     """What `--force` checks before it stops what runs: every cwd exists and every command
     resolves (a typo must not leave nothing running). Ports wait until the old services are
     down, since they may hold the very ports the new ones need."""
+    from devctl.supervisor import plan
+
     plan.check_commands(services)
 
 
 def prepare(services: Sequence[Mapping[str, Any]], repo_root: Path) -> list[ServiceSpec]:
     """Normalize and check everything that can be checked before a single process starts."""
+    from devctl.supervisor import plan
+
     ordered = plan.normalize(services, repo_root)
     plan.check_commands(ordered)
     plan.check_ports(ordered)
@@ -207,6 +216,8 @@ def wait(
 
 def failure(paths: Paths, svc: dict[str, Any]) -> tuple[str, list[str]]:
     """The message and detail lines for a service that failed during `up`."""
+    from devctl.supervisor.render import display_log
+
     reason = svc.get("error") or svc["state"]
     health = svc.get("health") or {}
     if health.get("error") and "not ready" in reason:
@@ -223,4 +234,6 @@ def failure(paths: Paths, svc: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def _tail(path: Path, n: int) -> list[str]:
+    from devctl.supervisor.logs import tail_lines
+
     return tail_lines(path, n)
