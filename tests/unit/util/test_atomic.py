@@ -99,3 +99,27 @@ def test_not_durable_skips_the_fsync(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_a_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         write_atomic(tmp_path / "nope" / "f", "x")
+
+
+def test_the_temp_file_is_new_private_and_next_to_the_target(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name already taken is never reused (O_EXCL: another name is drawn), the temp file is
+    0600 until the final mode is set, and it lives in the target's directory (same filesystem)."""
+    target = tmp_path / "state.json"
+    taken = tmp_path / f".state.json.{os.getpid()}.00000000.tmp"
+    taken.write_text("someone else's")
+    draws = iter([b"\0\0\0\0", b"\0\0\0\1"])
+    monkeypatch.setattr(os, "urandom", lambda n: next(draws))
+    seen: list[tuple[str, int]] = []
+    real_replace = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        seen.append((src, _mode(Path(src))))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "chmod", lambda p, m: None)  # so the mode seen is the temp file's own
+    monkeypatch.setattr(os, "replace", replace)
+    write_atomic(target, "new")
+    assert seen == [(str(tmp_path / f".state.json.{os.getpid()}.00000001.tmp"), 0o600)]
+    assert taken.read_text() == "someone else's"
+    assert target.read_text() == "new"
