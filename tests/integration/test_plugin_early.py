@@ -129,14 +129,16 @@ try:
     main(json.loads(sys.argv[1]))
 except SystemExit:
     pass
-sys.stderr.write("\\nSPAWNS " + json.dumps(seen))
+late = sorted(m for m in ("shutil", "tempfile", "devctl.pipeline.services") if m in sys.modules)
+sys.stderr.write("\\nSPAWNS " + json.dumps([seen, late]))
 """
 
 
 def test_plan_and_plugin_commands_spawn_plugins_before_importing_the_host(tmp_path):
     """The point of spawning early: the plugin's interpreter starts while devctl imports asyncio,
     anyio and the host. Importing `devctl.plugins.early` must therefore not import the host
-    (the package's `__init__` re-exports it lazily), or the spawn waits for all of it."""
+    (the package's `__init__` re-exports it lazily), or the spawn waits for all of it. And what
+    the path never uses is not imported at all (each is CPU on a box the plugin shares)."""
     import json
     import subprocess
     import sys
@@ -150,7 +152,7 @@ def test_plan_and_plugin_commands_spawn_plugins_before_importing_the_host(tmp_pa
         f"  - id: echo\n    path: {json.dumps(sys.executable)}\n"
         f"    args: [{json.dumps(str(PLUGINS / 'cmd_echo.py'))}]\n")
 
-    def spawns(*argv: str) -> list[list[str]]:
+    def spawns(*argv: str) -> list[list[list[str]] | list[str]]:
         res = subprocess.run([sys.executable, "-c", SPAWN_PROBE, json.dumps(["-C", str(tmp_path), *argv])],
                              capture_output=True, text=True, timeout=60)
         assert res.returncode == 0, res.stderr
@@ -158,5 +160,8 @@ def test_plan_and_plugin_commands_spawn_plugins_before_importing_the_host(tmp_pa
 
     subprocess.run([sys.executable, "-m", "devctl", "-C", str(tmp_path), "plugins", "list"],
                    capture_output=True, check=True, timeout=60)  # a warm command cache
-    assert spawns("plan", "--json") == [[], []]  # both plugins, before anything of the host
-    assert spawns("echo-args", "x") == [[]]  # the provider (which also answers config.mutate)
+    # Both plugins spawned before anything of the host; and what the path never needs is not
+    # imported at all: shutil (only a PATH lookup needs it: procs/which.py), tempfile (the
+    # pipeline record's atomic write: util/atomic.py), the service checks for config.mutate alone.
+    assert spawns("plan", "--json") == [[[], []], ["devctl.pipeline.services"]]
+    assert spawns("echo-args", "x") == [[[]], []]  # the provider (which also answers config.mutate)
