@@ -20,7 +20,12 @@ _HAS_PROC = os.path.exists("/proc/self/stat")
 
 
 def create_time(pid: int) -> float | None:
-    """The kernel's start time of `pid` (what `pid_alive` compares against), or None."""
+    """The kernel's start time of `pid` (what `pid_alive` compares against), or None.
+
+    Linux: from /proc (`procstat.create_time`, psutil's figure without importing psutil: the
+    supervisor records one per service it starts)."""
+    if _PROC_STAT:
+        return procstat.create_time(pid)
     import psutil  # lazily: ~10 ms of import that most commands never need
 
     try:
