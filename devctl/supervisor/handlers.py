@@ -83,11 +83,23 @@ async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
         await send({"ok": True, "state": sup.snapshot()})
         async with rx:
             async for event in rx:
+                batch = [event, *_queued(rx)]  # what one turn of the loop emitted: one write
                 sup.flush_state()  # whoever sees an event can already read it in state.json
-                await send({"ok": True, "event": event, **_record_of(sup, event, request)})
+                for queued in batch:
+                    await send({"ok": True, "event": queued, **_record_of(sup, queued, request)})
     finally:
         unsubscribe()
         tx.close()
+
+
+def _queued(rx: Any) -> list[dict[str, Any]]:
+    """Every event already waiting in `rx`, without waiting for more."""
+    out: list[dict[str, Any]] = []
+    while True:
+        try:
+            out.append(rx.receive_nowait())
+        except (anyio.WouldBlock, anyio.EndOfStream):
+            return out
 
 
 def _record_of(sup: Supervisor, event: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
