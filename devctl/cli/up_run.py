@@ -86,7 +86,7 @@ def _up(app: AppContext, services: list[str] | None, *, no_wait: bool, attach: b
     up_core.check_before_stopping(planned)
     if pre.clear_first:
         info(client.down(paths))  # also clears what a dead supervisor left behind
-    prepared = up_core.prepare(planned, cfg.repo_root)
+    prepared = up_core.check_before_start(planned)  # `_plan` normalized it
     try:
         _launch_and_wait(paths, cfg, prepared, no_wait=no_wait, attach=attach, progress=progress)
     except AlreadyRunning:
