@@ -179,3 +179,25 @@ def test_swap_in_a_failed_write_leaves_the_old_file_and_no_temp(
     monkeypatch.undo()
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+def test_the_temp_file_is_new_private_and_next_to_the_target(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name already taken is never reused (O_EXCL: another name is drawn), the temp file is
+    0600 until the final mode is set, and it lives in the target's directory (same filesystem)."""
+    target = tmp_path / "state.json"
+    taken = tmp_path / f".state.json.{os.getpid()}.00000000.tmp"
+    taken.write_text("someone else's")
+    draws = iter([b"\0\0\0\0", b"\0\0\0\1"])
+    monkeypatch.setattr(os, "urandom", lambda n: next(draws))
+    seen: list[tuple[str, int]] = []
+    real_replace = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        seen.append((src, _mode(Path(src))))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "chmod", lambda p, m: None)  # so the mode seen is the temp file's own
+    monkeypatch.setattr(os, "replace", replace)
+    write_atomic(target, "new")
+    assert seen == [(str(tmp_path / f".state.json.{os.getpid()}.00000001.tmp"), 0o600)]
+    assert taken.read_text() == "someone else's"
+    assert target.read_text() == "new"
