@@ -133,7 +133,9 @@ class Devctl:
         return time.perf_counter() - t0, res
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "NO_COLOR": "1"}
+        # PYTHONSAFEPATH: `python -c`/`-m` put the working directory first on sys.path, so a
+        # bench started from a checkout ran that checkout's devctl for `--before` too.
+        env = {**os.environ, "NO_COLOR": "1", "PYTHONSAFEPATH": "1"}
         if self.src is not None:
             env["PYTHONPATH"] = str(self.src)
         return env
@@ -239,9 +241,11 @@ def supervisor_share(tmp: Path, rounds: int, before: Path | None, sizes: tuple[i
     rows: dict = {}
     for i in range(rounds):
         for n in sizes:
-            rows.setdefault(f"{n}", []).append(supervisor_once(tmp, n, f"-{i}"))
-            if before is not None:
-                rows.setdefault(f"{n} before", []).append(supervisor_once(tmp, n, f"-b{i}", before))
+            runs = [(f"{n}", None, f"-{i}"), (f"{n} before", before, f"-b{i}")][: 2 if before else 1]
+            # Alternate which one goes first: a run pays for what the previous one left behind
+            # (its services' teardown, the page cache), and in a fixed order one side always pays.
+            for col, src, tag in runs if i % 2 == 0 else runs[::-1]:
+                rows.setdefault(col, []).append(supervisor_once(tmp, n, tag, src))
     keys = ("launch_ms", "wait_ms", "cpu_ms", "ready_med_ms")
     return {col: {k: statistics.median(r[k] for r in rs) for k in keys} for col, rs in rows.items()}
 
