@@ -44,6 +44,8 @@ from devctl.supervisor.watch import run_watchers
 SETTLE_S = 0.5
 #: How often descendants are recorded and orphaned grandchildren reaped.
 SWEEP_S = 1.0
+#: While shutting down, state.json is rewritten at most this often (see `_state_writer`).
+SHUTDOWN_WRITE_S = 0.25
 
 
 class Service:
@@ -197,6 +199,12 @@ class Supervisor:
             await self._dirty_evt.wait()
             self._dirty_evt = anyio.Event()
             self.flush_state()
+            if self.shutdown_requested.is_set():
+                # Shutting down: at most one write per SHUTDOWN_WRITE_S. The first says every
+                # service is stopping, which is all a `down` after a crash needs (it proves each
+                # pid before signalling it); a clean exit removes the file. Rewriting it on every
+                # exit cost the CPU the exiting services need. A slow stop still shows progress.
+                await anyio.sleep(SHUTDOWN_WRITE_S)
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float | None = None) -> bool:
         """Wait (bounded) until `predicate()` holds; re-checked on every state change."""

@@ -136,3 +136,37 @@ def test_a_stop_wave_signals_every_group_before_waiting_for_any(tmp_path, monkey
     # After its group is gone, each one still looks for orphans the stop re-parented to us.
     assert sorted(log[5:]) == ["sweep a", "sweep b", "sweep c"]
 
+
+def test_state_is_rewritten_at_most_once_per_period_while_shutting_down(tmp_path, monkeypatch):
+    """Every exit during a shutdown marked the state dirty, and each turn of the loop rewrote
+    the whole file (50 services: ~1-2 ms each) while the exiting services needed the CPU. Once
+    the shutdown is requested the writer writes the next change, then at most one per
+    SHUTDOWN_WRITE_S; before that, every change is written."""
+    from devctl.supervisor import runtime
+    from devctl.supervisor.events import EventLog
+
+    writes: list[bool] = []
+    monkeypatch.setattr(runtime, "save_state", lambda _path, _snap: writes.append(True) or True)
+
+    async def main() -> None:
+        paths = Paths(tmp_path)
+        (tmp_path / ".devctl").mkdir()
+        sup = runtime.Supervisor(paths, [spec(name=n) for n in ("a", "b")], EventLog(paths.events))
+        sup._dirty = False
+
+        async def changes(n: int) -> None:
+            for _ in range(n):
+                sup.mark_dirty()
+                for _ in range(5):
+                    await anyio.sleep(0)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sup._state_writer)
+            await changes(3)
+            assert len(writes) == 3  # running: every change
+            sup.shutdown_requested.set()
+            await changes(6)
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+    assert len(writes) == 4
