@@ -168,8 +168,10 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
         from devctl.supervisor import control
 
         with contextlib.suppress(DevctlError):
-            control.call(paths.sock, "shutdown", timeout=budget,
-                         **({"grace_s": grace_s} if grace_s is not None else {}))
+            # Returns once the supervisor has exited (end-of-file on its connection): then
+            # `_wait_gone` below finds the lock free at its first look.
+            control.call_until_closed(paths.sock, "shutdown", timeout=budget, linger=10.0,
+                                      **({"grace_s": grace_s} if grace_s is not None else {}))
         if not _wait_gone(paths, 10.0):
             step("the supervisor does not answer; stopping it and its services directly")
             _kill_supervisor(state)

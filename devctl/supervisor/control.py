@@ -93,6 +93,8 @@ async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
 
         try:
             await handler(request, send)
+            if request.get("op") == "shutdown":
+                _hold_until_exit(stream)
         except gone:
             raise
         except Exception as exc:  # noqa: BLE001 - one request must never end the supervisor
@@ -109,6 +111,24 @@ async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
 
     task_group.start_soon(accept_loop)
     return listener
+
+
+#: Duplicates of `shutdown` connections, never closed: the kernel closes them when we exit.
+_held: list[int] = []
+
+
+def _hold_until_exit(stream: Any) -> None:
+    """Keep a `shutdown` request's connection open until this process has exited.
+
+    The client must not clean up `.devctl/` before we are gone (a new supervisor could already
+    hold a fresh lock there). With a duplicate of the connection that nobody closes, the kernel
+    closes it as the process ends — after the lock was released — and the client reads
+    end-of-file at that moment instead of polling the lock (`call_until_closed`).
+    """
+    from anyio.abc import SocketAttribute
+
+    with contextlib.suppress(OSError, TypeError, LookupError):
+        _held.append(os.dup(stream.extra(SocketAttribute.raw_socket).fileno()))
 
 
 # ---- client (inside the CLI; sync, stdlib only) -------------------------------------------
@@ -138,6 +158,29 @@ def call(sock_path: Path, op: str, *, timeout: float | None = 30.0, **args: Any)
         for reply in _replies(sock):
             if not reply.get("ok"):
                 raise DevctlError(str(reply.get("error") or f"supervisor refused {op!r}"))
+            return reply
+    raise DevctlError(f"the supervisor closed the connection without answering {op!r}")
+
+
+def call_until_closed(sock_path: Path, op: str, *, timeout: float | None, linger: float,
+                      **args: Any) -> dict[str, Any]:
+    """`call`, then wait up to `linger` seconds for the supervisor to close the connection.
+
+    For `shutdown`: the supervisor holds that connection until its process has exited
+    (`_hold_until_exit`), so end-of-file says "gone" the moment it is. Whatever happens while
+    lingering (a timeout, a reset) only ends the wait: the reply is what counts, and the caller
+    checks the lock afterwards as it always did.
+    """
+    with connect(sock_path, timeout) as sock, _channel(op):
+        sock.sendall(encode({"op": op, **args}))
+        replies = _replies(sock)
+        for reply in replies:
+            if not reply.get("ok"):
+                raise DevctlError(str(reply.get("error") or f"supervisor refused {op!r}"))
+            sock.settimeout(linger)
+            with contextlib.suppress(DevctlError, OSError, ValueError):
+                for _ in replies:  # nothing more is sent: this ends at end-of-file
+                    pass
             return reply
     raise DevctlError(f"the supervisor closed the connection without answering {op!r}")
 
