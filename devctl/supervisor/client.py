@@ -45,7 +45,7 @@ def repo_processes(paths: Paths) -> dict[int, str]:
     """Live processes started for this repo ({pid: service name}), found by the DEVCTL_REPO
     they inherited: what is left to find when `.devctl/` (state, lock, socket) is gone."""
     from devctl.procs.pids import env_var, with_env
-    from devctl.supervisor.spawn import REPO_ENV, SERVICE_ENV
+    from devctl.supervisor.markers import REPO_ENV, SERVICE_ENV
 
     return {pid: env_var(pid, SERVICE_ENV) or "?" for pid in with_env(REPO_ENV, str(paths.root))}
 
@@ -226,7 +226,7 @@ def _stop_ghost(paths: Paths, pid: int, state: dict[str, Any] | None, grace_s: f
 def stop_repo(paths: Paths, grace_s: float | None, step: Callable[[str], None]) -> int:
     """Stop every live process that inherited this repo's DEVCTL_REPO marker; returns how many
     there were. For when `.devctl/` is gone and with it the run id (`stop_run`)."""
-    from devctl.supervisor.spawn import REPO_ENV
+    from devctl.supervisor.markers import REPO_ENV
 
     found = len(repo_processes(paths))
     if found:
@@ -301,7 +301,7 @@ def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[
     """
     from devctl.procs.groups import stop_group_sync, stop_pids
     from devctl.procs.pids import proven
-    from devctl.supervisor.spawn import RUN_ENV
+    from devctl.supervisor.markers import RUN_ENV
 
     run_id = _run_id(state)
     marker = (RUN_ENV, run_id) if run_id else None
@@ -355,7 +355,7 @@ def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None], *,
     grandchild that detached with setsid) after the last write is in no recorded group. Every
     process a service starts inherits the marker, so a scan finds them.
     """
-    from devctl.supervisor.spawn import RUN_ENV
+    from devctl.supervisor.markers import RUN_ENV
 
     killed = _stop_marked(RUN_ENV, run_id, grace_s, first_looks)
     if killed:
