@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from devctl.config import Config
 from devctl.errors import DevctlError, OperationFailed, PluginError
-from devctl.pipeline import PHASES, PipelineOptions, PipelineResult, declared
+from devctl.pipeline import PHASES, PipelineOptions, PipelineResult
 from devctl.pipeline.merge import ArtifactMerge, NamedMerge
 from devctl.pipeline.patch import apply_patch
-from devctl.pipeline.services import ServiceSpec, check_dependencies, normalize_service
 
 if TYPE_CHECKING:
+    from devctl.pipeline.services import ServiceSpec
     from devctl.plugins.client import PluginClient
     from devctl.plugins.early import EarlyStarts
 
@@ -114,6 +114,8 @@ class _Run:
         self.warnings += warnings
 
     def launch_plan(self, plugin: str, output: dict[str, Any]) -> None:
+        from devctl.pipeline.services import normalize_service
+
         for index, raw in enumerate(_list(output, "services", plugin)):
             service = normalize_service(raw, plugin, self.cfg.repo_root, index=index)
             self.services.add(service["name"], service, plugin)
@@ -148,6 +150,10 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
     deadline = time.monotonic() + opts.timeout
     reported: set[str] = set()
     if phase == "launch.plan":  # `.devctl.yaml` services first: every plugin's plan merges over them
+        # Imported for this phase only: the service checks (and `services:`) are ~10 % of the
+        # pipeline's imports, and a plugin command runs config.mutate alone.
+        from devctl.pipeline import declared
+
         for service in declared.plan(run.cfg, run.config):
             run.services.add(service["name"], service, declared.PLUGIN)
     for client in clients:
@@ -191,6 +197,8 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
     if phase == "validate.run":
         await _preflights(run)
     if phase == "launch.plan":
+        from devctl.pipeline.services import check_dependencies
+
         declared.check_dependencies(run.services.values(), run.cfg)
         check_dependencies(run.services.values())
 

@@ -3,12 +3,49 @@
 `start_plugin` / `open_plugins` spawn plugins and return `PluginClient`s; a client sends
 requests (`request`, `open_stream`) and is stopped with `close()`. Every failure is a
 `devctl.errors.PluginError` whose message carries a stable code from `devctl.plugins.codes`.
+
+The names below are loaded on first use: importing a submodule (say `devctl.plugins.early`,
+which must spawn the plugins *before* asyncio, anyio and the host are imported, so that their
+start-up overlaps devctl's) runs this package's `__init__` first, and an eager re-export here
+would import the whole host (~80 ms of imports) ahead of the spawn.
 """
 
-from devctl.plugins.client import PluginClient
-from devctl.plugins.codes import ALL_CODES, Failure
-from devctl.plugins.launch import HANDSHAKE_TIMEOUT, STOP_GRACE, open_plugins, plugin_env, start_plugin
-from devctl.plugins.streams import MAX_BUFFERED_BYTES, MAX_BUFFERED_EVENTS, PluginStream
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from devctl.plugins.client import PluginClient
+    from devctl.plugins.codes import ALL_CODES, Failure
+    from devctl.plugins.launch import HANDSHAKE_TIMEOUT, STOP_GRACE, open_plugins, plugin_env, start_plugin
+    from devctl.plugins.streams import MAX_BUFFERED_BYTES, MAX_BUFFERED_EVENTS, PluginStream
+
+#: Each exported name → the submodule that owns it.
+_OWNER = {
+    "PluginClient": "client",
+    "ALL_CODES": "codes",
+    "Failure": "codes",
+    "HANDSHAKE_TIMEOUT": "launch",
+    "STOP_GRACE": "launch",
+    "open_plugins": "launch",
+    "plugin_env": "launch",
+    "start_plugin": "launch",
+    "MAX_BUFFERED_BYTES": "streams",
+    "MAX_BUFFERED_EVENTS": "streams",
+    "PluginStream": "streams",
+}
+
+
+def __getattr__(name: str) -> Any:
+    owner = _OWNER.get(name)
+    if owner is None:
+        raise AttributeError(f"module 'devctl.plugins' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"devctl.plugins.{owner}"), name)
+    globals()[name] = value  # the next lookup is a plain global
+    return value
+
 
 __all__ = [
     "ALL_CODES",

@@ -16,7 +16,6 @@ spawn error): those texts are what users and tests read, so they stay with the c
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 #: `NotExecutable.reason` values.
@@ -42,6 +41,10 @@ def has_dir(program: str) -> bool:
 def resolve_executable(program: str, base: Path | str, search_path: str | None = None) -> str:
     """The absolute path `program` runs, or `NotExecutable` (see the module docstring)."""
     if not has_dir(program):
+        # Here, not at import: shutil loads the bz2 and lzma modules (~5 ms), and a config that
+        # names its plugins by path (the usual case) never looks anything up on PATH.
+        import shutil
+
         if search_path is None:
             search_path = os.environ.get("PATH", os.defpath)
         found = shutil.which(program, path=search_path)

@@ -114,3 +114,54 @@ def test_open_plugins_adopts_what_was_started_and_spawns_the_rest():
     assert pids[0] == pid_a and pids[1] != pid_a
     assert [o["request"]["op"] for o in outs] == ["test.echo", "test.echo"]
     assert not any(group_alive(p) for p in pids)
+
+
+#: Runs devctl in-process; at every Popen it notes which of the host's heavy imports are loaded.
+SPAWN_PROBE = """
+import json, sys
+seen = []
+def hook(event, args):
+    if event == "subprocess.Popen":
+        seen.append(sorted(m for m in ("asyncio", "anyio", "devctl.plugins.client") if m in sys.modules))
+sys.addaudithook(hook)
+from devctl.cli.main import main
+try:
+    main(json.loads(sys.argv[1]))
+except SystemExit:
+    pass
+late = sorted(m for m in ("shutil", "tempfile", "devctl.pipeline.services") if m in sys.modules)
+sys.stderr.write("\\nSPAWNS " + json.dumps([seen, late]))
+"""
+
+
+def test_plan_and_plugin_commands_spawn_plugins_before_importing_the_host(tmp_path):
+    """The point of spawning early: the plugin's interpreter starts while devctl imports asyncio,
+    anyio and the host. Importing `devctl.plugins.early` must therefore not import the host
+    (the package's `__init__` re-exports it lazily), or the spawn waits for all of it. And what
+    the path never uses is not imported at all (each is CPU on a box the plugin shares)."""
+    import json
+    import subprocess
+    import sys
+
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps({"services": []}))
+    (tmp_path / ".devctl.yaml").write_text(
+        "plugins:\n"
+        f"  - id: plan\n    path: {json.dumps(sys.executable)}\n"
+        f"    args: [{json.dumps(str(PLUGINS / 'sup_plan.py'))}, {json.dumps(str(plan_file))}]\n"
+        f"  - id: echo\n    path: {json.dumps(sys.executable)}\n"
+        f"    args: [{json.dumps(str(PLUGINS / 'cmd_echo.py'))}]\n")
+
+    def spawns(*argv: str) -> list[list[list[str]] | list[str]]:
+        res = subprocess.run([sys.executable, "-c", SPAWN_PROBE, json.dumps(["-C", str(tmp_path), *argv])],
+                             capture_output=True, text=True, timeout=60)
+        assert res.returncode == 0, res.stderr
+        return json.loads(res.stderr.rpartition("\nSPAWNS ")[2])
+
+    subprocess.run([sys.executable, "-m", "devctl", "-C", str(tmp_path), "plugins", "list"],
+                   capture_output=True, check=True, timeout=60)  # a warm command cache
+    # Both plugins spawned before anything of the host; and what the path never needs is not
+    # imported at all: shutil (only a PATH lookup needs it: procs/which.py), tempfile (the
+    # pipeline record's atomic write: util/atomic.py), the service checks for config.mutate alone.
+    assert spawns("plan", "--json") == [[[], []], ["devctl.pipeline.services"]]
+    assert spawns("echo-args", "x") == [[[]], []]  # the provider (which also answers config.mutate)
