@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`devctl down` of N services, split into its shares, next to a bare "SIGTERM them all" floor.
 
-    python bench/bench_down.py [--rounds N] [--services N] [--before DIR] [--json]
+    python bench/bench_down.py [--rounds N] [--services N] [--before DIR] [--cli] [--json]
 
 Per round, interleaved (a noisy moment hits every variant alike):
   bare       Popen the same N TCP listeners (`testdata/services/tcp_listen.py`, each exits on
@@ -17,6 +17,8 @@ Per round, interleaved (a noisy moment hits every variant alike):
                after           lock released → `down()` returns (state re-read, straggler look)
              plus the supervisor's CPU time (user + sys) spent between the request and its exit.
   before     the same with another checkout (`--before DIR`, run through PYTHONPATH).
+  --cli      instead of the split: `python -m devctl up`, then `python -m devctl down` timed
+             (wall, and the CLI process's own CPU), the issue's figure: CLI start-up included.
 
 Medians of `--rounds` rounds. Nothing is asserted; figures go to docs/performance.md.
 """
@@ -130,11 +132,27 @@ def devctl(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
     return out
 
 
+def cli(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
+    """`devctl down` through the CLI after a CLI `up`: wall and the CLI's own CPU (user + sys)."""
+    d = Devctl(base, f"cli{n}{tag}", src)
+    d.plan(tcp_services(free_ports(n)))
+    d.up()
+    time.sleep(0.2)
+    before = os.times()
+    took, res = d.run("down")
+    after = os.times()
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr[-3000:])
+    return {"total": took, "CLI CPU": (after.children_user - before.children_user)
+            + (after.children_system - before.children_system)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--services", type=int, default=50)
     ap.add_argument("--before", type=Path, default=None, help="another devctl checkout, run interleaved")
+    ap.add_argument("--cli", action="store_true", help="time `devctl down` through the CLI instead")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     rows: dict[str, list[dict[str, float]]] = {}
@@ -142,16 +160,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-down-") as tmp:
         for i in range(args.rounds):
             rows.setdefault("bare", []).append({"total": bare(args.services)})
-            rows.setdefault("devctl", []).append(devctl(Path(tmp), args.services, f"-{i}", None))
+            one = cli if args.cli else devctl
+            rows.setdefault("devctl", []).append(one(Path(tmp), args.services, f"-{i}", None))
             if args.before is not None:
-                rows.setdefault("before", []).append(devctl(Path(tmp), args.services, f"-b{i}",
-                                                            args.before.resolve()))
+                rows.setdefault("before", []).append(one(Path(tmp), args.services, f"-b{i}",
+                                                         args.before.resolve()))
     load1 = os.getloadavg()
     med = {k: {f: statistics.median(r[f] for r in v if f in r) for f in v[0]} for k, v in rows.items()}
     if args.json:
         print(json.dumps({"load": [load0, load1], "medians": med, "raw": rows}, indent=2))
         return 0
-    print(f"down of {args.services} services, medians of {args.rounds} rounds; load average "
+    print(f"{'devctl down (CLI)' if args.cli else 'down'} of {args.services} services, medians of "
+          f"{args.rounds} rounds; load average "
           f"{load0[0]:.1f} at the start, {load1[0]:.1f} at the end")
     for name, fields in med.items():
         print(f"  {name}")

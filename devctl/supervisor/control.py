@@ -16,7 +16,6 @@ import errno
 import fcntl
 import os
 import socket
-import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -101,6 +100,8 @@ async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
             # An exception here would cancel the listener's task group and with it the
             # supervisor, leaving its services orphaned: answer it as a refused request and
             # record it (stderr is supervisor.log) so the bug can be found and fixed.
+            import traceback  # here: the CLI imports this module for its client half only
+
             with contextlib.suppress(OSError, ValueError):  # the log may be on a full disk
                 traceback.print_exc()
             await send({"ok": False, "error": f"internal error: {type(exc).__name__}: {exc}"})

@@ -43,3 +43,17 @@ def test_a_connection_reset_mid_request_is_a_devctl_error(tmp_path: Path, use_st
         else:
             control.call(sock_path, "shutdown", timeout=10)
     thread.join(10)
+
+
+def test_the_client_half_imports_no_traceback():
+    """`down` and every other request import this module for its client half; `traceback`
+    (5-10 ms of import, more under load) is only for the server's error path."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import devctl.supervisor.client, devctl.supervisor.control\n"
+            "print('traceback' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=60).stdout
+    assert out.strip() == "False"
