@@ -147,6 +147,18 @@ def cli(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
             + (after.children_system - before.children_system)}
 
 
+def retried(use_cli: bool, base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
+    """One round; again (up to 3 times) when another program took a port between `free_ports`
+    and the services' start (a shared box), which `up` refuses before starting anything."""
+    for attempt in range(3):
+        try:
+            return (cli if use_cli else devctl)(base, n, f"{tag}.{attempt}", src)
+        except RuntimeError as exc:
+            if "already in use" not in str(exc) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
@@ -160,11 +172,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-down-") as tmp:
         for i in range(args.rounds):
             rows.setdefault("bare", []).append({"total": bare(args.services)})
-            one = cli if args.cli else devctl
-            rows.setdefault("devctl", []).append(one(Path(tmp), args.services, f"-{i}", None))
+            rows.setdefault("devctl", []).append(retried(args.cli, Path(tmp), args.services, f"-{i}", None))
             if args.before is not None:
-                rows.setdefault("before", []).append(one(Path(tmp), args.services, f"-b{i}",
-                                                         args.before.resolve()))
+                rows.setdefault("before", []).append(retried(args.cli, Path(tmp), args.services, f"-b{i}",
+                                                             args.before.resolve()))
     load1 = os.getloadavg()
     med = {k: {f: statistics.median(r[f] for r in v if f in r) for f in v[0]} for k, v in rows.items()}
     if args.json:
