@@ -173,12 +173,16 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
         budget = _stop_budget(state, grace_s)
         from devctl.supervisor import control
 
+        lingered = False
         with contextlib.suppress(DevctlError):
             # Returns once the supervisor has exited (end-of-file on its connection): then
-            # `_wait_gone` below finds the lock free at its first look.
-            control.call_until_closed(paths.sock, "shutdown", timeout=budget, linger=10.0,
-                                      **({"grace_s": grace_s} if grace_s is not None else {}))
-        if not _wait_gone(paths, 10.0):
+            # `_wait_gone` below finds the lock free at its first look. If it replied but is
+            # still there 10 s later, that was the wait: no second one before the SIGKILL.
+            _, closed = control.call_until_closed(
+                paths.sock, "shutdown", timeout=budget, linger=10.0,
+                **({"grace_s": grace_s} if grace_s is not None else {}))
+            lingered = not closed
+        if not _wait_gone(paths, 0.0 if lingered else 10.0):
             step("the supervisor does not answer; stopping it and its services directly")
             _kill_supervisor(state)
         with contextlib.suppress(CorruptState):  # still unreadable: keep the supervisor's own snapshot

@@ -164,13 +164,13 @@ def call(sock_path: Path, op: str, *, timeout: float | None = 30.0, **args: Any)
 
 
 def call_until_closed(sock_path: Path, op: str, *, timeout: float | None, linger: float,
-                      **args: Any) -> dict[str, Any]:
-    """`call`, then wait up to `linger` seconds for the supervisor to close the connection.
+                      **args: Any) -> tuple[dict[str, Any], bool]:
+    """`call`, then wait up to `linger` seconds for the supervisor to close the connection;
+    returns the reply and whether the connection ended (False: `linger` ran out first).
 
     For `shutdown`: the supervisor holds that connection until its process has exited
-    (`_hold_until_exit`), so end-of-file says "gone" the moment it is. Whatever happens while
-    lingering (a timeout, a reset) only ends the wait: the reply is what counts, and the caller
-    checks the lock afterwards as it always did.
+    (`_hold_until_exit`), so end-of-file says "gone" the moment it is. A reset or a stray line
+    also ends the wait: the reply is what counts, and the caller checks the lock afterwards.
     """
     with connect(sock_path, timeout) as sock, _channel(op):
         sock.sendall(encode({"op": op, **args}))
@@ -179,10 +179,14 @@ def call_until_closed(sock_path: Path, op: str, *, timeout: float | None, linger
             if not reply.get("ok"):
                 raise DevctlError(str(reply.get("error") or f"supervisor refused {op!r}"))
             sock.settimeout(linger)
-            with contextlib.suppress(DevctlError, OSError, ValueError):
+            try:
                 for _ in replies:  # nothing more is sent: this ends at end-of-file
                     pass
-            return reply
+            except DevctlError:  # `linger` ran out (the only DevctlError `_replies` raises)
+                return reply, False
+            except (OSError, ValueError):
+                pass
+            return reply, True
     raise DevctlError(f"the supervisor closed the connection without answering {op!r}")
 
 

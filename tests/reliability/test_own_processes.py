@@ -166,8 +166,8 @@ def test_the_shutdown_connection_ends_when_the_supervisor_is_gone(repo, tmp_path
     try:
         wait_for(lambda: pid in [s[0] for s in _state(repo)["supervisor"].get("strays", [])],
                  what="the stray recorded")
-        reply = control.call_until_closed(paths.sock, "shutdown", timeout=30, linger=30)
-        assert reply["ok"] and reply["stopped"] == ["d"]
+        reply, closed = control.call_until_closed(paths.sock, "shutdown", timeout=30, linger=30)
+        assert reply["ok"] and reply["stopped"] == ["d"] and closed
         assert not supervisor_alive(paths.lock), "the connection ended before the supervisor did"
         assert not alive(pid, created), "the supervisor exited before stopping the daemon"
     finally:
