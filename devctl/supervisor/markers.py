@@ -1,8 +1,8 @@
 """The environment variables every service process inherits, by which devctl finds its own.
 
-Stdlib-free constants in a module of their own: `down`, `status` and `up`'s preflight look for
-processes by these names, and must not import `supervisor.spawn` (subprocess and the pipeline's
-service modules, ~15-25 ms) for three strings. `spawn.child_env` sets them.
+Plain constants in a module with no imports: `down` looks for processes by these names and
+should not import `supervisor.spawn` (subprocess and the pipeline's service modules, ~15-25 ms)
+for three strings. `spawn.child_env` sets them (and re-exports the names).
 """
 
 #: Env var naming the supervisor run a process belongs to (see `spawn.child_env`).

@@ -479,10 +479,12 @@ class Supervisor:
         """Send the stop signal to every group of a stop wave, back to back, before any of them
         is waited for; then each one's `_kill` only waits (and SIGKILLs after its grace).
 
-        Why: 50 services exit faster together than one after another, and once the first one
-        has its signal it competes with the supervisor for the CPU. Everything that costs time
-        — the look for descendants that left their group, once for the wave instead of once per
-        service — happens before the first signal, so the signals go out within a few ms.
+        Why: once the first service has its signal it competes with the supervisor for the CPU
+        (50 exiting interpreters on two cores leave the supervisor a fiftieth of it), so
+        whatever the supervisor does between two signals delays the later ones. Everything that
+        costs time — the look for descendants that left their group, once for the wave instead
+        of once per service — happens before the first signal; then the signals go out back to
+        back, and each service's grace starts at the same moment.
         """
         if not svcs:
             return
