@@ -10,13 +10,19 @@ state change comes back as an event dict, ready for `.devctl/events.ndjson`.
 
 No imports beyond the standard library and devctl's stdlib-only `util.backoff` and
 `service_states` (the states and the named sets of them, which live there).
+
+Why no dataclasses: the supervisor imports this module between its fork and its first spawn,
+and 14 `@dataclass(frozen=True)` classes cost 10-50 ms there (each class `exec`s the source of
+its `__init__`, `__eq__`, `__hash__`, `__repr__`, `__setattr__`...: issue 17, P6 in
+docs/performance.md). The records below are small `__slots__` classes with the same behaviour
+(keyword or positional fields with defaults, equal by class and fields, hashable, immutable,
+`replace()`), written out once instead of generated at every start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from devctl.supervisor.service_states import FINAL_STATES, LIVE_STATES
 from devctl.util.backoff import backoff_delay
@@ -27,17 +33,71 @@ RESET_AFTER_S = 60.0
 #: `health.failure_threshold`; the plan's value is in `Policy`).
 UNHEALTHY_AFTER = 3
 
+_set = object.__setattr__
 
-@dataclass(frozen=True)
-class Policy:
+
+class Record:
+    """An immutable value: equal to another of the same class with equal fields, hashable,
+    `Name(field=value, ...)` as repr. A subclass names its fields in `__slots__` (in
+    `__init__` order) and sets each once in `__init__` through `object.__setattr__`."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Record)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, self._values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__qualname__}({fields})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r} of an immutable {type(self).__qualname__}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r} of an immutable {type(self).__qualname__}")
+
+
+R = TypeVar("R", bound=Record)
+
+
+def replace(record: R, **changes: Any) -> R:
+    """A copy of `record` with `changes` (as `dataclasses.replace`: an unknown field is a TypeError)."""
+    for name in record.__slots__:
+        if name not in changes:
+            changes[name] = getattr(record, name)
+    return record.__class__(**changes)
+
+
+class Policy(Record):
     """The per-service knobs from the plan (defaults as documented in docs/supervisor.md)."""
 
-    restart: str = "on-failure"  # "no" | "on-failure" | "always"
-    max_restarts: int = 5
-    has_health: bool = False
-    failure_threshold: int = UNHEALTHY_AFTER  # health.failure_threshold
-    success_threshold: int = 1  # health.success_threshold
-    restart_on_unhealthy: bool = False  # health.restart_on_unhealthy (liveness)
+    __slots__ = ("restart", "max_restarts", "has_health", "failure_threshold", "success_threshold",
+                 "restart_on_unhealthy")
+    restart: str  # "no" | "on-failure" | "always"
+    max_restarts: int
+    has_health: bool
+    failure_threshold: int  # health.failure_threshold
+    success_threshold: int  # health.success_threshold
+    restart_on_unhealthy: bool  # health.restart_on_unhealthy (liveness)
+
+    def __init__(self, restart: str = "on-failure", max_restarts: int = 5, has_health: bool = False,
+                 failure_threshold: int = UNHEALTHY_AFTER, success_threshold: int = 1,
+                 restart_on_unhealthy: bool = False) -> None:
+        _set(self, "restart", restart)
+        _set(self, "max_restarts", max_restarts)
+        _set(self, "has_health", has_health)
+        _set(self, "failure_threshold", failure_threshold)
+        _set(self, "success_threshold", success_threshold)
+        _set(self, "restart_on_unhealthy", restart_on_unhealthy)
 
 
 def policy_of(spec: Mapping[str, Any]) -> Policy:
@@ -50,81 +110,117 @@ def policy_of(spec: Mapping[str, Any]) -> Policy:
     return Policy(spec["restart"], spec["max_restarts"], bool(health), **knobs)
 
 
-@dataclass(frozen=True)
-class SvcState:
-    state: str = "waiting"
-    restarts: int = 0  # attempts since the last reset (drives backoff and give-up)
-    total_restarts: int = 0  # shown in status; never reset by the 60 s rule
-    ever_ready: bool = False  # restart policy applies only once the service was ready
-    ready_since: float | None = None  # monotonic; None while not ready/healthy
-    probe_failures: int = 0  # consecutive failed probes since the last pass
-    probe_successes: int = 0  # consecutive passing probes (towards success_threshold)
-    unhealthy_kill: bool = False  # killed for being unhealthy: its exit restarts it
-    stop_requested: bool = False
-    error: str = ""  # why it failed / gave up, for status and `up`
+class SvcState(Record):
+    __slots__ = ("state", "restarts", "total_restarts", "ever_ready", "ready_since", "probe_failures",
+                 "probe_successes", "unhealthy_kill", "stop_requested", "error")
+    state: str
+    restarts: int  # attempts since the last reset (drives backoff and give-up)
+    total_restarts: int  # shown in status; never reset by the 60 s rule
+    ever_ready: bool  # restart policy applies only once the service was ready
+    ready_since: float | None  # monotonic; None while not ready/healthy
+    probe_failures: int  # consecutive failed probes since the last pass
+    probe_successes: int  # consecutive passing probes (towards success_threshold)
+    unhealthy_kill: bool  # killed for being unhealthy: its exit restarts it
+    stop_requested: bool
+    error: str  # why it failed / gave up, for status and `up`
+
+    def __init__(self, state: str = "waiting", restarts: int = 0, total_restarts: int = 0,
+                 ever_ready: bool = False, ready_since: float | None = None, probe_failures: int = 0,
+                 probe_successes: int = 0, unhealthy_kill: bool = False, stop_requested: bool = False,
+                 error: str = "") -> None:
+        _set(self, "state", state)
+        _set(self, "restarts", restarts)
+        _set(self, "total_restarts", total_restarts)
+        _set(self, "ever_ready", ever_ready)
+        _set(self, "ready_since", ready_since)
+        _set(self, "probe_failures", probe_failures)
+        _set(self, "probe_successes", probe_successes)
+        _set(self, "unhealthy_kill", unhealthy_kill)
+        _set(self, "stop_requested", stop_requested)
+        _set(self, "error", error)
 
 
 # ---- inputs -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Start:
+class Start(Record):
     """Start (or restart) on request: clears stop and the failure history."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True)
-class Enqueue:
+
+class Enqueue(Record):
     """Wanted again after it ended (exited, failed, stopped, backoff): wait for dependencies."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True)
-class Spawned:
+
+class Spawned(Record):
+    __slots__ = ("pid",)
     pid: int
 
+    def __init__(self, pid: int) -> None:
+        _set(self, "pid", pid)
 
-@dataclass(frozen=True)
-class SpawnFailed:
+
+class SpawnFailed(Record):
+    __slots__ = ("error",)
     error: str
 
+    def __init__(self, error: str) -> None:
+        _set(self, "error", error)
 
-@dataclass(frozen=True)
-class Ready:
+
+class Ready(Record):
     """The settle time passed (a service without health). With health, `Probe`s decide."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True)
-class Probe:
+
+class Probe(Record):
     """One probe's result, while starting (towards ready) or after (liveness)."""
 
+    __slots__ = ("ok", "error")
     ok: bool
-    error: str = ""
+    error: str
+
+    def __init__(self, ok: bool, error: str = "") -> None:
+        _set(self, "ok", ok)
+        _set(self, "error", error)
 
 
-@dataclass(frozen=True)
-class NotReadyInTime:
+class NotReadyInTime(Record):
+    __slots__ = ("timeout_s",)
     timeout_s: float
 
+    def __init__(self, timeout_s: float) -> None:
+        _set(self, "timeout_s", timeout_s)
 
-@dataclass(frozen=True)
-class Exited:
+
+class Exited(Record):
+    __slots__ = ("pid", "code", "signal")
     pid: int
-    code: int | None = None
-    signal: str | None = None
+    code: int | None
+    signal: str | None
+
+    def __init__(self, pid: int, code: int | None = None, signal: str | None = None) -> None:
+        _set(self, "pid", pid)
+        _set(self, "code", code)
+        _set(self, "signal", signal)
 
 
-@dataclass(frozen=True)
-class BackoffElapsed:
-    pass
+class BackoffElapsed(Record):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Stop:
-    pass
+class Stop(Record):
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class StopDone:
+class StopDone(Record):
     """The process group is empty after a requested stop."""
+
+    __slots__ = ()
 
 
 Input = (
@@ -135,10 +231,14 @@ Input = (
 # ---- actions ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(Record):
+    __slots__ = ("kind", "delay_s")
     kind: str  # "spawn" | "kill" | "schedule_restart" | "cancel_restart" | "cleanup_group"
-    delay_s: float = 0.0
+    delay_s: float
+
+    def __init__(self, kind: str, delay_s: float = 0.0) -> None:
+        _set(self, "kind", kind)
+        _set(self, "delay_s", delay_s)
 
 
 SPAWN = Action("spawn")
@@ -147,16 +247,30 @@ CANCEL_RESTART = Action("cancel_restart")
 CLEANUP_GROUP = Action("cleanup_group")
 
 
-@dataclass
 class Transition:
     """What one input did: the new state, the actions to perform, the events to record.
 
-    (Not `Outcome`: that name belongs to a dotagent plugin call's result.)
+    (Not `Outcome`: that name belongs to a dotagent plugin call's result.) Mutable, unlike
+    the records: the runtime only reads it.
     """
 
-    state: SvcState
-    actions: list[Action] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    __slots__ = ("state", "actions", "events")
+
+    def __init__(self, state: SvcState, actions: list[Action] | None = None,
+                 events: list[dict[str, Any]] | None = None) -> None:
+        self.state = state
+        self.actions: list[Action] = [] if actions is None else actions
+        self.events: list[dict[str, Any]] = [] if events is None else events
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Transition):
+            return NotImplemented
+        return (self.state, self.actions, self.events) == (other.state, other.actions, other.events)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return f"Transition(state={self.state!r}, actions={self.actions!r}, events={self.events!r})"
 
 
 def _ev(event: str, **extra: Any) -> dict[str, Any]:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
+
 from devctl.supervisor import states as sm
 
 POLICY = sm.Policy(restart="on-failure", max_restarts=5, has_health=True)
@@ -249,3 +254,41 @@ def test_a_stop_while_unhealthy_is_a_stop_not_a_restart():
     s = sm.transition(s, sm.Stop(), policy, 2).state
     out = sm.transition(s, sm.Exited(10, signal="SIGTERM"), policy, 2.1)
     assert out.state.state == "stopping" and not any(a.kind == "schedule_restart" for a in out.actions)
+
+
+def test_records_are_values_equal_by_class_and_fields_hashable_and_immutable():
+    """What the runtime relies on (a service's state is a cache key of its state.json record,
+    compared and hashed), as the frozen dataclasses these records replace behaved."""
+    s = sm.SvcState(state="starting", restarts=1)
+    assert s == sm.SvcState("starting", 1) and hash(s) == hash(sm.SvcState("starting", 1))
+    assert s != sm.SvcState(state="starting", restarts=2)
+    assert sm.Ready() == sm.Ready() and sm.Ready() != sm.Stop()  # no field, still told apart by class
+    assert sm.Exited(3) == sm.Exited(pid=3, code=None, signal=None) != sm.Spawned(3)
+    assert {sm.Probe(True), sm.Probe(True), sm.Probe(False)} == {sm.Probe(True), sm.Probe(False)}
+    assert repr(sm.Probe(False, "refused")) == "Probe(ok=False, error='refused')"
+    assert repr(sm.Action("spawn")) == "Action(kind='spawn', delay_s=0.0)"
+    with pytest.raises(AttributeError):
+        s.state = "running"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del s.error  # type: ignore[misc]
+    assert (s.state, s.restarts) == ("starting", 1)
+
+
+def test_replace_copies_with_changes_and_rejects_an_unknown_field():
+    s = sm.SvcState(state="starting", total_restarts=4, error="x")
+    new = sm.replace(s, state="running", error="")
+    assert (new.state, new.total_restarts, new.error) == ("running", 4, "")
+    assert (s.state, s.error) == ("starting", "x")  # the original is untouched
+    policy = sm.replace(sm.Policy(has_health=True), max_restarts=2)
+    assert policy == sm.Policy(max_restarts=2, has_health=True)
+    with pytest.raises(TypeError):
+        sm.replace(s, no_such_field=1)
+
+
+def test_the_state_machine_imports_no_dataclasses():
+    """The supervisor imports this module between its fork and its first spawn: 14 frozen
+    dataclasses were 10-50 ms of that (docs/performance.md, P6)."""
+    probe = "import sys, devctl.supervisor.states; print('dataclasses' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         timeout=60)
+    assert out.stdout.strip() == "False"
