@@ -358,7 +358,7 @@ def _supervisor_gone(paths: Any, run_id: str | None) -> None:
     from devctl.cli.output import error, info
     from devctl.procs.pids import with_env
     from devctl.supervisor import client
-    from devctl.supervisor.spawn import RUN_ENV
+    from devctl.supervisor.markers import RUN_ENV
 
     left = paths.state.exists() or bool(run_id and with_env(RUN_ENV, run_id))
     if not left:
