@@ -21,7 +21,8 @@ docs/performance.md). The records below are small `__slots__` classes with the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from devctl.supervisor.service_states import FINAL_STATES, LIVE_STATES
@@ -42,18 +43,35 @@ class Record:
     `__init__` order) and sets each once in `__init__` through `object.__setattr__`."""
 
     __slots__: tuple[str, ...] = ()
+    #: The fields as one tuple (set per class): equality and hashing compare these.
+    _values: Callable[[Any], tuple[Any, ...]] = staticmethod(lambda _record: ())
 
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+    def __init_subclass__(cls) -> None:
+        names = cls.__dict__.get("__slots__", ())
+        if len(names) > 1:
+            cls._values = staticmethod(attrgetter(*names))
+        elif names:
+            single = attrgetter(names[0])
+            cls._values = staticmethod(lambda record: (single(record),))
 
     def __eq__(self, other: object) -> bool:
+        # `!=` on the very same object is the common case (an input that changed nothing
+        # returns the state it got), and the runtime asks it after every input.
+        if other is self:
+            return True
         if other.__class__ is not self.__class__:
             return NotImplemented
-        assert isinstance(other, Record)
-        return self._values() == other._values()
+        return self._values(self) == self._values(other)
+
+    def __ne__(self, other: object) -> bool:
+        if other is self:
+            return False
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values(self) != self._values(other)
 
     def __hash__(self) -> int:
-        return hash((self.__class__, self._values()))
+        return hash((self.__class__, self._values(self)))
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)

@@ -262,6 +262,9 @@ def test_records_are_values_equal_by_class_and_fields_hashable_and_immutable():
     s = sm.SvcState(state="starting", restarts=1)
     assert s == sm.SvcState("starting", 1) and hash(s) == hash(sm.SvcState("starting", 1))
     assert s != sm.SvcState(state="starting", restarts=2)
+    same = s  # `!=` on the very object is the runtime's common case (an input changed nothing)
+    assert (s != same, s == same) == (False, True)
+    assert (s != sm.SvcState("starting", 1), sm.Start() != sm.Enqueue()) == (False, True)
     assert sm.Ready() == sm.Ready() and sm.Ready() != sm.Stop()  # no field, still told apart by class
     assert sm.Exited(3) == sm.Exited(pid=3, code=None, signal=None) != sm.Spawned(3)
     assert {sm.Probe(True), sm.Probe(True), sm.Probe(False)} == {sm.Probe(True), sm.Probe(False)}
