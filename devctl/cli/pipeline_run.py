@@ -31,6 +31,9 @@ def plan(app: AppContext, *, json_out: bool) -> int:
         print_json({"config": result.config, "services": services})
     else:
         render_plan(result, app.load_config().repo_root)
+    from devctl.cli.teardown import before_exit
+
+    before_exit()
     return 0
 
 
