@@ -48,17 +48,19 @@ def status_table(repo_root: Path) -> int:
 
 def down(repo_root: Path, timeout: float | None = None) -> int:
     """`devctl down`: stop everything (a spinner names each step on a terminal); exit 0."""
-    from devctl.cli.output import err
+    from devctl.cli.output import info
+    from devctl.cli.plain import is_terminal
     from devctl.supervisor import client
     from devctl.supervisor.paths import Paths
 
-    console = err()
-    if console.is_terminal:
-        with console.status("stopping…") as shown:
+    if is_terminal(sys.stderr):  # the spinner is rich's; piped, nothing would be drawn: no rich
+        from devctl.cli.output import err
+
+        with err().status("stopping…") as shown:
             summary = client.down(Paths(repo_root), timeout, on_step=shown.update)
-    else:  # rich draws a spinner on a terminal only; elsewhere it would print nothing anyway
+    else:
         summary = client.down(Paths(repo_root), timeout)
-    console.print(summary)
+    info(summary)
     return 0
 
 

@@ -1,7 +1,11 @@
 """Output helpers: one place that decides colours, JSON, and how errors look.
 
-rich honours NO_COLOR and non-terminals by itself; data goes to stdout, messages and
-progress to stderr, so `devctl plan --json | jq` always gets clean JSON.
+Data goes to stdout, messages and progress to stderr, so `devctl plan --json | jq` always gets
+clean JSON. Messages (`error`, `warn`, `info`, `notice`) are written without rich
+(`devctl.cli.plain`: ANSI codes on a terminal, plain text with NO_COLOR or when piped, the same
+text rich printed), so a command that prints only messages and plain tables never imports it
+(~30-85 ms). `out()`/`err()` are rich consoles for what needs rich: live displays and the
+bordered tables of `plan`, `build` and friends.
 """
 
 from __future__ import annotations
@@ -45,22 +49,34 @@ def print_json(obj: Any) -> None:
     sys.stdout.flush()
 
 
-def warn(message: str) -> None:
-    from rich.markup import escape
+def notice(*parts: str | tuple[str, str], stdout: bool = False) -> None:
+    """One message line on stderr (`stdout=True`: on stdout) from plain strings and
+    `(text, style)` pairs, e.g. `notice(("warning:", "yellow"), " disk full")`; styles are
+    rich's words (`bold red`, `dim`), written as ANSI codes only where rich would have."""
+    from devctl.cli import plain
 
-    err().print(f"[yellow]warning:[/yellow] {escape(message)}")
+    stream = sys.stdout if stdout else sys.stderr
+    on = plain.styled(stream)
+    text, column = "", 0
+    for part in parts:
+        words, style = (part, "") if isinstance(part, str) else part
+        words = plain.clean(words, column)
+        text += plain.paint(words, style, on)
+        column = len(words) - words.rfind("\n") - 1 if "\n" in words else column + len(words)
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def warn(message: str) -> None:
+    notice(("warning:", "yellow"), " " + message)
 
 
 def info(message: str) -> None:
-    from rich.markup import escape
-
-    err().print(escape(message))
+    notice(message)
 
 
 def error(message: str, details: list[str] | None = None) -> None:
     """The single error message a failing command prints (plus optional detail lines)."""
-    from rich.markup import escape
-
-    err().print(f"[bold red]error:[/bold red] {escape(message)}")
+    notice(("error:", "bold red"), " " + message)
     for line in details or []:
-        err().print(f"  {escape(line)}", style="dim")
+        notice((f"  {line}", "dim"))

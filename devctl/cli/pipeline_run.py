@@ -1,11 +1,12 @@
 """The work of `devctl plan | build | prepare | validate`, without typer.
 
-Load the config, run the phases with progress on stderr, then print the result (a rich table,
-or `--json`). `devctl.cli.pipeline_cmds` (the typer commands) calls these; so can a typer-free
+Load the config, run the phases with progress on stderr, then print the result (a table, or
+`--json`). `devctl.cli.pipeline_cmds` (the typer commands) calls these; so can a typer-free
 fast path in `devctl.cli.fastpath`, which then prints the same thing. Only the standard library
 is imported at module level: the config, the pipeline, the plugin host and rich are imported
-when a command runs, and rich only when something is drawn with it (a table, a spinner, a
-warning) — `plan --json` into a pipe never needs it.
+when a command runs, and rich only for what is drawn on a terminal (a spinner, a coloured
+table or JSON): piped, `plan` and `plan --json` never import it (tables and messages come from
+`devctl.cli.plain`).
 """
 
 from __future__ import annotations
@@ -77,12 +78,10 @@ def run_phases(app: AppContext, phases: tuple[str, ...], *, steps: list[str] | N
 
 def _stderr_printer():  # noqa: ANN202
     """-v: each plugin stderr line on our stderr, prefixed with the plugin id."""
-    from rich.text import Text
-
-    from devctl.cli.output import err
+    from devctl.cli.output import notice
 
     def show(plugin: str, line: str) -> None:
-        err().print(Text(f"{plugin} | {line}", style="dim"))
+        notice((f"{plugin} | {line}", "dim"))
 
     return show
 
@@ -111,62 +110,90 @@ def _table(title: str, *columns: str):  # noqa: ANN202
     return table
 
 
-def _cells(*values: object) -> list:
+def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    """Print a `_table` on stdout. Piped (no colour to draw), the same text comes from
+    `devctl.cli.plain.boxed_table` without importing rich (~30-85 ms); on a terminal rich draws
+    it (bold title and headers), as it does the rare layout `boxed_table` leaves to rich."""
+    import sys
+
+    from devctl.cli import plain
+
+    cells = [tuple("" if v is None else str(v) for v in row) for row in rows]
+    if not plain.is_terminal(sys.stdout):
+        names = [c.partition(":")[0] for c in columns]
+        ratios = [int(c.partition(":")[2] or 0) for c in columns]
+        drawn = plain.boxed_table(title, names, ratios, cells, plain.width())
+        if drawn is not None:
+            sys.stdout.write("".join(line + "\n" for line in drawn))
+            sys.stdout.flush()
+            return
     from rich.text import Text
 
-    return [Text("" if v is None else str(v)) for v in values]
+    from devctl.cli.output import out
+
+    table = _table(title, *columns)
+    for row in cells:
+        table.add_row(*(Text(c) for c in row))
+    out().print(table)
 
 
 def render_plan(result, repo_root) -> None:  # noqa: ANN001
     import json
     import os
     import shlex
+    import sys
 
-    from rich.json import JSON
+    from devctl.cli import plain
+    from devctl.cli.output import notice
 
-    from devctl.cli.output import out
+    notice(("Config", "bold"), stdout=True)
+    if not result.config:
+        notice("  (empty)", stdout=True)
+    elif plain.is_terminal(sys.stdout):  # rich colours the JSON on a terminal
+        from rich.json import JSON
 
-    console = out()
-    console.print("[bold]Config[/bold]")
-    console.print(JSON(json.dumps(result.config, default=str)) if result.config else "  (empty)")
+        from devctl.cli.output import out
+
+        out().print(JSON(json.dumps(result.config, default=str)))
+    else:  # what rich.json prints without colour: the data re-dumped, indented by 2
+        notice(json.dumps(json.loads(json.dumps(result.config, default=str)), indent=2, ensure_ascii=False),
+               stdout=True)
     if not result.services:
-        console.print("\nNo services planned.")
+        notice("\nNo services planned.", stdout=True)
         return
     from devctl.pipeline.health_spec import target_text
 
-    table = _table("\nServices", "Service", "Plugin", "Command:3", "Cwd:1", "Health:2", "Depends on:1")
+    rows = []
     for svc in result.services:
         health = svc["health"]
         where = f"{health['type']} {target_text(health)}" if health else "-"
         cwd = os.path.relpath(svc["cwd"], repo_root)
-        table.add_row(*_cells(svc["name"], svc["plugin"], shlex.join(svc["command"]), cwd, where,
-                              ", ".join(svc["depends_on"]) or "-"))
-    console.print(table)
+        rows.append((svc["name"], svc["plugin"], shlex.join(svc["command"]), cwd, where,
+                     ", ".join(svc["depends_on"]) or "-"))
+    _print_table("\nServices", ("Service", "Plugin", "Command:3", "Cwd:1", "Health:2", "Depends on:1"), rows)
 
 
 def render_steps(result) -> None:  # noqa: ANN001
     import json
 
-    from devctl.cli.output import out
+    from devctl.cli.output import notice
 
-    console = out()
     if not result.steps:
-        console.print("No steps ran (no plugin declares this phase, or none matched --step).")
+        notice("No steps ran (no plugin declares this phase, or none matched --step).", stdout=True)
     else:
         from devctl.cli.progress import seconds, step_verdict
 
-        table = _table("Steps", "Step", "Plugin", "Result:1", "Took", "Message:2")
+        rows = []
         for step in result.steps:
             message = step.get("message")
             message = "" if message is None else message if isinstance(message, str) else json.dumps(message)
-            table.add_row(*_cells(step["name"], step["plugin"], step_verdict(step),
-                                  seconds(step.get("duration_ms")), message or "-"))
-        console.print(table)
+            rows.append((step["name"], step["plugin"], step_verdict(step), seconds(step.get("duration_ms")),
+                         message or "-"))
+        _print_table("Steps", ("Step", "Plugin", "Result:1", "Took", "Message:2"), rows)
     if result.artifacts:
-        table = _table("Artifacts", "Key", "Value:1")
-        for key, value in result.artifacts.items():
-            table.add_row(*_cells(key, value if isinstance(value, str) else json.dumps(value)))
-        console.print(table)
+        rows = [(key, value if isinstance(value, str) else json.dumps(value))
+                for key, value in result.artifacts.items()]
+        _print_table("Artifacts", ("Key", "Value:1"), rows)
 
 
 def finding_lines(items: list[dict]) -> list[str]:
@@ -188,19 +215,16 @@ def finding_lines(items: list[dict]) -> list[str]:
 
 
 def render_validation(result) -> None:  # noqa: ANN001
-    from rich.text import Text
+    from devctl.cli.output import notice
 
-    from devctl.cli.output import out
-
-    console = out()
     for title, items, style in (("Errors", result.errors, "bold red"),
                                 ("Warnings", result.warnings, "yellow")):
         if items:
-            console.print(Text(title, style=style))
+            notice((title, style), stdout=True)
             for line in finding_lines(items):
-                console.print(Text(f"  {line}"))
+                notice(f"  {line}", stdout=True)
     counts = f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)"
     if result.valid:
-        console.print(f"[green]valid[/green] — {counts}")
+        notice(("valid", "green"), f" — {counts}", stdout=True)
     else:
-        console.print(f"[bold red]invalid[/bold red] — {counts}")
+        notice(("invalid", "bold red"), f" — {counts}", stdout=True)

@@ -31,18 +31,10 @@ def in_ci() -> bool:
 
 def stderr_is_terminal() -> bool:
     """rich's `Console(stderr=True).is_terminal`, without importing rich (~30 ms): a piped or
-    CI run shows plain lines and never needs it. The same rules in the same order:
-    TTY_COMPATIBLE=0/1, then FORCE_COLOR (set and not empty), then isatty()."""
-    tty_compatible = os.environ.get("TTY_COMPATIBLE", "")
-    if tty_compatible in ("0", "1"):
-        return tty_compatible == "1"
-    force_color = os.environ.get("FORCE_COLOR")
-    if force_color is not None:
-        return force_color != ""
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):  # no stream, or a closed one
-        return False
+    CI run shows plain lines and never needs it (`devctl.cli.plain.is_terminal`'s rules)."""
+    from devctl.cli.plain import is_terminal
+
+    return is_terminal(sys.stderr)
 
 
 def resolve(requested: str | None) -> str:
@@ -52,15 +44,12 @@ def resolve(requested: str | None) -> str:
     return "live" if stderr_is_terminal() and not in_ci() else "plain"
 
 
-#: What rich's `Text` strips from a line (bell, backspace, vertical tab, form feed, carriage
-#: return), so a plain line written without rich reads the same as one written through it.
-_CONTROL = dict.fromkeys((7, 8, 11, 12, 13))
-
-
 def plain_line(line: str) -> None:
     """One progress line on stderr, as `err().print(Text(line), soft_wrap=True)` writes it
     without a terminal, but without importing rich (piped and CI runs never need it)."""
-    sys.stderr.write(line.translate(_CONTROL) + "\n")
+    from devctl.cli.plain import clean
+
+    sys.stderr.write(clean(line) + "\n")
     sys.stderr.flush()
 
 

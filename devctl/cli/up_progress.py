@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devctl.cli.output import err
-from devctl.cli.progress import emit_json, resolve
+from devctl.cli.progress import emit_json, plain_line, resolve
 from devctl.supervisor.render import STATE_STYLE, progress_line
 
 
@@ -20,7 +19,6 @@ class UpProgress:
     plain line per change otherwise (CI logs, pipes)."""
 
     def __init__(self, names: list[str], t0: float, *, live: bool | None = None, mode: str = "auto"):
-        self.console = err()
         self.names = names
         self.t0 = t0
         self.width = max((len(n) for n in names), default=0)
@@ -31,10 +29,12 @@ class UpProgress:
         self._live: Any = None
 
     def __enter__(self) -> UpProgress:
-        if self.live_mode:
+        if self.live_mode:  # rich only for the redrawn display: piped or CI lines are plain
             from rich.live import Live
 
-            self._live = Live(self._render(), console=self.console, refresh_per_second=12, transient=False)
+            from devctl.cli.output import err
+
+            self._live = Live(self._render(), console=err(), refresh_per_second=12, transient=False)
             self._live.__enter__()
         return self
 
@@ -45,8 +45,6 @@ class UpProgress:
             self._live = None
 
     def update(self, records: dict[str, dict[str, Any]]) -> None:
-        from rich.markup import escape
-
         self.records = records
         for name in self.names:
             svc = records.get(name)
@@ -58,7 +56,7 @@ class UpProgress:
                 if self.mode == "json":
                     emit_json(_service_event(name, svc, line), self.t0)
                 elif not self.live_mode:
-                    self.console.print(f"{escape(name):<{self.width}}  {escape(line)}")
+                    plain_line(f"{name:<{self.width}}  {line}")
         if self._live is not None:
             self._live.update(self._render())
 

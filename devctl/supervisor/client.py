@@ -127,11 +127,17 @@ def request(paths: Paths, op: str, *, timeout: float | None = 60.0, **args: Any)
     return control.call(paths.sock, op, timeout=timeout, **args)
 
 
-def watch(paths: Paths) -> Iterator[dict[str, Any]]:
-    """The supervisor's event stream: first `{"state": snapshot}`, then `{"event": ...}` lines."""
+def watch(paths: Paths, *, records: bool = False) -> Iterator[dict[str, Any]]:
+    """The supervisor's event stream: first `{"state": snapshot}`, then `{"event": ...}` lines.
+
+    `records`: each event of a service also carries `"record"`, that service's state.json
+    record as it is when the event is sent, so a follower can keep the snapshot current
+    without reading state.json again (`up.wait`). A supervisor from before this option sends
+    none; the follower then reads the file."""
     from devctl.supervisor import control
 
-    for msg in control.stream(paths.sock, "watch", timeout=None):
+    args = {"records": True} if records else {}
+    for msg in control.stream(paths.sock, "watch", timeout=None, **args):
         if not msg.get("ok", True):
             raise DevctlError(str(msg.get("error")))
         yield msg

@@ -1,6 +1,7 @@
 """What the supervisor answers on its socket: one small function per op, one reply envelope.
 
-Ops: `ping`, `status`, `watch` (snapshot, then every event as it happens), `start`, `stop`,
+Ops: `ping`, `status`, `watch` (snapshot, then every event as it happens; with `records: true`
+each event also carries its service's current record), `start`, `stop`,
 `restart` (with `services`: names, empty = all; `start`/`restart` reply once each named
 service is ready or has ended, waiting at most `wait_s`), `apply` (a new plan: `services`,
 optional `only`, `force`, `dry_run`; see supervisor/apply.py), `shutdown` (with optional
@@ -82,11 +83,31 @@ async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
         await send({"ok": True, "state": sup.snapshot()})
         async with rx:
             async for event in rx:
+                batch = [event, *_queued(rx)]  # what one turn of the loop emitted: one write
                 sup.flush_state()  # whoever sees an event can already read it in state.json
-                await send({"ok": True, "event": event})
+                for queued in batch:
+                    await send({"ok": True, "event": queued, **_record_of(sup, queued, request)})
     finally:
         unsubscribe()
         tx.close()
+
+
+def _queued(rx: Any) -> list[dict[str, Any]]:
+    """Every event already waiting in `rx`, without waiting for more."""
+    out: list[dict[str, Any]] = []
+    while True:
+        try:
+            out.append(rx.receive_nowait())
+        except (anyio.WouldBlock, anyio.EndOfStream):
+            return out
+
+
+def _record_of(sup: Supervisor, event: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """`watch` with `records: true` (what `up` asks for): each event carries its service's
+    record as it is now, so the waiting CLI keeps its copy current without reading state.json
+    per event (with 50 services that read was most of its CPU while it waited)."""
+    svc = sup.services.get(event.get("service") or "") if request.get("records") is True else None
+    return {"record": svc.record(sup.paths)} if svc is not None else {}
 
 
 _gates: weakref.WeakKeyDictionary[Supervisor, Gate] = weakref.WeakKeyDictionary()

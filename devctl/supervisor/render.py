@@ -1,8 +1,8 @@
 """How supervisor data looks to a person: status rows, progress lines, the dry-run plan.
 
-Pure functions from plain data to strings/rows (tested without a terminal); the CLI feeds
-them to rich (the live `up` progress display is `devctl.cli.up_progress`). rich markup is
-used for colour, so NO_COLOR and pipes are handled by rich.
+Pure functions from plain data to strings/rows (tested without a terminal); the CLI prints
+them (`devctl.cli.status_table`, and the live `up` progress display `devctl.cli.up_progress`),
+colouring states by `STATE_STYLE` only where colour is on (a terminal, no NO_COLOR).
 """
 
 from __future__ import annotations
@@ -111,14 +111,6 @@ def status_rows(snapshot: dict[str, Any], root: str | None = None, *,
             duration(svc.get("uptime_s")), str(svc.get("restarts", 0)), health_text(svc), log,
         ))
     return rows
-
-
-def state_markup(state_text: str) -> str:
-    base = state_text.split(" ", 1)[0]
-    style = STATE_STYLE.get(base, "")
-    from rich.markup import escape
-
-    return f"[{style}]{escape(state_text)}[/{style}]" if style else escape(state_text)
 
 
 def progress_line(svc: dict[str, Any], t0: float) -> str:

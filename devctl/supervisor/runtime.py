@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -37,13 +37,22 @@ from devctl.supervisor.health import Prober, starting_delay
 from devctl.supervisor.paths import Paths
 from devctl.supervisor.plan import dependents
 from devctl.supervisor.service_states import LIVE_STATES, READY_STATES, UP_STATES
-from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord, redact_env, save_state
+from devctl.supervisor.state_store import (
+    STATE_VERSION,
+    HealthStatus,
+    LastExit,
+    ServiceRecord,
+    redact_env,
+    save_state,
+)
 from devctl.supervisor.watch import run_watchers
 
 #: A service without a health check is ready once it has stayed up this long.
 SETTLE_S = 0.5
 #: How often descendants are recorded and orphaned grandchildren reaped.
 SWEEP_S = 1.0
+#: A health detail (a probe's error, no state change) reaches state.json at most this late.
+DETAIL_WRITE_S = 0.25
 
 
 class Service:
@@ -75,6 +84,7 @@ class Service:
         self.exited = anyio.Event()
         self._fixed_for: ServiceSpec | None = None
         self._fixed_parts: tuple[dict[str, str], dict[str, str]] = ({}, {})
+        self._json: tuple[tuple[Any, ...], str] | None = None  # (what it was made from, record as JSON)
 
     def record(self, paths: Paths) -> ServiceRecord:
         """What `state.json` says about this service (env redacted)."""
@@ -103,6 +113,24 @@ class Service:
             "descendants": sorted([pid, ct] for pid, ct in self.descendants.items()),
             "plugin": self.spec.get("plugin", ""),
         }
+
+    def record_json(self, paths: Paths) -> str:
+        """`record` as JSON, encoded again only when something it shows changed.
+
+        state.json is rewritten about twice per service while services start, each time with
+        every service's record; most of them have not changed since the last write. The key
+        holds everything `record` reads that can change: the state-machine state (a new
+        frozen object on every change), the process fields, the exit (a new dict per exit),
+        the health fields (updated in place: compared by value), the descendants (a new dict
+        per start, only added to afterwards: its length) and the spec (replaced by an `apply`).
+        A unit test compares the result with `record` after every kind of change."""
+        h = self.health
+        key = (self.st, self.pid, self.create_time, self.started_at, self.ready_at, self.last_exit,
+               None if h is None else (h["ok"], h["error"], h["since"]),
+               self.descendants, len(self.descendants), self.spec)
+        if self._json is None or self._json[0] != key:
+            self._json = (key, json.dumps(self.record(paths), ensure_ascii=False, default=str))
+        return self._json[1]
 
     def _fixed(self, paths: Paths) -> tuple[dict[str, str], dict[str, str]]:
         """The parts of the record that only change with the spec (redacted env, log paths):
@@ -142,10 +170,14 @@ class Supervisor:
         self.dependents = dependents(services)
         self.started_at = time.time()
         #: Inherited by every service as DEVCTL_RUN: `down` finds this run's processes by it.
-        self.run_id = uuid.uuid4().hex
+        #: 128 random bits as 32 hex digits (the `uuid` module would cost ~5-15 ms of import
+        #: after the fork, `platform` included, for the same string).
+        self.run_id = os.urandom(16).hex()
+        self._me: tuple[int, float | None] = (0, None)  # (our pid, its create time)
         self.tg: Any = None
         self._dirty = True
         self._dirty_evt = anyio.Event()
+        self._detail_pending = False  # a write of details is scheduled (mark_dirty)
         self._changed = anyio.Event()
         self.shutdown_requested = anyio.Event()
         #: Set (then replaced by a fresh one) each time `replace_plan` runs: watchers re-sync.
@@ -162,29 +194,58 @@ class Supervisor:
     # ---- state file -------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
+        return {**self._head(), "services": [self.services[s["name"]].record(self.paths) for s in self.specs]}
+
+    def _head(self) -> dict[str, Any]:
         me = os.getpid()
+        if self._me[0] != me:  # our own create time never changes: read once, not per write
+            self._me = (me, create_time(me))
         return {
             "supervisor": {
                 "pid": me,
-                "create_time": create_time(me),
+                "create_time": self._me[1],
                 "started_at": self.started_at,
                 "repo_root": str(self.paths.root),
                 "run_id": self.run_id,
                 "strays": sorted([pid, ct] for pid, ct in self.strays.items()),
             },
             "updated_at": time.time(),
-            "services": [self.services[s["name"]].record(self.paths) for s in self.specs],
         }
 
-    def mark_dirty(self) -> None:
+    def state_json(self) -> bytes:
+        """What state.json holds (`snapshot` plus the version), encoded from each service's
+        cached JSON (`Service.record_json`): a write re-encodes only the services that changed."""
+        head = json.dumps({"version": STATE_VERSION, **self._head()}, ensure_ascii=False, default=str)
+        services = ", ".join(self.services[s["name"]].record_json(self.paths) for s in self.specs)
+        return f'{head[:-1]}, "services": [{services}]}}'.encode()
+
+    def mark_dirty(self, *, detail: bool = False) -> None:
+        """state.json must be rewritten: at once (next turn of the loop), or, for a `detail`,
+        with the next change but at the latest `DETAIL_WRITE_S` from now.
+
+        A detail is what no event announces and no one waits for: a starting service's probe
+        error, a ready one's probe failing below its threshold. Written at once, each starting
+        service cost one more full state write (its first refused probe) while `up` starts
+        them; everything an event announces still reaches the file before the event reaches
+        a watcher."""
         self._dirty = True
-        self._dirty_evt.set()
+        if not detail or self.tg is None:
+            self._dirty_evt.set()
+        elif not self._detail_pending:
+            self._detail_pending = True
+            self.tg.start_soon(self._write_detail_later)
+
+    async def _write_detail_later(self) -> None:
+        await anyio.sleep(DETAIL_WRITE_S)
+        self._detail_pending = False
+        if self._dirty:
+            self._dirty_evt.set()
 
     def flush_state(self) -> None:
         """Write state.json now if anything changed (also called before events go to watchers)."""
         if self._dirty:
             self._dirty = False
-            if not save_state(self.paths.state, self.snapshot()):
+            if not save_state(self.paths.state, self.state_json()):
                 self._dirty = True  # full disk: the last good file stays; retried on the next change
 
     async def _state_writer(self) -> None:
@@ -334,7 +395,7 @@ class Supervisor:
         h = svc.health
         if h is not None and (h["ok"] != ok or h["error"] != error):
             h.update({"ok": ok, "error": error, "since": time.time()})
-            self.mark_dirty()
+            self.mark_dirty(detail=True)  # a state change it causes is written at once (feed)
 
     def _grace(self, svc: Service) -> float:
         if self.stop_grace_override is not None:

@@ -16,17 +16,22 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devctl.errors import EXIT_USAGE, DevctlError
-from devctl.pipeline.services import ServiceSpec
-from devctl.supervisor import client, plan
-from devctl.supervisor.logs import tail_lines
+from devctl.supervisor import client
 from devctl.supervisor.paths import Paths
-from devctl.supervisor.render import display_log
 from devctl.supervisor.service_states import FINAL_STATES as ENDED
 from devctl.supervisor.service_states import READY_STATES as READY
 from devctl.supervisor.state_store import read_state
+
+if TYPE_CHECKING:
+    from devctl.pipeline.services import ServiceSpec
+
+# `up` imports this module before its pipeline, to decide whether to run one (`preflight`),
+# and the plugins start only with the pipeline: what is needed after the pipeline only (the
+# plan checks with socket and shutil, the log readers with logging, the service specs) is
+# imported where it is used, so it loads while the plugins start instead of before.
 
 STDERR_TAIL = 20
 
@@ -135,11 +140,15 @@ def check_before_stopping(services: list[ServiceSpec]) -> None:
     """What `--force` checks before it stops what runs: every cwd exists and every command
     resolves (a typo must not leave nothing running). Ports wait until the old services are
     down, since they may hold the very ports the new ones need."""
+    from devctl.supervisor import plan
+
     plan.check_commands(services)
 
 
 def prepare(services: Sequence[Mapping[str, Any]], repo_root: Path) -> list[ServiceSpec]:
     """Normalize and check everything that can be checked before a single process starts."""
+    from devctl.supervisor import plan
+
     ordered = plan.normalize(services, repo_root)
     plan.check_commands(ordered)
     plan.check_ports(ordered)
@@ -155,24 +164,51 @@ def wait(
 ) -> dict[str, Any] | None:
     """Follow the supervisor's events until every service is ready (or, with `started_only`,
     every service without dependencies has been spawned). Returns the record of the first
-    service that failed, or None on success."""
-    roots = None
-    for msg in client.watch(paths):
-        state = msg.get("state") if "state" in msg else read_state(paths.state)
-        if state is None:
-            break
-        records = {s["name"]: s for s in state["services"]}
+    service that failed, or None on success.
+
+    The records come with the events (`watch` with `records`): the snapshot first, then each
+    event's service as it is now. Reading state.json after every event instead cost the CLI
+    about 1 ms per event with 50 services (some 85 events for an `up` of 50), and checking
+    every service after every event made the wait quadratic; only the service an event names
+    is looked at again. A supervisor that sends no records is followed through the file."""
+    wanted = set(names)
+    records: dict[str, dict[str, Any]] = {}
+    targets: set[str] | None = None  # what must be ready (or spawned)
+    left: set[str] = set()  # the targets that are not, yet
+    for msg in client.watch(paths, records=True):
+        record = msg.get("record")
+        changed: list[str] = names
+        if isinstance(record, dict):
+            records[record["name"]] = record
+            changed = [record["name"]]
+        else:
+            event = msg.get("event")
+            if "state" in msg:
+                state = msg["state"]
+            elif isinstance(event, dict) and not event.get("service"):
+                continue  # the supervisor's own events (`up_done`) change no service
+            else:
+                state = read_state(paths.state)
+            if state is None:
+                break
+            records = {s["name"]: s for s in state["services"]}
         on_update(records)
-        if roots is None:
-            roots = [n for n in names if not records[n].get("depends_on")]
-        for name in names:
+        if targets is None:
+            targets = {n for n in names if not records[n].get("depends_on")} if started_only else set(names)
+            changed = names
+        for name in changed:
+            if name not in wanted:
+                continue  # a service this `up` does not wait for
             svc = records[name]
             if svc["state"] in ENDED:
                 return svc
-        if started_only:
-            if all(records[n].get("pid") for n in roots):
-                return None
-        elif all(records[n]["state"] in READY for n in names):
+            if name not in targets:
+                continue
+            if svc.get("pid") if started_only else svc["state"] in READY:
+                left.discard(name)
+            else:
+                left.add(name)
+        if not left:
             return None
     raise DevctlError("the supervisor stopped while services were starting",
                       details=_tail(paths.daemon_log, STDERR_TAIL))
@@ -180,6 +216,8 @@ def wait(
 
 def failure(paths: Paths, svc: dict[str, Any]) -> tuple[str, list[str]]:
     """The message and detail lines for a service that failed during `up`."""
+    from devctl.supervisor.render import display_log
+
     reason = svc.get("error") or svc["state"]
     health = svc.get("health") or {}
     if health.get("error") and "not ready" in reason:
@@ -196,4 +234,6 @@ def failure(paths: Paths, svc: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def _tail(path: Path, n: int) -> list[str]:
+    from devctl.supervisor.logs import tail_lines
+
     return tail_lines(path, n)

@@ -50,14 +50,15 @@ def loaded(argv: list[str], cwd, env: dict[str, str] | None = None) -> dict[str,
     return json.loads(res.stderr.rpartition("\nMODULES ")[2])
 
 
-#: The readable `status` prints with rich, and nothing else heavy.
-STATUS_BUDGET = STATUS_JSON_BUDGET | {"devctl.cli.output", "devctl.cli.status_table"}
+#: The readable `status` prints its table and messages without rich (cli/plain.py).
+STATUS_BUDGET = STATUS_JSON_BUDGET | {"devctl.cli.output", "devctl.cli.plain", "devctl.cli.status_table",
+                                      "devctl.supervisor.render"}
 
 
 @pytest.mark.parametrize(
     ("argv", "budget", "heavy_ok"),
     [(["--version"], VERSION_BUDGET, []), (["status", "--json"], STATUS_JSON_BUDGET, []),
-     (["-C", ".", "status", "--json"], STATUS_JSON_BUDGET, []), (["status"], STATUS_BUDGET, ["rich"])],
+     (["-C", ".", "status", "--json"], STATUS_JSON_BUDGET, []), (["status"], STATUS_BUDGET, [])],
 )
 def test_fast_commands_stay_within_their_import_budget(tmp_path, argv, budget, heavy_ok):
     found = loaded(argv, tmp_path)
@@ -69,11 +70,31 @@ def test_fast_commands_stay_within_their_import_budget(tmp_path, argv, budget, h
 
 
 def test_down_skips_typer(tmp_path):
-    """`down`'s own modules are the supervisor's business; the CLI adds no typer, click or anyio."""
+    """`down`'s own modules are the supervisor's business; the CLI adds no typer, click or anyio,
+    and, piped, no rich: no spinner to draw, and its one line is written plainly."""
     found = loaded(["down"], tmp_path)
-    assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click", "anyio", "asyncio", "httpx"}
+    assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click", "anyio", "asyncio", "httpx",
+                                                            "rich"}
     assert "devctl.cli.fastpath" in found["devctl"]
-    assert "rich.live" not in found["heavy"]  # piped: no spinner to draw, so none is imported
+
+
+def test_status_of_a_dead_supervisor_needs_no_psutil_or_rich(tmp_path):
+    """With no supervisor every recorded pid is judged: a gone one from /proc alone (procs/pids.py),
+    and the table and the warning above it are written without rich."""
+    import time
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True, timeout=60)
+    pid = int(gone.stdout)
+    services = [{"name": f"s{i}", "state": "running", "pid": pid, "create_time": time.time() - 5,
+                 "started_at": time.time() - 5, "restarts": 0, "logs": {}} for i in range(3)]
+    (tmp_path / ".devctl").mkdir()
+    state = {"version": 1, "supervisor": {"pid": pid, "create_time": 1000.0, "run_id": ""},
+             "services": services}
+    (tmp_path / ".devctl" / "state.json").write_text(json.dumps(state))
+    found = loaded(["status"], tmp_path)
+    assert found["heavy"] == []
+    assert "devctl.procs.pids" in found["devctl"]  # the pids were judged
 
 
 def test_replayed_help_imports_nothing_heavy(tmp_path):
@@ -119,3 +140,27 @@ def test_plan_skips_typer(tmp_path):
     found = loaded(["plan", "--json"], tmp_path)
     assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click"}
     assert "devctl.cli.pipeline_run" in found["devctl"]
+
+
+def test_piped_plan_validate_and_up_import_no_rich(tmp_path):
+    """Piped, `plan` prints its config and services table without rich (cli/plain.py draws the
+    same box), and so do `validate` and `up` (its progress lines and messages); rich is for what
+    is drawn on a terminal. The pipeline's own modules are the plugin host's business."""
+    from pathlib import Path
+
+    from tests.cli import run_cli
+
+    plugin = Path(__file__).resolve().parents[2] / "testdata" / "plugins" / "sup_plan.py"
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: sup\n    path: {sys.executable}\n"
+        f"    args: [{json.dumps(str(plugin))}, plan.json]\n")
+    web = {"name": "web", "command": ["{python}", "@sleeper.py"], "depends_on": []}
+    (tmp_path / "plan.json").write_text(json.dumps({"services": [web]}))
+    assert "rich" not in {m.split(".")[0] for m in loaded(["plan"], tmp_path)["heavy"]}
+    assert "rich" not in {m.split(".")[0] for m in loaded(["validate"], tmp_path)["heavy"]}
+    try:
+        found = loaded(["up"], tmp_path)
+    finally:
+        assert run_cli("down", cwd=tmp_path).returncode == 0
+    assert "rich" not in {m.split(".")[0] for m in found["heavy"]}
+    assert "devctl.cli.up_progress" in found["devctl"]  # it did wait for the service

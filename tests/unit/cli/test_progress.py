@@ -86,3 +86,15 @@ def test_plain_lines_read_as_rich_would_print_them(consoles):
     by_rich = consoles.readouterr().err
     plain_line(line)
     assert consoles.readouterr().err == by_rich
+
+
+def test_up_progress_piped_is_one_aligned_line_per_change_without_rich(consoles):
+    """Piped (plain mode) `up` writes its lines itself: name padded to the longest, then the state."""
+    progress = UpProgress(["db", "web-[x]"], 100.0, live=False)
+    with progress:
+        web = {"state": "waiting", "depends_on": ["db"]}
+        progress.update({"db": {"state": "starting"}, "web-[x]": web})
+        progress.update({"db": {"state": "healthy", "ready_at": 100.25}, "web-[x]": web})
+    assert consoles.readouterr().err.splitlines() == [
+        "web-[x]  waiting for db", "db       starting → healthy in 0.2 s"]
+    assert progress._live is None

@@ -3,7 +3,7 @@
 import pytest
 
 from devctl.cli import output
-from devctl.cli.status_table import render_status
+from devctl.cli.status_table import render_status, status_lines
 
 
 def snapshot(running: bool, services: list) -> dict:
@@ -69,23 +69,35 @@ def test_numbers_and_names_are_never_cut(consoles, monkeypatch, columns):
     assert ".devctl/logs/payments-reconciliation-worker.stdout.log" in text.replace("\n", "")
 
 
-def test_a_narrow_terminal_folds_free_text_and_puts_reasons_on_their_own_line(monkeypatch):
+def test_a_narrow_terminal_folds_free_text_and_puts_reasons_on_their_own_line():
     """On a 60-column terminal the whole columns stay whole; the reason leaves the STATE cell."""
-    import io
-
-    from rich.console import Console
-
-    from devctl.cli.status_table import print_status
-
-    console = Console(file=io.StringIO(), force_terminal=True, width=60, color_system=None, soft_wrap=True)
-    print_status(console, snapshot(True, LONG))
-    text = console.file.getvalue()
+    text = "\n".join(status_lines(snapshot(True, LONG), terminal=True, width=60, colour=False, cwd="/"))
     rows = text.splitlines()
     assert rows[1].split()[:5] == ["payments-reconciliation-worker", "healthy", "1427211", "1d01h", "12"]
     failed = next(row for row in rows if row.startswith("notification-dispatcher"))
     assert failed.split()[:5] == ["notification-dispatcher", "failed", "-", "-", "5"]
     assert ("  notification-dispatcher: exited with code 3 after 5 restarts in 40 s; the last start "
             "lasted 0.2 s") in text
+    # HEALTH and LOG share what is left (rich's layout: the wider shrinks first), folding long words
+    assert rows[0] == ("SERVICE                         STATE    PID      UPTIME  RESTARTS  HEALTH       "
+                       "LOG          ")
+    assert [row[68:] for row in rows[1:4]] == ["http: GET    /repo/.devctl", "http://127.  /logs/payment",
+                                               "0.0.1:38211  s-reconciliat"]
+
+
+def test_colour_on_a_terminal_marks_the_state_by_its_first_word_and_the_header_bold():
+    rows = status_lines(snapshot(True, [
+        {"name": "db", "state": "healthy", "pid": 4, "uptime_s": 1, "restarts": 0},
+        {"name": "web", "state": "failed", "error": "exited [x]"},
+        {"name": "odd", "state": "mystery"},
+    ]), terminal=True, width=200, colour=True, cwd="/")
+    assert rows[0].startswith("\x1b[1mSERVICE") and rows[0].endswith("\x1b[0m")
+    assert rows[1].startswith("db       \x1b[32mhealthy\x1b[0m  ")
+    assert rows[2].startswith("web      \x1b[1;31mfailed (exited [x])\x1b[0m  ")
+    assert rows[3].startswith("odd      mystery  ")
+    plain = status_lines(snapshot(True, [{"name": "db", "state": "healthy"}]), terminal=True, width=200,
+                         colour=False, cwd="/")
+    assert not any("\x1b" in row for row in plain)
 
 
 def test_log_paths_are_relative_to_where_you_are_and_name_what_was_written(consoles, monkeypatch, tmp_path):

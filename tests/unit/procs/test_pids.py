@@ -68,3 +68,19 @@ def test_lock_holders_finds_the_holder_of_a_removed_lock_file(tmp_path) -> None:
         assert pids.lock_holders(str(tmp_path / "other.lock")) == []
     finally:
         os.close(fd)
+
+
+def test_a_zombie_and_a_reaped_child_are_not_alive() -> None:
+    """Both are answered from /proc/<pid>/stat on Linux (no psutil for the `status` of a dead
+    supervisor's pids); a zombie keeps its pid until reaped but does not run."""
+    import subprocess
+    import sys
+
+    from tests.cli import wait_for
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    wait_for(lambda: pids.procstat.is_dead(child.pid), timeout=10, what="the child to exit")
+    assert pids.procstat.read(child.pid) is not None  # exited, not yet reaped: a zombie
+    assert not pids.pid_alive(child.pid)
+    child.wait(timeout=10)
+    assert not pids.pid_alive(child.pid)

@@ -41,3 +41,24 @@ def test_pgrp_reads_any_live_process_and_nothing_for_a_missing_one() -> None:
     if os.path.isdir("/proc/self"):
         assert procstat.pgrp(os.getpid()) == os.getpgid(0)
     assert procstat.pgrp(2**22 + 1) is None
+
+
+def test_starttime_is_field_22() -> None:
+    assert int(procstat.fields(RAW)[procstat.STARTTIME]) == 555
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_create_time_is_psutils_figure_for_us_our_parent_and_pid_1() -> None:
+    """The supervisor records it and the CLI compares it with psutil's (±10 ms): they must agree."""
+    import psutil
+
+    for pid in (os.getpid(), os.getppid(), 1):
+        assert procstat.create_time(pid) == pytest.approx(psutil.Process(pid).create_time(), abs=1e-6)
+    assert procstat.create_time(2**22 + 1) is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_boot_time_is_the_btime_line() -> None:
+    import psutil
+
+    assert procstat.boot_time() == psutil.boot_time()

@@ -32,10 +32,10 @@ def test_state_write_is_atomic_and_versioned(tmp_path, monkeypatch):
     assert json.loads(path.read_text()) == {"version": 1, "services": [{"n": 1}]}
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
-    def boom(src, dst):
-        raise OSError("disk full")
+    def boom(fd, data):
+        raise OSError(28, "disk full")
 
-    monkeypatch.setattr(os, "replace", boom)
+    monkeypatch.setattr(os, "write", boom)
     with pytest.raises(OSError):
         write_state(path, {"services": [{"n": 2}]})
     assert read_state(path)["services"] == [{"n": 1}]  # the old file is intact

@@ -7,7 +7,6 @@ from devctl.supervisor.render import (
     health_text,
     plan_lines,
     progress_line,
-    state_markup,
     status_rows,
 )
 
@@ -54,12 +53,6 @@ def test_status_rows():
         ("web", "failed (exited with code 1)", "-", "-", "3", "-", "/elsewhere/web.stdout.log"),
         ("job", "waiting", "-", "-", "0", "-", ""),
     ]
-
-
-def test_state_markup_colours_by_the_first_word_and_escapes():
-    assert state_markup("healthy") == "[green]healthy[/green]"
-    assert state_markup("failed (exited [x])") == "[bold red]failed (exited \\[x])[/bold red]"
-    assert state_markup("mystery") == "mystery"
 
 
 def test_progress_line():

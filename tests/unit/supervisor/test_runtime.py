@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,137 @@ def test_spawns_take_one_event_loop_turn_each(tmp_path, monkeypatch):
     spawned = [x for x in order if x != "|"]
     assert spawned == ["a", "b", "c"]
     assert all("|" in pair for pair in zip(order, order[1:], strict=False) if pair[0] != "|"), order
+
+
+def _writes(monkeypatch: Any) -> list[int]:
+    """Count state.json writes (their number of services) instead of writing."""
+    from devctl.supervisor import runtime
+
+    done: list[int] = []
+    monkeypatch.setattr(runtime, "save_state",
+                        lambda _path, data: done.append(len(json.loads(data)["services"])) or True)
+    return done
+
+
+def test_a_probe_detail_is_written_later_a_state_change_at_once(tmp_path, monkeypatch):
+    """A starting service's probe error is announced by no event and awaited by no one: it goes
+    to state.json with the next change, or DETAIL_WRITE_S later, instead of costing a full
+    state write of its own per starting service. A state change is still written at once."""
+    from devctl.supervisor import runtime
+    from devctl.supervisor.events import EventLog
+
+    monkeypatch.setattr(runtime, "DETAIL_WRITE_S", 0.2)
+    writes = _writes(monkeypatch)
+
+    async def main() -> None:
+        paths = Paths(tmp_path)
+        (tmp_path / ".devctl").mkdir()
+        health = {"type": "tcp", "address": "127.0.0.1:1", "period_ms": 2000}
+        sup = runtime.Supervisor(paths, [spec(name="a", health=health), spec(name="b", health=health)],
+                                 EventLog(paths.events))
+        async with anyio.create_task_group() as tg:
+            sup.tg = tg
+            sup.flush_state()
+            tg.start_soon(sup._state_writer)
+            await anyio.sleep(0.01)
+            assert writes == [2]
+            sup._note_health(sup.services["a"], False, "connection refused")
+            sup._note_health(sup.services["b"], False, "connection refused")
+            await anyio.sleep(0.05)
+            assert writes == [2], "a probe detail alone was written at once"
+            with anyio.fail_after(5):
+                while len(writes) < 2:
+                    await anyio.sleep(0.01)
+            assert writes == [2, 2]  # both details, one write
+            sup.mark_dirty()  # what `feed` does on a state change
+            await anyio.sleep(0.01)
+            assert writes == [2, 2, 2]
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+
+
+def test_watch_flushes_once_for_the_events_already_queued(tmp_path, monkeypatch):
+    """The `watch` stream flushes state.json before it sends events (a watcher reads the file on
+    an event), once for everything already queued rather than once per event, while other work
+    changed the state between two sends."""
+    from devctl.supervisor import runtime
+    from devctl.supervisor.events import EventLog
+    from devctl.supervisor.handlers import make_handler
+
+    writes = _writes(monkeypatch)
+    sent: list[dict[str, Any]] = []
+
+    async def main() -> None:
+        paths = Paths(tmp_path)
+        (tmp_path / ".devctl").mkdir()
+        sup = runtime.Supervisor(paths, [spec(name="a")], EventLog(paths.events))
+        handle = make_handler(sup)
+
+        async def send(msg: dict[str, Any]) -> None:
+            sent.append(msg)
+            sup.mark_dirty()  # the loop ran other tasks while this line went out
+            await anyio.sleep(0)
+
+        async with anyio.create_task_group() as tg:
+            sup.tg = tg
+            tg.start_soon(handle, {"op": "watch"}, send)
+            await anyio.sleep(0.01)
+            before = len(writes)
+            for n in range(3):
+                sup.mark_dirty()
+                sup.events.emit("a", "ping", n=n)
+            with anyio.fail_after(5):
+                while len(sent) < 4:
+                    await anyio.sleep(0.01)
+            assert [m["event"]["n"] for m in sent[1:]] == [0, 1, 2]
+            assert len(writes) - before == 1
+            tg.cancel_scope.cancel()
+
+    anyio.run(main)
+
+
+def test_the_state_file_from_cached_records_equals_the_snapshot_after_every_kind_of_change(tmp_path):
+    """state.json is built from each service's cached JSON, re-encoded only when its key says
+    the record changed: after each kind of change it must read exactly as `snapshot()`."""
+    from devctl.supervisor import runtime
+    from devctl.supervisor import states as sm
+    from devctl.supervisor.events import EventLog
+
+    class NoTasks:
+        def start_soon(self, *_args: Any) -> None:
+            pass
+
+    paths = Paths(tmp_path)
+    (tmp_path / ".devctl").mkdir()
+    health = {"type": "tcp", "address": "127.0.0.1:1", "period_ms": 2000, "timeout_ms": 30_000,
+              "initial_delay_ms": 0, "probe_timeout_ms": 1000}
+    sup = runtime.Supervisor(paths, [spec(name="a", health=health), spec(name="b", depends_on=["a"])],
+                             EventLog(paths.events))
+    sup.tg = NoTasks()
+    a = sup.services["a"]
+
+    def same() -> None:
+        fast = json.loads(sup.state_json())
+        slow = json.loads(json.dumps({"version": 1, **sup.snapshot()}, default=str))
+        fast.pop("updated_at"), slow.pop("updated_at")
+        assert fast == slow
+
+    same()
+    changes = [
+        lambda: sup.schedule(),  # a: waiting -> starting
+        lambda: setattr(a, "pid", 4242) or setattr(a, "create_time", 12.5) or setattr(a, "started_at", 99.0),
+        lambda: sup.feed(a, sm.Spawned(4242)),
+        lambda: sup._note_health(a, False, "connection refused"),  # in place: compared by value
+        lambda: sup._probe_result(a, (True, "")),  # ready, and b may start
+        lambda: a.descendants.__setitem__(4343, 13.0),  # in place: its length
+        lambda: sup.strays.__setitem__(4444, 14.0),
+        lambda: setattr(a, "last_exit", {"code": 1, "signal": None, "at": 100.0}),
+        lambda: sup.feed(a, sm.Exited(4242, 1, None)),
+        lambda: sup.replace_plan([spec(name="a", health=health, env={"MODE": "prod", "DB_PASSWORD": "x"}),
+                                  spec(name="b", depends_on=["a"])], fresh=set()),
+        lambda: setattr(sup.services["b"], "ready_at", 101.0),
+    ]
+    for change in changes:
+        change()
+        same()

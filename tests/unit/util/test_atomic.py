@@ -101,6 +101,84 @@ def test_a_missing_directory_is_an_error(tmp_path: Path) -> None:
         write_atomic(tmp_path / "nope" / "f", "x")
 
 
+# ---- swap_in: the single writer's atomic write (state.json) ------------------------------
+
+
+def test_swap_in_creates_then_replaces_with_the_exact_mode_and_no_temp_left(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    old_umask = os.umask(0o077)
+    try:
+        atomic.swap_in(target, b"one", mode=0o640)
+    finally:
+        os.umask(old_umask)
+    assert target.read_bytes() == b"one" and _mode(target) == 0o640
+    atomic.swap_in(target, b"two", mode=0o600)
+    assert target.read_bytes() == b"two" and _mode(target) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_swap_in_a_reader_of_the_old_file_reads_it_whole(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    atomic.swap_in(target, b"old " * 10_000, mode=0o600)
+    with open(target, "rb") as reader:
+        first = reader.read(7)
+        atomic.swap_in(target, b"new " * 10_000, mode=0o600)
+        assert first + reader.read() == b"old " * 10_000
+    assert target.read_bytes() == b"new " * 10_000
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="RENAME_EXCHANGE is Linux's")
+def test_swap_in_exchanges_instead_of_renaming_over_the_old_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Linux the new file is swapped in, not renamed over the old one (ext4 flushes on that)."""
+    target = tmp_path / "state.json"
+    atomic.swap_in(target, b"one", mode=0o600)
+
+    def no_replace(src: object, dst: object) -> None:
+        raise AssertionError("os.replace over an existing file")
+
+    monkeypatch.setattr(os, "replace", no_replace)
+    atomic.swap_in(target, b"two", mode=0o600)
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_swap_in_without_the_exchange_replaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "state.json"
+    atomic.swap_in(target, b"one", mode=0o600)
+    monkeypatch.setattr(atomic, "_renameat2", None)  # not Linux, or no renameat2 in the C library
+    atomic.swap_in(target, b"two", mode=0o600)
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_swap_in_never_truncates_a_leftover_temp_file(tmp_path: Path) -> None:
+    """A writer killed between the swap and the unlink leaves the OLD state under the temp
+    name; a reader may still be reading it: it is unlinked, never rewritten in place."""
+    target = tmp_path / "state.json"
+    leftover = tmp_path / ".state.json.tmp"
+    leftover.write_bytes(b"old state")
+    with open(leftover, "rb") as reader:
+        atomic.swap_in(target, b"new state", mode=0o600)
+        assert reader.read() == b"old state"
+    assert target.read_bytes() == b"new state"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_swap_in_a_failed_write_leaves_the_old_file_and_no_temp(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "state.json"
+    atomic.swap_in(target, b"old", mode=0o600)
+
+    def full(fd: int, data: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError, match="No space"):
+        atomic.swap_in(target, b"new", mode=0o600)
+    monkeypatch.undo()
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
 def test_the_temp_file_is_new_private_and_next_to_the_target(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A name already taken is never reused (O_EXCL: another name is drawn), the temp file is
