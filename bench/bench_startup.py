@@ -13,7 +13,9 @@ included: far steadier than wall time on a shared box), each also as a delta aga
 - `--help` as users see it from the second time on (replayed from the help cache), and as
   rendered (`DEVCTL_NO_HELP_CACHE=1`, what the first run in a terminal costs);
 - `status`, the readable table: nothing recorded; 10 services recorded by a supervisor that is
-  gone (states judged from their pids); 10 services under a live supervisor;
+  gone (states judged from their pids); 10 services under a live supervisor; the last once more
+  as a terminal gets it (`FORCE_COLOR=1`, `COLUMNS=60`: colour codes, and the table folded to
+  the width), which takes the same renderer as the piped table;
 - `down` with nothing running (the CLI's own share of `down`);
 - a plugin command with a warm command cache (`devctl echo-args`, testdata/plugins/cmd_echo.py)
   next to the same plugin run by hand (one `command.run` request piped in);
@@ -155,6 +157,8 @@ def measure(runs: int, down_runs: int, services: int, tmp: Path, baseline: Path 
             ("devctl status (nothing recorded)", [*devctl, "status"], empty, env, b""),
             ("devctl status (table, no supervisor)", [*devctl, "status"], stale, env, b""),
             ("devctl status (table, supervisor)", [*devctl, "status"], live, env, b""),
+            ("devctl status (as on a terminal)", [*devctl, "status"], live,
+             {**env, "FORCE_COLOR": "1", "NO_COLOR": "", "COLUMNS": "60"}, b""),
             ("devctl status --json", [*devctl, "status", "--json"], empty, env, b""),
             ("devctl down (nothing running)", [*devctl, "down"], empty, env, b""),
             ("cmd_echo.py by hand", echo, plugin, env, by_hand_input()),

@@ -4,6 +4,7 @@
     python bench/bench_supervisor.py [--log-mb MB] [--runs N] [--no-others] [--json]
     python bench/bench_supervisor.py --up-only [--rounds N] [--no-others] [--json]
     python bench/bench_supervisor.py --breakdown [--rounds N] [--json]
+    python bench/bench_supervisor.py --supervisor [--rounds N] [--sizes 10 50] [--before DIR]
 
 Measures (issue 3, "Speed and footprint"):
   up-N       `devctl up` with N trivial TCP services until every one is ready, minus the
@@ -26,6 +27,11 @@ Measures (issue 3, "Speed and footprint"):
 --breakdown: `devctl up` split into its shares (CLI start-up, pipeline, supervisor start,
              spawning, readiness noticed), from timestamps taken around the CLI's stages and
              the supervisor's events, plus the CPU time of the CLI and of the supervisor.
+--supervisor: the supervisor's own share without the CLI and the pipeline, in-process as a
+             CLI would do it after its pipeline (anyio run once, the CLI's modules loaded,
+             psutil not): `up.prepare` + `daemon.launch` (fork until listening) + `up.wait`
+             (until every service is ready), the supervisor's CPU time at that moment, and
+             readiness after the port opened; rounds interleaved with `--before`, medians.
 
 honcho and supervisord are installed into a throwaway venv under a temp dir with pip (by
 package name) when not importable; `--no-others` skips them. Nothing is asserted; the
@@ -122,12 +128,16 @@ class Devctl:
 
     def run(self, *args: str, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
         t0 = time.perf_counter()
+        # cwd: `python -m` and `-c` put the working directory first on sys.path, ahead of
+        # PYTHONPATH: run from the checkout, `--before DIR` would time this checkout twice.
         res = subprocess.run([PY, "-m", "devctl", "-C", str(self.root), *args], capture_output=True,
-                             text=True, env={**self.env(), **(env or {})}, check=False)
+                             text=True, env={**self.env(), **(env or {})}, check=False, cwd=self.root)
         return time.perf_counter() - t0, res
 
     def env(self) -> dict[str, str]:
-        env = {**os.environ, "NO_COLOR": "1"}
+        # PYTHONSAFEPATH: `python -c`/`-m` put the working directory first on sys.path, so a
+        # bench started from a checkout ran that checkout's devctl for `--before` too.
+        env = {**os.environ, "NO_COLOR": "1", "PYTHONSAFEPATH": "1"}
         if self.src is not None:
             env["PYTHONPATH"] = str(self.src)
         return env
@@ -185,6 +195,61 @@ def bench_share(base: Path, n: int) -> float:
     d.plan(tcp_services(free_ports(n)))
     res = subprocess.run([PY, "-c", SHARE, str(d.root)], capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])["share_s"]
+
+
+SUPERVISOR_SHARE = """
+import json, statistics, sys, time
+from pathlib import Path
+import anyio
+anyio.run(anyio.sleep, 0)  # a real `up` forks after its pipeline ran on anyio
+import devctl.cli.main, devctl.cli.up_run  # what the CLI has loaded when it forks
+from devctl.supervisor import client, daemon, up
+from devctl.supervisor.paths import Paths
+root = Path(sys.argv[1])
+plan = json.loads((root / "plan.json").read_text())["services"]
+t0 = time.perf_counter()
+services = up.prepare(plan, root)
+pid = daemon.launch(services, root, [])
+t1 = time.perf_counter()
+failed = up.wait(Paths(root), [s["name"] for s in services], lambda r: None)
+t2 = time.perf_counter()
+import psutil  # after the fork: the CLI has not loaded it, the supervisor must not inherit it
+cpu = psutil.Process(pid).cpu_times()
+client.down(Paths(root))
+events = [json.loads(x) for x in (root / ".devctl" / "events.ndjson").read_text().splitlines()]
+ready = {e["service"]: e["ts"] for e in events if e["event"] == "ready"}
+lat = []
+for name, ts in ready.items():
+    log = (root / ".devctl" / "logs" / f"{name}.stdout.log").read_text()
+    lat += [ts - float(x.split()[1]) for x in log.splitlines() if x.startswith("listening-at")][:1]
+print(json.dumps({"launch_ms": (t1 - t0) * 1000, "wait_ms": (t2 - t1) * 1000, "failed": failed is not None,
+                  "cpu_ms": (cpu.user + cpu.system) * 1000, "ready_med_ms": statistics.median(lat) * 1000}))
+"""
+
+
+def supervisor_once(base: Path, n: int, tag: str, src: Path | None = None) -> dict:
+    d = Devctl(base, f"sup{n}{tag}", src)
+    d.plan(tcp_services(free_ports(n), "--stamp"))
+    res = subprocess.run([PY, "-c", SUPERVISOR_SHARE, str(d.root)], capture_output=True, text=True,
+                         env=d.env(), check=False)
+    if res.returncode != 0:
+        d.down()
+        raise RuntimeError(f"the supervisor's share failed: {res.stderr[-2000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def supervisor_share(tmp: Path, rounds: int, before: Path | None, sizes: tuple[int, ...]) -> dict:
+    """Medians of `rounds` runs per size of `supervisor_once` (and of `before`, interleaved)."""
+    rows: dict = {}
+    for i in range(rounds):
+        for n in sizes:
+            runs = [(f"{n}", None, f"-{i}"), (f"{n} before", before, f"-b{i}")][: 2 if before else 1]
+            # Alternate which one goes first: a run pays for what the previous one left behind
+            # (its services' teardown, the page cache), and in a fixed order one side always pays.
+            for col, src, tag in runs if i % 2 == 0 else runs[::-1]:
+                rows.setdefault(col, []).append(supervisor_once(tmp, n, tag, src))
+    keys = ("launch_ms", "wait_ms", "cpu_ms", "ready_med_ms")
+    return {col: {k: statistics.median(r[k] for r in rs) for k in keys} for col, rs in rows.items()}
 
 
 def baseline_start(n: int) -> float:
@@ -572,7 +637,7 @@ def breakdown_once(base: Path, n: int, tag: str, src: Path | None = None) -> dic
     out = base / f"bd{n}{tag}.json"
     t0 = time.time()
     res = subprocess.run([PY, "-c", BREAKDOWN, repr(t0), str(out), "-C", str(d.root), "up"],
-                         capture_output=True, text=True, env=d.env(), check=False)
+                         capture_output=True, text=True, env=d.env(), check=False, cwd=d.root)
     wall = time.time() - t0
     try:
         if res.returncode != 0:
@@ -635,6 +700,17 @@ def print_breakdown(res: dict) -> None:
         print(f"| {key.strip()} | " + " | ".join(f"{res[c][key]:,.0f}" for c in cols) + " |")
 
 
+def print_supervisor(res: dict) -> None:
+    cols = sorted(res, key=lambda c: (int(c.split()[0]), c))
+    labels = {"launch_ms": "prepare + launch (fork until listening)",
+              "wait_ms": "wait until every service is ready",
+              "cpu_ms": "CPU: supervisor", "ready_med_ms": "readiness after port open, median"}
+    print("| the supervisor's share (ms, medians) | " + " | ".join(f"{c} services" for c in cols) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for key, label in labels.items():
+        print(f"| {label} | " + " | ".join(f"{res[c][key]:,.0f}" for c in cols) + " |")
+
+
 # ---- main ----------------------------------------------------------------------------------
 
 
@@ -648,6 +724,8 @@ def main() -> None:
     ap.add_argument("--up-only", action="store_true",
                     help="only the side-by-side `up` table (and devctl's down of 50), interleaved")
     ap.add_argument("--breakdown", action="store_true", help="only `devctl up` split into its shares")
+    ap.add_argument("--supervisor", action="store_true",
+                    help="only the supervisor's share (in-process launch + wait) and its CPU time")
     ap.add_argument("--rounds", type=int, default=3, help="rounds for --up-only / --breakdown (medians)")
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 50],
                     help="with --breakdown: the numbers of services (default: 10 50)")
@@ -661,10 +739,12 @@ def main() -> None:
     OTHERS_VENV = args.others_venv
     with tempfile.TemporaryDirectory(prefix="devctl-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        if args.up_only or args.breakdown:
+        if args.up_only or args.breakdown or args.supervisor:
             load = os.getloadavg()
             if args.up_only:
                 res = up_only(tmp, args.rounds, not args.no_others, args.before)
+            elif args.supervisor:
+                res = supervisor_share(tmp, args.rounds, args.before, tuple(args.sizes))
             else:
                 res = breakdown(tmp, args.rounds, args.before, tuple(args.sizes))
             load_end = os.getloadavg()
@@ -677,6 +757,8 @@ def main() -> None:
                     print(side_by_side(res["before"], res["honcho"], res["supervisord"], res["baseline"]))
                 downs = [f"{k} {res[k]['down_50_s'] * 1000:.0f} ms" for k in ("devctl", "before") if res[k]]
                 print(f"\ndevctl down of 50: {', '.join(downs)}; medians of {args.rounds} rounds")
+            elif args.supervisor:
+                print_supervisor(res)
             else:
                 print_breakdown(res)
             if not args.json:

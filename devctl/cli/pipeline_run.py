@@ -119,7 +119,8 @@ def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[object, 
     from devctl.cli import plain
 
     cells = [tuple("" if v is None else str(v) for v in row) for row in rows]
-    if not plain.is_terminal(sys.stdout):
+    utf = (getattr(sys.stdout, "encoding", None) or "").lower().startswith("utf")  # else rich's ASCII box
+    if utf and not plain.is_terminal(sys.stdout):
         names = [c.partition(":")[0] for c in columns]
         ratios = [int(c.partition(":")[2] or 0) for c in columns]
         drawn = plain.boxed_table(title, names, ratios, cells, plain.width())

@@ -24,6 +24,11 @@ class UpProgress:
         self.width = max((len(n) for n in names), default=0)
         self.lines: dict[str, str] = {n: "starting" for n in names}
         self.records: dict[str, dict[str, Any]] = {}
+        #: The record object each line was last made from: `up.wait` hands over a new object
+        #: only for the service an event names, so the others are not looked at again (with 50
+        #: services and ~100 events, rebuilding every line on every event was most of the
+        #: CLI's CPU while it waited).
+        self._made_from: dict[str, dict[str, Any]] = {}
         self.mode = resolve(mode) if live is None else "live" if live else "plain"
         self.live_mode = self.mode == "live"
         self._live: Any = None
@@ -46,18 +51,21 @@ class UpProgress:
 
     def update(self, records: dict[str, dict[str, Any]]) -> None:
         self.records = records
+        redraw = False
         for name in self.names:
             svc = records.get(name)
-            if svc is None:
+            if svc is None or self._made_from.get(name) is svc:
                 continue
+            self._made_from[name] = svc
             line = progress_line(svc, self.t0)
             if line != self.lines[name]:
                 self.lines[name] = line
+                redraw = True
                 if self.mode == "json":
                     emit_json(_service_event(name, svc, line), self.t0)
                 elif not self.live_mode:
                     plain_line(f"{name:<{self.width}}  {line}")
-        if self._live is not None:
+        if redraw and self._live is not None:
             self._live.update(self._render())
 
     def finish(self, event: str, **fields: Any) -> None:

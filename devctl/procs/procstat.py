@@ -112,8 +112,11 @@ def create_time(pid: int | str) -> float | None:
     (`pids.pid_alive`, ±10 ms). Two small reads instead of importing psutil (~10-80 ms of
     import in the supervisor, which records one for every service it starts)."""
     raw = read(pid)
-    if raw is None:
-        return None
+    return None if raw is None else started(raw)
+
+
+def started(raw: bytes) -> float | None:
+    """`create_time` from a stat line already read (one read answers "alive?" and "since when?")."""
     try:
         ticks = int(fields(raw)[STARTTIME])
     except (IndexError, ValueError):

@@ -45,7 +45,7 @@ def repo_processes(paths: Paths) -> dict[int, str]:
     """Live processes started for this repo ({pid: service name}), found by the DEVCTL_REPO
     they inherited: what is left to find when `.devctl/` (state, lock, socket) is gone."""
     from devctl.procs.pids import env_var, with_env
-    from devctl.supervisor.spawn import REPO_ENV, SERVICE_ENV
+    from devctl.supervisor.markers import REPO_ENV, SERVICE_ENV
 
     return {pid: env_var(pid, SERVICE_ENV) or "?" for pid in with_env(REPO_ENV, str(paths.root))}
 
@@ -173,10 +173,16 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
         budget = _stop_budget(state, grace_s)
         from devctl.supervisor import control
 
+        lingered = False
         with contextlib.suppress(DevctlError):
-            control.call(paths.sock, "shutdown", timeout=budget,
-                         **({"grace_s": grace_s} if grace_s is not None else {}))
-        if not _wait_gone(paths, 10.0):
+            # Returns once the supervisor has exited (end-of-file on its connection): then
+            # `_wait_gone` below finds the lock free at its first look. If it replied but is
+            # still there 10 s later, that was the wait: no second one before the SIGKILL.
+            _, closed = control.call_until_closed(
+                paths.sock, "shutdown", timeout=budget, linger=10.0,
+                **({"grace_s": grace_s} if grace_s is not None else {}))
+            lingered = not closed
+        if not _wait_gone(paths, 0.0 if lingered else 10.0):
             step("the supervisor does not answer; stopping it and its services directly")
             _kill_supervisor(state)
         with contextlib.suppress(CorruptState):  # still unreadable: keep the supervisor's own snapshot
@@ -230,7 +236,7 @@ def _stop_ghost(paths: Paths, pid: int, state: dict[str, Any] | None, grace_s: f
 def stop_repo(paths: Paths, grace_s: float | None, step: Callable[[str], None]) -> int:
     """Stop every live process that inherited this repo's DEVCTL_REPO marker; returns how many
     there were. For when `.devctl/` is gone and with it the run id (`stop_run`)."""
-    from devctl.supervisor.spawn import REPO_ENV
+    from devctl.supervisor.markers import REPO_ENV
 
     found = len(repo_processes(paths))
     if found:
@@ -305,7 +311,7 @@ def stop_recorded(state: dict[str, Any], grace_s: float | None, step: Callable[[
     """
     from devctl.procs.groups import stop_group_sync, stop_pids
     from devctl.procs.pids import proven
-    from devctl.supervisor.spawn import RUN_ENV
+    from devctl.supervisor.markers import RUN_ENV
 
     run_id = _run_id(state)
     marker = (RUN_ENV, run_id) if run_id else None
@@ -359,7 +365,7 @@ def stop_run(run_id: str, grace_s: float | None, step: Callable[[str], None], *,
     grandchild that detached with setsid) after the last write is in no recorded group. Every
     process a service starts inherits the marker, so a scan finds them.
     """
-    from devctl.supervisor.spawn import RUN_ENV
+    from devctl.supervisor.markers import RUN_ENV
 
     killed = _stop_marked(RUN_ENV, run_id, grace_s, first_looks)
     if killed:

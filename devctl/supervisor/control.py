@@ -16,7 +16,6 @@ import errno
 import fcntl
 import os
 import socket
-import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -93,12 +92,16 @@ async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
 
         try:
             await handler(request, send)
+            if request.get("op") == "shutdown":
+                _hold_until_exit(stream)
         except gone:
             raise
         except Exception as exc:  # noqa: BLE001 - one request must never end the supervisor
             # An exception here would cancel the listener's task group and with it the
             # supervisor, leaving its services orphaned: answer it as a refused request and
             # record it (stderr is supervisor.log) so the bug can be found and fixed.
+            import traceback  # here: the CLI imports this module for its client half only
+
             with contextlib.suppress(OSError, ValueError):  # the log may be on a full disk
                 traceback.print_exc()
             await send({"ok": False, "error": f"internal error: {type(exc).__name__}: {exc}"})
@@ -109,6 +112,24 @@ async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
 
     task_group.start_soon(accept_loop)
     return listener
+
+
+#: Duplicates of `shutdown` connections, never closed: the kernel closes them when we exit.
+_held: list[int] = []
+
+
+def _hold_until_exit(stream: Any) -> None:
+    """Keep a `shutdown` request's connection open until this process has exited.
+
+    The client must not clean up `.devctl/` before we are gone (a new supervisor could already
+    hold a fresh lock there). With a duplicate of the connection that nobody closes, the kernel
+    closes it as the process ends — after the lock was released — and the client reads
+    end-of-file at that moment instead of polling the lock (`call_until_closed`).
+    """
+    from anyio.abc import SocketAttribute
+
+    with contextlib.suppress(OSError, TypeError, LookupError):
+        _held.append(os.dup(stream.extra(SocketAttribute.raw_socket).fileno()))
 
 
 # ---- client (inside the CLI; sync, stdlib only) -------------------------------------------
@@ -139,6 +160,33 @@ def call(sock_path: Path, op: str, *, timeout: float | None = 30.0, **args: Any)
             if not reply.get("ok"):
                 raise DevctlError(str(reply.get("error") or f"supervisor refused {op!r}"))
             return reply
+    raise DevctlError(f"the supervisor closed the connection without answering {op!r}")
+
+
+def call_until_closed(sock_path: Path, op: str, *, timeout: float | None, linger: float,
+                      **args: Any) -> tuple[dict[str, Any], bool]:
+    """`call`, then wait up to `linger` seconds for the supervisor to close the connection;
+    returns the reply and whether the connection ended (False: `linger` ran out first).
+
+    For `shutdown`: the supervisor holds that connection until its process has exited
+    (`_hold_until_exit`), so end-of-file says "gone" the moment it is. A reset or a stray line
+    also ends the wait: the reply is what counts, and the caller checks the lock afterwards.
+    """
+    with connect(sock_path, timeout) as sock, _channel(op):
+        sock.sendall(encode({"op": op, **args}))
+        replies = _replies(sock)
+        for reply in replies:
+            if not reply.get("ok"):
+                raise DevctlError(str(reply.get("error") or f"supervisor refused {op!r}"))
+            sock.settimeout(linger)
+            try:
+                for _ in replies:  # nothing more is sent: this ends at end-of-file
+                    pass
+            except DevctlError:  # `linger` ran out (the only DevctlError `_replies` raises)
+                return reply, False
+            except (OSError, ValueError):
+                pass
+            return reply, True
     raise DevctlError(f"the supervisor closed the connection without answering {op!r}")
 
 

@@ -15,13 +15,15 @@ import math
 import os
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from devctl.errors import DevctlError
-from devctl.supervisor.apply import Gate, apply
 from devctl.supervisor.runtime import Supervisor
+
+if TYPE_CHECKING:
+    from devctl.supervisor.apply import Gate
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -116,7 +118,13 @@ _gates: weakref.WeakKeyDictionary[Supervisor, Gate] = weakref.WeakKeyDictionary(
 def _gate(sup: Supervisor) -> Gate:
     if sup.shutdown_requested.is_set():
         raise _Refused("the supervisor is shutting down")
-    return _gates.setdefault(sup, Gate())
+    if sup not in _gates:
+        # Not at import: the supervisor loads apply (and plan_diff) at its first request that
+        # changes services, not before it listens (~2-20 ms, the load decides).
+        from devctl.supervisor.apply import Gate
+
+        _gates[sup] = Gate()
+    return _gates[sup]
 
 
 def _records(sup: Supervisor, names: list[str]) -> list[Any]:
@@ -156,6 +164,8 @@ async def _restart(sup: Supervisor, request: dict[str, Any], send: Send) -> None
 
 async def _apply(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
     try:
+        from devctl.supervisor.apply import apply
+
         reply = await apply(sup, _gate(sup), request)
     except DevctlError as exc:
         raise _Refused(str(exc)) from None

@@ -53,6 +53,8 @@ SETTLE_S = 0.5
 SWEEP_S = 1.0
 #: A health detail (a probe's error, no state change) reaches state.json at most this late.
 DETAIL_WRITE_S = 0.25
+#: While shutting down, state.json is rewritten at most this often (see `_state_writer`).
+SHUTDOWN_WRITE_S = 0.25
 
 
 class Service:
@@ -77,6 +79,9 @@ class Service:
                            "ok": None, "error": "", "since": None}
         self.probe_env: dict[str, str] | None = None  # for an exec probe; made when first needed
         self.descendants: dict[int, float] = {}
+        #: (group, when, descendants signalled with it): the stop signal already went out with the
+        #: rest of its stop wave (Supervisor._signal_wave), so `_stop_group` only waits for it.
+        self.stop_sent: tuple[int, float, list[int]] | None = None
         #: pgid of a group that may still have members (cleared once it is known empty).
         self.group: int | None = None
         self.restart_scope: anyio.CancelScope | None = None
@@ -187,6 +192,8 @@ class Supervisor:
         self.shutdown_replied = anyio.Event()
         self.stop_grace_override: float | None = None
         self._spawn_turn = anyio.Lock()
+        #: While a stop wave is fed: the services whose `kill` it asked for (see `stop`).
+        self._wave_kills: list[Service] | None = None
         self.up_done = False
         #: Orphans re-parented to us that name no service ({pid: create time}); see sweep_once.
         self.strays: dict[int, float] = {}
@@ -253,6 +260,12 @@ class Supervisor:
             await self._dirty_evt.wait()
             self._dirty_evt = anyio.Event()
             self.flush_state()
+            if self.shutdown_requested.is_set():
+                # Shutting down: at most one write per SHUTDOWN_WRITE_S. The first says every
+                # service is stopping, which is all a `down` after a crash needs (it proves each
+                # pid before signalling it); a clean exit removes the file. Rewriting it on every
+                # exit cost the CPU the exiting services need. A slow stop still shows progress.
+                await anyio.sleep(SHUTDOWN_WRITE_S)
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float | None = None) -> bool:
         """Wait (bounded) until `predicate()` holds; re-checked on every state change."""
@@ -288,7 +301,10 @@ class Supervisor:
         if action.kind == "spawn":
             self.tg.start_soon(self._spawn, svc)
         elif action.kind == "kill":
-            self.tg.start_soon(self._kill, svc)
+            if self._wave_kills is not None:
+                self._wave_kills.append(svc)  # signalled with the rest of the wave (`stop`)
+            else:
+                self.tg.start_soon(self._kill, svc)
         elif action.kind == "cleanup_group":
             svc.cleanup = anyio.Event()
             self.tg.start_soon(self._cleanup, svc, svc.cleanup)
@@ -425,16 +441,21 @@ class Supervisor:
             return
         sig = getattr(signal, svc.spec["stop_signal"])
         grace = self._grace(svc)
-        # The periodic sweep runs once a second: a descendant that left the group (setsid,
-        # setpgid) since then would survive a quick `up`/`down`. Look again right now.
-        self.sweep_once(only=svc)
-        extra = self._live_descendants(svc)
-        started = self.clock()
+        sent, svc.stop_sent = svc.stop_sent, None
+        if sent is not None and sent[0] == group:
+            _, started, extra = sent  # signalled already, with its stop wave
+        else:
+            # The periodic sweep runs once a second: a descendant that left the group (setsid,
+            # setpgid) since then would survive a quick `up`/`down`. Look again right now.
+            self.sweep_once(only=svc)
+            extra = self._live_descendants(svc)
+            started = self.clock()
+            if svc.proc is not None:
+                signal_group(group, sig)
         if svc.proc is not None:
-            # Signal, then wait for the leader's exit on its pidfd (no polling); afterwards the
-            # group check below is one failed killpg when nothing else was in the group.
-            signal_group(group, sig)
-            with anyio.move_on_after(grace):
+            # Wait for the leader's exit on its pidfd (no polling); afterwards the group check
+            # below is one failed killpg when nothing else was in the group.
+            with anyio.move_on_after(grace - (self.clock() - started)):
                 await svc.exited.wait()
         left = max(0.0, grace - (self.clock() - started))
         await stop_group(group, sig=sig, grace=left, extra_pids=extra)
@@ -453,6 +474,27 @@ class Supervisor:
             await anyio.sleep(delay)
             svc.restart_scope = None
             self.feed(svc, sm.BackoffElapsed())
+
+    def _signal_wave(self, svcs: list[Service]) -> None:
+        """Send the stop signal to every group of a stop wave, back to back, before any of them
+        is waited for; then each one's `_kill` only waits (and SIGKILLs after its grace).
+
+        Why: once the first service has its signal it competes with the supervisor for the CPU
+        (50 exiting interpreters on two cores leave the supervisor a fiftieth of it), so
+        whatever the supervisor does between two signals delays the later ones. Everything that
+        costs time — the look for descendants that left their group, once for the wave instead
+        of once per service — happens before the first signal; then the signals go out back to
+        back, and each service's grace starts at the same moment.
+        """
+        if not svcs:
+            return
+        self.sweep_once(only=svcs[0] if len(svcs) == 1 else None)
+        now = self.clock()
+        due = [(svc, svc.group, self._live_descendants(svc)) for svc in svcs
+               if svc.proc is not None and svc.group is not None]
+        for svc, group, extra in due:
+            signal_group(group, getattr(signal, svc.spec["stop_signal"]))
+            svc.stop_sent = (group, now, extra)
 
     def _live_descendants(self, svc: Service) -> list[int]:
         return [pid for pid, ct in svc.descendants.items() if pid_alive(pid, ct)]
@@ -484,8 +526,19 @@ class Supervisor:
             wave = [n for n in pending if not (self.dependents[n] & pending)]
             if not wave:  # cannot happen with an acyclic plan; stop the rest together
                 wave = list(pending)
-            for name in wave:
-                self.feed(self.services[name], sm.Stop())
+            # Every `kill` the wave asks for is held back, so that all of them are signalled
+            # first (`_signal_wave`) and then waited for together.
+            self._wave_kills = []
+            try:
+                for name in wave:
+                    self.feed(self.services[name], sm.Stop())
+            finally:
+                kills, self._wave_kills = self._wave_kills, None
+            try:
+                self._signal_wave(kills)
+            finally:  # whatever the wave did not signal, its `_kill` signals itself
+                for svc in kills:
+                    self.tg.start_soon(self._kill, svc)
 
             def stopped(w: list[str] = wave) -> bool:  # bound now: `wave` changes per loop
                 # Done once stopped, or once a later request wants it again (it may already be

@@ -19,6 +19,9 @@ from devctl.pipeline.log_spec import LogOptions
 from devctl.pipeline.services import ServiceSpec
 from devctl.procs import identity, start
 from devctl.supervisor import logfiles, logwriter
+from devctl.supervisor.markers import REPO_ENV as REPO_ENV  # re-exported: where callers found them
+from devctl.supervisor.markers import RUN_ENV as RUN_ENV
+from devctl.supervisor.markers import SERVICE_ENV as SERVICE_ENV
 from devctl.supervisor.paths import Paths
 
 STREAMS = ("stdout", "stderr")
@@ -31,14 +34,6 @@ def rotate(path: Path, keep: int = 1) -> None:
 
 def open_log(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, 0o600)
-
-
-#: Env var naming the supervisor run a process belongs to (see `child_env`).
-RUN_ENV = "DEVCTL_RUN"
-#: Env var naming the service a process belongs to (see `child_env`).
-SERVICE_ENV = "DEVCTL_SERVICE"
-#: Env var naming the repo root a process was started for: found by it after `rm -rf .devctl`.
-REPO_ENV = "DEVCTL_REPO"
 
 
 def child_env(svc: ServiceSpec, base: dict[str, str] | None = None, run_id: str | None = None,

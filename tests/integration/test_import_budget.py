@@ -79,15 +79,21 @@ def test_down_skips_typer(tmp_path):
 
 
 def test_status_of_a_dead_supervisor_needs_no_psutil_or_rich(tmp_path):
-    """With no supervisor every recorded pid is judged: a gone one from /proc alone (procs/pids.py),
-    and the table and the warning above it are written without rich."""
+    """With no supervisor every recorded pid is judged, gone or alive, from /proc alone
+    (procs/pids.py), and the table and the warning above it are written without rich."""
+    import os
     import time
+
+    from devctl.procs import procstat
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                           text=True, check=True, timeout=60)
     pid = int(gone.stdout)
     services = [{"name": f"s{i}", "state": "running", "pid": pid, "create_time": time.time() - 5,
                  "started_at": time.time() - 5, "restarts": 0, "logs": {}} for i in range(3)]
+    # and one that runs (this test's process, with its create time): judged from /proc too
+    services.append({**services[0], "name": "alive", "pid": os.getpid(),
+                     "create_time": procstat.create_time(os.getpid())})
     (tmp_path / ".devctl").mkdir()
     state = {"version": 1, "supervisor": {"pid": pid, "create_time": 1000.0, "run_id": ""},
              "services": services}

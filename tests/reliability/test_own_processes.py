@@ -147,6 +147,34 @@ def test_unmarked_daemon_reparented_to_the_supervisor_is_stopped_by_down(repo, t
                 os.kill(pid, signal.SIGKILL)
 
 
+def test_the_shutdown_connection_ends_when_the_supervisor_is_gone(repo, tmp_path):
+    """`down` may clean `.devctl/` only once the supervisor is gone (a new one could hold a fresh
+    lock there by then). The `shutdown` reply comes when the services are stopped; the
+    supervisor then still stops what was re-parented to it — here an unmarked daemon that
+    ignores SIGTERM, a 1 s grace — and exits. Its connection stays open until that exit, so the
+    client learns "gone" from end-of-file, not by polling the lock."""
+    from devctl.procs.pids import create_time
+    from devctl.supervisor import control
+    from devctl.supervisor.paths import Paths, supervisor_alive
+
+    pidfile = tmp_path / "d.pid"
+    repo.plan(svc("d", rel("unmarked_daemon.py"), str(pidfile), stop_timeout_ms=300))
+    ok(repo.cli("up"))
+    pid = int(wait_for(lambda: pidfile.exists() and pidfile.read_text(), what="daemon pid"))
+    created = create_time(pid)
+    paths = Paths(repo.root)
+    try:
+        wait_for(lambda: pid in [s[0] for s in _state(repo)["supervisor"].get("strays", [])],
+                 what="the stray recorded")
+        reply, closed = control.call_until_closed(paths.sock, "shutdown", timeout=30, linger=30)
+        assert reply["ok"] and reply["stopped"] == ["d"] and closed
+        assert not supervisor_alive(paths.lock), "the connection ended before the supervisor did"
+        assert not alive(pid, created), "the supervisor exited before stopping the daemon"
+    finally:
+        if alive(pid, created):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_fork_chain_is_frozen_with_its_group_and_killed(repo, tmp_path, budget):
     """A process that forks and exits as fast as it can, in a group of its own, outruns pid-by-pid
     signals. `down` freezes its group first (with the supervisor alive, and after a SIGKILL)."""

@@ -120,3 +120,21 @@ def test_the_state_file_is_not_changed_by_reading(paths: Paths) -> None:
 def test_a_missing_start_time_means_no_uptime(paths: Paths, supervisor: None) -> None:
     record(paths, svc("api", "running", started_at=None))
     assert read_status(paths, now=NOW)["services"][0]["uptime_s"] is None
+
+
+def test_the_look_for_stragglers_after_down_does_not_import_the_spawner(tmp_path: Path):
+    """`down` ends with a look for processes carrying the run's marker. It used to import
+    `supervisor.spawn` for the marker's name, and with it subprocess and the pipeline's service
+    modules (~15-25 ms of a 50-service `down`'s CLI time); the names live in `markers`."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from devctl.supervisor import client\n"
+            "client.stop_run('no-such-run', 0.1, print, first_looks=1)\n"
+            "client.stop_repo(client.Paths(sys.argv[1]), 0.1, print)\n"
+            "print(sorted(m for m in ('devctl.supervisor.spawn', 'devctl.pipeline', 'subprocess')"
+            " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.strip() == "[]"

@@ -43,3 +43,49 @@ def test_a_connection_reset_mid_request_is_a_devctl_error(tmp_path: Path, use_st
         else:
             control.call(sock_path, "shutdown", timeout=10)
     thread.join(10)
+
+
+def test_the_client_half_imports_no_traceback():
+    """`down` and every other request import this module for its client half; `traceback`
+    (5-10 ms of import, more under load) is only for the server's error path."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import devctl.supervisor.client, devctl.supervisor.control\n"
+            "print('traceback' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=60).stdout
+    assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("hold", [False, True])
+def test_call_until_closed_says_whether_the_connection_ended(tmp_path: Path, hold: bool):
+    """After the reply the client waits for end-of-file (the supervisor's exit); if `linger`
+    runs out first it says so, and `down` then goes straight to its SIGKILL fallback instead of
+    waiting a second time."""
+    sock_path = tmp_path / "supervisor.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(sock_path))
+    server.listen(1)
+    release = threading.Event()
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        select.select([conn], [], [], 10)
+        conn.recv(4096)
+        conn.sendall(b'{"ok": true, "stopped": []}\n')
+        if hold:
+            release.wait(10)
+        conn.close()
+        server.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        reply, closed = control.call_until_closed(sock_path, "shutdown", timeout=10, linger=0.2)
+    finally:
+        release.set()
+        thread.join(10)
+    assert reply == {"ok": True, "stopped": []}
+    assert closed is not hold

@@ -77,3 +77,24 @@ def test_a_failure_shows_both_tails_with_paths_relative_to_where_you_are(tmp_pat
     assert message == "service 'web' failed to start: exited with code 1"
     assert details == ["last 2 lines of ../.devctl/logs/web.stdout.log:", "listening", "port 80 is taken",
                        "../.devctl/logs/web.stderr.log is empty"]
+
+
+def test_a_normalized_plan_is_checked_without_being_normalized_again(monkeypatch, tmp_path):
+    """`up` hands the pipeline's plan (normalized by `_plan`) to `check_before_start`: the
+    commands and ports are checked, the plan is not built again (3 ms at 50 services)."""
+    from devctl.supervisor import plan
+    from devctl.supervisor.up import check_before_start, prepare
+
+    checked: list[str] = []
+    monkeypatch.setattr(plan, "check_commands", lambda svcs: checked.append("commands"))
+    monkeypatch.setattr(plan, "check_ports", lambda svcs: checked.append("ports"))
+    ordered = [_spec("db")]
+
+    def no_normalize(*_a):
+        raise AssertionError("normalized again")
+
+    monkeypatch.setattr(plan, "normalize", no_normalize)
+    assert check_before_start(ordered) is ordered  # type: ignore[arg-type]
+    assert checked == ["commands", "ports"]
+    with pytest.raises(AssertionError, match="normalized again"):
+        prepare([{"name": "db"}], tmp_path)  # a raw plan (tests, `devctl run`) still is

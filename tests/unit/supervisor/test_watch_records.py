@@ -51,8 +51,9 @@ def _watch_messages(tmp_path: Path, request: dict[str, Any]) -> list[dict[str, A
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(handler, request, send)
-            while not sent:
-                await anyio.sleep(0)
+            with anyio.fail_after(5):
+                while not sent:  # the snapshot: the handler has subscribed
+                    await anyio.sleep(0)
             sup.services["api"].st = sm.SvcState(state="healthy")
             sup.events.emit("api", "ready")
             sup.events.emit(None, "up_done", services=2)

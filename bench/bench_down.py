@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""`devctl down` of N services, split into its shares, next to a bare "SIGTERM them all" floor.
+
+    python bench/bench_down.py [--rounds N] [--services N] [--before DIR] [--cli] [--json]
+
+Per round, interleaved (a noisy moment hits every variant alike):
+  bare       Popen the same N TCP listeners (`testdata/services/tcp_listen.py`, each exits on
+             SIGTERM), wait until every port accepts, then SIGTERM every group at once and
+             reap them all: the services' own exit, the floor any supervisor pays.
+  devctl     in one process, what `devctl up` does after the pipeline (`up.prepare`,
+             `daemon.launch`, `up.wait`), then `client.down()` timed from Python (no CLI
+             start-up: that is `bench_startup.py`'s figure), split by the supervisor's events:
+               to first exit   request sent → first service's `exited` event
+               exits           first → last `exited` event (the services going)
+               to reply        last `exited` → `shutdown` reply received by the client
+               to gone         reply → supervisor's lock released (its own exit)
+               after           lock released → `down()` returns (state re-read, straggler look)
+             plus the supervisor's CPU time (user + sys) spent between the request and its exit.
+  before     the same with another checkout (`--before DIR`, run through PYTHONPATH).
+  --cli      instead of the split: `python -m devctl up`, then `python -m devctl down` timed
+             (wall, and the CLI process's own CPU), the issue's figure: CLI start-up included.
+
+Medians of `--rounds` rounds. Nothing is asserted; figures go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_supervisor import Devctl, free_ports, listener, tcp_services, wait_open  # noqa: E402
+
+PY = sys.executable
+
+DRIVER = r"""
+import json, os, sys, time
+from pathlib import Path
+from devctl.supervisor import client, daemon, up
+from devctl.supervisor.paths import Paths, supervisor_alive
+
+root = Path(sys.argv[1])
+paths = Paths(root)
+plan = json.loads((root / "plan.json").read_text())["services"]
+services = up.prepare(plan, root)
+pid = daemon.launch(services, root, [])
+failed = up.wait(paths, [s["name"] for s in services], lambda r: None)
+assert failed is None, failed
+
+def cpu(pid):
+    # seconds on a CPU of its main thread (the event loop), ns resolution
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as fh:
+            return int(fh.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+stamps = {}
+cpu0 = cpu(pid)
+from devctl.supervisor import control
+real_connect, real_replies = control.connect, control._replies
+def connect(*a, **k):
+    stamps.setdefault("sent", time.time())
+    return real_connect(*a, **k)
+def replies(sock):
+    for reply in real_replies(sock):
+        if "reply" not in stamps:
+            stamps["reply"] = time.time()
+            stamps["cpu_at_reply"] = cpu(pid)
+        yield reply
+control.connect, control._replies = connect, replies
+real_alive = supervisor_alive
+def alive(lock):
+    res = real_alive(lock)
+    if not res and "reply" in stamps and "gone" not in stamps:
+        stamps["gone"] = time.time()
+    return res
+client.supervisor_alive = alive
+t0 = time.time()
+client.down(paths)
+t1 = time.time()
+events = [json.loads(x) for x in paths.events.read_text().splitlines()]
+exits = [e["ts"] for e in events if e["event"] == "exited"]
+print(json.dumps({"start": t0, "end": t1, **stamps, "first_exit": min(exits), "last_exit": max(exits),
+                  "cpu0": cpu0}))
+"""
+
+
+def bare(n: int) -> float:
+    """SIGTERM to every group at once, then reap all: seconds until the last one is reaped."""
+    ports = free_ports(n)
+    procs = [subprocess.Popen(listener(p), stdout=subprocess.DEVNULL, start_new_session=True) for p in ports]
+    wait_open(ports)
+    time.sleep(0.2)  # let the last ones finish starting, as after `up`
+    t0 = time.perf_counter()
+    for p in procs:
+        os.killpg(p.pid, signal.SIGTERM)
+    for p in procs:
+        p.wait()
+    return time.perf_counter() - t0
+
+
+def devctl(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
+    d = Devctl(base, f"down{n}{tag}", src)
+    d.plan(tcp_services(free_ports(n)))
+    env = d.env()
+    res = subprocess.run([PY, "-c", DRIVER, str(d.root)], capture_output=True, text=True, env=env,
+                         check=False, timeout=120)
+    if res.returncode != 0:
+        subprocess.run([PY, "-m", "devctl", "-C", str(d.root), "down"], env=env, capture_output=True,
+                       check=False)
+        raise RuntimeError(res.stderr[-3000:])
+    s = json.loads(res.stdout.strip().splitlines()[-1])
+    out = {
+        "total": s["end"] - s["start"],
+        "to first exit": s["first_exit"] - s["sent"],
+        "exits": s["last_exit"] - s["first_exit"],
+        "to reply": s["reply"] - s["last_exit"],
+        "to gone": s.get("gone", s["reply"]) - s["reply"],
+        "after": s["end"] - s.get("gone", s["reply"]),
+    }
+    if s.get("cpu0") is not None and s.get("cpu_at_reply") is not None:
+        out["supervisor CPU to reply"] = s["cpu_at_reply"] - s["cpu0"]
+    return out
+
+
+def cli(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
+    """`devctl down` through the CLI after a CLI `up`: wall and the CLI's own CPU (user + sys)."""
+    d = Devctl(base, f"cli{n}{tag}", src)
+    d.plan(tcp_services(free_ports(n)))
+    d.up()
+    time.sleep(0.2)
+    before = os.times()
+    took, res = d.run("down")
+    after = os.times()
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr[-3000:])
+    return {"total": took, "CLI CPU": (after.children_user - before.children_user)
+            + (after.children_system - before.children_system)}
+
+
+def retried(use_cli: bool, base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
+    """One round; again (up to 3 times) when another program took a port between `free_ports`
+    and the services' start (a shared box), which `up` refuses before starting anything."""
+    for attempt in range(3):
+        try:
+            return (cli if use_cli else devctl)(base, n, f"{tag}.{attempt}", src)
+        except RuntimeError as exc:
+            if "already in use" not in str(exc) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--services", type=int, default=50)
+    ap.add_argument("--before", type=Path, default=None, help="another devctl checkout, run interleaved")
+    ap.add_argument("--cli", action="store_true", help="time `devctl down` through the CLI instead")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    rows: dict[str, list[dict[str, float]]] = {}
+    load0 = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-down-") as tmp:
+        for i in range(args.rounds):
+            rows.setdefault("bare", []).append({"total": bare(args.services)})
+            rows.setdefault("devctl", []).append(retried(args.cli, Path(tmp), args.services, f"-{i}", None))
+            if args.before is not None:
+                rows.setdefault("before", []).append(retried(args.cli, Path(tmp), args.services, f"-b{i}",
+                                                             args.before.resolve()))
+    load1 = os.getloadavg()
+    med = {k: {f: statistics.median(r[f] for r in v if f in r) for f in v[0]} for k, v in rows.items()}
+    if args.json:
+        print(json.dumps({"load": [load0, load1], "medians": med, "raw": rows}, indent=2))
+        return 0
+    print(f"{'devctl down (CLI)' if args.cli else 'down'} of {args.services} services, medians of "
+          f"{args.rounds} rounds; load average "
+          f"{load0[0]:.1f} at the start, {load1[0]:.1f} at the end")
+    for name, fields in med.items():
+        print(f"  {name}")
+        for field, value in fields.items():
+            print(f"    {field:<26} {value * 1000:8.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
