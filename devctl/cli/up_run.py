@@ -26,18 +26,10 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
         return _up(app, services, no_wait=no_wait, attach=attach, force=force, dry_run=dry_run,
                    json_out=json_out, skip_build=skip_build, skip_prepare=skip_prepare,
                    skip_validate=skip_validate, step=step, progress=progress)
-    finally:
-        _before_exit()
+    finally:  # the process exits next (cli/teardown.py; docs/performance.md, "`up`: the CLI's share")
+        from devctl.cli.teardown import before_exit
 
-
-def _before_exit() -> None:
-    """`up` is over and the process exits next. Whatever is still alive is freed only by the
-    interpreter's teardown, whose last garbage collection walks every object the pipeline,
-    the plugin host and rich left behind (tens of thousands); frozen objects are skipped.
-    Measured: see docs/performance.md, "`up`: the CLI's share"."""
-    import gc
-
-    gc.freeze()
+        before_exit()
 
 
 def _up(app: AppContext, services: list[str] | None, *, no_wait: bool, attach: bool, force: bool,
