@@ -1,19 +1,20 @@
 """`.devctl.yaml`: where it is and what it says.
 
 This module is imported by cheap commands (`status`, `down`) just to find the repo root, so it
-holds only the data types and the root search; `load_config`'s steps are in
+holds only the root search (the data types are in `devctl.config.model`, loaded on first use:
+`dataclasses` is an import `status` need not pay); `load_config`'s steps are in
 `devctl.config.locate`, and parsing (which needs PyYAML) in `devctl.config.loader`, imported
 only when the file changed since it was last parsed (`devctl.config.cache`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # a type only: this module must stay cheap to import
-    from devctl.config.services_section import DeclaredService
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import this module avoids
+if TYPE_CHECKING:
+    from devctl.config.model import Config as Config
+    from devctl.config.model import PluginSpec as PluginSpec
 
 #: The file devctl looks for, like git looks for `.git`.
 CONFIG_NAME = ".devctl.yaml"
@@ -26,44 +27,6 @@ DISCOVERY_DIR = "plugins"
 DISCOVERY_PREFIX = "devctl-"
 #: Discovered plugins run after configured ones unless those say otherwise.
 DISCOVERED_PRIORITY = 1000
-
-
-@dataclass(frozen=True)
-class PluginSpec:
-    """One plugin to start: what to run, where, with which extra environment."""
-
-    id: str
-    path: str  # as written in the config (or the discovered file, relative to the root)
-    args: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)  # merged over os.environ by the host
-    workdir: Path = Path(".")  # absolute once loaded
-    priority: int = 0
-    enabled: bool = True
-    source: str = "config"  # "config" | "discovered"
-    line: int | None = None  # line in .devctl.yaml, for messages
-    executable: str = ""  # resolved absolute path of `path` ("" for disabled plugins)
-
-    def argv(self) -> list[str]:
-        return [self.executable or self.path, *self.args]
-
-    def sort_key(self) -> tuple[int, str]:
-        """Plugins run in (priority, id) order: lower priority first, id breaks ties."""
-        return (self.priority, self.id)
-
-
-@dataclass
-class Config:
-    path: Path | None  # the .devctl.yaml used (None when only discovery found plugins)
-    repo_root: Path  # absolute
-    plugins: list[PluginSpec]  # enabled only, sorted by (priority, id)
-    all_plugins: list[PluginSpec]  # including disabled, same order
-    strictness: str = "warn"  # "warn" | "error"
-    preflight: list[dict[str, Any]] = field(default_factory=list)  # [{plugin, config, timeout_s?}]
-    notifiers: list[dict[str, Any]] = field(default_factory=list)  # [{plugin, config, events}]
-    services: list[DeclaredService] = field(default_factory=list)  # `services:` (pipeline/declared.py)
-
-    def plugin(self, plugin_id: str) -> PluginSpec | None:
-        return next((p for p in self.all_plugins if p.id == plugin_id), None)
 
 
 def searched_dirs(start: Path) -> list[Path]:
@@ -88,3 +51,12 @@ def load_config(repo_root: Path | None = None, config_file: Path | None = None) 
     from devctl.config.locate import load
 
     return load(repo_root, config_file)
+
+
+def __getattr__(name: str) -> object:
+    """`Config` and `PluginSpec` from `devctl.config.model`, imported when first asked for."""
+    if name in ("Config", "PluginSpec"):
+        from devctl.config import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

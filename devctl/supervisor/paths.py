@@ -8,15 +8,33 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from devctl.statedir import STATE_DIR_NAME, unusable
 
 
-@dataclass(frozen=True)
 class Paths:
-    root: Path  # the repo root
+    """The files of the supervisor of the repo at `root`. A plain class, not a frozen dataclass:
+    `dataclasses` pulls `inspect` (10-25 ms of import) into `status` and `down`."""
+
+    __slots__ = ("_root",)
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+
+    @property
+    def root(self) -> Path:
+        """The repo root (read-only: a Paths names one repo for its whole life)."""
+        return self._root
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Paths) and other._root == self._root
+
+    def __hash__(self) -> int:
+        return hash(self._root)
+
+    def __repr__(self) -> str:
+        return f"Paths(root={self._root!r})"
 
     @property
     def state_dir(self) -> Path:

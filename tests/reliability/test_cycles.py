@@ -24,8 +24,17 @@ DRIVER_S_PER_CYCLE = 2.7
 
 @pytest.mark.timeout(900)
 def test_up_down_cycles_leave_no_process_and_no_state(tmp_path, budget):
-    res = subprocess.run([sys.executable, driver("cycles.py"), str(tmp_path), str(budget.cycles)],
-                         capture_output=True, text=True, timeout=30 + budget.cycles * DRIVER_S_PER_CYCLE)
+    try:
+        res = subprocess.run([sys.executable, driver("cycles.py"), str(tmp_path), str(budget.cycles)],
+                             capture_output=True, text=True, timeout=30 + budget.cycles * DRIVER_S_PER_CYCLE)
+    except subprocess.TimeoutExpired:
+        # The driver is gone, but the supervisor it forked is detached: stop it and its
+        # services the way `devctl down` does, so the failure leaves nothing running.
+        from devctl.supervisor import client
+        from devctl.supervisor.paths import Paths
+
+        client.down(Paths(tmp_path))
+        raise
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     report = json.loads(res.stdout.splitlines()[-1])
     assert report["cycles"] == budget.cycles
