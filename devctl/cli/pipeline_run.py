@@ -23,21 +23,16 @@ def plan(app: AppContext, *, json_out: bool) -> int:
 
     Raises DevctlError (ConfigError, PluginError, ...) like every command: the caller prints it.
     """
-    try:
-        result = run_phases(app, ("config.mutate", "launch.plan"), record_as="plan")
-        if json_out:
-            from devctl.supervisor.state_store import redact_env
+    result = run_phases(app, ("config.mutate", "launch.plan"), record_as="plan")
+    if json_out:
+        from devctl.supervisor.state_store import redact_env
 
-            # The one redaction policy (state_store's), as in state.json, status and up --dry-run.
-            services = [{**svc, "env": redact_env(svc["env"])} for svc in result.services]
-            print_json({"config": result.config, "services": services})
-        else:
-            render_plan(result, app.load_config().repo_root)
-        return 0
-    finally:  # the process exits next
-        from devctl.cli.teardown import before_exit
-
-        before_exit()
+        # The one redaction policy (state_store's), as in state.json, status and up --dry-run.
+        services = [{**svc, "env": redact_env(svc["env"])} for svc in result.services]
+        print_json({"config": result.config, "services": services})
+    else:
+        render_plan(result, app.load_config().repo_root)
+    return 0
 
 
 def run_phases(app: AppContext, phases: tuple[str, ...], *, steps: list[str] | None = None,

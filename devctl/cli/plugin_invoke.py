@@ -62,12 +62,7 @@ def run(app: AppContext, name: str, args: list[str], timeout: float | None) -> i
     if current is None or not cache.is_fresh(current, cfg.path):
         with err().status("asking plugins for their commands…"):  # a file changed: re-ask
             refresh(cfg, on_warning=warn)
-    try:
-        return run_plugin_command(
-            cfg, name, args, strict=app.effective_strict(), dry_run=app.dry_run, timeout=timeout,
-            verbose=app.verbose, on_warning=warn,
-        )
-    finally:  # the process exits next
-        from devctl.cli.teardown import before_exit
-
-        before_exit()
+    return run_plugin_command(
+        cfg, name, args, strict=app.effective_strict(), dry_run=app.dry_run, timeout=timeout,
+        verbose=app.verbose, on_warning=warn,
+    )

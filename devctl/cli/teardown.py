@@ -9,8 +9,8 @@ was complete, and none of it finds anything worth freeing: the process is gone a
 `gc.freeze()` moves every object alive now into the permanent generation, which no collection
 walks. Nothing else changes: atexit handlers still run, modules are still cleared, objects are
 still freed by their reference counts, and what is created after the call is collected as
-usual. Call it only when the command is done and the process is about to exit (`plan`,
-plugin commands and `up` call it, whether they succeeded or not).
+usual. Call it only when the command is done and the process is about to exit: `cli/main.py`'s
+`_run` does, after every command, whatever its outcome.
 """
 
 from __future__ import annotations
