@@ -56,7 +56,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def _run(command: Callable[[], object]) -> NoReturn:
     """Run the command and exit with its code: the one place that turns a DevctlError into
-    `error: ...` and its exit code, and Ctrl-C into 130, for the typer and the fast paths alike."""
+    `error: ...` and its exit code, and Ctrl-C into 130, for the typer and the fast paths alike,
+    and that spares the exit's garbage collection the objects alive then (cli/teardown.py)."""
+    from devctl.cli.teardown import before_exit
     from devctl.errors import EXIT_INTERRUPTED, DevctlError
 
     try:
@@ -65,9 +67,11 @@ def _run(command: Callable[[], object]) -> NoReturn:
         from devctl.cli.output import error
 
         error(exc.message, exc.details)
-        sys.exit(exc.exit_code)
+        code = exc.exit_code
     except KeyboardInterrupt:
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
+    finally:  # whatever happened, the process exits next: every command ends the same way
+        before_exit()
     sys.exit(code if isinstance(code, int) else 0)
 
 

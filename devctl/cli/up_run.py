@@ -22,27 +22,6 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
            skip_prepare: bool = False, skip_validate: bool = False, step: list[str] | None = None,
            progress: str = "auto") -> int:
     """`devctl up` with the command's options (see its help); returns 0, other exits raise."""
-    try:
-        return _up(app, services, no_wait=no_wait, attach=attach, force=force, dry_run=dry_run,
-                   json_out=json_out, skip_build=skip_build, skip_prepare=skip_prepare,
-                   skip_validate=skip_validate, step=step, progress=progress)
-    finally:
-        _before_exit()
-
-
-def _before_exit() -> None:
-    """`up` is over and the process exits next. Whatever is still alive is freed only by the
-    interpreter's teardown, whose last garbage collection walks every object the pipeline,
-    the plugin host and rich left behind (tens of thousands); frozen objects are skipped.
-    Measured: see docs/performance.md, "`up`: the CLI's share"."""
-    import gc
-
-    gc.freeze()
-
-
-def _up(app: AppContext, services: list[str] | None, *, no_wait: bool, attach: bool, force: bool,
-        dry_run: bool, json_out: bool, skip_build: bool, skip_prepare: bool, skip_validate: bool,
-        step: list[str] | None, progress: str) -> int:
     from devctl.cli.output import err, info
     from devctl.supervisor import client
     from devctl.supervisor import up as up_core

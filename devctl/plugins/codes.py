@@ -7,7 +7,7 @@ what they see. One place for the codes keeps the host, the docs and the tests in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from devctl.errors import PluginError
 
@@ -73,13 +73,14 @@ ALL_CODES = (
 )
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     """Why a plugin (or one of its streams) can no longer be used.
 
     Stored rather than raised: the same failure is reported to every request that was waiting,
     to every later request, and to open streams, each time as a fresh `PluginError` carrying
     the stderr tail as it is *when raised* (so lines the plugin wrote just before dying show).
+    A named tuple, not a frozen dataclass: as immutable, and no methods compiled at import
+    (the plugin host's start-up path imports this module).
     """
 
     code: str

@@ -23,7 +23,7 @@ LEAN = ("dataclasses", "inspect")
 
 VERSION_BUDGET = {"devctl", "devctl.cli", "devctl.cli.main", "devctl.version"}
 STATUS_JSON_BUDGET = VERSION_BUDGET | {
-    "devctl.cli.context", "devctl.cli.fastpath", "devctl.cli.global_options",
+    "devctl.cli.context", "devctl.cli.fastpath", "devctl.cli.global_options", "devctl.cli.teardown",
     "devctl.config", "devctl.errors", "devctl.procs", "devctl.procs.lines",
     "devctl.protocol", "devctl.protocol.ndjson",
     "devctl.statedir", "devctl.supervisor", "devctl.supervisor.client", "devctl.supervisor.control",

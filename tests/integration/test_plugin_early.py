@@ -129,8 +129,9 @@ try:
     main(json.loads(sys.argv[1]))
 except SystemExit:
     pass
+import gc
 late = sorted(m for m in ("shutil", "tempfile", "devctl.pipeline.services") if m in sys.modules)
-sys.stderr.write("\\nSPAWNS " + json.dumps([seen, late]))
+sys.stderr.write("\\nSPAWNS " + json.dumps([seen, late, gc.get_freeze_count() > 0]))
 """
 
 
@@ -152,7 +153,7 @@ def test_plan_and_plugin_commands_spawn_plugins_before_importing_the_host(tmp_pa
         f"  - id: echo\n    path: {json.dumps(sys.executable)}\n"
         f"    args: [{json.dumps(str(PLUGINS / 'cmd_echo.py'))}]\n")
 
-    def spawns(*argv: str) -> list[list[list[str]] | list[str]]:
+    def spawns(*argv: str) -> list[object]:
         res = subprocess.run([sys.executable, "-c", SPAWN_PROBE, json.dumps(["-C", str(tmp_path), *argv])],
                              capture_output=True, text=True, timeout=60)
         assert res.returncode == 0, res.stderr
@@ -163,5 +164,7 @@ def test_plan_and_plugin_commands_spawn_plugins_before_importing_the_host(tmp_pa
     # Both plugins spawned before anything of the host; and what the path never needs is not
     # imported at all: shutil (only a PATH lookup needs it: procs/which.py), tempfile (the
     # pipeline record's atomic write: util/atomic.py), the service checks for config.mutate alone.
-    assert spawns("plan", "--json") == [[[], []], ["devctl.pipeline.services"]]
-    assert spawns("echo-args", "x") == [[[]], []]  # the provider (which also answers config.mutate)
+    # Last, the objects alive when the command is done are frozen, so the interpreter's exit
+    # does not search them for garbage (cli/teardown.py).
+    assert spawns("plan", "--json") == [[[], []], ["devctl.pipeline.services"], True]
+    assert spawns("echo-args", "x") == [[[]], [], True]  # the provider (which also answers config.mutate)
