@@ -19,7 +19,8 @@ included: far steadier than wall time on a shared box), each also as a delta aga
 - `down` with nothing running (the CLI's own share of `down`);
 - a plugin command with a warm command cache (`devctl echo-args`, testdata/plugins/cmd_echo.py)
   next to the same plugin run by hand (one `command.run` request piped in);
-- then, DOWN_RUNS times, `devctl down` of SERVICES (50) running services after an `up`.
+- then, DOWN_RUNS times, `devctl down` of SERVICES (50) running services after an `up`, once
+  every one has started (said "sleeping" in its log).
 
 `--baseline DIR` (another checkout, e.g. `git worktree add /tmp/before main`) adds a
 "(before)" twin of every devctl figure, run as `python -m devctl` with PYTHONPATH=DIR in the
@@ -105,6 +106,21 @@ def sup_repo(root: Path, services: int) -> Path:
     return root
 
 
+def settled(root: Path, services: int, timeout: float = 60.0) -> None:
+    """Wait until every sleeper of `root` has said "sleeping" (its interpreter is up and idle).
+
+    These services have no health check, so `up` returns once they are spawned, while their 50
+    interpreters are still starting on two cores; a `down` timed at that moment would time
+    their start-up too, not the stop of 50 running services that the goal is about."""
+    logs = [root / ".devctl" / "logs" / f"s{i}.stdout.log" for i in range(services)]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(log.exists() and b"sleeping" in log.read_bytes() for log in logs):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"the {services} services of {root} did not settle in {timeout:.0f} s")
+
+
 def stale_repo(root: Path, services: int) -> Path:
     """What a supervisor that died leaves: `services` recorded services whose processes are gone."""
     state_dir = root / ".devctl"
@@ -180,6 +196,7 @@ def measure(runs: int, down_runs: int, services: int, tmp: Path, baseline: Path 
         for _ in range(down_runs):
             run_ok([*devctl, "up"], big, env)
             started.append(big)
+            settled(big, services)
             downs.append(time_once([*devctl, "down"], big, env)[0])
             started.remove(big)
     finally:
