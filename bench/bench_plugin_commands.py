@@ -10,6 +10,9 @@
    (issue 17): at most 100 ms. With `--baseline DIR` (another checkout, e.g. `git worktree add
    /tmp/base main`), `python -m devctl echo-args` from DIR and from this checkout run in the same
    rounds (PYTHONPATH picks the code; same interpreter and packages): before and after in one run.
+   In the same rounds, `bench/plugin_floor.py` does the same requests with blocking pipes and
+   nothing but json and subprocess: the floor any Python host pays (its interpreter, the round
+   trips), so devctl − floor is what devctl's own host adds.
 2. `devctl stream ... --json` over a stream of N events (testdata/plugins/cmd_stream_many.py),
    stdout read through a pipe: events per second, both for the whole command (start-up
    included) and for the stream alone (minus the same command with a 0-event stream).
@@ -90,14 +93,17 @@ def bench_command(repo: Path, runs: int, baseline: str | None = None) -> dict[st
     checkouts = {} if baseline is None else {"before": baseline, "after": str(ROOT)}
     for code in checkouts.values():
         timed([*devctl, "echo-args"], repo, code=code)  # compiles that checkout's .pyc files
-    through, through_cpu, hand, hand_cpu = [], [], [], []
+    through, through_cpu, hand, hand_cpu, floor, floor_cpu = [], [], [], [], [], []
     pair: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in checkouts}
     plugin = [sys.executable, str(FIXTURES / "cmd_echo.py")]
+    bare_host = [sys.executable, str(Path(__file__).resolve().parent / "plugin_floor.py"), *plugin]
     for _ in range(runs):  # interleaved, so all see the same load
         through.append(timed([*devctl, "echo-args"], repo)[0])
         through_cpu.append(LAST_CPU[0])
         hand.append(timed(plugin, repo, by_hand_input())[0])
         hand_cpu.append(LAST_CPU[0])
+        floor.append(timed(bare_host, repo)[0])
+        floor_cpu.append(LAST_CPU[0])
         for name, code in checkouts.items():
             pair[name][0].append(timed([*devctl, "echo-args"], repo, code=code)[0])
             pair[name][1].append(LAST_CPU[0])
@@ -110,6 +116,7 @@ def bench_command(repo: Path, runs: int, baseline: str | None = None) -> dict[st
     return {"devctl_ms": devctl_ms, "by_hand_ms": hand_ms, "overhead_ms": devctl_ms - hand_ms,
             "devctl_cpu_ms": cpu_ms, "by_hand_cpu_ms": hand_cpu_ms, "overhead_cpu_ms": cpu_ms - hand_cpu_ms,
             "version_ms": statistics.median(cli_only) * 1000, "python_ms": statistics.median(bare) * 1000,
+            "floor_ms": statistics.median(floor) * 1000, "floor_cpu_ms": statistics.median(floor_cpu) * 1000,
             **{f"{name}_{what}": statistics.median(values) * 1000 - base
                for name, (wall, cpu) in pair.items()
                for what, values, base in (("overhead_ms", wall, hand_ms),
@@ -157,6 +164,8 @@ def main() -> None:
     print(f"CPU time (children included)   {command['devctl_cpu_ms']:7.1f} ms devctl, "
           f"{command['by_hand_cpu_ms']:.1f} ms by hand: {command['overhead_cpu_ms']:.1f} ms more")
     print(f"  (python -c pass              {command['python_ms']:7.1f} ms)")
+    print(f"  (bare blocking-pipes host    {command['floor_ms']:7.1f} ms, "
+          f"CPU {command['floor_cpu_ms']:.1f} ms: bench/plugin_floor.py, any Python host's floor)")
     print(f"  (devctl --version, no typer  {command['version_ms']:7.1f} ms)")
     for name in ("before", "after"):
         if f"{name}_overhead_ms" in command:
