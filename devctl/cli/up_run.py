@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 if TYPE_CHECKING:
     from devctl.cli.context import AppContext
+
+T = TypeVar("T")
 
 
 def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool = False, attach: bool = False,
@@ -34,9 +37,14 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
     from devctl.supervisor.control import AlreadyRunning
 
     only = list(dict.fromkeys(services))
-    pre = up_core.preflight(paths, dry=dry_run or app.dry_run, force=force)
-    planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step, pre.dry,
-                    progress=progress, record_as="up")
+    dry = dry_run or app.dry_run
+    # The go / no-go reads /proc/locks, whose first read waits 5-18 ms in the kernel: it runs
+    # while the plugins start and the plugin host is imported, and is awaited before the
+    # pipeline's first phase (a no-go still stops `up` before any plugin did any work).
+    preflight = _in_background(lambda: up_core.preflight(paths, dry=dry, force=force))
+    planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step, dry,
+                    progress=progress, record_as="up", before_phases=preflight)
+    pre = preflight()
     selected = up_core.select(planned, only)  # an unknown SERVICE: exit 2, before anything
     if pre.apply:
         _apply(paths, planned, only, force=force, dry=pre.dry, no_wait=no_wait, attach=attach,
@@ -150,14 +158,43 @@ def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry
          f"already up to date: {len(changes)} service(s) unchanged")
 
 
+def _in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` in a thread now; the returned call waits for it and gives its result or
+    raises its exception (as if `work` had been called there)."""
+    import threading
+
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=run, name="devctl-up-preflight", daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        ok, value = outcome[0]
+        if not ok:
+            raise value
+        return cast(T, value)
+
+    return result
+
+
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
           steps: list[str], dry: bool, *, on_result: Any = None,
-          progress: str = "auto", record_as: str | None = None) -> list[dict[str, Any]]:
+          progress: str = "auto", record_as: str | None = None,
+          before_phases: Callable[[], object] | None = None) -> list[dict[str, Any]]:
     """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services.
 
     `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config).
     `progress` is how the pipeline's progress shows (`devctl.cli.progress.resolve`); `record_as`
-    names the command in `.devctl/pipeline.json` (None: the run leaves no record)."""
+    names the command in `.devctl/pipeline.json` (None: the run leaves no record).
+    `before_phases()` is called once the plugins are starting and the host is imported, before
+    the first phase; what it raises ends the run there (the plugins are closed)."""
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions
@@ -181,6 +218,8 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     with spawn_early(cfg.plugins) as early, PipelineProgress(resolve(progress)) as shown:
         from devctl.pipeline.runner import run_pipeline_sync
 
+        if before_phases is not None:
+            before_phases()
         result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=shown.phase, on_event=shown.event,
                                    early=early)
     if on_result is not None:

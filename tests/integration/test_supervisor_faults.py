@@ -64,9 +64,12 @@ def test_up_after_a_sigkilled_supervisor_never_doubles_the_services(repo):
     os.kill(repo.status()["supervisor"]["pid"], signal.SIGKILL)
     wait_for(lambda: not repo.status()["supervisor"]["running"], what="the supervisor to be gone")
 
+    record = (repo.root / ".devctl" / "pipeline.json").read_bytes()
     res = repo.cli("up")
     assert res.returncode == 1 and "without their supervisor (plain)" in res.stderr
     assert alive(old)
+    # The no-go comes before the pipeline's first phase: no run was recorded.
+    assert (repo.root / ".devctl" / "pipeline.json").read_bytes() == record
 
     ok(repo.cli("up", "--force"))
     assert not alive(old)
