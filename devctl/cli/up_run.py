@@ -12,12 +12,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from devctl.cli.context import AppContext
-
-T = TypeVar("T")
 
 
 def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool = False, attach: bool = False,
@@ -41,7 +39,10 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
     # The go / no-go reads /proc/locks, whose first read waits 5-18 ms in the kernel: it runs
     # while the plugins start and the plugin host is imported, and is awaited before the
     # pipeline's first phase (a no-go still stops `up` before any plugin did any work).
-    preflight = _in_background(lambda: up_core.preflight(paths, dry=dry, force=force))
+    from devctl.util.background import in_background
+
+    preflight = in_background(lambda: up_core.preflight(paths, dry=dry, force=force),
+                              name="devctl-up-preflight")
     planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step, dry,
                     progress=progress, record_as="up", before_phases=preflight)
     pre = preflight()
@@ -156,32 +157,6 @@ def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry
         raise SystemExit(1)
     info(f"{summary} in {time.time() - t0:.1f} s" if waiting else
          f"already up to date: {len(changes)} service(s) unchanged")
-
-
-def _in_background(work: Callable[[], T]) -> Callable[[], T]:
-    """Start `work` in a thread now; the returned call waits for it and gives its result or
-    raises its exception (as if `work` had been called there)."""
-    import threading
-
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, work()))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
-            outcome.append((False, exc))
-
-    thread = threading.Thread(target=run, name="devctl-up-preflight", daemon=True)
-    thread.start()
-
-    def result() -> T:
-        thread.join()
-        ok, value = outcome[0]
-        if not ok:
-            raise value
-        return cast(T, value)
-
-    return result
 
 
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,

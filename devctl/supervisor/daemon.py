@@ -21,9 +21,8 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from devctl.errors import DevctlError
 from devctl.pipeline.services import ServiceSpec
@@ -31,6 +30,7 @@ from devctl.procs.start import popen
 from devctl.supervisor.control import AlreadyRunning, acquire_lock
 from devctl.supervisor.events import Listener
 from devctl.supervisor.paths import Paths
+from devctl.util.background import in_background
 
 #: How long `up` waits for the supervisor to say it is listening.
 READY_TIMEOUT_S = 15.0
@@ -209,7 +209,7 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
     # mostly waits in the kernel (5-18 ms of wall time for 0.2 ms of CPU on the development
     # box): it runs in a thread while this one names the process and imports the modules
     # that serve the plan. Nothing is written and nothing starts before its answer.
-    other_holders = _in_background(_other_lock_holders, paths, os.getpid())
+    other_holders = in_background(_other_lock_holders, paths, os.getpid(), name="devctl-lock-look")
     from devctl.util.proctitle import set_title
 
     set_title(f"devctl supervisor {paths.root}", "devctl-supervisor")  # not `…/devctl up` in ps
@@ -245,35 +245,6 @@ def _other_lock_holders(paths: Paths, me: int) -> list[int]:
     from devctl.procs.pids import lock_holders
 
     return lock_holders(str(paths.lock), exclude=me)
-
-
-T = TypeVar("T")
-
-
-def _in_background(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
-    """Start `fn(*args)` in a thread; the function returned waits for it and returns its result
-    (or raises its exception)."""
-    import threading
-
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - raised again by the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="devctl-lock-look", daemon=True)
-    thread.start()
-
-    def result() -> T:
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        value: T = box["value"]
-        return value
-
-    return result
 
 
 async def _serve_plan(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],

@@ -37,22 +37,3 @@ def test_no_second_supervisor_next_to_one_whose_lock_file_was_removed(tmp_path):
     finally:
         ghost.kill()
         ghost.wait()
-
-
-def test_the_look_for_other_holders_runs_in_a_thread_and_hands_back_its_result_or_error():
-    """run_daemon looks for another holder of the lock (/proc/locks: a wait in the kernel) in a
-    thread while it names itself and imports; the answer, or the look's error, comes back whole."""
-    import threading
-
-    from devctl.supervisor.daemon import _in_background
-
-    release = threading.Event()
-    result = _in_background(lambda: release.wait(30) and threading.current_thread().name)
-    release.set()  # the caller went on while the thread waited
-    assert result() == "devctl-lock-look"
-
-    def broken() -> None:
-        raise PermissionError("/proc/locks")
-
-    with pytest.raises(PermissionError, match="/proc/locks"):
-        _in_background(broken)()
