@@ -128,15 +128,14 @@ class Devctl:
 
     def run(self, *args: str, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
         t0 = time.perf_counter()
-        # cwd: `python -m` and `-c` put the working directory first on sys.path, ahead of
-        # PYTHONPATH: run from the checkout, `--before DIR` would time this checkout twice.
         res = subprocess.run([PY, "-m", "devctl", "-C", str(self.root), *args], capture_output=True,
-                             text=True, env={**self.env(), **(env or {})}, check=False, cwd=self.root)
+                             text=True, env={**self.env(), **(env or {})}, check=False)
         return time.perf_counter() - t0, res
 
     def env(self) -> dict[str, str]:
-        # PYTHONSAFEPATH: `python -c`/`-m` put the working directory first on sys.path, so a
-        # bench started from a checkout ran that checkout's devctl for `--before` too.
+        # PYTHONSAFEPATH: `python -c`/`-m` put the working directory first on sys.path, ahead of
+        # PYTHONPATH, so a bench started from a checkout ran that checkout's devctl for
+        # `--before DIR` too (every devctl this bench starts gets this environment).
         env = {**os.environ, "NO_COLOR": "1", "PYTHONSAFEPATH": "1"}
         if self.src is not None:
             env["PYTHONPATH"] = str(self.src)
@@ -637,7 +636,7 @@ def breakdown_once(base: Path, n: int, tag: str, src: Path | None = None) -> dic
     out = base / f"bd{n}{tag}.json"
     t0 = time.time()
     res = subprocess.run([PY, "-c", BREAKDOWN, repr(t0), str(out), "-C", str(d.root), "up"],
-                         capture_output=True, text=True, env=d.env(), check=False, cwd=d.root)
+                         capture_output=True, text=True, env=d.env(), check=False)
     wall = time.time() - t0
     try:
         if res.returncode != 0:
