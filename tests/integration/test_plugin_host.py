@@ -351,6 +351,21 @@ def test_crash_while_a_grandchild_holds_stdout_is_reported_at_once():
     assert err.code == "E_CRASHED" and "exited with code 3" in err.message
 
 
+def test_without_a_pidfd_the_exit_is_polled(monkeypatch):
+    """Where os.pidfd_open is missing (Linux < 5.3, other systems) the exit watch polls."""
+    monkeypatch.delattr(os, "pidfd_open", raising=False)
+
+    def main():
+        client = start_plugin(spec("host_crash.py"), PLUGINS)
+        try:
+            return failing(lambda: client.request("test.crash", {"orphan": True}, timeout=60))
+        finally:
+            closed(client)
+
+    err = run(main)
+    assert err.code == "E_CRASHED" and "exited with code 3" in err.message
+
+
 def test_exit_while_idle_fails_the_next_request():
     def main():
         client = start_plugin(spec("host_crash.py", "--after-handshake"), PLUGINS)
