@@ -8,8 +8,8 @@
    starting them is most of a plugin command's start-up cost. A provider that declares
    config.mutate answers it from the same process (one interpreter start, not two); its stderr
    is shown as the command's output only from `command.run` on, as before. Every plugin
-   needed is spawned before anyio and the plugin host are imported (`devctl.plugins.early`),
-   so their start-up overlaps devctl's.
+   needed is spawned before the plugin host and the pipeline are imported
+   (`devctl.plugins.early`), so their start-up overlaps devctl's.
 3. Send `command.run` with {name, argv, config}; the plugin's stderr goes to the terminal
    as it arrives, unprefixed: it is the command's output.
 4. Exit with the `exit_code` the plugin returned. An optional `output.stdout` string (a devctl
@@ -79,20 +79,14 @@ def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool 
 
     cmd, spec, listings = find_command(cfg, name, strict=strict, on_warning=on_warning)
     mutating = mutators(cfg, listings)
-    # Started now, while anyio, the plugin host and the pipeline are imported (see the docstring).
+    # Started now, while the plugin host and the pipeline are imported (see the docstring).
     with spawn_early([spec, *mutating.plugins]) as early:
-        import anyio
-
         from devctl.pipeline import PipelineOptions
 
         opts = PipelineOptions(phases=("config.mutate",), strict=strict, dry_run=dry_run,
                                timeout=timeout or 30.0, verbose=verbose)
-
-        async def main() -> dict[str, Any]:
-            return await _run(mutating, spec, cmd.name, list(argv), opts, timeout or NO_DEADLINE,
-                              on_plugin_stderr or _raw_stderr, early)
-
-        output = anyio.run(main)
+        output = _run(mutating, spec, cmd.name, list(argv), opts, timeout or NO_DEADLINE,
+                      on_plugin_stderr or _raw_stderr, early)
     code = output.get("exit_code")
     if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 255:
         raise PluginError(spec.id, f"command.run for {name!r} answered exit_code {code!r}; expected an "
@@ -104,7 +98,7 @@ def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool 
     return code
 
 
-async def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: Any, timeout: float,
+def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: Any, timeout: float,
                on_stderr: Callable[[str, str], None], early: EarlyStarts) -> dict[str, Any]:
     from devctl.pipeline import run_pipeline
     from devctl.plugins import start_plugin
@@ -120,19 +114,19 @@ async def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: 
             shown[0](plugin, line)
 
     try:
-        client = await start_plugin(spec, cfg.repo_root, on_stderr=provider_stderr, strict=opts.strict,
+        client = start_plugin(spec, cfg.repo_root, on_stderr=provider_stderr, strict=opts.strict,
                                     early=early.take(spec))
         config: dict[str, Any] = {}
         if cfg.plugins:
-            result = await run_pipeline(cfg, opts, on_stderr=pipeline_stderr, early=early,
+            result = run_pipeline(cfg, opts, on_stderr=pipeline_stderr, early=early,
                                         running={spec.id: client})
             config = result.config
         shown[0] = on_stderr
-        return await client.request("command.run", {"name": name, "argv": argv, "config": config},
+        return client.request("command.run", {"name": name, "argv": argv, "config": config},
                                     timeout=timeout, dry_run=opts.dry_run, cwd=os.getcwd())
     finally:
         if client is not None:
-            await client.close()
+            client.close()
 
 
 def _raw_stderr(plugin: str, line: str) -> None:
