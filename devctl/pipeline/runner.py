@@ -278,6 +278,11 @@ def run_pipeline(
         on_event = recorder.on_event
     run = _Run(cfg, opts, on_event)
     specs = sorted(cfg.plugins, key=lambda s: s.sort_key())
+    if "launch.plan" in opts.phases:
+        # Imported now, not when the phase starts: the plugins' interpreters are still starting
+        # (they were spawned early), so this costs no wall time here, and after the handshakes
+        # it would hold up the request.
+        from devctl.pipeline import declared, services  # noqa: F401
 
     def on_warning(plugin: str, text: str) -> None:  # protocol warnings (junk from an idle plugin, ...)
         run.notes.append(text)

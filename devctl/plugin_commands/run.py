@@ -33,18 +33,20 @@ from devctl.plugin_commands.names import BUILTIN, BUILTIN_NAMES, Listing, Plugin
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
+    from devctl.plugin_commands.cache import CommandCache
     from devctl.plugins.early import EarlyStarts
 
 #: "No deadline" for command.run, as a finite number (deadline_ms must be an integer): a day.
 NO_DEADLINE = 24 * 3600.0
 
 
-def find_command(cfg: Config, name: str, *, strict: bool,
-                 on_warning: Callable[[str], None]) -> tuple[PluginCommand, PluginSpec, list[Listing]]:
-    """The declared command `name`, its provider and what every plugin declared (from the cache,
-    refreshed if stale); ConfigError if nobody declares `name`."""
+def find_command(cfg: Config, name: str, *, strict: bool, on_warning: Callable[[str], None],
+                 commands: CommandCache | None = None) -> tuple[PluginCommand, PluginSpec, list[Listing]]:
+    """The declared command `name`, its provider and what every plugin declared (from
+    `commands`, a cache the caller just found fresh, else from the cache, refreshed if stale);
+    ConfigError if nobody declares `name`."""
 
-    listings = ensure_fresh(cfg, on_warning=on_warning).listings
+    listings = (commands or ensure_fresh(cfg, on_warning=on_warning)).listings
     res = resolve(listings, BUILTIN_NAMES)
     if strict:
         res.check_strict()
@@ -73,11 +75,13 @@ def mutators(cfg: Config, listings: list[Listing]) -> Config:
 def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool = False,
                        dry_run: bool = False, timeout: float | None = None, verbose: int = 0,
                        on_warning: Callable[[str], None] = lambda message: None,
-                       on_plugin_stderr: Callable[[str, str], None] | None = None) -> int:
-    """Run `devctl <name> <argv...>`; returns the exit code the plugin chose."""
+                       on_plugin_stderr: Callable[[str, str], None] | None = None,
+                       commands: CommandCache | None = None) -> int:
+    """Run `devctl <name> <argv...>`; returns the exit code the plugin chose. `commands`: the
+    command cache, when the caller has just read it and found it fresh (not read again)."""
     from devctl.plugins.early import spawn_early
 
-    cmd, spec, listings = find_command(cfg, name, strict=strict, on_warning=on_warning)
+    cmd, spec, listings = find_command(cfg, name, strict=strict, on_warning=on_warning, commands=commands)
     mutating = mutators(cfg, listings)
     # Started now, while the plugin host and the pipeline are imported (see the docstring).
     with spawn_early([spec, *mutating.plugins]) as early:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
 import os
 import signal
 import time
@@ -54,11 +53,12 @@ from devctl.procs.pids import any_alive, descendants
 from devctl.procs.tails import OnStderr, StderrTail
 from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
+from devctl.util.lazylog import LazyLogger
 
 if TYPE_CHECKING:
     import subprocess
 
-log = logging.getLogger("devctl.plugins")
+log = LazyLogger("devctl.plugins")
 
 #: After stdin is closed, how long a plugin may take to exit by itself before SIGTERM.
 EOF_EXIT_WAIT = 0.25

@@ -9,7 +9,6 @@ is the one-plugin form that raises; `open_plugins` the context manager a pipelin
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,8 +21,9 @@ from devctl.plugins.early import EarlyStart, EarlyStarts, plugin_env, spawn
 from devctl.plugins.router import OnWarning
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS
 from devctl.procs.tails import OnStderr
+from devctl.util.lazylog import LazyLogger
 
-log = logging.getLogger("devctl.plugins")
+log = LazyLogger("devctl.plugins")
 
 #: The first stdout frame must be a handshake within this many seconds (spec default).
 HANDSHAKE_TIMEOUT = 2.0

@@ -25,7 +25,6 @@ plugin's lifetime can report it at the end: contamination is never silent.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -44,8 +43,9 @@ from devctl.plugins.codes import (
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, StreamBuffer
 from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, NonFiniteNumber, decode, quote
+from devctl.util.lazylog import LazyLogger
 
-log = logging.getLogger("devctl.plugins")
+log = LazyLogger("devctl.plugins")
 
 OnWarning = Callable[[str, str], None]
 
