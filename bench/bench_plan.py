@@ -12,8 +12,6 @@ that declares only `validate.run` and `launch.plan` and plans N trivial TCP serv
   close stdin so it exits. This is the floor: one interpreter start plus the plugin's own work.
 - **devctl plan --json** and **devctl plan** (the readable table), output piped, through the
   installed `devctl` script next to this interpreter (what users run), else `python -m devctl`.
-- **plan --json, no typer**: `devctl.cli.pipeline_run.plan` called by `python -c`, the same
-  function the typer command calls: what a typer-free fast path for `plan --json` would cost.
 - **python -c pass**: the bare interpreter, for reference.
 - with `--baseline DIR` (another checkout of devctl, e.g. `git worktree add /tmp/base main`):
   `python -m devctl plan --json` from DIR and from this checkout (PYTHONPATH chooses the
@@ -101,10 +99,6 @@ def timed(argv: list[str], cwd: Path, stdin: bytes = b"",
 
 #: argv, stdin, the checkout to run (None: the installed one), the repo to run it in.
 Command = tuple[list[str], bytes, "str | None", Path]
-#: `plan --json` through the function the typer command calls, without importing typer: what a
-#: typer-free fast path for this shape (devctl/cli/fastpath.py) would cost.
-NO_TYPER = ("import sys; from devctl.cli.context import AppContext; "
-            "from devctl.cli.pipeline_run import plan; sys.exit(plan(AppContext(), json_out=True))")
 
 
 def commands(repo: Path, baseline: str | None, base_repo: Path) -> dict[str, Command]:
@@ -114,7 +108,6 @@ def commands(repo: Path, baseline: str | None, base_repo: Path) -> dict[str, Com
                            repo),
         "devctl plan --json": ([*devctl, "plan", "--json"], b"", None, repo),
         "devctl plan": ([*devctl, "plan"], b"", None, repo),
-        "plan --json, no typer": ([sys.executable, "-c", NO_TYPER], b"", None, repo),
         "python -c pass": ([sys.executable, "-c", "pass"], b"", None, repo),
     }
     if baseline is not None:
