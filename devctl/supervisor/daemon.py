@@ -18,9 +18,7 @@ import os
 import select
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +105,8 @@ def _launch_fork(paths: Paths, services: list[ServiceSpec], notifiers: list[dict
         code = run_daemon(paths, services, notifiers, write_fd)
     except BaseException:  # noqa: BLE001 - the forked child must never return into the CLI
         with contextlib.suppress(Exception):
+            import traceback
+
             traceback.print_exc()
             sys.stderr.flush()
     finally:
@@ -115,6 +115,8 @@ def _launch_fork(paths: Paths, services: list[ServiceSpec], notifiers: list[dict
 
 def _launch_exec(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],
                  write_fd: int) -> None:
+    import tempfile  # exec mode only: with shutil and random, ~5 ms of every `up`'s import
+
     fd, plan_file = tempfile.mkstemp(prefix=".plan.", suffix=".json", dir=paths.state_dir)
     with os.fdopen(fd, "w") as fh:
         json.dump({"services": services, "notifiers": notifiers}, fh)
