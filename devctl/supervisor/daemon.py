@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devctl.errors import DevctlError
-from devctl.pipeline.services import ServiceSpec
 from devctl.procs.start import popen
 from devctl.supervisor.control import AlreadyRunning, acquire_lock
-from devctl.supervisor.events import Listener
 from devctl.supervisor.paths import Paths
 from devctl.util.background import in_background
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: `up` imports this module in the CLI, events.py loads threads
+    from devctl.pipeline.services import ServiceSpec
     from devctl.supervisor.early import EarlySupervisor
+    from devctl.supervisor.events import Listener
 
 #: How long `up` waits for the supervisor to say it is listening.
 READY_TIMEOUT_S = 15.0

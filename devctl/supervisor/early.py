@@ -179,12 +179,12 @@ def fork_early(repo_root: Path) -> EarlySupervisor | None:
 def _wait_for_plan(paths: Paths, plan_fd: int, ready_fd: int) -> int:
     """In the detached child: let go of the CLI's terminal and descriptors, import, wait for
     the plan, then be the supervisor (or exit quietly on end of file)."""
-    from devctl.supervisor import daemon
-
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
+    from devctl.supervisor import daemon
+
     daemon.drop_inherited_fds(keep=(plan_fd, ready_fd))
     warm_up()
     chunks = []
