@@ -151,7 +151,12 @@ def fork_early(repo_root: Path) -> EarlySupervisor | None:
     sys.stdout.flush()
     sys.stderr.flush()
     gc.freeze()  # as daemon._launch_fork does: the child's collections skip the CLI's objects
-    middle = os.fork()
+    try:
+        middle = os.fork()
+    except OSError:  # EAGAIN (a process limit): `launch` forks later and says why if it fails
+        for fd in (plan_r, plan_w, ready_r, ready_w):
+            os.close(fd)
+        return None
     if middle:
         os.close(plan_r)
         os.close(ready_w)

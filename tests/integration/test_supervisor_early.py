@@ -14,7 +14,9 @@ import threading
 from pathlib import Path
 
 import psutil
+import pytest
 
+from devctl.supervisor import daemon, early
 from tests.cli import ok, spawn_cli, wait_for
 from tests.integration.test_supervisor_cli import Repo, open_repo, service
 from tests.orphans import find_tagged
@@ -97,3 +99,39 @@ def test_up_that_starts_nothing_takes_its_early_supervisor_with_it(tmp_path: Pat
     assert psutil.Process(status["supervisor"]["pid"]).ppid() != os.getpid()
     for _ in gen:  # the fixture's `down`
         pass
+
+
+def _fake_run_daemon(record: Path):
+    """A `run_daemon` for the forked side: note the plan it got, say "ok PID", exit."""
+    def run_daemon(paths: object, services: list, notifiers: list, ready_fd: int) -> int:
+        record.write_text(json.dumps([s["name"] for s in services]))
+        os.write(ready_fd, f"ok {os.getpid()}\n".encode())
+        return 0
+
+    return run_daemon
+
+
+def test_the_plan_goes_to_the_early_supervisor_or_to_a_fresh_one_if_it_died(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # In-process, like `up` after its pipeline; pytest's own threads are no concern for a child
+    # that only imports what this process has loaded already, and a fake `run_daemon`.
+    monkeypatch.setattr(early, "can_fork_now", lambda: True)
+    record = tmp_path / "got.json"
+    monkeypatch.setattr(daemon, "run_daemon", _fake_run_daemon(record))
+    gone = lambda pid: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE  # noqa: E731
+
+    sup = early.fork_early(tmp_path)
+    assert sup is not None
+    pid = daemon.launch([{"name": "web"}], tmp_path, [], early=sup)  # type: ignore[list-item]
+    assert pid == sup.pid and json.loads(record.read_text()) == ["web"]
+    wait_for(lambda: gone(pid), what="the early supervisor's exit")
+
+    sup = early.fork_early(tmp_path)
+    assert sup is not None
+    first = sup._child_pid()
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    wait_for(lambda: gone(first), what="the early supervisor killed")
+    pid = daemon.launch([{"name": "api"}], tmp_path, [], early=sup)  # type: ignore[list-item]
+    assert pid != first and json.loads(record.read_text()) == ["api"]  # a fresh fork got it
+    wait_for(lambda: gone(pid), what="the fresh supervisor's exit")
