@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Sequential request round trips to a minimal Python plugin, through devctl and without it.
 
-    python bench/bench_roundtrip.py [-n REQUESTS] [-r RUNS] [--json]
+    python bench/bench_roundtrip.py [-n REQUESTS] [-r RUNS] [--baseline DIR] [--json]
 
 Three measurements of the same plugin (testdata/plugins/host_min.py), each RUNS times, median:
 
@@ -9,11 +9,14 @@ Three measurements of the same plugin (testdata/plugins/host_min.py), each RUNS 
                   own per-request cost (parse, answer, flush), with no waiting for a peer.
 * raw pipes     — a plain Python loop writes one request line and blocks on the answer line
                   (subprocess pipes, no event loop, no validation): the floor for a round trip.
-* devctl        — `PluginClient.request()` in an anyio event loop: encode, send, route by
-                  request_id, validate the response frame, timeout scope.
+* devctl        — `PluginClient.request()`: encode, send, wait on the reactor, route by
+                  request_id, validate the response frame, deadline.
 
 "host overhead" = devctl − raw pipes: what devctl adds to each round trip. The issue's goal is
-at least 5,000 round trips per second. Nothing here is asserted.
+at least 5,000 round trips per second. With `--baseline DIR` (another checkout of devctl, e.g.
+one from before a change), DIR's own copy of this script runs right after, on the same plugin,
+with DIR's code (PYTHONPATH), and its devctl figure is printed next to this one's. Nothing here
+is asserted.
 """
 
 from __future__ import annotations
@@ -82,28 +85,32 @@ def raw_pipes(n: int) -> float:
 
 def through_devctl(n: int) -> float:
     """Seconds per round trip through PluginClient.request()."""
-    import anyio
-
     from devctl.plugins import start_plugin
 
     argv = [sys.executable, str(PLUGIN)]
     spec = SimpleNamespace(id="min", path=str(PLUGIN), args=[], env={}, workdir=ROOT, priority=0,
                            executable=sys.executable, argv=lambda: argv)
+    client = start_plugin(spec, ROOT)
+    try:
+        request = client.request
+        for _ in range(WARMUP):
+            request("ping", {}, timeout=30)
+        start = time.perf_counter()
+        for _ in range(n):
+            request("ping", {}, timeout=30)
+        return (time.perf_counter() - start) / n
+    finally:
+        client.close()
 
-    async def main() -> float:
-        client = await start_plugin(spec, ROOT)
-        try:
-            request = client.request
-            for _ in range(WARMUP):
-                await request("ping", {}, timeout=30)
-            start = time.perf_counter()
-            for _ in range(n):
-                await request("ping", {}, timeout=30)
-            return (time.perf_counter() - start) / n
-        finally:
-            await client.close()
 
-    return anyio.run(main)
+def baseline(directory: str, n: int, runs: int) -> float:
+    """Microseconds per round trip through the devctl host of checkout `directory` (its own
+    copy of this script, its code first on PYTHONPATH)."""
+    script = Path(directory) / "bench" / "bench_roundtrip.py"
+    res = subprocess.run([sys.executable, str(script), "-n", str(n), "-r", str(runs), "--json"],
+                         env=dict(env(), PYTHONPATH=directory, PYTHONSAFEPATH="1"), capture_output=True,
+                         text=True, check=True)
+    return float(json.loads(res.stdout)["us_per_request"]["devctl"])
 
 
 def measure(n: int, runs: int) -> dict[str, float]:
@@ -120,9 +127,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--requests", type=int, default=5000, help="round trips per run")
     parser.add_argument("-r", "--runs", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--baseline", metavar="DIR", help="another devctl checkout to compare with")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     us = measure(args.requests, args.runs)
+    if args.baseline:
+        us["baseline devctl"] = baseline(args.baseline, args.requests, args.runs)
     overhead = us["devctl"] - us["raw pipes"]
     rps = 1e6 / us["devctl"]
     if args.json:

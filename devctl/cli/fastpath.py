@@ -173,7 +173,8 @@ def plugin_command(args: list[str]) -> Callable[[], int] | None:
     state = plugin_invoke.cached(app)
     if state is None or state[0] is None or not state[1] or name not in plugin_invoke.resolved(state[0]):
         return None
-    return lambda: plugin_invoke.run(app, name, [*before, *after], None)
+    fresh = state[0]
+    return lambda: plugin_invoke.run(app, name, [*before, *after], None, known=fresh)
 
 
 def try_fast(args: list[str]) -> Callable[[], int] | None:

@@ -39,24 +39,25 @@ def run_phases(app: AppContext, phases: tuple[str, ...], *, steps: list[str] | N
                record_as: str | None = None) -> PipelineResult:
     """Run `phases` with the global options; print collision notes; return the PipelineResult.
     `record_as` names the command in `.devctl/pipeline.json` (None: the run leaves no record)."""
-    from devctl.cli.progress import PipelineProgress, resolve
-    from devctl.pipeline import PipelineOptions
-
-    cfg = app.load_config()
-    opts = PipelineOptions(
-        phases=phases,
-        steps=list(steps or []),
-        strict=app.effective_strict(),
-        dry_run=app.dry_run,
-        timeout=app.timeout,
-        verbose=app.verbose,
-        record_as=record_as,
-    )
     from devctl.plugins.early import spawn_early
 
-    # The plugins start now, while the pipeline, the plugin host and asyncio are imported below
-    # (on two cores their start-up is hidden); whatever is not adopted is killed on the way out.
+    cfg = app.load_config()
+    # The plugins start now, while the pipeline, the plugin host and the progress display are
+    # imported below (on two cores their start-up is hidden); whatever is not adopted is killed
+    # on the way out.
     with spawn_early(cfg.plugins) as early:
+        from devctl.cli.progress import PipelineProgress, resolve
+        from devctl.pipeline import PipelineOptions
+
+        opts = PipelineOptions(
+            phases=phases,
+            steps=list(steps or []),
+            strict=app.effective_strict(),
+            dry_run=app.dry_run,
+            timeout=app.timeout,
+            verbose=app.verbose,
+            record_as=record_as,
+        )
         from devctl.pipeline.runner import run_pipeline_sync
 
         on_stderr = _stderr_printer() if app.verbose else None

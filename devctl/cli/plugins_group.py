@@ -34,8 +34,6 @@ def list_plugins(
     Each enabled plugin is started, its handshake read, and then closed. A plugin that fails
     to start is listed with its error; the exit code is then 1.
     """
-    import anyio
-
     from devctl.cli.context import app_context
     from devctl.cli.output import err, print_json, warn
     from devctl.plugin_commands.discover import store as store_commands
@@ -44,7 +42,7 @@ def list_plugins(
     cfg = app_ctx.load_config()
     on_stderr = _stderr_printer() if app_ctx.verbose else None
     with err().status("reading plugin handshakes…"):
-        probed = anyio.run(_probe_all, cfg, on_stderr)
+        probed = _probe_all(cfg, on_stderr)
     entries = [entry for entry, _ in probed]
     # Each plugin was started once: its handshake and its commands.list answer refresh
     # .devctl/cache/commands.json, which plugin commands and `devctl --help` read.
@@ -57,55 +55,48 @@ def list_plugins(
         raise typer.Exit(1)
 
 
-async def _probe_all(cfg, on_stderr) -> list[tuple[dict, Any]]:  # noqa: ANN001
-    """(entry, commands Listing or None) per configured plugin, all probed concurrently."""
-    import anyio
-
-    entries: list[tuple[dict, Any]] = [({}, None) for _ in cfg.all_plugins]
-
-    async def probe(index: int) -> None:
-        entries[index] = await _probe(cfg.all_plugins[index], cfg.repo_root, on_stderr)
-
-    async with anyio.create_task_group() as tg:
-        for index in range(len(cfg.all_plugins)):
-            tg.start_soon(probe, index)
-    return entries
-
-
-async def _probe(spec, repo_root, on_stderr) -> tuple[dict, Any]:  # noqa: ANN001
-    import anyio
-
-    from devctl.errors import DevctlError
-    from devctl.plugin_commands.discover import listing_from
+def _probe_all(cfg, on_stderr) -> list[tuple[dict, Any]]:  # noqa: ANN001
+    """(entry, commands Listing or None) per configured plugin: every enabled plugin started at
+    once, asked for its commands at once, then closed."""
+    from devctl.plugin_commands.discover import ask
     from devctl.plugin_commands.names import Listing
-    from devctl.plugins import start_plugin
+    from devctl.plugins import PluginClient, close_all, start_plugins
 
-    entry = {
+    entries = [_entry(spec) for spec in cfg.all_plugins]
+    enabled = [i for i, spec in enumerate(cfg.all_plugins) if spec.enabled]
+    started = start_plugins([cfg.all_plugins[i] for i in enabled], cfg.repo_root, on_stderr=on_stderr,
+                            on_warning=_ignore)
+    clients = [item for item in started if isinstance(item, PluginClient)]
+    probed: list[tuple[dict, Any]] = [(entry, None) for entry in entries]
+    try:
+        answers = {}
+        for i, item in zip(enabled, started, strict=True):
+            entry = entries[i]
+            if not isinstance(item, PluginClient):
+                entry["error"] = item.message
+                entry["details"] = list(item.details)
+                probed[i] = (entry, Listing(entry["id"], entry["priority"], error=item.message))
+                continue
+            handshake = item.handshake
+            entry.update(name=handshake.get("plugin_name"), protocol=handshake.get("protocol_version"),
+                         ops=sorted(item.ops), streams=sorted(item.streams))
+            answers[i] = (item, ask(item))
+        for i, (client, answer) in answers.items():
+            listing = answer()
+            entries[i]["commands"] = [c["name"] for c in listing.commands] or list(client.commands)
+            entries[i]["warnings"] = list(client.warnings)  # non-fatal protocol problems seen so far
+            probed[i] = (entries[i], listing)
+    finally:
+        close_all(clients)
+    return probed
+
+
+def _entry(spec) -> dict:  # noqa: ANN001
+    return {
         "id": spec.id, "name": None, "protocol": None, "ops": [], "streams": [], "commands": [],
         "priority": spec.priority, "path": spec.path, "args": list(spec.args), "source": spec.source,
         "enabled": spec.enabled, "error": None, "warnings": [],
     }
-    if not spec.enabled:
-        return entry, None
-    try:
-        client = await start_plugin(spec, repo_root, on_stderr=on_stderr, on_warning=_ignore)
-    except (DevctlError, OSError) as exc:
-        entry["error"] = getattr(exc, "message", None) or str(exc)
-        entry["details"] = list(getattr(exc, "details", []) or [])
-        return entry, Listing(spec.id, spec.priority, error=entry["error"])
-    try:
-        handshake = client.handshake
-        entry["name"] = handshake.get("plugin_name")
-        entry["protocol"] = handshake.get("protocol_version")
-        entry["ops"] = sorted(client.ops)
-        entry["streams"] = sorted(client.streams)
-        listing = await listing_from(client)
-        entry["commands"] = [c["name"] for c in listing.commands] or list(client.commands)
-        entry["warnings"] = list(client.warnings)  # non-fatal protocol problems seen so far
-    finally:
-        with anyio.CancelScope(shield=True):
-            await client.close()
-    return entry, listing
 
 
 def _ignore(plugin: str, text: str) -> None:

@@ -8,7 +8,6 @@ is used; a bad output fails with the plugin named and its last stderr lines atta
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 import time
@@ -145,7 +144,7 @@ def _input(phase: str, run: _Run) -> dict[str, Any]:
     return {"config": run.config}
 
 
-async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
+def _phase(phase: str, clients: list[Any], run: _Run) -> None:
     opts = run.opts
     deadline = time.monotonic() + opts.timeout
     reported: set[str] = set()
@@ -166,7 +165,7 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
                               "was used up by the plugins before it")
         run.emit("plugin_start", phase=phase, plugin=plugin)
         started = time.monotonic()
-        output = await client.request(phase, _input(phase, run), timeout=remaining, dry_run=opts.dry_run,
+        output = client.request(phase, _input(phase, run), timeout=remaining, dry_run=opts.dry_run,
                                       cwd=os.getcwd())
         took_ms = round((time.monotonic() - started) * 1000)
         if not isinstance(output, dict):
@@ -195,7 +194,7 @@ async def _phase(phase: str, clients: list[Any], run: _Run) -> None:
         if missing:
             run.notes.append(f"{phase}: no plugin reported the requested step(s) {', '.join(missing)}")
     if phase == "validate.run":
-        await _preflights(run)
+        _preflights(run)
     if phase == "launch.plan":
         from devctl.pipeline.services import check_dependencies
 
@@ -226,7 +225,7 @@ def _step_failure(phase: str, failed: list[dict[str, Any]], run: _Run) -> Operat
     return exc
 
 
-async def _preflights(run: _Run) -> None:
+def _preflights(run: _Run) -> None:
     """dotagent preflight checks from `.devctl.yaml` (issue 6); their failures are validation errors."""
     if not run.cfg.preflight:
         return
@@ -237,16 +236,13 @@ async def _preflights(run: _Run) -> None:
             raise
         run.notes.append("preflight checks in .devctl.yaml were skipped: this devctl has no dotagent support")
         return
-    import anyio.to_thread
-
-    call = functools.partial(run_preflights, run.cfg, dry_run=run.opts.dry_run)
-    errors = await anyio.to_thread.run_sync(call)
+    errors = run_preflights(run.cfg, dry_run=run.opts.dry_run)
     if errors:
         run.valid = False
         run.errors += [dict(e) for e in errors]
 
 
-async def run_pipeline(
+def run_pipeline(
     cfg: Config,
     opts: PipelineOptions,
     *,
@@ -282,13 +278,18 @@ async def run_pipeline(
         on_event = recorder.on_event
     run = _Run(cfg, opts, on_event)
     specs = sorted(cfg.plugins, key=lambda s: s.sort_key())
+    if "launch.plan" in opts.phases:
+        # Imported now, not when the phase starts: the plugins' interpreters are still starting
+        # (they were spawned early), so this costs no wall time here, and after the handshakes
+        # it would hold up the request.
+        from devctl.pipeline import declared, services  # noqa: F401
 
     def on_warning(plugin: str, text: str) -> None:  # protocol warnings (junk from an idle plugin, ...)
         run.notes.append(text)
 
     try:
         # open_plugins hands the clients back in the order of `specs`: (priority, id).
-        async with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning,
+        with open_plugins(specs, cfg.repo_root, on_stderr=on_stderr, on_warning=on_warning,
                                 strict=opts.strict, early=early, running=running) as clients:
             if recorder is not None:
                 recorder.clients = clients
@@ -300,7 +301,7 @@ async def run_pipeline(
                 if phase in opts.phases:
                     if on_phase is not None:
                         on_phase(phase)
-                    await _timed_phase(phase, clients, run)
+                    _timed_phase(phase, clients, run)
     except DevctlError as exc:  # what was noticed before the failure still matters
         exc.details = [*exc.details, *(f"warning: {note}" for note in run.result().notes)]
         raise
@@ -310,34 +311,21 @@ async def run_pipeline(
     return run.result()
 
 
-async def _timed_phase(phase: str, clients: list[Any], run: _Run) -> None:
+def _timed_phase(phase: str, clients: list[Any], run: _Run) -> None:
     """`_phase` between a `phase_start` and a `phase_end` event (which says whether it went well).
     A phase no plugin declares still runs (its checks) but is not announced: it does nothing."""
     if not any(client.supports(phase) for client in clients):
-        await _phase(phase, clients, run)
+        _phase(phase, clients, run)
         return
     run.emit("phase_start", phase=phase)
     started = time.monotonic()
     ok = False
     try:
-        await _phase(phase, clients, run)
+        _phase(phase, clients, run)
         ok = True
     finally:
         run.emit("phase_end", phase=phase, ok=ok, duration_ms=round((time.monotonic() - started) * 1000))
 
 
-def run_pipeline_sync(
-    cfg: Config,
-    opts: PipelineOptions,
-    *,
-    on_stderr: StderrCallback | None = None,
-    on_phase: PhaseCallback | None = None,
-    on_event: EventCallback | None = None,
-    early: EarlyStarts | None = None,
-) -> PipelineResult:
-    """`run_pipeline` in a fresh event loop, for synchronous callers (the CLI)."""
-    import anyio
-
-    call = functools.partial(run_pipeline, cfg, opts, on_stderr=on_stderr, on_phase=on_phase,
-                             on_event=on_event, early=early)
-    return anyio.run(call)
+#: The name the CLI's callers use; the pipeline has been synchronous since the host is.
+run_pipeline_sync = run_pipeline

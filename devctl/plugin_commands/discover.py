@@ -12,7 +12,6 @@ error — it is reported and skipped, and the other plugins' commands still work
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from devctl.errors import DevctlError
@@ -27,62 +26,67 @@ if TYPE_CHECKING:
 COMMANDS_LIST_TIMEOUT = 3.0
 
 
-async def list_one(spec: PluginSpec, repo_root: Path, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> Listing:
-    """What `spec` declares; never raises for a misbehaving plugin."""
-    from devctl.plugins import start_plugin
-
-    try:
-        client = await start_plugin(spec, repo_root)
-    except DevctlError as exc:
-        return Listing(spec.id, spec.priority, error=exc.message)
-    try:
-        return await listing_from(client, timeout=timeout)
-    finally:
-        await client.close()
-
-
-async def listing_from(client: PluginClient, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> Listing:
+def listing_from(client: PluginClient, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> Listing:
     """Ask an already started plugin for its commands (so `plugins list` starts each plugin once)."""
+    return ask(client, timeout=timeout)()
+
+
+def ask(client: PluginClient, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> Callable[[], Listing]:
+    """Send `commands.list` now (when the handshake declares it) and return what waits for the
+    answer: asking every plugin first and then collecting the answers asks them all at once."""
     spec = client.spec
     mutates = client.supports("config.mutate")
     declared = handshake_commands(client.commands, client.handshake_sent)
     if not client.supports("commands.list"):
         listing = Listing(spec.id, spec.priority, mutates=mutates)
         add_declared(listing, declared)  # the handshake's list is the whole answer
-        return listing
+        return lambda: listing
     if not client.supports("command.run"):
-        return Listing(spec.id, spec.priority, mutates=mutates, error=(
+        refused = Listing(spec.id, spec.priority, mutates=mutates, error=(
             f"plugin {spec.id!r} declares commands.list but not command.run, so its commands "
             "could never run"))
+        return lambda: refused
     try:
-        output = await client.request("commands.list", {}, timeout=timeout)
-        listing = parse_listing(spec.id, spec.priority, output)
+        call = client.send("commands.list", {}, timeout=timeout)
     except DevctlError as exc:
-        listing = Listing(spec.id, spec.priority, error=exc.message)
-    add_declared(listing, declared)
-    listing.mutates = mutates
-    return listing
+        failed = Listing(spec.id, spec.priority, error=exc.message)
+        return lambda: failed
+
+    def answer() -> Listing:
+        try:
+            listing = parse_listing(spec.id, spec.priority, call.result())
+        except DevctlError as exc:
+            listing = Listing(spec.id, spec.priority, error=exc.message)
+        add_declared(listing, declared)
+        listing.mutates = mutates
+        return listing
+
+    return answer
 
 
-async def discover(cfg: Config, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> list[Listing]:
-    import anyio
+def discover(cfg: Config, *, timeout: float = COMMANDS_LIST_TIMEOUT) -> list[Listing]:
+    """What every enabled plugin declares, all started and asked at once; never raises for a
+    misbehaving plugin (it becomes a Listing with an error)."""
+    from devctl.plugins import PluginClient, close_all, start_plugins
 
-    listings: list[Listing | None] = [None] * len(cfg.plugins)
+    started = start_plugins(cfg.plugins, cfg.repo_root)
+    clients = [item for item in started if isinstance(item, PluginClient)]
+    try:
+        answers = [ask(item, timeout=timeout) if isinstance(item, PluginClient)
+                   else _failed(spec, item) for spec, item in zip(cfg.plugins, started, strict=True)]
+        return [answer() for answer in answers]
+    finally:
+        close_all(clients)
 
-    async def one(index: int) -> None:
-        listings[index] = await list_one(cfg.plugins[index], cfg.repo_root, timeout=timeout)
 
-    async with anyio.create_task_group() as tg:
-        for index in range(len(cfg.plugins)):
-            tg.start_soon(one, index)
-    return [item for item in listings if item is not None]
+def _failed(spec: PluginSpec, error: DevctlError) -> Callable[[], Listing]:
+    listing = Listing(spec.id, spec.priority, error=error.message)
+    return lambda: listing
 
 
 def refresh(cfg: Config, *, on_warning: Callable[[str], None] | None = None) -> cache.CommandCache:
     """Ask the plugins again, store the answers, report what went wrong; returns the new cache."""
-    import anyio
-
-    listings = anyio.run(discover, cfg) if cfg.plugins else []
+    listings = discover(cfg) if cfg.plugins else []
     return store(cfg, listings, on_warning=on_warning)
 
 

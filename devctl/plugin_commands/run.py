@@ -8,8 +8,8 @@
    starting them is most of a plugin command's start-up cost. A provider that declares
    config.mutate answers it from the same process (one interpreter start, not two); its stderr
    is shown as the command's output only from `command.run` on, as before. Every plugin
-   needed is spawned before anyio and the plugin host are imported (`devctl.plugins.early`),
-   so their start-up overlaps devctl's.
+   needed is spawned before the plugin host and the pipeline are imported
+   (`devctl.plugins.early`), so their start-up overlaps devctl's.
 3. Send `command.run` with {name, argv, config}; the plugin's stderr goes to the terminal
    as it arrives, unprefixed: it is the command's output.
 4. Exit with the `exit_code` the plugin returned. An optional `output.stdout` string (a devctl
@@ -33,18 +33,20 @@ from devctl.plugin_commands.names import BUILTIN, BUILTIN_NAMES, Listing, Plugin
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
+    from devctl.plugin_commands.cache import CommandCache
     from devctl.plugins.early import EarlyStarts
 
 #: "No deadline" for command.run, as a finite number (deadline_ms must be an integer): a day.
 NO_DEADLINE = 24 * 3600.0
 
 
-def find_command(cfg: Config, name: str, *, strict: bool,
-                 on_warning: Callable[[str], None]) -> tuple[PluginCommand, PluginSpec, list[Listing]]:
-    """The declared command `name`, its provider and what every plugin declared (from the cache,
-    refreshed if stale); ConfigError if nobody declares `name`."""
+def find_command(cfg: Config, name: str, *, strict: bool, on_warning: Callable[[str], None],
+                 commands: CommandCache | None = None) -> tuple[PluginCommand, PluginSpec, list[Listing]]:
+    """The declared command `name`, its provider and what every plugin declared (from
+    `commands`, a cache the caller just found fresh, else from the cache, refreshed if stale);
+    ConfigError if nobody declares `name`."""
 
-    listings = ensure_fresh(cfg, on_warning=on_warning).listings
+    listings = (commands or ensure_fresh(cfg, on_warning=on_warning)).listings
     res = resolve(listings, BUILTIN_NAMES)
     if strict:
         res.check_strict()
@@ -73,26 +75,22 @@ def mutators(cfg: Config, listings: list[Listing]) -> Config:
 def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool = False,
                        dry_run: bool = False, timeout: float | None = None, verbose: int = 0,
                        on_warning: Callable[[str], None] = lambda message: None,
-                       on_plugin_stderr: Callable[[str, str], None] | None = None) -> int:
-    """Run `devctl <name> <argv...>`; returns the exit code the plugin chose."""
+                       on_plugin_stderr: Callable[[str, str], None] | None = None,
+                       commands: CommandCache | None = None) -> int:
+    """Run `devctl <name> <argv...>`; returns the exit code the plugin chose. `commands`: the
+    command cache, when the caller has just read it and found it fresh (not read again)."""
     from devctl.plugins.early import spawn_early
 
-    cmd, spec, listings = find_command(cfg, name, strict=strict, on_warning=on_warning)
+    cmd, spec, listings = find_command(cfg, name, strict=strict, on_warning=on_warning, commands=commands)
     mutating = mutators(cfg, listings)
-    # Started now, while anyio, the plugin host and the pipeline are imported (see the docstring).
+    # Started now, while the plugin host and the pipeline are imported (see the docstring).
     with spawn_early([spec, *mutating.plugins]) as early:
-        import anyio
-
         from devctl.pipeline import PipelineOptions
 
         opts = PipelineOptions(phases=("config.mutate",), strict=strict, dry_run=dry_run,
                                timeout=timeout or 30.0, verbose=verbose)
-
-        async def main() -> dict[str, Any]:
-            return await _run(mutating, spec, cmd.name, list(argv), opts, timeout or NO_DEADLINE,
-                              on_plugin_stderr or _raw_stderr, early)
-
-        output = anyio.run(main)
+        output = _run(mutating, spec, cmd.name, list(argv), opts, timeout or NO_DEADLINE,
+                      on_plugin_stderr or _raw_stderr, early)
     code = output.get("exit_code")
     if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 255:
         raise PluginError(spec.id, f"command.run for {name!r} answered exit_code {code!r}; expected an "
@@ -104,7 +102,7 @@ def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool 
     return code
 
 
-async def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: Any, timeout: float,
+def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: Any, timeout: float,
                on_stderr: Callable[[str, str], None], early: EarlyStarts) -> dict[str, Any]:
     from devctl.pipeline import run_pipeline
     from devctl.plugins import start_plugin
@@ -120,19 +118,19 @@ async def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: 
             shown[0](plugin, line)
 
     try:
-        client = await start_plugin(spec, cfg.repo_root, on_stderr=provider_stderr, strict=opts.strict,
+        client = start_plugin(spec, cfg.repo_root, on_stderr=provider_stderr, strict=opts.strict,
                                     early=early.take(spec))
         config: dict[str, Any] = {}
         if cfg.plugins:
-            result = await run_pipeline(cfg, opts, on_stderr=pipeline_stderr, early=early,
+            result = run_pipeline(cfg, opts, on_stderr=pipeline_stderr, early=early,
                                         running={spec.id: client})
             config = result.config
         shown[0] = on_stderr
-        return await client.request("command.run", {"name": name, "argv": argv, "config": config},
+        return client.request("command.run", {"name": name, "argv": argv, "config": config},
                                     timeout=timeout, dry_run=opts.dry_run, cwd=os.getcwd())
     finally:
         if client is not None:
-            await client.close()
+            client.close()
 
 
 def _raw_stderr(plugin: str, line: str) -> None:

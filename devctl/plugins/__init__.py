@@ -1,13 +1,15 @@
 """The devctl NDJSON v1 plugin host (see docs/protocol.md for what it enforces).
 
-`start_plugin` / `open_plugins` spawn plugins and return `PluginClient`s; a client sends
-requests (`request`, `open_stream`) and is stopped with `close()`. Every failure is a
-`devctl.errors.PluginError` whose message carries a stable code from `devctl.plugins.codes`.
+`start_plugin` / `start_plugins` / `open_plugins` spawn plugins and return `PluginClient`s; a
+client sends requests (`request`, `send`, `open_stream`) and is stopped with `close()`
+(`close_all` for several). Every failure is a `devctl.errors.PluginError` whose message carries
+a stable code from `devctl.plugins.codes`. The host is synchronous: one blocking selector loop
+per thread (`devctl.procs.reactor`) reads every plugin's pipes while devctl waits for any of them.
 
 The names below are loaded on first use: importing a submodule (say `devctl.plugins.early`,
-which must spawn the plugins *before* asyncio, anyio and the host are imported, so that their
+which must spawn the plugins *before* the host and the pipeline are imported, so that their
 start-up overlaps devctl's) runs this package's `__init__` first, and an eager re-export here
-would import the whole host (~80 ms of imports) ahead of the spawn.
+would import the whole host ahead of the spawn.
 """
 
 from __future__ import annotations
@@ -15,14 +17,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from devctl.plugins.client import PluginClient
+    from devctl.plugins.client import PluginClient, close_all
     from devctl.plugins.codes import ALL_CODES, Failure
-    from devctl.plugins.launch import HANDSHAKE_TIMEOUT, STOP_GRACE, open_plugins, plugin_env, start_plugin
+    from devctl.plugins.launch import (
+        HANDSHAKE_TIMEOUT,
+        STOP_GRACE,
+        open_plugins,
+        plugin_env,
+        start_plugin,
+        start_plugins,
+    )
     from devctl.plugins.streams import MAX_BUFFERED_BYTES, MAX_BUFFERED_EVENTS, PluginStream
 
 #: Each exported name → the submodule that owns it.
 _OWNER = {
     "PluginClient": "client",
+    "close_all": "client",
     "ALL_CODES": "codes",
     "Failure": "codes",
     "HANDSHAKE_TIMEOUT": "launch",
@@ -30,6 +40,7 @@ _OWNER = {
     "open_plugins": "launch",
     "plugin_env": "launch",
     "start_plugin": "launch",
+    "start_plugins": "launch",
     "MAX_BUFFERED_BYTES": "streams",
     "MAX_BUFFERED_EVENTS": "streams",
     "PluginStream": "streams",
@@ -56,7 +67,9 @@ __all__ = [
     "Failure",
     "PluginClient",
     "PluginStream",
+    "close_all",
     "open_plugins",
     "plugin_env",
     "start_plugin",
+    "start_plugins",
 ]

@@ -1,37 +1,35 @@
-"""`PluginClient`: one running plugin — its pipes, background tasks, requests, timeouts, shutdown.
+"""`PluginClient`: one running plugin — its pipes, requests, timeouts and shutdown.
 
 The protocol rules (what a stdout line means) live in `router.FrameRouter`, which this class
-extends with the I/O. Three background tasks per plugin, started by `launch.start_plugin`:
+extends with the I/O. The I/O is blocking and single-threaded: the plugin's stdout, stderr and
+exit are registered with the thread's `procs.reactor.Reactor`, and whoever waits (for a
+handshake, an answer, a stream event, a stop) runs it, which reads every plugin's pipes:
 
-* the stdout reader: the only reader of stdout. It splits lines (1 MiB cap) and hands them to
-  the router, which answers the waiting request or queues a stream event. It never waits for a
-  consumer, so stdin and stdout flow concurrently and a plugin cannot deadlock devctl.
-* the stderr drain (`procs.tails`): an undrained stderr pipe would freeze the plugin.
-* the exit watcher: notices a plugin that died while a grandchild still holds its stdout open
+* stdout: split into lines (1 MiB cap) and handed to the router, which answers the waiting
+  request or queues a stream event. Reading never waits for a consumer, so stdin and stdout
+  flow together and a plugin cannot deadlock devctl.
+* stderr: drained into a `procs.tails.StderrTail` (an undrained stderr pipe freezes the plugin).
+* the exit (a pidfd): notices a plugin that died while a grandchild still holds its stdout open
   (stdout then never reaches EOF), so the crash is reported at once instead of at the timeout.
 
-These are plain asyncio tasks owned by the client rather than children of a caller's task
-group, so clients can be started and closed in any order by any task without tripping over
-cancel-scope nesting. devctl always runs anyio on its asyncio backend.
-
 Failure policy: a protocol violation, a crash or a timeout marks the plugin failed (`_fail`),
-answers everything waiting with that failure and stops the plugin's whole process group. Later
-requests get the same failure and nothing is sent.
+answers everything waiting with that failure and starts stopping the plugin's whole process
+group (SIGTERM now, SIGKILL after the grace, done when the group is empty — driven by timers).
+Later requests get the same failure and nothing is sent.
+
+Why blocking rather than asyncio: see `procs.reactor` (the import alone cost more than the work).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import itertools
-import logging
-from collections.abc import Coroutine
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
-
-import anyio
-from anyio import BrokenResourceError, ClosedResourceError
-from anyio.abc import Process
+from typing import TYPE_CHECKING, Any, Protocol
 
 from devctl.errors import PluginError
 from devctl.plugins.codes import (
@@ -47,30 +45,42 @@ from devctl.plugins.codes import (
 from devctl.plugins.router import FrameRouter, OnWarning, Pending
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, PluginStream
+from devctl.procs import reactor as reactors
 from devctl.procs.exits import describe_exit
-from devctl.procs.groups import stop_group
-from devctl.procs.lines import LineReader
-from devctl.procs.pids import descendants
-from devctl.procs.tails import OnStderr, StderrTail, drain
+from devctl.procs.groups import group_alive, signal_group, signal_pids
+from devctl.procs.lines import CHUNK, LineReader
+from devctl.procs.pids import any_alive, descendants
+from devctl.procs.tails import OnStderr, StderrTail
 from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
+from devctl.util.lazylog import LazyLogger
 
-log = logging.getLogger("devctl.plugins")
+if TYPE_CHECKING:
+    import subprocess
+
+log = LazyLogger("devctl.plugins")
 
 #: After stdin is closed, how long a plugin may take to exit by itself before SIGTERM.
 EOF_EXIT_WAIT = 0.25
 #: How many stderr lines an error shows.
 DETAIL_LINES = 20
-_PIPE_ERRORS = (OSError, BrokenResourceError, ClosedResourceError)
-#: What a request's future resolves to when its timer fires first.
+#: After SIGKILL, how long to wait for the group to empty before giving up (and saying so).
+KILL_WAIT = 5.0
+#: How often a stopping group is checked for members (its leader's exit is noticed at once).
+STOP_POLL_S = 0.01
+#: A plugin that exited is called crashed if its stdout has not ended this long after (a
+#: grandchild holds it open); one whose stdout ended, if it has not exited this long after.
+EXIT_WITHOUT_EOF = 0.5
+EOF_WITHOUT_EXIT = 1.0
+#: What a request's result is when its deadline passed first.
 _EXPIRED = object()
 
 
 class SpecLike(Protocol):
     """What the host needs from a `devctl.config.PluginSpec`.
 
-    Read-only properties, not plain attributes: PluginSpec is a frozen dataclass, and a
-    protocol attribute would have to be settable for it to match.
+    Read-only properties, not plain attributes: PluginSpec is frozen, and a protocol attribute
+    would have to be settable for it to match.
     """
 
     @property
@@ -92,34 +102,87 @@ def _complete_frame(line: bytes) -> bool:
     return True
 
 
+class Call:
+    """A request sent to a plugin; `result()` waits for its answer. Several calls to several
+    plugins can be outstanding at once: waiting for one reads all of them."""
+
+    def __init__(self, client: PluginClient, rid: str, pending: Pending, timeout: float):
+        self.client = client
+        self.rid = rid
+        self.pending = pending
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+
+    def response(self) -> frames.Response:
+        """Wait for the answer; raise PluginError for a failure, a timeout or an ok:false."""
+        client, pending = self.client, self.pending
+        result: Any = _EXPIRED
+        try:
+            client._reactor.run_until(lambda: pending.done, self.deadline)
+            if pending.done:
+                result = pending.result
+        finally:
+            if client._pending.get(self.rid) is pending:
+                del client._pending[self.rid]
+            if result is _EXPIRED:  # timed out, or Ctrl-C: a late answer is fine
+                client._abandoned.add(self.rid)
+        if result is _EXPIRED:
+            client._timed_out(pending.op, self.timeout)
+        if isinstance(result, Failure):
+            client._failure_told = True
+            client._settle()
+            raise result.error(client.spec.id, op=pending.op, details=client._details())
+        resp: frames.Response = result
+        if not resp.ok:
+            code, message = resp.error or ("E_UNKNOWN", "")
+            raise PluginError(client.spec.id, f"op {pending.op!r} failed: {code}: {message}",
+                              code=E_PLUGIN_ERROR, op=pending.op, details=client._details())
+        return resp
+
+    def result(self) -> dict[str, Any]:
+        """The response's `output` ({} if absent); see `response`."""
+        return self.response().output
+
+
 class PluginClient(FrameRouter):
-    """A started plugin whose handshake was valid. Create with `start_plugin`, end with `close()`.
+    """A started plugin. Create with `launch.start_plugin` (which returns it once its handshake
+    is valid), end with `close()`.
 
     Public: `spec`, `pid`, `handshake`, `ops`, `streams`, `commands`, `warnings`, `failure`,
-    `supports()`, `request()`, `open_stream()`, `stderr_tail()`, `close()`.
+    `supports()`, `request()`, `send()`, `open_stream()`, `stderr_tail()`, `close()`.
     """
 
-    def __init__(self, spec: SpecLike, repo_root: Path | str, process: Process, stdin: StdinWriter, *,
-                 on_stderr: OnStderr | None = None, on_warning: OnWarning | None = None,
-                 stop_grace: float = 2.0, stream_buffer: int = MAX_BUFFERED_EVENTS, strict: bool = False):
-        super().__init__(spec.id, asyncio.get_running_loop(), on_warning=on_warning,
-                         stream_buffer=stream_buffer, strict=strict)
+    def __init__(self, spec: SpecLike, repo_root: Path | str, popen: subprocess.Popen[bytes], stdin_fd: int,
+                 *, on_stderr: OnStderr | None = None, on_warning: OnWarning | None = None,
+                 stop_grace: float = 2.0, stream_buffer: int = MAX_BUFFERED_EVENTS, strict: bool = False,
+                 reactor: reactors.Reactor | None = None):
+        super().__init__(spec.id, on_warning=on_warning, stream_buffer=stream_buffer, strict=strict)
         self.spec = spec
-        self.pid: int = process.pid
-        self._proc = process
-        self._stdin = stdin
+        self.pid: int = popen.pid
+        self._proc = popen
+        self._reactor = reactor or reactors.current()
+        self._stdin = StdinWriter(stdin_fd, self._reactor)
         self._repo_root = str(repo_root)
         self._grace = stop_grace
         self._seq = itertools.count(1)
         self._stderr = StderrTail(spec.id, on_stderr)
+        self._lines = LineReader()
+        assert popen.stdout is not None and popen.stderr is not None
+        self._out_fd = popen.stdout.fileno()
+        self._err_fd = popen.stderr.fileno()
         self._closing = False
-        self._stdout_done = anyio.Event()
-        self._stderr_done = anyio.Event()
-        self._exited = anyio.Event()
-        self._stopped = anyio.Event()
-        self._closed = anyio.Event()
-        self._stop_lock = anyio.Lock()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
+        self._stdout_done = False
+        self._stderr_done = False
+        self._exited = False
+        self._unwatch_exit: Callable[[], None] | None = None
+        self._timers: list[reactors.Timer] = []
+        # Stopping the group: started once, done when it is empty (or given up on after SIGKILL).
+        self._stop_started = False
+        self.stopped = False
+        self._extra: list[int] = []
+        self._kill_at = 0.0
+        self._killed_at: float | None = None
 
     @property
     def returncode(self) -> int | None:
@@ -129,54 +192,45 @@ class PluginClient(FrameRouter):
         """The plugin's last `n` stderr lines (raw, without the plugin-id prefix)."""
         return self._stderr.tail(n)
 
-    async def request(self, op: str, input: dict[str, Any] | None = None, *, timeout: float,
-                      dry_run: bool = False, cwd: str = "") -> dict[str, Any]:
+    # ---- requests ---------------------------------------------------------------------------
+
+    def request(self, op: str, input: dict[str, Any] | None = None, *, timeout: float,
+                dry_run: bool = False, cwd: str = "") -> dict[str, Any]:
         """Send one request and return the response's `output` ({} if absent).
 
         A response's `output.stream_id` is ignored here; use `open_stream` for stream ops.
         """
-        resp, _ = await self._call(op, input, timeout=timeout, dry_run=dry_run, cwd=cwd, stream=False)
-        return resp.output
+        return self.send(op, input, timeout=timeout, dry_run=dry_run, cwd=cwd).result()
 
-    async def open_stream(self, op: str, input: dict[str, Any] | None = None, *, timeout: float,
-                          dry_run: bool = False, cwd: str = "") -> PluginStream:
+    def send(self, op: str, input: dict[str, Any] | None = None, *, timeout: float, dry_run: bool = False,
+             cwd: str = "", stream: bool = False) -> Call:
+        """Send one request now and return its `Call` (wait with `.result()`): how devctl asks
+        several plugins at once. Raises PluginError if the plugin cannot take it."""
+        self._check_usable(op)
+        rid = f"{self.spec.id}-{next(self._seq)}"
+        data = encode(frames.build_request(rid, op, repo_root=self._repo_root, cwd=cwd,
+                                           deadline_ms=int(timeout * 1000), dry_run=dry_run, input=input))
+        pending = Pending(op, stream)
+        self._pending[rid] = pending
+        # False means the plugin's stdin is gone: the reader or the exit watch reports how it ended.
+        self._stdin.send(data)
+        return Call(self, rid, pending, timeout)
+
+    def open_stream(self, op: str, input: dict[str, Any] | None = None, *, timeout: float,
+                    dry_run: bool = False, cwd: str = "") -> PluginStream:
         """Send a request whose response opens a stream; `timeout` bounds the response only."""
-        _, pending = await self._call(op, input, timeout=timeout, dry_run=dry_run, cwd=cwd, stream=True)
-        if pending.buffer is None:
+        call = self.send(op, input, timeout=timeout, dry_run=dry_run, cwd=cwd, stream=True)
+        call.response()
+        if call.pending.buffer is None:
             raise PluginError(self.spec.id, f"op {op!r} was expected to open a stream, but its response "
                               "has no output.stream_id", code=E_NOT_A_STREAM, op=op)
-        return PluginStream(self.spec.id, pending.buffer, self._details)
+        return PluginStream(self.spec.id, call.pending.buffer, self._details, self._reactor.run_until)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         """Close stdin, give the plugin a moment to exit, then stop its process group (SIGTERM,
-        grace, SIGKILL, wait until empty — grandchildren included). Idempotent, and shielded
-        from cancellation so Ctrl-C never leaves a plugin behind."""
-        if self._closing:
-            with anyio.CancelScope(shield=True):
-                await self._closed.wait()
-            return
-        self._closing = True
-        with anyio.CancelScope(shield=True):
-            try:
-                extra = [] if self._stopped.is_set() else descendants(self.pid)
-                self._stdin.close()
-                with anyio.move_on_after(EOF_EXIT_WAIT):
-                    await self._exited.wait()
-                await self._terminate(extra)
-                with anyio.move_on_after(1.0):  # the last stdout/stderr lines are read, not lost
-                    await self._stdout_done.wait()
-                    await self._stderr_done.wait()
-                self._fail(Failure(E_CLOSED, "was already closed by devctl"))
-                for task in self._tasks:
-                    task.cancel()
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-                self._stdin.abort()
-                with contextlib.suppress(*_PIPE_ERRORS):
-                    await self._proc.aclose()
-            finally:
-                self._closed.set()
-
-    # ---- requests ---------------------------------------------------------------------------
+        grace, SIGKILL, wait until empty — grandchildren included). Idempotent; Ctrl-C waits
+        until it is done, so it never leaves a plugin behind. See `close_all` for several."""
+        close_all([self])
 
     def _details(self) -> list[str]:
         return [f"{self.spec.id} | {line}" for line in self._stderr.tail(DETAIL_LINES)]
@@ -198,153 +252,206 @@ class PluginClient(FrameRouter):
                               f"devctl did not send it (declared ops: {declared})",
                               code=E_UNDECLARED_OP, op=op)
 
-    async def _call(self, op: str, input: dict[str, Any] | None, *, timeout: float, dry_run: bool,
-                    cwd: str, stream: bool) -> tuple[frames.Response, Pending]:
-        self._check_usable(op)
-        rid = f"{self.spec.id}-{next(self._seq)}"
-        data = encode(frames.build_request(rid, op, repo_root=self._repo_root, cwd=cwd,
-                                           deadline_ms=int(timeout * 1000), dry_run=dry_run, input=input))
-        pending = Pending(op, self._loop.create_future(), stream)
-        self._pending[rid] = pending
-        # A timer rather than a cancel scope per request: measurably cheaper on the hot path.
-        timer = self._loop.call_later(timeout, self._expire, pending)
-        result: Any = _EXPIRED
-        try:
-            pending.sending = True
-            # False means the plugin is gone: the reader or exit watcher reports how it ended.
-            await self._stdin.send(data)
-            pending.sending = False
-            result = await pending.future
-        finally:
-            timer.cancel()
-            if self._pending.get(rid) is pending:
-                del self._pending[rid]
-            if result is _EXPIRED:  # timed out or the caller was cancelled: a late answer is fine
-                self._abandoned.add(rid)
-        if result is _EXPIRED:
-            await self._timed_out(op, timeout)
-        if isinstance(result, Failure):
-            self._failure_told = True
-            await self._settle()
-            raise result.error(self.spec.id, op=op, details=self._details())
-        resp: frames.Response = result
-        if not resp.ok:
-            code, message = resp.error or ("E_UNKNOWN", "")
-            raise PluginError(self.spec.id, f"op {op!r} failed: {code}: {message}",
-                              code=E_PLUGIN_ERROR, op=op, details=self._details())
-        return resp, pending
-
-    def _expire(self, pending: Pending) -> None:
-        if pending.future.done():
-            return
-        pending.future.set_result(_EXPIRED)
-        if pending.sending:  # stuck on a full stdin pipe: stopping the plugin unblocks the write
-            self._tasks.append(self._loop.create_task(self._terminate()))
-
-    async def _timed_out(self, op: str, timeout: float) -> None:
+    def _timed_out(self, op: str, timeout: float) -> None:
         failure = Failure(E_TIMEOUT, f"op {op!r} got no response within {_secs(timeout)} s; devctl stopped "
                           f"the plugin's process group (SIGTERM, then SIGKILL after {self._grace:g} s)")
         self._fail(failure)
-        await self._terminate()
-        await self._settle()
+        self._settle()
         raise PluginError(self.spec.id, failure.message, code=E_TIMEOUT, op=op, details=self._details())
 
-    async def _settle(self) -> None:
+    def _settle(self) -> None:
         """After a fatal failure: wait until the plugin is stopped and its stderr fully read, so
         the error shows the last lines and nothing runs any more when it reaches the user."""
-        with anyio.CancelScope(shield=True):
-            with anyio.move_on_after(self._grace + 10):
-                await self._stopped.wait()
-            with anyio.move_on_after(1.0):
-                await self._stderr_done.wait()
+        with reactors.shielded():
+            self._begin_stop()
+            now = time.monotonic()
+            self._reactor.run_until(lambda: self.stopped, now + self._grace + KILL_WAIT + 1)
+            self._reactor.run_until(lambda: self._stderr_done, time.monotonic() + 1.0)
 
-    # ---- shutdown ---------------------------------------------------------------------------
+    def _fail(self, failure: Failure) -> None:
+        """The router's failure, plus: a failed plugin is stopped (unless devctl is closing it,
+        which stops it in its own order)."""
+        first = self._failure is None
+        super()._fail(failure)
+        if first and not self._closing:
+            self._begin_stop()
+
+    # ---- the pipes and the exit -------------------------------------------------------------
+
+    def _start(self) -> None:
+        """Register the plugin's stdout, stderr and exit with the reactor."""
+        for fd in (self._out_fd, self._err_fd):
+            os.set_blocking(fd, False)
+        self._reactor.add_reader(self._out_fd, self._on_stdout)
+        self._reactor.add_reader(self._err_fd, self._on_stderr)
+        self._unwatch_exit = self._reactor.watch_exit(self._proc, self._on_exit)
+
+    def _later(self, delay: float, callback: Callable[[], None]) -> None:
+        self._timers.append(self._reactor.call_later(delay, callback))
+
+    def _on_stdout(self) -> None:
+        try:
+            chunk = os.read(self._out_fd, CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._stdout_eof()
+            return
+        if self._failure is not None:
+            return  # being stopped: keep the pipe empty, the lines no longer mean anything
+        try:
+            for line in self._lines.splitter.feed(chunk):
+                self.on_line(line)
+                if self._failure is not None:
+                    break
+        except LineTooLong as exc:
+            self._fail(Failure(E_LINE_TOO_LONG, f"wrote a stdout line longer than "
+                               f"{self._lines.max_len} bytes (the limit); it starts: {exc.line!r}"))
+
+    def _stdout_eof(self) -> None:
+        self._reactor.remove_reader(self._out_fd)
+        self._stdout_done = True
+        tail = self._lines.splitter.flush()
+        if tail is not None and tail.strip() and self._failure is None:
+            if _complete_frame(tail):
+                self.on_line(tail)  # an unterminated last line still counts
+            else:  # it died (or hung up) while writing: a crash, not contamination
+                self._fail(Failure(E_CRASHED, "closed its stdout in the middle of a line "
+                                   f"(no newline after {len(tail)} bytes): {quote(tail)!r}"))
+        if self._closing or self._failure is not None:
+            return
+        if self._exited:
+            self._fail(self._crash_failure())
+        else:  # EOF while devctl still holds the plugin: wait a moment for its exit status
+            self._later(EOF_WITHOUT_EXIT, self._crash_if_idle)
+
+    def _on_stderr(self) -> None:
+        try:
+            chunk = os.read(self._err_fd, CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if chunk:
+            self._stderr.feed(chunk)
+            return
+        self._reactor.remove_reader(self._err_fd)
+        self._stderr_done = True
+        self._stderr.flush()
+
+    def _on_exit(self) -> None:
+        self._exited = True
+        self._unwatch_exit = None
+        if self._stop_started:
+            self._check_stopped()
+        if self._closing or self._failure is not None:
+            return
+        if self._stdout_done:
+            self._fail(self._crash_failure())
+        else:  # let the reader take the last lines (a final response) before calling it a crash
+            self._later(EXIT_WITHOUT_EOF, self._crash_if_idle)
+
+    def _crash_if_idle(self) -> None:
+        if not self._closing and self._failure is None:
+            self._fail(self._crash_failure())
 
     def _crash_failure(self) -> Failure:
         code = self._proc.returncode
         how = "closed its stdout while still running" if code is None else describe_exit(code)
-        if not self._handshake_fut.done():
+        if not self.handshake_settled:
             return Failure(E_CRASHED, f"{how} before sending its handshake")
         return Failure(E_CRASHED, how)
 
-    async def _terminate(self, extra: list[int] | None = None) -> None:
-        """Stop the process group (once): SIGTERM, grace, SIGKILL, wait until empty; reap."""
-        with anyio.CancelScope(shield=True):
-            async with self._stop_lock:
-                if self._stopped.is_set():
-                    return
-                # Look again now: a child forked after an earlier look (e.g. right after the
-                # plugin's last response) may have left the group already.
-                extra = sorted({*(extra or []), *descendants(self.pid)})
-                await stop_group(self.pid, grace=self._grace, extra_pids=extra)
-                with anyio.move_on_after(5.0):
-                    await self._proc.wait()
-                self._stopped.set()
+    # ---- stopping ---------------------------------------------------------------------------
 
-    # ---- background tasks -------------------------------------------------------------------
-
-    def _start(self) -> None:
-        for coro in (self._read_stdout(), self._drain_stderr(), self._watch_exit()):
-            self._tasks.append(self._loop.create_task(self._guard(coro)))
-
-    async def _wait_handshake(self) -> Failure | None:
-        return await self._handshake_fut
-
-    async def _guard(self, coro: Coroutine[Any, Any, None]) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a bug in the host must still end in a clear plugin failure
-            log.exception("plugin host task failed for %r", self.spec.id)
-            self._fail(Failure(E_CRASHED, f"internal error in devctl's plugin host: {exc!r}"))
-            await self._terminate()
-
-    async def _drain_stderr(self) -> None:
-        try:
-            await drain(self._proc.stderr, self._stderr)  # type: ignore[arg-type]
-        finally:
-            self._stderr_done.set()
-
-    async def _watch_exit(self) -> None:
-        await self._proc.wait()
-        self._exited.set()
-        if self._closing or self._failure is not None:
+    def _begin_stop(self) -> None:
+        """Start stopping the process group (once): SIGTERM now; timers check until it is empty
+        and SIGKILL it after the grace. `stopped` says when it is done."""
+        if self._stop_started:
             return
-        # Let the reader take the last lines (a final response) before calling it a crash.
-        with anyio.move_on_after(0.5):
-            await self._stdout_done.wait()
-        if self._closing or self._failure is not None:
+        self._stop_started = True
+        # Look again now: a child forked after an earlier look (e.g. right after the plugin's
+        # last response) may have left the group already.
+        self._extra = sorted({*self._extra, *descendants(self.pid)})
+        if not group_alive(self.pid) and not any_alive(self._extra):
+            self._mark_stopped()
             return
-        self._fail(self._crash_failure())
-        await self._terminate()
+        signal_group(self.pid, signal.SIGTERM)
+        signal_pids(self._extra, signal.SIGTERM)
+        self._kill_at = time.monotonic() + self._grace
+        self._later(STOP_POLL_S, self._check_stopped)
 
-    async def _read_stdout(self) -> None:
-        reader = LineReader()
-        try:
-            try:
-                at_eof = await reader.pump(self._proc.stdout.receive, self.on_line,  # type: ignore[union-attr]
-                                           stop=lambda: self._failure is not None)
-            except LineTooLong as exc:
-                self._fail(Failure(E_LINE_TOO_LONG, f"wrote a stdout line longer than "
-                                   f"{reader.max_len} bytes (the limit); it starts: {exc.line!r}"))
-            else:
-                tail = reader.tail
-                if at_eof and tail is not None and tail.strip() and self._failure is None:
-                    if _complete_frame(tail):
-                        self.on_line(tail)  # an unterminated last line still counts
-                    else:  # it died (or hung up) while writing: a crash, not contamination
-                        self._fail(Failure(E_CRASHED, "closed its stdout in the middle of a line "
-                                           f"(no newline after {len(tail)} bytes): {quote(tail)!r}"))
-        finally:
-            self._stdout_done.set()
-        if self._closing:
+    def _check_stopped(self) -> None:
+        if self.stopped:
             return
-        if self._failure is None:  # EOF while devctl still holds the plugin
-            with anyio.move_on_after(1.0):
-                await self._exited.wait()
-            self._fail(self._crash_failure())
-        await self._terminate()
+        self._proc.poll()  # reap the leader, so it does not count as a live member
+        if not group_alive(self.pid) and not any_alive(self._extra):
+            self._mark_stopped()
+            return
+        now = time.monotonic()
+        if self._killed_at is None and now >= self._kill_at:
+            signal_group(self.pid, signal.SIGKILL)
+            signal_pids(self._extra, signal.SIGKILL)
+            self._killed_at = now
+        elif self._killed_at is not None and now - self._killed_at >= KILL_WAIT:
+            log.warning("plugin %r: process group %d still has members %.0f s after SIGKILL",
+                        self.spec.id, self.pid, KILL_WAIT)
+            self._mark_stopped()
+            return
+        self._later(STOP_POLL_S, self._check_stopped)
+
+    def _mark_stopped(self) -> None:
+        self.stopped = True
+        self._proc.poll()
+
+    def _finish(self) -> None:
+        """After the stop: forget the pipes, timers and exit watch; reap."""
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        for fd, done in ((self._out_fd, self._stdout_done), (self._err_fd, self._stderr_done)):
+            if not done:
+                self._reactor.remove_reader(fd)
+        self._stdin.abort()
+        if self._unwatch_exit is not None:
+            self._unwatch_exit()
+            self._unwatch_exit = None
+        for pipe in (self._proc.stdout, self._proc.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        with contextlib.suppress(Exception):
+            self._proc.wait(timeout=1.0)
+
+
+def close_all(clients: Sequence[PluginClient]) -> None:
+    """Close several plugins together (each as `PluginClient.close` describes): every stdin is
+    closed at once and every group stopped at once, so N plugins take the time of one."""
+    todo = [c for c in clients if not c._closed]
+    if not todo:
+        return
+    reactor = todo[0]._reactor
+    with reactors.shielded():
+        for client in todo:
+            if not client._closing:
+                client._closing = True
+                if not client._stop_started:  # before its exit reparents its children
+                    client._extra = descendants(client.pid)
+                client._stdin.close()
+        reactor.run_until(lambda: all(c._exited for c in todo), time.monotonic() + EOF_EXIT_WAIT)
+        for client in todo:
+            client._begin_stop()
+        longest = max(c._grace for c in todo) + KILL_WAIT + 1
+        reactor.run_until(lambda: all(c.stopped for c in todo), time.monotonic() + longest)
+        # The last stdout and stderr lines are read, not lost.
+        reactor.run_until(lambda: all(c._stdout_done and c._stderr_done for c in todo),
+                          time.monotonic() + 1.0)
+        for client in todo:
+            client._fail(Failure(E_CLOSED, "was already closed by devctl"))
+            client._finish()
+            client._closed = True
 
 
 def _secs(seconds: float) -> str:

@@ -1,12 +1,13 @@
-"""Starting plugin processes before the event loop and the plugin host are even imported.
+"""Starting plugin processes before the plugin host and the pipeline are even imported.
 
-A Python plugin takes 30–60 ms to start its interpreter; importing asyncio, anyio and the
-plugin host takes devctl longer than that. `spawn_early(specs)` starts every plugin as soon
-as the config is known, with only the standard library loaded, so the two happen at once (on
-two cores, the plugin's start-up is then hidden behind devctl's). `launch.start_plugin` later
-adopts each process (`take`) and goes on exactly as if it had spawned it itself: same argv,
-cwd, environment, own session, stdin pipe owned by devctl; the handshake deadline counts from
-the adoption, when devctl starts listening, so a plugin never gets less time than before.
+A Python plugin takes 30–60 ms to start its interpreter; importing the pipeline, the plugin
+host and the rest of a command takes devctl about as long. `spawn_early(specs)` starts every
+plugin as soon as the config is known, with only the standard library loaded, so the two happen
+at once (on two cores, the plugin's start-up is then hidden behind devctl's). `launch` later
+adopts each process (`take`) and goes on exactly as if it had spawned it itself — `spawn` here
+is the one way a plugin is started, early or not: same argv, cwd, environment, own session,
+stdin pipe owned by devctl; the handshake deadline counts from the adoption, when devctl starts
+listening, so a plugin never gets less time than before.
 
 Use it as a context manager: whatever was not adopted when the block ends — devctl failed or
 was interrupted before the plugin host got to it — is killed with its process group (it was
@@ -22,7 +23,6 @@ import os
 import subprocess
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from devctl.procs.start import child_env, popen
@@ -37,14 +37,16 @@ def plugin_env(extra: dict[str, str]) -> dict[str, str]:
     return child_env(extra)
 
 
-@dataclass
 class EarlyStart:
-    """A plugin process spawned before the event loop: its Popen and the write end of its stdin."""
+    """A spawned plugin process nobody speaks to yet: its Popen and the write end of its stdin."""
 
-    popen: subprocess.Popen[bytes]
-    stdin_fd: int
-    argv: list[str]
-    started: float  # time.monotonic() at spawn
+    __slots__ = ("argv", "popen", "started", "stdin_fd")
+
+    def __init__(self, popen: subprocess.Popen[bytes], stdin_fd: int, argv: list[str], started: float):
+        self.popen = popen
+        self.stdin_fd = stdin_fd
+        self.argv = argv
+        self.started = started  # time.monotonic() at spawn
 
     def kill(self) -> None:
         """Kill the process group (SIGKILL: it was never spoken to), close the pipes, reap."""
@@ -62,7 +64,8 @@ class EarlyStart:
 
 
 def spawn(spec: SpecLike) -> EarlyStart:
-    """Start `spec` the way `launch.start_plugin` does (raises OSError if it cannot start)."""
+    """Start `spec`: stdout and stderr piped, stdin a pipe whose write end devctl keeps, its own
+    session. Raises OSError if it cannot start."""
     argv = spec.argv()
     stdin_read, stdin_write = os.pipe()
     try:
@@ -91,6 +94,10 @@ class EarlyStarts:
             except OSError:
                 continue  # start_plugin spawns it again and reports why it cannot start
         return self
+
+    def adopt(self, spec: SpecLike, early: EarlyStart) -> None:
+        """Hold `early`, started elsewhere for `spec`, until it is taken (or closed)."""
+        self._started[spec.id] = early
 
     def take(self, spec: SpecLike) -> EarlyStart | None:
         """The process started for `spec` (the caller owns it from now on), or None. A spec whose

@@ -1,35 +1,29 @@
 """Starting plugins: spawn in their own process group, wait for the handshake, close on any error.
 
-`start_plugin` returns a `PluginClient` only once the plugin's handshake is valid; every other
-outcome (cannot spawn, no handshake in time, junk before the handshake, crash) stops the whole
-process group and raises one `PluginError` with the plugin's last stderr lines.
+`start_plugins` spawns several plugins at once and waits for all their handshakes together;
+each comes back as a `PluginClient` (its handshake was valid) or as the `PluginError` that says
+why not (cannot spawn, no handshake in time, junk before the handshake, crash) — a failed one is
+already stopped, whole process group, with its last stderr lines in the error. `start_plugin`
+is the one-plugin form that raises; `open_plugins` the context manager a pipeline run uses.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import signal
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import anyio
 
 from devctl.errors import PluginError
-from devctl.plugins.client import PluginClient, SpecLike
+from devctl.plugins.client import PluginClient, SpecLike, close_all
 from devctl.plugins.codes import E_HANDSHAKE_TIMEOUT, E_SPAWN, Failure
-from devctl.plugins.early import EarlyStart, EarlyStarts, plugin_env
+from devctl.plugins.early import EarlyStart, EarlyStarts, plugin_env, spawn
 from devctl.plugins.router import OnWarning
-from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS
-from devctl.procs.groups import stop_group
-from devctl.procs.popen_async import AsyncPopen
-from devctl.procs.start import open_process
 from devctl.procs.tails import OnStderr
+from devctl.util.lazylog import LazyLogger
 
-log = logging.getLogger("devctl.plugins")
+log = LazyLogger("devctl.plugins")
 
 #: The first stdout frame must be a handshake within this many seconds (spec default).
 HANDSHAKE_TIMEOUT = 2.0
@@ -37,8 +31,8 @@ HANDSHAKE_TIMEOUT = 2.0
 STOP_GRACE = 2.0
 
 
-__all__ = ["HANDSHAKE_TIMEOUT", "STOP_GRACE", "open_plugins", "plugin_env", "report_left_over",
-           "start_plugin"]
+__all__ = ["HANDSHAKE_TIMEOUT", "STOP_GRACE", "close_all", "open_plugins", "plugin_env",
+           "report_left_over", "start_plugin", "start_plugins"]
 
 
 def _spawn_error(spec: SpecLike, exc: OSError) -> PluginError:
@@ -51,7 +45,89 @@ def _spawn_error(spec: SpecLike, exc: OSError) -> PluginError:
     return PluginError(spec.id, f"cannot start the plugin: {why}", code=E_SPAWN)
 
 
-async def start_plugin(
+def start_plugins(
+    specs: Sequence[SpecLike],
+    repo_root: Path | str,
+    *,
+    handshake_timeout: float = HANDSHAKE_TIMEOUT,
+    on_stderr: OnStderr | None = None,
+    on_warning: OnWarning | None = None,
+    stop_grace: float = STOP_GRACE,
+    stream_buffer: int = MAX_BUFFERED_EVENTS,
+    strict: bool = False,
+    early: EarlyStarts | None = None,
+) -> list[PluginClient | PluginError]:
+    """Spawn every spec (argv in a new session, so its own process group; cwd = spec.workdir;
+    env = os.environ + spec.env + PYTHONUNBUFFERED=1) and wait for their handshakes together.
+    One result per spec, in order: a `PluginClient`, or the `PluginError` for a plugin that did
+    not start (it is stopped already). The caller closes the clients (`close_all`).
+
+    `on_stderr(plugin_id, line)` gets every stderr line; `on_warning(plugin_id, message)` gets
+    non-fatal protocol warnings (logged when not given). `stop_grace` is the SIGTERM→SIGKILL
+    grace; `stream_buffer` bounds events queued per stream. `strict` (--strict) turns the
+    deviations the Go devctl tolerates (a handshake without ops, a blank stdout line) from
+    warnings into failures. `early`: processes `devctl.plugins.early` already started for some
+    specs, adopted instead of spawning (the caller hands over their ownership). The handshake
+    deadline counts from now, when devctl starts listening, so an early start never shortens it.
+    """
+    results: list[PluginClient | PluginError] = []
+    clients: list[PluginClient] = []
+    try:
+        for spec in specs:
+            started = early.take(spec) if early is not None else None
+            if started is None:
+                try:
+                    started = spawn(spec)
+                except OSError as exc:
+                    results.append(_spawn_error(spec, exc))
+                    continue
+            client = _client(spec, repo_root, started, on_stderr=on_stderr, on_warning=on_warning,
+                             stop_grace=stop_grace, stream_buffer=stream_buffer, strict=strict)
+            results.append(client)
+            clients.append(client)
+        deadline = time.monotonic() + handshake_timeout
+        if clients:
+            clients[0]._reactor.run_until(lambda: all(c.handshake_settled for c in clients), deadline)
+        failed: list[PluginClient] = []
+        for client in clients:
+            if not client.handshake_settled:
+                client._fail(Failure(E_HANDSHAKE_TIMEOUT, f"sent no handshake within {handshake_timeout:g} s "
+                                     "(the first stdout line must be the handshake frame; print it before "
+                                     "any slow work)"))
+            if client.handshake_failure is not None:
+                failed.append(client)
+        close_all(failed)
+    except BaseException:
+        close_all(clients)
+        raise
+    for i, result in enumerate(results):
+        if isinstance(result, PluginClient) and result.handshake_failure is not None:
+            results[i] = _start_error(result)
+    return results
+
+
+def _client(spec: SpecLike, repo_root: Path | str, started: EarlyStart, **options: object) -> PluginClient:
+    """The client of a spawned plugin, its pipes registered with this thread's reactor."""
+    try:
+        client = PluginClient(spec, repo_root, started.popen, started.stdin_fd, **options)  # type: ignore[arg-type]
+        client._start()
+    except BaseException:
+        started.kill()  # it has not even been spoken to: no grace
+        raise
+    return client
+
+
+def _start_error(client: PluginClient) -> PluginError:
+    """The error of a plugin that failed before or at its handshake (it is closed already)."""
+    from devctl.plugins.hints import missing_sdk_hint
+
+    failure = client.handshake_failure
+    assert failure is not None
+    hint = missing_sdk_hint(client.spec.argv(), client.stderr_tail())
+    return failure.error(client.spec.id, details=[*client._details(), *hint])
+
+
+def start_plugin(
     spec: SpecLike,
     repo_root: Path | str,
     *,
@@ -63,67 +139,22 @@ async def start_plugin(
     strict: bool = False,
     early: EarlyStart | None = None,
 ) -> PluginClient:
-    """Spawn `spec.argv()` in a new session (own process group) with cwd = spec.workdir and
-    env = os.environ + spec.env + PYTHONUNBUFFERED=1, and wait for a valid handshake.
-
-    `on_stderr(plugin_id, line)` gets every stderr line; `on_warning(plugin_id, message)` gets
-    non-fatal protocol warnings (logged when not given). `stop_grace` is the SIGTERM→SIGKILL
-    grace; `stream_buffer` bounds events queued per stream. `strict` (--strict) turns the
-    deviations the Go devctl tolerates (a handshake without ops, a blank stdout line) from
-    warnings into failures. `early`: the process `devctl.plugins.early` already started for
-    `spec`, adopted instead of spawning one (the caller hands over its ownership).
-    """
-    process: Any
+    """One plugin, as `start_plugins` starts it; raises its PluginError. `early`: the process
+    `devctl.plugins.early` started for `spec` (the caller hands over its ownership)."""
+    holder = None
     if early is not None:
-        stdin_write = early.stdin_fd
-        try:
-            process = await AsyncPopen.adopt(early.popen)
-        except BaseException:
-            early.kill()
-            raise
-    else:
-        # devctl owns the stdin pipe (see stdin.py); the child gets its read end.
-        stdin_read, stdin_write = os.pipe()
-        try:
-            process = await open_process(spec.argv(), stdin=stdin_read, cwd=str(spec.workdir),
-                                         env=plugin_env(dict(spec.env)))
-        except OSError as exc:
-            os.close(stdin_write)
-            raise _spawn_error(spec, exc) from None
-        finally:
-            os.close(stdin_read)
-    try:
-        stdin = await StdinWriter.open(stdin_write)
-    except BaseException:
-        with anyio.CancelScope(shield=True):  # it has not even been spoken to: no grace
-            await stop_group(process.pid, sig=signal.SIGKILL, grace=0)
-            await process.aclose()
-        raise
-    client = PluginClient(spec, repo_root, process, stdin, on_stderr=on_stderr, on_warning=on_warning,
-                          stop_grace=stop_grace, stream_buffer=stream_buffer, strict=strict)
-    client._start()
-    try:
-        failure: Failure | None = None
-        with anyio.move_on_after(handshake_timeout) as scope:
-            failure = await client._wait_handshake()
-        if scope.cancelled_caught and failure is None:
-            failure = Failure(E_HANDSHAKE_TIMEOUT, f"sent no handshake within {handshake_timeout:g} s (the "
-                              "first stdout line must be the handshake frame; print it before any slow work)")
-            client._fail(failure)
-    except BaseException:
-        await client.close()
-        raise
-    if failure is not None:
-        await client.close()
-        from devctl.plugins.hints import missing_sdk_hint
-
-        hint = missing_sdk_hint(spec.argv(), client.stderr_tail())
-        raise failure.error(spec.id, details=[*client._details(), *hint])
-    return client
+        holder = EarlyStarts()
+        holder.adopt(spec, early)
+    [result] = start_plugins([spec], repo_root, handshake_timeout=handshake_timeout, on_stderr=on_stderr,
+                             on_warning=on_warning, stop_grace=stop_grace, stream_buffer=stream_buffer,
+                             strict=strict, early=holder)
+    if isinstance(result, PluginError):
+        raise result
+    return result
 
 
-@asynccontextmanager
-async def open_plugins(
+@contextmanager
+def open_plugins(
     specs: Sequence[SpecLike],
     repo_root: Path | str,
     *,
@@ -134,47 +165,31 @@ async def open_plugins(
     strict: bool = False,
     early: EarlyStarts | None = None,
     running: Mapping[str, PluginClient] | None = None,
-) -> AsyncIterator[list[PluginClient]]:
-    """Start every plugin (concurrently; the list keeps the order of `specs`), yield the clients,
-    and close them all on exit — also on error or cancellation. If any fails to start, the others
-    are closed and the failure of the first failing spec (in `specs` order) is raised.
+) -> Iterator[list[PluginClient]]:
+    """Start every plugin (together; the list keeps the order of `specs`), yield the clients, and
+    close them all on exit — also on error or Ctrl-C. If any fails to start, the others are
+    closed and the failure of the first failing spec (in `specs` order) is raised.
 
     After a normal exit, a failure no request was told about (a plugin that wrote junk on stdout
     while devctl asked it nothing) is reported, see `report_left_over`. `early`: processes
     already started for some of `specs` (`devctl.plugins.early`), adopted instead of spawned.
     `running`: clients the caller already started, by spec id, used as they are and left open
     (the caller owns and closes them): a plugin command's provider serves its config.mutate."""
-    results: list[PluginClient | PluginError | None] = [None] * len(specs)
     borrowed = dict(running or {})
-
-    async def start_one(i: int, spec: SpecLike) -> None:
-        if spec.id in borrowed:
-            results[i] = borrowed[spec.id]
-            return
-        try:
-            results[i] = await start_plugin(spec, repo_root, handshake_timeout=handshake_timeout,
-                                            on_stderr=on_stderr, on_warning=on_warning, stop_grace=stop_grace,
-                                            strict=strict, early=early.take(spec) if early else None)
-        except PluginError as exc:
-            results[i] = exc
-
-    started: list[PluginClient] = []
+    fresh = [spec for spec in specs if spec.id not in borrowed]
+    started = start_plugins(fresh, repo_root, handshake_timeout=handshake_timeout, on_stderr=on_stderr,
+                            on_warning=on_warning, stop_grace=stop_grace, strict=strict, early=early)
+    mine = [r for r in started if isinstance(r, PluginClient)]
     try:
-        async with anyio.create_task_group() as tg:
-            for i, spec in enumerate(specs):
-                tg.start_soon(start_one, i, spec)
-        for r in results:
-            if isinstance(r, PluginError):
-                raise r
-        yield [r for r in results if isinstance(r, PluginClient)]
+        for result in started:
+            if isinstance(result, PluginError):
+                raise result
+        by_id = {client.spec.id: client for client in mine}
+        yield [borrowed[spec.id] if spec.id in borrowed else by_id[spec.id] for spec in specs]
     finally:  # what we started; borrowed clients stay open for their owner
-        started = [r for r in results if isinstance(r, PluginClient) and r.spec.id not in borrowed]
-        with anyio.CancelScope(shield=True):
-            async with anyio.create_task_group() as tg:
-                for client in started:
-                    tg.start_soon(client.close)
+        close_all(mine)
     # Only reached after a normal exit: an exception from the body leaves through the yield.
-    report_left_over(started, strict=strict, on_warning=on_warning)
+    report_left_over(mine, strict=strict, on_warning=on_warning)
 
 
 def report_left_over(clients: Sequence[PluginClient], *, strict: bool,

@@ -2,8 +2,8 @@
 
 `FrameRouter` owns the per-plugin bookkeeping (handshake, requests waiting by request_id, open
 streams, the first failure, warnings) and turns one stdout line into one state change. It is
-synchronous and touches no process, so `PluginClient` (which adds the pipes, tasks and timers)
-stays small and the rules are easy to read in one place:
+synchronous and touches no process and no event loop, so `PluginClient` (which adds the pipes,
+the selector loop and the timers) stays small and the rules are easy to read in one place:
 
 * the first line must be a valid handshake, anything else fails the plugin; a handshake without
   capabilities.ops is read as "no ops" with a warning (E_NO_OPS), as the Go devctl reads it;
@@ -25,10 +25,7 @@ plugin's lifetime can report it at the end: contamination is never silent.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from devctl.plugins.codes import (
@@ -46,8 +43,9 @@ from devctl.plugins.codes import (
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, StreamBuffer
 from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, NonFiniteNumber, decode, quote
+from devctl.util.lazylog import LazyLogger
 
-log = logging.getLogger("devctl.plugins")
+log = LazyLogger("devctl.plugins")
 
 OnWarning = Callable[[str, str], None]
 
@@ -58,23 +56,31 @@ _NOT_LEFT_OVER = (E_CLOSED, E_CRASHED, E_TIMEOUT)
 _TOLERATED = "accepted, as the Go devctl does; --strict makes it an error"
 
 
-@dataclass
 class Pending:
-    """A request sent and not yet answered. The future gets a `frames.Response` or a `Failure`."""
+    """A request sent and not yet answered. `result` becomes a `frames.Response` or a `Failure`
+    (`done` then says so); whoever waits for it polls `done` between reads of the pipes."""
 
-    op: str
-    future: asyncio.Future[Any]
-    stream: bool
-    buffer: StreamBuffer | None = None
-    sending: bool = False  # still writing the request (the pipe was full)
+    __slots__ = ("buffer", "done", "op", "result", "stream")
+
+    def __init__(self, op: str, stream: bool = False):
+        self.op = op
+        self.stream = stream
+        self.buffer: StreamBuffer | None = None
+        self.done = False
+        self.result: Any = None
+
+    def settle(self, result: Any) -> None:
+        """Give the request its answer (the first one wins)."""
+        if not self.done:
+            self.done = True
+            self.result = result
 
 
 class FrameRouter:
     """Per-plugin protocol state, fed one stdout line at a time by `on_line`."""
 
-    def __init__(self, plugin_id: str, loop: asyncio.AbstractEventLoop, *,
-                 on_warning: OnWarning | None = None, stream_buffer: int = MAX_BUFFERED_EVENTS,
-                 strict: bool = False):
+    def __init__(self, plugin_id: str, *, on_warning: OnWarning | None = None,
+                 stream_buffer: int = MAX_BUFFERED_EVENTS, strict: bool = False):
         self.plugin_id = plugin_id
         #: --strict: the deviations the Go devctl tolerates (E_NO_OPS, E_BLANK_LINE) fail the plugin.
         self.strict = strict
@@ -89,7 +95,6 @@ class FrameRouter:
         self.handshake_sent: dict[str, Any] = {}
         #: Every warning reported about this plugin (also passed to on_warning, or logged).
         self.warnings: list[str] = []
-        self._loop = loop
         self._on_warning = on_warning
         self._stream_bound = stream_buffer
         self._pending: dict[str, Pending] = {}
@@ -98,7 +103,10 @@ class FrameRouter:
         self._warned_streams: set[str] = set()
         self._ignored_streams: set[str] = set()  # opened by a request devctl abandoned
         self._warned_blank = False
-        self._handshake_fut: asyncio.Future[Failure | None] = loop.create_future()
+        #: The handshake is settled: it was valid, or the plugin failed before it was (then
+        #: `handshake_failure` says why; a failure after a valid handshake is not one).
+        self.handshake_settled = False
+        self.handshake_failure: Failure | None = None
         self._failure: Failure | None = None
         self._failure_needed = False  # devctl relied on the plugin when the failure happened
         self._failure_told = False  # the failure reached a caller (raised to a request or stream)
@@ -133,12 +141,13 @@ class FrameRouter:
             return
         self._failure = failure
         self._failure_needed = self._needed()
-        if not self._handshake_fut.done():
-            self._handshake_fut.set_result(failure)
+        if not self.handshake_settled:
+            self.handshake_settled = True
+            self.handshake_failure = failure
             self._failure_told = True  # start_plugin raises it
         for pending in self._pending.values():
-            if not pending.future.done():
-                pending.future.set_result(failure)
+            if not pending.done:
+                pending.settle(failure)
                 self._failure_told = True
         self._pending.clear()
         for buffer in self._streams.values():
@@ -174,7 +183,7 @@ class FrameRouter:
 
     def on_line(self, line: bytes) -> None:
         """Route one complete stdout line (without its newline)."""
-        if self._handshake_fut.done() and not line.strip():
+        if self.handshake_settled and not line.strip():
             if self.strict:
                 self._tolerate(E_BLANK_LINE, "wrote a blank line on stdout")
             elif not self._warned_blank:  # once per plugin: some write one after every frame
@@ -188,13 +197,13 @@ class FrameRouter:
             self._fail(Failure(E_BAD_FRAME, f"{exc.message}; the line: {exc.line!r}"))
             return
         except FrameError as exc:
-            when = "" if self._handshake_fut.done() else " before its handshake"
+            when = "" if self.handshake_settled else " before its handshake"
             what = ("an empty line" if exc.message == "empty line"
                     else f"a line that is not a JSON object ({exc.message})")
             self._fail(Failure(E_CONTAMINATION, f"stdout is for protocol frames only, but it wrote "
                                f"{what}{when}: {exc.line!r}"))
             return
-        if not self._handshake_fut.done():
+        if not self.handshake_settled:
             self._on_handshake(obj, line)
             return
         kind = obj.get("type")
@@ -224,7 +233,7 @@ class FrameRouter:
         self.streams = frozenset(hs.streams)
         self.commands = list(hs.commands)
         self.handshake_sent = obj
-        self._handshake_fut.set_result(None)
+        self.handshake_settled = True
 
     def _on_response(self, resp: frames.Response) -> None:
         pending = self._pending.pop(resp.request_id, None)
@@ -244,8 +253,7 @@ class FrameRouter:
                 return
             pending.buffer = StreamBuffer(sid, pending.op, max_events=self._stream_bound)
             self._streams[sid] = pending.buffer
-        if not pending.future.done():
-            pending.future.set_result(resp)
+        pending.settle(resp)
 
     def _unknown_response(self, rid: str) -> None:
         if rid in self._abandoned:

@@ -6,7 +6,7 @@ The plugin is started alone (streams are not pipeline phases). Each event is giv
 stream is still written in large chunks; how events look is the CLI's business
 (`devctl.cli.stream_cmd`). A stream that ends with ok:false is reported as its end event
 (ok false with its error) and a failed `StreamResult`; a plugin that fails raises PluginError.
-Ctrl-C stops the plugin's process group (the client's close is shielded from cancellation).
+Ctrl-C stops the plugin's process group (the client's close finishes before Ctrl-C is raised).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class StreamResult:
 def run_stream(cfg: Config, plugin_id: str, op: str, input: dict[str, Any], *, timeout: float,
                dry_run: bool, printer: Callable[[dict[str, Any], bool], None],
                on_stderr: Callable[[str, str], None] | None = None, strict: bool = False) -> StreamResult:
-    import anyio
+    from devctl.plugins import start_plugin
 
     spec = cfg.plugin(plugin_id)
     if spec is None:
@@ -43,26 +43,20 @@ def run_stream(cfg: Config, plugin_id: str, op: str, input: dict[str, Any], *, t
     if not spec.enabled:
         raise ConfigError(f"--plugin {plugin_id!r}: the plugin is disabled in the config")
 
-    async def main() -> StreamResult:
-        from devctl.plugins import start_plugin
-
-        client = await start_plugin(spec, cfg.repo_root, on_stderr=on_stderr, strict=strict)
-        try:
-            if op not in client.streams and op not in client.ops:
-                streams = ", ".join(sorted(client.streams)) or "none"
-                raise ConfigError(f"plugin {plugin_id!r} declares no stream {op!r} (its streams: {streams})")
-            stream = await client.open_stream(op, input, timeout=timeout, dry_run=dry_run)
-            return await _consume(stream, printer)
-        finally:
-            await client.close()
-
-    return anyio.run(main)
+    client = start_plugin(spec, cfg.repo_root, on_stderr=on_stderr, strict=strict)
+    try:
+        if op not in client.streams and op not in client.ops:
+            streams = ", ".join(sorted(client.streams)) or "none"
+            raise ConfigError(f"plugin {plugin_id!r} declares no stream {op!r} (its streams: {streams})")
+        return _consume(client.open_stream(op, input, timeout=timeout, dry_run=dry_run), printer)
+    finally:
+        client.close()
 
 
-async def _consume(stream: Any, printer: Callable[[dict[str, Any], bool], None]) -> StreamResult:
+def _consume(stream: Any, printer: Callable[[dict[str, Any], bool], None]) -> StreamResult:
     count = 0
     try:
-        async for event in stream:
+        for event in stream:
             count += 1
             printer(event, stream.buffered == 0)
     except PluginError as exc:
@@ -74,5 +68,5 @@ async def _consume(stream: Any, printer: Callable[[dict[str, Any], bool], None])
         printer(end, True)
         return StreamResult(False, count + 1, f"{found['code']}: {found['message']}")
     finally:
-        await stream.aclose()
+        stream.close()
     return StreamResult(True, count)

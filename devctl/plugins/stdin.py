@@ -1,90 +1,95 @@
-"""The plugin's stdin as a plain asyncio write-pipe transport.
+"""The plugin's stdin: request lines written without ever blocking devctl.
 
-Why not anyio's process stdin stream: its `send()` enters a shielded cancel scope and yields to
-the event loop on every call. That costs an extra loop iteration per request — a large share of
-a ~150 µs round trip. A write-pipe transport writes synchronously when the pipe has room (the
-normal case: a request line is small) and only waits when the pipe is full.
+The write end of the pipe is non-blocking. A request line (small: the normal case) is written at
+once; when the pipe is full — a plugin that reads slowly, or a very large request — the rest
+waits here and the reactor writes it as the pipe drains, while it goes on reading the plugin's
+stdout and stderr. A plugin that writes while devctl writes therefore never deadlocks the two.
 
-The pipe is created by `launch.start_plugin` and its read end handed to `anyio.open_process` as
-the child's stdin; only the write end lives here.
+The pipe is created by `launch` (or `early`) and its read end given to the child as its stdin;
+only the write end lives here.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import os
 
-
-class _Protocol(asyncio.BaseProtocol):
-    """Flow control for the write transport: remembers pause/resume and loss, wakes drainers."""
-
-    def __init__(self) -> None:
-        self.paused = False
-        self.lost = False
-        self._waiters: list[asyncio.Future[None]] = []
-
-    def pause_writing(self) -> None:
-        self.paused = True
-
-    def resume_writing(self) -> None:
-        self.paused = False
-        self._wake()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = True
-        self._wake()
-
-    def _wake(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
-
-    async def wait_writable(self) -> None:
-        while self.paused and not self.lost:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            await waiter
+from devctl.procs.reactor import Reactor
 
 
 class StdinWriter:
-    """Write request lines to a plugin without yielding to the event loop unless the pipe is full."""
+    """Write request lines to a plugin; see the module docstring."""
 
-    def __init__(self, transport: asyncio.WriteTransport, protocol: _Protocol):
-        self._transport = transport
-        self._protocol = protocol
-
-    @classmethod
-    async def open(cls, fd: int) -> StdinWriter:
-        """Wrap the write end `fd` of the plugin's stdin pipe (takes ownership of it)."""
-        loop = asyncio.get_running_loop()
-        pipe = os.fdopen(fd, "wb", buffering=0)
-        try:
-            transport, protocol = await loop.connect_write_pipe(_Protocol, pipe)
-        except BaseException:
-            pipe.close()
-            raise
-        return cls(transport, protocol)  # type: ignore[arg-type]
+    def __init__(self, fd: int, reactor: Reactor):
+        os.set_blocking(fd, False)
+        self._fd = fd
+        self._reactor = reactor
+        self._buffer = bytearray()
+        self._waiting = False  # registered for writability
+        self._close_when_flushed = False
+        #: The plugin's stdin is gone (it exited or closed it): nothing more can be sent.
+        self.lost = False
+        self._closed = False
 
     @property
     def closed(self) -> bool:
-        return self._protocol.lost or self._transport.is_closing()
+        return self.lost or self._closed or self._close_when_flushed
 
-    async def send(self, data: bytes) -> bool:
-        """Write `data`; wait only while the pipe is full. False when the plugin's stdin is gone."""
+    @property
+    def unsent(self) -> int:
+        """Bytes still waiting for room in the pipe."""
+        return len(self._buffer)
+
+    def send(self, data: bytes) -> bool:
+        """Queue `data` and write what fits now. False when the plugin's stdin is gone."""
         if self.closed:
             return False
-        self._transport.write(data)
-        if self._protocol.paused:
-            await self._protocol.wait_writable()
-        return not self._protocol.lost
+        if self._buffer:
+            self._buffer += data
+        else:
+            self._buffer = bytearray(data)
+            self._flush()
+        return not self.lost
+
+    def _flush(self) -> None:
+        while self._buffer:
+            try:
+                written = os.write(self._fd, self._buffer)
+            except BlockingIOError:
+                break
+            except OSError:  # EPIPE: the plugin is gone; the reader and exit watch say how
+                self.lost = True
+                self._buffer.clear()
+                break
+            del self._buffer[:written]
+        if self._buffer and not self._waiting:
+            self._waiting = True
+            self._reactor.add_writer(self._fd, self._flush)
+        elif not self._buffer:
+            if self._waiting:
+                self._waiting = False
+                self._reactor.remove_writer(self._fd)
+            if self._close_when_flushed or self.lost:
+                self._close_fd()
 
     def close(self) -> None:
-        """Close stdin (the plugin sees EOF once buffered bytes are written)."""
-        if not self._transport.is_closing():
-            self._transport.close()
+        """Close stdin once what was sent is written (the plugin then sees EOF)."""
+        if self._closed:
+            return
+        self._close_when_flushed = True
+        if not self._buffer:
+            self._close_fd()
 
     def abort(self) -> None:
-        """Close at once, dropping unwritten bytes (the plugin is being killed anyway)."""
-        if not self._protocol.lost and not self._transport.is_closing():
-            self._transport.abort()
+        """Close at once, dropping unwritten bytes (the plugin is being stopped anyway)."""
+        self._buffer.clear()
+        if self._waiting:
+            self._waiting = False
+            self._reactor.remove_writer(self._fd)
+        self._close_fd()
+
+    def _close_fd(self) -> None:
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(OSError):
+                os.close(self._fd)

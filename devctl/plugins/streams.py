@@ -1,10 +1,13 @@
 """Stream events: buffered per stream, delivered in order to one subscriber until `event: end`.
 
 The stdout reader must never block (it also carries responses for other requests), so events
-are queued here, not pushed to the subscriber. The queue is bounded: a plugin that floods a
-stream nobody reads would otherwise grow devctl's memory without limit. When the bound is hit
-the stream fails with E_STREAM_OVERFLOW (its queued events are dropped) — a loud failure is
-better than silently losing events from the middle of a log.
+are queued here, not pushed to the subscriber. The subscriber pulls: iterating a `PluginStream`
+takes the next queued event, and only when none is queued does it wait on the reactor, which
+reads the plugins' pipes. A subscriber that is slow therefore slows the plugin down (its stdout
+pipe fills) instead of growing the queue. The queue is still bounded, for events that arrive
+while devctl waits for something else: when the bound is hit the stream fails with
+E_STREAM_OVERFLOW (its queued events are dropped) — a loud failure is better than silently
+losing events from the middle of a log.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from typing import Any
-
-import anyio
 
 from devctl.plugins.codes import E_STREAM_FAILED, E_STREAM_OVERFLOW, Failure
 
@@ -41,7 +42,6 @@ class StreamBuffer:
         self._finished = False  # end or failure queued: accept nothing more
         self.closed = False  # the subscriber let go
         self.dropped = 0  # events that arrived after end/failure/close
-        self._wakeup: anyio.Event | None = None
 
     @property
     def buffered(self) -> int:
@@ -79,7 +79,6 @@ class StreamBuffer:
         self._bytes += size
         if is_end:
             self._finished = True
-        self._wake()
 
     def fail(self, failure: Failure) -> None:
         """End the stream with `failure` after the events already queued (the plugin died, ...)."""
@@ -89,20 +88,17 @@ class StreamBuffer:
     def _finish(self, failure: Failure) -> None:
         self._queue.append((failure, 0))
         self._finished = True
-        self._wake()
 
-    def _wake(self) -> None:
-        if self._wakeup is not None:
-            self._wakeup.set()
-            self._wakeup = None
+    @property
+    def ready(self) -> bool:
+        """Whether `get` answers without waiting: an item is queued, or nothing more will come."""
+        return bool(self._queue) or self._finished or self.closed
 
-    async def get(self) -> dict[str, Any] | Failure | None:
-        """Next event, or the terminal Failure, or None once the `end` event was consumed."""
-        while not self._queue:
-            if self._finished or self.closed:
-                return None
-            self._wakeup = anyio.Event()
-            await self._wakeup.wait()
+    def get(self) -> dict[str, Any] | Failure | None:
+        """Next event, or the terminal Failure, or None once the `end` event was consumed (or
+        nothing is queued yet: the caller waits until `ready`)."""
+        if not self._queue:
+            return None
         item, size = self._queue.popleft()
         self._bytes -= size
         return item
@@ -111,23 +107,24 @@ class StreamBuffer:
         self.closed = True
         self._queue.clear()
         self._bytes = 0
-        self._wake()
 
 
 class PluginStream:
-    """Async iterator over a stream's event frames (dicts), in order, ending after `event: end`.
+    """Iterator over a stream's event frames (dicts), in order, ending after `event: end`.
 
     The `end` event itself is yielded when it says ok; an `end` with ok:false raises
     PluginError [E_STREAM_FAILED] after the events before it were delivered. If the plugin dies
     first, iteration raises the plugin's failure (E_CRASHED, E_CONTAMINATION, ...).
     """
 
-    def __init__(self, plugin_id: str, buffer: StreamBuffer, details: Callable[[], list[str]]):
+    def __init__(self, plugin_id: str, buffer: StreamBuffer, details: Callable[[], list[str]],
+                 wait: Callable[[Callable[[], bool]], object]):
         self.plugin_id = plugin_id
         self.stream_id = buffer.stream_id
         self.op = buffer.op
         self._buffer = buffer
         self._details = details
+        self._wait = wait  # runs the reactor until the predicate holds
 
     @property
     def buffered(self) -> int:
@@ -139,13 +136,16 @@ class PluginStream:
         """True once nothing more will be queued: `end` arrived, or the stream failed."""
         return self._buffer.finished
 
-    def __aiter__(self) -> PluginStream:
+    def __iter__(self) -> PluginStream:
         return self
 
-    async def __anext__(self) -> dict[str, Any]:
-        item = await self._buffer.get()
+    def __next__(self) -> dict[str, Any]:
+        buffer = self._buffer
+        if not buffer.ready:
+            self._wait(lambda: buffer.ready)
+        item = buffer.get()
         if item is None:
-            raise StopAsyncIteration
+            raise StopIteration
         if isinstance(item, Failure):
             # A plugin that dies mid-stream ("exited with code 0") is only clear with the op
             # named; an ok:false end already names its stream and op.
@@ -153,13 +153,13 @@ class PluginStream:
             raise item.error(self.plugin_id, op=op, details=self._details())
         return item
 
-    async def aclose(self) -> None:
+    def close(self) -> None:
         """Stop listening. Later events for this stream are discarded (the plugin is not told:
         protocol v1 has no cancel frame)."""
         self._buffer.close()
 
-    async def __aenter__(self) -> PluginStream:
+    def __enter__(self) -> PluginStream:
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -16,10 +16,11 @@ like its stdout: see `procs.bounded`.) The cutting splitter, `LineCutter`, is al
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from devctl.util.lazylog import LazyLogger
 
 if TYPE_CHECKING:
     from anyio.abc import ByteReceiveStream
@@ -33,7 +34,7 @@ CHUNK = 65536
 #: What follows the kept head of a line that was cut (stderr tails and `devctl logs` alike).
 CUT_MARK = " …[line cut]"
 
-log = logging.getLogger("devctl.procs")
+log = LazyLogger("devctl.procs")
 
 #: `on_line(source, line)`: `source` names the child (a plugin id), `line` has no newline.
 OnStderr = Callable[[str, str], None]

@@ -9,16 +9,16 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
 from devctl.errors import PluginError
 from devctl.plugins import PluginClient, open_plugins, start_plugin
+from devctl.procs import reactor
 from devctl.procs.groups import group_alive
 from devctl.procs.pids import pid_alive
 
@@ -48,20 +48,33 @@ def spec(name: str, *args: str, id: str | None = None, **kw: Any) -> Spec:
     return Spec(id=pid, path=str(PLUGINS / name), args=list(args), **kw)
 
 
-def run(fn: Callable[[], Awaitable[Any]]) -> Any:
-    return anyio.run(fn)
+def run(fn: Callable[[], Any]) -> Any:
+    return fn()
 
 
-async def failing(awaitable: Awaitable[Any]) -> PluginError:
-    """Await and return the PluginError it must raise."""
+def failing(call: Callable[[], Any]) -> PluginError:
+    """Call and return the PluginError it must raise."""
     with pytest.raises(PluginError) as info:
-        await awaitable
+        call()
     return info.value
 
 
-async def closed(client: PluginClient) -> None:
-    await client.close()
+def closed(client: PluginClient) -> None:
+    client.close()
     assert not group_alive(client.pid), "the plugin's process group must be empty after close()"
+
+
+def pump_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Serve the plugins' pipes (as any wait in the host does) until `condition` holds."""
+    assert reactor.current().run_until(condition, time.monotonic() + timeout), "condition never held"
+
+
+def interrupt_after(seconds: float) -> None:
+    """Ctrl-C, `seconds` from now, in the middle of whatever the host is waiting for."""
+    def press() -> None:
+        raise KeyboardInterrupt
+
+    reactor.current().call_later(seconds, press)
 
 
 # ---- happy path --------------------------------------------------------------------------------
@@ -69,20 +82,20 @@ async def closed(client: PluginClient) -> None:
 def test_ok_handshake_request_ctx_env_and_stderr(tmp_path):
     lines: list[tuple[str, str]] = []
 
-    async def main():
+    def main():
         s = spec("host_ok.py", id="okp", env={"OKP_FLAG": "on"}, workdir=tmp_path)
-        client = await start_plugin(s, "/repo/root", on_stderr=lambda pid, line: lines.append((pid, line)))
+        client = start_plugin(s, "/repo/root", on_stderr=lambda pid, line: lines.append((pid, line)))
         try:
             assert client.handshake["plugin_name"] == "host-ok"
             assert client.ops == {"test.echo", "test.stderr", "test.slow", "config.mutate"}
             assert client.commands == ["hello"] and client.streams == frozenset()
             assert client.supports("test.echo") and not client.supports("launch.plan")
-            out1 = await client.request("test.echo", {"env": ["OKP_FLAG", "PYTHONUNBUFFERED",
+            out1 = client.request("test.echo", {"env": ["OKP_FLAG", "PYTHONUNBUFFERED",
                                                               "DEVCTL_TEST_TAG"]}, timeout=10, dry_run=True,
                                         cwd="sub")
-            out2 = await client.request("test.echo", {}, timeout=2.5)
+            out2 = client.request("test.echo", {}, timeout=2.5)
         finally:
-            await closed(client)
+            closed(client)
         return out1, out2
 
     out1, out2 = run(main)
@@ -101,31 +114,29 @@ def test_ok_handshake_request_ctx_env_and_stderr(tmp_path):
 def test_stderr_is_drained_continuously_and_tail_kept():
     seen: list[str] = []
 
-    async def main():
-        client = await start_plugin(spec("host_ok.py"), PLUGINS, on_stderr=lambda _p, line: seen.append(line))
+    def main():
+        client = start_plugin(spec("host_ok.py"), PLUGINS, on_stderr=lambda _p, line: seen.append(line))
         try:
             # 5000 lines (~70 KiB) fill the pipe buffer unless devctl keeps reading.
-            await client.request("test.stderr", {"lines": 5000}, timeout=30)
-            with anyio.fail_after(10):
-                while "stderr line 4999" not in seen:
-                    await anyio.sleep(0.01)
+            client.request("test.stderr", {"lines": 5000}, timeout=30)
+            pump_until(lambda: "stderr line 4999" in seen)
             return client.stderr_tail(3)
         finally:
-            await closed(client)
+            closed(client)
 
     assert run(main) == ["stderr line 4997", "stderr line 4998", "stderr line 4999"]
     assert seen[0] == "host_ok: ready" and len(seen) == 5001
 
 
 def test_bash_only_plugin():
-    async def main():
-        client = await start_plugin(spec("host_bash.sh"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_bash.sh"), PLUGINS)
         try:
-            out = await client.request("test.echo", {}, timeout=10, dry_run=True)
-            err = await failing(client.request("test.nope", {}, timeout=10))
+            out = client.request("test.echo", {}, timeout=10, dry_run=True)
+            err = failing(lambda: client.request("test.nope", {}, timeout=10))
             return client.handshake["plugin_name"], out, err
         finally:
-            await closed(client)
+            closed(client)
 
     name, out, err = run(main)
     assert name == "bash" and out == {"op": "test.echo", "dry_run": True, "shell": "bash"}
@@ -133,14 +144,14 @@ def test_bash_only_plugin():
 
 
 def test_ok_false_names_plugin_op_code_message_and_plugin_stays_usable():
-    async def main():
-        client = await start_plugin(spec("host_unsupported.py", id="unsup"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_unsupported.py", id="unsup"), PLUGINS)
         try:
-            err = await failing(client.request("build.run", {}, timeout=10))
-            again = await client.request("test.known", {}, timeout=10)
+            err = failing(lambda: client.request("build.run", {}, timeout=10))
+            again = client.request("test.known", {}, timeout=10)
             return err, again
         finally:
-            await closed(client)
+            closed(client)
 
     err, again = run(main)
     assert err.message == ("plugin 'unsup' [E_PLUGIN_ERROR]: op 'build.run' failed: E_UNSUPPORTED: "
@@ -151,15 +162,15 @@ def test_ok_false_names_plugin_op_code_message_and_plugin_stays_usable():
 
 
 def test_undeclared_op_is_never_sent():
-    async def main():
-        client = await start_plugin(spec("host_ok.py", id="okp"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_ok.py", id="okp"), PLUGINS)
         try:
-            first = await client.request("test.echo", {}, timeout=10)
-            err = await failing(client.request("launch.plan", {}, timeout=10))
-            second = await client.request("test.echo", {}, timeout=10)
+            first = client.request("test.echo", {}, timeout=10)
+            err = failing(lambda: client.request("launch.plan", {}, timeout=10))
+            second = client.request("test.echo", {}, timeout=10)
             return first, err, second
         finally:
-            await closed(client)
+            closed(client)
 
     first, err, second = run(main)
     assert err.code == "E_UNDECLARED_OP" and "'launch.plan'" in err.message and "test.echo" in err.message
@@ -167,16 +178,16 @@ def test_undeclared_op_is_never_sent():
 
 
 def test_cancelled_request_leaves_the_plugin_usable():
-    async def main():
-        client = await start_plugin(spec("host_ok.py"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_ok.py"), PLUGINS)
         try:
-            with anyio.move_on_after(0.2) as scope:
-                await client.request("test.slow", {"s": 0.6}, timeout=30)
-            assert scope.cancelled_caught
-            out = await client.request("test.echo", {}, timeout=30)  # the late answer comes first
+            interrupt_after(0.2)
+            with pytest.raises(KeyboardInterrupt):
+                client.request("test.slow", {"s": 0.6}, timeout=30)
+            out = client.request("test.echo", {}, timeout=30)  # the late answer comes first
             return out, client.warnings, client.failure
         finally:
-            await closed(client)
+            closed(client)
 
     out, warnings, failure = run(main)
     assert out["seen"] == 2 and warnings == [] and failure is None
@@ -185,7 +196,7 @@ def test_cancelled_request_leaves_the_plugin_usable():
 # ---- start-up failures -------------------------------------------------------------------------
 
 def test_noisy_before_handshake_is_contamination():
-    err = run(lambda: failing(start_plugin(spec("host_noisy_before.py", id="noisy"), PLUGINS)))
+    err = run(lambda: failing(lambda: start_plugin(spec("host_noisy_before.py", id="noisy"), PLUGINS)))
     assert err.code == "E_CONTAMINATION"
     assert err.message.startswith("plugin 'noisy' [E_CONTAMINATION]: ")
     assert "before its handshake" in err.message and "'Starting host_noisy_before v0.1 ...'" in err.message
@@ -193,7 +204,7 @@ def test_noisy_before_handshake_is_contamination():
 
 def test_slow_handshake_times_out():
     t0 = time.monotonic()
-    err = run(lambda: failing(start_plugin(spec("host_slow_handshake.py", "60", id="slow"), PLUGINS,
+    err = run(lambda: failing(lambda: start_plugin(spec("host_slow_handshake.py", "60", id="slow"), PLUGINS,
                                            handshake_timeout=0.5)))
     assert time.monotonic() - t0 < 30  # did not wait for the 60 s plugin
     assert err.code == "E_HANDSHAKE_TIMEOUT" and "within 0.5 s" in err.message
@@ -209,7 +220,7 @@ def test_slow_handshake_times_out():
     ],
 )
 def test_bad_handshake(kind, expect):
-    err = run(lambda: failing(start_plugin(spec("host_bad_handshake.py", kind), PLUGINS)))
+    err = run(lambda: failing(lambda: start_plugin(spec("host_bad_handshake.py", kind), PLUGINS)))
     assert err.code == "E_BAD_HANDSHAKE" and expect in err.message
 
 
@@ -217,17 +228,17 @@ def test_handshake_without_ops_is_a_warning_and_an_error_under_strict():
     """The Go devctl reads a missing capabilities.ops as "no ops"; so does devctl, with a warning."""
     warnings: list[str] = []
 
-    async def main():
-        client = await start_plugin(spec("host_no_ops.py", id="bare"), PLUGINS,
+    def main():
+        client = start_plugin(spec("host_no_ops.py", id="bare"), PLUGINS,
                                     on_warning=lambda pid, text: warnings.append(text))
         try:
             assert client.ops == frozenset() and client.handshake["capabilities"]["ops"] == []
         finally:
-            await client.close()
+            client.close()
 
     run(main)
     assert len(warnings) == 1 and warnings[0].startswith("plugin 'bare' [E_NO_OPS]: ")
-    err = run(lambda: failing(start_plugin(spec("host_no_ops.py", id="bare"), PLUGINS, strict=True)))
+    err = run(lambda: failing(lambda: start_plugin(spec("host_no_ops.py", id="bare"), PLUGINS, strict=True)))
     assert err.code == "E_NO_OPS" and "--strict" in err.message
 
 
@@ -236,45 +247,45 @@ def test_contamination_of_an_idle_plugin_is_reported_when_the_plugins_close():
     sent to the plugin. open_plugins reports it at the end: a warning, an error under strict."""
     warnings: list[str] = []
 
-    async def idle(strict: bool):
-        async with open_plugins([spec("host_noisy_idle.py", id="noisy")], PLUGINS, strict=strict,
+    def idle(strict: bool):
+        with open_plugins([spec("host_noisy_idle.py", id="noisy")], PLUGINS, strict=strict,
                                 on_warning=lambda pid, text: warnings.append(text)):
-            await anyio.sleep(0.3)  # the plugin is asked nothing
+            reactor.current().sleep(0.3)  # the plugin is asked nothing
 
     run(lambda: idle(False))
     assert len(warnings) == 1 and "plugin 'noisy' [E_CONTAMINATION]" in warnings[0]
     assert "'DEBUG connected to the metrics daemon'" in warnings[0] and "warning" in warnings[0]
-    err = run(lambda: failing(idle(True)))
+    err = run(lambda: failing(lambda: idle(True)))
     assert err.code == "E_CONTAMINATION" and "DEBUG connected" in err.message and "--strict" in err.message
 
 
 def test_exit_before_handshake():
-    err = run(lambda: failing(start_plugin(spec("host_crash.py", "--before-handshake"), PLUGINS)))
+    err = run(lambda: failing(lambda: start_plugin(spec("host_crash.py", "--before-handshake"), PLUGINS)))
     assert err.code == "E_CRASHED" and "exited with code 4 before sending its handshake" in err.message
     assert "crash | fatal: cannot read my config" in err.details
 
 
 def test_spawn_failures(tmp_path):
     missing = Spec(id="ghost", path=str(tmp_path / "nope.sh"), args=[])
-    err = run(lambda: failing(start_plugin(missing, tmp_path)))
+    err = run(lambda: failing(lambda: start_plugin(missing, tmp_path)))
     assert err.code == "E_SPAWN" and "nope.sh" in err.message
     bad_dir = spec("host_ok.py", workdir=tmp_path / "gone")
-    err = run(lambda: failing(start_plugin(bad_dir, tmp_path)))
+    err = run(lambda: failing(lambda: start_plugin(bad_dir, tmp_path)))
     assert err.code == "E_SPAWN" and "workdir" in err.message and "gone" in err.message
 
 
 # ---- failures during a request -----------------------------------------------------------------
 
 def test_noisy_after_handshake_fails_the_plugin_and_quotes_200_chars():
-    async def main():
-        client = await start_plugin(spec("host_noisy_after.py", id="noisy"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_noisy_after.py", id="noisy"), PLUGINS)
         try:
-            err = await failing(client.request("test.echo", {}, timeout=10))
+            err = failing(lambda: client.request("test.echo", {}, timeout=10))
             assert not group_alive(client.pid)  # a failed plugin is stopped at once
-            later = await failing(client.request("test.echo", {}, timeout=10))
+            later = failing(lambda: client.request("test.echo", {}, timeout=10))
             return err, later
         finally:
-            await closed(client)
+            closed(client)
 
     err, later = run(main)
     assert err.code == "E_CONTAMINATION" and "op 'test.echo'" in err.message
@@ -286,14 +297,14 @@ def test_noisy_after_handshake_fails_the_plugin_and_quotes_200_chars():
 
 
 def test_hang_times_out_and_the_group_is_stopped():
-    async def main():
-        client = await start_plugin(spec("host_hang.py", id="hang"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_hang.py", id="hang"), PLUGINS)
         try:
-            err = await failing(client.request("test.hang", {}, timeout=0.5))
+            err = failing(lambda: client.request("test.hang", {}, timeout=0.5))
             assert not group_alive(client.pid)
             return err
         finally:
-            await closed(client)
+            closed(client)
 
     err = run(main)
     assert err.code == "E_TIMEOUT" and "'test.hang' got no response within 0.5 s" in err.message
@@ -301,13 +312,12 @@ def test_hang_times_out_and_the_group_is_stopped():
 
 
 def test_timeout_also_covers_a_request_stuck_on_a_full_stdin_pipe():
-    async def main():
-        client = await start_plugin(spec("host_hang.py", "--no-read", id="hang"), PLUGINS, stop_grace=0.5)
+    def main():
+        client = start_plugin(spec("host_hang.py", "--no-read", id="hang"), PLUGINS, stop_grace=0.5)
         try:
-            with anyio.fail_after(30):
-                return await failing(client.request("test.hang", {"blob": "y" * (1 << 20)}, timeout=0.5))
+            return failing(lambda: client.request("test.hang", {"blob": "y" * (1 << 20)}, timeout=0.5))
         finally:
-            await closed(client)
+            closed(client)
 
     err = run(main)
     assert err.code == "E_TIMEOUT" and "hang | not reading stdin at all" in err.details
@@ -316,12 +326,12 @@ def test_timeout_also_covers_a_request_stuck_on_a_full_stdin_pipe():
 @pytest.mark.parametrize(("inp", "expect"), [({}, "exited with code 3"),
                                               ({"signal": "SIGKILL"}, "killed by SIGKILL")])
 def test_crash_mid_request(inp, expect):
-    async def main():
-        client = await start_plugin(spec("host_crash.py"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_crash.py"), PLUGINS)
         try:
-            return await failing(client.request("test.crash", inp, timeout=30))
+            return failing(lambda: client.request("test.crash", inp, timeout=30))
         finally:
-            await closed(client)
+            closed(client)
 
     err = run(main)
     assert err.code == "E_CRASHED" and expect in err.message and "op 'test.crash'" in err.message
@@ -329,40 +339,53 @@ def test_crash_mid_request(inp, expect):
 
 
 def test_crash_while_a_grandchild_holds_stdout_is_reported_at_once():
-    async def main():
-        client = await start_plugin(spec("host_crash.py"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_crash.py"), PLUGINS)
         try:
-            with anyio.fail_after(20):  # far below the request timeout: the exit watcher saw it
-                return await failing(client.request("test.crash", {"orphan": True}, timeout=60))
+            # E_CRASHED, not E_TIMEOUT 60 s later: the exit watch saw it although stdout stays open.
+            return failing(lambda: client.request("test.crash", {"orphan": True}, timeout=60))
         finally:
-            await closed(client)
+            closed(client)
+
+    err = run(main)
+    assert err.code == "E_CRASHED" and "exited with code 3" in err.message
+
+
+def test_without_a_pidfd_the_exit_is_polled(monkeypatch):
+    """Where os.pidfd_open is missing (Linux < 5.3, other systems) the exit watch polls."""
+    monkeypatch.delattr(os, "pidfd_open", raising=False)
+
+    def main():
+        client = start_plugin(spec("host_crash.py"), PLUGINS)
+        try:
+            return failing(lambda: client.request("test.crash", {"orphan": True}, timeout=60))
+        finally:
+            closed(client)
 
     err = run(main)
     assert err.code == "E_CRASHED" and "exited with code 3" in err.message
 
 
 def test_exit_while_idle_fails_the_next_request():
-    async def main():
-        client = await start_plugin(spec("host_crash.py", "--after-handshake"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_crash.py", "--after-handshake"), PLUGINS)
         try:
-            with anyio.fail_after(10):
-                while client.failure is None:
-                    await anyio.sleep(0.01)
-            return await failing(client.request("test.crash", {}, timeout=10))
+            pump_until(lambda: client.failure is not None)
+            return failing(lambda: client.request("test.crash", {}, timeout=10))
         finally:
-            await closed(client)
+            closed(client)
 
     err = run(main)
     assert err.code == "E_CRASHED" and "exited with code 5" in err.message and "was not sent" in err.message
 
 
 def test_wrong_request_id_fails_the_waiting_request():
-    async def main():
-        client = await start_plugin(spec("host_wrong_id.py", id="wid"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_wrong_id.py", id="wid"), PLUGINS)
         try:
-            return await failing(client.request("test.answer", {"mode": "wrong"}, timeout=30))
+            return failing(lambda: client.request("test.answer", {"mode": "wrong"}, timeout=30))
         finally:
-            await closed(client)
+            closed(client)
 
     err = run(main)
     assert err.code == "E_UNKNOWN_REQUEST_ID"
@@ -372,18 +395,16 @@ def test_wrong_request_id_fails_the_waiting_request():
 def test_unknown_request_id_with_nothing_waiting_is_a_warning():
     warnings: list[tuple[str, str]] = []
 
-    async def main():
-        client = await start_plugin(spec("host_wrong_id.py", id="wid"), PLUGINS,
+    def main():
+        client = start_plugin(spec("host_wrong_id.py", id="wid"), PLUGINS,
                                     on_warning=lambda pid, msg: warnings.append((pid, msg)))
         try:
-            out = await client.request("test.answer", {"mode": "extra"}, timeout=10)
-            with anyio.fail_after(10):
-                while not client.warnings:
-                    await anyio.sleep(0.01)
+            out = client.request("test.answer", {"mode": "extra"}, timeout=10)
+            pump_until(lambda: bool(client.warnings))
             assert client.failure is None  # still usable
             return out, list(client.warnings)
         finally:
-            await closed(client)
+            closed(client)
 
     out, kept = run(main)
     assert out == {"n": 1}
@@ -392,12 +413,12 @@ def test_unknown_request_id_with_nothing_waiting_is_a_warning():
 
 
 def test_two_mib_line_is_refused():
-    async def main():
-        client = await start_plugin(spec("host_long_line.py", id="long"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_long_line.py", id="long"), PLUGINS)
         try:
-            return await failing(client.request("test.big", {}, timeout=30))
+            return failing(lambda: client.request("test.big", {}, timeout=30))
         finally:
-            await closed(client)
+            closed(client)
 
     err = run(main)
     assert err.code == "E_LINE_TOO_LONG" and "longer than 1048576 bytes" in err.message
@@ -407,19 +428,17 @@ def test_two_mib_line_is_refused():
 # ---- streams -----------------------------------------------------------------------------------
 
 def test_stream_events_in_order_buffered_before_subscribing():
-    async def main():
-        client = await start_plugin(spec("host_stream.py"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_stream.py"), PLUGINS)
         try:
-            stream = await client.open_stream("test.count", {"count": 50}, timeout=10)
-            with anyio.fail_after(10):  # let every event arrive before anyone reads
-                while stream.buffered < 51:
-                    await anyio.sleep(0.01)
-            events = [ev async for ev in stream]
-            second = await client.open_stream("test.count", {"count": 2}, timeout=10)
-            events2 = [ev["event"] async for ev in second]
+            stream = client.open_stream("test.count", {"count": 50}, timeout=10)
+            pump_until(lambda: stream.buffered >= 51)
+            events = [ev for ev in stream]
+            second = client.open_stream("test.count", {"count": 2}, timeout=10)
+            events2 = [ev["event"] for ev in second]
             return stream.stream_id, events, events2
         finally:
-            await closed(client)
+            closed(client)
 
     sid, events, events2 = run(main)
     assert sid == "s1"
@@ -429,33 +448,31 @@ def test_stream_events_in_order_buffered_before_subscribing():
 
 
 def test_stream_buffer_overflow_fails_clearly():
-    async def main():
-        client = await start_plugin(spec("host_stream.py"), PLUGINS, stream_buffer=10)
+    def main():
+        client = start_plugin(spec("host_stream.py"), PLUGINS, stream_buffer=10)
         try:
-            stream = await client.open_stream("test.count", {"count": 100}, timeout=10)
-            with anyio.fail_after(10):  # nobody reads: the buffer fills up and overflows
-                while not stream.finished:
-                    await anyio.sleep(0.01)
-            return await failing(stream.__anext__())
+            stream = client.open_stream("test.count", {"count": 100}, timeout=10)
+            pump_until(lambda: stream.finished)
+            return failing(lambda: next(stream))
         finally:
-            await closed(client)
+            closed(client)
 
     err = run(main)
     assert err.code == "E_STREAM_OVERFLOW" and "bound: 10 events" in err.message
 
 
 def test_stream_ending_ok_false():
-    async def main():
-        client = await start_plugin(spec("host_stream_fail.py", id="sf"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_stream_fail.py", id="sf"), PLUGINS)
         try:
-            stream = await client.open_stream("logs.follow", {}, timeout=10)
+            stream = client.open_stream("logs.follow", {}, timeout=10)
             got = []
             with pytest.raises(PluginError) as info:
-                async for ev in stream:
+                for ev in stream:
                     got.append(ev["message"])
             return got, info.value
         finally:
-            await closed(client)
+            closed(client)
 
     got, err = run(main)
     assert got == ["line 1", "line 2"]
@@ -463,12 +480,12 @@ def test_stream_ending_ok_false():
 
 
 def test_open_stream_on_a_plain_op_is_refused():
-    async def main():
-        client = await start_plugin(spec("host_ok.py"), PLUGINS)
+    def main():
+        client = start_plugin(spec("host_ok.py"), PLUGINS)
         try:
-            return await failing(client.open_stream("test.echo", {}, timeout=10))
+            return failing(lambda: client.open_stream("test.echo", {}, timeout=10))
         finally:
-            await closed(client)
+            closed(client)
 
     assert run(main).code == "E_NOT_A_STREAM"
 
@@ -477,13 +494,13 @@ def test_open_stream_on_a_plain_op_is_refused():
 
 @pytest.mark.parametrize("args", [(), ("--ignore-term",)])
 def test_close_kills_grandchildren(args):
-    async def main():
-        client = await start_plugin(spec("host_grandchild.py", *args), PLUGINS, stop_grace=0.3)
-        out = await client.request("test.pid", {}, timeout=10)
+    def main():
+        client = start_plugin(spec("host_grandchild.py", *args), PLUGINS, stop_grace=0.3)
+        out = client.request("test.pid", {}, timeout=10)
         assert pid_alive(out["grandchild"])
-        await closed(client)
-        await client.close()  # idempotent
-        later = await failing(client.request("test.pid", {}, timeout=10))
+        closed(client)
+        client.close()  # idempotent
+        later = failing(lambda: client.request("test.pid", {}, timeout=10))
         return out["grandchild"], later
 
     grandchild, later = run(main)
@@ -492,9 +509,9 @@ def test_close_kills_grandchildren(args):
 
 
 def test_open_plugins_starts_in_order_and_closes_all():
-    async def main():
+    def main():
         specs = [spec("host_ok.py", id="a"), spec("host_bash.sh", id="b"), spec("host_stream.py", id="c")]
-        async with open_plugins(specs, PLUGINS) as clients:
+        with open_plugins(specs, PLUGINS) as clients:
             ids = [c.spec.id for c in clients]
             pids = [c.pid for c in clients]
             assert all(group_alive(p) for p in pids)
@@ -506,21 +523,21 @@ def test_open_plugins_starts_in_order_and_closes_all():
 
 
 def test_open_plugins_reports_the_first_failing_spec_and_closes_the_rest():
-    async def main():
+    def main():
         specs = [spec("host_ok.py", id="a"), spec("host_noisy_before.py", id="b"),
                  spec("host_crash.py", "--before-handshake", id="c")]
-        async with open_plugins(specs, PLUGINS):
+        with open_plugins(specs, PLUGINS):
             raise AssertionError("not reached")
 
-    err = run(lambda: failing(main()))
+    err = run(lambda: failing(main))
     assert err.plugin == "b" and err.code == "E_CONTAMINATION"
 
 
 def test_open_plugins_closes_on_error_in_the_body():
     pids: list[int] = []
 
-    async def main():
-        async with open_plugins([spec("host_grandchild.py", id="g")], PLUGINS) as clients:
+    def main():
+        with open_plugins([spec("host_grandchild.py", id="g")], PLUGINS) as clients:
             pids.append(clients[0].pid)
             raise RuntimeError("boom")
 
@@ -529,16 +546,16 @@ def test_open_plugins_closes_on_error_in_the_body():
     assert not group_alive(pids[0])
 
 
-def test_open_plugins_closes_on_cancel():
+def test_open_plugins_closes_on_ctrl_c():
     pids: list[int] = []
 
-    async def main():
-        with anyio.move_on_after(0.5) as scope:
-            async with open_plugins([spec("host_grandchild.py", id="g"), spec("host_hang.py", id="h")],
-                                    PLUGINS) as clients:
-                pids.extend(c.pid for c in clients)
-                await anyio.sleep(60)
-        return scope.cancelled_caught
+    def main():
+        with open_plugins([spec("host_grandchild.py", id="g"), spec("host_hang.py", id="h")],
+                          PLUGINS) as clients:
+            pids.extend(c.pid for c in clients)
+            interrupt_after(0.5)
+            reactor.current().sleep(60)
 
-    assert run(main) is True
+    with pytest.raises(KeyboardInterrupt):
+        run(main)
     assert len(pids) == 2 and not any(group_alive(p) for p in pids)

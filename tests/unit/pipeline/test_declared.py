@@ -6,7 +6,6 @@ answering launch.plan from a dict (no process starts)."""
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
 from devctl.config import load_config
@@ -155,7 +154,7 @@ class FakePlugin:
     def supports(self, op: str) -> bool:
         return op == "launch.plan"
 
-    async def request(self, op: str, input: dict[str, Any], **_: Any) -> dict[str, Any]:
+    def request(self, op: str, input: dict[str, Any], **_: Any) -> dict[str, Any]:
         return {"services": self.services}
 
     def stderr_tail(self) -> list[str]:
@@ -167,7 +166,7 @@ def merge(tmp_path: Path, plugins: list[FakePlugin], strict: bool = False) -> An
                           "  worker:\n    command: [work]\n")
     run = _Run(cfg, PipelineOptions(strict=strict))
     run.config = CONFIG
-    anyio.run(_phase, "launch.plan", plugins, run)
+    _phase("launch.plan", plugins, run)
     return run.result()
 
 
@@ -192,7 +191,7 @@ def test_in_strict_mode_a_plugin_may_not_replace_a_declared_service(tmp_path: Pa
 def test_a_declared_service_may_depend_on_a_plugins_service(tmp_path: Path):
     cfg = write(tmp_path, "services:\n  web:\n    command: [web]\n    depends_on: [db]\n")
     run = _Run(cfg, PipelineOptions())
-    anyio.run(_phase, "launch.plan", [FakePlugin("p", [{"name": "db", "command": ["db"]}])], run)
+    _phase("launch.plan", [FakePlugin("p", [{"name": "db", "command": ["db"]}])], run)
     assert [s["name"] for s in run.result().services] == ["web", "db"]
 
 
