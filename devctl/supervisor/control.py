@@ -17,7 +17,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import socket
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from devctl.supervisor.paths import short_socket_path, supervisor_alive
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import `begin_shutdown` avoids
 if TYPE_CHECKING:
+    import socket
     from typing import Any
 
     Handler = Callable[[dict[str, Any], Callable[[dict[str, Any]], Awaitable[None]]], Awaitable[None]]
@@ -158,6 +158,8 @@ def release_held() -> None:
 
 def connect(sock_path: Path, timeout: float | None) -> socket.socket:
     """Connect to the supervisor socket; DevctlError when no supervisor answers."""
+    import socket
+
     address, dirfd = short_socket_path(sock_path)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
@@ -269,8 +271,9 @@ def _replies(sock: socket.socket) -> Iterator[dict[str, Any]]:
 
 # ---- `devctl down`'s request, sent early --------------------------------------------------
 
-#: Shutdown requests `begin_shutdown` sent, by socket path, until `take_begun` collects one.
-_begun: dict[str, socket.socket] = {}
+#: Shutdown requests `begin_shutdown` sent, by socket path, until `take_begun` collects one
+#: (raw `_socket` objects: see `begin_shutdown`).
+_begun: dict[str, Any] = {}
 
 
 def begin_shutdown(sock_path: Path, lock: Path) -> bool:
@@ -280,25 +283,39 @@ def begin_shutdown(sock_path: Path, lock: Path) -> bool:
     Why: the services' own exit is most of `devctl down`, and it can only start once the
     request is out. `devctl down` calls this before it imports the rest of the CLI (the line
     codec, typing, the output modules: 15-30 ms of CPU), so that import overlaps the services'
-    exit instead of preceding it. The line is written by hand for the same reason; the reply
-    is read with the ordinary codec (`call_until_closed(sent=...)`). Any failure here only
-    means the ordinary path sends the request itself.
+    exit instead of preceding it. For the same reason the line is written by hand and the
+    connection is made with `_socket` (the `socket` module and what it imports, `selectors`
+    and `enum`'s flags, are 2-4 ms more); the reply is read with the ordinary codec
+    (`call_until_closed(sent=...)`). Any failure here only means the ordinary path sends the
+    request itself.
     """
+    import _socket
+
     try:
         if not supervisor_alive(lock):
             return False
-        sock = connect(sock_path, None)
+        address, dirfd = short_socket_path(sock_path)
     except (DevctlError, OSError):
         return False
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
+        sock.connect(address)
         sock.sendall(b'{"op": "shutdown"}\n')
     except OSError:
         sock.close()
         return False
+    finally:
+        if dirfd is not None:
+            os.close(dirfd)
     _begun[str(sock_path)] = sock
     return True
 
 
 def take_begun(sock_path: Path) -> socket.socket | None:
     """The connection of the `shutdown` `begin_shutdown` sent to `sock_path`, if it did (once)."""
-    return _begun.pop(str(sock_path), None)
+    raw = _begun.pop(str(sock_path), None)
+    if raw is None:
+        return None
+    import socket
+
+    return socket.socket(fileno=raw.detach())

@@ -27,7 +27,7 @@ import sys
 seen = []
 def hook(event, args):
     if event == "socket.connect" and not seen:
-        names = ("devctl.cli.fastpath", "devctl.supervisor.client")
+        names = ("devctl.cli.fastpath", "devctl.supervisor.client", "socket")
         seen.append(sorted(m for m in names if m in sys.modules))
 sys.addaudithook(hook)
 import atexit
@@ -91,7 +91,7 @@ def test_a_plain_down_sends_its_request_before_the_fast_path_is_imported(tmp_pat
         fake.join()
     assert res.returncode == 0, res.stderr
     assert fake.requests == [{"op": "shutdown"}]
-    assert "LOADED AT CONNECT []" in res.stderr, res.stderr  # neither fastpath nor client yet
+    assert "LOADED AT CONNECT []" in res.stderr, res.stderr  # not fastpath, client, even socket
     # state.json was never there (as after a supervisor that finished first): the reply names them
     assert "stopped 1 service" in res.stdout + res.stderr
 
