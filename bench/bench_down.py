@@ -25,6 +25,10 @@ Per round, interleaved (a noisy moment hits every variant alike):
              (wall, and the CLI process's own CPU), the issue's figure: CLI start-up included.
              Next to it `python -c pass` (the same interpreter and environment) and the sum
              "bare + python -c pass": the floor of any `down` that is a Python command.
+  --timeline with --cli: the CLI runs under a small wrapper (an audit hook stamps its first
+             `connect`; the shutdown connection's reply and end of file are stamped) and the
+             command is split: interpreter start, → request sent, → first / last `exited`,
+             → reply, → end of file (supervisor gone), → `down` done, → process reaped.
 
 Medians of `--rounds` rounds. Nothing is asserted; figures go to docs/performance.md.
 """
@@ -107,6 +111,30 @@ def _ran_s(pid: int) -> float:
         return int(fh.read().split()[0]) / 1e9
 
 
+#: `--timeline`: runs `devctl -C ROOT down` as `python -m devctl` would, stamping its stages.
+TIMELINE = r"""
+import os, sys, time
+st = {"interp": time.time()}
+def hook(event, args):
+    if event == "socket.connect" and "connect" not in st:
+        st["connect"] = time.time()
+sys.addaudithook(hook)
+import devctl.supervisor.control as control  # light: no socket, json or typing at import
+real_replies = control._replies
+def replies(sock):
+    for reply in real_replies(sock):
+        st.setdefault("reply", time.time())
+        yield reply
+    st.setdefault("eof", time.time())
+control._replies = replies
+import atexit, json
+atexit.register(lambda: os.write(2, ("STAMPS " + json.dumps({**st, "done": time.time()}) + "\n").encode()))
+sys.argv = ["devctl", "-C", sys.argv[1], "down"]
+from devctl.cli.main import main
+main()
+"""
+
+
 def bare(n: int) -> dict[str, float]:
     """SIGTERM to every group at once, then reap all: seconds until the last one is reaped,
     and the CPU the services spent on their way out (see the module docstring)."""
@@ -171,16 +199,18 @@ def devctl(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
     return out
 
 
-def cli(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
+def cli(base: Path, n: int, tag: str, src: Path | None, timeline: bool = False) -> dict[str, float]:
     """`devctl down` through the CLI after a CLI `up`: wall and the CLI's own CPU (user + sys)."""
     d = Devctl(base, f"cli{n}{tag}", src)
     d.plan(tcp_services(free_ports(n)))
     d.up()
     time.sleep(0.2)
     env = d.env()
+    command = [PY, "-c", TIMELINE, str(d.root)] if timeline else [PY, "-m", "devctl", "-C", str(d.root),
+                                                                   "down"]
+    started = time.time()
     t0 = time.perf_counter()
-    proc = subprocess.Popen([PY, "-m", "devctl", "-C", str(d.root), "down"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     err = proc.stderr.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -189,15 +219,30 @@ def cli(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
     proc.stderr.close()
     if proc.returncode != 0:
         raise RuntimeError(err.decode(errors="replace")[-3000:])
-    return {"total": took, "CLI CPU": usage.ru_utime + usage.ru_stime, "python -c pass": python_pass(env)}
+    out = {"total": took, "CLI CPU": usage.ru_utime + usage.ru_stime, "python -c pass": python_pass(env)}
+    if timeline:
+        ended = started + took
+        st = json.loads(next(line for line in err.decode().splitlines() if line.startswith("STAMPS "))[7:])
+        events = (d.root / ".devctl" / "events.ndjson").read_text().splitlines()
+        exits = [e["ts"] for e in map(json.loads, events) if e["event"] == "exited"]
+        out.update({
+            "interpreter start": st["interp"] - started, "→ request sent": st["connect"] - st["interp"],
+            "→ first exited": min(exits) - st["connect"], "first → last exited": max(exits) - min(exits),
+            "→ reply": st["reply"] - max(exits), "→ end of file": st["eof"] - st["reply"],
+            "→ down done": st["done"] - st["eof"], "→ process reaped": ended - st["done"],
+        })
+    return out
 
 
-def retried(use_cli: bool, base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
+def retried(use_cli: bool, base: Path, n: int, tag: str, src: Path | None,
+            timeline: bool = False) -> dict[str, float]:
     """One round; again (up to 3 times) when another program took a port between `free_ports`
     and the services' start (a shared box), which `up` refuses before starting anything."""
     for attempt in range(3):
         try:
-            return (cli if use_cli else devctl)(base, n, f"{tag}.{attempt}", src)
+            if use_cli:
+                return cli(base, n, f"{tag}.{attempt}", src, timeline)
+            return devctl(base, n, f"{tag}.{attempt}", src)
         except RuntimeError as exc:
             if "already in use" not in str(exc) or attempt == 2:
                 raise
@@ -210,6 +255,7 @@ def main() -> int:
     ap.add_argument("--services", type=int, default=50)
     ap.add_argument("--before", type=Path, default=None, help="another devctl checkout, run interleaved")
     ap.add_argument("--cli", action="store_true", help="time `devctl down` through the CLI instead")
+    ap.add_argument("--timeline", action="store_true", help="with --cli: split the command by time stamps")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     rows: dict[str, list[dict[str, float]]] = {}
@@ -217,10 +263,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-down-") as tmp:
         for i in range(args.rounds):
             rows.setdefault("bare", []).append(bare(args.services))
-            rows.setdefault("devctl", []).append(retried(args.cli, Path(tmp), args.services, f"-{i}", None))
+            rows.setdefault("devctl", []).append(retried(args.cli, Path(tmp), args.services, f"-{i}", None,
+                                                         args.timeline))
             if args.before is not None:
                 rows.setdefault("before", []).append(retried(args.cli, Path(tmp), args.services, f"-b{i}",
-                                                             args.before.resolve()))
+                                                             args.before.resolve(), args.timeline))
     load1 = os.getloadavg()
     if args.cli:  # the floor of a `down` that is a Python command, per round
         for i, row in enumerate(rows["bare"]):
