@@ -12,12 +12,13 @@ that declares only `validate.run` and `launch.plan` and plans N trivial TCP serv
   close stdin so it exits. This is the floor: one interpreter start plus the plugin's own work.
 - **devctl plan --json** and **devctl plan** (the readable table), output piped, through the
   installed `devctl` script next to this interpreter (what users run), else `python -m devctl`.
-- **plan --json, no typer**: `devctl.cli.pipeline_run.plan` called by `python -c`, the same
-  function the typer command calls: what a typer-free fast path for `plan --json` would cost.
 - **python -c pass**: the bare interpreter, for reference.
 - with `--baseline DIR` (another checkout of devctl, e.g. `git worktree add /tmp/base main`):
   `python -m devctl plan --json` from DIR and from this checkout (PYTHONPATH chooses the
-  code, the same interpreter and packages run both), for a before/after in one run.
+  code, the same interpreter and packages run both), for a before/after in one run. DIR runs in
+  a repo of its own, the same as this one: two checkouts whose config caches differ (a
+  different cache version) would otherwise overwrite each other's `.devctl/cache/config.json`
+  in every round and both parse `.devctl.yaml` (PyYAML) every time.
 
 Medians of wall time and of CPU time (user + sys, child processes included: the plugin's CPU is
 in both, so the difference is devctl's own). Goal (issue 17): `devctl plan` at most 120 ms over
@@ -96,40 +97,38 @@ def timed(argv: list[str], cwd: Path, stdin: bytes = b"",
     return took, used, res.stdout
 
 
-Command = tuple[list[str], bytes, "str | None"]
-#: `plan --json` through the function the typer command calls, without importing typer: what a
-#: typer-free fast path for this shape (devctl/cli/fastpath.py) would cost.
-NO_TYPER = ("import sys; from devctl.cli.context import AppContext; "
-            "from devctl.cli.pipeline_run import plan; sys.exit(plan(AppContext(), json_out=True))")
+#: argv, stdin, the checkout to run (None: the installed one), the repo to run it in.
+Command = tuple[list[str], bytes, "str | None", Path]
 
 
-def commands(repo: Path, baseline: str | None) -> dict[str, Command]:
+def commands(repo: Path, baseline: str | None, base_repo: Path) -> dict[str, Command]:
     devctl = devctl_argv()
     table: dict[str, Command] = {
-        "plugin by hand": ([sys.executable, str(PLUGIN), str(repo / "plan.json")], by_hand_input(repo), None),
-        "devctl plan --json": ([*devctl, "plan", "--json"], b"", None),
-        "devctl plan": ([*devctl, "plan"], b"", None),
-        "plan --json, no typer": ([sys.executable, "-c", NO_TYPER], b"", None),
-        "python -c pass": ([sys.executable, "-c", "pass"], b"", None),
+        "plugin by hand": ([sys.executable, str(PLUGIN), str(repo / "plan.json")], by_hand_input(repo), None,
+                           repo),
+        "devctl plan --json": ([*devctl, "plan", "--json"], b"", None, repo),
+        "devctl plan": ([*devctl, "plan"], b"", None, repo),
+        "python -c pass": ([sys.executable, "-c", "pass"], b"", None, repo),
     }
     if baseline is not None:
         module = [sys.executable, "-m", "devctl", "plan", "--json"]
-        table["baseline plan --json"] = (module, b"", baseline)
-        table["this plan --json (-m)"] = (module, b"", str(ROOT))
+        table["baseline plan --json"] = (module, b"", baseline, base_repo)
+        table["this plan --json (-m)"] = (module, b"", str(ROOT), repo)
     return table
 
 
-def measure(repo: Path, runs: int, services: int, baseline: str | None) -> dict[str, dict[str, float]]:
-    table = commands(repo, baseline)
-    for name, (argv, stdin, code) in table.items():  # warm the OS file cache and the .pyc files
-        _, _, out = timed(argv, repo, stdin, code)
+def measure(repo: Path, runs: int, services: int, baseline: str | None,
+            base_repo: Path) -> dict[str, dict[str, float]]:
+    table = commands(repo, baseline, base_repo)
+    for name, (argv, stdin, code, cwd) in table.items():  # warm the OS file cache and the .pyc files
+        _, _, out = timed(argv, cwd, stdin, code)
         if "--json" in name and len(json.loads(out)["services"]) != services:
             raise SystemExit(f"{name} did not plan every service")
     wall: dict[str, list[float]] = {name: [] for name in table}
     cpu: dict[str, list[float]] = {name: [] for name in table}
     for _ in range(runs):
-        for name, (argv, stdin, code) in table.items():
-            took, used, _ = timed(argv, repo, stdin, code)
+        for name, (argv, stdin, code, cwd) in table.items():
+            took, used, _ = timed(argv, cwd, stdin, code)
             wall[name].append(took * 1000)
             cpu[name].append(used * 1000)
     return {name: {"wall_ms": statistics.median(wall[name]), "cpu_ms": statistics.median(cpu[name]),
@@ -145,9 +144,12 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="devctl-bench-plan-") as tmp:
-        repo = Path(tmp).resolve()
-        make_repo(repo, args.services)
-        figures = measure(repo, args.runs, args.services, args.baseline)
+        repo = Path(tmp).resolve() / "repo"
+        base_repo = Path(tmp).resolve() / "baseline"
+        for where in (repo, base_repo):
+            where.mkdir()
+            make_repo(where, args.services)
+        figures = measure(repo, args.runs, args.services, args.baseline, base_repo)
     load = (load_before + os.getloadavg()[0]) / 2
     hand = figures["plugin by hand"]
     overhead = {name: {"wall": f["wall_ms"] - hand["wall_ms"], "cpu": f["cpu_ms"] - hand["cpu_ms"]}

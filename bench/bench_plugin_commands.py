@@ -10,6 +10,9 @@
    (issue 17): at most 100 ms. With `--baseline DIR` (another checkout, e.g. `git worktree add
    /tmp/base main`), `python -m devctl echo-args` from DIR and from this checkout run in the same
    rounds (PYTHONPATH picks the code; same interpreter and packages): before and after in one run.
+   Each checkout runs in a repo of its own, the same as this one: two checkouts whose config
+   caches differ would otherwise overwrite each other's `.devctl/cache/` in every round, and
+   both parse `.devctl.yaml` (PyYAML) every time.
    In the same rounds, `bench/plugin_floor.py` does the same requests with blocking pipes and
    nothing but json and subprocess: the floor any Python host pays (its interpreter, the round
    trips), so devctl − floor is what devctl's own host adds.
@@ -86,13 +89,17 @@ def by_hand_input() -> bytes:
     return (json.dumps(request) + "\n").encode()
 
 
-def bench_command(repo: Path, runs: int, baseline: str | None = None) -> dict[str, float]:
+def bench_command(repo: Path, runs: int, baseline: str | None = None,
+                  base_repo: Path | None = None) -> dict[str, float]:
     devctl = [sys.executable, "-m", "devctl"]
     timed([*devctl, "plugins", "list"], repo)  # warm the command cache
     timed([*devctl, "echo-args"], repo)  # and the OS file cache
     checkouts = {} if baseline is None else {"before": baseline, "after": str(ROOT)}
-    for code in checkouts.values():
-        timed([*devctl, "echo-args"], repo, code=code)  # compiles that checkout's .pyc files
+    #: Where each checkout runs: the baseline in its own repo (its caches stay its own).
+    where = {"before": base_repo or repo, "after": repo}
+    for name, code in checkouts.items():
+        timed([*devctl, "plugins", "list"], where[name], code=code)  # that checkout's command cache
+        timed([*devctl, "echo-args"], where[name], code=code)  # compiles that checkout's .pyc files
     through, through_cpu, hand, hand_cpu, floor, floor_cpu = [], [], [], [], [], []
     pair: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in checkouts}
     plugin = [sys.executable, str(FIXTURES / "cmd_echo.py")]
@@ -105,7 +112,7 @@ def bench_command(repo: Path, runs: int, baseline: str | None = None) -> dict[st
         floor.append(timed(bare_host, repo)[0])
         floor_cpu.append(LAST_CPU[0])
         for name, code in checkouts.items():
-            pair[name][0].append(timed([*devctl, "echo-args"], repo, code=code)[0])
+            pair[name][0].append(timed([*devctl, "echo-args"], where[name], code=code)[0])
             pair[name][1].append(LAST_CPU[0])
     cli_only = [timed([*devctl, "--version"], repo)[0] for _ in range(runs)]
     bare = [timed([sys.executable, "-c", "pass"], repo)[0] for _ in range(runs)]
@@ -147,9 +154,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="devctl-bench-") as tmp:
-        repo = Path(tmp)
-        make_repo(repo)
-        command = bench_command(repo, args.runs, args.baseline)
+        repo = Path(tmp) / "repo"
+        base_repo = Path(tmp) / "baseline"
+        for each in (repo, base_repo):
+            each.mkdir()
+            make_repo(each)
+        command = bench_command(repo, args.runs, args.baseline, base_repo)
         stream = bench_stream(repo, max(3, args.runs // 5), args.events) if args.events > 0 else None
     result = {"command": command, "stream": stream, "load": os.getloadavg()[0],
               "goals": {"overhead_ms": GOAL_OVERHEAD_MS, "events_per_s": GOAL_EVENTS_PER_S}}

@@ -6,8 +6,14 @@ command read the config. So a config that parsed *without a problem* is kept her
 JSON, and used again only while all of these are the same as when it was parsed:
 
 - the config file (its path, mtime and ctime in ns, size) and the repo root;
-- `PATH` and devctl's own interpreter (`devctl:python`), which plugin paths resolve against;
+- `PATH`, which plugin paths resolve against;
 - each plugin's resolved executable (resolved again now: still the same file?) and workdir.
+
+A plugin whose path is `devctl:python` runs on devctl's own interpreter, whichever runs now: the
+parse would give `sys.executable`, so the cached spec gets it too. The interpreter is not part
+of the key: the `devctl` script runs as `.venv/bin/python3`, `python -m devctl` often as
+`.venv/bin/python`, and a key on it made every switch between the two parse again (the plan
+bench alternated them: every run paid PyYAML).
 
 Anything else — a missing, unreadable, corrupt or foreign cache, any change — means the file is
 parsed again, so every problem is still reported by the parser with its file and line, and
@@ -27,7 +33,7 @@ from typing import Any
 from devctl.config import DEVCTL_PYTHON, Config, PluginSpec
 
 #: Bumped whenever what is stored (or how it is checked) changes.
-VERSION = 1
+VERSION = 2
 CACHE_FILE = "config.json"
 _PLUGIN_FIELDS = ("id", "path", "args", "env", "priority", "enabled", "source", "line", "executable")
 
@@ -48,7 +54,7 @@ def key(path: Path, root: Path) -> dict[str, Any]:
     """What a parse of `path` rests on, taken *before* the file is read (an edit made while it is
     parsed then changes the stamp, and the next run parses again)."""
     return {"version": VERSION, "config": str(path.resolve()), "root": str(root), "stamp": _stamp(path),
-            "PATH": os.environ.get("PATH"), "python": sys.executable}
+            "PATH": os.environ.get("PATH")}
 
 
 def _resolves_the_same(spec: PluginSpec, root: Path) -> bool:
@@ -58,7 +64,7 @@ def _resolves_the_same(spec: PluginSpec, root: Path) -> bool:
     if not spec.enabled:
         return True
     if spec.path == DEVCTL_PYTHON:
-        return spec.executable == sys.executable
+        return True  # `load` gave it the interpreter running now, as the parse would
     from devctl.procs.which import NotExecutable, resolve_executable
 
     try:
@@ -78,7 +84,8 @@ def load(path: Path, root: Path, expected: dict[str, Any]) -> Config | None:
         if not isinstance(data, dict) or data.get("key") != expected:
             return None
         body = data["config"]
-        plugins = [PluginSpec(**{k: item[k] for k in _PLUGIN_FIELDS}, workdir=Path(item["workdir"]))
+        plugins = [PluginSpec(**{k: item[k] for k in _PLUGIN_FIELDS if k != "executable"},
+                              executable=_executable(item), workdir=Path(item["workdir"]))
                    for item in body["plugins"]]
         services = _services(body["services"], path)
         cfg = Config(path=path.resolve(), repo_root=root, plugins=[p for p in plugins if p.enabled],
@@ -89,6 +96,13 @@ def load(path: Path, root: Path, expected: dict[str, Any]) -> Config | None:
     if not all(_resolves_the_same(spec, root) for spec in plugins):
         return None
     return cfg
+
+
+def _executable(item: dict[str, Any]) -> str:
+    """The stored executable; `devctl:python` (enabled) is the interpreter running now."""
+    if item["path"] == DEVCTL_PYTHON and item["enabled"]:
+        return sys.executable
+    return str(item["executable"])
 
 
 def _services(items: list[dict[str, Any]], path: Path) -> list[Any]:

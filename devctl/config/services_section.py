@@ -14,8 +14,9 @@ items are taken as written, so `PORT: 8080` and `command: [sleep, 5]` mean what 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from devctl.util.records import Record
 
 if TYPE_CHECKING:  # PyYAML is imported only to parse: the pipeline uses DeclaredService without it
     import yaml
@@ -27,15 +28,26 @@ if TYPE_CHECKING:  # PyYAML is imported only to parse: the pipeline uses Declare
 TEXT_CHILDREN = ("env", "command")
 
 
-@dataclass(frozen=True)
-class DeclaredService:
-    """One entry of `services:`: its fields as written, and where each was written."""
+class DeclaredService(Record):
+    """One entry of `services:`: its fields as written, and where each was written. An immutable
+    record (`devctl.util.records`), not a dataclass: `plan` and `up` load it before their first
+    plugin request."""
 
+    __slots__ = ("name", "raw", "file", "line", "lines")
     name: str
     raw: dict[str, Any]  # field -> value (plain YAML data; env values and command items as text)
     file: str  # .devctl.yaml as messages name it
     line: int  # the line of the service's name
-    lines: dict[str, int] = field(default_factory=dict)  # "env.PORT", "command[0]", "health" -> line
+    lines: dict[str, int]  # "env.PORT", "command[0]", "health" -> line
+
+    def __init__(self, name: str, raw: dict[str, Any], file: str, line: int,
+                 lines: dict[str, int] | None = None) -> None:
+        _set = object.__setattr__
+        _set(self, "name", name)
+        _set(self, "raw", raw)
+        _set(self, "file", file)
+        _set(self, "line", line)
+        _set(self, "lines", {} if lines is None else lines)
 
     def line_of(self, keypath: str) -> int:
         """The line of `keypath` (relative to the service), else of its nearest parent written in

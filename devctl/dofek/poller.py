@@ -56,6 +56,9 @@ class DofekHost:
         self.services = services
         self.top = top
         self.runners = [PluginRunner(p, log_dir=log_dir, clock=clock) for p in config.enabled]
+        #: Per plugin: the monotonic start of its current run of timeouts, and that moment on
+        #: the wall clock, read once (two clocks read again each tick jitter by a millisecond).
+        self._timed_out_wall: dict[PluginRunner, tuple[float, float]] = {}
         self.tick = 0
         #: Each metric's last `history_len` values, one per tick (Dofek's sparkline length).
         self._history: dict[tuple[str, str], deque[float]] = {}
@@ -224,10 +227,13 @@ class DofekHost:
         then says its data is stale because the plugin hangs, not because nothing changed."""
         since = runner.timed_out_since
         if since is None:
+            self._timed_out_wall.pop(runner, None)
             return None
         for_s = max(0.0, self.clock() - since)
-        return {"since": round(self.wall() - for_s, 3), "for_s": round(for_s, 1),
-                "timeout_ms": runner.conf.timeout_ms}
+        known = self._timed_out_wall.get(runner)
+        if known is None or known[0] != since:
+            known = self._timed_out_wall[runner] = (since, round(self.wall() - for_s, 3))
+        return {"since": known[1], "for_s": round(for_s, 1), "timeout_ms": runner.conf.timeout_ms}
 
 
 def watchlist(procs: list[ProcInfo], annotations: dict[int, list[dict[str, Any]]], top: int) -> list[dict]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ from devctl.config import Config
 from devctl.config.services_section import TEXT_CHILDREN, DeclaredService
 from devctl.errors import ConfigError
 from devctl.pipeline.services import ServiceSpec, normalize_service
-from devctl.util.suggest import unknown_key
 
 #: The plugin name declared services are merged under (and shown with in `devctl plan`).
 PLUGIN = ".devctl.yaml"
@@ -59,9 +57,13 @@ def _plan_one(svc: DeclaredService, config: dict[str, Any], repo_root: Path) -> 
     raw: dict[str, Any] = {}
     for key, value in svc.raw.items():
         if key not in known:
+            from devctl.util.suggest import unknown_key  # difflib: only for the message
+
             raise _error(svc, key, unknown_key(key, known) +
                          (" (the key under services: is the name)" if key == "name" else ""))
         if key == "command" and isinstance(value, str):
+            import shlex  # only when a declared service writes its command as one string
+
             try:
                 value = shlex.split(value)  # `command: python app.py`: split like a shell, run without one
             except ValueError as exc:

@@ -136,11 +136,11 @@ def _typos(value: dict[str, Any]) -> None:
     """A key that is almost one of ours (`perod_ms`, `restart_on_unhealty`) is a mistake that
     would silently keep a default: refused, naming the key meant. Other unknown keys are left
     alone, as protocol v1 asks (another host's extension)."""
-    import difflib
-
     known = (*COMMON_KEYS, *(key for keys in KIND_KEYS.values() for key in keys))
     for key in value:
         if isinstance(key, str) and key not in known:
+            import difflib  # only for a key we do not know (3-5 ms of import on every plan)
+
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
             if close:
                 raise _Bad(f"health.{key}: unknown field (did you mean {close[0]!r}?)")

@@ -17,14 +17,14 @@ import os
 from pathlib import Path
 
 from devctl.errors import ConfigError, display_path
-from devctl.procs import identity
-from devctl.util.dotenv import DotenvError, read_files
 
 
 def env_files(value: object, repo_root: Path) -> dict[str, str]:
     """The variables of `env_file` (one path or a list of paths), later files winning."""
     if value is None:
         return {}
+    from devctl.util.dotenv import DotenvError, read_files  # only for a plan that names env files
+
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not names or not all(isinstance(v, str) and v for v in names):
         raise ConfigError(f"'env_file' must be a path or a list of paths, got {value!r}")
@@ -53,6 +53,8 @@ def user(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ConfigError(f"'user' must be a user name (or numeric uid), got {value!r}")
     name = str(value)
+    from devctl.procs import identity  # only for a plan that names a user (pwd, grp)
+
     problem = identity.check(name)
     if problem is not None:
         raise ConfigError(f"'user': {problem}")

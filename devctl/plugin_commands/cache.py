@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devctl.plugin_commands.names import Listing
 from devctl.util.filestamp import stat_entry
+from devctl.util.records import Fields
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
@@ -31,13 +31,24 @@ CACHE_FILE = "commands.json"
 STATE_DIR = ".devctl"
 
 
-@dataclass
-class CommandCache:
+class CommandCache(Fields):
+    """The cache file's content. A plain record (`devctl.util.records`), not a dataclass: every
+    plugin command reads it, and `dataclasses` is 10-25 ms of import (with `inspect`)."""
+
+    __slots__ = ("config", "strictness", "files", "listings", "created")
     config: str | None  # the config file it was built from (absolute), None for discovery only
     strictness: str
     files: list[list[Any]]  # [[path, mtime_ns, size], ...]
-    listings: list[Listing] = field(default_factory=list)
-    created: float = 0.0
+    listings: list[Listing]
+    created: float
+
+    def __init__(self, config: str | None, strictness: str, files: list[list[Any]],
+                 listings: list[Listing] | None = None, created: float = 0.0) -> None:
+        self.config = config
+        self.strictness = strictness
+        self.files = files
+        self.listings = [] if listings is None else listings
+        self.created = created
 
     def to_json(self) -> dict[str, Any]:
         return {"version": CACHE_VERSION, "config": self.config, "strictness": self.strictness,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from devctl.errors import OperationFailed
+from devctl.util.records import Fields
 
 #: A word a shell passes through untouched and click never mistakes for an option.
 _NAME = re.compile(r"^[A-Za-z0-9_:][A-Za-z0-9_:-]*$")
@@ -46,18 +46,30 @@ def name_problem(name: object) -> str | None:
     return None
 
 
-@dataclass
-class Listing:
-    """What one plugin declared: its usable commands, and what was wrong (if anything)."""
+class Listing(Fields):
+    """What one plugin declared: its usable commands, and what was wrong (if anything).
 
+    A plain record (`devctl.util.records`), not a dataclass: every plugin command reads these
+    from the command cache, and `dataclasses` is 10-25 ms of import (with `inspect`)."""
+
+    __slots__ = ("plugin", "priority", "commands", "error", "skipped", "mutates")
     plugin: str
     priority: int
-    commands: list[dict[str, str]] = field(default_factory=list)  # [{name, help}]
+    commands: list[dict[str, str]]  # [{name, help}]
     #: commands.list failed, timed out, or the plugin did not start: a sentence naming the plugin.
-    error: str | None = None
-    skipped: list[str] = field(default_factory=list)  # entries reported and dropped
+    error: str | None
+    skipped: list[str]  # entries reported and dropped
     #: Its handshake declares config.mutate: a plugin command's config phase must start it.
-    mutates: bool = False
+    mutates: bool
+
+    def __init__(self, plugin: str, priority: int, commands: list[dict[str, str]] | None = None,
+                 error: str | None = None, skipped: list[str] | None = None, mutates: bool = False) -> None:
+        self.plugin = plugin
+        self.priority = priority
+        self.commands = [] if commands is None else commands
+        self.error = error
+        self.skipped = [] if skipped is None else skipped
+        self.mutates = mutates
 
     def to_json(self) -> dict[str, Any]:
         return {"plugin": self.plugin, "priority": self.priority, "commands": self.commands,
@@ -158,11 +170,19 @@ class Collision(NamedTuple):
         return text if strict else f"{text}: {self.winner!r} wins (first in priority, id order)"
 
 
-@dataclass
-class Resolution:
-    commands: dict[str, PluginCommand] = field(default_factory=dict)  # in (priority, id) order
-    collisions: list[Collision] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # failed plugins and skipped names
+class Resolution(Fields):
+    """Which plugin serves each command name, the names taken twice, and what was wrong."""
+
+    __slots__ = ("commands", "collisions", "problems")
+    commands: dict[str, PluginCommand]  # in (priority, id) order
+    collisions: list[Collision]
+    problems: list[str]  # failed plugins and skipped names
+
+    def __init__(self, commands: dict[str, PluginCommand] | None = None,
+                 collisions: list[Collision] | None = None, problems: list[str] | None = None) -> None:
+        self.commands = {} if commands is None else commands
+        self.collisions = [] if collisions is None else collisions
+        self.problems = [] if problems is None else problems
 
     def warnings(self) -> list[str]:
         return [*self.problems, *(c.message() for c in self.collisions)]

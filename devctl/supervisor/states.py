@@ -15,18 +15,18 @@ Why no dataclasses: the supervisor imports this module between its fork and its 
 and 14 `@dataclass(frozen=True)` classes cost 10-50 ms there (each class `exec`s the source of
 its `__init__`, `__eq__`, `__hash__`, `__repr__`, `__setattr__`...: issue 17, P6 in
 docs/performance.md). The records below are small `__slots__` classes with the same behaviour
-(keyword or positional fields with defaults, equal by class and fields, hashable, immutable,
-`replace()`), written out once instead of generated at every start.
+(`devctl.util.records.Record`: keyword or positional fields with defaults, equal by class and
+fields, hashable, immutable, `replace()`), written out once instead of generated at every start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from operator import attrgetter
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from devctl.supervisor.service_states import FINAL_STATES, LIVE_STATES
 from devctl.util.backoff import backoff_delay
+from devctl.util.records import Record, replace
 
 #: A service ready (and not unhealthy) this long gets its restart count reset.
 RESET_AFTER_S = 60.0
@@ -35,64 +35,6 @@ RESET_AFTER_S = 60.0
 UNHEALTHY_AFTER = 3
 
 _set = object.__setattr__
-
-
-class Record:
-    """An immutable value: equal to another of the same class with equal fields, hashable,
-    `Name(field=value, ...)` as repr. A subclass names its fields in `__slots__` (in
-    `__init__` order) and sets each once in `__init__` through `object.__setattr__`."""
-
-    __slots__: tuple[str, ...] = ()
-    #: The fields as one tuple (set per class): equality and hashing compare these.
-    _values: Callable[[Any], tuple[Any, ...]] = staticmethod(lambda _record: ())
-
-    def __init_subclass__(cls) -> None:
-        names = cls.__dict__.get("__slots__", ())
-        if len(names) > 1:
-            cls._values = staticmethod(attrgetter(*names))
-        elif names:
-            single = attrgetter(names[0])
-            cls._values = staticmethod(lambda record: (single(record),))
-
-    def __eq__(self, other: object) -> bool:
-        # `!=` on the very same object is the common case (an input that changed nothing
-        # returns the state it got), and the runtime asks it after every input.
-        if other is self:
-            return True
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values(self) == self._values(other)
-
-    def __ne__(self, other: object) -> bool:
-        if other is self:
-            return False
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values(self) != self._values(other)
-
-    def __hash__(self) -> int:
-        return hash((self.__class__, self._values(self)))
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"{type(self).__qualname__}({fields})"
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"cannot assign to field {name!r} of an immutable {type(self).__qualname__}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r} of an immutable {type(self).__qualname__}")
-
-
-R = TypeVar("R", bound=Record)
-
-
-def replace(record: R, **changes: Any) -> R:
-    """A copy of `record` with `changes` (as `dataclasses.replace`: an unknown field is a TypeError)."""
-    for name in record.__slots__:
-        if name not in changes:
-            changes[name] = getattr(record, name)
-    return record.__class__(**changes)
 
 
 class Policy(Record):

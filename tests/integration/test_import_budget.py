@@ -46,8 +46,10 @@ sys.stderr.write("\\nMODULES " + json.dumps({
 """
 
 
-def loaded(argv: list[str], cwd, env: dict[str, str] | None = None) -> dict[str, list[str]]:
-    res = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv), json.dumps(HEAVY + LEAN)],
+def loaded(argv: list[str], cwd, env: dict[str, str] | None = None,
+           watch: tuple[str, ...] = HEAVY + LEAN) -> dict[str, list[str]]:
+    """The devctl modules `devctl ARGV` loaded, and those of the packages in `watch` ("heavy")."""
+    res = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv), json.dumps(watch)],
                          capture_output=True, text=True, cwd=cwd, timeout=60,
                          env=None if env is None else {**os.environ, **env})
     return json.loads(res.stderr.rpartition("\nMODULES ")[2])
@@ -173,3 +175,73 @@ def test_piped_plan_validate_and_up_import_no_rich(tmp_path):
         assert run_cli("down", cwd=tmp_path).returncode == 0
     assert "rich" not in {m.split(".")[0] for m in found["heavy"]}
     assert "devctl.cli.up_progress" in found["devctl"]  # it did wait for the service
+
+
+#: What `plan` and a plugin command (warm caches) do without (issue 17, round 3): PyYAML (the
+#: parse comes from the config cache), `copy` (the config patches copy JSON data themselves),
+#: `difflib` (only for a message about an unknown key), and, since the plugin host is
+#: synchronous, asyncio, anyio and what they pulled in (ssl, socket); typer, click and rich
+#: as above (piped output), psutil, tempfile and shutil.
+PLUGIN_PATH_LEAN = ("yaml", "copy", "difflib", "asyncio", "anyio", "ssl", "socket", "typer", "click", "rich",
+                    "psutil", "tempfile", "shutil")
+
+DATACLASS_PROBE = """
+import json, sys
+from devctl.cli.main import main
+try:
+    main(json.loads(sys.argv[1]))
+except SystemExit:
+    pass
+made = sorted(f"{name}.{cls.__name__}" for name, module in list(sys.modules.items())
+              if name.startswith("devctl.") for cls in list(vars(module).values())
+              if isinstance(cls, type) and cls.__module__ == name
+              and isinstance(vars(cls).get("__dataclass_fields__"), dict))
+sys.stderr.write("\\nDATACLASSES " + json.dumps(made))
+"""
+
+
+def devctl_dataclasses(argv: list[str], cwd) -> list[str]:
+    """The `@dataclass` classes of devctl's modules that `devctl ARGV` loaded."""
+    res = subprocess.run([sys.executable, "-c", DATACLASS_PROBE, json.dumps(argv)], capture_output=True,
+                         text=True, cwd=cwd, timeout=60)
+    return json.loads(res.stderr.rpartition("\nDATACLASSES ")[2])
+
+
+def test_plan_and_a_plugin_command_load_no_yaml_copy_difflib_or_dataclasses(tmp_path):
+    """`devctl plan` and a plugin command with warm caches: no PyYAML, no `copy`, no `difflib`,
+    no asyncio/anyio, and no devctl class built by `@dataclass` (each compiles its methods at
+    import; `dataclasses` itself pulls `inspect`, 10-25 ms): the config, the pipeline's records
+    and merges and the command cache's records are plain classes (devctl/util/records.py).
+    `plan` loads no `dataclasses` at all. A plugin command still does, for the one
+    `dataclasses.replace` in plugin_commands/run.py: check LEAN there too once that is
+    `devctl.util.records.replace`."""
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    (plan / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: sup\n    path: {sys.executable}\n"
+        f"    args: [{json.dumps(str(fixtures / 'sup_plan.py'))}, plan.json]\n")
+    web = {"name": "web", "command": ["{python}", "@sleeper.py"], "health": {"type": "tcp",
+                                                                           "address": "127.0.0.1:1"}}
+    (plan / "plan.json").write_text(json.dumps({"services": [web]}))
+    watch = (*HEAVY, *LEAN, *PLUGIN_PATH_LEAN)
+    first = loaded(["plan"], plan, watch=watch)["heavy"]
+    assert "yaml" in first  # the first run parses .devctl.yaml: what the list below would catch
+    for argv in (["plan"], ["plan", "--json"]):
+        found = {m.split(".")[0] for m in loaded(argv, plan, watch=watch)["heavy"]}
+        assert not found & {*PLUGIN_PATH_LEAN, *LEAN}, f"devctl {' '.join(argv)} loads {sorted(found)}"
+    assert devctl_dataclasses(["plan"], plan) == []
+
+    command = tmp_path / "command"
+    command.mkdir()
+    echo = json.dumps(str(fixtures / "cmd_echo.py"))
+    (command / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: echo\n    path: {sys.executable}\n    args: [{echo}]\n")
+    assert "typer" in loaded(["plugins", "list"], command)["heavy"]  # the command cache, warm
+    found = loaded(["echo-args", "x"], command, watch=watch)
+    assert "devctl.cli.plugin_invoke" in found["devctl"]  # the fast path ran the command
+    # `copy` too, once plugin_commands/run.py no longer imports dataclasses (which imports copy).
+    assert not {m.split(".")[0] for m in found["heavy"]} & set(PLUGIN_PATH_LEAN) - {"copy"}
+    assert devctl_dataclasses(["echo-args", "x"], command) == []

@@ -116,3 +116,18 @@ def test_an_unusable_state_dir_only_costs_the_parse(repo, parses):
     assert load_config().plugins[0].id == "tool"
     assert load_config().plugins[0].id == "tool"
     assert parses[0] == 2
+
+
+def test_another_interpreter_path_reuses_the_parse_and_devctl_python_follows_it(repo, parses, monkeypatch):
+    """The `devctl` script runs as `.venv/bin/python3`, `python -m devctl` as `.venv/bin/python`:
+    switching between them must not parse again, and a `devctl:python` plugin runs on the
+    interpreter running now, as a fresh parse would say."""
+    import sys
+
+    (repo / ".devctl.yaml").write_text(CONFIG.replace("path: ./tools/plug", "path: devctl:python"))
+    assert load_config().plugins[0].executable == sys.executable
+    monkeypatch.setattr(sys, "executable", str(repo / "venv" / "bin" / "python3"))
+    again = load_config()
+    assert parses[0] == 1
+    assert again.plugins[0].executable == str(repo / "venv" / "bin" / "python3")
+    assert again.plugins[0].argv()[0] == sys.executable

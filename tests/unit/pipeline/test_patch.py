@@ -84,3 +84,15 @@ def test_a_patch_500_deep_is_a_plugin_error_not_a_recursion_error():
         apply_patch({}, {"set": {"b": value}}, "deep")
     ok = apply_patch({}, {"set": {".".join(["a"] * (MAX_DEPTH - 1)): {"b": 1}}}, "deep")
     assert apply_patch(ok, {"set": {"c": 1}}, "next")["c"] == 1
+
+
+def test_the_result_shares_no_object_or_array_with_the_config_or_the_patch():
+    """`apply_patch` copies (it no longer imports `copy` for it): a later patch, or a caller
+    editing its own config, never reaches into another's data."""
+    config = {"a": {"list": [1, {"x": 1}]}, "s": "text"}
+    value = {"deep": [{"y": 2}]}
+    after = apply_patch(config, {"set": {"b": value}}, "p")
+    assert after == {"a": {"list": [1, {"x": 1}]}, "s": "text", "b": {"deep": [{"y": 2}]}}
+    after["a"]["list"][1]["x"] = 9
+    after["b"]["deep"][0]["y"] = 9
+    assert config == {"a": {"list": [1, {"x": 1}]}, "s": "text"} and value == {"deep": [{"y": 2}]}
