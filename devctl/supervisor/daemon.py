@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from devctl.errors import DevctlError
 from devctl.procs.start import popen
-from devctl.supervisor.control import AlreadyRunning, acquire_lock
+from devctl.supervisor.control import AlreadyRunning, acquire_lock, release_held
 from devctl.supervisor.paths import Paths
 from devctl.util.background import in_background
 
@@ -253,6 +253,7 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         os.close(lock_fd)
+        release_held()  # `down` may go on now: nothing of ours is left but this exit (control.py)
 
 
 def _other_lock_holders(paths: Paths, me: int) -> list[int]:
