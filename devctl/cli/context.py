@@ -9,9 +9,11 @@ they do not use.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: every fast path reads its options here
 if TYPE_CHECKING:
+    from typing import Any
+
     from devctl.cli.global_options import GlobalArgs
     from devctl.config import Config
 

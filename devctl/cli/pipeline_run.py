@@ -11,8 +11,7 @@ table or JSON): piped, `plan` and `plan --json` never import it (tables and mess
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: this module is imported before the plugins start
 if TYPE_CHECKING:
     from devctl.cli.context import AppContext
     from devctl.pipeline import PipelineResult

@@ -28,9 +28,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from devctl.config import DEVCTL_PYTHON, Config, PluginSpec
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: the config is read before the plugins start
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bumped whenever what is stored (or how it is checked) changes.
 VERSION = 2

@@ -6,15 +6,14 @@ neither of them; `devctl.config` re-exports both names on first use. They are pl
 `tokenize`), 10-25 ms on the 2-core box, and `plan`, `up` and every plugin command load these
 two before their first plugin request. They behave as the dataclasses did: the same fields,
 keyword or positional, with the same defaults; equal by fields; `PluginSpec` immutable.
-`devctl.util.records.replace(cfg, ...)` copies a Config with changes (and, for code written
-for the dataclass, so does `dataclasses.replace`: `Config.__dataclass_fields__`).
+`devctl.util.records.replace(cfg, ...)` copies a Config with changes.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from devctl.util.records import DataclassFields, Fields, Record
+from devctl.util.records import Fields, Record
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: see the module docstring of devctl.config
 if TYPE_CHECKING:
@@ -77,9 +76,6 @@ class Config(Fields):
     preflight: list[dict[str, Any]]  # [{plugin, config, timeout_s?}]
     notifiers: list[dict[str, Any]]  # [{plugin, config, events}]
     services: list[DeclaredService]  # `services:` (pipeline/declared.py)
-
-    #: `dataclasses.replace(cfg, ...)` (and `fields`, `asdict`) work as on the dataclass this was.
-    __dataclass_fields__ = DataclassFields()
 
     def __init__(self, path: Path | None, repo_root: Path, plugins: list[PluginSpec],
                  all_plugins: list[PluginSpec], strictness: str = "warn",

@@ -21,7 +21,6 @@ and the user watching it can press Ctrl-C, which stops the plugin's process grou
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from devctl.errors import ConfigError, PluginError
 from devctl.plugin_commands.discover import ensure_fresh
 from devctl.plugin_commands.names import BUILTIN, BUILTIN_NAMES, Listing, PluginCommand, resolve
+from devctl.util.records import replace
 
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
@@ -69,7 +69,7 @@ def mutators(cfg: Config, listings: list[Listing]) -> Config:
     the pipeline never calls a plugin that did not declare the op — without starting the rest."""
     known = {item.plugin: item for item in listings}
     keep = [p for p in cfg.plugins if p.id not in known or known[p.id].mutates or known[p.id].error]
-    return dataclasses.replace(cfg, plugins=keep)
+    return replace(cfg, plugins=keep)
 
 
 def run_plugin_command(cfg: Config, name: str, argv: list[str], *, strict: bool = False,

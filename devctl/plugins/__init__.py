@@ -14,9 +14,10 @@ would import the whole host ahead of the spawn.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `devctl.plugins.early` runs this before the spawn
 if TYPE_CHECKING:
+    from typing import Any
+
     from devctl.plugins.client import PluginClient, close_all
     from devctl.plugins.codes import ALL_CODES, Failure
     from devctl.plugins.launch import (

@@ -23,10 +23,10 @@ import os
 import subprocess
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from devctl.procs.start import child_env, popen
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: everything here runs before the plugins start
 if TYPE_CHECKING:
     from devctl.plugins.client import SpecLike
 

@@ -15,9 +15,6 @@ replace did, for what devctl uses:
   deepcopy and pickle rebuild a record through it).
 - `replace(record, **changes)`: a copy with some fields changed, as `dataclasses.replace` (an
   unknown field is a TypeError).
-- `DataclassFields`: for a record that code written for the dataclass still inspects with
-  `dataclasses.replace` / `fields` / `asdict`: the field table those read, built (with
-  `dataclasses`, already imported by such a caller) only when one of them asks.
 
 Standard library only, and not even `typing` at run time.
 """
@@ -102,25 +99,3 @@ def replace(record: R, **changes: Any) -> R:
         if name not in changes:
             changes[name] = getattr(record, name)
     return record.__class__(**changes)
-
-
-class DataclassFields:
-    """`__dataclass_fields__` for a `Fields` class, built on first use.
-
-    `dataclasses.replace(obj, ...)`, `fields()` and `asdict()` recognise a dataclass by this one
-    class attribute and read its `Field`s (name, init, kind). A caller that uses them has
-    imported `dataclasses` already, so the table is built then, from the class's `__slots__`,
-    with `dataclasses.make_dataclass` (public API only), and kept. Nobody else pays for it.
-    """
-
-    def __init__(self) -> None:
-        self._built: dict[type, dict[str, Any]] = {}
-
-    def __get__(self, obj: object, owner: type[Fields]) -> dict[str, Any]:
-        table = self._built.get(owner)
-        if table is None:
-            import dataclasses
-
-            made = dataclasses.make_dataclass(owner.__name__, [(name, "Any") for name in owner.__slots__])
-            table = self._built[owner] = {field.name: field for field in dataclasses.fields(made)}
-        return table

@@ -170,11 +170,14 @@ def test_piped_plan_validate_and_up_import_no_rich(tmp_path):
     assert "rich" not in {m.split(".")[0] for m in loaded(["plan"], tmp_path)["heavy"]}
     assert "rich" not in {m.split(".")[0] for m in loaded(["validate"], tmp_path)["heavy"]}
     try:
-        found = loaded(["up"], tmp_path)
+        found = loaded(["up"], tmp_path, watch=(*HEAVY, *LEAN, "tempfile"))
     finally:
         assert run_cli("down", cwd=tmp_path).returncode == 0
     assert "rich" not in {m.split(".")[0] for m in found["heavy"]}
     assert "devctl.cli.up_progress" in found["devctl"]  # it did wait for the service
+    # The supervisor, forked as `up` starts, imports asyncio and anyio in its own process while
+    # the pipeline runs (supervisor/early.py); the CLI needs neither, nor dataclasses or tempfile.
+    assert not {m.split(".")[0] for m in found["heavy"]} & {"asyncio", "anyio", *LEAN, "tempfile"}
 
 
 #: What `plan` and a plugin command (warm caches) do without (issue 17, round 3): PyYAML (the
@@ -212,9 +215,7 @@ def test_plan_and_a_plugin_command_load_no_yaml_copy_difflib_or_dataclasses(tmp_
     no asyncio/anyio, and no devctl class built by `@dataclass` (each compiles its methods at
     import; `dataclasses` itself pulls `inspect`, 10-25 ms): the config, the pipeline's records
     and merges and the command cache's records are plain classes (devctl/util/records.py).
-    `plan` loads no `dataclasses` at all. A plugin command still does, for the one
-    `dataclasses.replace` in plugin_commands/run.py: check LEAN there too once that is
-    `devctl.util.records.replace`."""
+    Neither loads `dataclasses` at all."""
     from pathlib import Path
 
     fixtures = Path(__file__).resolve().parents[2] / "testdata" / "plugins"
@@ -242,6 +243,5 @@ def test_plan_and_a_plugin_command_load_no_yaml_copy_difflib_or_dataclasses(tmp_
     assert "typer" in loaded(["plugins", "list"], command)["heavy"]  # the command cache, warm
     found = loaded(["echo-args", "x"], command, watch=watch)
     assert "devctl.cli.plugin_invoke" in found["devctl"]  # the fast path ran the command
-    # `copy` too, once plugin_commands/run.py no longer imports dataclasses (which imports copy).
-    assert not {m.split(".")[0] for m in found["heavy"]} & set(PLUGIN_PATH_LEAN) - {"copy"}
+    assert not {m.split(".")[0] for m in found["heavy"]} & {*PLUGIN_PATH_LEAN, *LEAN}
     assert devctl_dataclasses(["echo-args", "x"], command) == []
