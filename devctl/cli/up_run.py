@@ -12,9 +12,11 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: this module runs before the plugins start
 if TYPE_CHECKING:
+    from typing import Any
+
     from devctl.cli.context import AppContext
 
 
@@ -23,22 +25,28 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
            skip_prepare: bool = False, skip_validate: bool = False, step: list[str] | None = None,
            progress: str = "auto") -> int:
     """`devctl up` with the command's options (see its help); returns 0, other exits raise."""
+    from devctl.plugins.early import spawn_early
     from devctl.supervisor.paths import Paths
 
     services = services or []
     step = step or []
     cfg = app.load_config()
-    paths = Paths(cfg.repo_root)
-    only = list(dict.fromkeys(services))
-    dry = dry_run or app.dry_run
-    early = _fork_supervisor_early(paths, dry)
-    try:
-        return _up(app, cfg, paths, only, early, no_wait=no_wait, attach=attach, force=force, dry=dry,
-                   json_out=json_out, skip_build=skip_build, skip_prepare=skip_prepare,
-                   skip_validate=skip_validate, step=step, progress=progress)
-    finally:
-        if early is not None:
-            early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
+    # The plugins first: their start is the longest step before the plan exists, and every
+    # `up` runs the pipeline. Then the supervisor-to-be, which imports while they plan. (It
+    # lets go of the plugins' pipes at once: supervisor/early.py.) What is not adopted by the
+    # pipeline is killed on the way out (plugins/early.py).
+    with spawn_early(cfg.plugins) as plugins:
+        paths = Paths(cfg.repo_root)
+        only = list(dict.fromkeys(services))
+        dry = dry_run or app.dry_run
+        early = _fork_supervisor_early(paths, dry)
+        try:
+            return _up(app, cfg, paths, only, early, plugins, no_wait=no_wait, attach=attach, force=force,
+                       dry=dry, json_out=json_out, skip_build=skip_build, skip_prepare=skip_prepare,
+                       skip_validate=skip_validate, step=step, progress=progress)
+        finally:
+            if early is not None:
+                early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
 
 
 def _fork_supervisor_early(paths: Any, dry: bool) -> Any:
@@ -55,9 +63,9 @@ def _fork_supervisor_early(paths: Any, dry: bool) -> Any:
     return fork_early(paths.root)
 
 
-def _up(app: AppContext, cfg: Any, paths: Any, only: list[str], early: Any, *, no_wait: bool, attach: bool,
-        force: bool, dry: bool, json_out: bool, skip_build: bool, skip_prepare: bool, skip_validate: bool,
-        step: list[str], progress: str) -> int:
+def _up(app: AppContext, cfg: Any, paths: Any, only: list[str], early: Any, plugins: Any, *,
+        no_wait: bool, attach: bool, force: bool, dry: bool, json_out: bool, skip_build: bool,
+        skip_prepare: bool, skip_validate: bool, step: list[str], progress: str) -> int:
     from devctl.cli.output import err, info
     from devctl.supervisor import client
     from devctl.supervisor import up as up_core
@@ -71,7 +79,7 @@ def _up(app: AppContext, cfg: Any, paths: Any, only: list[str], early: Any, *, n
     preflight = in_background(lambda: up_core.preflight(paths, dry=dry, force=force),
                               name="devctl-up-preflight")
     planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step, dry,
-                    progress=progress, record_as="up", before_phases=preflight)
+                    progress=progress, record_as="up", before_phases=preflight, started=plugins)
     pre = preflight()
     selected = up_core.select(planned, only)  # an unknown SERVICE: exit 2, before anything
     if pre.apply:
@@ -189,14 +197,16 @@ def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
           steps: list[str], dry: bool, *, on_result: Any = None,
           progress: str = "auto", record_as: str | None = None,
-          before_phases: Callable[[], object] | None = None) -> list[dict[str, Any]]:
+          before_phases: Callable[[], object] | None = None, started: Any = None) -> list[dict[str, Any]]:
     """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services.
 
     `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config).
     `progress` is how the pipeline's progress shows (`devctl.cli.progress.resolve`); `record_as`
     names the command in `.devctl/pipeline.json` (None: the run leaves no record).
     `before_phases()` is called once the plugins are starting and the host is imported, before
-    the first phase; what it raises ends the run there (the plugins are closed)."""
+    the first phase; what it raises ends the run there (the plugins are closed). `started`: the
+    plugins the caller spawned already (`plugins.early.EarlyStarts`, which it closes); else
+    they are spawned here."""
     from devctl.cli.output import err, warn
     from devctl.errors import OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions
@@ -213,11 +223,14 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
             from rich.text import Text
 
             err().print(Text(f"{plugin} | {line}", style="dim"))
+    from contextlib import nullcontext
+
     from devctl.cli.progress import PipelineProgress, resolve
     from devctl.plugins.early import spawn_early
 
     # The plugins start while the pipeline and the plugin host are imported (plugins/early.py).
-    with spawn_early(cfg.plugins) as early, PipelineProgress(resolve(progress)) as shown:
+    spawned = nullcontext(started) if started is not None else spawn_early(cfg.plugins)
+    with spawned as early, PipelineProgress(resolve(progress)) as shown:
         from devctl.pipeline.runner import run_pipeline
 
         if before_phases is not None:
