@@ -42,6 +42,7 @@ from devctl.plugins.codes import (
     E_UNDECLARED_OP,
     Failure,
 )
+from devctl.plugins.early import MARK_ENV
 from devctl.plugins.router import FrameRouter, OnWarning, Pending
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, PluginStream
@@ -49,7 +50,7 @@ from devctl.procs import reactor as reactors
 from devctl.procs.exits import describe_exit
 from devctl.procs.groups import group_alive, signal_group, signal_pids
 from devctl.procs.lines import CHUNK, LineReader
-from devctl.procs.pids import any_alive, descendants
+from devctl.procs.pids import any_alive, descendants, with_env
 from devctl.procs.tails import OnStderr, StderrTail
 from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
@@ -155,7 +156,7 @@ class PluginClient(FrameRouter):
     def __init__(self, spec: SpecLike, repo_root: Path | str, popen: subprocess.Popen[bytes], stdin_fd: int,
                  *, on_stderr: OnStderr | None = None, on_warning: OnWarning | None = None,
                  stop_grace: float = 2.0, stream_buffer: int = MAX_BUFFERED_EVENTS, strict: bool = False,
-                 reactor: reactors.Reactor | None = None):
+                 reactor: reactors.Reactor | None = None, mark: str = ""):
         super().__init__(spec.id, on_warning=on_warning, stream_buffer=stream_buffer, strict=strict)
         self.spec = spec
         self.pid: int = popen.pid
@@ -181,6 +182,7 @@ class PluginClient(FrameRouter):
         self._stop_started = False
         self.stopped = False
         self._extra: list[int] = []
+        self._run_mark = mark  # its MARK_ENV value (`early.spawn`): finds children that left its tree
         self._kill_at = 0.0
         self._killed_at: float | None = None
 
@@ -374,7 +376,7 @@ class PluginClient(FrameRouter):
         self._stop_started = True
         # Look again now: a child forked after an earlier look (e.g. right after the plugin's
         # last response) may have left the group already.
-        self._extra = sorted({*self._extra, *descendants(self.pid)})
+        self._extra = sorted({*self._extra, *descendants(self.pid), *self._escaped()})
         if not group_alive(self.pid) and not any_alive(self._extra):
             self._mark_stopped()
             return
@@ -382,6 +384,14 @@ class PluginClient(FrameRouter):
         signal_pids(self._extra, signal.SIGTERM)
         self._kill_at = time.monotonic() + self._grace
         self._later(STOP_POLL_S, self._check_stopped)
+
+    def _escaped(self) -> list[int]:
+        """Children that left the plugin's group (`setsid`) and, the plugin being dead, its tree,
+        yet still hold its stdout or stderr: found by the mark they inherited. Looked for only
+        then (it reads every process's environment): a live plugin's tree is `descendants`."""
+        if not self._run_mark or self._proc.poll() is None or (self._stdout_done and self._stderr_done):
+            return []
+        return with_env(MARK_ENV, self._run_mark)
 
     def _check_stopped(self) -> None:
         if self.stopped:

@@ -109,7 +109,8 @@ def start_plugins(
 def _client(spec: SpecLike, repo_root: Path | str, started: EarlyStart, **options: object) -> PluginClient:
     """The client of a spawned plugin, its pipes registered with this thread's reactor."""
     try:
-        client = PluginClient(spec, repo_root, started.popen, started.stdin_fd, **options)  # type: ignore[arg-type]
+        client = PluginClient(spec, repo_root, started.popen, started.stdin_fd, mark=started.mark,
+                              **options)  # type: ignore[arg-type]
         client._start()
     except BaseException:
         started.kill()  # it has not even been spoken to: no grace

@@ -366,6 +366,22 @@ def test_without_a_pidfd_the_exit_is_polled(monkeypatch):
     assert err.code == "E_CRASHED" and "exited with code 3" in err.message
 
 
+def test_crash_leaving_a_child_in_a_session_of_its_own_leaves_nothing_running():
+    """The child left the plugin's process group and, when the plugin died, its tree too; it still
+    holds the plugin's stdout. Stopping the failed plugin must stop it as well."""
+    def main():
+        client = start_plugin(spec("host_escapee.py"), PLUGINS, stop_grace=0.3)
+        try:
+            return failing(lambda: client.request("test.escape", {}, timeout=60))
+        finally:
+            closed(client)
+
+    err = run(main)
+    assert err.code == "E_CRASHED" and "exited with code 3" in err.message
+    [escapee] = [int(line.split()[-1]) for line in err.details if "| escapee " in line]
+    assert not pid_alive(escapee)
+
+
 def test_exit_while_idle_fails_the_next_request():
     def main():
         client = start_plugin(spec("host_crash.py", "--after-handshake"), PLUGINS)
