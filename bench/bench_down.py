@@ -6,7 +6,11 @@
 Per round, interleaved (a noisy moment hits every variant alike):
   bare       Popen the same N TCP listeners (`testdata/services/tcp_listen.py`, each exits on
              SIGTERM), wait until every port accepts, then SIGTERM every group at once and
-             reap them all: the services' own exit, the floor any supervisor pays.
+             reap them all: the services' own exit, the floor any supervisor pays. Also the
+             CPU each service spends between its SIGTERM and its end (its rusage at the reap
+             minus its run time before the signal, /proc/PID/schedstat): what makes that floor
+             (a Python interpreter tearing itself down), and that CPU over the box's cores,
+             the least wall time it can take.
   devctl     in one process, what `devctl up` does after the pipeline (`up.prepare`,
              `daemon.launch`, `up.wait`), then `client.down()` timed from Python (no CLI
              start-up: that is `bench_startup.py`'s figure), split by the supervisor's events:
@@ -19,6 +23,12 @@ Per round, interleaved (a noisy moment hits every variant alike):
   before     the same with another checkout (`--before DIR`, run through PYTHONPATH).
   --cli      instead of the split: `python -m devctl up`, then `python -m devctl down` timed
              (wall, and the CLI process's own CPU), the issue's figure: CLI start-up included.
+             Next to it `python -c pass` (the same interpreter and environment) and the sum
+             "bare + python -c pass": the floor of any `down` that is a Python command.
+  --timeline with --cli: the CLI runs under a small wrapper (an audit hook stamps its first
+             `connect`; the shutdown connection's reply and end of file are stamped) and the
+             command is split: interpreter start, → request sent, → first / last `exited`,
+             → reply, → end of file (supervisor gone), → `down` done, → process reaped.
 
 Medians of `--rounds` rounds. Nothing is asserted; figures go to docs/performance.md.
 """
@@ -26,6 +36,7 @@ Medians of `--rounds` rounds. Nothing is asserted; figures go to docs/performanc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -94,17 +105,73 @@ print(json.dumps({"start": t0, "end": t1, **stamps, "first_exit": min(exits), "l
 """
 
 
-def bare(n: int) -> float:
-    """SIGTERM to every group at once, then reap all: seconds until the last one is reaped."""
+def _ran_s(pid: int) -> float:
+    """Seconds `pid` has run on a CPU so far (its main thread; ns resolution)."""
+    with open(f"/proc/{pid}/schedstat", "rb") as fh:
+        return int(fh.read().split()[0]) / 1e9
+
+
+#: `--timeline`: runs `devctl -C ROOT down` as `python -m devctl` would, stamping its stages.
+TIMELINE = r"""
+import os, sys, time
+st = {"interp": time.time()}
+def hook(event, args):
+    if event == "socket.connect" and "connect" not in st:
+        st["connect"] = time.time()
+sys.addaudithook(hook)
+import devctl.supervisor.control as control  # light: no socket, json or typing at import
+real_replies = control._replies
+def replies(sock):
+    for reply in real_replies(sock):
+        st.setdefault("reply", time.time())
+        yield reply
+    st.setdefault("eof", time.time())
+control._replies = replies
+import atexit, json
+atexit.register(lambda: os.write(2, ("STAMPS " + json.dumps({**st, "done": time.time()}) + "\n").encode()))
+sys.argv = ["devctl", "-C", sys.argv[1], "down"]
+from devctl.cli.main import main
+main()
+"""
+
+
+def bare(n: int) -> dict[str, float]:
+    """SIGTERM to every group at once, then reap all: seconds until the last one is reaped,
+    and the CPU the services spent on their way out (see the module docstring)."""
     ports = free_ports(n)
     procs = [subprocess.Popen(listener(p), stdout=subprocess.DEVNULL, start_new_session=True) for p in ports]
-    wait_open(ports)
-    time.sleep(0.2)  # let the last ones finish starting, as after `up`
+    try:
+        wait_open(ports)
+        time.sleep(0.2)  # let the last ones finish starting, as after `up`
+        ran = {p.pid: _ran_s(p.pid) for p in procs}
+        t0 = time.perf_counter()
+        for p in procs:
+            os.killpg(p.pid, signal.SIGTERM)
+        exit_cpu: list[float] = []
+        first = None
+        for _ in procs:
+            pid, _status, usage = os.wait4(-1, 0)
+            first = first or time.perf_counter() - t0
+            exit_cpu.append(usage.ru_utime + usage.ru_stime - ran[pid])
+        took = time.perf_counter() - t0
+        for p in procs:
+            p.returncode = 0  # reaped above by wait4 (for its rusage): Popen must not wait again
+    finally:
+        for p in procs:
+            if p.returncode is None:  # something failed before it was reaped
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+    cores = os.cpu_count() or 1
+    return {"total": took, "first reaped": first or took,
+            "exit CPU per service": statistics.median(exit_cpu), "exit CPU, all services": sum(exit_cpu),
+            f"that CPU / {cores} cores": sum(exit_cpu) / cores}
+
+
+def python_pass(env: dict[str, str]) -> float:
+    """`python -c pass` with the environment the devctl commands get: the interpreter's share."""
     t0 = time.perf_counter()
-    for p in procs:
-        os.killpg(p.pid, signal.SIGTERM)
-    for p in procs:
-        p.wait()
+    subprocess.run([PY, "-c", "pass"], env=env, check=True)
     return time.perf_counter() - t0
 
 
@@ -132,27 +199,50 @@ def devctl(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
     return out
 
 
-def cli(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
+def cli(base: Path, n: int, tag: str, src: Path | None, timeline: bool = False) -> dict[str, float]:
     """`devctl down` through the CLI after a CLI `up`: wall and the CLI's own CPU (user + sys)."""
     d = Devctl(base, f"cli{n}{tag}", src)
     d.plan(tcp_services(free_ports(n)))
     d.up()
     time.sleep(0.2)
-    before = os.times()
-    took, res = d.run("down")
-    after = os.times()
-    if res.returncode != 0:
-        raise RuntimeError(res.stderr[-3000:])
-    return {"total": took, "CLI CPU": (after.children_user - before.children_user)
-            + (after.children_system - before.children_system)}
+    env = d.env()
+    command = [PY, "-c", TIMELINE, str(d.root)] if timeline else [PY, "-m", "devctl", "-C", str(d.root),
+                                                                   "down"]
+    started = time.time()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise RuntimeError(err.decode(errors="replace")[-3000:])
+    out = {"total": took, "CLI CPU": usage.ru_utime + usage.ru_stime, "python -c pass": python_pass(env)}
+    if timeline:
+        ended = started + took
+        st = json.loads(next(line for line in err.decode().splitlines() if line.startswith("STAMPS "))[7:])
+        events = (d.root / ".devctl" / "events.ndjson").read_text().splitlines()
+        exits = [e["ts"] for e in map(json.loads, events) if e["event"] == "exited"]
+        out.update({
+            "interpreter start": st["interp"] - started, "→ request sent": st["connect"] - st["interp"],
+            "→ first exited": min(exits) - st["connect"], "first → last exited": max(exits) - min(exits),
+            "→ reply": st["reply"] - max(exits), "→ end of file": st["eof"] - st["reply"],
+            "→ down done": st["done"] - st["eof"], "→ process reaped": ended - st["done"],
+        })
+    return out
 
 
-def retried(use_cli: bool, base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
+def retried(use_cli: bool, base: Path, n: int, tag: str, src: Path | None,
+            timeline: bool = False) -> dict[str, float]:
     """One round; again (up to 3 times) when another program took a port between `free_ports`
     and the services' start (a shared box), which `up` refuses before starting anything."""
     for attempt in range(3):
         try:
-            return (cli if use_cli else devctl)(base, n, f"{tag}.{attempt}", src)
+            if use_cli:
+                return cli(base, n, f"{tag}.{attempt}", src, timeline)
+            return devctl(base, n, f"{tag}.{attempt}", src)
         except RuntimeError as exc:
             if "already in use" not in str(exc) or attempt == 2:
                 raise
@@ -165,18 +255,23 @@ def main() -> int:
     ap.add_argument("--services", type=int, default=50)
     ap.add_argument("--before", type=Path, default=None, help="another devctl checkout, run interleaved")
     ap.add_argument("--cli", action="store_true", help="time `devctl down` through the CLI instead")
+    ap.add_argument("--timeline", action="store_true", help="with --cli: split the command by time stamps")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     rows: dict[str, list[dict[str, float]]] = {}
     load0 = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-down-") as tmp:
         for i in range(args.rounds):
-            rows.setdefault("bare", []).append({"total": bare(args.services)})
-            rows.setdefault("devctl", []).append(retried(args.cli, Path(tmp), args.services, f"-{i}", None))
+            rows.setdefault("bare", []).append(bare(args.services))
+            rows.setdefault("devctl", []).append(retried(args.cli, Path(tmp), args.services, f"-{i}", None,
+                                                         args.timeline))
             if args.before is not None:
                 rows.setdefault("before", []).append(retried(args.cli, Path(tmp), args.services, f"-b{i}",
-                                                             args.before.resolve()))
+                                                             args.before.resolve(), args.timeline))
     load1 = os.getloadavg()
+    if args.cli:  # the floor of a `down` that is a Python command, per round
+        for i, row in enumerate(rows["bare"]):
+            row["+ python -c pass"] = row["total"] + rows["devctl"][i]["python -c pass"]
     med = {k: {f: statistics.median(r[f] for r in v if f in r) for f in v[0]} for k, v in rows.items()}
     if args.json:
         print(json.dumps({"load": [load0, load1], "medians": med, "raw": rows}, indent=2))

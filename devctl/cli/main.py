@@ -19,6 +19,10 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         sys.stdout.write(version_text() + "\n")
         return
+    if args[-1:] == ["down"]:  # its request goes out before the rest is imported (cli/down_early.py)
+        from devctl.cli.down_early import begin
+
+        begin(args)
     from devctl.cli.fastpath import try_fast
 
     fast = try_fast(args)

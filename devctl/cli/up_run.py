@@ -23,19 +23,46 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
            skip_prepare: bool = False, skip_validate: bool = False, step: list[str] | None = None,
            progress: str = "auto") -> int:
     """`devctl up` with the command's options (see its help); returns 0, other exits raise."""
-    from devctl.cli.output import err, info
-    from devctl.supervisor import client
-    from devctl.supervisor import up as up_core
     from devctl.supervisor.paths import Paths
 
     services = services or []
     step = step or []
     cfg = app.load_config()
     paths = Paths(cfg.repo_root)
-    from devctl.supervisor.control import AlreadyRunning
-
     only = list(dict.fromkeys(services))
     dry = dry_run or app.dry_run
+    early = _fork_supervisor_early(paths, dry)
+    try:
+        return _up(app, cfg, paths, only, early, no_wait=no_wait, attach=attach, force=force, dry=dry,
+                   json_out=json_out, skip_build=skip_build, skip_prepare=skip_prepare,
+                   skip_validate=skip_validate, step=step, progress=progress)
+    finally:
+        if early is not None:
+            early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
+
+
+def _fork_supervisor_early(paths: Any, dry: bool) -> Any:
+    """The supervisor, forked now to import while the pipeline runs (supervisor/early.py);
+    None when `up` will not start one anyway (a dry run, one already runs, exec mode)."""
+    import os
+
+    from devctl.supervisor.paths import supervisor_alive
+
+    if dry or os.environ.get("DEVCTL_SUPERVISOR_MODE", "fork") != "fork" or supervisor_alive(paths.lock):
+        return None
+    from devctl.supervisor.early import fork_early
+
+    return fork_early(paths.root)
+
+
+def _up(app: AppContext, cfg: Any, paths: Any, only: list[str], early: Any, *, no_wait: bool, attach: bool,
+        force: bool, dry: bool, json_out: bool, skip_build: bool, skip_prepare: bool, skip_validate: bool,
+        step: list[str], progress: str) -> int:
+    from devctl.cli.output import err, info
+    from devctl.supervisor import client
+    from devctl.supervisor import up as up_core
+    from devctl.supervisor.control import AlreadyRunning
+
     # The go / no-go reads /proc/locks, whose first read waits 5-18 ms in the kernel: it runs
     # while the plugins start and the plugin host is imported, and is awaited before the
     # pipeline's first phase (a no-go still stops `up` before any plugin did any work).
@@ -76,7 +103,7 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
         info(client.down(paths))  # also clears what a dead supervisor left behind
     prepared = up_core.check_before_start(planned)  # `_plan` normalized it
     try:
-        _launch_and_wait(paths, cfg, prepared, no_wait=no_wait, attach=attach, progress=progress)
+        _launch_and_wait(paths, cfg, prepared, no_wait=no_wait, attach=attach, progress=progress, early=early)
     except AlreadyRunning:
         # Another `up` started a supervisor since we looked: apply our plan to it, as if we
         # had come second (two `up` at once both succeed, with one set of services).
@@ -218,7 +245,7 @@ def _grouped(errors: list[dict[str, Any]]) -> list[str]:
 
 
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,
-                     attach: bool, progress: str = "auto") -> None:
+                     attach: bool, progress: str = "auto", early: Any = None) -> None:
     from devctl.cli.output import err, error, info
     from devctl.cli.up_progress import UpProgress
     from devctl.supervisor import client, daemon
@@ -226,7 +253,7 @@ def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no
 
     names = [s["name"] for s in services]
     t0 = time.time()
-    daemon.launch(services, cfg.repo_root, list(getattr(cfg, "notifiers", []) or []))
+    daemon.launch(services, cfg.repo_root, list(getattr(cfg, "notifiers", []) or []), early=early)
     shown = UpProgress(names, t0, mode=progress)
     import signal
 

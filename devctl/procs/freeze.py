@@ -153,5 +153,18 @@ def live_descendants(root: int) -> list[int]:
 
 def stop_descendants(root: int, *, sig: int = signal.SIGTERM, grace: float = 1.0) -> int:
     """Stop every live descendant of `root` (`stop_set`). For a child subreaper, orphans come
-    back to it, so its descendants are everything it (or its children) ever started."""
-    return stop_set(lambda: live_descendants(root), sig=sig, grace=grace)
+    back to it, so its descendants are everything it (or its children) ever started.
+
+    Returns once what it killed is gone (at most `KILLED_GONE_S` more): a SIGKILL takes effect
+    a moment after it is sent, and the supervisor, which calls this last, tells `devctl down`
+    it is gone right afterwards (`control.release_held`)."""
+    killed = stop_set(lambda: live_descendants(root), sig=sig, grace=grace)
+    if killed:
+        deadline = time.monotonic() + KILLED_GONE_S
+        while live_descendants(root) and time.monotonic() < deadline:
+            time.sleep(0.005)
+    return killed
+
+
+#: How long `stop_descendants` waits for what it SIGKILLed to be gone.
+KILLED_GONE_S = 2.0

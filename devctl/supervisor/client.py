@@ -12,6 +12,7 @@ judged), so `devctl status` costs little more than reading a small JSON file.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -153,8 +154,12 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
     Socket, lock and state are removed at the end; logs and events are kept.
     """
     step = on_step or (lambda _msg: None)
-    alive = supervisor_alive(paths.lock)
+    # The request `devctl down` sent before importing the rest (cli/down_early.py), if it did.
+    begun = _take_begun(paths) if grace_s is None else None
+    alive = begun is not None or supervisor_alive(paths.lock)
     ghost = None if alive else find_supervisor(paths)
+    # With a request out, the supervisor may already have finished and removed state.json:
+    # its reply then names the services and the run (below).
     state = current_state(paths, alive)
     if not alive and ghost is None and state is None:
         found = stop_repo(paths, grace_s, step)
@@ -174,14 +179,18 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
         from devctl.supervisor import control
 
         lingered = False
+        exiting: list[int] = []  # a pidfd of the supervisor, opened when it replied
         with contextlib.suppress(DevctlError):
             # Returns once the supervisor has exited (end-of-file on its connection): then
             # `_wait_gone` below finds the lock free at its first look. If it replied but is
             # still there 10 s later, that was the wait: no second one before the SIGKILL.
-            _, closed = control.call_until_closed(
-                paths.sock, "shutdown", timeout=budget, linger=10.0,
+            reply, closed = control.call_until_closed(
+                paths.sock, "shutdown", timeout=budget, linger=10.0, sent=begun,
+                on_reply=lambda reply: _open_pidfd(reply.get("pid"), exiting),
                 **({"grace_s": grace_s} if grace_s is not None else {}))
             lingered = not closed
+            names = names or _str_list(reply.get("stopped"))
+            run_id = run_id or (reply.get("run_id") if isinstance(reply.get("run_id"), str) else None)
         if not _wait_gone(paths, 0.0 if lingered else 10.0):
             step("the supervisor does not answer; stopping it and its services directly")
             _kill_supervisor(state)
@@ -194,11 +203,54 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
         # for stragglers is enough.
         stop_run(run_id, grace_s, step, first_looks=1)
     _remove_files(paths)
+    if alive and not ghost:
+        _wait_exited(exiting, 10.0)
     if names:
         return f"stopped {len(names)} service{'s' if len(names) != 1 else ''}"
     if ghost is not None:
         return "stopped the supervisor (its .devctl/ had been removed)"
     return "nothing running"
+
+
+def _open_pidfd(pid: object, into: list[int]) -> None:
+    """A pidfd of the supervisor that just replied, appended to `into` (Linux 5.3+; else nothing).
+
+    Opened while its connection is still open, so the pid is still that supervisor's."""
+    if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0:
+        with contextlib.suppress(AttributeError, OSError):
+            into.append(os.pidfd_open(pid))
+
+
+def _wait_exited(pidfds: list[int], timeout: float) -> None:
+    """Until the supervisor process has ended (its pidfd turns readable), at most `timeout`.
+
+    It closes its `shutdown` connection once its lock is released and its files are gone,
+    just before it exits (`control.release_held`); the kernel then still frees its memory
+    for 5-10 ms. `down`'s last steps (the look for stragglers, the file cleanup) run in that
+    time, and `down` returns only once the process is gone, as before."""
+    import select
+
+    deadline = time.monotonic() + timeout
+    for fd in pidfds:
+        try:
+            poller = select.poll()  # not select(): a caller with 1,024 descriptors open is fine
+            poller.register(fd, select.POLLIN)
+            poller.poll(max(0, int((deadline - time.monotonic()) * 1000)))
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+def _take_begun(paths: Paths) -> Any:
+    """The connection on which `control.begin_shutdown` already sent this repo's `shutdown`."""
+    from devctl.supervisor import control
+
+    return control.take_begun(paths.sock)
+
+
+def _str_list(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _stop_ghost(paths: Paths, pid: int, state: dict[str, Any] | None, grace_s: float | None,

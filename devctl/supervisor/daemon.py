@@ -18,19 +18,20 @@ import os
 import select
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devctl.errors import DevctlError
-from devctl.pipeline.services import ServiceSpec
 from devctl.procs.start import popen
-from devctl.supervisor.control import AlreadyRunning, acquire_lock
-from devctl.supervisor.events import Listener
+from devctl.supervisor.control import AlreadyRunning, acquire_lock, release_held
 from devctl.supervisor.paths import Paths
 from devctl.util.background import in_background
+
+if TYPE_CHECKING:  # types only: `up` imports this module in the CLI, events.py loads threads
+    from devctl.pipeline.services import ServiceSpec
+    from devctl.supervisor.early import EarlySupervisor
+    from devctl.supervisor.events import Listener
 
 #: How long `up` waits for the supervisor to say it is listening.
 READY_TIMEOUT_S = 15.0
@@ -54,10 +55,12 @@ def build_listeners(notifiers: list[dict[str, Any]], repo_root: Path) -> list[Li
 
 def launch(
     services: list[ServiceSpec], repo_root: Path, notifiers: list[dict[str, Any]] | None = None,
-    *, mode: str | None = None,
+    *, mode: str | None = None, early: EarlySupervisor | None = None,
 ) -> int:
     """Start the detached supervisor for `services` (normalized, in start order); return its pid.
 
+    `early`: one forked before the pipeline (`supervisor/early.py`), which gets the plan
+    instead of a fresh fork; if it is gone, a fresh one is forked as usual.
     Raises AlreadyRunning when another supervisor holds the lock, DevctlError if it fails
     to come up (with the tail of its log).
     """
@@ -65,6 +68,11 @@ def launch(
 
     ensure_subdir(repo_root, "logs")
     paths = Paths(repo_root)
+    if early is not None and early.hand_over(services, notifiers or []):
+        try:
+            return _await_ready(early.ready_fd, paths)
+        finally:
+            early.abandon()  # only closes its pipe: the plan was handed over
     mode = mode or os.environ.get("DEVCTL_SUPERVISOR_MODE", "fork")
     read_fd, write_fd = os.pipe()
     try:
@@ -102,11 +110,13 @@ def _launch_fork(paths: Paths, services: list[ServiceSpec], notifiers: list[dict
         os.setsid()
         if os.fork():
             os._exit(0)
-        _detach_stdio(paths.daemon_log)
+        detach_stdio(paths.daemon_log)
         drop_inherited_fds(keep=write_fd)
         code = run_daemon(paths, services, notifiers, write_fd)
     except BaseException:  # noqa: BLE001 - the forked child must never return into the CLI
         with contextlib.suppress(Exception):
+            import traceback
+
             traceback.print_exc()
             sys.stderr.flush()
     finally:
@@ -115,6 +125,8 @@ def _launch_fork(paths: Paths, services: list[ServiceSpec], notifiers: list[dict
 
 def _launch_exec(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],
                  write_fd: int) -> None:
+    import tempfile  # exec mode only: with shutil and random, ~5 ms of every `up`'s import
+
     fd, plan_file = tempfile.mkstemp(prefix=".plan.", suffix=".json", dir=paths.state_dir)
     with os.fdopen(fd, "w") as fh:
         json.dump({"services": services, "notifiers": notifiers}, fh)
@@ -125,7 +137,7 @@ def _launch_exec(paths: Paths, services: list[ServiceSpec], notifiers: list[dict
         )
 
 
-def _detach_stdio(log_path: Path) -> None:
+def detach_stdio(log_path: Path) -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(devnull, 0)
@@ -135,7 +147,7 @@ def _detach_stdio(log_path: Path) -> None:
     os.close(log)
 
 
-def drop_inherited_fds(keep: int) -> None:
+def drop_inherited_fds(keep: int | tuple[int, ...]) -> None:
     """Let go of every descriptor 3+ the CLI inherited from its caller, except `keep`.
 
     A fork keeps them all: `flock L devctl up` would hold L, and `devctl up 7>&1 | cat` would
@@ -147,9 +159,11 @@ def drop_inherited_fds(keep: int) -> None:
         fds = [int(name) for name in os.listdir("/proc/self/fd")]
     except OSError:  # not Linux: every plausible number
         fds = list(range(3, min(os.sysconf("SC_OPEN_MAX"), 4096)))
+    kept = {keep} if isinstance(keep, int) else set(keep)
     devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    kept.add(devnull)
     for fd in fds:
-        if fd > 2 and fd not in (keep, devnull):
+        if fd > 2 and fd not in kept:
             with contextlib.suppress(OSError):
                 os.dup2(devnull, fd, inheritable=False)
     os.close(devnull)
@@ -239,6 +253,7 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         os.close(lock_fd)
+        release_held()  # `down` may go on now: nothing of ours is left but this exit (control.py)
 
 
 def _other_lock_holders(paths: Paths, me: int) -> list[int]:

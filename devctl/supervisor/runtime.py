@@ -637,11 +637,13 @@ class Supervisor:
             await self.shutdown_requested.wait()
             with anyio.CancelScope(shield=True):
                 await self.stop(list(self.services))
-                await self.prober.aclose()
-                self.flush_state()
+                # The `shutdown` reply first: closing the probes and the last state write are
+                # not what it promises, and `down` waits for that reply before its last steps.
                 if self.reply_pending:
                     with anyio.move_on_after(2.0):
                         await self.shutdown_replied.wait()
+                await self.prober.aclose()
+                self.flush_state()
             tg.cancel_scope.cancel()
 
     async def _signals(self) -> None:

@@ -170,11 +170,14 @@ def test_piped_plan_validate_and_up_import_no_rich(tmp_path):
     assert "rich" not in {m.split(".")[0] for m in loaded(["plan"], tmp_path)["heavy"]}
     assert "rich" not in {m.split(".")[0] for m in loaded(["validate"], tmp_path)["heavy"]}
     try:
-        found = loaded(["up"], tmp_path)
+        found = loaded(["up"], tmp_path, watch=(*HEAVY, *LEAN, "tempfile"))
     finally:
         assert run_cli("down", cwd=tmp_path).returncode == 0
     assert "rich" not in {m.split(".")[0] for m in found["heavy"]}
     assert "devctl.cli.up_progress" in found["devctl"]  # it did wait for the service
+    # The supervisor, forked as `up` starts, imports asyncio and anyio in its own process while
+    # the pipeline runs (supervisor/early.py); the CLI needs neither, nor dataclasses or tempfile.
+    assert not {m.split(".")[0] for m in found["heavy"]} & {"asyncio", "anyio", *LEAN, "tempfile"}
 
 
 #: What `plan` and a plugin command (warm caches) do without (issue 17, round 3): PyYAML (the

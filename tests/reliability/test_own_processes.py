@@ -151,8 +151,9 @@ def test_the_shutdown_connection_ends_when_the_supervisor_is_gone(repo, tmp_path
     """`down` may clean `.devctl/` only once the supervisor is gone (a new one could hold a fresh
     lock there by then). The `shutdown` reply comes when the services are stopped; the
     supervisor then still stops what was re-parented to it — here an unmarked daemon that
-    ignores SIGTERM, a 1 s grace — and exits. Its connection stays open until that exit, so the
-    client learns "gone" from end-of-file, not by polling the lock."""
+    ignores SIGTERM, a 1 s grace — and exits. Its connection stays open until it has released
+    its lock, right before that exit, so the client learns "gone" from end-of-file, not by
+    polling the lock; the reply names the supervisor's pid and run, and that process ends."""
     from devctl.procs.pids import create_time
     from devctl.supervisor import control
     from devctl.supervisor.paths import Paths, supervisor_alive
@@ -166,10 +167,14 @@ def test_the_shutdown_connection_ends_when_the_supervisor_is_gone(repo, tmp_path
     try:
         wait_for(lambda: pid in [s[0] for s in _state(repo)["supervisor"].get("strays", [])],
                  what="the stray recorded")
+        sup = _state(repo)["supervisor"]
         reply, closed = control.call_until_closed(paths.sock, "shutdown", timeout=30, linger=30)
         assert reply["ok"] and reply["stopped"] == ["d"] and closed
+        assert (reply["pid"], reply["run_id"]) == (sup["pid"], sup["run_id"])
         assert not supervisor_alive(paths.lock), "the connection ended before the supervisor did"
         assert not alive(pid, created), "the supervisor exited before stopping the daemon"
+        assert not paths.sock.exists() and not paths.lock.exists() and not paths.state.exists()
+        wait_for(lambda: not alive(sup["pid"], sup["create_time"]), what="the supervisor's exit")
     finally:
         if alive(pid, created):
             os.kill(pid, signal.SIGKILL)

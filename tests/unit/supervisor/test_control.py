@@ -89,3 +89,68 @@ def test_call_until_closed_says_whether_the_connection_ended(tmp_path: Path, hol
         thread.join(10)
     assert reply == {"ok": True, "stopped": []}
     assert closed is not hold
+
+
+def _one_reply_server(sock_path: Path, reply: bytes, got: list[bytes]) -> threading.Thread:
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(sock_path))
+    server.listen(1)
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        select.select([conn], [], [], 10)
+        got.append(conn.recv(4096))
+        conn.sendall(reply)
+        conn.close()
+        server.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_begin_shutdown_sends_the_request_and_call_until_closed_reads_its_reply(tmp_path: Path):
+    """`devctl down` sends its request before importing the rest (cli/down_early.py): the line
+    goes out on a connection kept for `down`, which then reads only the reply on it."""
+    import fcntl
+    import os
+
+    sock_path, lock = tmp_path / "supervisor.sock", tmp_path / "supervisor.lock"
+    got: list[bytes] = []
+    thread = _one_reply_server(sock_path, b'{"ok": true, "stopped": ["a"], "pid": 7}\n', got)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a live supervisor holds the lock
+    try:
+        assert control.begin_shutdown(sock_path, lock)
+        sent = control.take_begun(sock_path)
+        assert sent is not None and control.take_begun(sock_path) is None  # taken once
+        seen: list[dict] = []
+        reply, closed = control.call_until_closed(sock_path, "shutdown", timeout=10, linger=10,
+                                                  sent=sent, on_reply=seen.append)
+    finally:
+        os.close(fd)
+        thread.join(10)
+    assert [line.rstrip(b"\n") for line in got] == [b'{"op": "shutdown"}']
+    assert reply == {"ok": True, "stopped": ["a"], "pid": 7} and seen == [reply] and closed
+
+
+def test_begin_shutdown_sends_nothing_without_a_live_supervisor(tmp_path: Path):
+    lock = tmp_path / "supervisor.lock"
+    assert not control.begin_shutdown(tmp_path / "supervisor.sock", lock)  # no lock file at all
+    lock.write_text("")
+    assert not control.begin_shutdown(tmp_path / "supervisor.sock", lock)  # nobody holds it
+    assert control.take_begun(tmp_path / "supervisor.sock") is None
+
+
+def test_release_held_ends_the_held_shutdown_connections():
+    """The supervisor closes the `shutdown` connections it held as its last act before exiting,
+    instead of leaving them to the kernel, which closes them only after freeing its memory."""
+    import os
+
+    mine, peer = socket.socketpair()
+    with peer:
+        control._held.append(os.dup(mine.fileno()))
+        mine.close()
+        peer.settimeout(10)
+        control.release_held()
+        assert peer.recv(1) == b"" and control._held == []

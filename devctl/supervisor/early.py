@@ -1,0 +1,216 @@
+"""The supervisor forked before `up`'s pipeline: it imports while the plugins plan.
+
+The supervisor runs on anyio's asyncio backend. Since the plugin host became synchronous
+(`procs/reactor.py`), the CLI no longer imports asyncio and anyio for its pipeline, so a
+supervisor forked after the pipeline imported them itself, between the plan and the first
+spawn: its start (fork until listening) went from ~40 to ~140 ms at 10 services on the 2-core
+box (docs/performance.md, "Q2"). Forked as `up` starts instead, it does those imports while the
+CLI runs its pipeline and the plugins plan, then blocks on a pipe until the plan arrives.
+
+What it does before the plan arrives is only that: detach (double fork, `setsid`, stdio on
+/dev/null, the CLI's other descriptors let go) and import. It takes no lock, opens no log,
+writes nothing, starts nothing; with the plan it becomes exactly the supervisor `daemon.launch`
+would have forked (`daemon.run_daemon`: lock, the look for another holder, socket, state).
+If `up` does not start one after all (a no-go, nothing to start, a failed pipeline, Ctrl-C,
+an apply to a running supervisor), `abandon` kills it and waits until it is gone, so nothing
+outlives the CLI; a CLI that dies on its own closes the plan pipe, and the waiting child exits
+on the end of file.
+
+Two pipes: the plan goes CLI → child (JSON, like the exec mode's plan file); the other is the
+one `daemon.launch` reads "ok PID" from, on which the middle process first writes the pid of
+the child it forked (so `abandon` knows whom to kill without waiting for it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import select
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from devctl.supervisor.paths import Paths
+
+#: How long `abandon` waits for a killed early supervisor to be gone (it dies at once).
+GONE_TIMEOUT_S = 2.0
+
+
+class EarlySupervisor:
+    """A detached child waiting for the plan; `hand_over` it once, or `abandon` it."""
+
+    def __init__(self, paths: Paths, middle: int, plan_fd: int, ready_fd: int):
+        self.paths = paths
+        self._middle = middle  # the first fork, which exits once it has forked the child
+        self._plan_fd = plan_fd  # write end: the plan, then end of file
+        self.ready_fd = ready_fd  # read end: the child's pid (from the middle), then "ok PID"
+        self.pid: int | None = None
+        self.used = False
+
+    def _child_pid(self) -> int | None:
+        """Reap the middle process and read the pid it wrote (None: no child was forked)."""
+        if self._middle:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._middle, 0)
+            self._middle = 0
+            line = b""
+            while not line.endswith(b"\n"):
+                if not select.select([self.ready_fd], [], [], GONE_TIMEOUT_S)[0]:
+                    break
+                chunk = os.read(self.ready_fd, 1)  # one byte at a time: "ok PID" follows
+                if not chunk:
+                    break
+                line += chunk
+            self.pid = int(line) if line.strip().isdigit() else None
+        return self.pid
+
+    def hand_over(self, services: list[Any], notifiers: list[dict[str, Any]]) -> bool:
+        """Send the plan; False when the child is gone (the caller forks a fresh one).
+
+        After True, `ready_fd` says "ok PID" (or why not) as `daemon.launch` expects."""
+        if self.used:
+            return False
+        self.used = True
+        if self._child_pid() is None:
+            self._close()
+            return False
+        data = json.dumps({"services": services, "notifiers": notifiers}).encode()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._plan_fd, view):]
+        except OSError:  # BrokenPipeError: it died while waiting
+            self._kill_and_wait()
+            self._close()
+            return False
+        os.close(self._plan_fd)
+        self._plan_fd = -1
+        return True
+
+    def abandon(self) -> None:
+        """`up` starts no supervisor after all: kill the child (it did nothing yet), wait until
+        it is gone. Once the plan was handed over, it only closes the pipes. Never raises."""
+        if not self.used:
+            self.used = True
+            with contextlib.suppress(OSError):
+                self._child_pid()
+                self._kill_and_wait()
+        self._close()
+
+    def _kill_and_wait(self) -> None:
+        if self.pid is None:
+            return
+        # The child holds the write end of the ready pipe until it dies: end of file there
+        # means gone (and, before it, the pid cannot have been reused).
+        if not _at_eof(self.ready_fd, 0):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            _at_eof(self.ready_fd, GONE_TIMEOUT_S)
+
+    def _close(self) -> None:
+        for name in ("_plan_fd", "ready_fd"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                setattr(self, name, -1)
+
+
+def _at_eof(fd: int, timeout: float) -> bool:
+    """Whether the pipe `fd` reaches end of file within `timeout` (what it holds is skipped)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = max(0.0, deadline - time.monotonic())
+        if not select.select([fd], [], [], left)[0]:
+            return False
+        if not os.read(fd, 4096):
+            return True
+        if left <= 0:
+            return False
+
+
+def can_fork_now() -> bool:
+    """A fork copies only the calling thread: with another one running (which may hold a lock
+    the child would need, an import lock among them) the child could hang. `up` forks first
+    thing, before its preflight thread and the plugins start."""
+    threading = sys.modules.get("threading")
+    return hasattr(os, "fork") and (threading is None or threading.active_count() == 1)
+
+
+def fork_early(repo_root: Path) -> EarlySupervisor | None:
+    """Fork the supervisor-to-be now; None when a fork is not safe here (see `can_fork_now`)."""
+    if not can_fork_now():
+        return None
+    paths = Paths(repo_root)
+    plan_r, plan_w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()  # as daemon._launch_fork does: the child's collections skip the CLI's objects
+    try:
+        middle = os.fork()
+    except OSError:  # EAGAIN (a process limit): `launch` forks later and says why if it fails
+        for fd in (plan_r, plan_w, ready_r, ready_w):
+            os.close(fd)
+        return None
+    if middle:
+        os.close(plan_r)
+        os.close(ready_w)
+        return EarlySupervisor(paths, middle, plan_w, ready_r)
+    code = 1
+    try:
+        os.close(plan_w)
+        os.close(ready_r)
+        os.setsid()
+        child = os.fork()
+        if child:
+            os.write(ready_w, f"{child}\n".encode())
+            os._exit(0)
+        code = _wait_for_plan(paths, plan_r, ready_w)
+    except BaseException:  # noqa: BLE001 - the forked child must never return into the CLI
+        with contextlib.suppress(Exception):
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
+def _wait_for_plan(paths: Paths, plan_fd: int, ready_fd: int) -> int:
+    """In the detached child: let go of the CLI's terminal and descriptors, import, wait for
+    the plan, then be the supervisor (or exit quietly on end of file)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    from devctl.supervisor import daemon
+
+    daemon.drop_inherited_fds(keep=(plan_fd, ready_fd))
+    warm_up()
+    chunks = []
+    while chunk := os.read(plan_fd, 1 << 16):
+        chunks.append(chunk)
+    os.close(plan_fd)
+    if not chunks:
+        return 0  # `up` started no supervisor
+    plan = json.loads(b"".join(chunks))
+    daemon.detach_stdio(paths.daemon_log)
+    return daemon.run_daemon(paths, plan["services"], plan.get("notifiers") or [], ready_fd)
+
+
+def warm_up() -> None:
+    """Import what the supervisor needs before it serves the plan (what it would otherwise
+    import between the plan and its first spawn): anyio with its asyncio backend, the runtime
+    and its request handlers, the socket server, the process title."""
+    import anyio._backends._asyncio  # noqa: F401 - anyio.run imports it on its first call
+
+    from devctl.supervisor import control, events, handlers, runtime  # noqa: F401
+    from devctl.util import proctitle  # noqa: F401
+
+    with contextlib.suppress(ImportError):
+        import setproctitle  # noqa: F401 - set_title imports it (best effort)
