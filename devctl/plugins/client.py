@@ -162,7 +162,7 @@ class PluginClient(FrameRouter):
         self.pid: int = popen.pid
         self._proc = popen
         self._reactor = reactor or reactors.current()
-        self._stdin = StdinWriter(stdin_fd, self._reactor)
+        self._stdin = StdinWriter(stdin_fd, self._reactor, on_lost=self._on_stdin_lost)
         self._repo_root = str(repo_root)
         self._grace = stop_grace
         self._seq = itertools.count(1)
@@ -214,7 +214,7 @@ class PluginClient(FrameRouter):
                                            deadline_ms=int(timeout * 1000), dry_run=dry_run, input=input))
         pending = Pending(op, stream)
         self._pending[rid] = pending
-        # False means the plugin's stdin is gone: the reader or the exit watch reports how it ended.
+        # False means the plugin's stdin is gone: `_on_stdin_lost` or the exit watch says how.
         self._stdin.send(data)
         return Call(self, rid, pending, timeout)
 
@@ -342,6 +342,18 @@ class PluginClient(FrameRouter):
         self._reactor.remove_reader(self._err_fd)
         self._stderr_done = True
         self._stderr.flush()
+
+    def _on_stdin_lost(self) -> None:
+        """A write found the plugin's stdin closed. Usually the plugin is exiting and the exit
+        watch reports how; one that runs on can never read a request, so rather than let every
+        request wait for its timeout, it fails if it has not exited a moment later."""
+        if not self._closing and self._failure is None:
+            self._later(EXIT_WITHOUT_EOF, self._deaf_if_running)
+
+    def _deaf_if_running(self) -> None:
+        if self._closing or self._failure is not None or self._proc.poll() is not None:
+            return  # exited: the exit watch (or the reader) reports it in its own words
+        self._fail(Failure(E_CRASHED, "closed its stdin while still running, so it cannot read requests"))
 
     def _on_exit(self) -> None:
         self._exited = True

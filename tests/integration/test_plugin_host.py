@@ -382,6 +382,21 @@ def test_crash_leaving_a_child_in_a_session_of_its_own_leaves_nothing_running():
     assert not pid_alive(escapee)
 
 
+def test_a_plugin_that_closed_its_stdin_but_runs_on_fails_the_request_at_once():
+    """It can never read the request: waiting for the answer until the timeout would be for nothing."""
+    def main():
+        client = start_plugin(spec("host_closes_stdin.py", id="deaf"), PLUGINS, stop_grace=0.3)
+        try:
+            pump_until(lambda: client.stderr_tail(1) == ["closed my stdin"])
+            return failing(lambda: client.request("test.echo", {}, timeout=60))
+        finally:
+            closed(client)
+
+    err = run(main)
+    assert err.code == "E_CRASHED" and "closed its stdin while still running" in err.message
+    assert "op 'test.echo'" in err.message and "deaf | closed my stdin" in err.details
+
+
 def test_exit_while_idle_fails_the_next_request():
     def main():
         client = start_plugin(spec("host_crash.py", "--after-handshake"), PLUGINS)
