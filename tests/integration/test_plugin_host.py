@@ -7,7 +7,9 @@ that its process group is empty afterwards.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +77,11 @@ def interrupt_after(seconds: float) -> None:
         raise KeyboardInterrupt
 
     reactor.current().call_later(seconds, press)
+
+
+def ctrl_c_after(seconds: float) -> None:
+    """A real Ctrl-C (SIGINT to this process), `seconds` from now, while the host waits."""
+    reactor.current().call_later(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
 
 
 # ---- happy path --------------------------------------------------------------------------------
@@ -577,16 +584,23 @@ def test_open_plugins_closes_on_error_in_the_body():
     assert not group_alive(pids[0])
 
 
-def test_open_plugins_closes_on_ctrl_c():
+def test_open_plugins_closes_on_ctrl_c_and_a_second_ctrl_c_waits_until_they_are_stopped():
+    """Real SIGINTs, as a user's Ctrl-C: the first in the body, the second while the plugins are
+    being closed (one ignores SIGTERM, so its close lasts the grace). The second must not cut the
+    close short (the asyncio host's shielded cancel scope; here `reactor.shielded`)."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
     pids: list[int] = []
 
     def main():
-        with open_plugins([spec("host_grandchild.py", id="g"), spec("host_hang.py", id="h")],
-                          PLUGINS) as clients:
-            pids.extend(c.pid for c in clients)
-            interrupt_after(0.5)
+        with open_plugins([spec("host_grandchild.py", "--ignore-term", id="g"), spec("host_hang.py", id="h")],
+                          PLUGINS, stop_grace=0.5) as clients:
+            out = clients[0].request("test.pid", {}, timeout=10)
+            pids.extend([*(c.pid for c in clients), out["grandchild"]])
+            ctrl_c_after(0.3)  # in the body
+            ctrl_c_after(0.5)  # due while the plugins close: the first Ctrl-C led there
             reactor.current().sleep(60)
 
     with pytest.raises(KeyboardInterrupt):
         run(main)
-    assert len(pids) == 2 and not any(group_alive(p) for p in pids)
+    assert len(pids) == 3 and not any(group_alive(p) for p in pids[:2]) and not pid_alive(pids[2])
