@@ -7,6 +7,7 @@ that its process group is empty afterwards.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sys
 import threading
@@ -316,6 +317,23 @@ def test_hang_times_out_and_the_group_is_stopped():
     err = run(main)
     assert err.code == "E_TIMEOUT" and "'test.hang' got no response within 0.5 s" in err.message
     assert "hang | got a request, thinking forever" in err.details
+
+
+def test_an_answer_in_the_pipe_by_the_deadline_is_not_a_timeout():
+    """devctl may get the CPU only after the deadline (a busy box): an answer the plugin already
+    wrote must still count."""
+    def main():
+        client = start_plugin(spec("host_ok.py"), PLUGINS)
+        try:
+            call = client.send("test.echo", {}, timeout=1e-6)
+            # Wait, without reading, until the answer is in the pipe (the deadline is long past).
+            assert select.select([client._out_fd], [], [], 10)[0], "no answer within 10 s"
+            return call.result(), client.failure
+        finally:
+            closed(client)
+
+    out, failure = run(main)
+    assert out["seen"] == 1 and failure is None
 
 
 def test_timeout_also_covers_a_request_stuck_on_a_full_stdin_pipe():
