@@ -72,17 +72,31 @@ def pump_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     assert reactor.current().run_until(condition, time.monotonic() + timeout), "condition never held"
 
 
+#: Ctrl-Cs scheduled by the current test, cancelled when it ends (`_no_stray_ctrl_c`).
+_presses: list[reactor.Timer] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_ctrl_c():
+    """The reactor is the worker thread's, shared by every test: a Ctrl-C left by a test that
+    ended before its time must not interrupt the next test (it would end the whole session)."""
+    yield
+    for timer in _presses:
+        timer.cancel()
+    _presses.clear()
+
+
 def interrupt_after(seconds: float) -> None:
     """Ctrl-C, `seconds` from now, in the middle of whatever the host is waiting for."""
     def press() -> None:
         raise KeyboardInterrupt
 
-    reactor.current().call_later(seconds, press)
+    _presses.append(reactor.current().call_later(seconds, press))
 
 
 def ctrl_c_after(seconds: float) -> None:
     """A real Ctrl-C (SIGINT to this process), `seconds` from now, while the host waits."""
-    reactor.current().call_later(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    _presses.append(reactor.current().call_later(seconds, lambda: os.kill(os.getpid(), signal.SIGINT)))
 
 
 # ---- happy path --------------------------------------------------------------------------------
