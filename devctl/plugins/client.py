@@ -382,20 +382,25 @@ class PluginClient(FrameRouter):
 
     def _begin_stop(self) -> None:
         """Start stopping the process group (once): SIGTERM now; timers check until it is empty
-        and SIGKILL it after the grace. `stopped` says when it is done."""
+        and SIGKILL it after the grace. `stopped` says when it is done.
+
+        Shielded from Ctrl-C (it often runs outside `close`, when a request fails): interrupted
+        halfway, the stop would be marked started but never signalled nor driven, and `close`
+        would wait for it in vain and leave the plugin running."""
         if self._stop_started:
             return
-        self._stop_started = True
-        # Look again now: a child forked after an earlier look (e.g. right after the plugin's
-        # last response) may have left the group already.
-        self._extra = sorted({*self._extra, *descendants(self.pid), *self._escaped()})
-        if not group_alive(self.pid) and not any_alive(self._extra):
-            self._mark_stopped()
-            return
-        signal_group(self.pid, signal.SIGTERM)
-        signal_pids(self._extra, signal.SIGTERM)
-        self._kill_at = time.monotonic() + self._grace
-        self._later(STOP_POLL_S, self._check_stopped)
+        with reactors.shielded():
+            self._stop_started = True
+            # Look again now: a child forked after an earlier look (e.g. right after the plugin's
+            # last response) may have left the group already.
+            self._extra = sorted({*self._extra, *descendants(self.pid), *self._escaped()})
+            if not group_alive(self.pid) and not any_alive(self._extra):
+                self._mark_stopped()
+                return
+            signal_group(self.pid, signal.SIGTERM)
+            signal_pids(self._extra, signal.SIGTERM)
+            self._kill_at = time.monotonic() + self._grace
+            self._later(STOP_POLL_S, self._check_stopped)
 
     def _escaped(self) -> list[int]:
         """Children that left the plugin's group (`setsid`) and, the plugin being dead, its tree,
@@ -406,6 +411,11 @@ class PluginClient(FrameRouter):
         return with_env(MARK_ENV, self._run_mark)
 
     def _check_stopped(self) -> None:
+        """One step of the stop; it schedules the next, so it is shielded like `_begin_stop`."""
+        with reactors.shielded():
+            self._check_stopped_once()
+
+    def _check_stopped_once(self) -> None:
         if self.stopped:
             return
         self._proc.poll()  # reap the leader, so it does not count as a live member

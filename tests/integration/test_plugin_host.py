@@ -350,6 +350,39 @@ def test_an_answer_in_the_pipe_by_the_deadline_is_not_a_timeout():
     assert out["seen"] == 1 and failure is None
 
 
+def test_ctrl_c_while_devctl_starts_stopping_a_failed_plugin_still_stops_it(monkeypatch):
+    """Starting to stop a plugin lists its descendants from /proc, which takes a moment: a Ctrl-C
+    landing then (here: sent from inside that listing) must not leave the stop half begun, marked
+    started but never signalled nor driven, so that close() waits in vain and leaves it running."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    from devctl.plugins import client as host
+
+    pressed: list[int] = []
+
+    def descendants_then_ctrl_c(pid: int) -> list[int]:
+        found = real(pid)
+        if not pressed:
+            pressed.append(pid)
+            os.kill(os.getpid(), signal.SIGINT)
+        return found
+
+    real = host.descendants
+    monkeypatch.setattr(host, "descendants", descendants_then_ctrl_c)
+
+    def main():
+        client = start_plugin(spec("host_hang.py", id="hang"), PLUGINS, stop_grace=0.3)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                client.request("test.hang", {}, timeout=0.3)
+        finally:
+            closed(client)
+        return client
+
+    client = run(main)
+    assert pressed == [client.pid] and client.stopped
+
+
 def test_timeout_also_covers_a_request_stuck_on_a_full_stdin_pipe():
     def main():
         client = start_plugin(spec("host_hang.py", "--no-read", id="hang"), PLUGINS, stop_grace=0.5)
