@@ -91,11 +91,11 @@ def _plan(cfg: Any, *, strict: bool, timeout: float) -> dict[str, Any]:
     """Run config.mutate and launch.plan (dry run, never strict: every collision is listed, not
     just the first) and report the service names that more than one plugin plans."""
     from devctl.errors import DevctlError
-    from devctl.pipeline import PipelineOptions, run_pipeline_sync
+    from devctl.pipeline import PipelineOptions, run_pipeline
 
     opts = PipelineOptions(phases=("config.mutate", "launch.plan"), dry_run=True, timeout=timeout)
     try:
-        result = run_pipeline_sync(cfg, opts)
+        result = run_pipeline(cfg, opts)
     except DevctlError as exc:
         return {"ok": False, "error": exc.message, "details": list(exc.details), "collisions": []}
     severity = "error" if strict else "warning"

@@ -57,13 +57,13 @@ def run_phases(app: AppContext, phases: tuple[str, ...], *, steps: list[str] | N
             verbose=app.verbose,
             record_as=record_as,
         )
-        from devctl.pipeline.runner import run_pipeline_sync
+        from devctl.pipeline.runner import run_pipeline
 
         on_stderr = _stderr_printer() if app.verbose else None
         # Piped or in CI: a line per phase, plugin and step (a 3 s build is never silent); on a
         # terminal a spinner. The step table (or --json) below is the result either way.
         with PipelineProgress(resolve(None), label="starting plugins…", live_steps=False) as progress:
-            result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=progress.phase,
+            result = run_pipeline(cfg, opts, on_stderr=on_stderr, on_phase=progress.phase,
                                        on_event=progress.event, early=early)
     if result.notes:
         from devctl.cli.output import warn

@@ -122,7 +122,7 @@ def _config_before(cfg: Any, spec: Any, timeout: float) -> tuple[list[str], dict
     Says so on stderr; if they fail, says that too and checks with an empty config."""
     from devctl.cli.output import info, warn
     from devctl.errors import DevctlError
-    from devctl.pipeline import PipelineOptions, run_pipeline_sync
+    from devctl.pipeline import PipelineOptions, run_pipeline
     from devctl.util.records import replace
 
     before = sorted((p for p in cfg.plugins if p.sort_key() < spec.sort_key()), key=lambda p: p.sort_key())
@@ -130,7 +130,7 @@ def _config_before(cfg: Any, spec: Any, timeout: float) -> tuple[list[str], dict
         return [], {}
     ids = ", ".join(p.id for p in before)
     try:
-        result = run_pipeline_sync(replace(cfg, plugins=before, preflight=[]),
+        result = run_pipeline(replace(cfg, plugins=before, preflight=[]),
                                    PipelineOptions(phases=("config.mutate",), dry_run=True, timeout=timeout))
     except DevctlError as exc:
         warn(f"checking {spec.id!r} with an empty config: the plugins before it ({ids}) failed in "

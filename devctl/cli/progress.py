@@ -97,7 +97,7 @@ def emit_json(event: dict[str, Any], t0: float | None = None) -> None:
 
 class PipelineProgress:
     """The pipeline's events, shown in one of the modes. Use as a context manager around
-    `run_pipeline_sync(..., on_phase=p.phase, on_event=p.event)`."""
+    `run_pipeline(..., on_phase=p.phase, on_event=p.event)`."""
 
     def __init__(self, mode: str, *, label: str = "running the pipeline…", t0: float | None = None,
                  live_steps: bool = True):

@@ -211,7 +211,7 @@ def _note_plan_changed(ctx: typer.Context, names: list[str]) -> None:
 
     from devctl.cli.context import app_context
     from devctl.cli.output import warn
-    from devctl.pipeline import PipelineOptions, run_pipeline_sync
+    from devctl.pipeline import PipelineOptions, run_pipeline
     from devctl.supervisor import client
 
     with contextlib.suppress(Exception):  # best effort: never fails the restart
@@ -222,7 +222,7 @@ def _note_plan_changed(ctx: typer.Context, names: list[str]) -> None:
             return
         opts = PipelineOptions(phases=("config.mutate", "launch.plan"), strict=False,
                                timeout=min(app.timeout, 10.0))
-        result = run_pipeline_sync(cfg, opts)
+        result = run_pipeline(cfg, opts)
         from devctl.supervisor.plan import normalize
 
         reply = client.request(paths, "apply", timeout=30, services=normalize(result.services, cfg.repo_root),

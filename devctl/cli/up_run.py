@@ -218,11 +218,11 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
 
     # The plugins start while the pipeline and the plugin host are imported (plugins/early.py).
     with spawn_early(cfg.plugins) as early, PipelineProgress(resolve(progress)) as shown:
-        from devctl.pipeline.runner import run_pipeline_sync
+        from devctl.pipeline.runner import run_pipeline
 
         if before_phases is not None:
             before_phases()
-        result = run_pipeline_sync(cfg, opts, on_stderr=on_stderr, on_phase=shown.phase, on_event=shown.event,
+        result = run_pipeline(cfg, opts, on_stderr=on_stderr, on_phase=shown.phase, on_event=shown.event,
                                    early=early)
     if on_result is not None:
         on_result(result)

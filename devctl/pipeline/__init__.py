@@ -84,11 +84,11 @@ class PipelineResult(Fields):
 
 def __getattr__(name: str) -> object:
     # `run_pipeline` pulls in the plugin host; importing the types above must stay cheap.
-    if name in ("run_pipeline", "run_pipeline_sync"):
+    if name == "run_pipeline":
         from devctl.pipeline import runner
 
         return getattr(runner, name)
     raise AttributeError(name)
 
 
-__all__ = ["PHASES", "PipelineOptions", "PipelineResult", "run_pipeline", "run_pipeline_sync"]
+__all__ = ["PHASES", "PipelineOptions", "PipelineResult", "run_pipeline"]

@@ -325,7 +325,3 @@ def _timed_phase(phase: str, clients: list[Any], run: _Run) -> None:
         ok = True
     finally:
         run.emit("phase_end", phase=phase, ok=ok, duration_ms=round((time.monotonic() - started) * 1000))
-
-
-#: The name the CLI's callers use; the pipeline has been synchronous since the host is.
-run_pipeline_sync = run_pipeline

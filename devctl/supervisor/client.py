@@ -160,7 +160,14 @@ def down(paths: Paths, grace_s: float | None = None, *, on_step: Callable[[str],
     ghost = None if alive else find_supervisor(paths)
     # With a request out, the supervisor may already have finished and removed state.json:
     # its reply then names the services and the run (below).
-    state = current_state(paths, alive)
+    try:
+        state = current_state(paths, alive)
+    except DevctlError:
+        if begun is None:
+            raise
+        # Unreadable, and the supervisor no longer answers `status` (it is finishing the
+        # shutdown already asked of it): its reply says what it stopped.
+        state = None
     if not alive and ghost is None and state is None:
         found = stop_repo(paths, grace_s, step)
         _remove_files(paths)

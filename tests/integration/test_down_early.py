@@ -62,6 +62,7 @@ class FakeSupervisor:
 
     def _serve(self) -> None:
         conn, _ = self.server.accept()
+        self.server.close()  # one request: any other connection is refused at once
         with conn:
             data = b""
             while b"\n" not in data and select.select([conn], [], [], 30)[0]:
@@ -74,7 +75,6 @@ class FakeSupervisor:
             os.close(self.lock_fd)  # gone, as far as .devctl/ is concerned
             self.lock_fd = -1
             self.paths.sock.unlink()
-        self.server.close()
 
     def join(self) -> None:
         self.thread.join(30)
@@ -94,6 +94,19 @@ def test_a_plain_down_sends_its_request_before_the_fast_path_is_imported(tmp_pat
     assert "LOADED AT CONNECT []" in res.stderr, res.stderr  # not fastpath, client, even socket
     # state.json was never there (as after a supervisor that finished first): the reply names them
     assert "stopped 1 service" in res.stdout + res.stderr
+
+
+def test_a_plain_down_reports_what_it_stopped_though_state_json_is_unreadable(tmp_path: Path):
+    """The request is out before state.json is read: when the file is corrupt and the supervisor
+    (busy finishing that shutdown) no longer answers `status`, the reply says what stopped."""
+    fake = FakeSupervisor(tmp_path, {"ok": True, "stopped": ["web", "db"], "run_id": "r-c"})
+    fake.paths.state.write_text("{")
+    try:
+        res = ok(run_cli("-C", str(tmp_path), "down"))
+    finally:
+        fake.join()
+    assert fake.requests == [{"op": "shutdown"}]
+    assert "stopped 2 services" in res.stdout + res.stderr
 
 
 def test_down_with_an_option_sends_it_the_ordinary_way(tmp_path: Path):

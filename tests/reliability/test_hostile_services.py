@@ -10,6 +10,7 @@ the DEVCTL_SERVICE it inherited; after a SIGKILLed supervisor, by DEVCTL_RUN.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,13 @@ def test_escapers_are_recorded_while_running_and_stopped_by_down(repo, tmp_path)
 
 def test_daemonizing_service_fails_up_clearly_and_its_daemon_is_stopped(repo, tmp_path):
     pidfile = tmp_path / "d.pids"
-    repo.plan(svc("daemon", rel("escape.py"), "daemonize", str(pidfile), restart="no"))
+    # A health check that never passes: the service is "starting" until it exits, however slow
+    # a loaded box makes its fork and exit (with no check, 0.5 s alive counts as started).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    health = {"type": "tcp", "address": f"127.0.0.1:{closed}", "timeout_ms": 120_000}
+    repo.plan(svc("daemon", rel("escape.py"), "daemonize", str(pidfile), restart="no", health=health))
     res = repo.cli("up")
     assert res.returncode == 1
     assert "service 'daemon' failed to start: exited with code 0" in res.stderr
