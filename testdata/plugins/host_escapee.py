@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""On a request: starts a child in a session of its own that keeps this plugin's stdout and
-stderr open, says its pid on stderr ("escapee <pid>"), and exits with code 3. Once the plugin is
-gone the child is neither in its process group nor among its descendants."""
+"""On a request: with input.escape, starts a child in a session of its own that keeps this
+plugin's stdout and stderr open and says its pid on stderr ("escapee <pid>"); then exits with
+code 3. Once the plugin is gone the child is neither in its process group nor among its
+descendants."""
 import json
 import subprocess
 import sys
@@ -9,7 +10,8 @@ import sys
 sys.stdout.write(json.dumps({"type": "handshake", "protocol_version": "v1", "plugin_name": "escapee",
                              "capabilities": {"ops": ["test.escape"]}}) + "\n")
 sys.stdout.flush()
-for _line in sys.stdin:
-    child = subprocess.Popen(["sleep", "300"], start_new_session=True, stdin=subprocess.DEVNULL)
-    print(f"escapee {child.pid}", file=sys.stderr, flush=True)
+for line in sys.stdin:
+    if json.loads(line).get("input", {}).get("escape"):
+        child = subprocess.Popen(["sleep", "300"], start_new_session=True, stdin=subprocess.DEVNULL)
+        print(f"escapee {child.pid}", file=sys.stderr, flush=True)
     sys.exit(3)

@@ -444,7 +444,7 @@ def test_crash_leaving_a_child_in_a_session_of_its_own_leaves_nothing_running():
     def main():
         client = start_plugin(spec("host_escapee.py"), PLUGINS, stop_grace=0.3)
         try:
-            return failing(lambda: client.request("test.escape", {}, timeout=60))
+            return failing(lambda: client.request("test.escape", {"escape": True}, timeout=60))
         finally:
             closed(client)
 
