@@ -317,9 +317,9 @@ class PluginClient(FrameRouter):
         self._stdout_done = True
         tail = self._lines.splitter.flush()
         if tail is not None and tail.strip() and self._failure is None:
-            if _complete_frame(tail):
-                self.on_line(tail)  # an unterminated last line still counts
-            else:  # it died (or hung up) while writing: a crash, not contamination
+            if _complete_frame(tail) or not tail.lstrip().startswith(b"{"):
+                self.on_line(tail)  # a whole frame still counts; junk is contamination, newline or not
+            else:  # it died (or hung up) while writing a frame: a crash, not contamination
                 self._fail(Failure(E_CRASHED, "closed its stdout in the middle of a line "
                                    f"(no newline after {len(tail)} bytes): {quote(tail)!r}"))
         if self._closing or self._failure is not None:

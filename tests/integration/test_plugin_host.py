@@ -281,6 +281,21 @@ def test_contamination_of_an_idle_plugin_is_reported_when_the_plugins_close():
     assert err.code == "E_CONTAMINATION" and "DEBUG connected" in err.message and "--strict" in err.message
 
 
+def test_junk_without_a_newline_is_contamination_too():
+    """A progress message on stdout that no newline ends (`print(..., end="")`, `echo -n`) is
+    junk all the same, not a frame cut short: reported like any contamination when it closes."""
+    warnings: list[str] = []
+
+    def main():
+        with open_plugins([spec("host_noisy_no_newline.py", id="noisy")], PLUGINS,
+                          on_warning=lambda pid, text: warnings.append(text)):
+            pass  # the plugin is asked nothing
+
+    run(main)
+    assert len(warnings) == 1 and "plugin 'noisy' [E_CONTAMINATION]" in warnings[0]
+    assert "'Loading plugins..." in warnings[0]
+
+
 def test_exit_before_handshake():
     err = run(lambda: failing(lambda: start_plugin(spec("host_crash.py", "--before-handshake"), PLUGINS)))
     assert err.code == "E_CRASHED" and "exited with code 4 before sending its handshake" in err.message

@@ -41,6 +41,7 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "host_noisy_after.py": ([], ("stdout clean",)),
     "host_noisy_before.py": ([], ("handshake", "stdout clean")),
     "host_noisy_idle.py": ([], ("stdout clean", "op validate.run")),
+    "host_noisy_no_newline.py": ([], ("stdout clean",)),
     "host_no_ops.py": ([], PASS),  # no capabilities.ops: no ops (a warning in the handshake check)
     "host_ok.py": ([], PASS),
     "host_silent.py": ([], ("op config.mutate", "undeclared op", "request ids")),  # never answers
