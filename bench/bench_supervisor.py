@@ -142,10 +142,26 @@ class Devctl:
         return env
 
     def up(self, env: dict | None = None) -> float:
-        took, res = self.run("up", env=env)
-        if res.returncode != 0:
-            raise RuntimeError(f"devctl up failed: {res.stderr[-2000:]}")
-        return took
+        for attempt in range(3):
+            took, res = self.run("up", env=env)
+            if res.returncode == 0:
+                return took
+            # Another bench on the shared box took one of our OS-picked ports between
+            # `free_ports` and the start ("health port ... is already in use"): new ports, again.
+            if "is already in use" not in res.stderr or attempt == 2:
+                break
+            self.fresh_ports()
+        raise RuntimeError(f"devctl up failed: {res.stderr[-2000:]}")
+
+    def fresh_ports(self) -> None:
+        """Give every planned tcp service a new OS-picked port (command and health address)."""
+        plan = json.loads((self.root / "plan.json").read_text())
+        for svc in plan["services"]:
+            old = svc["health"]["address"].rpartition(":")[2]
+            new = str(free_ports(1)[0])
+            svc["command"] = [new if arg == old else arg for arg in svc["command"]]
+            svc["health"]["address"] = f"127.0.0.1:{new}"
+        self.plan(plan["services"])
 
     def down(self) -> float:
         return self.run("down")[0]
