@@ -302,6 +302,30 @@ def test_exit_before_handshake():
     assert "crash | fatal: cannot read my config" in err.details
 
 
+def test_ctrl_c_just_as_a_plugin_was_spawned_leaves_nothing_running(monkeypatch):
+    """Between a plugin's spawn and its adoption by a client nothing owned it: a Ctrl-C landing
+    there (here: sent as the spawn returns) left it running, waiting on a stdin nobody closes."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    from devctl.plugins import launch
+
+    spawned: list[int] = []
+
+    def spawn_then_ctrl_c(s: Any) -> Any:
+        started = real(s)
+        spawned.append(started.popen.pid)
+        if len(spawned) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return started
+
+    real = launch.spawn
+    monkeypatch.setattr(launch, "spawn", spawn_then_ctrl_c)
+    specs = [spec("host_ok.py", id="a"), spec("host_ok.py", id="b"), spec("host_ok.py", id="c")]
+    with pytest.raises(KeyboardInterrupt), open_plugins(specs, PLUGINS):
+        raise AssertionError("not reached")
+    assert len(spawned) == 2 and not any(group_alive(pid) for pid in spawned)
+
+
 def test_spawn_failures(tmp_path):
     missing = Spec(id="ghost", path=str(tmp_path / "nope.sh"), args=[])
     err = run(lambda: failing(lambda: start_plugin(missing, tmp_path)))
