@@ -42,6 +42,7 @@ from devctl.plugins.codes import (
     E_UNDECLARED_OP,
     Failure,
 )
+from devctl.plugins.early import MARK_ENV
 from devctl.plugins.router import FrameRouter, OnWarning, Pending
 from devctl.plugins.stdin import StdinWriter
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS, PluginStream
@@ -49,7 +50,7 @@ from devctl.procs import reactor as reactors
 from devctl.procs.exits import describe_exit
 from devctl.procs.groups import group_alive, signal_group, signal_pids
 from devctl.procs.lines import CHUNK, LineReader
-from devctl.procs.pids import any_alive, descendants
+from devctl.procs.pids import any_alive, descendants, with_env
 from devctl.procs.tails import OnStderr, StderrTail
 from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
@@ -155,13 +156,13 @@ class PluginClient(FrameRouter):
     def __init__(self, spec: SpecLike, repo_root: Path | str, popen: subprocess.Popen[bytes], stdin_fd: int,
                  *, on_stderr: OnStderr | None = None, on_warning: OnWarning | None = None,
                  stop_grace: float = 2.0, stream_buffer: int = MAX_BUFFERED_EVENTS, strict: bool = False,
-                 reactor: reactors.Reactor | None = None):
+                 reactor: reactors.Reactor | None = None, mark: str = ""):
         super().__init__(spec.id, on_warning=on_warning, stream_buffer=stream_buffer, strict=strict)
         self.spec = spec
         self.pid: int = popen.pid
         self._proc = popen
         self._reactor = reactor or reactors.current()
-        self._stdin = StdinWriter(stdin_fd, self._reactor)
+        self._stdin = StdinWriter(stdin_fd, self._reactor, on_lost=self._on_stdin_lost)
         self._repo_root = str(repo_root)
         self._grace = stop_grace
         self._seq = itertools.count(1)
@@ -181,6 +182,7 @@ class PluginClient(FrameRouter):
         self._stop_started = False
         self.stopped = False
         self._extra: list[int] = []
+        self._run_mark = mark  # its MARK_ENV value (`early.spawn`): finds children that left its tree
         self._kill_at = 0.0
         self._killed_at: float | None = None
 
@@ -212,7 +214,7 @@ class PluginClient(FrameRouter):
                                            deadline_ms=int(timeout * 1000), dry_run=dry_run, input=input))
         pending = Pending(op, stream)
         self._pending[rid] = pending
-        # False means the plugin's stdin is gone: the reader or the exit watch reports how it ended.
+        # False means the plugin's stdin is gone: `_on_stdin_lost` or the exit watch says how.
         self._stdin.send(data)
         return Call(self, rid, pending, timeout)
 
@@ -315,9 +317,9 @@ class PluginClient(FrameRouter):
         self._stdout_done = True
         tail = self._lines.splitter.flush()
         if tail is not None and tail.strip() and self._failure is None:
-            if _complete_frame(tail):
-                self.on_line(tail)  # an unterminated last line still counts
-            else:  # it died (or hung up) while writing: a crash, not contamination
+            if _complete_frame(tail) or not tail.lstrip().startswith(b"{"):
+                self.on_line(tail)  # a whole frame still counts; junk is contamination, newline or not
+            else:  # it died (or hung up) while writing a frame: a crash, not contamination
                 self._fail(Failure(E_CRASHED, "closed its stdout in the middle of a line "
                                    f"(no newline after {len(tail)} bytes): {quote(tail)!r}"))
         if self._closing or self._failure is not None:
@@ -340,6 +342,18 @@ class PluginClient(FrameRouter):
         self._reactor.remove_reader(self._err_fd)
         self._stderr_done = True
         self._stderr.flush()
+
+    def _on_stdin_lost(self) -> None:
+        """A write found the plugin's stdin closed. Usually the plugin is exiting and the exit
+        watch reports how; one that runs on can never read a request, so rather than let every
+        request wait for its timeout, it fails if it has not exited a moment later."""
+        if not self._closing and self._failure is None:
+            self._later(EXIT_WITHOUT_EOF, self._deaf_if_running)
+
+    def _deaf_if_running(self) -> None:
+        if self._closing or self._failure is not None or self._proc.poll() is not None:
+            return  # exited: the exit watch (or the reader) reports it in its own words
+        self._fail(Failure(E_CRASHED, "closed its stdin while still running, so it cannot read requests"))
 
     def _on_exit(self) -> None:
         self._exited = True
@@ -368,22 +382,40 @@ class PluginClient(FrameRouter):
 
     def _begin_stop(self) -> None:
         """Start stopping the process group (once): SIGTERM now; timers check until it is empty
-        and SIGKILL it after the grace. `stopped` says when it is done."""
+        and SIGKILL it after the grace. `stopped` says when it is done.
+
+        Shielded from Ctrl-C (it often runs outside `close`, when a request fails): interrupted
+        halfway, the stop would be marked started but never signalled nor driven, and `close`
+        would wait for it in vain and leave the plugin running."""
         if self._stop_started:
             return
-        self._stop_started = True
-        # Look again now: a child forked after an earlier look (e.g. right after the plugin's
-        # last response) may have left the group already.
-        self._extra = sorted({*self._extra, *descendants(self.pid)})
-        if not group_alive(self.pid) and not any_alive(self._extra):
-            self._mark_stopped()
-            return
-        signal_group(self.pid, signal.SIGTERM)
-        signal_pids(self._extra, signal.SIGTERM)
-        self._kill_at = time.monotonic() + self._grace
-        self._later(STOP_POLL_S, self._check_stopped)
+        with reactors.shielded():
+            self._stop_started = True
+            # Look again now: a child forked after an earlier look (e.g. right after the plugin's
+            # last response) may have left the group already.
+            self._extra = sorted({*self._extra, *descendants(self.pid), *self._escaped()})
+            if not group_alive(self.pid) and not any_alive(self._extra):
+                self._mark_stopped()
+                return
+            signal_group(self.pid, signal.SIGTERM)
+            signal_pids(self._extra, signal.SIGTERM)
+            self._kill_at = time.monotonic() + self._grace
+            self._later(STOP_POLL_S, self._check_stopped)
+
+    def _escaped(self) -> list[int]:
+        """Children that left the plugin's group (`setsid`) and, the plugin being dead, its tree,
+        yet still hold its stdout or stderr: found by the mark they inherited. Looked for only
+        then (it reads every process's environment): a live plugin's tree is `descendants`."""
+        if not self._run_mark or self._proc.poll() is None or (self._stdout_done and self._stderr_done):
+            return []
+        return with_env(MARK_ENV, self._run_mark)
 
     def _check_stopped(self) -> None:
+        """One step of the stop; it schedules the next, so it is shielded like `_begin_stop`."""
+        with reactors.shielded():
+            self._check_stopped_once()
+
+    def _check_stopped_once(self) -> None:
         if self.stopped:
             return
         self._proc.poll()  # reap the leader, so it does not count as a live member

@@ -19,6 +19,7 @@ its usual words.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import subprocess
 import time
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from devctl.plugins.client import SpecLike
 
 
+#: Set in every plugin's environment to a value unique to that plugin process (see `spawn`).
+MARK_ENV = "DEVCTL_PLUGIN_RUN"
+_marks = itertools.count(1)
+
+
 def plugin_env(extra: dict[str, str]) -> dict[str, str]:
     """The plugin's environment: ours, then the spec's `env`, then PYTHONUNBUFFERED=1 (so a Python
     plugin that forgets to flush still answers). See `procs.start.child_env`."""
@@ -40,13 +46,15 @@ def plugin_env(extra: dict[str, str]) -> dict[str, str]:
 class EarlyStart:
     """A spawned plugin process nobody speaks to yet: its Popen and the write end of its stdin."""
 
-    __slots__ = ("argv", "popen", "started", "stdin_fd")
+    __slots__ = ("argv", "mark", "popen", "started", "stdin_fd")
 
-    def __init__(self, popen: subprocess.Popen[bytes], stdin_fd: int, argv: list[str], started: float):
+    def __init__(self, popen: subprocess.Popen[bytes], stdin_fd: int, argv: list[str], started: float,
+                 mark: str = ""):
         self.popen = popen
         self.stdin_fd = stdin_fd
         self.argv = argv
         self.started = started  # time.monotonic() at spawn
+        self.mark = mark  # the value of MARK_ENV in its environment
 
     def kill(self) -> None:
         """Kill the process group (SIGKILL: it was never spoken to), close the pipes, reap."""
@@ -65,18 +73,22 @@ class EarlyStart:
 
 def spawn(spec: SpecLike) -> EarlyStart:
     """Start `spec`: stdout and stderr piped, stdin a pipe whose write end devctl keeps, its own
-    session. Raises OSError if it cannot start."""
+    session. Raises OSError if it cannot start.
+
+    Its environment carries MARK_ENV=<this devctl's pid>.<n>: a child that calls `setsid` and
+    outlives the plugin is in neither its group nor its tree, and is found by that mark."""
     argv = spec.argv()
+    mark = f"{os.getpid()}.{next(_marks)}"
     stdin_read, stdin_write = os.pipe()
     try:
         process = popen(argv, stdin=stdin_read, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                        cwd=str(spec.workdir), env=plugin_env(dict(spec.env)))
+                        cwd=str(spec.workdir), env={**plugin_env(dict(spec.env)), MARK_ENV: mark})
     except BaseException:
         os.close(stdin_write)
         raise
     finally:
         os.close(stdin_read)
-    return EarlyStart(process, stdin_write, argv, time.monotonic())
+    return EarlyStart(process, stdin_write, argv, time.monotonic(), mark)
 
 
 class EarlyStarts:

@@ -20,6 +20,7 @@ from devctl.plugins.codes import E_HANDSHAKE_TIMEOUT, E_SPAWN, Failure
 from devctl.plugins.early import EarlyStart, EarlyStarts, plugin_env, spawn
 from devctl.plugins.router import OnWarning
 from devctl.plugins.streams import MAX_BUFFERED_EVENTS
+from devctl.procs.reactor import shielded
 from devctl.procs.tails import OnStderr
 from devctl.util.lazylog import LazyLogger
 
@@ -74,17 +75,20 @@ def start_plugins(
     clients: list[PluginClient] = []
     try:
         for spec in specs:
-            started = early.take(spec) if early is not None else None
-            if started is None:
-                try:
-                    started = spawn(spec)
-                except OSError as exc:
-                    results.append(_spawn_error(spec, exc))
-                    continue
-            client = _client(spec, repo_root, started, on_stderr=on_stderr, on_warning=on_warning,
-                             stop_grace=stop_grace, stream_buffer=stream_buffer, strict=strict)
-            results.append(client)
-            clients.append(client)
+            # From spawn (or take) to `clients` nothing owns the process: a Ctrl-C waits until
+            # it is in the list, which the except below closes.
+            with shielded():
+                started = early.take(spec) if early is not None else None
+                if started is None:
+                    try:
+                        started = spawn(spec)
+                    except OSError as exc:
+                        results.append(_spawn_error(spec, exc))
+                        continue
+                client = _client(spec, repo_root, started, on_stderr=on_stderr, on_warning=on_warning,
+                                 stop_grace=stop_grace, stream_buffer=stream_buffer, strict=strict)
+                results.append(client)
+                clients.append(client)
         deadline = time.monotonic() + handshake_timeout
         if clients:
             clients[0]._reactor.run_until(lambda: all(c.handshake_settled for c in clients), deadline)
@@ -109,7 +113,8 @@ def start_plugins(
 def _client(spec: SpecLike, repo_root: Path | str, started: EarlyStart, **options: object) -> PluginClient:
     """The client of a spawned plugin, its pipes registered with this thread's reactor."""
     try:
-        client = PluginClient(spec, repo_root, started.popen, started.stdin_fd, **options)  # type: ignore[arg-type]
+        client = PluginClient(spec, repo_root, started.popen, started.stdin_fd, mark=started.mark,
+                              **options)  # type: ignore[arg-type]
         client._start()
     except BaseException:
         started.kill()  # it has not even been spoken to: no grace

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 
 from devctl.procs.reactor import Reactor
 
@@ -20,8 +21,10 @@ from devctl.procs.reactor import Reactor
 class StdinWriter:
     """Write request lines to a plugin; see the module docstring."""
 
-    def __init__(self, fd: int, reactor: Reactor):
+    def __init__(self, fd: int, reactor: Reactor, on_lost: Callable[[], None] | None = None):
+        """`on_lost` is called once when a write finds the plugin's stdin gone (EPIPE)."""
         os.set_blocking(fd, False)
+        self._on_lost = on_lost
         self._fd = fd
         self._reactor = reactor
         self._buffer = bytearray()
@@ -57,9 +60,11 @@ class StdinWriter:
                 written = os.write(self._fd, self._buffer)
             except BlockingIOError:
                 break
-            except OSError:  # EPIPE: the plugin is gone; the reader and exit watch say how
+            except OSError:  # EPIPE: the plugin exited or closed its stdin
                 self.lost = True
                 self._buffer.clear()
+                if self._on_lost is not None:
+                    self._on_lost()
                 break
             del self._buffer[:written]
         if self._buffer and not self._waiting:

@@ -147,29 +147,38 @@ class Reactor:
     def run_until(self, done: Callable[[], bool], deadline: float | None = None) -> bool:
         """Dispatch readiness, exits and timers until `done()` is true (True) or `time.monotonic()`
         passes `deadline` (False). Without a deadline and with nothing left to wait for, raises
-        RuntimeError rather than block forever."""
+        RuntimeError rather than block forever.
+
+        Past the deadline the pipes get one last look (no waiting) before giving up: an answer or
+        a handshake that arrived in time counts, even when this thread got the CPU only after the
+        deadline (several plugins starting on a busy box)."""
         while not done():
             now = time.monotonic()
             if self._fire_timers(now):
                 continue  # a timer may have made done() true
             if deadline is not None and now >= deadline:
-                return False
+                self._dispatch(0)
+                return done()
             timeout = None if deadline is None else deadline - now
             if self._timers:
                 until_timer = max(0.0, self._timers[0][0] - now)
                 timeout = until_timer if timeout is None else min(timeout, until_timer)
             if timeout is None and not self._handlers:
                 raise RuntimeError("Reactor.run_until: nothing left to wait for, and no deadline")
-            for key, mask in self._selector.select(timeout):
-                handlers = self._handlers.get(key.fd)  # an earlier callback may have removed it
-                if handlers is None:
-                    continue
-                reader, writer = handlers
-                if mask & selectors.EVENT_READ and reader is not None:
-                    reader()
-                if mask & selectors.EVENT_WRITE and writer is not None and self._handlers.get(key.fd):
-                    writer()
+            self._dispatch(timeout)
         return True
+
+    def _dispatch(self, timeout: float | None) -> None:
+        """Wait up to `timeout` for readiness and call the callbacks of what is ready."""
+        for key, mask in self._selector.select(timeout):
+            handlers = self._handlers.get(key.fd)  # an earlier callback may have removed it
+            if handlers is None:
+                continue
+            reader, writer = handlers
+            if mask & selectors.EVENT_READ and reader is not None:
+                reader()
+            if mask & selectors.EVENT_WRITE and writer is not None and self._handlers.get(key.fd):
+                writer()
 
     def _fire_timers(self, now: float) -> bool:
         """Run every timer that is due; True when any ran."""

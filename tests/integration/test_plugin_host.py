@@ -7,7 +7,10 @@ that its process group is empty afterwards.
 from __future__ import annotations
 
 import os
+import select
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,12 +72,31 @@ def pump_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     assert reactor.current().run_until(condition, time.monotonic() + timeout), "condition never held"
 
 
+#: Ctrl-Cs scheduled by the current test, cancelled when it ends (`_no_stray_ctrl_c`).
+_presses: list[reactor.Timer] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_ctrl_c():
+    """The reactor is the worker thread's, shared by every test: a Ctrl-C left by a test that
+    ended before its time must not interrupt the next test (it would end the whole session)."""
+    yield
+    for timer in _presses:
+        timer.cancel()
+    _presses.clear()
+
+
 def interrupt_after(seconds: float) -> None:
     """Ctrl-C, `seconds` from now, in the middle of whatever the host is waiting for."""
     def press() -> None:
         raise KeyboardInterrupt
 
-    reactor.current().call_later(seconds, press)
+    _presses.append(reactor.current().call_later(seconds, press))
+
+
+def ctrl_c_after(seconds: float) -> None:
+    """A real Ctrl-C (SIGINT to this process), `seconds` from now, while the host waits."""
+    _presses.append(reactor.current().call_later(seconds, lambda: os.kill(os.getpid(), signal.SIGINT)))
 
 
 # ---- happy path --------------------------------------------------------------------------------
@@ -259,10 +281,49 @@ def test_contamination_of_an_idle_plugin_is_reported_when_the_plugins_close():
     assert err.code == "E_CONTAMINATION" and "DEBUG connected" in err.message and "--strict" in err.message
 
 
+def test_junk_without_a_newline_is_contamination_too():
+    """A progress message on stdout that no newline ends (`print(..., end="")`, `echo -n`) is
+    junk all the same, not a frame cut short: reported like any contamination when it closes."""
+    warnings: list[str] = []
+
+    def main():
+        with open_plugins([spec("host_noisy_no_newline.py", id="noisy")], PLUGINS,
+                          on_warning=lambda pid, text: warnings.append(text)):
+            pass  # the plugin is asked nothing
+
+    run(main)
+    assert len(warnings) == 1 and "plugin 'noisy' [E_CONTAMINATION]" in warnings[0]
+    assert "'Loading plugins..." in warnings[0]
+
+
 def test_exit_before_handshake():
     err = run(lambda: failing(lambda: start_plugin(spec("host_crash.py", "--before-handshake"), PLUGINS)))
     assert err.code == "E_CRASHED" and "exited with code 4 before sending its handshake" in err.message
     assert "crash | fatal: cannot read my config" in err.details
+
+
+def test_ctrl_c_just_as_a_plugin_was_spawned_leaves_nothing_running(monkeypatch):
+    """Between a plugin's spawn and its adoption by a client nothing owned it: a Ctrl-C landing
+    there (here: sent as the spawn returns) left it running, waiting on a stdin nobody closes."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    from devctl.plugins import launch
+
+    spawned: list[int] = []
+
+    def spawn_then_ctrl_c(s: Any) -> Any:
+        started = real(s)
+        spawned.append(started.popen.pid)
+        if len(spawned) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return started
+
+    real = launch.spawn
+    monkeypatch.setattr(launch, "spawn", spawn_then_ctrl_c)
+    specs = [spec("host_ok.py", id="a"), spec("host_ok.py", id="b"), spec("host_ok.py", id="c")]
+    with pytest.raises(KeyboardInterrupt), open_plugins(specs, PLUGINS):
+        raise AssertionError("not reached")
+    assert len(spawned) == 2 and not any(group_alive(pid) for pid in spawned)
 
 
 def test_spawn_failures(tmp_path):
@@ -309,6 +370,56 @@ def test_hang_times_out_and_the_group_is_stopped():
     err = run(main)
     assert err.code == "E_TIMEOUT" and "'test.hang' got no response within 0.5 s" in err.message
     assert "hang | got a request, thinking forever" in err.details
+
+
+def test_an_answer_in_the_pipe_by_the_deadline_is_not_a_timeout():
+    """devctl may get the CPU only after the deadline (a busy box): an answer the plugin already
+    wrote must still count."""
+    def main():
+        client = start_plugin(spec("host_ok.py"), PLUGINS)
+        try:
+            call = client.send("test.echo", {}, timeout=1e-6)
+            # Wait, without reading, until the answer is in the pipe (the deadline is long past).
+            assert select.select([client._out_fd], [], [], 10)[0], "no answer within 10 s"
+            return call.result(), client.failure
+        finally:
+            closed(client)
+
+    out, failure = run(main)
+    assert out["seen"] == 1 and failure is None
+
+
+def test_ctrl_c_while_devctl_starts_stopping_a_failed_plugin_still_stops_it(monkeypatch):
+    """Starting to stop a plugin lists its descendants from /proc, which takes a moment: a Ctrl-C
+    landing then (here: sent from inside that listing) must not leave the stop half begun, marked
+    started but never signalled nor driven, so that close() waits in vain and leaves it running."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    from devctl.plugins import client as host
+
+    pressed: list[int] = []
+
+    def descendants_then_ctrl_c(pid: int) -> list[int]:
+        found = real(pid)
+        if not pressed:
+            pressed.append(pid)
+            os.kill(os.getpid(), signal.SIGINT)
+        return found
+
+    real = host.descendants
+    monkeypatch.setattr(host, "descendants", descendants_then_ctrl_c)
+
+    def main():
+        client = start_plugin(spec("host_hang.py", id="hang"), PLUGINS, stop_grace=0.3)
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                client.request("test.hang", {}, timeout=0.3)
+        finally:
+            closed(client)
+        return client
+
+    client = run(main)
+    assert pressed == [client.pid] and client.stopped
 
 
 def test_timeout_also_covers_a_request_stuck_on_a_full_stdin_pipe():
@@ -364,6 +475,37 @@ def test_without_a_pidfd_the_exit_is_polled(monkeypatch):
 
     err = run(main)
     assert err.code == "E_CRASHED" and "exited with code 3" in err.message
+
+
+def test_crash_leaving_a_child_in_a_session_of_its_own_leaves_nothing_running():
+    """The child left the plugin's process group and, when the plugin died, its tree too; it still
+    holds the plugin's stdout. Stopping the failed plugin must stop it as well."""
+    def main():
+        client = start_plugin(spec("host_escapee.py"), PLUGINS, stop_grace=0.3)
+        try:
+            return failing(lambda: client.request("test.escape", {"escape": True}, timeout=60))
+        finally:
+            closed(client)
+
+    err = run(main)
+    assert err.code == "E_CRASHED" and "exited with code 3" in err.message
+    [escapee] = [int(line.split()[-1]) for line in err.details if "| escapee " in line]
+    assert not pid_alive(escapee)
+
+
+def test_a_plugin_that_closed_its_stdin_but_runs_on_fails_the_request_at_once():
+    """It can never read the request: waiting for the answer until the timeout would be for nothing."""
+    def main():
+        client = start_plugin(spec("host_closes_stdin.py", id="deaf"), PLUGINS, stop_grace=0.3)
+        try:
+            pump_until(lambda: client.stderr_tail(1) == ["closed my stdin"])
+            return failing(lambda: client.request("test.echo", {}, timeout=60))
+        finally:
+            closed(client)
+
+    err = run(main)
+    assert err.code == "E_CRASHED" and "closed its stdin while still running" in err.message
+    assert "op 'test.echo'" in err.message and "deaf | closed my stdin" in err.details
 
 
 def test_exit_while_idle_fails_the_next_request():
@@ -546,16 +688,23 @@ def test_open_plugins_closes_on_error_in_the_body():
     assert not group_alive(pids[0])
 
 
-def test_open_plugins_closes_on_ctrl_c():
+def test_open_plugins_closes_on_ctrl_c_and_a_second_ctrl_c_waits_until_they_are_stopped():
+    """Real SIGINTs, as a user's Ctrl-C: the first in the body, the second while the plugins are
+    being closed (one ignores SIGTERM, so its close lasts the grace). The second must not cut the
+    close short (the asyncio host's shielded cancel scope; here `reactor.shielded`)."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
     pids: list[int] = []
 
     def main():
-        with open_plugins([spec("host_grandchild.py", id="g"), spec("host_hang.py", id="h")],
-                          PLUGINS) as clients:
-            pids.extend(c.pid for c in clients)
-            interrupt_after(0.5)
+        with open_plugins([spec("host_grandchild.py", "--ignore-term", id="g"), spec("host_hang.py", id="h")],
+                          PLUGINS, stop_grace=0.5) as clients:
+            out = clients[0].request("test.pid", {}, timeout=10)
+            pids.extend([*(c.pid for c in clients), out["grandchild"]])
+            ctrl_c_after(0.3)  # in the body
+            ctrl_c_after(0.5)  # due while the plugins close: the first Ctrl-C led there
             reactor.current().sleep(60)
 
     with pytest.raises(KeyboardInterrupt):
         run(main)
-    assert len(pids) == 2 and not any(group_alive(p) for p in pids)
+    assert len(pids) == 3 and not any(group_alive(p) for p in pids[:2]) and not pid_alive(pids[2])

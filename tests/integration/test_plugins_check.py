@@ -31,7 +31,9 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "host_bad_handshake.py": ([], ("handshake",)),
     "host_bash.sh": ([], ("op test.nope",)),  # declares test.nope, then refuses it
     "host_blank_lines.py": ([], ("stdout clean",)),  # devctl skips blank lines; the check reports them
+    "host_closes_stdin.py": ([], ("op test.echo",)),
     "host_crash.py": ([], ("op test.crash",)),
+    "host_escapee.py": ([], ("op test.escape",)),  # the child that escapes is not asked for here
     "host_grandchild.py": ([], ("undeclared op", "exits on stdin close")),  # leaves its sleep behind
     "host_hang.py": ([], ("op test.hang", "undeclared op", "request ids")),
     "host_long_line.py": ([], ("stdout clean", "op test.big")),
@@ -39,6 +41,7 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "host_noisy_after.py": ([], ("stdout clean",)),
     "host_noisy_before.py": ([], ("handshake", "stdout clean")),
     "host_noisy_idle.py": ([], ("stdout clean", "op validate.run")),
+    "host_noisy_no_newline.py": ([], ("stdout clean",)),
     "host_no_ops.py": ([], PASS),  # no capabilities.ops: no ops (a warning in the handshake check)
     "host_ok.py": ([], PASS),
     "host_silent.py": ([], ("op config.mutate", "undeclared op", "request ids")),  # never answers
