@@ -94,6 +94,17 @@ class SpecLike(Protocol):
     def argv(self) -> list[str]: ...
 
 
+def _read(fd: int) -> bytes | None:
+    """What a non-blocking pipe holds now: None when nothing is waiting, b"" at its end (or when
+    it broke: for a reader the two mean the same)."""
+    try:
+        return os.read(fd, CHUNK)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
 def _complete_frame(line: bytes) -> bool:
     """Whether an unterminated last stdout line is still a whole JSON object."""
     try:
@@ -292,12 +303,9 @@ class PluginClient(FrameRouter):
         self._timers.append(self._reactor.call_later(delay, callback))
 
     def _on_stdout(self) -> None:
-        try:
-            chunk = os.read(self._out_fd, CHUNK)
-        except BlockingIOError:
+        chunk = _read(self._out_fd)
+        if chunk is None:
             return
-        except OSError:
-            chunk = b""
         if not chunk:
             self._stdout_eof()
             return
@@ -330,12 +338,9 @@ class PluginClient(FrameRouter):
             self._later(EOF_WITHOUT_EXIT, self._crash_if_idle)
 
     def _on_stderr(self) -> None:
-        try:
-            chunk = os.read(self._err_fd, CHUNK)
-        except BlockingIOError:
+        chunk = _read(self._err_fd)
+        if chunk is None:
             return
-        except OSError:
-            chunk = b""
         if chunk:
             self._stderr.feed(chunk)
             return

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devctl.errors import DevctlError
+from devctl.procs.forked import run_child
 from devctl.procs.start import popen
 from devctl.supervisor.control import AlreadyRunning, acquire_lock, release_held
 from devctl.supervisor.paths import Paths
@@ -104,23 +105,17 @@ def _launch_fork(paths: Paths, services: list[ServiceSpec], notifiers: list[dict
     if pid:
         os.waitpid(pid, 0)  # the middle process exits at once
         return
-    code = 1
-    try:
+
+    def child() -> int:
         os.close(read_fd)
         os.setsid()
         if os.fork():
             os._exit(0)
         detach_stdio(paths.daemon_log)
         drop_inherited_fds(keep=write_fd)
-        code = run_daemon(paths, services, notifiers, write_fd)
-    except BaseException:  # noqa: BLE001 - the forked child must never return into the CLI
-        with contextlib.suppress(Exception):
-            import traceback
+        return run_daemon(paths, services, notifiers, write_fd)
 
-            traceback.print_exc()
-            sys.stderr.flush()
-    finally:
-        os._exit(code)
+    run_child(child)
 
 
 def _launch_exec(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],

@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from devctl.procs.forked import run_child
 from devctl.supervisor.paths import Paths
 
 #: How long `abandon` waits for a killed early supervisor to be gone (it dies at once).
@@ -161,24 +162,18 @@ def fork_early(repo_root: Path) -> EarlySupervisor | None:
         os.close(plan_r)
         os.close(ready_w)
         return EarlySupervisor(paths, middle, plan_w, ready_r)
-    code = 1
-    try:
+
+    def child() -> int:
         os.close(plan_w)
         os.close(ready_r)
         os.setsid()
-        child = os.fork()
-        if child:
-            os.write(ready_w, f"{child}\n".encode())
+        grandchild = os.fork()
+        if grandchild:
+            os.write(ready_w, f"{grandchild}\n".encode())
             os._exit(0)
-        code = _wait_for_plan(paths, plan_r, ready_w)
-    except BaseException:  # noqa: BLE001 - the forked child must never return into the CLI
-        with contextlib.suppress(Exception):
-            import traceback
+        return _wait_for_plan(paths, plan_r, ready_w)
 
-            traceback.print_exc()
-            sys.stderr.flush()
-    finally:
-        os._exit(code)
+    run_child(child)
 
 
 def _wait_for_plan(paths: Paths, plan_fd: int, ready_fd: int) -> int:
