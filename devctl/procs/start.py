@@ -17,7 +17,10 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from typing import Any
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: plugins are spawned through here, first thing
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Set for every child that is not a user's own job (see the module docstring).
 UNBUFFERED = ("PYTHONUNBUFFERED", "1")
