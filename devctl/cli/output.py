@@ -14,9 +14,11 @@ import json
 import os
 import sys
 from functools import cache
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: every command's messages go through here
 if TYPE_CHECKING:
+    from typing import Any
+
     from rich.console import Console
 
 

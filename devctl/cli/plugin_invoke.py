@@ -10,9 +10,11 @@ building the command tree (~45 ms). Both call `run()` here, and both read the ca
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: a plugin command imports this before its spawn
 if TYPE_CHECKING:
+    from typing import Any
+
     from devctl.cli.context import AppContext
 
 

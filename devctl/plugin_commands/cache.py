@@ -16,13 +16,15 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from devctl.plugin_commands.names import Listing
 from devctl.util.filestamp import stat_entry
 from devctl.util.records import Fields
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: a plugin command imports this before its spawn
 if TYPE_CHECKING:
+    from typing import Any
+
     from devctl.config import Config, PluginSpec
 
 #: 3: a listing also holds the commands the handshake declares (capabilities.commands).

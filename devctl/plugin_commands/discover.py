@@ -12,12 +12,12 @@ error — it is reported and skipped, and the other plugins' commands still work
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from devctl.errors import DevctlError
 from devctl.plugin_commands import cache
 from devctl.plugin_commands.names import Listing, add_declared, handshake_commands, parse_listing
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: a plugin command imports this before its spawn
 if TYPE_CHECKING:
     from devctl.config import Config, PluginSpec
     from devctl.plugins import PluginClient

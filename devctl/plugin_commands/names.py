@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, NamedTuple
 
 from devctl.errors import OperationFailed
-from devctl.util.records import Fields
+from devctl.util.records import Fields, Record
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: a plugin command imports this before its spawn
+if TYPE_CHECKING:
+    from typing import Any
+
+_set = object.__setattr__  # a Record's fields are set once, in its __init__
 
 #: A word a shell passes through untouched and click never mistakes for an option.
 _NAME = re.compile(r"^[A-Za-z0-9_:][A-Za-z0-9_:-]*$")
@@ -147,20 +152,33 @@ def add_declared(listing: Listing, declared: list[dict[str, str]]) -> None:
         listing.commands.append(dict(entry))
 
 
-# PluginCommand and Collision are named tuples, not frozen dataclasses: as immutable, and no
-# methods compiled from source at import (~1.5 ms a class here): every plugin command imports this.
+# PluginCommand and Collision are immutable records (`util.records.Record`), not frozen
+# dataclasses (methods compiled from source at import, ~1.5 ms a class) nor `typing.NamedTuple`
+# (which imports `typing` before a plugin command's plugins are spawned).
 
 
-class PluginCommand(NamedTuple):
+class PluginCommand(Record):
+    __slots__ = ("name", "help", "plugin")
     name: str
     help: str
     plugin: str
 
+    def __init__(self, name: str, help: str, plugin: str) -> None:  # noqa: A002 (the field's name)
+        _set(self, "name", name)
+        _set(self, "help", help)
+        _set(self, "plugin", plugin)
 
-class Collision(NamedTuple):
+
+class Collision(Record):
+    __slots__ = ("name", "winner", "loser")
     name: str
     winner: str  # a plugin id, or BUILTIN
     loser: str  # the plugin whose command is hidden
+
+    def __init__(self, name: str, winner: str, loser: str) -> None:
+        _set(self, "name", name)
+        _set(self, "winner", winner)
+        _set(self, "loser", loser)
 
     def message(self, *, strict: bool = False) -> str:
         if self.winner == BUILTIN:

@@ -24,14 +24,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from devctl.errors import ConfigError, PluginError
 from devctl.plugin_commands.discover import ensure_fresh
 from devctl.plugin_commands.names import BUILTIN, BUILTIN_NAMES, Listing, PluginCommand, resolve
 from devctl.util.records import replace
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: a plugin command imports this before its spawn
 if TYPE_CHECKING:
+    from typing import Any
+
     from devctl.config import Config, PluginSpec
     from devctl.plugin_commands.cache import CommandCache
     from devctl.plugins.early import EarlyStarts

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `--help`'s replay and plugin commands run this first
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def stat_entry(path: Path | str) -> list[Any]:

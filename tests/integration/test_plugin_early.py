@@ -119,7 +119,8 @@ import json, sys
 seen = []
 def hook(event, args):
     if event == "subprocess.Popen":
-        seen.append(sorted(m for m in ("asyncio", "anyio", "devctl.plugins.client") if m in sys.modules))
+        seen.append(sorted(m for m in ("asyncio", "anyio", "devctl.plugins.client", "typing")
+                           if m in sys.modules))
 sys.addaudithook(hook)
 from devctl.cli.main import main
 try:
@@ -160,7 +161,8 @@ def test_plan_and_plugin_commands_spawn_plugins_before_importing_the_host(tmp_pa
 
     subprocess.run([sys.executable, "-m", "devctl", "-C", str(tmp_path), "plugins", "list"],
                    capture_output=True, check=True, timeout=60)  # a warm command cache
-    # Both plugins spawned before anything of the host; and what the path never needs is not
+    # Both plugins spawned before anything of the host (or `typing`, which only annotations
+    # want: `TYPE_CHECKING = False` on the way); and what the path never needs is not
     # imported at all: shutil (only a PATH lookup needs it: procs/which.py), tempfile (the
     # pipeline record's atomic write: util/atomic.py), the service checks for config.mutate alone,
     # an event loop.
