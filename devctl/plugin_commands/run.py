@@ -120,8 +120,7 @@ def _run(cfg: Config, spec: PluginSpec, name: str, argv: list[str], opts: Any, t
             shown[0](plugin, line)
 
     try:
-        client = start_plugin(spec, cfg.repo_root, on_stderr=provider_stderr, strict=opts.strict,
-                                    early=early.take(spec))
+        client = start_plugin(spec, cfg.repo_root, on_stderr=provider_stderr, strict=opts.strict, early=early)
         config: dict[str, Any] = {}
         if cfg.plugins:
             result = run_pipeline(cfg, opts, on_stderr=pipeline_stderr, early=early,

@@ -107,10 +107,6 @@ class EarlyStarts:
                 continue  # start_plugin spawns it again and reports why it cannot start
         return self
 
-    def adopt(self, spec: SpecLike, early: EarlyStart) -> None:
-        """Hold `early`, started elsewhere for `spec`, until it is taken (or closed)."""
-        self._started[spec.id] = early
-
     def take(self, spec: SpecLike) -> EarlyStart | None:
         """The process started for `spec` (the caller owns it from now on), or None. A spec whose
         argv changed since is not served: its early process is left for `close`."""

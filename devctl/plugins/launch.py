@@ -142,17 +142,13 @@ def start_plugin(
     stop_grace: float = STOP_GRACE,
     stream_buffer: int = MAX_BUFFERED_EVENTS,
     strict: bool = False,
-    early: EarlyStart | None = None,
+    early: EarlyStarts | None = None,
 ) -> PluginClient:
-    """One plugin, as `start_plugins` starts it; raises its PluginError. `early`: the process
-    `devctl.plugins.early` started for `spec` (the caller hands over its ownership)."""
-    holder = None
-    if early is not None:
-        holder = EarlyStarts()
-        holder.adopt(spec, early)
+    """One plugin, as `start_plugins` starts it; raises its PluginError. `early`: as there (the
+    process started ahead for `spec`, if any, is taken from it)."""
     [result] = start_plugins([spec], repo_root, handshake_timeout=handshake_timeout, on_stderr=on_stderr,
                              on_warning=on_warning, stop_grace=stop_grace, stream_buffer=stream_buffer,
-                             strict=strict, early=holder)
+                             strict=strict, early=early)
     if isinstance(result, PluginError):
         raise result
     return result

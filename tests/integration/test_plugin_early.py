@@ -19,9 +19,10 @@ from tests.integration.test_plugin_host import PLUGINS, Spec, closed, failing, r
 def adopted(s: Spec, **options):  # noqa: ANN201 - a PluginClient
     """start_plugin for `s`, adopting a process started ahead by spawn_early."""
     early = spawn_early([s])
-    taken = early.take(s)
-    assert taken is not None, "spawn_early must have started it"
-    return start_plugin(s, PLUGINS, early=taken, **options)
+    assert s.id in early._started, "spawn_early must have started it"
+    client = start_plugin(s, PLUGINS, early=early, **options)
+    assert not early._started, "start_plugin must have taken it"
+    return client
 
 
 def test_adopted_plugin_gets_the_same_env_cwd_and_group_and_answers(tmp_path):
