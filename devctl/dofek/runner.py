@@ -34,7 +34,7 @@ from devctl.dofek import frames
 from devctl.dofek.config import PluginConf
 from devctl.dofek.lifecycle import Lifecycle
 from devctl.procs.exits import describe_exit
-from devctl.procs.groups import stop_group
+from devctl.procs.groups import stop_group as _stop_group
 from devctl.procs.lines import LineReader
 from devctl.procs.pids import pid_alive
 from devctl.procs.start import child_env, open_process
@@ -51,6 +51,12 @@ TAIL_LINES = 50
 LOG_ROTATE_BYTES = 8 * 1024 * 1024
 
 Observer = Callable[..., None]
+
+
+async def stop_group(pgid: int, **options: Any) -> bool:
+    """`procs.groups.stop_group` waiting on anyio's clock: its own default sleep belongs to the
+    supervisor's runner (`procs.tasks`), which the dofek host does not run on."""
+    return await _stop_group(pgid, sleep=anyio.sleep, **options)
 
 
 @dataclass
