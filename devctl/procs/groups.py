@@ -130,11 +130,14 @@ async def stop_group(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     extra_pids: list[int] | None = None,
 ) -> bool:
-    """Async twin of `stop_group_sync` for code running in an event loop (the caller reaps)."""
-    if sleep is None:
-        import anyio
+    """Async twin of `stop_group_sync` for code running in an event loop (the caller reaps).
 
-        sleep = anyio.sleep
+    It waits with `sleep`: by default `devctl.procs.tasks.sleep` (the supervisor's runner, no
+    asyncio); code on another event loop passes its own (the dofek host: `anyio.sleep`)."""
+    if sleep is None:
+        from devctl.procs import tasks
+
+        sleep = tasks.sleep
     extra = list(extra_pids or [])
     if not group_alive(pgid) and not any_alive(extra):
         return True

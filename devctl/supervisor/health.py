@@ -1,11 +1,20 @@
 """TCP, HTTP and exec health probes, each under a hard deadline; and when to probe next.
 
-httpx timeouts apply per socket operation, so a server that trickles bytes could hold a probe
-for much longer than its timeout; every probe is therefore wrapped in `anyio.move_on_after`,
-which bounds the whole probe (`health.probe_timeout_ms`). The HTTP client is created once per
-supervisor (not per probe) and keeps no idle connections: a single-threaded dev server must not
-be blocked by a parked keep-alive socket. Proxies from the environment are ignored: a health
-check is local.
+The probes run on the supervisor's loop (`devctl.procs.tasks`: no asyncio, no anyio), and every
+probe is wrapped in `tasks.move_on_after`, which bounds the whole probe
+(`health.probe_timeout_ms`), not each socket operation: a server that trickles bytes cannot
+hold a probe past its deadline.
+
+A TCP probe is a non-blocking connect on the loop; a host name (not an IP) is resolved first,
+in a worker thread (getaddrinfo blocks), and its addresses are tried in turn.
+
+An HTTP probe is a request of httpx's sync client (its async client needs asyncio) in a worker
+thread of its own, which hands the result back to the loop (`tasks.call_soon_threadsafe`). The
+deadline is the loop's: past it the probe fails at once, the request's connection is shut down
+so the thread ends now, not at httpx's next timeout, and whatever the thread still returns is
+dropped. The client is created once per supervisor (not per probe) and keeps no idle
+connections: a single-threaded dev server must not be blocked by a parked keep-alive socket.
+Proxies from the environment are ignored: a health check is local.
 
 An exec probe (`pg_isready`, `redis-cli ping`) is a child process of the supervisor in its own
 process group, run without a shell in the service's cwd and environment. It owns its group:
@@ -19,6 +28,7 @@ and the state machine (devctl.supervisor.states); this module only runs probes a
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import os
@@ -26,13 +36,15 @@ import select
 import signal
 import socket
 import subprocess
-from collections.abc import Mapping
-from typing import Any
-
-import anyio
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from devctl.pipeline.health_spec import HealthCheck
+from devctl.procs import tasks
 from devctl.supervisor.plan import health_target
+
+T = TypeVar("T")
 
 #: The shortest gap between probes while a service is starting. (Once it is ready: the plan's
 #: `health.period_ms`; each probe's deadline: `health.probe_timeout_ms`.)
@@ -72,12 +84,12 @@ class Prober:
         (plus, for exec, the moment it takes to kill and reap the probe's group).
         `env` and `cwd` are the service's, for an exec probe."""
         deadline = health["probe_timeout_ms"] / 1000
-        result: tuple[bool, str] = (False, f"no answer within {health['probe_timeout_ms']} ms")
+        result: tuple[bool, str] = (False, _no_answer(health))
         if health["type"] == "exec":
             return await self._exec(health, deadline, env, cwd)
         if health["type"] == "http" and self._client is None:
             self._make_client()  # importing httpx is not part of the probe's time
-        with anyio.move_on_after(deadline):
+        with tasks.move_on_after(deadline):
             result = await (self._http(health, deadline) if health["type"] == "http" else self._tcp(health))
         return result
 
@@ -92,19 +104,14 @@ class Prober:
         try:
             family = socket.AF_INET6 if ipaddress.ip_address(target[0]).version == 6 else socket.AF_INET
             self._addresses[address] = (family, target)
-        except ValueError:  # a host name: anyio resolves it (in a worker thread)
-            try:
-                stream = await anyio.connect_tcp(*target)
-            except OSError as exc:
-                return False, _os_error(exc)
-            await stream.aclose()
-            return True, ""
+        except ValueError:  # a host name: resolved at each probe (it may move), then connected
+            return await _connect_name(*target)
         return await _connect(family, target)
 
     def _make_client(self) -> None:
         import httpx
 
-        self._client = httpx.AsyncClient(
+        self._client = httpx.Client(
             follow_redirects=False,
             trust_env=False,
             limits=httpx.Limits(max_keepalive_connections=0),
@@ -112,26 +119,16 @@ class Prober:
         )
 
     async def _http(self, health: HealthCheck, deadline: float) -> tuple[bool, str]:
-        import httpx
-
         if self._client is None:
             self._make_client()
-        try:
-            resp = await self._client.get(health["url"], headers=health.get("headers") or None,
-                                          timeout=deadline)
-        except httpx.HTTPError as exc:
-            cause = exc.__cause__ or exc.__context__
-            return False, _os_error(cause) if isinstance(cause, OSError) else (str(exc) or type(exc).__name__)
-        low, high = health.get("status") or (200, 399)
-        if low <= resp.status_code <= high:
-            return True, ""
-        return False, f"HTTP {resp.status_code}"
+        request = _Request(self._client, health, deadline)
+        return await _in_thread(request.run, on_abandon=request.abandon)
 
     async def _exec(self, health: HealthCheck, deadline: float, env: Mapping[str, str] | None,
                     cwd: str | None) -> tuple[bool, str]:
         import tempfile
 
-        from devctl.procs.exits import describe_exit, wait_exit
+        from devctl.procs.exits import describe_exit
         from devctl.procs.groups import stop_group
         from devctl.procs.start import popen
 
@@ -144,27 +141,149 @@ class Prober:
                 return False, f"{argv[0]}: {exc.strerror or exc}"
             self.pids.add(proc.pid)
             try:
-                with anyio.move_on_after(deadline) as scope:
-                    await wait_exit(proc)
+                with tasks.move_on_after(deadline) as scope:
+                    await tasks.wait_exit(proc)
             finally:
                 # Timed out, cancelled (the service exited) or done: the probe's group goes,
                 # leader included, and the leader is reaped: nothing of it is left behind.
-                with anyio.CancelScope(shield=True):
+                with tasks.CancelScope(shield=True):
                     await stop_group(proc.pid, sig=signal.SIGKILL, grace=0.0)
                     if proc.returncode is None:  # (reaped already: its pid may be another's now)
-                        await wait_exit(proc)
+                        await tasks.wait_exit(proc)
                     self.pids.discard(proc.pid)
             if scope.cancelled_caught:
-                return False, f"no answer within {health['probe_timeout_ms']} ms (killed)"
+                return False, f"{_no_answer(health)} (killed)"
             if proc.returncode == 0:
                 return True, ""
             tail = _last_line(out)
             return False, describe_exit(proc.returncode) + (f": {tail}" if tail else "")
 
     async def aclose(self) -> None:
+        """Closes the HTTP client. (A request still running past its deadline ends with an error
+        its thread drops.)"""
         if self._client is not None:
-            await self._client.aclose()
+            self._client.close()
             self._client = None
+
+
+class _Request:
+    """One HTTP probe, run in a worker thread (`run`). `abandon` comes from the loop once the
+    deadline passed: it shuts the request's connection down, so the thread's blocking read
+    returns now and the thread ends, instead of holding a connection to the server (and a
+    thread) until httpx's own timeout, or for as long as a trickling server keeps it alive."""
+
+    def __init__(self, client: Any, health: HealthCheck, deadline: float) -> None:
+        self.client = client
+        self.health = health
+        self.deadline = deadline
+        self.sock: socket.socket | None = None
+        self.abandoned = False
+
+    def run(self) -> tuple[bool, str]:
+        import httpx
+
+        health = self.health
+        try:
+            # httpx's timeout applies to each operation; the loop's deadline bounds the whole.
+            resp = self.client.get(health["url"], headers=health.get("headers") or None,
+                                   timeout=self.deadline, extensions={"trace": self._trace})
+        except httpx.TimeoutException:  # (the same deadline as the loop's: whichever comes first)
+            return False, _no_answer(health)
+        except httpx.HTTPError as exc:
+            return False, _http_error(exc)
+        low, high = health.get("status") or (200, 399)
+        if low <= resp.status_code <= high:
+            return True, ""
+        return False, f"HTTP {resp.status_code}"
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook (in the worker thread): notes the connection's socket."""
+        if event.endswith(("connect_tcp.complete", "start_tls.complete")):
+            stream = info.get("return_value")
+            self.sock = stream.get_extra_info("socket") if stream is not None else None
+            if self.abandoned:  # (abandoned while connecting: `abandon` saw no socket yet)
+                _shutdown(self.sock)
+
+    def abandon(self) -> None:
+        """On the loop's thread. Either this sees the socket or `_trace` sees the flag (the GIL
+        orders the two), so a connection made just after the deadline is shut down too."""
+        self.abandoned = True
+        _shutdown(self.sock)
+
+
+def _shutdown(sock: socket.socket | None) -> None:
+    """Shut a socket another thread may be blocked on down (a `close` would not wake it). For a
+    TLS socket the plain socket's `shutdown` is called: the TLS one would drop its SSL object
+    under the reading thread's feet."""
+    if sock is not None:
+        # (OSError: closed already, or no longer connected: nothing left to stop)
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+async def _in_thread(fn: Callable[[], T], on_abandon: Callable[[], None] | None = None) -> T:
+    """`fn()` in a new daemon thread, its result (or its exception) handed back to the loop.
+
+    Unlike `tasks.run_sync_in_thread`, the await is cancellable: the probe's deadline holds
+    even when `fn` does not return in time. A cancelled call is abandoned (`on_abandon` runs,
+    on the loop's thread) and the thread finishes on its own. What it returns then is dropped
+    without touching the loop: the hand-over is posted under a lock, only while the call is not
+    abandoned, so it never reaches a loop that has ended since (or a later one on this thread)."""
+    loop = tasks.current_loop()  # this task's loop (not whichever loop another thread runs)
+    done = tasks.Event()
+    outcome: list[tuple[bool, Any]] = []  # [(raised, value)] once handed over
+    lock = threading.Lock()
+    abandoned = False
+
+    def hand_over(result: tuple[bool, Any]) -> None:  # on the loop's thread
+        if not abandoned:
+            outcome.append(result)
+            done.set()
+
+    def work() -> None:  # in the worker thread
+        result: tuple[bool, Any]
+        try:
+            result = (False, fn())
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting task, which raises it
+            result = (True, exc)
+        with lock:
+            if not abandoned:  # the task still waits inside the loop: the loop is running
+                loop.call_soon_threadsafe(lambda: hand_over(result))
+
+    threading.Thread(target=work, name="devctl-probe", daemon=True).start()
+    try:
+        await done.wait()
+    finally:
+        if not outcome:  # cancelled (the deadline): whatever the thread returns is dropped
+            with lock:
+                abandoned = True
+            if on_abandon is not None:
+                on_abandon()
+    raised, value = outcome[0]
+    if raised:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+def _no_answer(health: HealthCheck) -> str:
+    return f"no answer within {health['probe_timeout_ms']} ms"
+
+
+def _http_error(exc: BaseException) -> str:
+    """An HTTP probe's error in words: the OS's (`connection refused`, `name or service not
+    known`) when one is at the root of it; a TLS error or an HTTP one as httpx says it. (httpx
+    chains its error from httpcore's, which chains from the OSError: the root is a few causes
+    down.)"""
+    import ssl
+
+    cause = exc.__cause__ or exc.__context__
+    for _ in range(5):  # a short chain: bounded, should anything ever make it a loop
+        if cause is None or isinstance(cause, OSError):
+            break
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, OSError) and not isinstance(cause, ssl.SSLError):
+        return _os_error(cause)
+    return str(exc) or type(exc).__name__
 
 
 def _last_line(out: Any) -> str:
@@ -181,24 +300,37 @@ def _os_error(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-async def _connect(family: int, address: tuple[str, int]) -> tuple[bool, str]:
-    """A non-blocking connect to an IP address, on the event loop. The common case (127.0.0.1,
-    probed every 25 ms while a service starts) skips `connect_tcp`'s name lookup, which runs in
-    a worker thread even for an address: a refused probe costs half the CPU (0.5 → 0.23 ms).
+async def _connect(family: int, address: tuple[Any, ...]) -> tuple[bool, str]:
+    """A non-blocking connect to an IP address, on the loop. The common case (127.0.0.1, probed
+    every 25 ms while a service starts) needs no name lookup, and no worker thread for one.
 
     On loopback the kernel has the answer (refused, or connected) by the time `connect`
     returns, although it says "in progress": a zero-timeout `select` sees it, and the probe
-    skips registering with the event loop and a trip through it (a refused probe: 143 → 72 µs
-    of CPU, bench/bench_supervisor.py). A remote or slow address still waits on the loop."""
+    skips registering with the loop and a trip through it (with anyio, a refused probe:
+    143 → 72 µs of CPU, bench/bench_supervisor.py). A remote or slow address still waits on
+    the loop."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setblocking(False)
         err = sock.connect_ex(address)
         if err in (errno.EINPROGRESS, errno.EAGAIN):
             if not select.select([], [sock], [], 0)[1]:
-                await anyio.wait_writable(sock)
+                await tasks.wait_writable(sock)
             err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
     finally:
         sock.close()
     return (False, os.strerror(err).lower()) if err else (True, "")
 
+
+async def _connect_name(host: str, port: int) -> tuple[bool, str]:
+    """Resolve `host` (getaddrinfo blocks: in a worker thread, under the probe's deadline) and
+    connect to its addresses in turn, as anyio's `connect_tcp` did, with its wording: a name
+    none of whose addresses answers says "All connection attempts failed"."""
+    try:
+        infos = await _in_thread(lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+    except OSError as exc:
+        return False, _os_error(exc)
+    for family, _type, _proto, _name, address in infos:
+        if (await _connect(family, address))[0]:
+            return True, ""
+    return False, "All connection attempts failed"

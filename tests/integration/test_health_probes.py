@@ -15,10 +15,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import anyio
 import pytest
 
 from devctl.pipeline.services import normalize_service
+from devctl.procs import tasks
 from devctl.supervisor.health import Prober
 from tests.cli import ok, wait_for
 from tests.integration.test_supervisor_cli import open_repo, service
@@ -126,7 +126,7 @@ def test_http_status_range_and_headers(http_server):
             finally:
                 await prober.aclose()
 
-        return anyio.run(main)
+        return tasks.run(main)
 
     assert probe("302") == (True, "")  # the default range: 2xx and 3xx
     assert probe("503") == (False, "HTTP 503")
@@ -146,14 +146,14 @@ def test_exec_probe_runs_in_the_services_cwd_and_env_and_reports_why_it_failed(t
             assert prober.pids == set()  # reaped, nothing in flight
             return result
 
-        return anyio.run(main)
+        return tasks.run(main)
 
     assert probe({"PROBE_TOKEN": "t"}) == (False, "exited with code 1: not ready yet")
     assert probe({}) == (False, "exited with code 3: PROBE_TOKEN is not set: not the service's environment")
     (tmp_path / "ready").touch()
     assert probe({"PROBE_TOKEN": "t"}) == (True, "")
     missing = checked({"type": "exec", "command": [str(tmp_path / "nope")]})["health"]
-    ok_, error = anyio.run(Prober().probe, missing, {}, str(tmp_path))
+    ok_, error = tasks.run(Prober().probe, missing, {}, str(tmp_path))
     assert not ok_ and error.endswith("nope: No such file or directory")
     # A probe that hangs past its deadline is killed with its helper, and says so.
     (tmp_path / "hang").touch()
@@ -171,9 +171,136 @@ def test_tcp_probe_by_address_and_by_name():
 
         def probe(address: str) -> tuple[bool, str]:
             health = checked({"type": "tcp", "address": address, "probe_timeout_ms": 10000})["health"]
-            return anyio.run(Prober().probe, health)
+            return tasks.run(Prober().probe, health)
 
         assert probe(f"127.0.0.1:{port}") == (True, "")  # an address: connected on the event loop
-        assert probe(f"localhost:{port}") == (True, "")  # a name: resolved first
+        assert probe(f"localhost:{port}") == (True, "")  # a name: resolved first (in a thread)
         server.close()
         assert probe(f"127.0.0.1:{port}") == (False, "connection refused")
+        # (the wording of anyio's connect_tcp, kept: a name may stand for several addresses)
+        assert probe(f"localhost:{port}") == (False, "All connection attempts failed")
+    assert probe("nonexistent.invalid:80")[1] in ("name or service not known", NO_NAME)
+    assert not probe_threads()
+
+
+#: getaddrinfo's words for a name that does not exist, where NSS says "no address" instead
+NO_NAME = "no address associated with hostname"
+
+
+def probe_threads() -> list[threading.Thread]:
+    """The prober's worker threads still running (HTTP requests, name lookups)."""
+    return [t for t in threading.enumerate() if t.name == "devctl-probe" and t.is_alive()]
+
+
+def http(url: str, probe_timeout_ms: int = 10000, **extra) -> tuple[bool, str]:
+    """One probe of `url` by a fresh prober, closed afterwards (as the supervisor closes its own)."""
+    health = checked({"type": "http", "url": url, "probe_timeout_ms": probe_timeout_ms, **extra})["health"]
+
+    async def main() -> tuple[bool, str]:
+        prober = Prober()
+        try:
+            return await prober.probe(health)
+        finally:
+            await prober.aclose()
+
+    return tasks.run(main)
+
+
+def test_http_probe_failures_are_one_readable_line(http_server):
+    """Refused, a 500, TLS spoken to a plain-HTTP server, a name: each probe answers (ok, error),
+    the error a line a person can read, and no request thread is left running."""
+    assert http(f"{http_server}/500") == (False, "HTTP 500")
+    port = int(http_server.rpartition(":")[2])
+    assert http(f"http://localhost:{port}/200") == (True, "")  # a name, not an address
+    ok_, error = http(f"https://127.0.0.1:{port}/200")
+    assert not ok_ and "SSL" in error and "\n" not in error and "Traceback" not in error
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: refused
+        assert http(f"http://127.0.0.1:{closed.getsockname()[1]}/") == (False, "connection refused")
+    assert http("http://nonexistent.invalid/")[1] in ("name or service not known", NO_NAME)
+    wait_for(lambda: not probe_threads(), timeout=10, what="the probes' threads to end")
+
+
+class Silent:
+    """A server that takes connections and reads their request, but never answers it; with
+    `trickle`, it starts an answer and then sends one byte of a header every 50 ms (so no
+    read ever times out). `closed` counts connections whose client went away."""
+
+    def __init__(self, trickle: bool = False):
+        self.trickle = trickle
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.listener.settimeout(0.1)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/"
+        self.accepted = 0
+        self.closed = 0
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._serve, daemon=True)]
+        self.threads[0].start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # closed
+                return
+            self.accepted += 1
+            thread = threading.Thread(target=self._hold, args=(conn,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _hold(self, conn: socket.socket) -> None:
+        """Until the client goes away (or 30 s, or the test ends)."""
+        with conn:
+            conn.settimeout(0.05)
+            seen = b""
+            started = False
+            for _ in range(600):  # 30 s at most
+                if self.stop.is_set():
+                    return
+                try:
+                    data = conn.recv(4096)
+                    if not data:  # the client shut its end down: gone
+                        self.closed += 1
+                        return
+                    seen += data
+                except TimeoutError:
+                    pass
+                except OSError:  # reset: gone
+                    self.closed += 1
+                    return
+                if self.trickle and b"\r\n\r\n" in seen:
+                    try:
+                        conn.sendall(b"x" if started else b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    except OSError:
+                        self.closed += 1
+                        return
+                    started = True
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+        for thread in self.threads:
+            thread.join(5)
+
+
+@pytest.mark.parametrize("trickle", [False, True], ids=["silent", "trickling"])
+def test_an_http_probe_ends_at_its_deadline_and_leaves_no_thread_or_connection(trickle):
+    """httpx's sync client runs in a thread, and its timeouts are per operation: a server that
+    never answers, or answers a byte at a time, would hold the request (its thread and its
+    connection) long past the probe. The probe fails at its deadline, and the connection is
+    shut down then: the server sees its client go and the thread ends, the server still up."""
+    server = Silent(trickle=trickle)
+    prober = Prober()  # kept open meanwhile, as the supervisor's is (closing it ends every request)
+    try:
+        health = checked({"type": "http", "url": server.url, "probe_timeout_ms": 300})["health"]
+        assert tasks.run(prober.probe, health) == (False, "no answer within 300 ms")
+        assert server.accepted == 1
+        wait_for(lambda: server.closed == 1, timeout=10, what="the probe's connection to be closed")
+        wait_for(lambda: not probe_threads(), timeout=10, what="the probe's thread to end")
+    finally:
+        tasks.run(prober.aclose)
+        server.close()

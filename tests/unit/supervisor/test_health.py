@@ -3,13 +3,17 @@ probes against real services and processes: tests/integration/test_health_probes
 
 from __future__ import annotations
 
+import errno
+import os
 import socket
+import threading
 from pathlib import Path
 
-import anyio
+import pytest
 
 from devctl.pipeline.health_spec import HealthCheck
 from devctl.pipeline.services import normalize_service
+from devctl.procs import tasks
 from devctl.supervisor import health
 from devctl.supervisor.health import STARTING_CAP_S, starting_delay
 from devctl.supervisor.render import plan_lines
@@ -55,7 +59,7 @@ def test_a_loopback_probe_is_decided_without_a_trip_through_the_event_loop(monke
     async def never(_sock: object) -> None:
         raise AssertionError("waited on the event loop for a loopback connect")
 
-    monkeypatch.setattr(health.anyio, "wait_writable", never)
+    monkeypatch.setattr(health.tasks, "wait_writable", never)
     with socket.socket() as listening, socket.socket() as closed:
         listening.bind(("127.0.0.1", 0))
         listening.listen(8)
@@ -66,4 +70,81 @@ def test_a_loopback_probe_is_decided_without_a_trip_through_the_event_loop(monke
             prober = health.Prober()
             return [await prober.probe(_tcp(port)) for port in (down, up, down, up)]
 
-        assert anyio.run(main) == [(False, "connection refused"), (True, "")] * 2
+        assert tasks.run(main) == [(False, "connection refused"), (True, "")] * 2
+
+
+def test_a_call_in_a_thread_hands_back_its_result_or_its_error():
+    async def main() -> tuple[int, str]:
+        value = await health._in_thread(lambda: 6 * 7)
+        try:
+            await health._in_thread(lambda: int("x"))
+        except ValueError as exc:
+            return value, str(exc)
+        return value, ""
+
+    assert tasks.run(main) == (42, "invalid literal for int() with base 10: 'x'")
+
+
+def test_a_call_past_its_deadline_is_abandoned_and_its_late_result_touches_nothing():
+    """The probe's deadline holds while the thread still runs (an HTTP request, a name lookup);
+    what the thread returns later goes nowhere: not to the loop that has ended since (whose
+    wake-up pipe's numbers may belong to another file by then), not to a later loop."""
+    release = threading.Event()
+    abandoned: list[bool] = []
+
+    def slow() -> str:
+        release.wait(30)
+        return "late"
+
+    async def main() -> bool:
+        with tasks.move_on_after(0.05) as scope:
+            await health._in_thread(slow, on_abandon=lambda: abandoned.append(True))
+        return scope.cancelled_caught
+
+    assert tasks.run(main) is True and abandoned == [True]
+    worker = next(t for t in threading.enumerate() if t.name == "devctl-probe")
+    read, write = os.pipe()  # (takes the numbers the ended loop's wake-up pipe had, if free)
+    try:
+        os.set_blocking(read, False)
+        release.set()
+        worker.join(10)
+        assert not worker.is_alive()
+        with pytest.raises(BlockingIOError):
+            os.read(read, 1)
+
+        async def later() -> str:
+            await tasks.sleep(0.02)  # a turn of the loop: anything posted to it would run now
+            return "ok"
+
+        assert tasks.run(later) == "ok"
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+class _Wrapped(Exception):
+    pass
+
+
+def _chained(root: BaseException, *layers: type[Exception]) -> BaseException:
+    """`root` wrapped as httpx wraps a transport error: each layer `raise ... from` the one below."""
+    exc = root
+    for layer in layers:
+        outer = layer(str(exc))
+        outer.__cause__ = exc
+        exc = outer
+    return exc
+
+
+def test_an_http_error_is_said_in_the_words_of_the_os_error_at_its_root():
+    import ssl
+
+    refused = _chained(ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), _Wrapped, _Wrapped)
+    assert health._http_error(refused) == "connection refused"
+    unknown = _chained(socket.gaierror(-2, "Name or service not known"), _Wrapped, _Wrapped)
+    assert health._http_error(unknown) == "name or service not known"
+    tls = _chained(ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"), _Wrapped, _Wrapped)
+    assert health._http_error(tls) == "[SSL: WRONG_VERSION_NUMBER] wrong version number"  # as TLS says it
+    assert health._http_error(_Wrapped("Server disconnected without sending a response.")) == \
+        "Server disconnected without sending a response."
+    assert health._http_error(_Wrapped()) == "_Wrapped"
