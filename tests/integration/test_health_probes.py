@@ -9,7 +9,9 @@ checked on the prober itself, in-process, against real sockets and processes.
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -304,3 +306,41 @@ def test_an_http_probe_ends_at_its_deadline_and_leaves_no_thread_or_connection(t
     finally:
         tasks.run(prober.aclose)
         server.close()
+
+
+IMPORTS_PROBE = """
+import json, sys
+from pathlib import Path
+from devctl.pipeline.services import normalize_service
+from devctl.procs import tasks
+from devctl.supervisor.health import Prober
+
+def check(health):
+    return normalize_service({"name": "s", "command": ["x"], "health": health}, "p", Path("/"))["health"]
+
+def loaded():
+    return sorted({m.split(".")[0] for m in sys.modules} & {"anyio", "asyncio", "httpx", "sniffio", "trio"})
+
+prober = Prober()
+found = {"import": loaded()}
+tasks.run(prober.probe, check({"type": "tcp", "address": sys.argv[1]}))
+found["tcp"] = loaded()
+tasks.run(prober.probe, check({"type": "http", "url": f"http://{sys.argv[1]}/"}))
+tasks.run(prober.aclose)
+found["http"] = loaded()
+print(json.dumps(found))
+"""
+
+
+def test_the_prober_runs_without_asyncio_and_imports_httpx_only_for_an_http_check():
+    """The supervisor's loop is not asyncio's (issue 17: importing anyio's asyncio backend cost
+    the supervisor 100-150 ms of CPU as `up` starts). httpx comes with the first http check;
+    its transport, httpcore, imports anyio's top-level package (not its asyncio backend)."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # refused: the probes' results do not matter here
+        res = subprocess.run([sys.executable, "-c", IMPORTS_PROBE, f"127.0.0.1:{closed.getsockname()[1]}"],
+                             capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    found = json.loads(res.stdout)
+    assert found["import"] == found["tcp"] == []
+    assert "httpx" in found["http"] and "asyncio" not in found["http"]
