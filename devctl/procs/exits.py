@@ -1,7 +1,7 @@
 """How a child ended, in words (one wording for every host, log line and error message).
 (Waiting for that end from the supervisor's loop: `devctl.procs.tasks.wait_exit`.)
 
-A negative `returncode` (subprocess/anyio convention) means "killed by that signal". The
+A negative `returncode` (the subprocess convention) means "killed by that signal". The
 signal is named (`SIGKILL`), not numbered, because the name is what people search for; a
 number the platform does not know stays a number.
 """
