@@ -404,7 +404,10 @@ class TaskGroup:
             self.cancel_scope.__exit__(None, None, None)
             errors, self._errors = self._errors, []
             raise BaseExceptionGroup("errors in a task group", errors)
-        return self.cancel_scope.__exit__(etype, exc, tb)
+        swallowed = self.cancel_scope.__exit__(etype, exc, tb)
+        if (exc is None or swallowed) and self._host is not None and self._host.cancelled():
+            raise Cancelled()  # its end is a cancel point (as anyio's): an outer cancel goes on
+        return swallowed
 
 
 def create_task_group() -> TaskGroup:

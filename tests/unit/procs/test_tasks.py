@@ -173,6 +173,22 @@ def test_cancelling_a_group_ends_it_quietly_and_children_cannot_be_added_after()
     assert tasks.run(main) is True
 
 
+def test_the_end_of_a_group_is_a_cancel_point_for_an_outer_cancel() -> None:
+    async def main() -> list[str]:
+        log: list[str] = []
+        with tasks.CancelScope() as outer:
+            async with tasks.create_task_group() as tg:
+                async def child() -> None:
+                    outer.cancel()  # the body below has no await left: only the group's end sees it
+
+                tg.start_soon(child)
+            log.append("not reached")
+        log.append(f"outer caught={outer.cancelled_caught}")
+        return log
+
+    assert tasks.run(main) == ["outer caught=True"]
+
+
 def test_fail_after_raises_timeout_error() -> None:
     async def main() -> None:
         with tasks.fail_after(0.005):
