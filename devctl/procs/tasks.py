@@ -191,11 +191,14 @@ def current_task() -> Task:
 
 
 def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
-    """Run `fn(*args)` to its end on this thread's reactor and return what it returns (or raise
+    """Run `fn(*args)` to its end on a reactor of its own and return what it returns (or raise
     what it raises), like `anyio.run`. Every task it starts has ended when this returns."""
     if getattr(_local, "loop", None) is not None:
         raise RuntimeError("tasks.run() is already running in this thread")
-    loop = _Loop(_reactor.current())
+    # A reactor of its own, not the thread's: nothing another user of this thread registered
+    # (a plugin host's pipes) is dispatched by it, and a forked child's inherited one (the
+    # parent's epoll instance) is never touched.
+    loop = _Loop(_reactor.Reactor())
     coro = fn(*args)
     root = loop.spawn(coro, [])  # type: ignore[arg-type]
     _local.loop = loop
@@ -211,6 +214,7 @@ def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         _running.remove(loop)
         _local.loop = None
         loop.close()
+        loop.reactor.close()
     if root.error is not None:
         raise root.error
     return root.result  # type: ignore[no-any-return]

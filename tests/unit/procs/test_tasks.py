@@ -370,3 +370,32 @@ def test_nested_runs_and_tasks_outside_a_run_are_refused() -> None:
         tasks.run(nested)
     with pytest.raises(RuntimeError):
         tasks.current_task()
+
+
+def test_a_forked_child_runs_its_own_loop_whatever_it_did_to_the_parents_reactor() -> None:
+    """The supervisor is forked from a CLI whose reactor (an epoll instance a fork shares) has
+    the plugins' pipes registered, and points every inherited descriptor at /dev/null: its
+    loop must use neither that epoll instance nor that reactor."""
+    from devctl.procs import reactor
+
+    parent = reactor.current()
+    r, w = os.pipe()
+    parent.add_reader(r, lambda: None)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: exit status says whether it worked
+            code = 1
+            try:
+                devnull = os.open(os.devnull, os.O_RDWR)
+                os.dup2(devnull, parent._selector.fileno())  # as daemon.drop_inherited_fds does
+                assert reactor.current() is not parent
+                code = 0 if tasks.run(tasks.sleep, 0.001) is None else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert reactor.current() is parent  # the parent's own is untouched
+    finally:
+        parent.remove_reader(r)
+        os.close(r)
+        os.close(w)
