@@ -77,30 +77,50 @@ async def _status(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
     await send({"ok": True, "state": sup.snapshot()})
 
 
+#: A `watch` client this many events behind (it reads slower than the supervisor emits, or
+#: stopped reading: its replies wait in `control.Connection.send`, for `SEND_TIMEOUT_S` at
+#: most) is dropped: its connection ends, as when the supervisor stops. The queue itself is
+#: unbounded, so emitting an event never waits for a client.
+WATCH_BACKLOG = 10_000
+
+
 async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
-    tx, rx = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
-    unsubscribe = sup.events.subscribe(tx.send_nowait)
+    from devctl.procs import tasks
+
+    queue: tasks.Queue[dict[str, Any]] = tasks.Queue()
+    unsubscribe = sup.events.subscribe(queue.put_nowait)
     try:
         sup.flush_state()
         await send({"ok": True, "state": sup.snapshot()})
-        async with rx:
-            async for event in rx:
-                batch = [event, *_queued(rx)]  # what one turn of the loop emitted: one write
-                sup.flush_state()  # whoever sees an event can already read it in state.json
-                for queued in batch:
-                    await send({"ok": True, "event": queued, **_record_of(sup, queued, request)})
+        while True:
+            try:
+                event = await queue.get()
+            except tasks.EndOfStream:
+                return
+            if len(queue) >= WATCH_BACKLOG:
+                import sys
+
+                sys.stderr.write(f"watch client dropped: {len(queue) + 1} events behind\n")
+                sys.stderr.flush()
+                return
+            batch = [event, *_queued(queue)]  # what one turn of the loop emitted: one write
+            sup.flush_state()  # whoever sees an event can already read it in state.json
+            for queued in batch:
+                await send({"ok": True, "event": queued, **_record_of(sup, queued, request)})
     finally:
         unsubscribe()
-        tx.close()
+        queue.close()
 
 
-def _queued(rx: Any) -> list[dict[str, Any]]:
-    """Every event already waiting in `rx`, without waiting for more."""
+def _queued(queue: Any) -> list[dict[str, Any]]:
+    """Every event already waiting in `queue`, without waiting for more."""
+    from devctl.procs import tasks
+
     out: list[dict[str, Any]] = []
     while True:
         try:
-            out.append(rx.receive_nowait())
-        except (anyio.WouldBlock, anyio.EndOfStream):
+            out.append(queue.get_nowait())
+        except (tasks.WouldBlock, tasks.EndOfStream):
             return out
 
 
