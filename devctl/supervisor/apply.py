@@ -21,10 +21,9 @@ from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import anyio
-
 from devctl.errors import DevctlError
 from devctl.pipeline.services import ServiceSpec
+from devctl.procs import tasks
 from devctl.supervisor import plan
 from devctl.supervisor.plan_diff import Diff, diff_plans
 from devctl.supervisor.runtime import Supervisor
@@ -35,7 +34,7 @@ class Gate:
     """One changing request at a time; which services a request is changing right now."""
 
     def __init__(self) -> None:
-        self.lock = anyio.Lock()
+        self.lock = tasks.Lock()
         self.busy: Counter[str] = Counter()
 
     @contextlib.asynccontextmanager
@@ -93,7 +92,7 @@ async def apply(sup: Supervisor, gate: Gate, request: dict[str, Any]) -> dict[st
             raise DevctlError(f"no such service in the plan: {exc.args[0]} "
                               f"(planned: {', '.join(s['name'] for s in new) or 'none'})") from None
         if request.get("check", True) is not False:  # `restart` only asks what differs
-            await anyio.to_thread.run_sync(check_new, diff, running)
+            await tasks.run_sync_in_thread(check_new, diff, running)
         # `up` means up: an unchanged service that was stopped or ended is started again (as
         # compose starts a stopped container), and reported as `started`, `was` its state.
         revive = {n: sup.services[n].st.state for n in diff.names("unchanged")

@@ -198,7 +198,7 @@ def _log_tail(paths: Paths, n: int = 20) -> list[str]:
 def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],
                ready_fd: int) -> int:
     """The supervisor's whole life, in this (already detached) process. Returns an exit code."""
-    import anyio
+    from devctl.procs import tasks
 
     def tell(message: str) -> None:
         nonlocal ready_fd
@@ -234,7 +234,7 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
     clean = False
     try:
         os.chdir(paths.root)
-        anyio.run(_serve_plan, paths, services, notifiers, lambda: tell(f"ok {os.getpid()}"))
+        tasks.run(_serve_plan, paths, services, notifiers, lambda: tell(f"ok {os.getpid()}"))
         clean = True
         return 0
     except BaseException as exc:

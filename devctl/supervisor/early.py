@@ -1,11 +1,11 @@
 """The supervisor forked before `up`'s pipeline: it imports while the plugins plan.
 
-The supervisor runs on anyio's asyncio backend. Since the plugin host became synchronous
-(`procs/reactor.py`), the CLI no longer imports asyncio and anyio for its pipeline, so a
-supervisor forked after the pipeline imported them itself, between the plan and the first
+A supervisor forked after the pipeline did its own imports between the plan and the first
 spawn: its start (fork until listening) went from ~40 to ~140 ms at 10 services on the 2-core
-box (docs/performance.md, "Q2"). Forked as `up` starts instead, it does those imports while the
-CLI runs its pipeline and the plugins plan, then blocks on a pipe until the plan arrives.
+box once the CLI stopped importing asyncio and anyio for its pipeline (docs/performance.md,
+"Q2"). Forked as `up` starts instead, it imports while the CLI runs its pipeline and the
+plugins plan, then blocks on a pipe until the plan arrives. (Since then the supervisor runs on
+`procs/tasks.py`, without asyncio, and those imports are ~25 ms instead of ~150 ms of CPU.)
 
 What it does before the plan arrives is only that: detach (double fork, `setsid`, stdio on
 /dev/null, the CLI's other descriptors let go) and import. It takes no lock, opens no log,
@@ -200,10 +200,8 @@ def _wait_for_plan(paths: Paths, plan_fd: int, ready_fd: int) -> int:
 
 def warm_up() -> None:
     """Import what the supervisor needs before it serves the plan (what it would otherwise
-    import between the plan and its first spawn): anyio with its asyncio backend, the runtime
-    and its request handlers, the socket server, the process title."""
-    import anyio._backends._asyncio  # noqa: F401 - anyio.run imports it on its first call
-
+    import between the plan and its first spawn): the runtime and its loop, its request
+    handlers, the socket server, the process title."""
     from devctl.supervisor import control, events, handlers, runtime  # noqa: F401
     from devctl.util import proctitle  # noqa: F401
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from devctl.errors import DevctlError
+from devctl.procs import tasks
 from devctl.supervisor.runtime import Supervisor
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ def _records(sup: Supervisor, names: list[str]) -> list[Any]:
 
 
 async def _settle(sup: Supervisor, names: list[str], timeout: float | None) -> dict[str, Any]:
-    await anyio.sleep(0)
+    await tasks.checkpoint()
     gate = _gate(sup)
     await sup.wait_until(lambda: gate.settled(sup, names), timeout)
     sup.flush_state()

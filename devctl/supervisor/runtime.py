@@ -1,6 +1,6 @@
 """The supervisor's engine: runs the plan's services and turns what happens into state-machine inputs.
 
-One anyio task group, no threads on the hot path:
+One task group on `procs/tasks.py` (not asyncio: see there why), no threads on the hot path:
 - a service's exit is noticed through a pidfd (instant, exact exit status: we are its parent);
 - probes run every 25 ms while it starts (backing off for a slow starter) and every
   `health.period_ms` (2 s) once ready (devctl.supervisor.health);
@@ -22,12 +22,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import anyio
-
 from devctl.pipeline.health_spec import HealthCheck, target_text
 from devctl.pipeline.services import ServiceSpec
+from devctl.procs import tasks
 from devctl.procs.exits import signal_name
-from devctl.procs.exits import wait_exit as _wait_exit
 from devctl.procs.groups import signal_group, stop_group
 from devctl.procs.pids import children, create_time, descendants, env_var, pid_alive
 from devctl.supervisor import spawn as spawner
@@ -84,9 +82,9 @@ class Service:
         self.stop_sent: tuple[int, float, list[int]] | None = None
         #: pgid of a group that may still have members (cleared once it is known empty).
         self.group: int | None = None
-        self.restart_scope: anyio.CancelScope | None = None
-        self.cleanup: anyio.Event | None = None
-        self.exited = anyio.Event()
+        self.restart_scope: tasks.CancelScope | None = None
+        self.cleanup: tasks.Event | None = None
+        self.exited = tasks.Event()
         self._fixed_for: ServiceSpec | None = None
         self._fixed_parts: tuple[dict[str, str], dict[str, str]] = ({}, {})
         self._json: tuple[tuple[Any, ...], str] | None = None  # (what it was made from, record as JSON)
@@ -181,17 +179,17 @@ class Supervisor:
         self._me: tuple[int, float | None] = (0, None)  # (our pid, its create time)
         self.tg: Any = None
         self._dirty = True
-        self._dirty_evt = anyio.Event()
+        self._dirty_evt = tasks.Event()
         self._detail_pending = False  # a write of details is scheduled (mark_dirty)
-        self._changed = anyio.Event()
-        self.shutdown_requested = anyio.Event()
+        self._changed = tasks.Event()
+        self.shutdown_requested = tasks.Event()
         #: Set (then replaced by a fresh one) each time `replace_plan` runs: watchers re-sync.
-        self.plan_replaced = anyio.Event()
+        self.plan_replaced = tasks.Event()
         #: Set by a `shutdown` request: its reply goes out before the task group is cancelled.
         self.reply_pending = False
-        self.shutdown_replied = anyio.Event()
+        self.shutdown_replied = tasks.Event()
         self.stop_grace_override: float | None = None
-        self._spawn_turn = anyio.Lock()
+        self._spawn_turn = tasks.Lock()
         #: While a stop wave is fed: the services whose `kill` it asked for (see `stop`).
         self._wave_kills: list[Service] | None = None
         self.up_done = False
@@ -243,7 +241,7 @@ class Supervisor:
             self.tg.start_soon(self._write_detail_later)
 
     async def _write_detail_later(self) -> None:
-        await anyio.sleep(DETAIL_WRITE_S)
+        await tasks.sleep(DETAIL_WRITE_S)
         self._detail_pending = False
         if self._dirty:
             self._dirty_evt.set()
@@ -258,18 +256,18 @@ class Supervisor:
     async def _state_writer(self) -> None:
         while True:
             await self._dirty_evt.wait()
-            self._dirty_evt = anyio.Event()
+            self._dirty_evt = tasks.Event()
             self.flush_state()
             if self.shutdown_requested.is_set():
                 # Shutting down: at most one write per SHUTDOWN_WRITE_S. The first says every
                 # service is stopping, which is all a `down` after a crash needs (it proves each
                 # pid before signalling it); a clean exit removes the file. Rewriting it on every
                 # exit cost the CPU the exiting services need. A slow stop still shows progress.
-                await anyio.sleep(SHUTDOWN_WRITE_S)
+                await tasks.sleep(SHUTDOWN_WRITE_S)
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float | None = None) -> bool:
         """Wait (bounded) until `predicate()` holds; re-checked on every state change."""
-        with anyio.move_on_after(timeout):
+        with tasks.move_on_after(timeout):
             while not predicate():
                 await self._changed.wait()
             return True
@@ -294,7 +292,7 @@ class Supervisor:
         if out.state != before or out.events:
             self.mark_dirty()
             self._changed.set()
-            self._changed = anyio.Event()
+            self._changed = tasks.Event()
             self.schedule()
 
     def _act(self, svc: Service, action: sm.Action) -> None:
@@ -306,7 +304,7 @@ class Supervisor:
             else:
                 self.tg.start_soon(self._kill, svc)
         elif action.kind == "cleanup_group":
-            svc.cleanup = anyio.Event()
+            svc.cleanup = tasks.Event()
             self.tg.start_soon(self._cleanup, svc, svc.cleanup)
         elif action.kind == "schedule_restart":
             self.tg.start_soon(self._restart_after, svc, action.delay_s)
@@ -343,7 +341,7 @@ class Supervisor:
                 self.feed(svc, sm.SpawnFailed(f"{svc.spec['command'][0]}: {exc.strerror or exc}"))
                 return
             self._started(svc, proc)
-            await anyio.sleep(0)  # due probes and socket requests run before the next spawn
+            await tasks.sleep(0)  # due probes and socket requests run before the next spawn
 
     def _started(self, svc: Service, proc: subprocess.Popen[bytes]) -> None:
         svc.gen += 1
@@ -351,7 +349,7 @@ class Supervisor:
         svc.create_time = create_time(proc.pid)
         svc.started_at, svc.ready_at = time.time(), None
         svc.descendants = {}
-        svc.exited = anyio.Event()
+        svc.exited = tasks.Event()
         if svc.health:
             svc.health.update({"ok": None, "error": "", "since": None})
         self.feed(svc, sm.Spawned(proc.pid))
@@ -359,9 +357,9 @@ class Supervisor:
 
     async def _run_process(self, svc: Service, proc: subprocess.Popen[bytes], gen: int) -> None:
         """Live while the process lives: health/settle in a side task, exit noticed via pidfd."""
-        async with anyio.create_task_group() as inner:
+        async with tasks.create_task_group() as inner:
             inner.start_soon(self._readiness, svc, gen)
-            await _wait_exit(proc)
+            await tasks.wait_exit(proc)
             inner.cancel_scope.cancel()
         await spawner.writer_drained(proc.pid)  # a `logs:` writer: its last lines are on disk
         code = proc.returncode
@@ -376,13 +374,13 @@ class Supervisor:
         machine counts the passes), every `period_ms` once ready (it counts the failures)."""
         health = svc.spec["health"]
         if health is None:
-            await anyio.sleep(self.settle_s)
+            await tasks.sleep(self.settle_s)
             if svc.gen == gen:
                 self.feed(svc, sm.Ready())
             return
         started = self.clock()
         deadline = started + health["timeout_ms"] / 1000
-        await anyio.sleep(health["initial_delay_ms"] / 1000)
+        await tasks.sleep(health["initial_delay_ms"] / 1000)
         while svc.gen == gen and svc.st.state == "starting":
             self._probe_result(svc, await self._probe(svc, health))
             if svc.st.state != "starting":
@@ -391,9 +389,9 @@ class Supervisor:
             if now >= deadline:
                 self.feed(svc, sm.NotReadyInTime(health["timeout_ms"] / 1000))
                 return
-            await anyio.sleep(min(starting_delay(health, now - started), deadline - now))
+            await tasks.sleep(min(starting_delay(health, now - started), deadline - now))
         while svc.gen == gen and svc.st.state in ("healthy", "unhealthy"):
-            await anyio.sleep(health["period_ms"] / 1000)
+            await tasks.sleep(health["period_ms"] / 1000)
             self._probe_result(svc, await self._probe(svc, health))
 
     async def _probe(self, svc: Service, health: HealthCheck) -> tuple[bool, str]:
@@ -427,7 +425,7 @@ class Supervisor:
         if svc.st.stop_requested:
             self.feed(svc, sm.StopDone())
 
-    async def _cleanup(self, svc: Service, done: anyio.Event) -> None:
+    async def _cleanup(self, svc: Service, done: tasks.Event) -> None:
         """After an unrequested exit: whatever is left of the group goes too, before any restart."""
         try:
             if svc.group is not None:
@@ -455,7 +453,7 @@ class Supervisor:
         if svc.proc is not None:
             # Wait for the leader's exit on its pidfd (no polling); afterwards the group check
             # below is one failed killpg when nothing else was in the group.
-            with anyio.move_on_after(grace - (self.clock() - started)):
+            with tasks.move_on_after(grace - (self.clock() - started)):
                 await svc.exited.wait()
         left = max(0.0, grace - (self.clock() - started))
         await stop_group(group, sig=sig, grace=left, extra_pids=extra)
@@ -469,9 +467,9 @@ class Supervisor:
             svc.group = None
 
     async def _restart_after(self, svc: Service, delay: float) -> None:
-        with anyio.CancelScope() as scope:
+        with tasks.CancelScope() as scope:
             svc.restart_scope = scope
-            await anyio.sleep(delay)
+            await tasks.sleep(delay)
             svc.restart_scope = None
             self.feed(svc, sm.BackoffElapsed())
 
@@ -551,7 +549,7 @@ class Supervisor:
     def changed(self) -> None:
         """Wake every `wait_until` to look again (a request finished changing services)."""
         self._changed.set()
-        self._changed = anyio.Event()
+        self._changed = tasks.Event()
 
     def replace_plan(self, specs: list[ServiceSpec], fresh: set[str]) -> None:
         """Run `specs` (start order) from now on: the `up` of a changed plan (supervisor/apply.py).
@@ -570,14 +568,14 @@ class Supervisor:
         self.mark_dirty()
         self.changed()
         self.plan_replaced.set()
-        self.plan_replaced = anyio.Event()
+        self.plan_replaced = tasks.Event()
 
     # ---- housekeeping -----------------------------------------------------------------------
 
     async def _sweep(self) -> None:
         """Record descendants (so `down` can kill them even after we die) and reap orphans."""
         while True:
-            await anyio.sleep(SWEEP_S)
+            await tasks.sleep(SWEEP_S)
             self.sweep_once()
 
     def sweep_once(self, only: Service | None = None) -> None:
@@ -623,7 +621,7 @@ class Supervisor:
     async def run(self, on_listening: Callable[[], None], serve: Callable[[Any], Any]) -> None:
         """Start the plan, serve requests until shutdown, stop everything, return."""
         set_subreaper()
-        async with anyio.create_task_group() as tg:
+        async with tasks.create_task_group() as tg:
             self.tg = tg
             await serve(tg)
             self.flush_state()
@@ -635,19 +633,19 @@ class Supervisor:
             tg.start_soon(run_watchers, self)  # services with `watch:` (supervisor/watch.py)
             self.schedule()
             await self.shutdown_requested.wait()
-            with anyio.CancelScope(shield=True):
+            with tasks.CancelScope(shield=True):
                 await self.stop(list(self.services))
                 # The `shutdown` reply first: closing the probes and the last state write are
                 # not what it promises, and `down` waits for that reply before its last steps.
                 if self.reply_pending:
-                    with anyio.move_on_after(2.0):
+                    with tasks.move_on_after(2.0):
                         await self.shutdown_replied.wait()
                 await self.prober.aclose()
                 self.flush_state()
             tg.cancel_scope.cancel()
 
     async def _signals(self) -> None:
-        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+        with tasks.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
             async for signum in signals:
                 if signum != signal.SIGHUP:
                     self.shutdown_requested.set()

@@ -142,8 +142,7 @@ async def writer_drained(pid: int, timeout: float = WRITER_DRAIN_S) -> None:
     writer = _writers.get(pid)
     if writer is None:
         return
-    import anyio
+    from devctl.procs import tasks
 
-    with anyio.move_on_after(timeout):
-        while writer.poll() is None:
-            await anyio.sleep(0.005)
+    with tasks.move_on_after(timeout):
+        await tasks.wait_exit(writer)

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import anyio
-
 from devctl.pipeline.services import ServiceSpec
+from devctl.procs import tasks
 from devctl.supervisor.paths import Paths
 from devctl.supervisor.runtime import Service
 
@@ -38,7 +37,7 @@ def test_record_follows_a_replaced_spec_although_its_fixed_parts_are_made_once()
         svc.spec = spec(env={"MODE": "prod", "DB_PASSWORD": "p"})
         assert svc.record(paths)["env"] == {"MODE": "prod", "DB_PASSWORD": "***"}
 
-    anyio.run(main)
+    tasks.run(main)
 
 
 def test_spawns_take_one_event_loop_turn_each(tmp_path, monkeypatch):
@@ -70,15 +69,15 @@ def test_spawns_take_one_event_loop_turn_each(tmp_path, monkeypatch):
         async def other_work() -> None:
             for _ in range(20):
                 order.append("|")
-                await anyio.sleep(0)
+                await tasks.sleep(0)
 
-        async with anyio.create_task_group() as tg:
+        async with tasks.create_task_group() as tg:
             sup.tg = tg
             for svc in sup.services.values():
                 tg.start_soon(sup._spawn, svc)
             tg.start_soon(other_work)
 
-    anyio.run(main)
+    tasks.run(main)
     spawned = [x for x in order if x != "|"]
     assert spawned == ["a", "b", "c"]
     assert all("|" in pair for pair in zip(order, order[1:], strict=False) if pair[0] != "|"), order
@@ -110,26 +109,26 @@ def test_a_probe_detail_is_written_later_a_state_change_at_once(tmp_path, monkey
         health = {"type": "tcp", "address": "127.0.0.1:1", "period_ms": 2000}
         sup = runtime.Supervisor(paths, [spec(name="a", health=health), spec(name="b", health=health)],
                                  EventLog(paths.events))
-        async with anyio.create_task_group() as tg:
+        async with tasks.create_task_group() as tg:
             sup.tg = tg
             sup.flush_state()
             tg.start_soon(sup._state_writer)
-            await anyio.sleep(0.01)
+            await tasks.sleep(0.01)
             assert writes == [2]
             sup._note_health(sup.services["a"], False, "connection refused")
             sup._note_health(sup.services["b"], False, "connection refused")
-            await anyio.sleep(0.05)
+            await tasks.sleep(0.05)
             assert writes == [2], "a probe detail alone was written at once"
-            with anyio.fail_after(5):
+            with tasks.fail_after(5):
                 while len(writes) < 2:
-                    await anyio.sleep(0.01)
+                    await tasks.sleep(0.01)
             assert writes == [2, 2]  # both details, one write
             sup.mark_dirty()  # what `feed` does on a state change
-            await anyio.sleep(0.01)
+            await tasks.sleep(0.01)
             assert writes == [2, 2, 2]
             tg.cancel_scope.cancel()
 
-    anyio.run(main)
+    tasks.run(main)
 
 
 def test_watch_flushes_once_for_the_events_already_queued(tmp_path, monkeypatch):
@@ -152,24 +151,24 @@ def test_watch_flushes_once_for_the_events_already_queued(tmp_path, monkeypatch)
         async def send(msg: dict[str, Any]) -> None:
             sent.append(msg)
             sup.mark_dirty()  # the loop ran other tasks while this line went out
-            await anyio.sleep(0)
+            await tasks.sleep(0)
 
-        async with anyio.create_task_group() as tg:
+        async with tasks.create_task_group() as tg:
             sup.tg = tg
             tg.start_soon(handle, {"op": "watch"}, send)
-            await anyio.sleep(0.01)
+            await tasks.sleep(0.01)
             before = len(writes)
             for n in range(3):
                 sup.mark_dirty()
                 sup.events.emit("a", "ping", n=n)
-            with anyio.fail_after(5):
+            with tasks.fail_after(5):
                 while len(sent) < 4:
-                    await anyio.sleep(0.01)
+                    await tasks.sleep(0.01)
             assert [m["event"]["n"] for m in sent[1:]] == [0, 1, 2]
             assert len(writes) - before == 1
             tg.cancel_scope.cancel()
 
-    anyio.run(main)
+    tasks.run(main)
 
 
 def test_the_state_file_from_cached_records_equals_the_snapshot_after_every_kind_of_change(tmp_path):
@@ -251,21 +250,21 @@ def test_a_stop_wave_signals_every_group_before_waiting_for_any(tmp_path, monkey
             for _ in range(100):  # the services exit once every signal went out
                 if sum(x.startswith("signal") for x in log) == len(names):
                     break
-                await anyio.sleep(0)
+                await tasks.sleep(0)
             log.append("exits")
             for svc in sup.services.values():
                 svc.proc = None
                 svc.exited.set()
 
-        async with anyio.create_task_group() as tg:
+        async with tasks.create_task_group() as tg:
             sup.tg = tg
             tg.start_soon(exits)
-            with anyio.fail_after(10):
+            with tasks.fail_after(10):
                 await sup.stop(names)
             tg.cancel_scope.cancel()
         assert all(svc.st.state == "stopped" for svc in sup.services.values())
 
-    anyio.run(main)
+    tasks.run(main)
     assert log[0] == "sweep all" and log[4] == "exits"
     assert sorted(log[1:4]) == ["signal 1 15", "signal 2 2", "signal 3 15"]  # each its own stop_signal
     # After its group is gone, each one still looks for orphans the stop re-parented to us.
@@ -293,9 +292,9 @@ def test_state_is_rewritten_at_most_once_per_period_while_shutting_down(tmp_path
             for _ in range(n):
                 sup.mark_dirty()
                 for _ in range(5):
-                    await anyio.sleep(0)
+                    await tasks.sleep(0)
 
-        async with anyio.create_task_group() as tg:
+        async with tasks.create_task_group() as tg:
             tg.start_soon(sup._state_writer)
             await changes(3)
             assert len(writes) == 3  # running: every change
@@ -303,5 +302,5 @@ def test_state_is_rewritten_at_most_once_per_period_while_shutting_down(tmp_path
             await changes(6)
             tg.cancel_scope.cancel()
 
-    anyio.run(main)
+    tasks.run(main)
     assert len(writes) == 4
