@@ -17,8 +17,6 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from devctl.errors import DevctlError
 from devctl.procs import tasks
 from devctl.supervisor.runtime import Supervisor
@@ -86,8 +84,6 @@ WATCH_BACKLOG = 10_000
 
 
 async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
-    from devctl.procs import tasks
-
     queue: tasks.Queue[dict[str, Any]] = tasks.Queue()
     unsubscribe = sup.events.subscribe(queue.put_nowait)
     try:
@@ -115,8 +111,6 @@ async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
 
 def _queued(queue: Any) -> list[dict[str, Any]]:
     """Every event already waiting in `queue`, without waiting for more."""
-    from devctl.procs import tasks
-
     out: list[dict[str, Any]] = []
     while True:
         try:
