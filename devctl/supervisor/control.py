@@ -118,10 +118,10 @@ class Connection:
         self.broken = False
 
 
-async def serve(sock_path: Path, handler: Handler, task_group: Any) -> socket.socket:
+async def serve(sock_path: Path, handler: Handler, task_group: Any) -> None:
     """Listen on `sock_path` (0600) and run `handler(request, send)` per connection, each in a
-    task of its own in `task_group` (a `procs.tasks` TaskGroup). Returns the listening socket,
-    which the accept loop closes when `task_group` is cancelled."""
+    task of its own in `task_group` (a `procs.tasks` TaskGroup). Returns once listening; the
+    accept loop closes the listening socket when `task_group` is cancelled."""
     import socket
 
     with contextlib.suppress(FileNotFoundError):
@@ -142,7 +142,6 @@ async def serve(sock_path: Path, handler: Handler, task_group: Any) -> socket.so
             os.close(dirfd)
     os.chmod(sock_path, 0o600)
     task_group.start_soon(_accept_loop, listener, handler, task_group)
-    return listener
 
 
 async def _accept_loop(listener: socket.socket, handler: Handler, task_group: Any) -> None:

@@ -228,6 +228,8 @@ async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threadin
         if thread.ident is not None:  # started: `finish` will come
             with tasks.move_on_after(THREAD_STOP_S + spec["debounce_ms"] / 1000, shield=True):
                 await ended.wait()
+                while thread.is_alive():  # past `finish`: only its return is left
+                    await tasks.sleep(0.001)
     if failed:
         raise failed[0]
 
