@@ -194,8 +194,29 @@ class Reactor:
         """Wait `seconds` while still serving every pipe and timer."""
         self.run_until(lambda: False, time.monotonic() + seconds)
 
+    def close(self) -> None:
+        """Let go of the epoll instance (what is registered is the owner's to close)."""
+        self._selector.close()
+        self._handlers.clear()
+        self._timers.clear()
+
 
 _local = threading.local()
+#: Reactors a forked child inherited from its parent, kept and never used: their epoll instance
+#: is the parent's (a fork shares it), and the child may have pointed that descriptor elsewhere
+#: already (`daemon.drop_inherited_fds`), so closing it is not theirs to do either.
+_inherited: list[Reactor] = []
+
+
+def _forget_after_fork() -> None:
+    reactor = getattr(_local, "reactor", None)
+    if reactor is not None:
+        _inherited.append(reactor)
+        _local.reactor = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def current() -> Reactor:

@@ -191,11 +191,14 @@ def current_task() -> Task:
 
 
 def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
-    """Run `fn(*args)` to its end on this thread's reactor and return what it returns (or raise
+    """Run `fn(*args)` to its end on a reactor of its own and return what it returns (or raise
     what it raises), like `anyio.run`. Every task it starts has ended when this returns."""
     if getattr(_local, "loop", None) is not None:
         raise RuntimeError("tasks.run() is already running in this thread")
-    loop = _Loop(_reactor.current())
+    # A reactor of its own, not the thread's: nothing another user of this thread registered
+    # (a plugin host's pipes) is dispatched by it, and a forked child's inherited one (the
+    # parent's epoll instance) is never touched.
+    loop = _Loop(_reactor.Reactor())
     coro = fn(*args)
     root = loop.spawn(coro, [])  # type: ignore[arg-type]
     _local.loop = loop
@@ -211,6 +214,7 @@ def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         _running.remove(loop)
         _local.loop = None
         loop.close()
+        loop.reactor.close()
     if root.error is not None:
         raise root.error
     return root.result  # type: ignore[no-any-return]
@@ -404,7 +408,10 @@ class TaskGroup:
             self.cancel_scope.__exit__(None, None, None)
             errors, self._errors = self._errors, []
             raise BaseExceptionGroup("errors in a task group", errors)
-        return self.cancel_scope.__exit__(etype, exc, tb)
+        swallowed = self.cancel_scope.__exit__(etype, exc, tb)
+        if (exc is None or swallowed) and self._host is not None and self._host.cancelled():
+            raise Cancelled()  # its end is a cancel point (as anyio's): an outer cancel goes on
+        return swallowed
 
 
 def create_task_group() -> TaskGroup:

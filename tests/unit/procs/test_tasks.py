@@ -173,6 +173,22 @@ def test_cancelling_a_group_ends_it_quietly_and_children_cannot_be_added_after()
     assert tasks.run(main) is True
 
 
+def test_the_end_of_a_group_is_a_cancel_point_for_an_outer_cancel() -> None:
+    async def main() -> list[str]:
+        log: list[str] = []
+        with tasks.CancelScope() as outer:
+            async with tasks.create_task_group() as tg:
+                async def child() -> None:
+                    outer.cancel()  # the body below has no await left: only the group's end sees it
+
+                tg.start_soon(child)
+            log.append("not reached")
+        log.append(f"outer caught={outer.cancelled_caught}")
+        return log
+
+    assert tasks.run(main) == ["outer caught=True"]
+
+
 def test_fail_after_raises_timeout_error() -> None:
     async def main() -> None:
         with tasks.fail_after(0.005):
@@ -354,3 +370,32 @@ def test_nested_runs_and_tasks_outside_a_run_are_refused() -> None:
         tasks.run(nested)
     with pytest.raises(RuntimeError):
         tasks.current_task()
+
+
+def test_a_forked_child_runs_its_own_loop_whatever_it_did_to_the_parents_reactor() -> None:
+    """The supervisor is forked from a CLI whose reactor (an epoll instance a fork shares) has
+    the plugins' pipes registered, and points every inherited descriptor at /dev/null: its
+    loop must use neither that epoll instance nor that reactor."""
+    from devctl.procs import reactor
+
+    parent = reactor.current()
+    r, w = os.pipe()
+    parent.add_reader(r, lambda: None)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: exit status says whether it worked
+            code = 1
+            try:
+                devnull = os.open(os.devnull, os.O_RDWR)
+                os.dup2(devnull, parent._selector.fileno())  # as daemon.drop_inherited_fds does
+                assert reactor.current() is not parent
+                code = 0 if tasks.run(tasks.sleep, 0.001) is None else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert reactor.current() is parent  # the parent's own is untouched
+    finally:
+        parent.remove_reader(r)
+        os.close(r)
+        os.close(w)
