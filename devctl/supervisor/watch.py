@@ -146,10 +146,6 @@ async def _first_of(*events: tasks.Event) -> None:
 
         for event in events:
             tg.start_soon(wait, event)
-    # A cancel of the scope around us ends the group without raising `Cancelled` here (tasks'
-    # TaskGroup.__aexit__, unlike anyio's, is no cancel point): raise it, or the caller's loop
-    # would spin on a cancelled scope.
-    await tasks.checkpoint()
 
 
 async def _watch_one(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threading.Event) -> None:
