@@ -162,11 +162,12 @@ async def _watch_one(sup: Supervisor, name: str, spec: Any, cwd: str, stop: thre
         sup.events.emit(name, "watch_failed", error=str(exc) or type(exc).__name__)
 
 
-#: How long a watcher's task waits for its thread to end once told to stop, beyond one `step`
-#: (`debounce_ms`, when the thread looks at `stop`): the thread may be inside watchfiles'
-#: set-up, which does not look at `stop` (adding inotify watches to a large tree). The thread
-#: is a daemon thread: one that overruns this does not keep the process from exiting.
-THREAD_STOP_S = 1.0
+#: How long a watcher's task waits, at most, for its thread to end once told to stop. The
+#: thread looks at `stop` once per `step` (`debounce_ms`: 300 ms unless configured), and not at
+#: all during watchfiles' set-up (adding inotify watches to a large tree): the supervisor's
+#: shutdown must not wait for either. A thread that overruns this (a `debounce_ms` near 2 s or
+#: more) is a daemon thread: it ends within its step, or with the process.
+THREAD_STOP_S = 2.0
 
 
 async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threading.Event) -> None:
@@ -178,7 +179,7 @@ async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threadin
     batches: tasks.Queue[set[tuple[Any, str]]] = tasks.Queue()  # closed when the thread ends
     ended = tasks.Event()
     failed: list[BaseException] = []
-    loop = tasks.current_loop()
+    to_loop = _ToLoop()
     pending: list[str] = []
     burst = tasks.Event()
 
@@ -194,11 +195,11 @@ async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threadin
             for changes in watch(*paths, watch_filter=lambda c, p: default(c, p) and wanted(p),
                                  step=step, debounce=max(1600, 4 * step), stop_event=stop,
                                  ignore_permission_denied=True):
-                loop.call_soon_threadsafe(functools.partial(batches.put_nowait, changes))
+                to_loop.call(functools.partial(batches.put_nowait, changes))
         except BaseException as exc:  # noqa: BLE001 - raised again in the task (`_watch_one` reports it)
             failed.append(exc)
         finally:
-            loop.call_soon_threadsafe(finish)  # after the loop has ended: never run, harmless
+            to_loop.call(finish)
 
     async def restarter() -> None:
         nonlocal burst
@@ -222,12 +223,34 @@ async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threadin
     finally:
         stop.set()
         if thread.ident is not None:  # started: `finish` will come
-            with tasks.move_on_after(THREAD_STOP_S + spec["debounce_ms"] / 1000, shield=True):
+            with tasks.move_on_after(THREAD_STOP_S, shield=True):
                 await ended.wait()
                 while thread.is_alive():  # past `finish`: only its return is left
                     await tasks.sleep(0.001)
+        to_loop.close()
     if failed:
         raise failed[0]
+
+
+class _ToLoop:
+    """A watcher thread's calls onto the loop, until its task lets go: a thread that outlives
+    its task (`THREAD_STOP_S`) must not reach a loop that may have ended, whose wake-up pipe's
+    descriptor may be another file by then."""
+
+    def __init__(self) -> None:
+        self._loop = tasks.current_loop()
+        self._lock = threading.Lock()
+        self._open = True
+
+    def call(self, callback: Callable[[], None]) -> None:
+        """From the thread: run `callback()` on the loop soon, if the task still listens."""
+        with self._lock:
+            if self._open:
+                self._loop.call_soon_threadsafe(callback)
+
+    def close(self) -> None:
+        with self._lock:
+            self._open = False
 
 
 async def _restart(sup: Supervisor, name: str, changed: list[str], cwd: str) -> None:

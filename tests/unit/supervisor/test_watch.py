@@ -141,7 +141,7 @@ def test_a_change_restarts_the_service_and_shutdown_leaves_no_thread(tmp_path):
 
 def test_a_watcher_cancelled_while_its_thread_waits_stops_the_thread(tmp_path):
     """The supervisor's task group cancelled (no `stop` set first): the task sets it on its way
-    out and waits for its thread, a bounded time (`THREAD_STOP_S` past one step)."""
+    out and waits for its thread, which sees it within one step."""
     sup = FakeSup(tmp_path, {"api": spec(["."]) | {"debounce_ms": 20}})
 
     async def main():
@@ -176,3 +176,49 @@ def test_a_changed_plan_stops_the_old_watcher_and_starts_the_new_one(tmp_path):
     tasks.run(main)
     assert seen == [["devctl-watch-api"], ["devctl-watch-api"]]
     assert _watch_threads() == []
+
+
+def test_a_thread_that_does_not_stop_is_waited_for_a_bounded_time(monkeypatch, tmp_path):
+    """A thread stuck where it does not look at `stop` (watchfiles' set-up on a huge tree):
+    the supervisor's shutdown waits `THREAD_STOP_S` for it, not until it ends."""
+    import watchfiles
+
+    from devctl.supervisor import watch
+
+    stuck, release = threading.Event(), threading.Event()
+
+    def slow_setup(*_args, **_kwargs):
+        stuck.set()
+        release.wait(30)  # ignores stop_event
+        yield from ()
+
+    monkeypatch.setattr(watchfiles, "watch", slow_setup)
+    monkeypatch.setattr(watch, "THREAD_STOP_S", 0.2)
+    late: list[object] = []  # calls onto the loop after `tasks.run` returned
+    run_over = threading.Event()
+    real_current_loop = tasks.current_loop
+
+    def current_loop():
+        loop = real_current_loop()
+        return SimpleNamespace(call_soon_threadsafe=lambda cb: late.append(cb) if run_over.is_set()
+                               else loop.call_soon_threadsafe(cb))
+
+    monkeypatch.setattr(tasks, "current_loop", current_loop)
+    sup = FakeSup(tmp_path, {"api": spec(["."]) | {"debounce_ms": 20}})
+
+    async def main():
+        async with tasks.create_task_group() as tg:
+            tg.start_soon(run_watchers, sup)
+            await _until(stuck.is_set)
+            sup.shutdown_requested.set()
+
+    try:
+        tasks.run(main)  # returned while the thread still runs
+        run_over.set()
+        assert [t.is_alive() for t in _watch_threads()] == [True]
+    finally:
+        release.set()
+        for thread in _watch_threads():
+            thread.join(10)
+    assert _watch_threads() == [] and sup.calls == [] and sup.emitted == []
+    assert late == []  # the thread that ended late did not reach for the ended loop
