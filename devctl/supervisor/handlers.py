@@ -77,15 +77,27 @@ async def _status(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
 
 
 #: A `watch` client this many events behind (it reads slower than the supervisor emits, or
-#: stopped reading: its replies wait in `control.Connection.send`, for `SEND_TIMEOUT_S` at
-#: most) is dropped: its connection ends, as when the supervisor stops. The queue itself is
-#: unbounded, so emitting an event never waits for a client.
+#: stopped reading) is dropped: its connection ends, as when the supervisor stops, and a
+#: follower that reconnects (the dashboard) starts again from a snapshot. Events are never held
+#: for it beyond this; emitting one never waits for a client either (`put_nowait`).
 WATCH_BACKLOG = 10_000
 
 
 async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
     queue: tasks.Queue[dict[str, Any]] = tasks.Queue()
-    unsubscribe = sup.events.subscribe(queue.put_nowait)
+    dropped = False
+
+    def enqueue(event: dict[str, Any]) -> None:
+        nonlocal dropped
+        if len(queue) < WATCH_BACKLOG:
+            queue.put_nowait(event)
+        elif not dropped:  # what waits goes with the client, and nothing more is queued for it
+            dropped = True
+            unsubscribe()
+            _queued(queue)
+            queue.close()
+
+    unsubscribe = sup.events.subscribe(enqueue)
     try:
         sup.flush_state()
         await send({"ok": True, "state": sup.snapshot()})
@@ -93,12 +105,11 @@ async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
             try:
                 event = await queue.get()
             except tasks.EndOfStream:
-                return
-            if len(queue) >= WATCH_BACKLOG:
-                import sys
+                if dropped:
+                    import sys
 
-                sys.stderr.write(f"watch client dropped: {len(queue) + 1} events behind\n")
-                sys.stderr.flush()
+                    sys.stderr.write(f"watch client dropped: {WATCH_BACKLOG} events behind\n")
+                    sys.stderr.flush()
                 return
             batch = [event, *_queued(queue)]  # what one turn of the loop emitted: one write
             sup.flush_state()  # whoever sees an event can already read it in state.json

@@ -217,7 +217,7 @@ class FakeEvents:
 
     def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
         self.subscribers.append(callback)
-        return lambda: self.subscribers.remove(callback)
+        return lambda: self.subscribers.remove(callback) if callback in self.subscribers else None
 
     def emit(self, service: str | None, event: str, **fields: Any) -> None:
         for callback in list(self.subscribers):
@@ -276,9 +276,10 @@ def _read_all(sock: socket.socket) -> bytes:
     return out
 
 
-def test_watch_drops_a_client_too_many_events_behind(monkeypatch):
-    """A client that reads, but slower than events come, is dropped once `WATCH_BACKLOG`
-    events wait for it: the queue behind a slow `send` does not grow without bound."""
+def test_watch_drops_a_client_too_many_events_behind(monkeypatch, capsys):
+    """A client that reads slower than events come, or not at all, is dropped once
+    `WATCH_BACKLOG` events wait for it, even while a reply to it is still being written: the
+    events queued for a client are bounded in number whatever its socket does."""
     monkeypatch.setattr(handlers, "WATCH_BACKLOG", 5)
     sup = fake_sup()
     sent: list[dict[str, Any]] = []
@@ -301,11 +302,12 @@ def test_watch_drops_a_client_too_many_events_behind(monkeypatch):
                     await tasks.sleep(0)
                 for i in range(10):
                     sup.events.emit("api", "log", n=i)
+                assert sup.events.subscribers == []  # dropped while its send still waits
                 slow.set()
 
     tasks.run(main)  # `_watch` returned by itself: the group ended
-    assert sup.events.subscribers == []
     assert [m.get("event", {}).get("event") for m in sent] == [None, "started"]
+    assert "watch client dropped: 5 events behind" in capsys.readouterr().err
 
 
 def test_watch_sends_what_one_turn_emitted_after_one_state_flush(monkeypatch):
