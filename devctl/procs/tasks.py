@@ -96,6 +96,10 @@ class _Loop:
         self._calls: deque[Callable[[], None]] = deque()
         self.signals: deque[int] = deque()
         self.receivers: dict[int, list[Queue[int]]] = {}
+        #: Held while the wake-up pipe is written or closed: a thread that hands something
+        #: over after the loop ended must not write into a descriptor number reused by then.
+        self._wake_lock = threading.Lock()
+        self._closed = False
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -147,10 +151,17 @@ class _Loop:
         self._calls.append(callback)  # deque.append is atomic
         self._poke()
 
-    def _poke(self) -> None:
-        # Full: a wake-up is pending already. Closed: the loop is gone.
-        with contextlib.suppress(OSError):
-            os.write(self._wake_w, b"\0")
+    def _poke(self, *, blocking: bool = True) -> None:
+        """Wake the loop. `blocking=False` (the signal handler, which runs on the loop's own
+        thread between any two bytecodes, maybe inside `close`): skip rather than wait."""
+        if not self._wake_lock.acquire(blocking):
+            return
+        try:
+            if not self._closed:
+                with contextlib.suppress(BlockingIOError):  # full: a wake-up is pending already
+                    os.write(self._wake_w, b"\0")
+        finally:
+            self._wake_lock.release()
 
     def _drain(self) -> None:
         try:
@@ -167,8 +178,10 @@ class _Loop:
 
     def close(self) -> None:
         self.reactor.remove_reader(self._wake_r)
-        os.close(self._wake_r)
-        os.close(self._wake_w)
+        with self._wake_lock:
+            self._closed = True
+            os.close(self._wake_r)
+            os.close(self._wake_w)
 
 
 _local = threading.local()
@@ -636,7 +649,7 @@ def open_signal_receiver(*signums: int) -> Iterator[SignalReceiver]:
 
     def handler(signum: int, frame: Any) -> None:
         loop.signals.append(signum)
-        loop._poke()
+        loop._poke(blocking=False)
 
     previous = {}
     for signum in signums:

@@ -347,6 +347,24 @@ def test_call_soon_threadsafe_runs_on_the_loop_thread() -> None:
         tasks.call_soon_threadsafe(lambda: None)  # no loop runs
 
 
+def test_a_hand_over_after_the_loop_ended_writes_nowhere() -> None:
+    """A worker thread that outlives its loop may still call back: the loop's wake-up pipe is
+    closed by then, and its descriptor number may be another file's."""
+    async def main() -> object:
+        return tasks.current_loop()
+
+    loop = tasks.run(main)
+    r, w = os.pipe()  # likely the numbers the wake-up pipe had
+    try:
+        loop.call_soon_threadsafe(lambda: None)  # type: ignore[attr-defined]
+        os.set_blocking(r, False)
+        with pytest.raises(BlockingIOError):
+            os.read(r, 1)  # nothing was written into whatever holds those numbers now
+    finally:
+        os.close(r)
+        os.close(w)
+
+
 def test_signal_receiver_gets_the_signal_and_restores_the_handler() -> None:
     before = signal.getsignal(signal.SIGUSR1)
 
