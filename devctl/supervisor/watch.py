@@ -179,7 +179,7 @@ async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threadin
     batches: tasks.Queue[set[tuple[Any, str]]] = tasks.Queue()  # closed when the thread ends
     ended = tasks.Event()
     failed: list[BaseException] = []
-    to_loop = _ToLoop()
+    loop = tasks.current_loop()  # the thread hands over to it (a hand-over after it ended: no-op)
     pending: list[str] = []
     burst = tasks.Event()
 
@@ -195,11 +195,11 @@ async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threadin
             for changes in watch(*paths, watch_filter=lambda c, p: default(c, p) and wanted(p),
                                  step=step, debounce=max(1600, 4 * step), stop_event=stop,
                                  ignore_permission_denied=True):
-                to_loop.call(functools.partial(batches.put_nowait, changes))
+                loop.call_soon_threadsafe(functools.partial(batches.put_nowait, changes))
         except BaseException as exc:  # noqa: BLE001 - raised again in the task (`_watch_one` reports it)
             failed.append(exc)
         finally:
-            to_loop.call(finish)
+            loop.call_soon_threadsafe(finish)
 
     async def restarter() -> None:
         nonlocal burst
@@ -227,30 +227,8 @@ async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threadin
                 await ended.wait()
                 while thread.is_alive():  # past `finish`: only its return is left
                     await tasks.sleep(0.001)
-        to_loop.close()
     if failed:
         raise failed[0]
-
-
-class _ToLoop:
-    """A watcher thread's calls onto the loop, until its task lets go: a thread that outlives
-    its task (`THREAD_STOP_S`) must not reach a loop that may have ended, whose wake-up pipe's
-    descriptor may be another file by then."""
-
-    def __init__(self) -> None:
-        self._loop = tasks.current_loop()
-        self._lock = threading.Lock()
-        self._open = True
-
-    def call(self, callback: Callable[[], None]) -> None:
-        """From the thread: run `callback()` on the loop soon, if the task still listens."""
-        with self._lock:
-            if self._open:
-                self._loop.call_soon_threadsafe(callback)
-
-    def close(self) -> None:
-        with self._lock:
-            self._open = False
 
 
 async def _restart(sup: Supervisor, name: str, changed: list[str], cwd: str) -> None:
