@@ -6,8 +6,9 @@ out of sync and the caller stops the peer), hand each line on, and at EOF keep a
 unterminated last line in `tail`, where the caller decides what it means (the plugin host
 accepts a complete frame, Dofek takes it as a reply, conformance reports it).
 
-Two flavours share one splitter: `lines()` for blocking reads (threads, sockets) and
-`pump()` for anyio byte streams. `pump` hands lines to a callback instead of being an async
+Three flavours share one splitter: `lines()` for blocking reads (threads, sockets), `feed()`
+for a loop that reads by itself (the supervisor's socket, on `procs.tasks`) and `pump()` for
+anyio byte streams (Dofek's runner). `pump` hands lines to a callback instead of being an async
 generator: it runs on the plugin round-trip hot path, and a plain call per line is cheaper
 than an async generator step. This module imports only the stdlib (anyio inside `pump`), so
 the supervisor's light control client can use it.
@@ -46,6 +47,15 @@ class LineReader:
         while chunk := read(CHUNK):
             yield from feed(chunk)
         self.tail = self.splitter.flush()
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        """The lines `chunk` completes; b"" is EOF, which sets `tail` and completes none.
+
+        Raises `LineTooLong`."""
+        if not chunk:
+            self.tail = self.splitter.flush()
+            return []
+        return self.splitter.feed(chunk)
 
     async def pump(self, receive: Callable[[int], Awaitable[bytes]], on_line: Callable[[bytes], object],
                    stop: Callable[[], bool] = _never) -> bool:

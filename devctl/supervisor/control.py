@@ -6,7 +6,7 @@ Protocol (one request per connection, as circus does): the client sends one line
 line after the first reply. The socket is mode 0600 inside the 0700 `.devctl/`: only the
 user who runs the services can steer them. No TCP port is ever opened.
 
-This module is stdlib-only (the server half uses anyio, imported inside `serve`). The line
+This module is stdlib-only (the server half runs on `procs.tasks`, imported where it is used). The line
 codec (json, typing) is imported by the functions that read or write lines, not at import:
 `begin_shutdown` sends `devctl down`'s request before the CLI has imported either.
 """
@@ -52,71 +52,159 @@ def acquire_lock(lock: Path) -> int:
 
 # ---- server (inside the supervisor) -------------------------------------------------------
 
-async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
-    """Listen on `sock_path` (0600) and run `handler(request, send)` per connection in `task_group`."""
-    import anyio
-    from anyio.abc import SocketStream
+#: A reply the peer does not take within this many seconds (its socket buffer stays full: a
+#: client that stopped reading, or is suspended) ends its connection. What the server holds
+#: for a connection is thus the kernel's socket buffer plus the one line being written, for at
+#: most this long; `watch` (handlers.py) bounds the events waiting behind that line.
+SEND_TIMEOUT_S = 30.0
+#: How long the accept loop pauses when the process is out of descriptors or memory (EMFILE,
+#: ENFILE, ENOBUFS, ENOMEM) before it tries again: the connections it serves will free some.
+ACCEPT_RETRY_S = 0.1
 
-    from devctl.procs.lines import LineReader
-    from devctl.protocol.ndjson import decode, encode
+
+class Gone(Exception):
+    """The client went away (reset, broken pipe, closed) or stopped taking replies."""
+
+
+class Connection:
+    """One client's connection: a non-blocking socket with awaitable `receive` and `send`.
+
+    The loop never blocks on it: a read or write the socket cannot take now waits for
+    readiness (`tasks.wait_readable` / `wait_writable`), so one slow client stalls only its
+    own task. Every socket error but "try again" is `Gone`, and so is every `send` after one
+    failed: a line cut short must not be followed by another."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.broken = False
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    async def receive(self, size: int) -> bytes:
+        """Up to `size` bytes; b"" at end-of-file."""
+        from devctl.procs import tasks
+
+        while True:
+            try:
+                return self.sock.recv(size)
+            except BlockingIOError:
+                await tasks.wait_readable(self.sock)
+            except OSError as exc:
+                raise Gone(exc) from None
+
+    async def send(self, data: bytes) -> None:
+        """All of `data`: what the socket takes now, the rest as it drains. `Gone` when the
+        peer takes nothing for `SEND_TIMEOUT_S` (the line is then only partly written, and the
+        connection is closed by its task)."""
+        from devctl.procs import tasks
+
+        if self.broken:
+            raise Gone("an earlier reply could not be sent")
+        self.broken = True  # until the whole line is out
+        view = memoryview(data)
+        while view:
+            try:
+                sent = self.sock.send(view)
+            except BlockingIOError:
+                with tasks.move_on_after(SEND_TIMEOUT_S) as scope:
+                    await tasks.wait_writable(self.sock)
+                if scope.cancelled_caught:
+                    raise Gone("the client takes no more replies") from None
+                continue
+            except OSError as exc:
+                raise Gone(exc) from None
+            view = view[sent:]
+        self.broken = False
+
+
+async def serve(sock_path: Path, handler: Handler, task_group: Any) -> None:
+    """Listen on `sock_path` (0600) and run `handler(request, send)` per connection, each in a
+    task of its own in `task_group` (a `procs.tasks` TaskGroup). Returns once listening; the
+    accept loop closes the listening socket when `task_group` is cancelled."""
+    import socket
 
     with contextlib.suppress(FileNotFoundError):
         sock_path.unlink()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     address, dirfd = short_socket_path(sock_path)
     old_umask = os.umask(0o077)
     try:
-        listener = await anyio.create_unix_listener(address)
+        listener.bind(address)
+        listener.listen(socket.SOMAXCONN)
+        listener.setblocking(False)
+    except BaseException:
+        listener.close()
+        raise
     finally:
         os.umask(old_umask)
         if dirfd is not None:
             os.close(dirfd)
     os.chmod(sock_path, 0o600)
+    task_group.start_soon(_accept_loop, listener, handler, task_group)
 
-    gone = (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream, ConnectionError)
 
-    async def one(stream: SocketStream) -> None:
-        # The client may go away at any point (e.g. Ctrl-C on `up`): not an error, and never
-        # an exception into the listener's task group, which would end the supervisor.
-        async with stream:
-            with contextlib.suppress(*gone):
-                await _one(stream)
+async def _accept_loop(listener: socket.socket, handler: Handler, task_group: Any) -> None:
+    from devctl.procs import tasks
 
-    async def _one(stream: SocketStream) -> None:
-        first: list[bytes] = []
-        try:
-            await LineReader().pump(stream.receive, first.append, stop=lambda: bool(first))
-            if not first:  # gone before a whole request line
+    with listener:
+        while True:
+            await tasks.wait_readable(listener)
+            try:
+                sock, _address = listener.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                continue  # another wakeup took it, or the client gave up in the backlog
+            except OSError as exc:
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise
+                await tasks.sleep(ACCEPT_RETRY_S)
+                continue
+            sock.setblocking(False)
+            task_group.start_soon(_connection, Connection(sock), handler)
+
+
+async def _connection(conn: Connection, handler: Handler) -> None:
+    # The client may go away at any point (e.g. Ctrl-C on `up`): not an error, and never
+    # an exception into the listener's task group, which would end the supervisor.
+    with conn.sock, contextlib.suppress(Gone):
+        await _one(conn, handler)
+
+
+async def _one(conn: Connection, handler: Handler) -> None:
+    from devctl.procs.lines import CHUNK, LineReader
+    from devctl.protocol.ndjson import decode, encode
+
+    reader = LineReader()
+    try:
+        lines: list[bytes] = []
+        while not lines:
+            chunk = await conn.receive(CHUNK)
+            if not chunk:  # gone before a whole request line
                 return
-            request = decode(first[0])
-        except ValueError as exc:
-            await stream.send(encode({"ok": False, "error": f"bad request: {exc}"}))
-            return
+            lines = reader.feed(chunk)
+        request = decode(lines[0])
+    except ValueError as exc:
+        await conn.send(encode({"ok": False, "error": f"bad request: {exc}"}))
+        return
 
-        async def send(obj: dict[str, Any]) -> None:
-            await stream.send(encode(obj))
+    async def send(obj: dict[str, Any]) -> None:
+        await conn.send(encode(obj))
 
-        try:
-            await handler(request, send)
-            if request.get("op") == "shutdown":
-                _hold_until_exit(stream)
-        except gone:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one request must never end the supervisor
-            # An exception here would cancel the listener's task group and with it the
-            # supervisor, leaving its services orphaned: answer it as a refused request and
-            # record it (stderr is supervisor.log) so the bug can be found and fixed.
-            import traceback  # here: the CLI imports this module for its client half only
+    try:
+        await handler(request, send)
+        if request.get("op") == "shutdown":
+            _hold_until_exit(conn)
+    except Gone:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one request must never end the supervisor
+        # An exception here would cancel the listener's task group and with it the
+        # supervisor, leaving its services orphaned: answer it as a refused request and
+        # record it (stderr is supervisor.log) so the bug can be found and fixed.
+        import traceback  # here: the CLI imports this module for its client half only
 
-            with contextlib.suppress(OSError, ValueError):  # the log may be on a full disk
-                traceback.print_exc()
-            await send({"ok": False, "error": f"internal error: {type(exc).__name__}: {exc}"})
-
-    async def accept_loop() -> None:
-        async with listener:
-            await listener.serve(one)
-
-    task_group.start_soon(accept_loop)
-    return listener
+        with contextlib.suppress(OSError, ValueError):  # the log may be on a full disk
+            traceback.print_exc()
+        await send({"ok": False, "error": f"internal error: {type(exc).__name__}: {exc}"})
 
 
 #: Duplicates of `shutdown` connections: closed by `release_held`, last thing before the exit,
@@ -124,7 +212,7 @@ async def serve(sock_path: Path, handler: Handler, task_group: Any) -> Any:
 _held: list[int] = []
 
 
-def _hold_until_exit(stream: Any) -> None:
+def _hold_until_exit(conn: Connection) -> None:
     """Keep a `shutdown` request's connection open until this process has exited.
 
     The client must not clean up `.devctl/` before we are gone (a new supervisor could already
@@ -132,10 +220,8 @@ def _hold_until_exit(stream: Any) -> None:
     closes it as the process ends — after the lock was released — and the client reads
     end-of-file at that moment instead of polling the lock (`call_until_closed`).
     """
-    from anyio.abc import SocketAttribute
-
-    with contextlib.suppress(OSError, TypeError, LookupError):
-        _held.append(os.dup(stream.extra(SocketAttribute.raw_socket).fileno()))
+    with contextlib.suppress(OSError, ValueError):
+        _held.append(os.dup(conn.fileno()))
 
 
 def release_held() -> None:

@@ -17,8 +17,6 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from devctl.errors import DevctlError
 from devctl.procs import tasks
 from devctl.supervisor.runtime import Supervisor
@@ -78,30 +76,57 @@ async def _status(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
     await send({"ok": True, "state": sup.snapshot()})
 
 
+#: A `watch` client this many events behind (it reads slower than the supervisor emits, or
+#: stopped reading) is dropped: its connection ends, as when the supervisor stops, and a
+#: follower that reconnects (the dashboard) starts again from a snapshot. Events are never held
+#: for it beyond this; emitting one never waits for a client either (`put_nowait`).
+WATCH_BACKLOG = 10_000
+
+
 async def _watch(sup: Supervisor, request: dict[str, Any], send: Send) -> None:
-    tx, rx = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
-    unsubscribe = sup.events.subscribe(tx.send_nowait)
+    queue: tasks.Queue[dict[str, Any]] = tasks.Queue()
+    dropped = False
+
+    def enqueue(event: dict[str, Any]) -> None:
+        nonlocal dropped
+        if len(queue) < WATCH_BACKLOG:
+            queue.put_nowait(event)
+        elif not dropped:  # what waits goes with the client, and nothing more is queued for it
+            dropped = True
+            unsubscribe()
+            _queued(queue)
+            queue.close()
+
+    unsubscribe = sup.events.subscribe(enqueue)
     try:
         sup.flush_state()
         await send({"ok": True, "state": sup.snapshot()})
-        async with rx:
-            async for event in rx:
-                batch = [event, *_queued(rx)]  # what one turn of the loop emitted: one write
-                sup.flush_state()  # whoever sees an event can already read it in state.json
-                for queued in batch:
-                    await send({"ok": True, "event": queued, **_record_of(sup, queued, request)})
+        while True:
+            try:
+                event = await queue.get()
+            except tasks.EndOfStream:
+                if dropped:
+                    import sys
+
+                    sys.stderr.write(f"watch client dropped: {WATCH_BACKLOG} events behind\n")
+                    sys.stderr.flush()
+                return
+            batch = [event, *_queued(queue)]  # what one turn of the loop emitted: one write
+            sup.flush_state()  # whoever sees an event can already read it in state.json
+            for queued in batch:
+                await send({"ok": True, "event": queued, **_record_of(sup, queued, request)})
     finally:
         unsubscribe()
-        tx.close()
+        queue.close()
 
 
-def _queued(rx: Any) -> list[dict[str, Any]]:
-    """Every event already waiting in `rx`, without waiting for more."""
+def _queued(queue: Any) -> list[dict[str, Any]]:
+    """Every event already waiting in `queue`, without waiting for more."""
     out: list[dict[str, Any]] = []
     while True:
         try:
-            out.append(rx.receive_nowait())
-        except (anyio.WouldBlock, anyio.EndOfStream):
+            out.append(queue.get_nowait())
+        except (tasks.WouldBlock, tasks.EndOfStream):
             return out
 
 

@@ -1,7 +1,8 @@
 """`watch:` — restart a service when its files change (one restart per burst of changes).
 
 Runs inside the supervisor, one task per watching service, on watchfiles (inotify on Linux,
-through a Rust thread; no polling). A burst — changes that follow each other within
+through a Rust thread; no polling), whose blocking `watch` runs in a thread of its own per
+service and hands each batch of changes to the loop. A burst — changes that follow each other within
 `debounce_ms` — is one restart, done through the supervisor's own stop/start path (the one
 `devctl restart` uses), after a `watch_restart` event naming what changed. Changes that come
 while the service restarts make one more restart once it is done, never a queue of them.
@@ -20,16 +21,17 @@ watch limit, say) is reported with a `watch_failed` event; the supervisor and th
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from devctl.pipeline.log_spec import WatchSpec
+from devctl.procs import tasks
 
 if TYPE_CHECKING:
     from devctl.supervisor.runtime import Supervisor
@@ -117,8 +119,8 @@ async def run_watchers(sup: Supervisor) -> None:
     Re-synced whenever `up` applies a changed plan (`Supervisor.plan_replaced`): a watcher whose
     service lost or changed its `watch:` (or its cwd) stops, and services that gained one get
     theirs; an unchanged watcher keeps running across a recreate of its service."""
-    running: dict[str, tuple[tuple[Any, str], anyio.Event]] = {}  # name -> ((watch, cwd), stop)
-    async with anyio.create_task_group() as tg:
+    running: dict[str, tuple[tuple[Any, str], threading.Event]] = {}  # name -> ((watch, cwd), stop)
+    async with tasks.create_task_group() as tg:
         while not sup.shutdown_requested.is_set():
             wanted = {name: (svc.spec["watch"], svc.spec["cwd"])
                       for name, svc in sup.services.items() if svc.spec.get("watch")}
@@ -126,19 +128,19 @@ async def run_watchers(sup: Supervisor) -> None:
                 running.pop(name)[1].set()
             for name, key in wanted.items():
                 if name not in running:
-                    stop = anyio.Event()
+                    stop = threading.Event()
                     running[name] = (key, stop)
                     tg.start_soon(_watch_one, sup, name, key[0], key[1], stop)
             await _first_of(sup.shutdown_requested, sup.plan_replaced)
         for _key, stop in running.values():
-            stop.set()  # the watcher threads see it within one step; cancelling alone would wait
+            stop.set()  # the watcher threads see it within one step
         tg.cancel_scope.cancel()
 
 
-async def _first_of(*events: anyio.Event) -> None:
+async def _first_of(*events: tasks.Event) -> None:
     """Return once any of `events` is set."""
-    async with anyio.create_task_group() as tg:
-        async def wait(event: anyio.Event) -> None:
+    async with tasks.create_task_group() as tg:
+        async def wait(event: tasks.Event) -> None:
             await event.wait()
             tg.cancel_scope.cancel()
 
@@ -146,7 +148,7 @@ async def _first_of(*events: anyio.Event) -> None:
             tg.start_soon(wait, event)
 
 
-async def _watch_one(sup: Supervisor, name: str, spec: Any, cwd: str, stop: anyio.Event) -> None:
+async def _watch_one(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threading.Event) -> None:
     """Watch one service's files until `stop`. A watcher that cannot work (inotify limit reached,
     a directory gone) is reported — `watch_failed` event, supervisor log — and the service runs
     on unwatched: the supervisor never dies of it."""
@@ -160,31 +162,73 @@ async def _watch_one(sup: Supervisor, name: str, spec: Any, cwd: str, stop: anyi
         sup.events.emit(name, "watch_failed", error=str(exc) or type(exc).__name__)
 
 
-async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: anyio.Event) -> None:
-    from watchfiles import DefaultFilter, awatch
+#: How long a watcher's task waits, at most, for its thread to end once told to stop. The
+#: thread looks at `stop` once per `step` (`debounce_ms`: 300 ms unless configured), and not at
+#: all during watchfiles' set-up (adding inotify watches to a large tree): the supervisor's
+#: shutdown must not wait for either. A thread that overruns this (a `debounce_ms` near 2 s or
+#: more) is a daemon thread: it ends within its step, or with the process.
+THREAD_STOP_S = 2.0
 
+
+async def _watch(sup: Supervisor, name: str, spec: Any, cwd: str, stop: threading.Event) -> None:
+    """Run `watchfiles.watch` in a thread of its own (`awatch` needs anyio) and restart the
+    service for each burst it reports. The thread hands each batch to the loop
+    (`call_soon_threadsafe`) and ends within one `step` once `stop` is set; so does this task,
+    which sets `stop` itself on any way out (cancelled: the supervisor shuts down)."""
     wanted = matcher(spec, cwd, sup.paths.state_dir)
-    default = DefaultFilter()
+    batches: tasks.Queue[set[tuple[Any, str]]] = tasks.Queue()  # closed when the thread ends
+    ended = tasks.Event()
+    failed: list[BaseException] = []
+    loop = tasks.current_loop()  # the thread hands over to it (a hand-over after it ended: no-op)
     pending: list[str] = []
-    burst = anyio.Event()
+    burst = tasks.Event()
+
+    def finish() -> None:
+        batches.close()
+        ended.set()
+
+    def in_thread(paths: list[str], step: int) -> None:
+        try:
+            from watchfiles import DefaultFilter, watch
+
+            default = DefaultFilter()
+            for changes in watch(*paths, watch_filter=lambda c, p: default(c, p) and wanted(p),
+                                 step=step, debounce=max(1600, 4 * step), stop_event=stop,
+                                 ignore_permission_denied=True):
+                loop.call_soon_threadsafe(functools.partial(batches.put_nowait, changes))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the task (`_watch_one` reports it)
+            failed.append(exc)
+        finally:
+            loop.call_soon_threadsafe(finish)
 
     async def restarter() -> None:
         nonlocal burst
         while True:
             await burst.wait()
-            burst = anyio.Event()
+            burst = tasks.Event()
             changed = sorted(set(pending))
             pending.clear()
             await _restart(sup, name, changed, cwd)
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(restarter)
-        async for changes in awatch(*roots(spec, cwd), watch_filter=lambda c, p: default(c, p) and wanted(p),
-                                    step=spec["debounce_ms"], debounce=max(1600, 4 * spec["debounce_ms"]),
-                                    stop_event=stop, ignore_permission_denied=True):
-            pending.extend(path for _change, path in changes)
-            burst.set()
-        tg.cancel_scope.cancel()
+    thread = threading.Thread(target=in_thread, args=(roots(spec, cwd), spec["debounce_ms"]),
+                              name=f"devctl-watch-{name}", daemon=True)
+    try:
+        async with tasks.create_task_group() as tg:
+            tg.start_soon(restarter)
+            thread.start()
+            async for changes in batches:
+                pending.extend(path for _change, path in changes)
+                burst.set()
+            tg.cancel_scope.cancel()
+    finally:
+        stop.set()
+        if thread.ident is not None:  # started: `finish` will come
+            with tasks.move_on_after(THREAD_STOP_S, shield=True):
+                await ended.wait()
+                while thread.is_alive():  # past `finish`: only its return is left
+                    await tasks.sleep(0.001)
+    if failed:
+        raise failed[0]
 
 
 async def _restart(sup: Supervisor, name: str, changed: list[str], cwd: str) -> None:

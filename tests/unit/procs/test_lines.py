@@ -63,3 +63,12 @@ def test_pump_refuses_a_line_past_the_cap() -> None:
     reader = LineReader(max_len=4)
     with pytest.raises(LineTooLong):
         anyio.run(reader.pump, Chunks(b"abcdef").receive, lambda _line: None)
+
+
+def test_feed_is_the_splitter_for_a_loop_that_reads_by_itself():
+    """The supervisor's socket reads on `procs.tasks` and hands each chunk to `feed`."""
+    reader = LineReader()
+    assert reader.feed(b'{"a": 1}\n{"b"') == [b'{"a": 1}']
+    assert reader.feed(b': 2}\nhalf') == [b'{"b": 2}']
+    assert reader.tail is None
+    assert reader.feed(b"") == [] and reader.tail == b"half"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
 from devctl.errors import DevctlError
+from devctl.procs import tasks
 from devctl.supervisor import client
 from devctl.supervisor import up as up_core
 from devctl.supervisor.paths import Paths
@@ -42,27 +42,27 @@ def _watch_messages(tmp_path: Path, request: dict[str, Any]) -> list[dict[str, A
         (tmp_path / ".devctl").mkdir()
         sup = Supervisor(paths, [_spec("api"), _spec("web", "api")], EventLog(paths.events))  # type: ignore[list-item]
         handler = make_handler(sup)
-        got = anyio.Event()
+        got = tasks.Event()
 
         async def send(msg: dict[str, Any]) -> None:
             sent.append(msg)
             if len(sent) == 3:
                 got.set()
 
-        async with anyio.create_task_group() as tg:
+        async with tasks.create_task_group() as tg:
             tg.start_soon(handler, request, send)
-            with anyio.fail_after(5):
+            with tasks.fail_after(5):
                 while not sent:  # the snapshot: the handler has subscribed
-                    await anyio.sleep(0)
+                    await tasks.sleep(0)
             sup.services["api"].st = sm.SvcState(state="healthy")
             sup.events.emit("api", "ready")
             sup.events.emit(None, "up_done", services=2)
-            with anyio.fail_after(5):
+            with tasks.fail_after(5):
                 await got.wait()
             tg.cancel_scope.cancel()
         sup.events.close()
 
-    anyio.run(main)
+    tasks.run(main)
     return sent
 
 
