@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +246,50 @@ def test_plan_and_a_plugin_command_load_no_yaml_copy_difflib_or_dataclasses(tmp_
     assert "devctl.cli.plugin_invoke" in found["devctl"]  # the fast path ran the command
     assert not {m.split(".")[0] for m in found["heavy"]} & {*PLUGIN_PATH_LEAN, *LEAN}
     assert devctl_dataclasses(["echo-args", "x"], command) == []
+
+
+#: A supervisor run in this interpreter (`daemon.run_daemon`, as the forked one runs it): a
+#: service with a TCP check, probed until ready, then `down`; what it loaded on the way.
+SUPERVISOR_RUN = """
+import json, os, sys
+from pathlib import Path
+from devctl.supervisor import daemon, early, up
+from devctl.supervisor.paths import Paths
+early.warm_up()
+root = Path(sys.argv[1])
+services = up.prepare(json.loads(sys.argv[2]), root)
+os.makedirs(root / ".devctl" / "logs", exist_ok=True)
+read_fd, write_fd = os.pipe()
+code = daemon.run_daemon(Paths(root), services, [], write_fd)
+heavy = ("asyncio", "anyio", "httpx", "psutil", "sniffio", "typer", "rich", "ssl")
+print(json.dumps({"code": code, "heavy": sorted(m for m in sys.modules if m.split(".")[0] in heavy)}))
+"""
+
+
+def test_the_supervisor_runs_without_asyncio_anyio_or_psutil(tmp_path):
+    """The supervisor is forked as `up` starts and must be ready when the plan arrives: on
+    `procs/tasks.py` its run — socket server, TCP probes, spawns, exits, shutdown — loads no
+    asyncio or anyio (100-150 ms of CPU on the 2-core box, docs/performance.md), nor psutil."""
+    import socket
+
+    from tests.cli import run_cli, wait_for
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    listener = Path(__file__).resolve().parents[2] / "testdata" / "services" / "tcp_listen.py"
+    plan = [{"name": "web", "command": [sys.executable, str(listener), str(port)],
+             "health": {"type": "tcp", "address": f"127.0.0.1:{port}"}}]
+    proc = subprocess.Popen([sys.executable, "-c", SUPERVISOR_RUN, str(tmp_path), json.dumps(plan)],
+                            stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        state = tmp_path / ".devctl" / "state.json"
+        wait_for(lambda: state.exists() and '"healthy"' in state.read_text(), timeout=30)
+        assert run_cli("down", cwd=tmp_path).returncode == 0
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    found = json.loads(out.strip().splitlines()[-1])
+    assert found == {"code": 0, "heavy": []}
