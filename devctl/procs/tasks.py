@@ -16,7 +16,7 @@ What the supervisor needs from a loop is small and is what this module gives, on
   function run in a thread.
 
 The names and the rules follow anyio's (and trio's), so the supervisor's code reads the same.
-One loop per thread; only `call_soon_threadsafe` may be called from another thread.
+One loop per thread; only `Loop.call_soon_threadsafe` may be called from another thread.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class Task:
 
     __slots__ = ("abort", "coro", "done", "error", "loop", "on_done", "result", "scopes")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], loop: _Loop, scopes: list[CancelScope]):
+    def __init__(self, coro: Coroutine[Any, Any, Any], loop: Loop, scopes: list[CancelScope]):
         self.coro = coro
         self.loop = loop
         self.scopes = scopes
@@ -83,7 +83,7 @@ class Task:
         return False
 
 
-class _Loop:
+class Loop:
     """The run queue of one `run`: tasks ready to step, tasks waiting, and a wake-up pipe for
     other threads and signal handlers."""
 
@@ -185,12 +185,10 @@ class _Loop:
 
 
 _local = threading.local()
-#: Loops running now, the latest last: `call_soon_threadsafe` from a worker thread uses it.
-_running: list[_Loop] = []
 
 
-def _loop() -> _Loop:
-    loop: _Loop | None = getattr(_local, "loop", None)
+def _loop() -> Loop:
+    loop: Loop | None = getattr(_local, "loop", None)
     if loop is None:
         raise RuntimeError("not inside devctl.procs.tasks.run()")
     return loop
@@ -211,11 +209,10 @@ def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     # A reactor of its own, not the thread's: nothing another user of this thread registered
     # (a plugin host's pipes) is dispatched by it, and a forked child's inherited one (the
     # parent's epoll instance) is never touched.
-    loop = _Loop(_reactor.Reactor())
+    loop = Loop(_reactor.Reactor())
     coro = fn(*args)
     root = loop.spawn(coro, [])  # type: ignore[arg-type]
     _local.loop = loop
-    _running.append(loop)
     try:
         ready = loop.ready
         while not root.done:
@@ -224,7 +221,6 @@ def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
             if not root.done:
                 loop.reactor.run_until(lambda: bool(ready))
     finally:
-        _running.remove(loop)
         _local.loop = None
         loop.close()
         loop.reactor.close()
@@ -233,16 +229,10 @@ def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     return root.result  # type: ignore[no-any-return]
 
 
-def current_loop() -> _Loop:
-    """The loop of the current `run` (for worker threads: `loop.call_soon_threadsafe`)."""
+def current_loop() -> Loop:
+    """The loop of the current `run`. A worker thread is handed it, to call
+    `loop.call_soon_threadsafe(callback)`: the one thing it may do with it."""
     return _loop()
-
-
-def call_soon_threadsafe(callback: Callable[[], None]) -> None:
-    """From any thread: run `callback()` on the loop's thread soon (the latest running loop)."""
-    if not _running:
-        raise RuntimeError("no devctl.procs.tasks loop is running")
-    _running[-1].call_soon_threadsafe(callback)
 
 
 def current_time() -> float:

@@ -9,7 +9,7 @@ A TCP probe is a non-blocking connect on the loop; a host name (not an IP) is re
 in a worker thread (getaddrinfo blocks), and its addresses are tried in turn.
 
 An HTTP probe is a request of httpx's sync client (its async client needs asyncio) in a worker
-thread of its own, which hands the result back to the loop (`tasks.call_soon_threadsafe`). The
+thread of its own, which hands the result back to the loop (`Loop.call_soon_threadsafe`). The
 deadline is the loop's: past it the probe fails at once, the request's connection is shut down
 so the thread ends now, not at httpx's next timeout, and whatever the thread still returns is
 dropped. The client is created once per supervisor (not per probe) and keeps no idle

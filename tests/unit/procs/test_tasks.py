@@ -328,35 +328,54 @@ def test_run_sync_in_thread_returns_or_raises_without_blocking_the_loop() -> Non
     assert tasks.run(main) != threading.current_thread().name
 
 
-def test_call_soon_threadsafe_runs_on_the_loop_thread() -> None:
+def test_call_soon_threadsafe_runs_on_its_loops_thread() -> None:
+    """Two loops in two threads: a callback handed to one runs on that one's thread."""
+    other_loop: list[tasks.Loop] = []
+    started, stop = threading.Event(), threading.Event()
+
+    def other() -> None:
+        async def idle() -> None:
+            other_loop.append(tasks.current_loop())
+            started.set()
+            while not stop.is_set():
+                await tasks.sleep(0.005)
+
+        tasks.run(idle)
+
     async def main() -> list[str]:
         done = tasks.Event()
         ran: list[str] = []
+        loop = tasks.current_loop()
+        thread = threading.Thread(target=other, name="other-loop")
+        thread.start()
+        try:
+            assert started.wait(10)
 
-        def on_loop() -> None:
-            ran.append(threading.current_thread().name)
-            done.set()
+            def on_loop() -> None:
+                ran.append(threading.current_thread().name)
+                done.set()
 
-        threading.Thread(target=tasks.call_soon_threadsafe, args=(on_loop,)).start()
-        with tasks.fail_after(10):
-            await done.wait()
+            threading.Thread(target=loop.call_soon_threadsafe, args=(on_loop,)).start()
+            with tasks.fail_after(10):
+                await done.wait()
+        finally:
+            stop.set()
+            thread.join(10)
         return ran
 
     assert tasks.run(main) == [threading.current_thread().name]
-    with pytest.raises(RuntimeError):
-        tasks.call_soon_threadsafe(lambda: None)  # no loop runs
 
 
 def test_a_hand_over_after_the_loop_ended_writes_nowhere() -> None:
     """A worker thread that outlives its loop may still call back: the loop's wake-up pipe is
     closed by then, and its descriptor number may be another file's."""
-    async def main() -> object:
+    async def main() -> tasks.Loop:
         return tasks.current_loop()
 
     loop = tasks.run(main)
     r, w = os.pipe()  # likely the numbers the wake-up pipe had
     try:
-        loop.call_soon_threadsafe(lambda: None)  # type: ignore[attr-defined]
+        loop.call_soon_threadsafe(lambda: None)
         os.set_blocking(r, False)
         with pytest.raises(BlockingIOError):
             os.read(r, 1)  # nothing was written into whatever holds those numbers now
