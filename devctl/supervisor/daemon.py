@@ -19,6 +19,7 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -196,8 +197,11 @@ def _log_tail(paths: Paths, n: int = 20) -> list[str]:
 
 
 def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[str, Any]],
-               ready_fd: int) -> int:
-    """The supervisor's whole life, in this (already detached) process. Returns an exit code."""
+               ready_fd: int, other_holders: Callable[[], list[int]] | None = None) -> int:
+    """The supervisor's whole life, in this (already detached) process. Returns an exit code.
+
+    `other_holders`: the look for another supervisor's lock (`look_for_other_holders`), if it
+    was started already (the early supervisor starts it while it waits for the plan)."""
     from devctl.procs import tasks
 
     def tell(message: str) -> None:
@@ -218,7 +222,8 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
     # mostly waits in the kernel (5-18 ms of wall time for 0.2 ms of CPU on the development
     # box): it runs in a thread while this one names the process and imports the modules
     # that serve the plan. Nothing is written and nothing starts before its answer.
-    other_holders = in_background(_other_lock_holders, paths, os.getpid(), name="devctl-lock-look")
+    if other_holders is None:
+        other_holders = look_for_other_holders(paths)
     from devctl.util.proctitle import set_title
 
     set_title(f"devctl supervisor {paths.root}", "devctl-supervisor")  # not `…/devctl up` in ps
@@ -249,6 +254,15 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
                 path.unlink()
         os.close(lock_fd)
         release_held()  # `down` may go on now: nothing of ours is left but this exit (control.py)
+
+
+def look_for_other_holders(paths: Paths) -> Callable[[], list[int]]:
+    """Start the look for other processes holding this repo's supervisor lock (live, or on a
+    removed file) in a thread; the function returned waits for its answer (their pids).
+
+    Our own pid is left out, so it may start before or after we take the lock: a holder that
+    is not us is another supervisor either way."""
+    return in_background(_other_lock_holders, paths, os.getpid(), name="devctl-lock-look")
 
 
 def _other_lock_holders(paths: Paths, me: int) -> list[int]:

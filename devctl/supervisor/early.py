@@ -186,6 +186,12 @@ def _wait_for_plan(paths: Paths, plan_fd: int, ready_fd: int) -> int:
     from devctl.supervisor import daemon
 
     daemon.drop_inherited_fds(keep=(plan_fd, ready_fd))
+    # The look for another supervisor's lock waits 5-18 ms in the kernel (/proc/locks): it runs
+    # now, while we wait for the plan, instead of between the plan and the first spawn. It only
+    # reads; a supervisor that holds the lock by the time the plan comes is found by
+    # `acquire_lock` (the same file) or, if its file was removed meanwhile, not at all, as
+    # before (the look never closed that window).
+    other_holders = daemon.look_for_other_holders(paths)
     warm_up()
     chunks = []
     while chunk := os.read(plan_fd, 1 << 16):
@@ -195,7 +201,7 @@ def _wait_for_plan(paths: Paths, plan_fd: int, ready_fd: int) -> int:
         return 0  # `up` started no supervisor
     plan = json.loads(b"".join(chunks))
     daemon.detach_stdio(paths.daemon_log)
-    return daemon.run_daemon(paths, plan["services"], plan.get("notifiers") or [], ready_fd)
+    return daemon.run_daemon(paths, plan["services"], plan.get("notifiers") or [], ready_fd, other_holders)
 
 
 def warm_up() -> None:
