@@ -103,7 +103,8 @@ def test_up_that_starts_nothing_takes_its_early_supervisor_with_it(tmp_path: Pat
 
 def _fake_run_daemon(record: Path):
     """A `run_daemon` for the forked side: note the plan it got, say "ok PID", exit."""
-    def run_daemon(paths: object, services: list, notifiers: list, ready_fd: int) -> int:
+    def run_daemon(paths: object, services: list, notifiers: list, ready_fd: int,
+                   other_holders: object = None) -> int:
         record.write_text(json.dumps([s["name"] for s in services]))
         os.write(ready_fd, f"ok {os.getpid()}\n".encode())
         return 0
