@@ -23,7 +23,9 @@ Measures (issue 3, "Speed and footprint"):
 --up-only: the issue's side-by-side table alone (about a minute): `up` wall of devctl (CLI, so
              pipeline included), honcho and supervisord at 10 and 50 services, and the bare
              launcher, interleaved per round so a noisy moment hits every tool; medians of
-             `--rounds` rounds, with the devctl / honcho ratio.
+             `--rounds` rounds, with the devctl / honcho ratio. devctl's `up` runs in a new repo
+             each time (it parses `.devctl.yaml`: the first `up` after an edit); a second
+             figure is `up` in a repo devctl ran in before (the config's parse cached).
 --breakdown: `devctl up` split into its shares (CLI start-up, pipeline, supervisor start,
              spawning, readiness noticed), from timestamps taken around the CLI's stages and
              the supervisor's events, plus the CPU time of the CLI and of the supervisor.
@@ -572,6 +574,21 @@ def side_by_side(dv: dict, h: dict, s: dict, base: dict) -> str:
     return "\n".join(lines)
 
 
+def up_warm(d: Devctl, n: int) -> float:
+    """`up` in a repo where devctl ran before (its config cache is warm), with fresh ports.
+
+    `bench_devctl_up` makes a new repo per run, so its `devctl up` parses `.devctl.yaml` (PyYAML
+    and the config loader: ~45 ms of CPU on the 2-core box), as the first `up` after an edit of
+    the config does. Every later command in a repo reads the parse from `.devctl/cache/`."""
+    d.plan(tcp_services(free_ports(n)))
+    if not (d.root / ".devctl" / "cache").is_dir():
+        d.run("plan")
+    try:
+        return d.up()
+    finally:
+        d.down()
+
+
 def up_only(tmp: Path, rounds: int, others: bool, before: Path | None = None) -> dict:
     """`up` of 10 and 50 services per tool, interleaved per round; medians. With `before`, the
     devctl in that directory runs in each round too ("before")."""
@@ -581,10 +598,12 @@ def up_only(tmp: Path, rounds: int, others: bool, before: Path | None = None) ->
     def add(key: str, value: float) -> None:
         samples.setdefault(key, []).append(value)
 
+    warm = {n: Devctl(tmp, f"warm{n}") for n in (10, 50)}
     for i in range(rounds):
         for n in (10, 50):
             add(f"baseline/start_{n}_s", baseline_start(n))
             add(f"devctl/up_{n}_s", bench_devctl_up(tmp, n, f"-r{i}")["up_s"])
+            add(f"devctl/up_{n}_warm_s", up_warm(warm[n], n))
             if before is not None:
                 add(f"before/up_{n}_s", bench_devctl_up(tmp, n, f"-b{i}", src=before)["up_s"])
             if tools:
@@ -770,6 +789,11 @@ def main() -> None:
                 if res["before"]:
                     print("\nbefore (--before):")
                     print(side_by_side(res["before"], res["honcho"], res["supervisord"], res["baseline"]))
+                dv, hv = res["devctl"], res["honcho"]
+                for n in (10, 50):
+                    ratio = f", {dv[f'up_{n}_warm_s'] / hv[f'up_{n}_s']:.2f} x honcho" if hv else ""
+                    print(f"devctl up of {n} with its config cache warm (a repo devctl ran in before): "
+                          f"{dv[f'up_{n}_warm_s'] * 1000:,.0f} ms{ratio}")
                 downs = [f"{k} {res[k]['down_50_s'] * 1000:.0f} ms" for k in ("devctl", "before") if res[k]]
                 print(f"\ndevctl down of 50: {', '.join(downs)}; medians of {args.rounds} rounds")
             elif args.supervisor:
