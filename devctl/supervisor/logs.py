@@ -210,33 +210,60 @@ class _Source:
                 self.skip_partial = fh.read(1) != b"\n"
 
     def poll(self) -> list[str]:
-        """New complete lines since the last poll, following rotation and truncation."""
+        """This source alone: its new complete lines, following rotation and truncation
+        (`follow` takes the same steps for several sources at once, in its own order)."""
+        if not self.drain():
+            if self.rotated():
+                self.drain_all()
+                self.reopen()
+            else:
+                self.check_truncated()
+        return self.take()
+
+    def drain(self) -> bool:
+        """Read what the open file got since the last look (up to `_read`'s budget); True when
+        more is waiting (the caller catches up before it looks for a rotation)."""
         self.active = False
         if self.fh is None:
             self.open(at_end=False)
             if self.fh is None:
-                return []
-        if self._read(self.fh):
-            return self._take()  # behind: catch up before looking for a rotation
+                return False
+        return self._read(self.fh)
+
+    def rotated(self) -> bool:
+        """Whether the path names another file now: a restart or a size rotation moved ours to
+        `.1` (a path that is gone for a moment is not a rotation yet)."""
+        if self.fh is None:
+            return False
         try:
-            current = os.stat(self.path).st_ino
+            return os.stat(self.path).st_ino != self.inode
         except FileNotFoundError:
-            current = None
-        if current is not None and current != self.inode:
-            self._read(self.fh, budget=sys.maxsize)  # drain what the old file got before the rotation
-            last = self.splitter.flush()  # its unterminated last line is a line of its own
-            if last is not None:
-                self.got.append(last)
+            return False
+
+    def drain_all(self) -> None:
+        """Read everything the open file holds (a file of a run that ended is complete)."""
+        if self.fh is not None:
+            self._read(self.fh, budget=sys.maxsize)
+
+    def reopen(self) -> None:
+        """After a rotation: the old file's unterminated last line is a line of its own; then
+        the file the path names now, from its start."""
+        last = self.splitter.flush()
+        if last is not None:
+            self.got.append(last)
+        if self.fh is not None:
             self.fh.close()
             self.fh = None
-            self.open(at_end=False)
-            if self.fh is not None:
-                self._read(self.fh)
-        elif os.fstat(self.fh.fileno()).st_size < self.fh.tell():
-            self.fh.seek(0)
-        return self._take()
+        self.open(at_end=False)
+        if self.fh is not None:
+            self._read(self.fh)
 
-    def _take(self) -> list[str]:
+    def check_truncated(self) -> None:
+        """A file truncated in place (`> file`) is read again from its start."""
+        if self.fh is not None and os.fstat(self.fh.fileno()).st_size < self.fh.tell():
+            self.fh.seek(0)
+
+    def take(self) -> list[str]:
         lines, self.got = self.got, []
         return [raw.decode("utf-8", "replace") for raw in lines]
 
@@ -281,13 +308,33 @@ def follow(
     srcs = [_Source(key, path) for key, path in sources]
     for src in srcs:
         src.open(at_end=not from_start or _older_than(src.path, since))
+
+    def flush(chosen: list[_Source]) -> None:
+        for src in chosen:
+            for line in src.take():
+                emit(src.key, line)
+
     try:
         while True:
-            got = False
-            for src in srcs:
-                for line in src.poll():
-                    emit(src.key, line)
-                got = got or src.active
+            behind = [src.drain() for src in srcs]
+            got = any(src.active for src in srcs)
+            flush(srcs)
+            if not any(behind):
+                moved = [src for src in srcs if src.rotated()]
+                if moved:
+                    # A service's files rotate when it restarts, after its process exited: the
+                    # old run's files are complete, and all of them (its last stderr line too)
+                    # go out before the first line of the new run, whichever stream has it.
+                    for src in srcs:
+                        src.drain_all()
+                    flush(srcs)
+                    for src in moved:
+                        src.reopen()
+                    flush(moved)
+                    got = True
+                for src in srcs:
+                    if src not in moved:
+                        src.check_truncated()
             if not got:
                 if should_stop():
                     return

@@ -246,3 +246,32 @@ def test_paths_layout(tmp_path):
     p = Paths(Path(tmp_path))
     assert p.log("web", "stderr") == tmp_path / ".devctl" / "logs" / "web.stderr.log"
     assert p.sock.name == "supervisor.sock" and p.lock.name == "supervisor.lock"
+
+
+def test_follow_shows_the_ended_runs_last_lines_before_the_new_runs_first(tmp_path):
+    """A restart rotates both streams after the process exited. Following stdout and stderr,
+    the old run's last stderr line must come before the new run's first stdout line, even when
+    both changes are seen in the same look (a fast restart): stdout is looked at first."""
+    from devctl.supervisor import logs
+
+    out, err = tmp_path / "s.stdout.log", tmp_path / "s.stderr.log"
+    out.write_text("up\n")
+    err.write_text("")
+    seen: list[tuple[str, str]] = []
+    looks = {"n": 0}
+
+    def restart_once() -> bool:
+        looks["n"] += 1
+        if looks["n"] == 1:  # the first idle look: the run crashes and restarts before the next
+            with open(err, "a") as fh:
+                fh.write("crashing with code 1\n")
+            for path in (out, err):
+                path.rename(path.with_name(path.name + ".1"))
+            out.write_text("up\n")
+            err.write_text("")
+            return False
+        return looks["n"] > 3
+
+    logs.follow([("out", out), ("err", err)], lambda key, line: seen.append((key, line)),
+                from_start=True, should_stop=restart_once, poll_s=0.001)
+    assert seen == [("out", "up"), ("err", "crashing with code 1"), ("out", "up")]
