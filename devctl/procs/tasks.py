@@ -592,23 +592,50 @@ async def wait_exit(popen: Any) -> None:
     await _wait(stop)
 
 
-async def run_sync_in_thread(fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)` in a new thread, without blocking the loop. Not cancellable (like anyio's
-    `to_thread.run_sync`): the task waits for the function, whatever happens meanwhile."""
+async def run_sync_in_thread(fn: Callable[..., T], *args: Any, abandon_on_cancel: bool = False,
+                             on_abandon: Callable[[], None] | None = None, name: str | None = None) -> T:
+    """`fn(*args)` in a new thread, without blocking the loop; returns what it returns (or
+    raises what it raised).
+
+    Not cancellable by default (as anyio's `to_thread.run_sync`): the task waits for the
+    function whatever happens meanwhile. With `abandon_on_cancel` (anyio's name too), a cancel
+    ends the wait at once (a probe's deadline holds while its HTTP request or name lookup still
+    runs): `on_abandon` runs on the loop's thread (to make the function give up, say), the
+    thread finishes on its own, and what it returns then is dropped without touching the loop
+    (the hand-over is posted under a lock only while the call is not abandoned, so it never
+    reaches a loop that has ended since)."""
     task = current_task()
     _checkpoint_if_cancelled(task)
     loop = task.loop
     outcome: list[tuple[bool, Any]] = []
+    lock = threading.Lock()
+    abandoned = False
 
-    def work() -> None:
+    def hand_over(result: tuple[bool, Any]) -> None:  # on the loop's thread
+        if not abandoned:
+            outcome.append(result)
+            loop.reschedule(task)
+
+    def work() -> None:  # in the worker thread
+        result: tuple[bool, Any]
         try:
-            outcome.append((True, fn(*args)))
+            result = (True, fn(*args))
         except BaseException as exc:  # noqa: BLE001 - re-raised in the waiting task
-            outcome.append((False, exc))
-        loop.call_soon_threadsafe(lambda: loop.reschedule(task))
+            result = (False, exc)
+        with lock:
+            if not abandoned:
+                loop.call_soon_threadsafe(lambda: hand_over(result))
 
-    threading.Thread(target=work, name=f"devctl-{getattr(fn, '__name__', 'thread')}", daemon=True).start()
-    await _wait(None)
+    def abandon() -> None:  # on the loop's thread, when the wait is cancelled
+        nonlocal abandoned
+        with lock:
+            abandoned = True
+        if on_abandon is not None:
+            on_abandon()
+
+    thread_name = name or f"devctl-{getattr(fn, '__name__', 'thread')}"
+    threading.Thread(target=work, name=thread_name, daemon=True).start()
+    await _wait(abandon if abandon_on_cancel else None)
     ok, value = outcome[0]
     if not ok:
         raise value

@@ -36,15 +36,15 @@ import select
 import signal
 import socket
 import subprocess
-import threading
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from devctl.pipeline.health_spec import HealthCheck
 from devctl.procs import tasks
 from devctl.supervisor.plan import health_target
 
-T = TypeVar("T")
+#: The name of a probe's worker thread (an HTTP request, a name lookup).
+PROBE_THREAD = "devctl-probe"
 
 #: The shortest gap between probes while a service is starting. (Once it is ready: the plan's
 #: `health.period_ms`; each probe's deadline: `health.probe_timeout_ms`.)
@@ -122,7 +122,8 @@ class Prober:
         if self._client is None:
             self._make_client()
         request = _Request(self._client, health, deadline)
-        return await _in_thread(request.run, on_abandon=request.abandon)
+        return await tasks.run_sync_in_thread(request.run, abandon_on_cancel=True, on_abandon=request.abandon,
+                                              name=PROBE_THREAD)
 
     async def _exec(self, health: HealthCheck, deadline: float, env: Mapping[str, str] | None,
                     cwd: str | None) -> tuple[bool, str]:
@@ -221,50 +222,6 @@ def _shutdown(sock: socket.socket | None) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-async def _in_thread(fn: Callable[[], T], on_abandon: Callable[[], None] | None = None) -> T:
-    """`fn()` in a new daemon thread, its result (or its exception) handed back to the loop.
-
-    Unlike `tasks.run_sync_in_thread`, the await is cancellable: the probe's deadline holds
-    even when `fn` does not return in time. A cancelled call is abandoned (`on_abandon` runs,
-    on the loop's thread) and the thread finishes on its own. What it returns then is dropped
-    without touching the loop: the hand-over is posted under a lock, only while the call is not
-    abandoned, so it never reaches a loop that has ended since (or a later one on this thread)."""
-    loop = tasks.current_loop()  # this task's loop (not whichever loop another thread runs)
-    done = tasks.Event()
-    outcome: list[tuple[bool, Any]] = []  # [(raised, value)] once handed over
-    lock = threading.Lock()
-    abandoned = False
-
-    def hand_over(result: tuple[bool, Any]) -> None:  # on the loop's thread
-        if not abandoned:
-            outcome.append(result)
-            done.set()
-
-    def work() -> None:  # in the worker thread
-        result: tuple[bool, Any]
-        try:
-            result = (False, fn())
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting task, which raises it
-            result = (True, exc)
-        with lock:
-            if not abandoned:  # the task still waits inside the loop: the loop is running
-                loop.call_soon_threadsafe(lambda: hand_over(result))
-
-    threading.Thread(target=work, name="devctl-probe", daemon=True).start()
-    try:
-        await done.wait()
-    finally:
-        if not outcome:  # cancelled (the deadline): whatever the thread returns is dropped
-            with lock:
-                abandoned = True
-            if on_abandon is not None:
-                on_abandon()
-    raised, value = outcome[0]
-    if raised:
-        raise value
-    return value  # type: ignore[no-any-return]
-
-
 def _no_answer(health: HealthCheck) -> str:
     return f"no answer within {health['probe_timeout_ms']} ms"
 
@@ -327,7 +284,8 @@ async def _connect_name(host: str, port: int) -> tuple[bool, str]:
     connect to its addresses in turn, as anyio's `connect_tcp` did, with its wording: a name
     none of whose addresses answers says "All connection attempts failed"."""
     try:
-        infos = await _in_thread(lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        infos = await tasks.run_sync_in_thread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM,
+                                                   abandon_on_cancel=True, name=PROBE_THREAD)
     except OSError as exc:
         return False, _os_error(exc)
     for family, _type, _proto, _name, address in infos:

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -326,6 +327,47 @@ def test_run_sync_in_thread_returns_or_raises_without_blocking_the_loop() -> Non
         return name
 
     assert tasks.run(main) != threading.current_thread().name
+
+
+def test_an_abandoned_call_in_a_thread_ends_the_wait_and_its_late_result_touches_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `abandon_on_cancel` a deadline holds while the thread still runs (an HTTP request, a
+    name lookup); what the thread returns later is posted nowhere: not to the loop that has
+    ended since (its wake-up pipe's numbers may belong to another file by then), not to a
+    later loop."""
+    release = threading.Event()
+    abandoned: list[bool] = []
+    posted: list[object] = []
+    original = tasks.Loop.call_soon_threadsafe
+
+    def watched(loop: tasks.Loop, callback: Callable[[], None]) -> None:
+        posted.append(callback)
+        original(loop, callback)
+
+    monkeypatch.setattr(tasks.Loop, "call_soon_threadsafe", watched)
+
+    def slow() -> str:
+        release.wait(30)
+        return "late"
+
+    async def main() -> bool:
+        assert await tasks.run_sync_in_thread(lambda: "on time", abandon_on_cancel=True) == "on time"
+        with tasks.move_on_after(0.05) as scope:
+            await tasks.run_sync_in_thread(slow, abandon_on_cancel=True, name="slow-one",
+                                           on_abandon=lambda: abandoned.append(True))
+        return scope.cancelled_caught
+
+    assert tasks.run(main) is True and abandoned == [True] and len(posted) == 1  # (the first call's)
+    worker = next(t for t in threading.enumerate() if t.name == "slow-one")
+    release.set()
+    worker.join(10)
+    assert not worker.is_alive() and len(posted) == 1
+
+    async def later() -> str:
+        await tasks.sleep(0.02)  # a turn of the loop: anything posted to it would run now
+        return "ok"
+
+    assert tasks.run(later) == "ok"
 
 
 def test_call_soon_threadsafe_runs_on_its_loops_thread() -> None:

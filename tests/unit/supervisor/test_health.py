@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import socket
-import threading
 from pathlib import Path
 
 from devctl.pipeline.health_spec import HealthCheck
@@ -68,62 +67,6 @@ def test_a_loopback_probe_is_decided_without_a_trip_through_the_event_loop(monke
             return [await prober.probe(_tcp(port)) for port in (down, up, down, up)]
 
         assert tasks.run(main) == [(False, "connection refused"), (True, "")] * 2
-
-
-def test_a_call_in_a_thread_hands_back_its_result_or_its_error():
-    async def main() -> tuple[int, str]:
-        value = await health._in_thread(lambda: 6 * 7)
-        try:
-            await health._in_thread(lambda: int("x"))
-        except ValueError as exc:
-            return value, str(exc)
-        return value, ""
-
-    assert tasks.run(main) == (42, "invalid literal for int() with base 10: 'x'")
-
-
-def test_a_call_past_its_deadline_is_abandoned_and_its_late_result_touches_nothing(monkeypatch):
-    """The probe's deadline holds while the thread still runs (an HTTP request, a name lookup);
-    what the thread returns later is posted nowhere: not to the loop that has ended since (its
-    wake-up pipe's numbers may belong to another file by then), not to a later loop."""
-    release = threading.Event()
-    abandoned: list[bool] = []
-    posted: list[object] = []
-    current_loop = tasks.current_loop
-
-    class Watched:
-        """The running loop, with what worker threads post to it noted."""
-
-        def __init__(self) -> None:
-            self.loop = current_loop()
-
-        def call_soon_threadsafe(self, callback) -> None:
-            posted.append(callback)
-            self.loop.call_soon_threadsafe(callback)
-
-    monkeypatch.setattr(health.tasks, "current_loop", Watched)
-
-    def slow() -> str:
-        release.wait(30)
-        return "late"
-
-    async def main() -> bool:
-        assert await health._in_thread(lambda: "on time") == "on time"
-        with tasks.move_on_after(0.05) as scope:
-            await health._in_thread(slow, on_abandon=lambda: abandoned.append(True))
-        return scope.cancelled_caught
-
-    assert tasks.run(main) is True and abandoned == [True] and len(posted) == 1  # (the first call's)
-    worker = next(t for t in threading.enumerate() if t.name == "devctl-probe")
-    release.set()
-    worker.join(10)
-    assert not worker.is_alive() and len(posted) == 1
-
-    async def later() -> str:
-        await tasks.sleep(0.02)  # a turn of the loop: anything posted to it would run now
-        return "ok"
-
-    assert tasks.run(later) == "ok"
 
 
 class _Wrapped(Exception):
