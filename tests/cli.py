@@ -76,3 +76,17 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "c
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(every)
+
+
+def read_reply_line(sock: Any) -> dict[str, Any] | None:
+    """The first line a socket answers, decoded as JSON; None when it closed without one.
+    (The raw-socket tests of the supervisor's control server read replies with it.)"""
+    import json
+
+    buf = b""
+    while b"\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    return json.loads(buf.split(b"\n", 1)[0])  # type: ignore[no-any-return]

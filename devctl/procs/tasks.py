@@ -551,32 +551,28 @@ def _fileno(obj: int | Any) -> int:
 
 async def wait_readable(obj: int | Any) -> None:
     """Until the fd (or socket) can be read without blocking (or is at end of file)."""
-    fd = _fileno(obj)
-    task = current_task()
-    _checkpoint_if_cancelled(task)
-    loop = task.loop
-
-    def ready() -> None:
-        loop.reactor.remove_reader(fd)
-        loop.reschedule(task)
-
-    loop.reactor.add_reader(fd, ready)
-    await _wait(lambda: loop.reactor.remove_reader(fd))
+    await _wait_fd(_fileno(obj), writable=False)
 
 
 async def wait_writable(obj: int | Any) -> None:
     """Until the fd (or socket) can be written without blocking (a connect has finished)."""
-    fd = _fileno(obj)
+    await _wait_fd(_fileno(obj), writable=True)
+
+
+async def _wait_fd(fd: int, *, writable: bool) -> None:
     task = current_task()
     _checkpoint_if_cancelled(task)
     loop = task.loop
+    reactor = loop.reactor
+    add, remove = (reactor.add_writer, reactor.remove_writer) if writable else (reactor.add_reader,
+                                                                                 reactor.remove_reader)
 
     def ready() -> None:
-        loop.reactor.remove_writer(fd)
+        remove(fd)
         loop.reschedule(task)
 
-    loop.reactor.add_writer(fd, ready)
-    await _wait(lambda: loop.reactor.remove_writer(fd))
+    add(fd, ready)
+    await _wait(lambda: remove(fd))
 
 
 async def wait_exit(popen: Any) -> None:

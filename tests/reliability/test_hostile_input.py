@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from devctl.supervisor.plan import normalize
 from devctl.supervisor.state_store import read_state
-from tests.cli import ok, wait_for
+from tests.cli import ok, read_reply_line, wait_for
 from tests.reliability import budget
 from tests.reliability import strategies as S
 from tests.reliability.budget import fuzz
@@ -47,13 +47,7 @@ def raw_request(sock_path: Path, payload: bytes, timeout: float = 30.0) -> dict[
         sock.settimeout(timeout)
         sock.connect(str(sock_path))
         sock.sendall(payload)
-        buf = b""
-        while b"\n" not in buf:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return None
-            buf += chunk
-    return json.loads(buf.split(b"\n", 1)[0])
+        return read_reply_line(sock)
 
 
 def supervisor_pid(repo: Repo) -> int:

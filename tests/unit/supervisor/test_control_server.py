@@ -23,6 +23,7 @@ from devctl.procs import tasks
 from devctl.protocol.ndjson import MAX_LINE_BYTES
 from devctl.supervisor import control, handlers
 from devctl.supervisor.paths import short_socket_path
+from tests.cli import read_reply_line
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -39,21 +40,11 @@ def _client(sock_path: Path, timeout: float = 10.0) -> socket.socket:
     return sock
 
 
-def _read_line(sock: socket.socket) -> dict[str, Any] | None:
-    buf = b""
-    while b"\n" not in buf:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None
-        buf += chunk
-    return json.loads(buf.split(b"\n", 1)[0])  # type: ignore[no-any-return]
-
-
 def raw(sock_path: Path, payload: bytes) -> dict[str, Any] | None:
     """Send `payload` as-is; the first reply line (None: closed without one)."""
     with _client(sock_path) as sock:
         sock.sendall(payload)
-        return _read_line(sock)
+        return read_reply_line(sock)
 
 
 async def ask(sock_path: Path, payload: bytes) -> dict[str, Any] | None:
@@ -167,7 +158,7 @@ def test_a_shutdown_connection_is_held_until_release_held(tmp_path: Path):
         sock = await tasks.run_sync_in_thread(_client, sock_path)
         with sock:
             sock.sendall(b'{"op": "shutdown"}\n')
-            seen.append(await tasks.run_sync_in_thread(_read_line, sock))
+            seen.append(await tasks.run_sync_in_thread(read_reply_line, sock))
             with tasks.fail_after(10):
                 while not control._held:
                     await tasks.sleep(0.01)
@@ -196,7 +187,7 @@ def test_cancelling_the_task_group_closes_the_listener_and_the_connections(tmp_p
         sock = await tasks.run_sync_in_thread(_client, sock_path)
         client.append(sock)
         sock.sendall(b'{"op": "watch"}\n')
-        assert await tasks.run_sync_in_thread(_read_line, sock) == {"ok": True}
+        assert await tasks.run_sync_in_thread(read_reply_line, sock) == {"ok": True}
 
     serving(sock_path, handler, body)
     with client[0] as sock:
