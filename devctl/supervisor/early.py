@@ -76,7 +76,11 @@ class EarlySupervisor:
         if self.used:
             return False
         self.used = True
-        if self._child_pid() is None:
+        # End of file on the ready pipe: the child is gone. Checked before the write, not left
+        # to it: a dead process's descriptors are released one by one (its pipe ends in any
+        # order), so the plan pipe's read end may outlive the ready pipe's write end for a
+        # moment, the write succeed, and the plan be lost (seen once in CI on a loaded box).
+        if self._child_pid() is None or _at_eof(self.ready_fd, 0):
             self._close()
             return False
         data = json.dumps({"services": services, "notifiers": notifiers}).encode()

@@ -138,3 +138,20 @@ def test_the_plan_goes_to_the_early_supervisor_or_to_a_fresh_one_if_it_died(
     pid = daemon.launch([{"name": "api"}], tmp_path, [], early=sup)  # type: ignore[list-item]
     assert pid != first and json.loads(record.read_text()) == ["api"]  # a fresh fork got it
     wait_for(lambda: gone(pid), what="the fresh supervisor's exit")
+
+
+def test_a_gone_early_supervisor_is_known_by_its_ready_pipe_even_while_its_plan_pipe_is_open(
+        tmp_path: Path) -> None:
+    # A dead process's descriptors are released one by one: for a moment its plan pipe may
+    # still have a reader after its ready pipe reached its end. The plan must not go there.
+    plan_r, plan_w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    os.close(ready_w)  # the child is gone; this test still holds the plan pipe's read end
+    sup = early.EarlySupervisor(early.Paths(tmp_path), 0, plan_w, ready_r)
+    sup.pid = 4242  # what the middle process said (already read)
+    try:
+        assert sup.hand_over([{"name": "web"}], []) is False
+        assert sup.ready_fd == -1 and sup._plan_fd == -1  # both closed: `launch` forks afresh
+        assert os.read(plan_r, 4096) == b""  # end of file, no plan in it
+    finally:
+        os.close(plan_r)
