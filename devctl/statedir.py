@@ -14,8 +14,8 @@ import stat
 from pathlib import Path
 
 from devctl.errors import ConfigError, DevctlError
+from devctl.layout import STATE_DIR_NAME as STATE_DIR_NAME  # named with the other file names, import-free
 
-STATE_DIR_NAME = ".devctl"
 #: Used with `fullmatch` (a `$` would also match before a final newline: "web\n" passed).
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@+-]{0,127}")
 

@@ -3,36 +3,108 @@
 The services' own exit is most of a `down` (50 Python services need ~200 ms of two cores to
 tear down their interpreters), and it can only begin once the supervisor has the request.
 Everything the CLI imports and does before sending it (the fast-path table, typing, json,
-the output modules, the client: 15-30 ms of CPU) used to come first; now only the global
-options and the control socket's connect do, and the rest overlaps the services' exit.
+the output modules, the client: 15-30 ms of CPU) used to come first; now nothing does but
+this module, `devctl.layout` and `supervisor/early_shutdown.py`, and the rest overlaps the
+services' exit.
 
-Only for the exact shape `[-C DIR | --repo-root DIR] down` (what `cli/fastpath.py` answers),
-with the repo root found the way `AppContext.repo_root` finds it. Anything else, or any
-failure here, sends nothing: `client.down` then sends the request itself, as before.
+Not even `pathlib` (which brings `re`, `fnmatch`, `urllib.parse`, `ipaddress`: ~30 ms of import
+on the 2-core box, all of it before the request): the global options, the repo root and the
+socket's path are read here with `os` and strings. Each follows the one rule it stands for,
+kept equal by tests/unit/cli/test_down_early.py:
+- the shapes: `[-C DIR | -CDIR | --repo-root DIR | --repo-root=DIR]... down`, exactly as
+  `global_options.split_globals` reads them (what `cli/fastpath.py` answers, and the typer path);
+- the root: `-C`'s directory, resolved, as `AppContext.repo_root` takes it; else the nearest
+  directory at or above the working directory that holds `.devctl.yaml`, as
+  `devctl.config.find_repo_root` finds it, else the working directory;
+- the socket and lock: `devctl.layout`'s names, as `supervisor.paths.Paths` joins them.
+Anything else, or any failure here, sends nothing: `client.down` then sends the request
+itself, as before.
 """
 
 from __future__ import annotations
 
+import os
+
+_NO_DIR = object()  # `_repo_root_arg`: a plain `down`, no -C given
+
 
 def begin(args: list[str]) -> None:
     """Send `shutdown` now if `args` is a plain `down` and a supervisor holds the repo's lock."""
-    from devctl.cli.global_options import split_globals
-
-    found = split_globals(args)
-    if found.rest != ["down"] or not found.complete or found.given - {"repo_root"}:
+    try:
+        root = repo_root(args)
+    except (OSError, ValueError):  # a vanished working directory, a NUL in -C: the ordinary path says
         return
-    if found.repo_root is not None:
-        if not found.repo_root.is_dir():
-            return  # typer reports a bad -C
-        root = found.repo_root.resolve()
-    else:
-        from pathlib import Path
+    if root is None:
+        return
+    from devctl.layout import LOCK_NAME, SOCK_NAME, STATE_DIR_NAME
+    from devctl.supervisor.early_shutdown import begin_shutdown
 
-        from devctl.config import find_repo_root
+    state_dir = os.path.join(root, STATE_DIR_NAME)
+    begin_shutdown(os.path.join(state_dir, SOCK_NAME), os.path.join(state_dir, LOCK_NAME))
 
-        root = find_repo_root(Path.cwd()) or Path.cwd().resolve()
-    from devctl.supervisor.control import begin_shutdown
-    from devctl.supervisor.paths import Paths
 
-    paths = Paths(root)
-    begin_shutdown(paths.sock, paths.lock)
+def repo_root(args: list[str]) -> str | None:
+    """The repo root a plain `down` with these arguments acts on; None if this is not one
+    (or its -C is not a directory: typer reports that)."""
+    given = _repo_root_arg(args)
+    if given is None:
+        return None
+    if given is not _NO_DIR:
+        assert isinstance(given, str)
+        path = given or "."  # Path("") is "."
+        return _resolve(path) if os.path.isdir(path) else None
+    cwd = os.getcwd()
+    return find_root(cwd) or _resolve(cwd)
+
+
+def _repo_root_arg(args: list[str]) -> object:
+    """-C's value (the last one given), `_NO_DIR` without one, or None when `args` is anything
+    but global repo-root options and `down` (read as `split_globals` reads them)."""
+    value: object = _NO_DIR
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("-") or arg == "-":
+            break
+        if arg in ("-C", "--repo-root"):
+            i += 1
+            if i >= len(args):
+                return None
+            value = args[i]
+        elif arg.startswith("--repo-root="):
+            value = arg[len("--repo-root="):]
+        elif arg.startswith("-C"):
+            value = arg[2:]
+        else:
+            return None
+        i += 1
+    return value if args[i:] == ["down"] else None
+
+
+def find_root(start: str) -> str | None:
+    """`devctl.config.find_repo_root(Path(start))`, as a string, without pathlib."""
+    from devctl.layout import CONFIG_NAME
+
+    directory = _resolve(start)
+    for _ in range(directory.count("/") + 1):  # the root, then each parent up to "/"
+        if os.path.isfile(os.path.join(directory, CONFIG_NAME)):  # any OSError: not there
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return None
+
+
+def _resolve(path: str) -> str:
+    """`Path(path).resolve()`: realpath, and on Python 3.11 a symlink loop is an error there
+    (RuntimeError): here a ValueError, so nothing is sent."""
+    import errno
+
+    resolved = os.path.realpath(path)
+    try:
+        os.stat(resolved)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError(f"symlink loop at {resolved}") from None
+    return resolved

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: The file devctl looks for, like git looks for `.git` (named with devctl's other file names).
+from devctl.layout import CONFIG_NAME as CONFIG_NAME
+
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import this module avoids
 if TYPE_CHECKING:
     from devctl.config.model import Config as Config
     from devctl.config.model import PluginSpec as PluginSpec
 
-#: The file devctl looks for, like git looks for `.git`.
-CONFIG_NAME = ".devctl.yaml"
 #: A plugin `path` meaning "the Python interpreter devctl itself runs on" (the one that can
 #: import devctl.sdk, wherever devctl is installed: a venv, pipx, uv tool). `plugins new` writes
 #: it, so a committed .devctl.yaml names no machine's interpreter path.

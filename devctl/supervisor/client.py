@@ -250,10 +250,10 @@ def _wait_exited(pidfds: list[int], timeout: float) -> None:
 
 
 def _take_begun(paths: Paths) -> Any:
-    """The connection on which `control.begin_shutdown` already sent this repo's `shutdown`."""
-    from devctl.supervisor import control
+    """The connection on which `early_shutdown.begin_shutdown` already sent this repo's `shutdown`."""
+    from devctl.supervisor.early_shutdown import take_begun
 
-    return control.take_begun(paths.sock)
+    return take_begun(paths.sock)
 
 
 def _str_list(value: object) -> list[str]:

@@ -7,8 +7,9 @@ line after the first reply. The socket is mode 0600 inside the 0700 `.devctl/`: 
 user who runs the services can steer them. No TCP port is ever opened.
 
 This module is stdlib-only (the server half runs on `procs.tasks`, imported where it is used). The line
-codec (json, typing) is imported by the functions that read or write lines, not at import:
-`begin_shutdown` sends `devctl down`'s request before the CLI has imported either.
+codec (json, typing) is imported by the functions that read or write lines, not at import.
+`devctl down`'s own request goes out earlier still, before this module is imported
+(`supervisor/early_shutdown.py`); `call_until_closed(sent=...)` reads its reply.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 from devctl.errors import DevctlError
-from devctl.supervisor.paths import short_socket_path, supervisor_alive
+from devctl.supervisor.paths import short_socket_path
 
-TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import `begin_shutdown` avoids
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import `status` and `down` avoid
 if TYPE_CHECKING:
     import socket
     from typing import Any
@@ -284,7 +285,7 @@ def call_until_closed(sock_path: Path, op: str, *, timeout: float | None, linger
     For `shutdown`: the supervisor holds that connection until its process has exited
     (`_hold_until_exit`), so end-of-file says "gone" the moment it is. A reset or a stray line
     also ends the wait: the reply is what counts, and the caller checks the lock afterwards.
-    `sent`: the connection on which this very request already went out (`begin_shutdown`);
+    `sent`: the connection on which this very request already went out (`early_shutdown.begin_shutdown`);
     only its reply is read. `on_reply` sees the reply before the wait for the end begins.
     """
     if sent is None:
@@ -353,55 +354,3 @@ def _replies(sock: socket.socket) -> Iterator[dict[str, Any]]:
 
     for line in LineReader().lines(receive):
         yield decode(line)
-
-
-# ---- `devctl down`'s request, sent early --------------------------------------------------
-
-#: Shutdown requests `begin_shutdown` sent, by socket path, until `take_begun` collects one
-#: (raw `_socket` objects: see `begin_shutdown`).
-_begun: dict[str, Any] = {}
-
-
-def begin_shutdown(sock_path: Path, lock: Path) -> bool:
-    """Send a plain `shutdown` (no options) to the live supervisor now, and keep the connection
-    for `take_begun`; False (nothing sent) when no supervisor holds `lock` or none answers.
-
-    Why: the services' own exit is most of `devctl down`, and it can only start once the
-    request is out. `devctl down` calls this before it imports the rest of the CLI (the line
-    codec, typing, the output modules: 15-30 ms of CPU), so that import overlaps the services'
-    exit instead of preceding it. For the same reason the line is written by hand and the
-    connection is made with `_socket` (the `socket` module and what it imports, `selectors`
-    and `enum`'s flags, are 2-4 ms more); the reply is read with the ordinary codec
-    (`call_until_closed(sent=...)`). Any failure here only means the ordinary path sends the
-    request itself.
-    """
-    import _socket
-
-    try:
-        if not supervisor_alive(lock):
-            return False
-        address, dirfd = short_socket_path(sock_path)
-    except (DevctlError, OSError):
-        return False
-    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    try:
-        sock.connect(address)
-        sock.sendall(b'{"op": "shutdown"}\n')
-    except OSError:
-        sock.close()
-        return False
-    finally:
-        if dirfd is not None:
-            os.close(dirfd)
-    _begun[str(sock_path)] = sock
-    return True
-
-
-def take_begun(sock_path: Path) -> socket.socket | None:
-    """The connection of the `shutdown` `begin_shutdown` sent to `sock_path`, if it did (once)."""
-    raw = _begun.pop(str(sock_path), None)
-    if raw is None:
-        return None
-    import socket
-
-    return socket.socket(fileno=raw.detach())

@@ -1,6 +1,8 @@
 """Where the supervisor keeps its files under `.devctl/`, and the one-syscall liveness test.
 
-Stdlib only: `status`, `logs` and `down` import this without paying for anyio or httpx.
+Stdlib only: `status`, `logs` and `down` import this without paying for anyio or httpx. Nor
+`pathlib` or `re` (`statedir`'s message for an unusable path is imported when one is met):
+`devctl down` checks the lock and connects before it has loaded either (cli/down_early.py).
 """
 
 from __future__ import annotations
@@ -8,9 +10,12 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-from pathlib import Path
 
-from devctl.statedir import STATE_DIR_NAME, unusable
+from devctl.layout import LOCK_NAME, SOCK_NAME, STATE_DIR_NAME
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import `down` avoids
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class Paths:
@@ -46,11 +51,11 @@ class Paths:
 
     @property
     def sock(self) -> Path:
-        return self.state_dir / "supervisor.sock"
+        return self.state_dir / SOCK_NAME
 
     @property
     def lock(self) -> Path:
-        return self.state_dir / "supervisor.lock"
+        return self.state_dir / LOCK_NAME
 
     @property
     def events(self) -> Path:
@@ -69,7 +74,7 @@ class Paths:
         return self.logs / f"{service}.{stream}.log"
 
 
-def supervisor_alive(lock: Path) -> bool:
+def supervisor_alive(lock: str | Path) -> bool:
     """True while some process holds the flock on `lock` (the kernel drops it when the holder dies).
 
     We try to take the lock ourselves, non-blocking, and let go at once: ~0.1 ms, no socket,
@@ -80,7 +85,11 @@ def supervisor_alive(lock: Path) -> bool:
     except (FileNotFoundError, NotADirectoryError):  # no .devctl/, or a file in its place
         return False
     except OSError as exc:  # .devctl/ chmod 000, or another user's
-        raise unusable(lock, exc) from None
+        import pathlib
+
+        from devctl.statedir import unusable
+
+        raise unusable(pathlib.Path(lock), exc) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
@@ -94,14 +103,15 @@ def supervisor_alive(lock: Path) -> bool:
         os.close(fd)
 
 
-def short_socket_path(path: Path) -> tuple[str, int | None]:
+def short_socket_path(path: str | Path) -> tuple[str, int | None]:
     """A path to `path` that fits AF_UNIX's 108-byte limit, plus a dir fd to close afterwards.
 
     Deep repo paths (temp dirs, monorepos) overflow the limit; going through
     `/proc/self/fd/<dirfd>/name` keeps the address short without changing directory.
     """
-    text = str(path)
+    text = os.fspath(path)
     if len(text.encode()) < 100:
         return text, None
-    dirfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    return f"/proc/self/fd/{dirfd}/{path.name}", dirfd
+    parent, name = os.path.split(text)  # not Path.parent: `down`'s early request has no pathlib
+    dirfd = os.open(parent or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    return f"/proc/self/fd/{dirfd}/{name}", dirfd

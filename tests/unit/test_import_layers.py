@@ -167,7 +167,7 @@ LAYERS: list[set[str]] = [
     {"config", "sdk"},
     {"procs"},
     {"protocol", "statedir", "util", "findings"},
-    {"errors", "version"},
+    {"errors", "version", "layout"},
 ]
 
 

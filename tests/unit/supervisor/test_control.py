@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from devctl.errors import DevctlError
-from devctl.supervisor import control
+from devctl.supervisor import control, early_shutdown
 
 
 def dying_server(path: Path) -> threading.Thread:
@@ -109,7 +109,7 @@ def _one_reply_server(sock_path: Path, reply: bytes, got: list[bytes]) -> thread
     return thread
 
 
-def test_begin_shutdown_sends_the_request_and_call_until_closed_reads_its_reply(tmp_path: Path):
+def test_early_begin_shutdown_sends_the_request_and_call_until_closed_reads_its_reply(tmp_path: Path):
     """`devctl down` sends its request before importing the rest (cli/down_early.py): the line
     goes out on a connection kept for `down`, which then reads only the reply on it."""
     import fcntl
@@ -121,9 +121,10 @@ def test_begin_shutdown_sends_the_request_and_call_until_closed_reads_its_reply(
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)  # a live supervisor holds the lock
     try:
-        assert control.begin_shutdown(sock_path, lock)
-        sent = control.take_begun(sock_path)
-        assert sent is not None and control.take_begun(sock_path) is None  # taken once
+        # as cli/down_early.py sends it (str paths, no pathlib) and client.down takes it (Paths)
+        assert early_shutdown.begin_shutdown(str(sock_path), str(lock))
+        sent = early_shutdown.take_begun(sock_path)
+        assert sent is not None and early_shutdown.take_begun(sock_path) is None  # taken once
         seen: list[dict] = []
         reply, closed = control.call_until_closed(sock_path, "shutdown", timeout=10, linger=10,
                                                   sent=sent, on_reply=seen.append)
@@ -134,12 +135,12 @@ def test_begin_shutdown_sends_the_request_and_call_until_closed_reads_its_reply(
     assert reply == {"ok": True, "stopped": ["a"], "pid": 7} and seen == [reply] and closed
 
 
-def test_begin_shutdown_sends_nothing_without_a_live_supervisor(tmp_path: Path):
+def test_early_begin_shutdown_sends_nothing_without_a_live_supervisor(tmp_path: Path):
     lock = tmp_path / "supervisor.lock"
-    assert not control.begin_shutdown(tmp_path / "supervisor.sock", lock)  # no lock file at all
+    assert not early_shutdown.begin_shutdown(tmp_path / "supervisor.sock", lock)  # no lock file at all
     lock.write_text("")
-    assert not control.begin_shutdown(tmp_path / "supervisor.sock", lock)  # nobody holds it
-    assert control.take_begun(tmp_path / "supervisor.sock") is None
+    assert not early_shutdown.begin_shutdown(tmp_path / "supervisor.sock", lock)  # nobody holds it
+    assert early_shutdown.take_begun(tmp_path / "supervisor.sock") is None
 
 
 def test_release_held_ends_the_held_shutdown_connections():

@@ -80,14 +80,18 @@ def test_liveness_by_flock(tmp_path):
     assert not supervisor_alive(lock)
 
 
-def test_long_socket_paths_are_shortened(tmp_path):
+@pytest.mark.parametrize("kind", [Path, str])  # str: `down`'s early request (cli/down_early.py)
+def test_long_socket_paths_are_shortened(tmp_path, kind):
     deep = tmp_path / ("d" * 120)
     deep.mkdir()
-    address, dirfd = short_socket_path(deep / "supervisor.sock")
+    address, dirfd = short_socket_path(kind(deep / "supervisor.sock"))
     try:
-        assert len(address) < 100 and address.endswith("/supervisor.sock")
+        assert dirfd is not None and len(address) < 100 and address.endswith("/supervisor.sock")
+        assert os.path.samefile(os.path.dirname(address), deep)  # the same directory, by a short name
     finally:
-        os.close(dirfd)
+        if dirfd is not None:
+            os.close(dirfd)
+    assert short_socket_path(kind(tmp_path / "s.sock")) == (str(tmp_path / "s.sock"), None)
 
 
 def svc(name, **kw):
