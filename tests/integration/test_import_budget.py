@@ -29,7 +29,7 @@ STATUS_JSON_BUDGET = VERSION_BUDGET | {
     "devctl.protocol", "devctl.protocol.ndjson",
     "devctl.statedir", "devctl.supervisor", "devctl.supervisor.client", "devctl.supervisor.control",
     "devctl.supervisor.paths", "devctl.supervisor.service_states", "devctl.supervisor.state_store",
-    "devctl.util", "devctl.util.atomic",
+    "devctl.util", "devctl.util.atomic", "devctl.layout",
 }
 
 PROBE = """
@@ -82,6 +82,76 @@ def test_down_skips_typer(tmp_path):
     assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click", "anyio", "asyncio", "httpx",
                                                             "rich", *LEAN}
     assert "devctl.cli.fastpath" in found["devctl"]
+
+
+#: All `devctl down` may have loaded when its request goes out (cli/down_early.py): above what
+#: the interpreter loaded at its start, only these. `__future__` is what every devctl module's
+#: `from __future__ import annotations` loads.
+DOWN_AT_CONNECT = {
+    "devctl", "devctl.cli", "devctl.cli.main", "devctl.version", "devctl.cli.down_early", "devctl.layout",
+    "devctl.errors", "devctl.supervisor", "devctl.supervisor.early_shutdown", "devctl.supervisor.paths",
+    "__future__", "errno", "fcntl", "_socket",
+}
+#: Runs the CLI; at its first connect writes the address and the modules loaded since the start
+#: (no json here: it imports `re`), then ends at once: the connect never happens.
+CONNECT_PROBE = """
+import os, sys
+before = set(sys.modules)
+def hook(event, args):
+    if event == "socket.connect":
+        new = sorted(set(sys.modules) - before)
+        os.write(2, ("\\nAT CONNECT %r\\n" % ([args[1], new],)).encode())
+        os._exit(0)
+sys.addaudithook(hook)
+sys.argv = ["devctl", *sys.argv[1:]]
+from devctl.cli.main import main
+main()
+"""
+
+
+@pytest.mark.parametrize(("argv", "where"), [(["down"], "sub"), (["-C", "{root}", "down"], "."),
+                                             (["--repo-root=../..", "down"], "sub"), (["down"], "deep")])
+def test_down_sends_its_request_with_only_os_fcntl_and_socket_loaded(tmp_path, argv, where):
+    """No pathlib, re, typing or socket before the request is out (the ~30 ms they take would
+    come before the services' exit), yet the repo root found from a subdirectory or -C, and a
+    socket path too long for AF_UNIX reached through its directory (`short_socket_path`)."""
+    import tempfile
+
+    # a short root (pytest's own tmp_path can be too long for AF_UNIX already), or a deep one
+    top = Path(tempfile.mkdtemp(prefix="dn")) if where != "deep" else tmp_path
+    try:
+        _probe_down_connect(top, argv, where)
+    finally:
+        if top != tmp_path:
+            import shutil
+
+            shutil.rmtree(top)
+
+
+def _probe_down_connect(top: Path, argv: list[str], where: str) -> None:
+    import ast
+    import fcntl
+
+    root = top / ("r" * 100 if where == "deep" else "repo")
+    (root / "sub" / "x").mkdir(parents=True)
+    (root / ".devctl.yaml").write_text("")
+    (root / ".devctl").mkdir()
+    lock = os.open(root / ".devctl" / "supervisor.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a live supervisor, as far as `down` can tell
+    try:
+        res = subprocess.run([sys.executable, "-c", CONNECT_PROBE, *(a.format(root=root) for a in argv)],
+                             capture_output=True, text=True, timeout=60,
+                             cwd=top if where == "." else root / "sub" / "x")
+    finally:
+        os.close(lock)
+    assert "\nAT CONNECT " in res.stderr, res.stderr
+    address, new = ast.literal_eval(res.stderr.rpartition("\nAT CONNECT ")[2].strip())
+    if where == "deep":
+        assert address.startswith("/proc/self/fd/") and address.endswith("/supervisor.sock")
+    else:
+        assert address == str(root.resolve() / ".devctl" / "supervisor.sock")
+    assert not {"pathlib", "re", "typing", "socket", "json"} & set(new)
+    assert not set(new) - DOWN_AT_CONNECT, f"loaded before the request: {sorted(set(new) - DOWN_AT_CONNECT)}"
 
 
 def test_status_of_a_dead_supervisor_needs_no_psutil_or_rich(tmp_path):
