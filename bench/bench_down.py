@@ -119,16 +119,34 @@ def hook(event, args):
     if event == "socket.connect" and "connect" not in st:
         st["connect"] = time.time()
 sys.addaudithook(hook)
-import devctl.supervisor.control as control  # light: no socket, json or typing at import
-real_replies = control._replies
-def replies(sock):
-    for reply in real_replies(sock):
-        st.setdefault("reply", time.time())
-        yield reply
-    st.setdefault("eof", time.time())
-control._replies = replies
-import atexit, json
-atexit.register(lambda: os.write(2, ("STAMPS " + json.dumps({**st, "done": time.time()}) + "\n").encode()))
+def stamped(control):
+    real_replies = control._replies
+    def replies(sock):
+        for reply in real_replies(sock):
+            st.setdefault("reply", time.time())
+            yield reply
+        st.setdefault("eof", time.time())
+    control._replies = replies
+class Patch:
+    # stamps the replies once `down` itself imports control.py: importing it here would load
+    # pathlib (and more) before the request, which `down` no longer does
+    def find_spec(self, name, path=None, target=None):
+        if name != "devctl.supervisor.control":
+            return None
+        for finder in sys.meta_path:
+            spec = finder is not self and finder.find_spec(name, path, target)
+            if spec:
+                run = spec.loader.exec_module
+                spec.loader.exec_module = lambda module: (run(module), stamped(module))
+                return spec
+        return None
+sys.meta_path.insert(0, Patch())
+import atexit
+def report():
+    st["done"] = time.time()
+    import json
+    os.write(2, ("STAMPS " + json.dumps(st) + "\n").encode())
+atexit.register(report)
 sys.argv = ["devctl", "-C", sys.argv[1], "down"]
 from devctl.cli.main import main
 main()
