@@ -115,15 +115,19 @@ def _ran_s(pid: int) -> float:
 TIMELINE = r"""
 import os, sys, time
 st = {"interp": time.time()}
+cpu = {}
 def hook(event, args):
     if event == "socket.connect" and "connect" not in st:
         st["connect"] = time.time()
+        cpu["connect"] = time.process_time()
 sys.addaudithook(hook)
 def stamped(control):
     real_replies = control._replies
     def replies(sock):
         for reply in real_replies(sock):
-            st.setdefault("reply", time.time())
+            if "reply" not in st:
+                st["reply"] = time.time()
+                cpu["reply"] = time.process_time()
             yield reply
         st.setdefault("eof", time.time())
     control._replies = replies
@@ -144,6 +148,8 @@ sys.meta_path.insert(0, Patch())
 import atexit
 def report():
     st["done"] = time.time()
+    cpu["done"] = time.process_time()
+    st["cpu"] = cpu
     import json
     os.write(2, ("STAMPS " + json.dumps(st) + "\n").encode())
 atexit.register(report)
@@ -248,6 +254,10 @@ def cli(base: Path, n: int, tag: str, src: Path | None, timeline: bool = False) 
             "→ first exited": min(exits) - st["connect"], "first → last exited": max(exits) - min(exits),
             "→ reply": st["reply"] - max(exits), "→ end of file": st["eof"] - st["reply"],
             "→ down done": st["done"] - st["eof"], "→ process reaped": ended - st["done"],
+            # the CLI's own CPU (user + sys) up to its request, while the services exit, after
+            "CLI CPU → request sent": st["cpu"]["connect"],
+            "CLI CPU request → reply": st["cpu"]["reply"] - st["cpu"]["connect"],
+            "CLI CPU reply → done": st["cpu"]["done"] - st["cpu"]["reply"],
         })
     return out
 
