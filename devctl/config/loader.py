@@ -12,10 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
-
 from devctl.config import DEVCTL_PYTHON, Config, PluginSpec, services_section
 from devctl.config import nodes as n
+from devctl.config.pyyaml import yaml
 from devctl.errors import ConfigError, display_path
 from devctl.procs.which import DIRECTORY, MISSING, NOT_ON_PATH, NotExecutable, resolve_executable
 from devctl.statedir import check_name

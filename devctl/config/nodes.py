@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
+from devctl.config.pyyaml import yaml
 from devctl.errors import ConfigError
 
 _TAG = "tag:yaml.org,2002:"

@@ -6,7 +6,6 @@ typo should get the same helpful sentence everywhere, decided by one similarity 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 #: How similar (difflib ratio, 0..1) a known name must be to be suggested.
@@ -15,6 +14,8 @@ CUTOFF = 0.6
 
 def closest(word: str, known: Iterable[str], *, cutoff: float = CUTOFF) -> str | None:
     """The known name nearest to `word`, or None when none is close enough."""
+    import difflib  # only when a name is wrong: every parse of .devctl.yaml imports this module
+
     matches = difflib.get_close_matches(word, list(known), n=1, cutoff=cutoff)
     return matches[0] if matches else None
 
