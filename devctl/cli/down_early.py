@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import os
 
-_NO_DIR = object()  # `_repo_root_arg`: a plain `down`, no -C given
-
 
 def begin(args: list[str]) -> None:
     """Send `shutdown` now if `args` is a plain `down` and a supervisor holds the repo's lock."""
@@ -46,21 +44,21 @@ def begin(args: list[str]) -> None:
 def repo_root(args: list[str]) -> str | None:
     """The repo root a plain `down` with these arguments acts on; None if this is not one
     (or its -C is not a directory: typer reports that)."""
-    given = _repo_root_arg(args)
-    if given is None:
+    found = repo_root_option(args)
+    if found is None:
         return None
-    if given is not _NO_DIR:
-        assert isinstance(given, str)
+    (given,) = found
+    if given is not None:
         path = given or "."  # Path("") is "."
         return _resolve(path) if os.path.isdir(path) else None
     cwd = os.getcwd()
     return find_root(cwd) or _resolve(cwd)
 
 
-def _repo_root_arg(args: list[str]) -> object:
-    """-C's value (the last one given), `_NO_DIR` without one, or None when `args` is anything
-    but global repo-root options and `down` (read as `split_globals` reads them)."""
-    value: object = _NO_DIR
+def repo_root_option(args: list[str]) -> tuple[str | None] | None:
+    """`(-C's value,)` (the last one given; `(None,)` without one), or None when `args` is
+    anything but global repo-root options and `down` (read as `split_globals` reads them)."""
+    value: str | None = None
     i = 0
     while i < len(args):
         arg = args[i]
@@ -78,7 +76,7 @@ def _repo_root_arg(args: list[str]) -> object:
         else:
             return None
         i += 1
-    return value if args[i:] == ["down"] else None
+    return (value,) if args[i:] == ["down"] else None
 
 
 def find_root(start: str) -> str | None:

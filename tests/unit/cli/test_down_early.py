@@ -30,10 +30,10 @@ def ordinary(args: list[str]) -> object:
 
 
 def early(args: list[str]) -> object:
-    value = down_early._repo_root_arg(args)
-    if value is None:
+    found = down_early.repo_root_option(args)
+    if found is None:
         return None
-    return (None if value is down_early._NO_DIR else Path(str(value)),)
+    return (None if found[0] is None else Path(found[0]),)
 
 
 def test_the_shapes_of_a_plain_down_are_the_ones_split_globals_reads():
