@@ -95,14 +95,7 @@ def find_root(start: str) -> str | None:
 
 
 def _resolve(path: str) -> str:
-    """`Path(path).resolve()`: realpath, and on Python 3.11 a symlink loop is an error there
-    (RuntimeError): here a ValueError, so nothing is sent."""
-    import errno
-
-    resolved = os.path.realpath(path)
-    try:
-        os.stat(resolved)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ValueError(f"symlink loop at {resolved}") from None
-    return resolved
+    """`Path(path).resolve()`: `os.path.realpath`. (On Python 3.11 `resolve` also raises on a
+    symlink loop; here `path` is the working directory or one `os.path.isdir` reached, so there
+    is none to meet.)"""
+    return os.path.realpath(path)
