@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import devctl_argv
+
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = ROOT / "testdata" / "plugins" / "sup_plan.py"
 GOAL_OVERHEAD_MS = 120.0
@@ -48,12 +50,6 @@ def env() -> dict[str, str]:
     values = dict(os.environ, NO_COLOR="1", COLUMNS="120")
     values.pop("PYTHONDONTWRITEBYTECODE", None)
     return values
-
-
-def devctl_argv() -> list[str]:
-    """The installed `devctl` script next to this interpreter (what users run), else `-m devctl`."""
-    script = os.path.join(os.path.dirname(sys.executable), "devctl")
-    return [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "devctl"]
 
 
 def make_repo(root: Path, services: int) -> Path:

@@ -44,6 +44,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import devctl_argv
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "testdata" / "plugins"
 SUP_PLAN = FIXTURES / "sup_plan.py"
@@ -59,12 +61,6 @@ GOALS = {
 }
 PLUGIN_GOAL_MS = 100.0  # over running the plugin by hand
 DOWN_GOAL_MS = 300.0  # down of 50 services, absolute
-
-
-def devctl_argv() -> list[str]:
-    """The installed `devctl` script next to this interpreter (what users run), else `-m devctl`."""
-    script = os.path.join(os.path.dirname(sys.executable), "devctl")
-    return [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "devctl"]
 
 
 def bench_env(cache_home: str) -> dict[str, str]:

@@ -57,6 +57,7 @@ import time
 from pathlib import Path
 
 import psutil
+from benchlib import devctl_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ROOT / "testdata" / "services"
@@ -130,7 +131,7 @@ class Devctl:
 
     def run(self, *args: str, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
         t0 = time.perf_counter()
-        res = subprocess.run([PY, "-m", "devctl", "-C", str(self.root), *args], capture_output=True,
+        res = subprocess.run([*devctl_argv(), "-C", str(self.root), *args], capture_output=True,
                              text=True, env={**self.env(), **(env or {})}, check=False)
         return time.perf_counter() - t0, res
 

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
+from benchlib import devctl_argv
 
 from devctl.procs.groups import stop_group_sync
 from devctl.procs.start import popen
@@ -68,12 +69,6 @@ while True:
     else:
         nxt = time.monotonic()
 """
-
-
-def devctl_argv() -> list[str]:
-    """The installed `devctl` script next to this interpreter (what users run), else `-m devctl`."""
-    script = os.path.join(os.path.dirname(sys.executable), "devctl")
-    return [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "devctl"]
 
 
 def bench_env() -> dict[str, str]:
