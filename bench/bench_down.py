@@ -21,7 +21,7 @@ Per round, interleaved (a noisy moment hits every variant alike):
                after           lock released → `down()` returns (state re-read, straggler look)
              plus the supervisor's CPU time (user + sys) spent between the request and its exit.
   before     the same with another checkout (`--before DIR`, run through PYTHONPATH).
-  --cli      instead of the split: `python -m devctl up`, then `python -m devctl down` timed
+  --cli      instead of the split: `devctl up`, then `devctl down` timed (the installed script)
              (wall, and the CLI process's own CPU), the issue's figure: CLI start-up included.
              Next to it `python -c pass` (the same interpreter and environment) and the sum
              "bare + python -c pass": the floor of any `down` that is a Python command.
@@ -49,6 +49,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_supervisor import Devctl, free_ports, listener, tcp_services, wait_open  # noqa: E402
+from benchlib import devctl_argv  # noqa: E402
 
 PY = sys.executable
 
@@ -111,7 +112,8 @@ def _ran_s(pid: int) -> float:
         return int(fh.read().split()[0]) / 1e9
 
 
-#: `--timeline`: runs `devctl -C ROOT down` as `python -m devctl` would, stamping its stages.
+#: `--timeline`: runs `devctl -C ROOT down` as the installed script does (`main()`, no runpy),
+#: stamping its stages.
 TIMELINE = r"""
 import os, sys, time
 st = {"interp": time.time()}
@@ -206,8 +208,7 @@ def devctl(base: Path, n: int, tag: str, src: Path | None) -> dict[str, float]:
     res = subprocess.run([PY, "-c", DRIVER, str(d.root)], capture_output=True, text=True, env=env,
                          check=False, timeout=120)
     if res.returncode != 0:
-        subprocess.run([PY, "-m", "devctl", "-C", str(d.root), "down"], env=env, capture_output=True,
-                       check=False)
+        subprocess.run([*devctl_argv(), "-C", str(d.root), "down"], env=env, capture_output=True, check=False)
         raise RuntimeError(res.stderr[-3000:])
     s = json.loads(res.stdout.strip().splitlines()[-1])
     out = {
@@ -230,8 +231,7 @@ def cli(base: Path, n: int, tag: str, src: Path | None, timeline: bool = False) 
     d.up()
     time.sleep(0.2)
     env = d.env()
-    command = [PY, "-c", TIMELINE, str(d.root)] if timeline else [PY, "-m", "devctl", "-C", str(d.root),
-                                                                   "down"]
+    command = [PY, "-c", TIMELINE, str(d.root)] if timeline else [*devctl_argv(), "-C", str(d.root), "down"]
     started = time.time()
     t0 = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
