@@ -30,32 +30,23 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
 
     services = services or []
     step = step or []
-    only = list(dict.fromkeys(services))
-    dry = dry_run or app.dry_run
+    cfg = app.load_config()
     # The plugins first: their start is the longest step before the plan exists, and every
     # `up` runs the pipeline. Then the supervisor-to-be, which imports while they plan. (It
     # lets go of the plugins' pipes at once: supervisor/early.py.) What is not adopted by the
-    # pipeline is killed on the way out (plugins/early.py). When `.devctl.yaml` must be parsed
-    # (a new repo, an edited file), the supervisor is forked before the parse instead: its
-    # imports then run on the other core while PyYAML loads, not while the plugins start.
-    early = None
-
-    def fork_before_parse(root: Any) -> None:
-        nonlocal early
-        early = _fork_supervisor_early(Paths(root), dry)
-
-    try:
-        cfg = app.load_config(before_parse=fork_before_parse)
-        with spawn_early(cfg.plugins) as plugins:
-            paths = Paths(cfg.repo_root)
-            if early is None:
-                early = _fork_supervisor_early(paths, dry)
+    # pipeline is killed on the way out (plugins/early.py).
+    with spawn_early(cfg.plugins) as plugins:
+        paths = Paths(cfg.repo_root)
+        only = list(dict.fromkeys(services))
+        dry = dry_run or app.dry_run
+        early = _fork_supervisor_early(paths, dry)
+        try:
             return _up(app, cfg, paths, only, early, plugins, no_wait=no_wait, attach=attach, force=force,
                        dry=dry, json_out=json_out, skip_build=skip_build, skip_prepare=skip_prepare,
                        skip_validate=skip_validate, step=step, progress=progress)
-    finally:
-        if early is not None:
-            early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
+        finally:
+            if early is not None:
+                early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
 
 
 def _fork_supervisor_early(paths: Any, dry: bool) -> Any:
