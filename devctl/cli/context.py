@@ -12,7 +12,6 @@ from pathlib import Path
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: every fast path reads its options here
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import Any
 
     from devctl.cli.global_options import GlobalArgs
@@ -50,14 +49,12 @@ class AppContext:
                    dry_run=args.dry_run, timeout=30.0 if args.timeout is None else args.timeout,
                    verbose=args.verbose)
 
-    def load_config(self, before_parse: Callable[[Path], object] | None = None) -> Config:
-        """Find and parse `.devctl.yaml` (once). Raises ConfigError with file:line on bad input.
-        `before_parse`: see `devctl.config.load_config`."""
+    def load_config(self) -> Config:
+        """Find and parse `.devctl.yaml` (once). Raises ConfigError with file:line on bad input."""
         if self._config is None:
             from devctl.config import load_config
 
-            self._config = load_config(repo_root=self.repo_root_opt, config_file=self.config_opt,
-                                       before_parse=before_parse)
+            self._config = load_config(repo_root=self.repo_root_opt, config_file=self.config_opt)
         return self._config
 
     def repo_root(self) -> Path:

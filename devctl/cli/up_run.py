@@ -30,32 +30,23 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
 
     services = services or []
     step = step or []
-    only = list(dict.fromkeys(services))
-    dry = dry_run or app.dry_run
+    cfg = app.load_config()
     # The plugins first: their start is the longest step before the plan exists, and every
     # `up` runs the pipeline. Then the supervisor-to-be, which imports while they plan. (It
     # lets go of the plugins' pipes at once: supervisor/early.py.) What is not adopted by the
-    # pipeline is killed on the way out (plugins/early.py). When `.devctl.yaml` must be parsed
-    # (a new repo, an edited file), the supervisor is forked before the parse instead: its
-    # imports then run on the other core while PyYAML loads, not while the plugins start.
-    early = None
-
-    def fork_before_parse(root: Any) -> None:
-        nonlocal early
-        early = _fork_supervisor_early(Paths(root), dry)
-
-    try:
-        cfg = app.load_config(before_parse=fork_before_parse)
-        with spawn_early(cfg.plugins) as plugins:
-            paths = Paths(cfg.repo_root)
-            if early is None:
-                early = _fork_supervisor_early(paths, dry)
+    # pipeline is killed on the way out (plugins/early.py).
+    with spawn_early(cfg.plugins) as plugins:
+        paths = Paths(cfg.repo_root)
+        only = list(dict.fromkeys(services))
+        dry = dry_run or app.dry_run
+        early = _fork_supervisor_early(paths, dry)
+        try:
             return _up(app, cfg, paths, only, early, plugins, no_wait=no_wait, attach=attach, force=force,
                        dry=dry, json_out=json_out, skip_build=skip_build, skip_prepare=skip_prepare,
                        skip_validate=skip_validate, step=step, progress=progress)
-    finally:
-        if early is not None:
-            early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
+        finally:
+            if early is not None:
+                early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
 
 
 def _fork_supervisor_early(paths: Any, dry: bool) -> Any:
@@ -88,7 +79,8 @@ def _up(app: AppContext, cfg: Any, paths: Any, only: list[str], early: Any, plug
     preflight = in_background(lambda: up_core.preflight(paths, dry=dry, force=force),
                               name="devctl-up-preflight")
     planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step, dry,
-                    progress=progress, record_as="up", before_phases=preflight, started=plugins)
+                    progress=progress, record_as="up", before_phases=preflight, started=plugins,
+                    then=_import_launch)
     pre = preflight()
     selected = up_core.select(planned, only)  # an unknown SERVICE: exit 2, before anything
     if pre.apply:
@@ -206,7 +198,8 @@ def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
           steps: list[str], dry: bool, *, on_result: Any = None,
           progress: str = "auto", record_as: str | None = None,
-          before_phases: Callable[[], object] | None = None, started: Any = None) -> list[dict[str, Any]]:
+          before_phases: Callable[[], object] | None = None, started: Any = None,
+          then: Callable[[], object] | None = None) -> list[dict[str, Any]]:
     """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services.
 
     `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config).
@@ -215,9 +208,10 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     `before_phases()` is called once the plugins are starting and the host is imported, before
     the first phase; what it raises ends the run there (the plugins are closed). `started`: the
     plugins the caller spawned already (`plugins.early.EarlyStarts`, which it closes); else
-    they are spawned here."""
+    they are spawned here. The plan is checked, and `then()` (the caller's imports for what
+    comes next) is called, while the plugins exit (`run_pipeline`'s `while_closing`)."""
     from devctl.cli.output import err, warn
-    from devctl.errors import OperationFailed
+    from devctl.errors import DevctlError, OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions
 
     skipped = {"build.run": skip_build, "prepare.run": skip_prepare, "validate.run": skip_validate}
@@ -237,6 +231,21 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     from devctl.cli.progress import PipelineProgress, resolve
     from devctl.plugins.early import spawn_early
 
+    checked: dict[str, Any] = {}
+
+    def while_closing(result: Any) -> None:
+        # The same check as after the run, made while the plugins exit; an error it finds is
+        # raised where it always was (below, after the warnings and the validation).
+        if result.valid:
+            from devctl.supervisor.plan import normalize
+
+            try:
+                checked["services"] = normalize(result.services, cfg.repo_root)
+            except DevctlError as exc:
+                checked["error"] = exc
+        if then is not None:
+            then()
+
     # The plugins start while the pipeline and the plugin host are imported (plugins/early.py).
     spawned = nullcontext(started) if started is not None else spawn_early(cfg.plugins)
     with spawned as early, PipelineProgress(resolve(progress)) as shown:
@@ -245,7 +254,7 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
         if before_phases is not None:
             before_phases()
         result = run_pipeline(cfg, opts, on_stderr=on_stderr, on_phase=shown.phase, on_event=shown.event,
-                                   early=early)
+                              early=early, while_closing=while_closing)
     if on_result is not None:
         on_result(result)
     for note in result.notes:
@@ -255,15 +264,21 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     if not result.valid:
         raise OperationFailed(f"validation failed ({len(result.errors)} error(s)); nothing was started",
                               details=_grouped(result.errors))
-    from devctl.supervisor.plan import normalize
-
-    return normalize(result.services, cfg.repo_root)
+    if "error" in checked:
+        raise checked["error"]
+    return checked["services"]
 
 
 def _grouped(errors: list[dict[str, Any]]) -> list[str]:
     from devctl.cli.pipeline_cmds import finding_lines
 
     return finding_lines(errors)
+
+
+def _import_launch() -> None:
+    """What `_launch_and_wait` imports, loaded while the plugins exit (`_plan`'s `then`)."""
+    from devctl.cli import up_progress  # noqa: F401
+    from devctl.supervisor import daemon  # noqa: F401
 
 
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,

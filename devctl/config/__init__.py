@@ -16,8 +16,6 @@ from devctl.layout import CONFIG_NAME as CONFIG_NAME
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import this module avoids
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from devctl.config.model import Config as Config
     from devctl.config.model import PluginSpec as PluginSpec
 
@@ -49,16 +47,11 @@ def find_repo_root(start: Path) -> Path | None:
     return None
 
 
-def load_config(repo_root: Path | None = None, config_file: Path | None = None, *,
-                before_parse: Callable[[Path], object] | None = None) -> Config:
-    """Find, parse and check the config. Raises ConfigError ("file:line: key.path: message").
-
-    `before_parse(repo_root)` is called when the file must really be parsed (the parse cache
-    does not hold it), before PyYAML is imported: `up` forks its supervisor-to-be there, so
-    that the supervisor's imports run on the other core during the parse."""
+def load_config(repo_root: Path | None = None, config_file: Path | None = None) -> Config:
+    """Find, parse and check the config. Raises ConfigError ("file:line: key.path: message")."""
     from devctl.config.locate import load
 
-    return load(repo_root, config_file, before_parse=before_parse)
+    return load(repo_root, config_file)
 
 
 def __getattr__(name: str) -> object:

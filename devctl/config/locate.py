@@ -21,16 +21,11 @@ from devctl.config import (
 )
 from devctl.errors import ConfigError
 
-TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: the config is read before the plugins start
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
-
-def load(repo_root: Path | None, config_file: Path | None, *,
-         before_parse: Callable[[Path], object] | None = None) -> Config:
+def load(repo_root: Path | None, config_file: Path | None) -> Config:
     root, path, looked_in = _locate(repo_root, config_file)
     if path is not None:
-        cfg = _parsed(path, root, before_parse)
+        cfg = _parsed(path, root)
     else:
         cfg = Config(path=None, repo_root=root, plugins=[], all_plugins=[])
     found = discover(root, {p.id for p in cfg.all_plugins})
@@ -76,7 +71,7 @@ def _not_found(root: Path, looked_in: list[Path], *, explicit_root: bool) -> Con
     return ConfigError(f"no {CONFIG_NAME} found {where}", details=details)
 
 
-def _parsed(path: Path, root: Path, before_parse: Callable[[Path], object] | None = None) -> Config:
+def _parsed(path: Path, root: Path) -> Config:
     """The parsed config file: from the cache while the file (and what it resolved) is unchanged,
     else parsed — which raises every problem with its file and line — and then cached."""
     from devctl.config import cache
@@ -84,8 +79,6 @@ def _parsed(path: Path, root: Path, before_parse: Callable[[Path], object] | Non
     taken = cache.key(path, root)
     cfg = cache.load(path, root, taken)
     if cfg is None:
-        if before_parse is not None:
-            before_parse(root)
         from devctl.config.loader import parse_file
 
         cfg = parse_file(path, root)

@@ -251,6 +251,7 @@ def run_pipeline(
     on_event: EventCallback | None = None,
     early: EarlyStarts | None = None,
     running: Mapping[str, PluginClient] | None = None,
+    while_closing: Callable[[PipelineResult], object] | None = None,
 ) -> PipelineResult:
     """Run `opts.phases` (in pipeline order) over the enabled plugins of `cfg`.
 
@@ -259,6 +260,11 @@ def run_pipeline(
     `early`: plugin processes the caller started ahead (`devctl.plugins.early.spawn_early`), so
     they started while devctl was still importing this; the caller closes it. `running`: plugins
     the caller has started and keeps (by id): used, not started, and left open.
+    `while_closing(result)`: called once every phase is done, after the plugins were told there
+    is nothing more (their stdin closed: they are exiting) and before devctl waits for them to
+    end, so what the caller does next with the result overlaps their exit (`up` gets its plan
+    ready: ~10 ms of a Python plugin's teardown). It must not raise for an ordinary outcome:
+    what it raises is the run's failure.
 
     Raises PluginError (a plugin failed or returned a bad shape), OperationFailed (a strict
     collision, a step with ok: false), ConfigError (a bad service). An invalid validation does
@@ -302,6 +308,11 @@ def run_pipeline(
                     if on_phase is not None:
                         on_phase(phase)
                     _timed_phase(phase, clients, run)
+            if while_closing is not None:
+                from devctl.plugins import begin_close
+
+                begin_close([client for client in clients if client.spec.id not in (running or {})])
+                while_closing(run.result())
     except DevctlError as exc:  # what was noticed before the failure still matters
         exc.details = [*exc.details, *(f"warning: {note}" for note in run.result().notes)]
         raise

@@ -18,7 +18,7 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `devctl.plugins.early` runs
 if TYPE_CHECKING:
     from typing import Any
 
-    from devctl.plugins.client import PluginClient, close_all
+    from devctl.plugins.client import PluginClient, begin_close, close_all
     from devctl.plugins.codes import ALL_CODES, Failure
     from devctl.plugins.launch import (
         HANDSHAKE_TIMEOUT,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 #: Each exported name → the submodule that owns it.
 _OWNER = {
     "PluginClient": "client",
+    "begin_close": "client",
     "close_all": "client",
     "ALL_CODES": "codes",
     "Failure": "codes",
@@ -68,6 +69,7 @@ __all__ = [
     "Failure",
     "PluginClient",
     "PluginStream",
+    "begin_close",
     "close_all",
     "open_plugins",
     "plugin_env",

@@ -463,6 +463,18 @@ class PluginClient(FrameRouter):
             self._proc.wait(timeout=1.0)
 
 
+def begin_close(clients: Sequence[PluginClient]) -> None:
+    """Tell each plugin there will be no more requests (its stdin is closed, so it starts to
+    exit), without waiting for it: `close_all` later waits. Work in between overlaps the
+    plugins' exits (an interpreter's teardown is ~10 ms of a Python plugin's CPU)."""
+    for client in clients:
+        if not client._closed and not client._closing:
+            client._closing = True
+            if not client._stop_started:  # before its exit reparents its children
+                client._extra = descendants(client.pid)
+            client._stdin.close()
+
+
 def close_all(clients: Sequence[PluginClient]) -> None:
     """Close several plugins together (each as `PluginClient.close` describes): every stdin is
     closed at once and every group stopped at once, so N plugins take the time of one."""
@@ -471,12 +483,7 @@ def close_all(clients: Sequence[PluginClient]) -> None:
         return
     reactor = todo[0]._reactor
     with reactors.shielded():
-        for client in todo:
-            if not client._closing:
-                client._closing = True
-                if not client._stop_started:  # before its exit reparents its children
-                    client._extra = descendants(client.pid)
-                client._stdin.close()
+        begin_close(todo)
         reactor.run_until(lambda: all(c._exited for c in todo), time.monotonic() + EOF_EXIT_WAIT)
         for client in todo:
             client._begin_stop()
