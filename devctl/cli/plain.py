@@ -25,7 +25,10 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import `status` and `down` skip
+if TYPE_CHECKING:
+    from typing import TextIO
 
 #: SGR parameters of the style words devctl uses (rich writes attributes first, then colour).
 _ATTRIBUTES = {"bold": "1", "dim": "2", "italic": "3", "underline": "4"}

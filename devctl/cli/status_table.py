@@ -20,7 +20,10 @@ narrow-terminal folding laid out by rich's rules (`plain.collapse`, `plain.wrap`
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import `status` and `down` skip
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 #: Room kept for each foldable column (HEALTH, LOG) on a narrow terminal.
 _FOLD_MIN = 12

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import `status` and `down` skip
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Lines longer than this are refused: a plugin cannot make devctl buffer without bound.
 MAX_LINE_BYTES = 1024 * 1024

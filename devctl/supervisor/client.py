@@ -16,12 +16,15 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from devctl.errors import EXIT_NOT_RUNNING, DevctlError
 from devctl.supervisor.paths import Paths, supervisor_alive
 from devctl.supervisor.service_states import ACTIVE_STATES, LIVE_STATES, UP_STATES
 from devctl.supervisor.state_store import CorruptState, read_state
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import `status` and `down` skip
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def is_running(paths: Paths) -> bool:

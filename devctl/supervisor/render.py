@@ -7,11 +7,12 @@ colouring states by `STATE_STYLE` only where colour is on (a terminal, no NO_COL
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from devctl.supervisor.service_states import LIVE_STATES
 
-if TYPE_CHECKING:  # a type only: `status` does not load the plan validator
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `typing` is an import `status` and `down` skip
+if TYPE_CHECKING:  # types only: `status` does not load the plan validator
+    from typing import Any
+
     from devctl.pipeline.health_spec import HealthCheck
     from devctl.pipeline.services import ServiceSpec
 

@@ -20,7 +20,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devctl.pipeline.health_spec import HealthCheck, target_text
 from devctl.pipeline.services import ServiceSpec
@@ -35,15 +35,11 @@ from devctl.supervisor.health import Prober, starting_delay
 from devctl.supervisor.paths import Paths
 from devctl.supervisor.plan import dependents
 from devctl.supervisor.service_states import LIVE_STATES, READY_STATES, UP_STATES
-from devctl.supervisor.state_store import (
-    STATE_VERSION,
-    HealthStatus,
-    LastExit,
-    ServiceRecord,
-    redact_env,
-    save_state,
-)
+from devctl.supervisor.state_store import STATE_VERSION, redact_env, save_state
 from devctl.supervisor.watch import run_watchers
+
+if TYPE_CHECKING:  # plain dicts at run time (state_store.py)
+    from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord
 
 #: A service without a health check is ready once it has stayed up this long.
 SETTLE_S = 0.5

@@ -15,10 +15,15 @@ import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypedDict
 
 from devctl.errors import DevctlError
 from devctl.statedir import unusable
+
+#: Not `typing.TYPE_CHECKING`: `typing` (and building these TypedDicts, ~10 ms of CPU together on
+#: the 2-core box) is an import `status` and `down` skip; the records are plain dicts at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypedDict
 
 STATE_VERSION = 1
 #: Env keys containing any of these (case-insensitive) have their value redacted.
@@ -26,47 +31,49 @@ SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "KEY")
 REDACTED = "***"
 
 
-class HealthStatus(TypedDict):
-    """The latest health check of a service (from its `HealthCheck` plus what the probes saw)."""
+if TYPE_CHECKING:  # what the file holds, for type checkers: plain dicts at run time
 
-    type: str  # "tcp" | "http" | "exec"
-    target: str  # "host:port", the URL, or the exec command line
-    ok: bool | None  # None until the first probe after a (re)start
-    error: str
-    since: float | None  # time.time() of the last change of ok/error
+    class HealthStatus(TypedDict):
+        """The latest health check of a service (from its `HealthCheck` plus what the probes saw)."""
 
-
-class LastExit(TypedDict):
-    code: int | None  # None when killed by a signal
-    signal: str | None  # "SIGKILL" form
-    at: float  # time.time()
+        type: str  # "tcp" | "http" | "exec"
+        target: str  # "host:port", the URL, or the exec command line
+        ok: bool | None  # None until the first probe after a (re)start
+        error: str
+        since: float | None  # time.time() of the last change of ok/error
 
 
-class ServiceRecord(TypedDict):
-    """One service in state.json (see docs/supervisor.md); `env` is already redacted."""
+    class LastExit(TypedDict):
+        code: int | None  # None when killed by a signal
+        signal: str | None  # "SIGKILL" form
+        at: float  # time.time()
 
-    name: str
-    state: str  # one of devctl.supervisor.states.STATES
-    pid: int | None
-    pgid: int | None
-    create_time: float | None
-    started_at: float | None
-    ready_at: float | None
-    command: list[str]
-    cwd: str
-    env: dict[str, str]
-    logs: dict[str, str]  # stream -> path
-    restarts: int  # in total
-    restart_attempt: int  # since the last reset
-    restart_policy: str
-    last_exit: LastExit | None
-    health: HealthStatus | None
-    error: str
-    depends_on: list[str]
-    stop_signal: str
-    stop_timeout_ms: int
-    descendants: list[list[float]]  # [pid, create_time] pairs
-    plugin: str
+
+    class ServiceRecord(TypedDict):
+        """One service in state.json (see docs/supervisor.md); `env` is already redacted."""
+
+        name: str
+        state: str  # one of devctl.supervisor.states.STATES
+        pid: int | None
+        pgid: int | None
+        create_time: float | None
+        started_at: float | None
+        ready_at: float | None
+        command: list[str]
+        cwd: str
+        env: dict[str, str]
+        logs: dict[str, str]  # stream -> path
+        restarts: int  # in total
+        restart_attempt: int  # since the last reset
+        restart_policy: str
+        last_exit: LastExit | None
+        health: HealthStatus | None
+        error: str
+        depends_on: list[str]
+        stop_signal: str
+        stop_timeout_ms: int
+        descendants: list[list[float]]  # [pid, create_time] pairs
+        plugin: str
 
 
 def is_secret_key(key: str) -> bool:
