@@ -30,7 +30,7 @@ def doctor(
     Exit codes: 0 healthy (warnings allowed), 1 a check failed, 2 the config does not load.
     """
     from devctl.cli.context import app_context
-    from devctl.cli.output import err
+    from devctl.cli.output import spinner
     from devctl.errors import EXIT_FAILED, EXIT_USAGE, ConfigError
 
     actx = app_context(ctx)
@@ -48,7 +48,7 @@ def doctor(
         "plugins": len(cfg.plugins), "disabled": len(cfg.all_plugins) - len(cfg.plugins),
         "strictness": cfg.strictness, "preflight": len(cfg.preflight), "notifiers": len(cfg.notifiers),
     }
-    with err().status("checking plugins…"):
+    with spinner("checking plugins…"):
         report["plugins"] = _handshakes(cfg)
         if all(p["ok"] for p in report["plugins"]):
             report["plan"] = _plan(cfg, strict=actx.effective_strict(), timeout=actx.timeout)

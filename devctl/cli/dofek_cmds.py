@@ -182,7 +182,7 @@ def poll(
     """
     import anyio
 
-    from devctl.cli.output import err, out, print_json
+    from devctl.cli.output import err, out, print_json, spinner
     from devctl.dofek.render import render
 
     cfg, root = _setup(ctx, config, verbose)
@@ -192,7 +192,7 @@ def poll(
     async def main() -> None:
         await host.run(result.append, ticks=1, wait_all=True)
 
-    with err().status(f"polling {len(host.runners)} plugins…"):
+    with spinner(f"polling {len(host.runners)} plugins…"):
         anyio.run(main)
     snapshot = result[0]
     if json_out:
@@ -236,10 +236,10 @@ def check(
         return
     import anyio
 
-    from devctl.cli.output import err, print_json
+    from devctl.cli.output import print_json, spinner
     from devctl.dofek.conformance import findings, run_check
 
-    with err().status(f"checking {' '.join(command)} ({polls} polls)…"):
+    with spinner(f"checking {' '.join(command)} ({polls} polls)…"):
         record = anyio.run(lambda: run_check(list(command), polls=polls, timeout_ms=timeout_ms))
     found = findings(record)
     if json_out:

@@ -55,10 +55,10 @@ def down(repo_root: Path, timeout: float | None = None) -> int:
     from devctl.supervisor import client
     from devctl.supervisor.paths import Paths
 
-    if is_terminal(sys.stderr):  # the spinner is rich's; piped, nothing would be drawn: no rich
-        from devctl.cli.output import err
+    if is_terminal(sys.stderr):  # piped, nothing would be drawn: not even its thread's import
+        from devctl.cli.output import spinner
 
-        with err().status("stopping…") as shown:
+        with spinner("stopping…") as shown:
             summary = client.down(Paths(repo_root), timeout, on_step=shown.update)
     else:
         summary = client.down(Paths(repo_root), timeout)

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from devctl.cli.spinner import Spinner
+
 
 def _style_options() -> dict[str, Any]:
     """NO_COLOR (set, not empty) means plain text. rich by itself drops only the colours and
@@ -43,6 +45,14 @@ def err() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True, **_style_options())
+
+
+def spinner(text: str) -> Spinner:
+    """The spinner a command shows on stderr while it waits (`with spinner("…") as shown:`,
+    `shown.update("…")`); drawn on a terminal only, without rich (cli/spinner.py)."""
+    from devctl.cli.spinner import Spinner
+
+    return Spinner(text)
 
 
 def print_json(obj: Any) -> None:

@@ -150,7 +150,7 @@ _resolved = resolved
 
 
 def _refresh(ctx: Any) -> Any | None:
-    from devctl.cli.output import err, warn
+    from devctl.cli.output import spinner, warn
     from devctl.errors import DevctlError
     from devctl.plugin_commands.discover import refresh
 
@@ -159,7 +159,7 @@ def _refresh(ctx: Any) -> Any | None:
         cfg = app.load_config()
         if not cfg.plugins:
             return None
-        with err().status("asking plugins for their commands…"):
+        with spinner("asking plugins for their commands…"):
             return refresh(cfg, on_warning=warn)
     except DevctlError as exc:
         warn(f"plugin commands unavailable: {exc.message}")

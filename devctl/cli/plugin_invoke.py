@@ -56,7 +56,7 @@ def run(app: AppContext, name: str, args: list[str], timeout: float | None, know
     `timeout` bounds command.run only when the user gave `--timeout` (None: no deadline).
     `known`: the command cache the caller has just found fresh (`cached`), so it is not read
     and checked again; it is used only if it was built from the config file loaded here."""
-    from devctl.cli.output import err, warn
+    from devctl.cli.output import spinner, warn
     from devctl.plugin_commands import cache
     from devctl.plugin_commands.discover import refresh
     from devctl.plugin_commands.run import run_plugin_command
@@ -64,7 +64,7 @@ def run(app: AppContext, name: str, args: list[str], timeout: float | None, know
     cfg = app.load_config()
     current = known if known is not None and known.config == str(cfg.path) else cache.read(cfg.repo_root)
     if current is None or (current is not known and not cache.is_fresh(current, cfg.path)):
-        with err().status("asking plugins for their commands…"):  # a file changed: re-ask
+        with spinner("asking plugins for their commands…"):  # a file changed: re-ask
             current = refresh(cfg, on_warning=warn)
     return run_plugin_command(
         cfg, name, args, strict=app.effective_strict(), dry_run=app.dry_run, timeout=timeout,

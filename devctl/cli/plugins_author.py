@@ -83,7 +83,7 @@ def check(
     from rich.text import Text
 
     from devctl.cli.context import app_context
-    from devctl.cli.output import err, print_json
+    from devctl.cli.output import err, print_json, spinner
     from devctl.conformance import run_checks
     from devctl.errors import ConfigError
 
@@ -102,7 +102,7 @@ def check(
             raise ConfigError(f"no plugin {plugin_id!r} in the config (configured: {known})")
         argv, cwd, env, target = spec.argv(), spec.workdir, dict(spec.env), f"plugin {spec.id!r}"
         before, config = _config_before(cfg, spec, app_context(ctx).timeout)
-    with err().status(f"checking {target}…"):
+    with spinner(f"checking {target}…"):
         report = run_checks(argv, cwd=cwd, env=env, timeout=timeout, target=target, config=config)
     if json_out:
         print_json({**report.to_json(), "config_from": before})

@@ -35,13 +35,13 @@ def list_plugins(
     to start is listed with its error; the exit code is then 1.
     """
     from devctl.cli.context import app_context
-    from devctl.cli.output import err, print_json, warn
+    from devctl.cli.output import print_json, spinner, warn
     from devctl.plugin_commands.discover import store as store_commands
 
     app_ctx = app_context(ctx)
     cfg = app_ctx.load_config()
     on_stderr = _stderr_printer() if app_ctx.verbose else None
-    with err().status("reading plugin handshakes…"):
+    with spinner("reading plugin handshakes…"):
         probed = _probe_all(cfg, on_stderr)
     entries = [entry for entry, _ in probed]
     # Each plugin was started once: its handshake and its commands.list answer refresh

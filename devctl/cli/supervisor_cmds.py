@@ -257,7 +257,7 @@ def start(
 
 
 def _steer(ctx: typer.Context, op: str, names: list[str], wait: float | None) -> None:
-    from devctl.cli.output import err
+    from devctl.cli.output import err, spinner
     from devctl.supervisor import client
     from devctl.supervisor.render import progress_line
     from devctl.supervisor.service_states import UP_STATES
@@ -267,7 +267,7 @@ def _steer(ctx: typer.Context, op: str, names: list[str], wait: float | None) ->
     if wait is not None:
         args["wait_s"] = wait
     t0 = time.time()
-    with err().status(f"{op} {', '.join(names) or 'all services'}…"):
+    with spinner(f"{op} {', '.join(names) or 'all services'}…"):
         reply = client.request(paths, op, timeout=(wait or 0) + 600, **args)
     bad = 0
     for svc in reply.get("services", []):

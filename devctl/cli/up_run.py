@@ -152,13 +152,13 @@ def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry
     """`up` on a running environment: the supervisor compares and applies; we report and wait."""
     from rich.markup import escape
 
-    from devctl.cli.output import err, error, info, out
+    from devctl.cli.output import err, error, info, out, spinner
     from devctl.cli.up_progress import UpProgress
     from devctl.supervisor import client
     from devctl.supervisor import up as up_core
 
     t0 = time.time()
-    with err().status("comparing with the running plan…" if dry else "applying the new plan…"):
+    with spinner("comparing with the running plan…" if dry else "applying the new plan…"):
         up_core.await_supervisor(paths)
         reply = client.request(paths, "apply", timeout=900, services=services, only=only, force=force,
                                dry_run=dry)

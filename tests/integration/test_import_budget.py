@@ -79,12 +79,16 @@ def test_fast_commands_stay_within_their_import_budget(tmp_path, argv, budget, h
 
 
 def test_down_skips_typer(tmp_path):
-    """`down`'s own modules are the supervisor's business; the CLI adds no typer, click or anyio,
-    and, piped, no rich: no spinner to draw, and its one line is written plainly."""
+    """`down`'s own modules are the supervisor's business; the CLI adds no typer, click, anyio or
+    typing, and no rich: its one line is written plainly, and its spinner too (on a terminal)."""
     found = loaded(["down"], tmp_path, watch=HEAVY + LEAN + UNTYPED)
     assert not {m.split(".")[0] for m in found["heavy"]} & {"typer", "click", "anyio", "asyncio", "httpx",
                                                             "rich", *LEAN, *UNTYPED}
     assert "devctl.cli.fastpath" in found["devctl"]
+    # On a terminal its spinner is drawn without rich too (cli/spinner.py).
+    found = loaded(["down"], tmp_path, env={"TTY_COMPATIBLE": "1"}, watch=HEAVY + LEAN + UNTYPED)
+    assert found["heavy"] == []
+    assert "devctl.cli.spinner" in found["devctl"]
 
 
 #: All `devctl down` may have loaded when its request goes out (cli/down_early.py): above what

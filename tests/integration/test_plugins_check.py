@@ -56,6 +56,7 @@ EXPECTED: dict[str, tuple[list[str], tuple[str, ...]] | None] = {
     "pipe_config_port.py": (["8080"], PASS),
     "pipe_lib.py": None,  # the helper the pipe_* fixtures import
     "pipe_needs_key.py": ([], ("op config.mutate", "op launch.plan")),  # alone it lacks ports.web
+    "pipe_eof_marker.py": (["{tmp}/stdin-ended"], PASS),
     "pipe_ok.py": ([], PASS),
     "pipe_order.py": (["first", "{tmp}/order.log"], PASS),
     "pipe_patch_through.py": ([], ("op config.mutate",)),
