@@ -4,8 +4,9 @@ Data goes to stdout, messages and progress to stderr, so `devctl plan --json | j
 clean JSON. Messages (`error`, `warn`, `info`, `notice`) are written without rich
 (`devctl.cli.plain`: ANSI codes on a terminal, plain text with NO_COLOR or when piped, the same
 text rich printed), so a command that prints only messages and plain tables never imports it
-(~30-85 ms). `out()`/`err()` are rich consoles for what needs rich: live displays and the
-bordered tables of `plan`, `build` and friends.
+(~30-85 ms); so is the spinner (`spinner`, devctl.cli.spinner). `out()`/`err()` are rich
+consoles for what needs rich: `up`'s live lines and the bordered tables of `plan`, `build` and
+friends.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ it. This module writes what rich wrote for the same input, by the same rules:
 - long free text wraps at word boundaries and folds words longer than the column, as rich's
   `overflow="fold"` does (`wrap`).
 
-rich stays where it earns its cost: live displays (spinners, `up`'s redrawn lines) and the
-bordered tables of `plan`, which are drawn on a terminal only.
+rich stays where it earns its cost: `up`'s redrawn lines and the bordered tables of `plan`,
+which are drawn on a terminal only. (Spinners are drawn without it too: `cli/spinner.py`.)
 """
 
 from __future__ import annotations
