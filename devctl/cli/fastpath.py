@@ -95,8 +95,14 @@ def up(app: AppContext) -> int:
 
 
 def _at_root(command: Callable[[Path], int]) -> Callable[[AppContext], int]:
+    """`command` at the repo root, then the exit at once (`teardown.exit_at_once`): `status`
+    and `down` leave nothing that needs the interpreter's teardown."""
     def run(app: AppContext) -> int:
-        return command(app.repo_root())
+        from devctl.cli.teardown import exit_at_once
+
+        code = command(app.repo_root())
+        exit_at_once(code)
+        return code
 
     run.__name__ = command.__name__
     return run

@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> None:
         from devctl.cli.down_early import begin
 
         begin(args)
+    if argv is None:  # the program itself, not a caller that wants its SystemExit back
+        from devctl.cli import teardown
+
+        teardown.as_program = True
     from devctl.cli.fastpath import try_fast
 
     fast = try_fast(args)
