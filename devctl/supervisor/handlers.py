@@ -206,7 +206,7 @@ async def _shutdown(sup: Supervisor, request: dict[str, Any], send: Send) -> Non
     sup.shutdown_requested.set()
     await sup.wait_until(lambda: all(s.st.state == "stopped" for s in sup.services.values()))
     # The run id: `down` looks for stragglers by it, and with its request sent early
-    # (control.begin_shutdown) state.json may already be gone when it reads it. Our pid: the
+    # (early_shutdown.begin_shutdown) state.json may already be gone when it reads it. Our pid: the
     # client waits for this process to end after the connection closes (control.release_held).
     await send({"ok": True, "stopped": list(sup.services), "run_id": sup.run_id, "pid": os.getpid()})
     sup.shutdown_replied.set()
