@@ -14,8 +14,9 @@ kept equal by tests/unit/cli/test_down_early.py:
 - the shapes: `[-C DIR | -CDIR | --repo-root DIR | --repo-root=DIR]... down`, exactly as
   `global_options.split_globals` reads them (what `cli/fastpath.py` answers, and the typer path);
 - the root: `-C`'s directory, resolved, as `AppContext.repo_root` takes it; else the nearest
-  directory at or above the working directory that holds `.devctl.yaml`, as
-  `devctl.config.find_repo_root` finds it, else the working directory;
+  directory at or above the working directory that holds `.devctl.yaml`
+  (`devctl.layout.find_root`, which `devctl.config.find_repo_root` is too), else the working
+  directory;
 - the socket and lock: `devctl.layout`'s names, as `supervisor.paths.Paths` joins them.
 Anything else, or any failure here, sends nothing: `client.down` then sends the request
 itself, as before.
@@ -52,6 +53,8 @@ def repo_root(args: list[str]) -> str | None:
         path = given or "."  # Path("") is "."
         return _resolve(path) if os.path.isdir(path) else None
     cwd = os.getcwd()
+    from devctl.layout import find_root
+
     return find_root(cwd) or _resolve(cwd)
 
 
@@ -77,21 +80,6 @@ def repo_root_option(args: list[str]) -> tuple[str | None] | None:
             return None
         i += 1
     return (value,) if args[i:] == ["down"] else None
-
-
-def find_root(start: str) -> str | None:
-    """`devctl.config.find_repo_root(Path(start))`, as a string, without pathlib."""
-    from devctl.layout import CONFIG_NAME
-
-    directory = _resolve(start)
-    for _ in range(directory.count("/") + 1):  # the root, then each parent up to "/"
-        if os.path.isfile(os.path.join(directory, CONFIG_NAME)):  # any OSError: not there
-            return directory
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    return None
 
 
 def _resolve(path: str) -> str:

@@ -37,14 +37,12 @@ def searched_dirs(start: Path) -> list[Path]:
 
 
 def find_repo_root(start: Path) -> Path | None:
-    """The nearest directory at or above `start` that holds `.devctl.yaml`, or None."""
-    for directory in searched_dirs(start):
-        try:
-            if (directory / CONFIG_NAME).is_file():
-                return directory
-        except OSError:  # ENAMETOOLONG near PATH_MAX: no config can be read from there either
-            continue
-    return None
+    """The nearest directory at or above `start` that holds `.devctl.yaml`, or None (the search
+    is `devctl.layout.find_root`'s, which `down` runs before pathlib is even imported)."""
+    from devctl.layout import find_root
+
+    found = find_root(str(start))
+    return None if found is None else Path(found)
 
 
 def load_config(repo_root: Path | None = None, config_file: Path | None = None) -> Config:

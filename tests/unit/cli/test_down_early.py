@@ -12,6 +12,7 @@ import pytest
 from devctl.cli import down_early
 from devctl.cli.global_options import split_globals
 from devctl.config import find_repo_root
+from devctl.layout import find_root
 from devctl.supervisor.paths import Paths
 
 #: Words the global options are made of; every sequence of up to three of them, then `down`.
@@ -64,12 +65,20 @@ def tree(tmp_path: Path) -> dict[str, Path]:
             "cfglink": tmp_path / "cfglink", "dotdot": inner / "deep" / ".." / ".." / ".."}
 
 
-def test_the_repo_root_is_found_as_find_repo_root_finds_it(tmp_path: Path):
+def pathlib_rule(start: Path) -> Path | None:
+    """The search as pathlib states it: `start` resolved, then each parent, the first holding
+    `.devctl.yaml` as a file."""
+    resolved = start.resolve()
+    return next((d for d in [resolved, *resolved.parents] if (d / ".devctl.yaml").is_file()), None)
+
+
+def test_the_repo_root_is_found_by_the_pathlib_rule_without_pathlib(tmp_path: Path):
     for name, start in tree(tmp_path).items():
-        found = find_repo_root(start)
-        assert down_early.find_root(str(start)) == (None if found is None else str(found)), name
-    assert down_early.find_root(str(tmp_path / "plain")) is None  # nothing above tmp_path has one
-    assert down_early.find_root(str(tmp_path / "link")) == str(tmp_path / "outer" / "a" / "inner")
+        expected = pathlib_rule(start)
+        assert find_root(str(start)) == (None if expected is None else str(expected)), name
+        assert find_repo_root(start) == expected, name  # devctl.config's is the same search
+    assert find_root(str(tmp_path / "plain")) is None  # nothing above tmp_path has one
+    assert find_root(str(tmp_path / "link")) == str(tmp_path / "outer" / "a" / "inner")
 
 
 @pytest.mark.parametrize("how", ["cwd", "-C", "-CDIR", "--repo-root", "--repo-root="])
