@@ -168,6 +168,12 @@ class Reactor:
             self._dispatch(timeout)
         return True
 
+    def poll(self) -> None:
+        """Run the timers that are due and the callbacks of what is ready now, without waiting:
+        one look between two turns of a task loop that still has work (`procs/tasks.py`)."""
+        self._fire_timers(time.monotonic())
+        self._dispatch(0)
+
     def _dispatch(self, timeout: float | None) -> None:
         """Wait up to `timeout` for readiness and call the callbacks of what is ready."""
         for key, mask in self._selector.select(timeout):

@@ -216,9 +216,20 @@ def run(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     try:
         ready = loop.ready
         while not root.done:
-            while ready and not root.done:
+            # One turn: the tasks that are ready now, each stepped once; a task made ready
+            # meanwhile (a checkpoint, a lock handed on) waits for the next turn, after the due
+            # timers and the ready fds have had their look. Draining the queue instead let a
+            # task that checkpoints in a loop (the supervisor spawning 50 services, one per
+            # turn) starve every timer: no probe ran until the last spawn (asyncio's rule too).
+            for _ in range(len(ready)):
+                if root.done:
+                    break
                 loop.step(*ready.popleft())
-            if not root.done:
+            if root.done:
+                break
+            if ready:
+                loop.reactor.poll()
+            else:
                 loop.reactor.run_until(lambda: bool(ready))
     finally:
         _local.loop = None

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -43,6 +44,43 @@ def test_checkpoints_let_other_tasks_run_in_order() -> None:
 
     tasks.run(main)
     assert seen == ["a0", "b0", "a1", "b1", "a2", "b2"]
+
+
+def test_a_task_that_checkpoints_in_a_loop_lets_due_timers_and_ready_fds_run() -> None:
+    """Each turn steps the tasks ready at its start, then looks at timers and fds: a task that
+    checkpoints in a loop (the supervisor spawning one service per turn) cannot starve them."""
+    seen: list[str] = []
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, b"x")
+
+    async def timer() -> None:
+        await tasks.sleep(0.002)
+        seen.append("timer")
+
+    async def reader() -> None:
+        await tasks.wait_readable(read_fd)
+        seen.append("fd")
+
+    async def busy() -> None:
+        deadline = time.monotonic() + 0.2
+        for _ in range(1_000_000):  # bounded in count and in time
+            if len(seen) == 2 or time.monotonic() > deadline:
+                break
+            await tasks.checkpoint()
+        seen.append("busy done")
+
+    async def main() -> None:
+        async with tasks.create_task_group() as tg:
+            tg.start_soon(busy)
+            tg.start_soon(timer)
+            tg.start_soon(reader)
+
+    try:
+        tasks.run(main)
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+    assert sorted(seen[:2]) == ["fd", "timer"] and seen[2] == "busy done"
 
 
 def test_sleeps_wake_in_deadline_order() -> None:
