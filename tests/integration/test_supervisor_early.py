@@ -65,10 +65,20 @@ def test_cli_killed_in_its_pipeline_leaves_no_early_supervisor(tmp_path: Path) -
         assert not (repo.root / ".devctl" / "supervisor.lock").exists()
         os.kill(cli.pid, signal.SIGKILL)
         cli.wait(timeout=10)
-        feed_fifo(fifo, plan)  # unblocks the plugin, which then finds its stdin closed
+        writer = feed_fifo(fifo, plan)  # unblocks the plugin, which then finds its stdin closed
         # The CLI's end of the plan pipe closed with it: the early supervisor exits unused.
         wait_for(lambda: not child.is_running() or child.status() == psutil.STATUS_ZOMBIE,
                  what="the early supervisor gone")
+        # The writer is done before the FIFO goes: on a busy box its thread could otherwise run
+        # only after the FIFO was replaced by a plain plan.json below, and a plugin already
+        # waiting in open() on the FIFO would wait forever. Opening it here ourselves lets the
+        # writer through even when the plugin never asked (the CLI was killed before it did).
+        reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            writer.join(timeout=30)
+            assert not writer.is_alive(), "the plan written to the FIFO"
+        finally:
+            os.close(reader)
     assert not (repo.root / ".devctl" / "state.json").exists()
     assert not (repo.root / ".devctl" / "supervisor.log").exists()
     os.unlink(fifo)
