@@ -33,13 +33,32 @@ def run(*cmd: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.
     return result
 
 
+# What a checkout holds that is not source: the VCS, environments, caches, run-time state, and
+# what a build leaves behind. None of it goes into the sdist (MANIFEST.in prunes the rest).
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "*.egg-info", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".hypothesis", ".devctl", ".data", "site", "build", "dist", "devctl-*",
+)
+
+
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Build from a private copy of the tree, not from the checkout itself.
+
+    setuptools builds the sdist in `<tree>/devctl-<version>/` and removes it at the end, and writes
+    `<tree>/devctl.egg-info`. Under xdist a module fixture runs once per worker, so two workers
+    built in the checkout at once and one removed the other's release tree in mid-copy (a CI
+    failure: "could not create 'devctl-0.1.0/./devctl/__init__.py'"). A copy per build also keeps
+    those transient directories out of the tree that other tests walk. (`pip wheel` of a
+    tree builds in it too, so the no-`build` path uses the copy as well.)
+    """
     out = tmp_path_factory.mktemp("dist")
+    tree = tmp_path_factory.mktemp("tree") / "devctl-src"
+    shutil.copytree(ROOT, tree, ignore=NOT_SOURCE, symlinks=True)
     found: dict[str, Path] = {}
-    source = str(ROOT)
+    source = str(tree)
     if importlib.util.find_spec("build") is not None:
-        run(sys.executable, "-m", "build", "--sdist", "--outdir", str(out), str(ROOT))
+        run(sys.executable, "-m", "build", "--sdist", "--outdir", str(out), str(tree))
         found["sdist"] = next(out.glob("devctl-*.tar.gz"))
         source = str(found["sdist"])
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), source)
