@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, cast
 
 from devctl.config import DEVCTL_PYTHON, Config, PluginSpec, services_section
 from devctl.config import nodes as n
@@ -19,6 +18,10 @@ from devctl.errors import ConfigError, display_path
 from devctl.procs.which import DIRECTORY, MISSING, NOT_ON_PATH, NotExecutable, resolve_executable
 from devctl.statedir import check_name
 from devctl.util.suggest import unknown_key
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: the config is read before the plugins start
+if TYPE_CHECKING:
+    from typing import Any
 
 TOP_KEYS = ("plugins", "strictness", "preflight", "notifiers", "services")
 PLUGIN_KEYS = ("id", "path", "args", "env", "workdir", "priority", "enabled")
@@ -102,7 +105,8 @@ def _plugin(
     if mapping is None:
         return None, None
     before = len(problems.lines)
-    values: dict[str, object] = {}
+    # Each value has the type its `want_*` check gives (None when it failed).
+    values: dict[str, Any] = {}
     nodes: dict[str, yaml.Node] = {}
     for key, key_node, value in n.mapping_items(mapping, keypath, problems):
         child = n.join(keypath, key)
@@ -131,12 +135,11 @@ def _plugin(
     for required in ("id", "path"):
         if required not in nodes:
             problems.add(node, keypath, f"missing '{required}'")
-    # Each value has the type its `want_*` check gives (None when it failed): the casts say so.
-    plugin_id = cast("str | None", values.get("id"))
+    plugin_id: str | None = values.get("id")
     if len(problems.lines) > before:
         return plugin_id, None
     workdir = _workdir(values.get("workdir"), nodes.get("workdir"), keypath, root, problems)
-    env = cast("dict[str, str]", values.get("env") or {})
+    env: dict[str, str] = values.get("env") or {}
     enabled = values.get("enabled", True)
     path = str(values["path"])
     executable = ""
@@ -147,10 +150,10 @@ def _plugin(
     return plugin_id, PluginSpec(
         id=str(values["id"]),
         path=path,
-        args=list(cast("list[str]", values.get("args") or [])),
+        args=list(values.get("args") or []),
         env=dict(env),
         workdir=workdir,
-        priority=int(cast(int, values.get("priority", 0))),
+        priority=int(values.get("priority", 0)),
         enabled=bool(enabled),
         source="config",
         line=n.line_of(node),

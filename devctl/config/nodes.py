@@ -7,10 +7,12 @@ collected (one run shows all of them) and raised as a single ConfigError.
 
 from __future__ import annotations
 
-from typing import Any
-
 from devctl.config.pyyaml import yaml
 from devctl.errors import ConfigError
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: the config is read before the plugins start
+if TYPE_CHECKING:
+    from typing import Any
 
 _TAG = "tag:yaml.org,2002:"
 #: How many further problems are listed under the first one.

@@ -14,11 +14,14 @@ items are taken as written, so `PORT: 8080` and `command: [sleep, 5]` mean what 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
 from devctl.util.records import Record
 
+# Not `typing.TYPE_CHECKING`: the config is read before the plugins start, `typing` is not.
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # PyYAML is imported only to parse: the pipeline uses DeclaredService without it
+    from typing import Any
+
     import yaml
 
     from devctl.config.nodes import Problems

@@ -31,11 +31,14 @@ import select
 import signal
 import sys
 import time
-from pathlib import Path
-from typing import Any
 
 from devctl.procs.forked import run_child
 from devctl.supervisor.paths import Paths
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` forks this before it reads its config
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 #: How long `abandon` waits for a killed early supervisor to be gone (it dies at once).
 GONE_TIMEOUT_S = 2.0

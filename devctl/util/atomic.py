@@ -16,7 +16,10 @@ import errno
 import os
 import sys
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: the config cache is written before the plugins start
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Mode of a new file when the caller names none: what an editor would create.
 DEFAULT_MODE = 0o644

@@ -171,3 +171,9 @@ def test_plan_and_plugin_commands_spawn_plugins_before_importing_the_host(tmp_pa
     # does not search them for garbage (cli/teardown.py).
     assert spawns("plan", "--json") == [[[], []], ["devctl.pipeline.services"], True]
     assert spawns("echo-args", "x") == [[[]], [], True]  # the provider (which also answers config.mutate)
+    # A config read afresh (a new clone, an edited file) parses the YAML before the spawn:
+    # that path does not import `typing` either (config/loader.py, nodes.py, util/atomic.py).
+    import shutil
+
+    shutil.rmtree(tmp_path / ".devctl" / "cache")
+    assert spawns("plan", "--json")[0] == [[], []]
