@@ -30,31 +30,23 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
 
     services = services or []
     step = step or []
-    only = list(dict.fromkeys(services))
-    dry = dry_run or app.dry_run
-    # The supervisor-to-be first, before the config is even read: the repo root is known
-    # without it, and its imports (~50 ms of CPU) then run on the second core while this one
-    # parses the config, instead of competing with the plugins' start and the plugin host's
-    # imports, the steps every `up` waits for. Whatever ends `up` before the plan is handed
-    # over abandons it (it exits on the closed pipe: supervisor/early.py).
-    early = _fork_supervisor_early(Paths(app.repo_root()), dry)
-    try:
-        cfg = app.load_config()
+    cfg = app.load_config()
+    # The plugins first: their start is the longest step before the plan exists, and every
+    # `up` runs the pipeline. Then the supervisor-to-be, which imports while they plan. (It
+    # lets go of the plugins' pipes at once: supervisor/early.py.) What is not adopted by the
+    # pipeline is killed on the way out (plugins/early.py).
+    with spawn_early(cfg.plugins) as plugins:
         paths = Paths(cfg.repo_root)
-        if early is not None and early.paths != paths:  # a root found otherwise: not expected
-            early.abandon()
-            early = None
-        # The plugins next: their start is the longest step before the plan exists. What is
-        # not adopted by the pipeline is killed on the way out (plugins/early.py).
-        with spawn_early(cfg.plugins) as plugins:
-            if early is None:
-                early = _fork_supervisor_early(paths, dry)
+        only = list(dict.fromkeys(services))
+        dry = dry_run or app.dry_run
+        early = _fork_supervisor_early(paths, dry)
+        try:
             return _up(app, cfg, paths, only, early, plugins, no_wait=no_wait, attach=attach, force=force,
                        dry=dry, json_out=json_out, skip_build=skip_build, skip_prepare=skip_prepare,
                        skip_validate=skip_validate, step=step, progress=progress)
-    finally:
-        if early is not None:
-            early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
+        finally:
+            if early is not None:
+                early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
 
 
 def _fork_supervisor_early(paths: Any, dry: bool) -> Any:
@@ -64,9 +56,7 @@ def _fork_supervisor_early(paths: Any, dry: bool) -> Any:
 
     from devctl.supervisor.paths import supervisor_alive
 
-    if dry or os.environ.get("DEVCTL_SUPERVISOR_MODE", "fork") != "fork" or not os.path.isdir(paths.root):
-        return None
-    if supervisor_alive(paths.lock):
+    if dry or os.environ.get("DEVCTL_SUPERVISOR_MODE", "fork") != "fork" or supervisor_alive(paths.lock):
         return None
     from devctl.supervisor.early import fork_early
 

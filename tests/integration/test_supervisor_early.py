@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from devctl.supervisor import daemon, early
-from tests.cli import ok, run_cli, spawn_cli, wait_for
+from tests.cli import ok, spawn_cli, wait_for
 from tests.integration.test_supervisor_cli import Repo, open_repo, service
 from tests.orphans import find_tagged
 
@@ -109,19 +109,6 @@ def test_up_that_starts_nothing_takes_its_early_supervisor_with_it(tmp_path: Pat
     assert psutil.Process(status["supervisor"]["pid"]).ppid() != os.getpid()
     for _ in gen:  # the fixture's `down`
         pass
-
-
-def test_a_config_error_takes_the_early_supervisor_with_it(tmp_path: Path) -> None:
-    """`up` forks its supervisor-to-be before it reads `.devctl.yaml` (its imports then run while
-    the config is parsed): a config `up` cannot read ends `up` with the file and line, and with
-    nothing of it left running at that very moment, nor anything written under `.devctl/`."""
-    (tmp_path / ".devctl.yaml").write_text("plugins:\n  - id: x\n    path: [unclosed\n")
-    res = run_cli("-C", str(tmp_path), "up", cwd=tmp_path)
-    assert res.returncode == 2, res
-    assert ".devctl.yaml:4: invalid YAML" in res.stderr and "Traceback" not in res.stderr, res.stderr
-    assert find_tagged(os.environ["DEVCTL_TEST_TAG"]) == []  # no wait: gone already
-    assert not (tmp_path / ".devctl" / "supervisor.log").exists()
-    assert not (tmp_path / ".devctl" / "state.json").exists()
 
 
 def _fake_run_daemon(record: Path):
