@@ -94,18 +94,29 @@ def up(app: AppContext) -> int:
     return run_up(app)
 
 
-def _at_root(command: Callable[[Path], int]) -> Callable[[AppContext], int]:
-    """`command` at the repo root, then the exit at once (`teardown.exit_at_once`): `status`
-    and `down` leave nothing that needs the interpreter's teardown."""
+def _at_once(command: Callable[[AppContext], int]) -> Callable[[AppContext], int]:
+    """`command`, then the exit at once (`teardown.exit_at_once`) when it returns: `status`,
+    `down`, `plan` and `up` leave nothing that needs the interpreter's teardown (their plugins
+    are closed and reaped, their files written and closed). An error or Ctrl-C is not a return:
+    it goes to `main._run`, which reports it and exits the ordinary way."""
     def run(app: AppContext) -> int:
         from devctl.cli.teardown import exit_at_once
 
-        code = command(app.repo_root())
+        code = command(app)
         exit_at_once(code)
         return code
 
     run.__name__ = command.__name__
     return run
+
+
+def _at_root(command: Callable[[Path], int]) -> Callable[[AppContext], int]:
+    """`command` at the repo root, ending at once (`_at_once`)."""
+    def run(app: AppContext) -> int:
+        return command(app.repo_root())
+
+    run.__name__ = command.__name__
+    return _at_once(run)
 
 
 class Shape:
@@ -130,9 +141,9 @@ SHAPES: dict[tuple[str, ...], Shape] = {
     ("down",): Shape(_at_root(down)),
     ("tui",): Shape(tui, frozenset({"config"})),
     # --timeout stays typer's (its lower bound is checked there).
-    ("plan",): Shape(plan, PIPELINE_GLOBALS),
-    ("plan", "--json"): Shape(plan_json, PIPELINE_GLOBALS),
-    ("up",): Shape(up, PIPELINE_GLOBALS),
+    ("plan",): Shape(_at_once(plan), PIPELINE_GLOBALS),
+    ("plan", "--json"): Shape(_at_once(plan_json), PIPELINE_GLOBALS),
+    ("up",): Shape(_at_once(up), PIPELINE_GLOBALS),
 }
 
 

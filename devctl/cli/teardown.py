@@ -31,10 +31,11 @@ as_program = False
 
 def exit_at_once(code: int) -> None:
     """End the process now, without the interpreter's teardown (clearing every module: ~5 ms
-    of CPU at the end of `down` and `status`, the commands that call this), when nothing needs
-    it: devctl runs as the program, this is the only thread, and no atexit handler is
-    registered. stdout and stderr are flushed first, as the teardown would; if that fails,
-    this returns and the ordinary exit reports it. Returns as well when any condition fails."""
+    of CPU at the end of `down` and `status`, more after `plan` and `up`, the commands that call
+    this through cli/fastpath.py), when nothing needs it: devctl runs as the program, this is
+    the only thread, and no atexit handler is registered. stdout and stderr are flushed first,
+    as the teardown would; if that fails, this returns and the ordinary exit reports it.
+    Returns as well when any condition fails."""
     import atexit
     import os
     import sys

@@ -1,5 +1,5 @@
-"""`status` and `down` end without the interpreter's teardown (cli/teardown.py `exit_at_once`)
-when nothing needs it, and with it when something does (an atexit handler, another thread,
+"""`status`, `down`, `plan` and `up` end without the interpreter's teardown (cli/teardown.py
+`exit_at_once`) when nothing needs it, and with it when something does (an atexit handler, another thread,
 `main([...])` called by code that wants its SystemExit back). Their output and exit code are
 the same either way.
 
@@ -67,3 +67,22 @@ def test_the_teardown_runs_when_something_needs_it(tmp_path: Path, setup: str) -
         assert "ATEXIT RAN" in res.stderr
     if setup == "caller":
         assert "CALLER GOT 3" in res.stderr
+
+
+@pytest.mark.parametrize("command", [["plan", "--json"], ["plan"], ["up"]])
+def test_plan_and_up_skip_it_too_once_their_plugins_are_closed(tmp_path: Path, command: list[str]) -> None:
+    """`plan` and `up` end at once as well (cli/fastpath.py `_at_once`): their plugins were
+    closed and reaped, their files written, their output flushed. (An empty plan: `up` starts
+    no supervisor, so there is nothing to stop afterwards.)"""
+    plugin = Path(__file__).resolve().parents[2] / "testdata" / "plugins" / "sup_plan.py"
+    (tmp_path / "plan.json").write_text(json.dumps({"services": []}))
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: plan\n    path: {json.dumps(sys.executable)}\n"
+        f"    args: [{json.dumps(str(plugin))}, plan.json]\n")
+    res = run(tmp_path, "plain", *command)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert TEARDOWN not in res.stderr
+    if command == ["plan", "--json"]:
+        assert json.loads(res.stdout)["services"] == []  # all of it, flushed
+    elif command == ["up"]:
+        assert "the plan has no services: nothing to start" in res.stdout + res.stderr
