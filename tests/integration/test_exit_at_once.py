@@ -1,7 +1,7 @@
 """`status`, `down`, `plan` and `up` end without the interpreter's teardown (cli/teardown.py
-`exit_at_once`) when nothing needs it, and with it when something does (an atexit handler, another thread,
-`main([...])` called by code that wants its SystemExit back). Their output and exit code are
-the same either way.
+`exit_at_once`) when nothing needs it, and with it when something does (an atexit handler,
+another thread, `main([...])` called by code that wants its SystemExit back). Their output and
+exit code are the same either way.
 
 The probe runs under `python -v`, whose teardown names each module it clears ("# cleanup[");
 `os._exit` clears none."""
@@ -72,17 +72,23 @@ def test_the_teardown_runs_when_something_needs_it(tmp_path: Path, setup: str) -
 @pytest.mark.parametrize("command", [["plan", "--json"], ["plan"], ["up"]])
 def test_plan_and_up_skip_it_too_once_their_plugins_are_closed(tmp_path: Path, command: list[str]) -> None:
     """`plan` and `up` end at once as well (cli/fastpath.py `_at_once`): their plugins were
-    closed and reaped, their files written, their output flushed. (An empty plan: `up` starts
-    no supervisor, so there is nothing to stop afterwards.)"""
+    closed and reaped, their files written, their output flushed; `up` waited for its service
+    to be ready, which it leaves to the supervisor (stopped here with `down`)."""
+    from tests.integration.test_supervisor_cli import service
+
     plugin = Path(__file__).resolve().parents[2] / "testdata" / "plugins" / "sup_plan.py"
-    (tmp_path / "plan.json").write_text(json.dumps({"services": []}))
+    (tmp_path / "plan.json").write_text(json.dumps({"services": [service("web", "sleeper.py")]}))
     (tmp_path / ".devctl.yaml").write_text(
         f"plugins:\n  - id: plan\n    path: {json.dumps(sys.executable)}\n"
         f"    args: [{json.dumps(str(plugin))}, plan.json]\n")
-    res = run(tmp_path, "plain", *command)
+    try:
+        res = run(tmp_path, "plain", *command)
+    finally:
+        subprocess.run([sys.executable, "-m", "devctl", "-C", str(tmp_path), "down"],
+                       capture_output=True, timeout=60)
     assert res.returncode == 0, res.stderr[-2000:]
     assert TEARDOWN not in res.stderr
     if command == ["plan", "--json"]:
-        assert json.loads(res.stdout)["services"] == []  # all of it, flushed
+        assert [s["name"] for s in json.loads(res.stdout)["services"]] == ["web"]  # all of it, flushed
     elif command == ["up"]:
-        assert "the plan has no services: nothing to start" in res.stdout + res.stderr
+        assert "1 service(s) ready" in res.stdout + res.stderr
