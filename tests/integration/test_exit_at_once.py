@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.test_supervisor_cli import service
+
 PROBE = r"""
 import os, sys
 setup = sys.argv[1]
@@ -74,8 +76,6 @@ def test_plan_and_up_skip_it_too_once_their_plugins_are_closed(tmp_path: Path, c
     """`plan` and `up` end at once as well (cli/fastpath.py `_at_once`): their plugins were
     closed and reaped, their files written, their output flushed; `up` waited for its service
     to be ready, which it leaves to the supervisor (stopped here with `down`)."""
-    from tests.integration.test_supervisor_cli import service
-
     plugin = Path(__file__).resolve().parents[2] / "testdata" / "plugins" / "sup_plan.py"
     (tmp_path / "plan.json").write_text(json.dumps({"services": [service("web", "sleeper.py")]}))
     (tmp_path / ".devctl.yaml").write_text(
