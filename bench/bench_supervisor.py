@@ -655,7 +655,7 @@ timed(cmds, "_plan", "pipeline")
 timed(daemon, "launch", "launch")
 timed(up, "wait", "wait")
 try:
-    main.main()
+    main.main(sys.argv[1:])  # given its argv, main does not end the process at once (cli/teardown.py)
 finally:
     T["exit"] = time.time()
     ru, rc = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -17,7 +17,10 @@ import json
 import os
 import sys
 import time
-from typing import Any
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 MODES = ("auto", "live", "plain", "json")
 PROGRESS_HELP = ("How to show progress: auto (a live display on a terminal, plain lines when piped or "

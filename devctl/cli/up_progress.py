@@ -8,10 +8,12 @@ or under CI=true, a JSON `service` event per change with `--progress json`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from devctl.cli.progress import emit_json, plain_line, resolve
 from devctl.supervisor.render import STATE_STYLE, progress_line
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class UpProgress:

@@ -58,8 +58,9 @@ def _fork_supervisor_early(paths: Any, dry: bool) -> Any:
 
     if dry or os.environ.get("DEVCTL_SUPERVISOR_MODE", "fork") != "fork" or supervisor_alive(paths.lock):
         return None
-    from devctl.supervisor.early import fork_early
+    from devctl.supervisor.early import fork_early, import_shared
 
+    import_shared()
     return fork_early(paths.root)
 
 

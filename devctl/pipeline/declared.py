@@ -26,12 +26,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 from devctl.config import Config
 from devctl.config.services_section import TEXT_CHILDREN, DeclaredService
 from devctl.errors import ConfigError
-from devctl.pipeline.services import ServiceSpec, normalize_service
+from devctl.pipeline.services import SERVICE_KEYS, ServiceSpec, normalize_service
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The plugin name declared services are merged under (and shown with in `devctl plan`).
 PLUGIN = ".devctl.yaml"
@@ -44,7 +47,7 @@ _WHOLE = re.compile(r"\$\{([^}]*)\}")
 
 def fields() -> tuple[str, ...]:
     """The keys a declared service may have: a plan's service fields, extensions included."""
-    return (*(k for k in ServiceSpec.__annotations__ if k not in NOT_SETTABLE), *INPUT_ONLY)
+    return (*(k for k in SERVICE_KEYS if k not in NOT_SETTABLE), *INPUT_ONLY)
 
 
 def plan(cfg: Config, config: dict[str, Any]) -> list[ServiceSpec]:

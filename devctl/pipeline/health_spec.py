@@ -21,11 +21,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, NotRequired, TypedDict
 
 from devctl.errors import ConfigError
 
-HealthType = Literal["tcp", "http", "exec"]
+# Not `typing.TYPE_CHECKING`: `up` loads this module, and `typing` with a TypedDict class built
+# from it is ~10 ms of the CLI's CPU on the way to the first spawn (docs/performance.md, "T2").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Literal, NotRequired, TypedDict
+
+    HealthType = Literal["tcp", "http", "exec"]
+
 HEALTH_TYPES: tuple[HealthType, ...] = ("tcp", "http", "exec")
 
 #: `timeout_ms`: how long a starting service may take to become ready (protocol v1).
@@ -63,27 +69,30 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {"tcp": ("address",), "http": ("url", "s
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP header name (RFC 9110 token)
 
 
-class HealthCheck(TypedDict):
-    """A checked health check, every knob present. `address` for tcp; `url`, `status` and
-    `headers` for http; `command` for exec.
+if TYPE_CHECKING:
+    class HealthCheck(TypedDict):
+        """A checked health check, every knob present. `address` for tcp; `url`, `status` and
+        `headers` for http; `command` for exec.
 
-    One TypedDict with the kind-specific keys optional, rather than a union of three: callers
-    read it with `.get()` whatever the type, and a union would make them narrow first.
-    """
+        One TypedDict with the kind-specific keys optional, rather than a union of three: callers
+        read it with `.get()` whatever the type, and a union would make them narrow first.
+        """
 
-    type: HealthType
-    timeout_ms: int  # ready within this long after the start, or the start failed
-    period_ms: int
-    probe_timeout_ms: int
-    initial_delay_ms: int
-    failure_threshold: int
-    success_threshold: int
-    restart_on_unhealthy: bool
-    address: NotRequired[str]  # tcp only
-    url: NotRequired[str]  # http only
-    status: NotRequired[list[int]]  # http only: [lowest, highest] passing status, inclusive
-    headers: NotRequired[dict[str, str]]  # http only
-    command: NotRequired[list[str]]  # exec only: an argv, no shell
+        type: HealthType
+        timeout_ms: int  # ready within this long after the start, or the start failed
+        period_ms: int
+        probe_timeout_ms: int
+        initial_delay_ms: int
+        failure_threshold: int
+        success_threshold: int
+        restart_on_unhealthy: bool
+        address: NotRequired[str]  # tcp only
+        url: NotRequired[str]  # http only
+        status: NotRequired[list[int]]  # http only: [lowest, highest] passing status, inclusive
+        headers: NotRequired[dict[str, str]]  # http only
+        command: NotRequired[list[str]]  # exec only: an argv, no shell
+else:  # at run time a checked health check is a plain dict
+    HealthCheck = dict
 
 
 class _Bad(ConfigError):

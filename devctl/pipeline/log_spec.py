@@ -19,9 +19,12 @@ rules it must agree with.
 from __future__ import annotations
 
 import re
-from typing import Any, TypedDict
 
 from devctl.errors import ConfigError
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any, TypedDict
 
 #: Old generations kept by default: the previous run's file, as before these options existed.
 DEFAULT_KEEP = 1
@@ -43,28 +46,31 @@ _LOG_KEYS = ("timestamps", "max_size", "keep")
 _WATCH_KEYS = ("paths", "ignore", "debounce_ms")
 
 
-class LogOptions(TypedDict):
-    """How a service's output is written: a log writer sits on the path only when
-    `timestamps` is true or `max_size` is set (see devctl/supervisor/logwriter.py)."""
+if TYPE_CHECKING:
+    class LogOptions(TypedDict):
+        """How a service's output is written: a log writer sits on the path only when
+        `timestamps` is true or `max_size` is set (see devctl/supervisor/logwriter.py)."""
 
-    timestamps: bool  # each line starts with its UTC time (supervisor/logfiles.py: format_ts)
-    max_size: int | None  # bytes; the file rotates past it. None: only a restart rotates
-    keep: int  # old generations kept (`.log.1` … `.log.<keep>`), for restarts and size rotation
-
-
-class WatchSpec(TypedDict):
-    """Files whose change restarts the service (devctl/supervisor/watch.py)."""
-
-    paths: list[str]  # paths or globs, relative to the service's cwd
-    ignore: list[str]  # globs; a pattern without '/' matches any path component
-    debounce_ms: int  # a burst of changes closer together than this is one restart
+        timestamps: bool  # each line starts with its UTC time (supervisor/logfiles.py: format_ts)
+        max_size: int | None  # bytes; the file rotates past it. None: only a restart rotates
+        keep: int  # old generations kept (`.log.1` … `.log.<keep>`), for restarts and size rotation
 
 
-class Extras(TypedDict):
-    """The keys this module adds to a ServiceSpec (`normalize_service` unpacks it)."""
+    class WatchSpec(TypedDict):
+        """Files whose change restarts the service (devctl/supervisor/watch.py)."""
 
-    logs: LogOptions | None
-    watch: WatchSpec | None
+        paths: list[str]  # paths or globs, relative to the service's cwd
+        ignore: list[str]  # globs; a pattern without '/' matches any path component
+        debounce_ms: int  # a burst of changes closer together than this is one restart
+
+
+    class Extras(TypedDict):
+        """The keys this module adds to a ServiceSpec (`normalize_service` unpacks it)."""
+
+        logs: LogOptions | None
+        watch: WatchSpec | None
+else:  # at run time each is a plain dict
+    LogOptions = WatchSpec = Extras = dict
 
 
 def extras(raw: dict[str, Any]) -> Extras:

@@ -8,9 +8,11 @@ plugin and the path. Unsetting a path that does not exist is a no-op.
 
 from __future__ import annotations
 
-from typing import Any
-
 from devctl.errors import PluginError
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 #: How deep a patched config may nest (path segments plus the value's own nesting). Configs are
 #: a few levels deep; copying and printing a 500-deep one overflowed Python's recursion limit

@@ -22,7 +22,6 @@ import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
 
 from devctl.pipeline import PHASES
 
@@ -39,23 +38,27 @@ NOT_REQUESTED = {
     "plan": "not part of `devctl plan`",
 }
 
-Event = dict[str, Any]
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    Event = dict[str, Any]
 
 
-class ClientLike(Protocol):
-    """What the record reads from a started plugin (`devctl.plugins.client.PluginClient`)."""
+    class ClientLike(Protocol):
+        """What the record reads from a started plugin (`devctl.plugins.client.PluginClient`)."""
 
-    pid: int
-    handshake: dict[str, Any]
-    ops: frozenset[str]
-    streams: frozenset[str]
-    commands: list[str]
-    warnings: list[str]
+        pid: int
+        handshake: dict[str, Any]
+        ops: frozenset[str]
+        streams: frozenset[str]
+        commands: list[str]
+        warnings: list[str]
 
-    @property
-    def spec(self) -> Any: ...
+        @property
+        def spec(self) -> Any: ...
 
-    def stderr_tail(self, n: int = ...) -> list[str]: ...
+        def stderr_tail(self, n: int = ...) -> list[str]: ...
 
 
 def record_path(repo_root: Path) -> Path:

@@ -12,7 +12,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
 
 from devctl.config import Config
 from devctl.errors import DevctlError, OperationFailed, PluginError
@@ -20,16 +19,19 @@ from devctl.pipeline import PHASES, PipelineOptions, PipelineResult
 from devctl.pipeline.merge import ArtifactMerge, NamedMerge
 from devctl.pipeline.patch import apply_patch
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
 if TYPE_CHECKING:
+    from typing import Any
+
     from devctl.pipeline.services import ServiceSpec
     from devctl.plugins.client import PluginClient
     from devctl.plugins.early import EarlyStarts
 
-StderrCallback = Callable[[str, str], None]
-PhaseCallback = Callable[[str], None]
-#: Progress for a display (the CLI's CI lines, `up --progress json`): one plain dict per event,
-#: see `docs/dev/contracts.md` ("Pipeline progress events"). Never raises into the run.
-EventCallback = Callable[[dict[str, Any]], None]
+    StderrCallback = Callable[[str, str], None]
+    PhaseCallback = Callable[[str], None]
+    #: Progress for a display (the CLI's CI lines, `up --progress json`): one plain dict per
+    #: event, see `docs/dev/contracts.md` ("Pipeline progress events"). Never raises into the run.
+    EventCallback = Callable[[dict[str, Any]], None]
 
 
 class _Run:

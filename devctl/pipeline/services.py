@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Literal, TypedDict, cast
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError
@@ -28,8 +27,12 @@ from devctl.pipeline.health_spec import (
 )
 from devctl.statedir import check_name
 
-#: A service's `restart` policy (the values of RESTART_POLICIES).
-RestartPolicy = Literal["no", "on-failure", "always"]
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Literal, TypedDict
+
+    #: A service's `restart` policy (the values of RESTART_POLICIES).
+    RestartPolicy = Literal["no", "on-failure", "always"]
 
 DEFAULT_RESTART = "on-failure"
 RESTART_POLICIES: tuple[RestartPolicy, ...] = ("no", "on-failure", "always")
@@ -48,27 +51,35 @@ NUMBER_RANGES: dict[str, tuple[int, int]] = {
 }
 
 
-class ServiceSpec(TypedDict):
-    """One service after `normalize_service`: every key present, defaults filled in.
+if TYPE_CHECKING:
+    class ServiceSpec(TypedDict):
+        """One service after `normalize_service`: every key present, defaults filled in.
 
-    This is what the supervisor runs (`devctl.supervisor.plan`, `runtime`, `spawn`, `health`)
-    and what `devctl plan --json` prints; see docs/dev/contracts.md.
-    """
+        This is what the supervisor runs (`devctl.supervisor.plan`, `runtime`, `spawn`, `health`)
+        and what `devctl plan --json` prints; see docs/dev/contracts.md.
+        """
 
-    name: str
-    command: list[str]  # an argv, non-empty, no shell
-    cwd: str  # absolute
-    env: dict[str, str]  # laid over the supervisor's environment
-    health: HealthCheck | None
-    depends_on: list[str]  # names of other planned services
-    restart: RestartPolicy
-    max_restarts: int
-    stop_signal: str  # "SIGTERM" form, a real signal name
-    stop_timeout_ms: int
-    plugin: str  # id of the plugin that planned it ("plan" when built without one)
-    user: str | None  # run as this user (devctl as root; see pipeline/service_options.py)
-    logs: log_spec.LogOptions | None  # None: plain `cmd > file` logs (pipeline/log_spec.py)
-    watch: log_spec.WatchSpec | None  # None: no file watching
+        name: str
+        command: list[str]  # an argv, non-empty, no shell
+        cwd: str  # absolute
+        env: dict[str, str]  # laid over the supervisor's environment
+        health: HealthCheck | None
+        depends_on: list[str]  # names of other planned services
+        restart: RestartPolicy
+        max_restarts: int
+        stop_signal: str  # "SIGTERM" form, a real signal name
+        stop_timeout_ms: int
+        plugin: str  # id of the plugin that planned it ("plan" when built without one)
+        user: str | None  # run as this user (devctl as root; see pipeline/service_options.py)
+        logs: log_spec.LogOptions | None  # None: plain `cmd > file` logs (pipeline/log_spec.py)
+        watch: log_spec.WatchSpec | None  # None: no file watching
+else:  # at run time a checked service is a plain dict
+    ServiceSpec = dict
+
+#: The keys of a ServiceSpec, in its order: what a declared service may set (pipeline/declared.py)
+#: is read from here at run time, where ServiceSpec is a plain dict (a test keeps the two equal).
+SERVICE_KEYS = ("name", "command", "cwd", "env", "health", "depends_on", "restart", "max_restarts",
+                "stop_signal", "stop_timeout_ms", "plugin", "user", "logs", "watch")
 
 
 class _Bad(Exception):
@@ -95,8 +106,7 @@ def normalize_service(raw: object, plugin: str, repo_root: Path, *, index: int =
                          **_env(raw.get("env"))}),
             "health": normalize_health(raw.get("health"), _health),  # knobs, exec: health_spec
             "depends_on": _depends_on(raw.get("depends_on")),
-            "restart": cast(RestartPolicy, _choice(raw.get("restart", DEFAULT_RESTART), "restart",
-                                                   RESTART_POLICIES)),
+            "restart": _restart(raw.get("restart", DEFAULT_RESTART)),
             "max_restarts": _int(raw.get("max_restarts", DEFAULT_MAX_RESTARTS), "max_restarts"),
             "stop_signal": _signal(raw.get("stop_signal", DEFAULT_STOP_SIGNAL)),
             "stop_timeout_ms": _int(raw.get("stop_timeout_ms", DEFAULT_STOP_TIMEOUT_MS), "stop_timeout_ms"),
@@ -228,6 +238,12 @@ def _choice(value: object, key: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise _Bad(f"{key!r} must be one of {', '.join(allowed)}, got {value!r}")
     return str(value)
+
+
+def _restart(value: object) -> RestartPolicy:
+    """One of RESTART_POLICIES (typed as the policy itself, without `typing.cast`)."""
+    chosen = _choice(value, "restart", RESTART_POLICIES)
+    return next(policy for policy in RESTART_POLICIES if policy == chosen)
 
 
 def _int(value: object, key: str) -> int:

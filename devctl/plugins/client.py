@@ -29,7 +29,6 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
 
 from devctl.errors import PluginError
 from devctl.plugins.codes import (
@@ -56,8 +55,10 @@ from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, LineTooLong, decode, encode, quote
 from devctl.util.lazylog import LazyLogger
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
 if TYPE_CHECKING:
     import subprocess
+    from typing import Any, Protocol
 
 log = LazyLogger("devctl.plugins")
 
@@ -77,21 +78,22 @@ EOF_WITHOUT_EXIT = 1.0
 _EXPIRED = object()
 
 
-class SpecLike(Protocol):
-    """What the host needs from a `devctl.config.PluginSpec`.
+if TYPE_CHECKING:
+    class SpecLike(Protocol):
+        """What the host needs from a `devctl.config.PluginSpec`.
 
-    Read-only properties, not plain attributes: PluginSpec is frozen, and a protocol attribute
-    would have to be settable for it to match.
-    """
+        Read-only properties, not plain attributes: PluginSpec is frozen, and a protocol attribute
+        would have to be settable for it to match.
+        """
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def env(self) -> dict[str, str]: ...
-    @property
-    def workdir(self) -> Path: ...
+        @property
+        def id(self) -> str: ...
+        @property
+        def env(self) -> dict[str, str]: ...
+        @property
+        def workdir(self) -> Path: ...
 
-    def argv(self) -> list[str]: ...
+        def argv(self) -> list[str]: ...
 
 
 def _read(fd: int) -> bytes | None:

@@ -7,9 +7,11 @@ what they see. One place for the codes keeps the host, the docs and the tests in
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections import namedtuple
 
 from devctl.errors import PluginError
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
 
 #: The plugin's executable could not be started (missing, not executable, bad workdir).
 E_SPAWN = "E_SPAWN"
@@ -73,7 +75,17 @@ ALL_CODES = (
 )
 
 
-class Failure(NamedTuple):
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    class _FailureFields(NamedTuple):
+        code: str
+        message: str
+else:  # the same fields without `typing` (tests/unit/test_runtime_shapes.py keeps them equal)
+    _FailureFields = namedtuple("Failure", "code message")
+
+
+class Failure(_FailureFields):
     """Why a plugin (or one of its streams) can no longer be used.
 
     Stored rather than raised: the same failure is reported to every request that was waiting,
@@ -83,8 +95,7 @@ class Failure(NamedTuple):
     (the plugin host's start-up path imports this module).
     """
 
-    code: str
-    message: str
+    __slots__ = ()
 
     def error(self, plugin: str, *, op: str | None = None, details: list[str] | None = None) -> PluginError:
         message = self.message if op is None else f"{self.message} (while running op {op!r})"

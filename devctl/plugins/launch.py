@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from devctl.errors import PluginError
-from devctl.plugins.client import PluginClient, SpecLike, close_all
+from devctl.plugins.client import PluginClient, close_all
 from devctl.plugins.codes import E_HANDSHAKE_TIMEOUT, E_SPAWN, Failure
 from devctl.plugins.early import EarlyStart, EarlyStarts, plugin_env, spawn
 from devctl.plugins.router import OnWarning
@@ -23,6 +23,10 @@ from devctl.plugins.streams import MAX_BUFFERED_EVENTS
 from devctl.procs.reactor import shielded
 from devctl.procs.tails import OnStderr
 from devctl.util.lazylog import LazyLogger
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from devctl.plugins.client import SpecLike
 
 log = LazyLogger("devctl.plugins")
 

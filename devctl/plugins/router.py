@@ -26,7 +26,6 @@ plugin's lifetime can report it at the end: contamination is never silent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from devctl.plugins.codes import (
     E_BAD_FRAME,
@@ -44,6 +43,10 @@ from devctl.plugins.streams import MAX_BUFFERED_EVENTS, StreamBuffer
 from devctl.protocol import frames
 from devctl.protocol.ndjson import FrameError, NonFiniteNumber, decode, quote
 from devctl.util.lazylog import LazyLogger
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 log = LazyLogger("devctl.plugins")
 

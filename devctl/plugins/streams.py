@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 
 from devctl.plugins.codes import E_STREAM_FAILED, E_STREAM_OVERFLOW, Failure
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bound on events waiting for the subscriber (received, not yet consumed).
 MAX_BUFFERED_EVENTS = 10_000

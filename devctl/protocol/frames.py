@@ -13,9 +13,13 @@ a warning, or into an error under `--strict`.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections import namedtuple
 
 from devctl.protocol.ndjson import FrameError
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
 
 PROTOCOL_VERSION = "v1"
 #: Rule: a handshake without `capabilities.ops` (or without `capabilities`) declares no ops.
@@ -26,31 +30,53 @@ END_EVENT = "end"
 
 # The three results below are named tuples, not frozen dataclasses: as immutable, but built
 # without compiling six methods each from source (~1.5 ms a class on the 2-core box), and every
-# plugin command and pipeline run imports this module before it can talk to a plugin.
+# plugin command and pipeline run imports this module before it can talk to a plugin. Their
+# fields are typed for type checkers (`typing.NamedTuple`) and made at run time by
+# `collections.namedtuple`, which needs no `typing` and compiles no annotation
+# (tests/unit/test_runtime_shapes.py keeps the two field lists equal).
+
+if TYPE_CHECKING:
+    class _HandshakeFields(NamedTuple):
+        plugin_name: str
+        ops: tuple[str, ...]
+        streams: tuple[str, ...]
+        commands: tuple[str, ...]
+        declares: dict[str, Any]
+        frame: dict[str, Any]
+        notes: tuple[tuple[str, str], ...] = ()
+
+    class _ResponseFields(NamedTuple):
+        request_id: str
+        ok: bool
+        output: dict[str, Any]
+        #: `(code, message)` when ok is false.
+        error: tuple[str, str] | None = None
+
+    class _EventFields(NamedTuple):
+        stream_id: str
+        event: str
+        frame: dict[str, Any]
+else:
+    _HandshakeFields = namedtuple("Handshake", "plugin_name ops streams commands declares frame notes",
+                                  defaults=((),))
+    _ResponseFields = namedtuple("Response", "request_id ok output error", defaults=(None,))
+    _EventFields = namedtuple("Event", "stream_id event frame")
 
 
-class Handshake(NamedTuple):
+class Handshake(_HandshakeFields):
     """A validated handshake. `frame` is the normalized frame (capabilities lists always present).
 
     `notes` are the tolerated deviations, `(rule code, message)`: accepted as the Go devctl does,
     reported by the host as warnings (errors under `--strict`).
     """
 
-    plugin_name: str
-    ops: tuple[str, ...]
-    streams: tuple[str, ...]
-    commands: tuple[str, ...]
-    declares: dict[str, Any]
-    frame: dict[str, Any]
-    notes: tuple[tuple[str, str], ...] = ()
+    __slots__ = ()
 
 
-class Response(NamedTuple):
-    request_id: str
-    ok: bool
-    output: dict[str, Any]
-    #: `(code, message)` when ok is false.
-    error: tuple[str, str] | None = None
+class Response(_ResponseFields):
+    """A validated response: `output` on success, `error` as `(code, message)` on failure."""
+
+    __slots__ = ()
 
     @property
     def stream_id(self) -> str | None:
@@ -58,10 +84,10 @@ class Response(NamedTuple):
         return sid if isinstance(sid, str) and sid else None
 
 
-class Event(NamedTuple):
-    stream_id: str
-    event: str
-    frame: dict[str, Any]
+class Event(_EventFields):
+    """A validated stream event."""
+
+    __slots__ = ()
 
     @property
     def is_end(self) -> bool:

@@ -21,7 +21,6 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from devctl.errors import DevctlError
 from devctl.procs.forked import run_child
@@ -30,7 +29,10 @@ from devctl.supervisor.control import AlreadyRunning, acquire_lock, release_held
 from devctl.supervisor.paths import Paths
 from devctl.util.background import in_background
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
 if TYPE_CHECKING:  # types only: `up` imports this module in the CLI, events.py loads threads
+    from typing import Any
+
     from devctl.pipeline.services import ServiceSpec
     from devctl.supervisor.early import EarlySupervisor
     from devctl.supervisor.events import Listener

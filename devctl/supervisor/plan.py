@@ -13,7 +13,6 @@ import os
 import socket
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from devctl.errors import ConfigError, DevctlError
@@ -25,6 +24,10 @@ from devctl.pipeline.services import (
     start_order,
 )
 from devctl.procs.which import MISSING, NOT_ON_PATH, NotExecutable, resolve_executable
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["normalize", "start_order", "health_target", "dependents", "check_commands", "check_ports"]
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import enum
 import os
+from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from devctl.errors import EXIT_USAGE, DevctlError
 from devctl.supervisor import client
@@ -24,7 +24,10 @@ from devctl.supervisor.service_states import FINAL_STATES as ENDED
 from devctl.supervisor.service_states import READY_STATES as READY
 from devctl.supervisor.state_store import read_state
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
 if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+
     from devctl.pipeline.services import ServiceSpec
 
 # `up` imports this module before its pipeline, to decide whether to run one (`preflight`),
@@ -35,20 +38,27 @@ if TYPE_CHECKING:
 STDERR_TAIL = 20
 
 
-class Preflight(NamedTuple):
+if TYPE_CHECKING:
+    class _PreflightFields(NamedTuple):
+        #: Dry run: show what would start, start nothing, touch nothing.
+        dry: bool
+        #: Run `down` before starting: it stops the running supervisor (`--force`), or the
+        #: services a dead one left behind (`--force`), or clears the state files it left (always).
+        clear_first: bool
+        #: A supervisor runs (and no `--force`, or a dry run): hand it the new plan; it recreates
+        #: only what changed (the `apply` op).
+        apply: bool = False
+else:  # the same fields without `typing` (tests/unit/test_runtime_shapes.py keeps them equal)
+    _PreflightFields = namedtuple("Preflight", "dry clear_first apply", defaults=(False,))
+
+
+class Preflight(_PreflightFields):
     """What `up` decided before running the pipeline.
 
-    A NamedTuple, not a frozen dataclass: `up` imports this module first thing, and
+    A named tuple, not a frozen dataclass: `up` imports this module first thing, and
     `dataclasses` (with `inspect`) was 10-18 ms of its start-up for this one record."""
 
-    #: Dry run: show what would start, start nothing, touch nothing.
-    dry: bool
-    #: Run `down` before starting: it stops the running supervisor (`--force`), or the services
-    #: a dead one left behind (`--force`), or clears the state files it left (always).
-    clear_first: bool
-    #: A supervisor runs (and no `--force`, or a dry run): hand it the new plan; it recreates
-    #: only what changed (the `apply` op).
-    apply: bool = False
+    __slots__ = ()
 
 
 class Next(enum.Enum):

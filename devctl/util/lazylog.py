@@ -8,10 +8,10 @@ logger by name (handlers, levels and caplog see no difference), created on its f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
 if TYPE_CHECKING:
     import logging
+    from typing import Any
 
 
 class LazyLogger:

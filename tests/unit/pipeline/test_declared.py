@@ -196,9 +196,11 @@ def test_a_declared_service_may_depend_on_a_plugins_service(tmp_path: Path):
 
 
 def test_the_allowed_keys_are_the_plan_fields(tmp_path: Path):
-    from devctl.pipeline.services import ServiceSpec
+    from devctl.pipeline.services import (
+        SERVICE_KEYS,  # = ServiceSpec's keys (tests/unit/test_runtime_shapes.py)
+    )
 
-    assert set(declared.fields()) == (set(ServiceSpec.__annotations__) - {"name", "plugin"}) | {"env_file"}
+    assert set(declared.fields()) == (set(SERVICE_KEYS) - {"name", "plugin"}) | {"env_file"}
 
 
 def test_command_items_stay_text_at_any_depth():

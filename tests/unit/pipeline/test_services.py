@@ -1,14 +1,9 @@
 from pathlib import Path
-from typing import get_args
 
 import pytest
 
 from devctl.errors import ConfigError
 from devctl.pipeline.services import (
-    RESTART_POLICIES,
-    HealthCheck,
-    RestartPolicy,
-    ServiceSpec,
     check_dependencies,
     normalize_service,
 )
@@ -38,14 +33,6 @@ def test_minimal_service_gets_every_default():
         "watch": None,
     }
 
-
-def test_the_typed_spec_matches_what_the_validator_returns():
-    """ServiceSpec is the contract the supervisor is typed against: same keys, all required."""
-    service = norm({"name": "a", "command": ["x"], "health": {"type": "tcp", "address": "h:1"}})
-    assert set(service) == ServiceSpec.__required_keys__ and not ServiceSpec.__optional_keys__
-    # (NotRequired is not visible at runtime under postponed annotations: compare the names only)
-    assert set(service["health"]) <= set(HealthCheck.__annotations__)
-    assert set(RESTART_POLICIES) == set(get_args(RestartPolicy))
 
 
 def test_cwd_resolves_against_repo_root():
