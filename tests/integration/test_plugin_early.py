@@ -177,3 +177,47 @@ def test_plan_and_plugin_commands_spawn_plugins_before_importing_the_host(tmp_pa
 
     shutil.rmtree(tmp_path / ".devctl" / "cache")
     assert spawns("plan", "--json")[0] == [[], []]
+
+
+UP_PROBE = """
+import json, sys
+at_fork = []
+def hook(event, args):
+    if event == "os.fork" and not at_fork:  # the early supervisor's (supervisor/early.py)
+        at_fork.append(sorted(m for m in ("typing", "socket", "devctl.supervisor.plan") if m in sys.modules))
+sys.addaudithook(hook)
+from devctl.cli.main import main
+try:
+    main(json.loads(sys.argv[1]))
+except SystemExit as exc:
+    code = exc.code
+sys.stderr.write("\\nUP " + json.dumps([code, at_fork, "typing" in sys.modules]))
+"""
+
+
+def test_up_never_loads_typing_in_the_cli_and_imports_the_shared_modules_before_its_fork(tmp_path):
+    """`up`'s CLI is the critical path until the plan is handed over (docs/performance.md,
+    "T2"): nothing on it builds a typing construct, so `typing` is not loaded at all, start to
+    finish, with a real service started and waited for. What the CLI and the supervisor both
+    need (the plan's checks, with `socket`) is loaded before the early supervisor is forked."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.integration.test_supervisor_cli import service
+
+    (tmp_path / "plan.json").write_text(json.dumps({"services": [service("web", "sleeper.py")]}))
+    (tmp_path / ".devctl.yaml").write_text(
+        f"plugins:\n  - id: plan\n    path: {json.dumps(sys.executable)}\n"
+        f"    args: [{json.dumps(str(PLUGINS / 'sup_plan.py'))}, plan.json]\n")
+    try:
+        res = subprocess.run([sys.executable, "-c", UP_PROBE, json.dumps(["-C", str(tmp_path), "up"])],
+                             capture_output=True, text=True, timeout=60)
+    finally:
+        subprocess.run([sys.executable, "-m", "devctl", "-C", str(tmp_path), "down"],
+                       capture_output=True, timeout=60)
+    code, at_fork, typing_loaded = json.loads(res.stderr.rpartition("\nUP ")[2])
+    assert code == 0, res.stderr[-2000:]
+    assert "1 service(s) ready" in res.stdout + res.stderr
+    assert at_fork == [["devctl.supervisor.plan", "socket"]]
+    assert typing_loaded is False
