@@ -238,10 +238,10 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
         # The same check as after the run, made while the plugins exit; an error it finds is
         # raised where it always was (below, after the warnings and the validation).
         if result.valid:
-            from devctl.supervisor.plan import normalize
+            from devctl.supervisor.plan import in_start_order
 
             try:
-                checked["services"] = normalize(result.services, cfg.repo_root)
+                checked["services"] = in_start_order(result.services)
             except DevctlError as exc:
                 checked["error"] = exc
         if then is not None:

@@ -29,7 +29,8 @@ TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (doc
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["normalize", "start_order", "health_target", "dependents", "check_commands", "check_ports"]
+__all__ = ["normalize", "in_start_order", "start_order", "health_target", "dependents", "check_commands",
+           "check_ports"]
 
 def normalize(services: Sequence[Mapping[str, Any]], repo_root: Path) -> list[ServiceSpec]:
     """Check every service and return them in start order (dependencies first).
@@ -39,17 +40,25 @@ def normalize(services: Sequence[Mapping[str, Any]], repo_root: Path) -> list[Se
     checks. Services that carry no `plugin` are named as coming from "plan".
     """
     out: list[ServiceSpec] = []
-    seen: set[str] = set()
     for index, raw in enumerate(services):
         plugin = (raw.get("plugin") if isinstance(raw, dict) else None) or "plan"
-        svc = normalize_service(raw, plugin, repo_root, index=index)
+        out.append(normalize_service(raw, plugin, repo_root, index=index))
+    return in_start_order(out)
+
+
+def in_start_order(checked: list[ServiceSpec]) -> list[ServiceSpec]:
+    """Services already normalized (the pipeline's result: `normalize_service` ran on each as
+    it was planned) in start order, after the checks that need all of them together: no name
+    twice, every dependency planned, no cycle. `up` calls this and not `normalize`, which would
+    run every service's checks a second time (~3 ms of its CLI at 10 services)."""
+    seen: set[str] = set()
+    for svc in checked:
         if svc["name"] in seen:
             raise ConfigError(f"service {svc['name']!r} is planned twice")
         seen.add(svc["name"])
-        out.append(svc)
-    check_dependencies(out)
-    by_name = {s["name"]: s for s in out}
-    return [by_name[n] for n in start_order(out)]
+    check_dependencies(checked)
+    by_name = {s["name"]: s for s in checked}
+    return [by_name[n] for n in start_order(checked)]
 
 
 def health_target(health: HealthCheck | None) -> tuple[str, int] | None:
