@@ -5,6 +5,7 @@
     python bench/bench_supervisor.py --up-only [--rounds N] [--no-others] [--json]
     python bench/bench_supervisor.py --breakdown [--rounds N] [--json]
     python bench/bench_supervisor.py --supervisor [--rounds N] [--sizes 10 50] [--before DIR]
+    python bench/bench_supervisor.py --paired --before DIR [--rounds N]
 
 Measures (issue 3, "Speed and footprint"):
   up-N       `devctl up` with N trivial TCP services until every one is ready, minus the
@@ -29,6 +30,11 @@ Measures (issue 3, "Speed and footprint"):
 --breakdown: `devctl up` split into its shares (CLI start-up, pipeline, supervisor start,
              spawning, readiness noticed), from timestamps taken around the CLI's stages and
              the supervisor's events, plus the CPU time of the CLI and of the supervisor.
+--paired:  `up` of 10 in a new repo, this devctl and the one in --before alternating, N pairs:
+             the median and mean of the paired differences (a shared box drifts less within a
+             pair than across a run) and each side's CPU: the CLI with its plugin, and the
+             supervisor. Resolves differences of ~5 ms in 40-60 pairs where medians of 13
+             rounds move by 20-40 ms between runs.
 --supervisor: the supervisor's own share without the CLI and the pipeline, in-process as a
              CLI would do it after its pipeline (anyio run once, the CLI's modules loaded,
              psutil not): `up.prepare` + `daemon.launch` (fork until listening) + `up.wait`
@@ -634,6 +640,52 @@ def up_only(tmp: Path, rounds: int, others: bool, before: Path | None = None) ->
     return out
 
 
+def paired(tmp: Path, rounds: int, before: Path, n: int = 10) -> dict:
+    """`up` of n services in a new repo, this devctl and `before` alternating (which goes first
+    alternates too), `rounds` pairs: the median and mean of the paired differences, which
+    cancel most of a shared box's drift, and the CPU of each side (the CLI with its plugin,
+    from the children's rusage; the supervisor, read right after `up` returns)."""
+    import resource
+
+    rows: dict[str, list[tuple[float, float, float]]] = {"now": [], "before": []}
+
+    def one(tag: str, src: Path | None, i: int) -> tuple[float, float, float]:
+        d = Devctl(tmp, f"pair-{tag}{i}", src)
+        d.plan(tcp_services(free_ports(n)))
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        took = d.up()
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            sup = psutil.Process(d.status()["supervisor"]["pid"]).cpu_times()
+        finally:
+            d.down()
+        cli = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+        return took * 1000, cli * 1000, (sup.user + sup.system) * 1000
+
+    for i in range(rounds):
+        sides = [("now", None), ("before", before)]
+        for tag, src in sides if i % 2 == 0 else sides[::-1]:
+            rows[tag].append(one(tag, src, i))
+    diffs = [a[0] - b[0] for a, b in zip(rows["now"], rows["before"], strict=True)]
+    out: dict = {"services": n, "pairs": rounds, "median_diff_ms": statistics.median(diffs),
+                 "mean_diff_ms": statistics.mean(diffs), "now_faster": sum(d < 0 for d in diffs)}
+    for tag, got in rows.items():
+        wall, cli, sup = zip(*got, strict=True)
+        out[tag] = {"up_ms": statistics.median(wall), "cli_and_plugin_cpu_ms": statistics.median(cli),
+                    "supervisor_cpu_ms": statistics.median(sup)}
+    return out
+
+
+def print_paired(res: dict) -> None:
+    for tag in ("now", "before"):
+        r = res[tag]
+        print(f"{tag:>6}: up of {res['services']} {r['up_ms']:6.1f} ms; CPU: CLI and plugin "
+              f"{r['cli_and_plugin_cpu_ms']:5.1f} ms, supervisor {r['supervisor_cpu_ms']:5.1f} ms")
+    print(f"paired difference (now - before) over {res['pairs']} pairs: "
+          f"median {res['median_diff_ms']:+.1f} ms, mean {res['mean_diff_ms']:+.1f} ms; "
+          f"now faster in {res['now_faster']} of {res['pairs']}")
+
+
 BREAKDOWN = """
 import json, resource, sys, time
 T = {"spawned": float(sys.argv[1]), "interpreter": time.time()}
@@ -761,7 +813,10 @@ def main() -> None:
     ap.add_argument("--breakdown", action="store_true", help="only `devctl up` split into its shares")
     ap.add_argument("--supervisor", action="store_true",
                     help="only the supervisor's share (in-process launch + wait) and its CPU time")
-    ap.add_argument("--rounds", type=int, default=3, help="rounds for --up-only / --breakdown (medians)")
+    ap.add_argument("--paired", action="store_true",
+                    help="only `up` of 10, this devctl and --before alternating: paired differences and CPU")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds for --up-only / --breakdown (medians), pairs for --paired")
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 50],
                     help="with --breakdown: the numbers of services (default: 10 50)")
     ap.add_argument("--before", type=Path, default=None,
@@ -774,9 +829,13 @@ def main() -> None:
     OTHERS_VENV = args.others_venv
     with tempfile.TemporaryDirectory(prefix="devctl-bench-") as tmpdir:
         tmp = Path(tmpdir)
-        if args.up_only or args.breakdown or args.supervisor:
+        if args.up_only or args.breakdown or args.supervisor or args.paired:
             load = os.getloadavg()
-            if args.up_only:
+            if args.paired:
+                if args.before is None:
+                    ap.error("--paired needs --before DIR")
+                res = paired(tmp, args.rounds, args.before)
+            elif args.up_only:
                 res = up_only(tmp, args.rounds, not args.no_others, args.before)
             elif args.supervisor:
                 res = supervisor_share(tmp, args.rounds, args.before, tuple(args.sizes))
@@ -797,6 +856,8 @@ def main() -> None:
                           f"{dv[f'up_{n}_warm_s'] * 1000:,.0f} ms{ratio}")
                 downs = [f"{k} {res[k]['down_50_s'] * 1000:.0f} ms" for k in ("devctl", "before") if res[k]]
                 print(f"\ndevctl down of 50: {', '.join(downs)}; medians of {args.rounds} rounds")
+            elif args.paired:
+                print_paired(res)
             elif args.supervisor:
                 print_supervisor(res)
             else:

@@ -9,33 +9,23 @@ first seen, so the merged order is stable.
 from __future__ import annotations
 
 from devctl.errors import OperationFailed
+from devctl.util.generic import Generic
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: `up` loads this module (docs/performance.md, "T2")
 if TYPE_CHECKING:
-    from typing import Any, Generic, TypeVar
+    from typing import Any, TypeVar
 
     #: What is merged: a step (`dict[str, Any]`) or a service (`ServiceSpec`).
     Item = TypeVar("Item")
-
-    class _Typed(Generic[Item]):
-        """For type checkers: NamedMerge[X] holds X."""
 else:
-    class _Typed:
-        """At run time the item type is not looked at: `NamedMerge[X]` is NamedMerge."""
-
-        __slots__ = ()
-
-        def __class_getitem__(cls, item: object) -> type:
-            return cls
-
-    Item = None
+    Item = object  # read by type checkers only (util/generic.py)
 
 
 # Plain classes, not dataclasses: `plan`, `up` and plugin commands import this module before their
 # first plugin request, and `dataclasses` (with `inspect`) is 10-25 ms of import on the 2-core box.
 
 
-class NamedMerge(_Typed[Item]):
+class NamedMerge(Generic[Item]):
     """An ordered merge of named items (`kind` is "step" or "service", for messages)."""
 
     __slots__ = ("kind", "strict", "items", "owners", "notes", "collisions")

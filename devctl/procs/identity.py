@@ -15,21 +15,30 @@ from __future__ import annotations
 import errno
 import os
 import pwd
-from typing import Any, NamedTuple
+from collections import namedtuple
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: imported while `up` plans (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+
+    class _IdentityFields(NamedTuple):
+        name: str
+        uid: int
+        gid: int
+        groups: tuple[int, ...]  # supplementary groups (from the group database), primary included
+        home: str
+else:  # the same fields without `typing` (tests/unit/test_runtime_shapes.py keeps them equal)
+    _IdentityFields = namedtuple("Identity", "name uid gid groups home")
 
 
-class Identity(NamedTuple):
+class Identity(_IdentityFields):
     """A user as the child should be: ids, groups, and the variables a login would set.
 
-    A NamedTuple, not a frozen dataclass: the pipeline imports this module for every plan
+    A named tuple, not a frozen dataclass: the pipeline imports this module for every plan
     (`user:` is checked there), and the dataclass cost `up` ~4 ms of import (`exec` of the
     generated methods) besides `dataclasses` itself."""
 
-    name: str
-    uid: int
-    gid: int
-    groups: tuple[int, ...]  # supplementary groups (from the group database), primary included
-    home: str
+    __slots__ = ()
 
     def env(self) -> dict[str, str]:
         """HOME, USER and LOGNAME of this user (a plan's own `env` is laid over these)."""

@@ -31,12 +31,20 @@ import types
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
 
 from devctl.procs import reactor as _reactor
+from devctl.util.generic import Generic
 
-T = TypeVar("T")
-Item = TypeVar("Item")
+# Not `typing.TYPE_CHECKING`: the early supervisor imports this module while `up` plans, and
+# its imports must be done when the plan arrives (docs/performance.md, "T2").
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+    Item = TypeVar("Item")
+else:
+    Item = object  # read by type checkers only (util/generic.py)
 Abort = Callable[[], None]
 
 

@@ -226,9 +226,9 @@ def run_daemon(paths: Paths, services: list[ServiceSpec], notifiers: list[dict[s
     # that serve the plan. Nothing is written and nothing starts before its answer.
     if other_holders is None:
         other_holders = look_for_other_holders(paths)
-    from devctl.util.proctitle import set_title
+    from devctl.util.proctitle import set_comm
 
-    set_title(f"devctl supervisor {paths.root}", "devctl-supervisor")  # not `…/devctl up` in ps
+    set_comm("devctl-supervisor")  # the command line follows once it spawned (`_name_process`)
     from devctl.supervisor import handlers, runtime  # noqa: F401 - for _serve_plan, meanwhile
 
     if other := other_holders():
@@ -284,7 +284,12 @@ async def _serve_plan(paths: Paths, services: list[ServiceSpec], notifiers: list
     try:
         sup = Supervisor(paths, services, events)
         handler = make_handler(sup)
-        await sup.run(announce, lambda tg: serve(paths.sock, handler, tg))
+
+        async def serve_and_name(tg: Any) -> Any:
+            tg.start_soon(_name_process, paths.root)
+            return await serve(paths.sock, handler, tg)
+
+        await sup.run(announce, serve_and_name)
     finally:
         events.emit(None, "supervisor_stopped", pid=os.getpid())
         events.close()
@@ -294,6 +299,18 @@ async def _serve_plan(paths: Paths, services: list[ServiceSpec], notifiers: list
         from devctl.procs.freeze import stop_descendants
 
         stop_descendants(os.getpid(), grace=1.0)
+
+
+async def _name_process(root: Path) -> None:
+    """Show the supervisor as `devctl supervisor <repo>` in `ps`, not `…/devctl up` (util/
+    proctitle.py), from the first turn of its loop after its first spawn: setproctitle imports
+    `logging`, ~8 ms of CPU that the plan, once handed over, no longer waits for
+    (docs/performance.md, "T2"). `up` returns well after: its services must be ready first."""
+    from devctl.procs import tasks
+    from devctl.util.proctitle import set_title
+
+    await tasks.sleep(0)
+    set_title(f"devctl supervisor {root}", "devctl-supervisor")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -227,9 +227,7 @@ def _wait_for_plan(paths: Paths, plan_fd: int, ready_fd: int) -> int:
 def warm_up() -> None:
     """Import what the supervisor needs before it serves the plan (what it would otherwise
     import between the plan and its first spawn): the runtime and its loop, its request
-    handlers, the socket server, the process title."""
+    handlers, the socket server. Not setproctitle (with `logging`): these imports must be done
+    when the plan arrives, and the title can wait for the first spawn (daemon._name_process)."""
     from devctl.supervisor import control, events, handlers, runtime  # noqa: F401
     from devctl.util import proctitle  # noqa: F401
-
-    with contextlib.suppress(ImportError):
-        import setproctitle  # noqa: F401 - set_title imports it (best effort)

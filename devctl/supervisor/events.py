@@ -15,14 +15,16 @@ import queue
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from devctl.protocol.ndjson import encode
 
-Listener = Callable[[dict[str, Any]], None]
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: imported while `up` plans (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
+
+    Listener = Callable[[dict[str, Any]], None]
 _STOP = object()
 
 
@@ -73,6 +75,8 @@ class EventLog:
                 try:
                     closer()
                 except Exception:  # noqa: BLE001 - shutdown goes on whatever a listener does
+                    import traceback  # here: ~5 ms of import the supervisor's start does not need
+
                     sys.stderr.write(f"listener {listener!r} failed to close:\n{traceback.format_exc()}")
         os.close(self._fd)
 
@@ -85,6 +89,8 @@ class EventLog:
                 try:
                     listener(record)
                 except Exception:  # noqa: BLE001 - a listener must not take the supervisor down
+                    import traceback
+
                     sys.stderr.write(f"event listener {listener!r} failed:\n{traceback.format_exc()}")
                     sys.stderr.flush()
 

@@ -15,16 +15,18 @@ import math
 import os
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
 
 from devctl.errors import DevctlError
 from devctl.procs import tasks
 from devctl.supervisor.runtime import Supervisor
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: imported while `up` plans (docs/performance.md, "T2")
 if TYPE_CHECKING:
+    from typing import Any
+
     from devctl.supervisor.apply import Gate
 
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+    Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def make_handler(sup: Supervisor) -> Callable[[dict[str, Any], Send], Awaitable[None]]:

@@ -37,11 +37,14 @@ import signal
 import socket
 import subprocess
 from collections.abc import Mapping
-from typing import Any
 
 from devctl.pipeline.health_spec import HealthCheck
 from devctl.procs import tasks
 from devctl.supervisor.plan import health_target
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: imported while `up` plans (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The name of a probe's worker thread (an HTTP request, a name lookup).
 PROBE_THREAD = "devctl-probe"

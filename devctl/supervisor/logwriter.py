@@ -37,9 +37,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from devctl.supervisor.logfiles import format_ts, shift
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: imported while `up` plans (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bytes per read from a pipe (its buffer size).
 CHUNK = 65536

@@ -20,7 +20,6 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from devctl.pipeline.health_spec import HealthCheck, target_text
 from devctl.pipeline.services import ServiceSpec
@@ -38,7 +37,10 @@ from devctl.supervisor.service_states import LIVE_STATES, READY_STATES, UP_STATE
 from devctl.supervisor.state_store import STATE_VERSION, redact_env, save_state
 from devctl.supervisor.watch import run_watchers
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: imported while `up` plans (docs/performance.md, "T2")
 if TYPE_CHECKING:  # plain dicts at run time (state_store.py)
+    from typing import Any
+
     from devctl.supervisor.state_store import HealthStatus, LastExit, ServiceRecord
 
 #: A service without a health check is ready once it has stayed up this long.

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from devctl.pipeline.log_spec import LogOptions
 from devctl.pipeline.services import ServiceSpec
@@ -23,6 +22,10 @@ from devctl.supervisor.markers import REPO_ENV as REPO_ENV  # re-exported: where
 from devctl.supervisor.markers import RUN_ENV as RUN_ENV
 from devctl.supervisor.markers import SERVICE_ENV as SERVICE_ENV
 from devctl.supervisor.paths import Paths
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: imported while `up` plans (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 STREAMS = ("stdout", "stderr")
 

@@ -22,11 +22,14 @@ fields, hashable, immutable, `replace()`), written out once instead of generated
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from devctl.supervisor.service_states import FINAL_STATES, LIVE_STATES
 from devctl.util.backoff import backoff_delay
 from devctl.util.records import Record, replace
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: imported while `up` plans (docs/performance.md, "T2")
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A service ready (and not unhealthy) this long gets its restart count reset.
 RESET_AFTER_S = 60.0

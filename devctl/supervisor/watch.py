@@ -28,12 +28,14 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from devctl.pipeline.log_spec import WatchSpec
 from devctl.procs import tasks
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: imported while `up` plans (docs/performance.md, "T2")
 if TYPE_CHECKING:
+    from typing import Any
+
     from devctl.supervisor.runtime import Supervisor
 
 #: At most this many changed paths are named in a `watch_restart` event.

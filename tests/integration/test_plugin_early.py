@@ -221,3 +221,23 @@ def test_up_never_loads_typing_in_the_cli_and_imports_the_shared_modules_before_
     assert "1 service(s) ready" in res.stdout + res.stderr
     assert at_fork == [["devctl.supervisor.plan", "socket"]]
     assert typing_loaded is False
+
+
+def test_the_early_supervisors_warm_up_leaves_out_what_its_start_does_not_need():
+    """The supervisor forked by `up` must have its imports done when the plan arrives
+    (docs/performance.md, "T2"): no `typing`, and setproctitle with `logging` only once it has
+    spawned (`daemon._name_process`)."""
+    import json
+    import subprocess
+    import sys
+
+    probe = ("import json, sys\n"
+             "from devctl.supervisor.early import import_shared, warm_up\n"
+             "import_shared()\n"
+             "from devctl.supervisor import daemon\n"
+             "warm_up()\n"
+             "print(json.dumps(sorted(m for m in ('typing', 'logging', 'setproctitle', 'traceback')"
+             " if m in sys.modules)))\n")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout) == []

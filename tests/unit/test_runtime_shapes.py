@@ -17,6 +17,7 @@ import pytest
 
 from devctl.pipeline import health_spec, services
 from devctl.plugins import codes
+from devctl.procs import identity
 from devctl.protocol import frames
 from devctl.supervisor import up
 
@@ -41,6 +42,7 @@ def typed_fields(module: ModuleType, class_name: str) -> tuple[list[str], int]:
     (frames, "_EventFields", frames.Event),
     (codes, "_FailureFields", codes.Failure),
     (up, "_PreflightFields", up.Preflight),
+    (identity, "_IdentityFields", identity.Identity),
 ])
 def test_a_named_tuple_has_the_fields_and_defaults_its_type_declares(
         module: ModuleType, typed: str, runtime: type) -> None:
@@ -95,3 +97,13 @@ def test_restart_policy_is_checked_and_kept() -> None:
     assert services._restart("always") == "always"
     with pytest.raises(services._Bad, match="'restart' must be one of"):
         services._restart("sometimes")
+
+
+def test_a_class_generic_for_type_checkers_only_takes_a_subscript_at_run_time() -> None:
+    from devctl.pipeline.merge import NamedMerge
+    from devctl.procs import tasks
+
+    assert tasks.Queue[int] is tasks.Queue and NamedMerge[dict] is NamedMerge
+    merge: NamedMerge[str] = NamedMerge("service")
+    merge.add("a", "one", "p")
+    assert merge.values() == ["one"]
