@@ -151,11 +151,11 @@ def can_fork_now() -> bool:
 
 def import_shared() -> None:
     """Import, before the fork, the modules that `up` and the supervisor both need after it
-    (the plan's checks, the lock and the state file, the loop's reactor, the protocol's lines,
-    `typing` and `socket` under them): once, in the CLI, while the plugins' interpreters start,
-    instead of once in each process. Forked after this, the supervisor's own imports are ~15 ms
-    of CPU fewer, in the stretch where the CLI, the plugins and it share two cores
-    (docs/performance.md, "T2"). Nothing here is an import the CLI would not do anyway."""
+    (the plan's checks with `socket`, the lock and the state file, the loop's reactor, the
+    protocol's lines): once, in the CLI, while the plugins' interpreters start, instead of once
+    in each process. Forked after this, the supervisor's own imports are ~15 ms of CPU fewer, in
+    the stretch where the CLI, the plugins and it share two cores (docs/performance.md, "T2").
+    Nothing here is an import the CLI would not do anyway."""
     from devctl import statedir  # noqa: F401
     from devctl.procs import exits, groups, pids, procstat, reactor  # noqa: F401
     from devctl.protocol import ndjson  # noqa: F401
