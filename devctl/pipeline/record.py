@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
     Event = dict[str, Any]
 
-
     class ClientLike(Protocol):
         """What the record reads from a started plugin (`devctl.plugins.client.PluginClient`)."""
 
