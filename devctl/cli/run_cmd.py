@@ -183,7 +183,7 @@ class _Run:
 
         seen: dict[str, Any] = {}
         dry = bool(self.app.dry_run)
-        # `_plan` returns the checked services (`plan.normalize`), typed loosely for `up`.
+        # `_plan` returns the checked services (`plan.in_start_order`), typed loosely for `up`.
         planned = cast("list[ServiceSpec]", _plan(
             self.app, self.cfg, *self.skip, [], dry,
             on_result=lambda result: seen.setdefault("config", result.config)))

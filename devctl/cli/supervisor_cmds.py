@@ -223,9 +223,9 @@ def _note_plan_changed(ctx: typer.Context, names: list[str]) -> None:
         opts = PipelineOptions(phases=("config.mutate", "launch.plan"), strict=False,
                                timeout=min(app.timeout, 10.0))
         result = run_pipeline(cfg, opts)
-        from devctl.supervisor.plan import normalize
+        from devctl.supervisor.plan import in_start_order  # the pipeline checked each service
 
-        reply = client.request(paths, "apply", timeout=30, services=normalize(result.services, cfg.repo_root),
+        reply = client.request(paths, "apply", timeout=30, services=in_start_order(result.services),
                                dry_run=True, check=False)
         changed = [c for c in reply.get("changes", [])
                    if c["action"] != "unchanged" and not c.get("was")  # `was`: merely not running

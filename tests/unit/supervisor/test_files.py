@@ -98,6 +98,20 @@ def svc(name, **kw):
     return {"name": name, "command": [sys.executable, "-c", "pass"], **kw}
 
 
+def test_in_start_order_keeps_the_checked_services_and_checks_them_together(tmp_path):
+    """What `up` runs on the pipeline's services (each already normalized): the start order and
+    the checks that need every service, the same messages as `normalize`, no per-service pass."""
+    checked = plan.normalize([svc("web", depends_on=["db"]), svc("db")], tmp_path)
+    again = plan.in_start_order(list(reversed(checked)))
+    assert [s["name"] for s in again] == ["db", "web"] and again[0] is checked[0]
+    db = checked[0]
+    for services, message in [([db, db], "planned twice"),
+                              ([{**db, "depends_on": ["nope"]}], "which no plugin planned"),
+                              ([{**db, "depends_on": ["web"]}, checked[1]], "in a cycle")]:
+        with pytest.raises(ConfigError, match=message):
+            plan.in_start_order(services)
+
+
 def test_normalize_defaults_and_order(tmp_path):
     out = plan.normalize([svc("web", depends_on=["db"]), svc("db", cwd="sub")], tmp_path)
     assert [s["name"] for s in out] == ["db", "web"]
