@@ -31,8 +31,9 @@ from devctl.supervisor import spawn as spawner
 from devctl.supervisor import states as sm
 from devctl.supervisor.events import EventLog
 from devctl.supervisor.health import Prober, starting_delay
+from devctl.supervisor.listen_watch import ListenWatch
 from devctl.supervisor.paths import Paths
-from devctl.supervisor.plan import dependents
+from devctl.supervisor.plan import dependents, health_target
 from devctl.supervisor.service_states import LIVE_STATES, READY_STATES, UP_STATES
 from devctl.supervisor.state_store import STATE_VERSION, redact_env, save_state
 from devctl.supervisor.watch import run_watchers
@@ -168,6 +169,7 @@ class Supervisor:
         self.settle_s = settle_s
         self.clock = clock
         self.prober = Prober()
+        self.listen_watch = ListenWatch(clock=clock)
         self.dependents = dependents(services)
         self.started_at = time.time()
         #: Inherited by every service as DEVCTL_RUN: `down` finds this run's processes by it.
@@ -379,6 +381,8 @@ class Supervisor:
         started = self.clock()
         deadline = started + health["timeout_ms"] / 1000
         await tasks.sleep(health["initial_delay_ms"] / 1000)
+        target = health_target(health) if health["type"] != "exec" else None
+        port = target[1] if target else None  # woken when it starts listening, once per start
         while svc.gen == gen and svc.st.state == "starting":
             self._probe_result(svc, await self._probe(svc, health))
             if svc.st.state != "starting":
@@ -387,10 +391,26 @@ class Supervisor:
             if now >= deadline:
                 self.feed(svc, sm.NotReadyInTime(health["timeout_ms"] / 1000))
                 return
-            await tasks.sleep(min(starting_delay(health, now - started), deadline - now))
+            nap = min(starting_delay(health, now - started), deadline - now)
+            if await self._nap(svc, port, started, nap):
+                port = None  # it listens now: from here the probes alone decide, at their pace
         while svc.gen == gen and svc.st.state in ("healthy", "unhealthy"):
             await tasks.sleep(health["period_ms"] / 1000)
             self._probe_result(svc, await self._probe(svc, health))
+
+    async def _nap(self, svc: Service, port: int | None, since: float, nap: float) -> bool:
+        """Sleep `nap` between two probes of starting `svc`, less if its `port` starts listening
+        meanwhile (`listen_watch`; `since`: when it began starting). True if woken that way."""
+        woken = tasks.Event()
+        if port is None or not self.listen_watch.want(svc, port, since, woken.set, self.tg.start_soon):
+            await tasks.sleep(nap)
+            return False
+        try:
+            with tasks.move_on_after(nap):
+                await woken.wait()
+        finally:
+            self.listen_watch.forget(svc)
+        return woken.is_set()
 
     async def _probe(self, svc: Service, health: HealthCheck) -> tuple[bool, str]:
         if health["type"] != "exec":
@@ -639,6 +659,7 @@ class Supervisor:
                     with tasks.move_on_after(2.0):
                         await self.shutdown_replied.wait()
                 await self.prober.aclose()
+                self.listen_watch.close()
                 self.flush_state()
             tg.cancel_scope.cancel()
 
