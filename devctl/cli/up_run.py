@@ -30,37 +30,45 @@ def run_up(app: AppContext, services: list[str] | None = None, *, no_wait: bool 
 
     services = services or []
     step = step or []
-    cfg = app.load_config()
-    # The plugins first: their start is the longest step before the plan exists, and every
-    # `up` runs the pipeline. Then the supervisor-to-be, which imports while they plan. (It
-    # lets go of the plugins' pipes at once: supervisor/early.py.) What is not adopted by the
-    # pipeline is killed on the way out (plugins/early.py).
-    with spawn_early(cfg.plugins) as plugins:
-        paths = Paths(cfg.repo_root)
-        only = list(dict.fromkeys(services))
-        dry = dry_run or app.dry_run
-        early = _fork_supervisor_early(paths, dry)
-        try:
+    only = list(dict.fromkeys(services))
+    dry = dry_run or app.dry_run
+    # The supervisor-to-be first, before the config is read: it imports on the other core while
+    # this one parses the config and starts the plugins, and its imports are none of the CLI's
+    # (docs/performance.md, "U2"). With `--config FILE` the repo root comes from the config, so
+    # it is forked once that is read.
+    root_known = app.config_opt is None
+    early = _fork_supervisor_early(Paths(app.repo_root()), dry) if root_known else None
+    try:
+        cfg = app.load_config()
+        # The plugins next: their start is the longest step before the plan exists, and every
+        # `up` runs the pipeline. What is not adopted by the pipeline is killed on the way out
+        # (plugins/early.py).
+        with spawn_early(cfg.plugins) as plugins:
+            paths = Paths(cfg.repo_root)
+            if not root_known or (early is not None and early.paths != paths):
+                if early is not None:
+                    early.abandon()
+                early = _fork_supervisor_early(paths, dry)  # (it lets go of the plugins' pipes)
             return _up(app, cfg, paths, only, early, plugins, no_wait=no_wait, attach=attach, force=force,
                        dry=dry, json_out=json_out, skip_build=skip_build, skip_prepare=skip_prepare,
                        skip_validate=skip_validate, step=step, progress=progress)
-        finally:
-            if early is not None:
-                early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
+    finally:
+        if early is not None:
+            early.abandon()  # `up` started no supervisor (or handed it the plan: closes a pipe)
 
 
 def _fork_supervisor_early(paths: Any, dry: bool) -> Any:
-    """The supervisor, forked now to import while the pipeline runs (supervisor/early.py);
-    None when `up` will not start one anyway (a dry run, one already runs, exec mode)."""
+    """The supervisor, forked now to import while the config is read and the pipeline runs
+    (supervisor/early.py); None when `up` will not start one anyway (a dry run, one already
+    runs, exec mode)."""
     import os
 
     from devctl.supervisor.paths import supervisor_alive
 
     if dry or os.environ.get("DEVCTL_SUPERVISOR_MODE", "fork") != "fork" or supervisor_alive(paths.lock):
         return None
-    from devctl.supervisor.early import fork_early, import_shared
+    from devctl.supervisor.early import fork_early
 
-    import_shared()
     return fork_early(paths.root)
 
 

@@ -1,11 +1,14 @@
-"""The supervisor forked before `up`'s pipeline: it imports while the plugins plan.
+"""The supervisor forked as `up` starts: it imports while the CLI reads the config and the plugins plan.
 
 A supervisor forked after the pipeline did its own imports between the plan and the first
 spawn: its start (fork until listening) went from ~40 to ~140 ms at 10 services on the 2-core
 box once the CLI stopped importing asyncio and anyio for its pipeline (docs/performance.md,
-"Q2"). Forked as `up` starts instead, it imports while the CLI runs its pipeline and the
-plugins plan, then blocks on a pipe until the plan arrives. (Since then the supervisor runs on
-`procs/tasks.py`, without asyncio, and those imports are ~25 ms instead of ~150 ms of CPU.)
+"Q2"). Forked as `up` starts instead, it imports while the CLI reads the config and runs its
+pipeline and the plugins plan, then blocks on a pipe until the plan arrives. (Since then the
+supervisor runs on `procs/tasks.py`, without asyncio, and those imports are ~25 ms instead of
+~150 ms of CPU.) It is forked before the config is even read, with nothing of the supervisor
+imported: the CLI alone uses one core until it starts the plugins, and the supervisor's imports
+take the other one (docs/performance.md, "U2").
 
 What it does before the plan arrives is only that: detach (double fork, `setsid`, stdio on
 /dev/null, the CLI's other descriptors let go) and import. It takes no lock, opens no log,
@@ -147,19 +150,6 @@ def can_fork_now() -> bool:
     thing, before its preflight thread and the plugins start."""
     threading = sys.modules.get("threading")
     return hasattr(os, "fork") and (threading is None or threading.active_count() == 1)
-
-
-def import_shared() -> None:
-    """Import, before the fork, the modules that `up` and the supervisor both need after it
-    (the plan's checks with `socket`, the lock and the state file, the loop's reactor, the
-    protocol's lines): once, in the CLI, while the plugins' interpreters start, instead of once
-    in each process. Forked after this, the supervisor's own imports are ~15 ms of CPU fewer, in
-    the stretch where the CLI, the plugins and it share two cores (docs/performance.md, "T2").
-    Nothing here is an import the CLI would not do anyway."""
-    from devctl import statedir  # noqa: F401
-    from devctl.procs import exits, groups, pids, procstat, reactor  # noqa: F401
-    from devctl.protocol import ndjson  # noqa: F401
-    from devctl.supervisor import daemon, markers, plan, service_states, state_store  # noqa: F401
 
 
 def fork_early(repo_root: Path) -> EarlySupervisor | None:

@@ -184,7 +184,8 @@ import json, sys
 at_fork = []
 def hook(event, args):
     if event == "os.fork" and not at_fork:  # the early supervisor's (supervisor/early.py)
-        at_fork.append(sorted(m for m in ("typing", "socket", "devctl.supervisor.plan") if m in sys.modules))
+        shown = ("typing", "yaml", "devctl.config.loader", "devctl.supervisor.runtime")
+        at_fork.append(sorted(m for m in shown if m in sys.modules))
 sys.addaudithook(hook)
 from devctl.cli.main import main
 try:
@@ -195,11 +196,12 @@ sys.stderr.write("\\nUP " + json.dumps([code, at_fork, "typing" in sys.modules])
 """
 
 
-def test_up_never_loads_typing_in_the_cli_and_imports_the_shared_modules_before_its_fork(tmp_path):
+def test_up_never_loads_typing_in_the_cli_and_forks_its_supervisor_before_reading_the_config(tmp_path):
     """`up`'s CLI is the critical path until the plan is handed over (docs/performance.md,
     "T2"): nothing on it builds a typing construct, so `typing` is not loaded at all, start to
-    finish, with a real service started and waited for. What the CLI and the supervisor both
-    need (the plan's checks, with `socket`) is loaded before the early supervisor is forked."""
+    finish, with a real service started and waited for. The early supervisor is forked before
+    the config is read and the plugins are started ("U2"): no config loader, no YAML parser, none
+    of the supervisor's modules loaded yet (it imports those itself, on the other core)."""
     import json
     import subprocess
     import sys
@@ -219,7 +221,7 @@ def test_up_never_loads_typing_in_the_cli_and_imports_the_shared_modules_before_
     code, at_fork, typing_loaded = json.loads(res.stderr.rpartition("\nUP ")[2])
     assert code == 0, res.stderr[-2000:]
     assert "1 service(s) ready" in res.stdout + res.stderr
-    assert at_fork == [["devctl.supervisor.plan", "socket"]]
+    assert at_fork == [[]]
     assert typing_loaded is False
 
 
@@ -232,8 +234,7 @@ def test_the_early_supervisors_warm_up_leaves_out_what_its_start_does_not_need()
     import sys
 
     probe = ("import json, sys\n"
-             "from devctl.supervisor.early import import_shared, warm_up\n"
-             "import_shared()\n"
+             "from devctl.supervisor.early import warm_up\n"
              "from devctl.supervisor import daemon\n"
              "warm_up()\n"
              "print(json.dumps(sorted(m for m in ('typing', 'logging', 'setproctitle', 'traceback')"

@@ -87,6 +87,25 @@ def test_cli_killed_in_its_pipeline_leaves_no_early_supervisor(tmp_path: Path) -
         pass
 
 
+def test_up_with_a_config_it_cannot_read_takes_its_early_supervisor_with_it(tmp_path: Path) -> None:
+    """The early supervisor is forked before `.devctl.yaml` is read (docs/performance.md, "U2"):
+    a config that does not parse still gets its one error naming the file and line, and `up`
+    exits with nothing left running and nothing written."""
+    gen = open_repo(tmp_path)
+    repo: Repo = next(gen)
+    good = (repo.root / ".devctl.yaml").read_text()
+    (repo.root / ".devctl.yaml").write_text("plugins:\n  - id: plan\n    path: [unclosed\n")
+    res = repo.cli("up")
+    assert res.returncode != 0
+    assert ".devctl.yaml:4: invalid YAML" in res.stderr, res.stderr  # (where the list should have ended)
+    assert find_tagged(os.environ["DEVCTL_TEST_TAG"]) == []  # no wait: gone already
+    assert not (repo.root / ".devctl" / "supervisor.log").exists()
+    assert not (repo.root / ".devctl" / "state.json").exists()
+    (repo.root / ".devctl.yaml").write_text(good)
+    for _ in gen:
+        pass
+
+
 def test_up_that_starts_nothing_takes_its_early_supervisor_with_it(tmp_path: Path) -> None:
     """A failed validation, and a plan without services: `up` exits with nothing of it left
     running at that very moment (it kills the early supervisor and waits until it is gone),
