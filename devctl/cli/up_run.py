@@ -288,9 +288,11 @@ def _grouped(errors: list[dict[str, Any]]) -> list[str]:
 
 
 def _import_launch() -> None:
-    """What `_launch_and_wait` imports, loaded while the plugins start (`_up`'s `before_phases`)."""
+    """What `up` imports once it has the plan (its checks in `_plan`, then `_launch_and_wait`),
+    loaded while the plugins start (`_up`'s `before_phases`): from the plan to the hand-over the
+    CLI is the critical path (tests/integration/test_plugin_early.py checks it imports nothing)."""
     from devctl.cli import up_progress  # noqa: F401
-    from devctl.supervisor import daemon  # noqa: F401
+    from devctl.supervisor import daemon, plan  # noqa: F401
 
 
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,

@@ -215,9 +215,13 @@ def _wait_for_plan(paths: Paths, plan_fd: int, ready_fd: int) -> int:
 
 
 def warm_up() -> None:
-    """Import what the supervisor needs before it serves the plan (what it would otherwise
-    import between the plan and its first spawn): the runtime and its loop, its request
-    handlers, the socket server. Not setproctitle (with `logging`): these imports must be done
-    when the plan arrives, and the title can wait for the first spawn (daemon._name_process)."""
+    """Import what the supervisor needs before its services are ready (what it would otherwise
+    import between the plan and its first spawn, or while its services start and need the CPU):
+    the runtime and its loop, its request handlers, the socket server, the state file's writer,
+    the lines of a `watch`, and setproctitle's extension alone, without the package's `logging`
+    (util/proctitle.py). The title itself is set after the first spawn (daemon._name_process)."""
+    from devctl.procs import lines  # noqa: F401
     from devctl.supervisor import control, events, handlers, runtime  # noqa: F401
-    from devctl.util import proctitle  # noqa: F401
+    from devctl.util import atomic, proctitle  # noqa: F401
+
+    proctitle.title_module()
