@@ -87,15 +87,9 @@ def _up(app: AppContext, cfg: Any, paths: Any, only: list[str], early: Any, plug
 
     preflight = in_background(lambda: up_core.preflight(paths, dry=dry, force=force),
                               name="devctl-up-preflight")
-
-    def before_phases() -> None:
-        # What the launch imports, now: the plugins are still starting, and the CLI would
-        # only wait for their handshakes; after the plan it would hold up the hand-over.
-        _import_launch()
-        preflight()
-
     planned = _plan(app, cfg, skip_build, skip_prepare, skip_validate, step, dry,
-                    progress=progress, record_as="up", before_phases=before_phases, started=plugins)
+                    progress=progress, record_as="up", before_phases=preflight, started=plugins,
+                    then=_import_launch)
     pre = preflight()
     selected = up_core.select(planned, only)  # an unknown SERVICE: exit 2, before anything
     if pre.apply:
@@ -213,7 +207,8 @@ def _apply(paths: Any, services: list[Any], only: list[str], *, force: bool, dry
 def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validate: bool,
           steps: list[str], dry: bool, *, on_result: Any = None,
           progress: str = "auto", record_as: str | None = None,
-          before_phases: Callable[[], object] | None = None, started: Any = None) -> list[dict[str, Any]]:
+          before_phases: Callable[[], object] | None = None, started: Any = None,
+          then: Callable[[], object] | None = None) -> list[dict[str, Any]]:
     """Run the pipeline; fail on invalid validation (grouped by plugin); return checked services.
 
     `on_result(result)` sees the whole PipelineResult (`devctl run` needs its merged config).
@@ -222,8 +217,8 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
     `before_phases()` is called once the plugins are starting and the host is imported, before
     the first phase; what it raises ends the run there (the plugins are closed). `started`: the
     plugins the caller spawned already (`plugins.early.EarlyStarts`, which it closes); else
-    they are spawned here. The plan is checked while the plugins exit (`run_pipeline`'s
-    `while_closing`)."""
+    they are spawned here. The plan is checked, and `then()` (the caller's imports for what
+    comes next) is called, while the plugins exit (`run_pipeline`'s `while_closing`)."""
     from devctl.cli.output import err, warn
     from devctl.errors import DevctlError, OperationFailed
     from devctl.pipeline import PHASES, PipelineOptions
@@ -257,6 +252,8 @@ def _plan(app: Any, cfg: Any, skip_build: bool, skip_prepare: bool, skip_validat
                 checked["services"] = in_start_order(result.services)
             except DevctlError as exc:
                 checked["error"] = exc
+        if then is not None:
+            then()
 
     # The plugins start while the pipeline and the plugin host are imported (plugins/early.py).
     spawned = nullcontext(started) if started is not None else spawn_early(cfg.plugins)
@@ -288,11 +285,12 @@ def _grouped(errors: list[dict[str, Any]]) -> list[str]:
 
 
 def _import_launch() -> None:
-    """What `up` imports once it has the plan (its checks in `_plan`, then `_launch_and_wait`),
-    loaded while the plugins start (`_up`'s `before_phases`): from the plan to the hand-over the
-    CLI is the critical path (tests/integration/test_plugin_early.py checks it imports nothing)."""
+    """What `_launch_and_wait` imports, loaded while the plugins exit (`_plan`'s `then`): that
+    wait is ~4 ms of a Python plugin's teardown, which these imports fill. Before the plugins'
+    handshakes the CLI has less room than that on a busy box, and work added there made `up`
+    slower, not faster (docs/performance.md, "U3")."""
     from devctl.cli import up_progress  # noqa: F401
-    from devctl.supervisor import daemon, plan  # noqa: F401
+    from devctl.supervisor import daemon  # noqa: F401
 
 
 def _launch_and_wait(paths: Any, cfg: Any, services: list[dict[str, Any]], *, no_wait: bool,
