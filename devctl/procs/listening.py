@@ -12,6 +12,8 @@ stays the judge, so a port listening on another address only costs one early pro
 
 Linux only. Where the request is refused (no netlink, a kernel without `inet_diag`, a seccomp
 policy), `ListeningPorts.open()` returns None and the probes go on at their own pace.
+(`procs/sockets.py` answers another question, for display: which ports a given process listens
+on, from the `/proc` tables and the process's descriptors.)
 
 The wire format (linux/netlink.h, linux/sock_diag.h, linux/inet_diag.h):
 
