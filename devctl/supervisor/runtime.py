@@ -391,7 +391,8 @@ class Supervisor:
             if now >= deadline:
                 self.feed(svc, sm.NotReadyInTime(health["timeout_ms"] / 1000))
                 return
-            nap = min(starting_delay(health, now - started), deadline - now)
+            watched = port is not None and self.listen_watch.usable
+            nap = min(starting_delay(health, now - started, watched=watched), deadline - now)
             if await self._nap(svc, port, started, nap):
                 port = None  # it listens now: from here the probes alone decide, at their pace
         while svc.gen == gen and svc.st.state in ("healthy", "unhealthy"):

@@ -34,6 +34,7 @@ def _can_watch() -> bool:
 def test_a_slow_starter_is_found_ready_when_its_port_opens_not_at_its_next_probe(tmp_path, monkeypatch,
                                                                                check):
     monkeypatch.setattr(health_mod, "STARTING_INTERVAL_S", 60.0)
+    monkeypatch.setattr(health_mod, "WATCHED_STARTING_INTERVAL_S", 60.0)
     monkeypatch.setattr(health_mod, "STARTING_CAP_S", 60.0)
     port = free_port()
     if check == "tcp":

@@ -27,6 +27,12 @@ def test_fast_while_a_service_starts_quickly_then_backing_off_for_a_slow_one():
     assert gaps == sorted(gaps) and gaps[0] == 0.05 and gaps[-1] == STARTING_CAP_S
     # A fork and exec per probe costs more than a refused connect: exec starts slower.
     assert starting_delay(check(type="exec", command=["x"]), 0) == 0.1
+    # A watched port wakes its probe when it opens (supervisor/listen_watch.py): the probes
+    # themselves are only a safety net then, every 50 ms, still backing off and capped.
+    http = check(type="http", url="http://127.0.0.1:8000/")
+    assert [starting_delay(http, t, watched=True) for t in (0.0, 0.5, 1.0)] == [0.05, 0.05, 0.05]
+    assert starting_delay(http, 3600, watched=True) == STARTING_CAP_S
+    assert starting_delay(check(type="exec", command=["x"]), 0, watched=True) == 0.1
 
 
 def test_a_short_period_is_never_exceeded_while_starting():

@@ -63,9 +63,18 @@ def test_the_pace_is_fast_while_the_youngest_waiter_is_young_then_slow():
     now = [100.0]
     watch = ListenWatch(open_asker=lambda: None, clock=lambda: now[0])
     watch._waiting = {"old": (1, lambda: None, 10.0), "young": (2, lambda: None, 99.5)}
-    assert watch._pace() == listen_watch.FAST_S
+    assert watch._pace(0.00005) == listen_watch.FAST_S
     now[0] = 99.5 + listen_watch.FAST_FOR_S
-    assert watch._pace() == listen_watch.SLOW_S
+    assert watch._pace(0.00005) == listen_watch.SLOW_S
+
+
+def test_a_costly_question_is_asked_less_often():
+    """The watch keeps its own CPU to about 1/COST_SHARE of a core: a machine with many
+    listening sockets answers slower, and is asked less often."""
+    watch = ListenWatch(open_asker=lambda: None, clock=lambda: 100.0)
+    watch._waiting = {"young": (2, lambda: None, 99.9)}
+    slow = 0.0004  # 400 µs: a machine listening on a few hundred ports
+    assert watch._pace(slow) == slow * listen_watch.COST_SHARE > listen_watch.FAST_S
 
 
 def test_where_the_kernel_will_not_answer_every_waiter_is_woken_and_later_naps_are_plain():
