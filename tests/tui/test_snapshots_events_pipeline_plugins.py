@@ -16,7 +16,7 @@ from devctl.pipeline import PHASES, PipelineResult
 from devctl.pipeline.record import build_record, write_record
 from devctl.tui.app import DevctlApp
 from devctl.tui.context import TuiContext
-from tests.tui.screen import assert_snapshot, mask, screen_text, wait_until
+from tests.tui.screen import assert_snapshot, mask, settled_text, wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -98,15 +98,12 @@ async def test_events_pipeline_and_plugins_views(tmp_path: Path, size: tuple[int
         await pilot.press("3")
         view: Any = app.view("events")
         await wait_until(pilot, lambda: view.loaded, what="the events history")
-        await pilot.pause()
-        assert_snapshot(mask(screen_text(app), *TIMES), f"events-{tag}")
+        assert_snapshot(mask(await settled_text(pilot), *TIMES), f"events-{tag}")
         await pilot.press("4")
         view = app.view("pipeline")
         await wait_until(pilot, lambda: view.record is not None, what="the pipeline record")
-        await pilot.pause()
-        assert_snapshot(mask(screen_text(app), *TIMES), f"pipeline-{tag}")
+        assert_snapshot(mask(await settled_text(pilot), *TIMES), f"pipeline-{tag}")
         await pilot.press("5")
         view = app.view("plugins")
         await wait_until(pilot, lambda: view.loads >= 1, what="the plugins")
-        await pilot.pause()
-        assert_snapshot(mask(screen_text(app), *TIMES), f"plugins-{tag}")
+        assert_snapshot(mask(await settled_text(pilot), *TIMES), f"plugins-{tag}")
