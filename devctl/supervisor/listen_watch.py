@@ -12,7 +12,7 @@ it warms up, only costs that one early probe, because a service is woken once pe
 The watch runs only while some service waits for its port: every `FAST_S` while the youngest of
 them has been starting for less than `FAST_FOR_S`, then every `SLOW_S` (still well under the
 probes' own pace for a slow starter, which grows to a second), and never more often than keeps
-its own cost under ~1 % of a core (`COST_SHARE`: a machine listening on many ports answers
+its own cost under ~2 % of a core (`COST_SHARE`: a machine listening on many ports answers
 slower). While a service's port is watched, its probes need not look often: they run every
 50 ms instead of 25 (`health.WATCHED_STARTING_INTERVAL_S`), half the refused connects. Where
 the kernel will not answer, the watch turns itself off and the naps run their full length, at
@@ -32,9 +32,9 @@ FAST_S = 0.005
 SLOW_S = 0.025
 FAST_FOR_S = 1.0
 #: The gap is also at least this many times what the last question cost: the watch takes at
-#: most ~1 % of a core. (A question costs ~1-2 µs per listening socket on the machine: ~50 µs
+#: most ~2 % of a core. (A question costs ~1-2 µs per listening socket on the machine: ~50 µs
 #: with a few, ~110 µs with 60; more on a machine that listens on hundreds of ports.)
-COST_SHARE = 100
+COST_SHARE = 50
 
 
 class ListenWatch:
@@ -78,11 +78,13 @@ class ListenWatch:
         sleep and every wait ends with its nap, so this ends with the last nap."""
         try:
             while self._waiting:
-                asked = time.perf_counter()
+                # CPU time, not wall time: while services start, the supervisor waits for the
+                # CPU, and a question that waited would slow the watch exactly when it matters.
+                asked = time.thread_time()
                 listening = self._ask()
                 if listening is None:
                     return
-                cost = time.perf_counter() - asked
+                cost = time.thread_time() - asked
                 for key in [k for k, (port, _wake, _since) in self._waiting.items() if port in listening]:
                     self._waiting.pop(key)[1]()
                 if self._waiting:
