@@ -288,7 +288,7 @@ def _import_launch() -> None:
     """What `_launch_and_wait` imports, loaded while the plugins exit (`_plan`'s `then`): that
     wait is ~4 ms of a Python plugin's teardown, which these imports fill. Before the plugins'
     handshakes the CLI has less room than that on a busy box, and work added there made `up`
-    slower, not faster (docs/performance.md, "U3")."""
+    slower, not faster (docs/performance.md, "U", tried and not kept)."""
     from devctl.cli import up_progress  # noqa: F401
     from devctl.supervisor import daemon  # noqa: F401
 

@@ -224,4 +224,5 @@ def warm_up() -> None:
     from devctl.supervisor import control, events, handlers, runtime  # noqa: F401
     from devctl.util import atomic, proctitle  # noqa: F401
 
-    proctitle.title_module()
+    with contextlib.suppress(Exception):  # a title is for people: `set_title` tries again, or not
+        proctitle.title_module()
