@@ -2,8 +2,9 @@
 
 One task group on `procs/tasks.py` (not asyncio: see there why), no threads on the hot path:
 - a service's exit is noticed through a pidfd (instant, exact exit status: we are its parent);
-- probes run every 25 ms while it starts (backing off for a slow starter) and every
-  `health.period_ms` (2 s) once ready (devctl.supervisor.health);
+- probes run every 25 ms while it starts (backing off for a slow starter; every 50 ms while
+  its port is watched, the probe then woken the moment the port listens: supervisor/
+  listen_watch.py) and every `health.period_ms` (2 s) once ready (devctl.supervisor.health);
 - every decision (restart? give up? unhealthy?) is made by `states.transition`; this module only
   performs the actions it returns, records events, and keeps `.devctl/state.json` current.
 The supervisor is a child subreaper, so descendants that `setsid` and get orphaned are
